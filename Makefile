@@ -1,0 +1,85 @@
+# The two commands are `make run` and `make test`; everything else is here for them, or for you.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(PY) -m flask --app wsgi
+BUILD := diversion/static/build
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: help install install-dev assets run test test-sqlite test-postgresql lint format bench browser clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+
+$(VENV)/.app-installed: requirements/app.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet -r requirements/app.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.txt $(VENV)/.app-installed
+	$(VENV)/bin/pip install --quiet -r requirements/dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(BUILD)/app.css: node_modules/.installed $(wildcard assets/scss/*.scss)
+	mkdir -p $(BUILD)
+	npm run --silent build:css 2> >(grep -v -e 'deprecated' -e 'govuk-suppressed-warnings' -e '^\s*node_modules/' -e '^\s*assets/' -e '^\s*$$' >&2 || true)
+
+$(BUILD)/govuk-frontend.min.js: node_modules/.installed
+	mkdir -p $(BUILD)
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $@
+
+install: $(VENV)/.app-installed node_modules/.installed assets ## Install pinned Python and npm dependencies and build the assets
+
+install-dev: install $(VENV)/.dev-installed ## Also install what the tests and linters need
+
+assets: $(BUILD)/app.css $(BUILD)/govuk-frontend.min.js ## Build the CSS and copy the front-end module
+
+run: install ## Set up everything, migrate the SQLite database, seed demo data, serve on http://127.0.0.1:5000
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+browser: ## Install Debian's Chromium for the browser tests when it is missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Chromium from Debian's packages..."; \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install-dev browser ## Install what the tests need and run every suite on SQLite, then PostgreSQL
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgresql
+
+test-sqlite: ## Run the suite on SQLite only
+	$(PY) -m pytest --db=sqlite $(PYTEST_ARGS)
+
+test-postgresql: ## Run the suite on PostgreSQL only (PG_TEST_URL)
+	$(PY) -m pytest --db=postgresql --pg-url=$(PG_TEST_URL) $(PYTEST_ARGS)
+
+lint: install-dev ## ruff (lint and format check), djlint, mypy strict on the crypto package
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint
+	$(VENV)/bin/mypy --strict diversion/crypto
+
+format: install-dev ## Format Python code with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install-dev ## Run the benchmarks in bench/ and write bench/results.json
+	$(PY) bench/run.py
+
+clean: ## Remove the virtualenv, node_modules and built assets (keeps instance/)
+	rm -rf $(VENV) node_modules $(BUILD)

@@ -1,0 +1,156 @@
+"""Configuration classes, chosen by DIVERSION_CONFIG and filled from the environment.
+
+Nothing here runs at import time: ``load_config`` reads the environment when the app is built, so tests and the CLI
+can pass their own. Production fails fast, with one line saying what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+class ConfigError(SystemExit):
+    """A setting is missing or unsafe. Subclasses SystemExit so the process stops with the message alone."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    NAME = "base"
+    SERVICE_NAME = "Court diversion case system"
+    ORGANISATION_NAME = "Diversion support service"
+
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Sessions and cookies.
+    SESSION_COOKIE_NAME = "diversion_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=10)
+    # The pending (password checked, second factor not yet) state lives this long.
+    LOGIN_PENDING_TIMEOUT = timedelta(minutes=10)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+
+    # Login throttling: the 11th failure within the window is refused, even with the right password.
+    LOGIN_MAX_FAILURES = 10
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    LOGIN_RATE_LIMIT = "30 per minute;300 per hour"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_ENABLED = True
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
+
+    PASSWORD_MIN_LENGTH = 12
+    # Argon2id cost; tests lower it.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 2
+
+    TOTP_ISSUER = "Court diversion"
+    RECOVERY_CODE_COUNT = 10
+
+    HSTS = False
+    LOG_LEVEL = "INFO"
+    LOG_JSON = True
+
+    DEMO_SEED_ON_FIRST_RUN = False
+    IS_PRODUCTION = False
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    """A laptop: SQLite in instance/, keys generated into instance/ on first run."""
+
+    NAME = "development"
+    DEBUG = False
+    DEMO_SEED_ON_FIRST_RUN = True
+    LOG_JSON = False
+
+
+class TestConfig(Config):
+    """The test suite: fast hashing, its own keys, CSRF on unless a test turns it off."""
+
+    NAME = "testing"
+    TESTING = True
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    LOGIN_RATE_LIMIT = "1000 per minute"
+
+
+class ProductionConfig(Config):
+    """Behind a load balancer, over TLS. Secrets and keys must come from the environment."""
+
+    NAME = "production"
+    IS_PRODUCTION = True
+    SESSION_COOKIE_SECURE = True
+    HSTS = True
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def _as_dict(cls: type[Config]) -> dict[str, Any]:
+    return {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+
+
+def load_config(
+    instance_path: str, environ: Mapping[str, str] | None = None, name: str | None = None
+) -> dict[str, Any]:
+    """Build the settings for the named configuration from the environment. Raises ConfigError when unsafe."""
+    env = os.environ if environ is None else environ
+    name = name or env.get("DIVERSION_CONFIG", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"DIVERSION_CONFIG must be one of {', '.join(CONFIGS)}; got {name!r}.")
+    cls = CONFIGS[name]
+    settings = _as_dict(cls)
+    instance = Path(instance_path)
+
+    if cls.IS_PRODUCTION:
+        missing = [key for key in ("SECRET_KEY", "DATABASE_URL", "DIVERSION_MASTER_KEYS") if not env.get(key)]
+        if missing:
+            raise ConfigError(f"Production configuration refuses to start: {', '.join(missing)} not set.")
+
+    settings["SECRET_KEY"] = env.get("SECRET_KEY") or None
+    settings["SQLALCHEMY_DATABASE_URI"] = _database_url(env.get("DATABASE_URL"), instance / "diversion.db")
+    settings["DIVERSION_KEYSTORE_URL"] = _database_url(env.get("DIVERSION_KEYSTORE_URL"), instance / "keystore.db")
+    settings["DIVERSION_MASTER_KEYS"] = env.get("DIVERSION_MASTER_KEYS") or None
+    settings["DIVERSION_KEY_FILE"] = str(instance / "master-keys.txt")
+    settings["REDIS_URL"] = env.get("REDIS_URL") or None
+    if settings["REDIS_URL"]:
+        settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]
+    settings["NOTIFY_API_KEY"] = env.get("NOTIFY_API_KEY") or None
+    settings["NOTIFY_OUTBOX_FILE"] = env.get("NOTIFY_OUTBOX_FILE") or str(instance / "outbox.jsonl")
+    settings["LOG_LEVEL"] = env.get("LOG_LEVEL", settings["LOG_LEVEL"])
+    return settings
+
+
+def _database_url(value: str | None, default_file: Path) -> str:
+    if not value:
+        return f"sqlite:///{default_file}"
+    if value.startswith("postgres://"):
+        value = "postgresql+psycopg://" + value.removeprefix("postgres://")
+    elif value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+    return value

@@ -1,0 +1,120 @@
+"""The court diversion case system: the application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+
+def create_app(
+    config_name: str | None = None, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Flask:
+    """Build the app: configuration, extensions, keys, blueprints, hooks, handlers and commands."""
+    from config import load_config
+
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=True, static_folder=None)
+    app.config.from_mapping(load_config(app.instance_path, environ=environ, name=config_name))
+    if overrides:
+        app.config.from_mapping(overrides)
+    _ensure_secret_key(app)
+
+    from diversion.logs import register_logging
+
+    register_logging(app)
+    register_extensions(app)
+    register_templates(app)
+    register_blueprints(app)
+    register_hooks(app)
+
+    from diversion.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from diversion.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Development keeps a generated secret key in instance/; production was checked by load_config."""
+    if app.config.get("SECRET_KEY"):
+        return
+    import secrets
+    from pathlib import Path
+
+    path = Path(app.instance_path) / "secret-key.txt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions and load the master keys."""
+    from diversion.db import configure_engine
+    from diversion.extensions import csrf, db, limiter, login_manager, migrate
+    from diversion.keyring import init_keyring
+
+    init_keyring(app)
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_engine(engine)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from diversion.auth.loaders import configure_login_manager
+
+    login_manager.init_app(app)
+    configure_login_manager(login_manager)
+
+
+def register_templates(app: Flask) -> None:
+    """Our templates first, then the GOV.UK Frontend macros; WTForms helpers and globals."""
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from diversion.views_context import register_template_context
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(os.path.join(app.root_path, str(app.template_folder))),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    register_template_context(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per domain."""
+    from diversion.admin import bp as admin_bp
+    from diversion.auth import bp as auth_bp
+    from diversion.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_hooks(app: Flask) -> None:
+    """Request ids, default-deny permissions and security headers."""
+    from diversion.headers import register_headers
+    from diversion.permissions import enforce_declared_rule
+
+    app.before_request(enforce_declared_rule)
+    register_headers(app)

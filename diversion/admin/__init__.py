@@ -1,0 +1,7 @@
+"""Administration: users and courts. Administrators never reach client records (separation of duties)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from diversion.admin import views  # noqa: E402,F401

@@ -1,0 +1,51 @@
+"""Administration forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional
+
+from diversion.auth.models import ROLE_LABELS
+
+
+class UserForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter an email address"), Length(max=254)],
+    )
+    role = RadioField(
+        "Role",
+        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select a role")],
+    )
+    court = SelectField(
+        "Court (court staff only)",
+        choices=[],
+        widget=GovSelect(),
+        validators=[Optional()],
+    )
+    submit = SubmitField("Create user", widget=GovSubmitInput())
+
+
+class CourtForm(FlaskForm):
+    code = StringField(
+        "Court code",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter a court code"),
+            Length(max=16, message="Court code must be 16 characters or fewer"),
+        ],
+    )
+    name = StringField(
+        "Court name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the court's name"),
+            Length(max=120, message="Court name must be 120 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save court", widget=GovSubmitInput())

@@ -1,0 +1,155 @@
+"""User and court administration. Each change is audited in its own transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+
+from diversion.audit.services import record_event
+from diversion.auth import passwords, sessions, tokens
+from diversion.auth.models import RecoveryCode, Role, User
+from diversion.auth.services import find_user_by_email, normalise_email, temporary_password
+from diversion.courts.models import Court
+from diversion.db import transaction, utcnow
+from diversion.errors import Conflict, ValidationFailed
+from diversion.extensions import db
+
+
+def list_users() -> list[User]:
+    """Every user, by email."""
+    return list(db.session.scalars(select(User).order_by(User.email)))
+
+
+def list_courts(active_only: bool = False) -> list[Court]:
+    """Courts by name."""
+    query = select(Court).order_by(Court.name)
+    if active_only:
+        query = query.where(Court.is_active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def court_by_code(code: str) -> Court | None:
+    """The court with this code (case-insensitive)."""
+    return db.session.scalars(select(Court).where(func.upper(Court.code) == code.strip().upper())).first()
+
+
+def create_user(
+    email: str, role: str, court_code: str | None = None, password: str | None = None, actor: User | None = None
+) -> tuple[User, str | None]:
+    """Create a user. Without a password, a temporary one is made, returned once, and must be changed at sign-in."""
+    email = normalise_email(email)
+    errors: dict[str, str] = {}
+    try:
+        role_value = Role(role)
+    except ValueError:
+        errors["role"] = "Select a role"
+        role_value = None
+    court = None
+    if role_value is Role.COURT:
+        court = court_by_code(court_code) if court_code else None
+        if court is None:
+            errors["court"] = "Select the court this user works at"
+    elif court_code:
+        errors["court"] = "Only court staff belong to a court"
+    if "@" not in email or len(email) > 254:
+        errors["email"] = "Enter an email address in the correct format, like name@example.org"
+    elif find_user_by_email(email) is not None:
+        errors["email"] = "A user with this email address already exists"
+    issued = None
+    if password is None:
+        password = issued = temporary_password()
+    elif (problem := passwords.password_problem(password, email)) is not None:
+        errors["password"] = problem
+    if errors or role_value is None:
+        if "email" in errors and "already exists" in errors["email"]:
+            raise Conflict(errors["email"], errors)
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    with transaction():
+        user = User(
+            email=email,
+            role=role_value.value,
+            court_id=court.id if court else None,
+            password_hash=passwords.hash_password(password),
+            must_change_password=issued is not None,
+        )
+        db.session.add(user)
+        db.session.flush()
+        record_event(
+            "user.created", object_type="user", object_id=user.id, details={"role": role_value.value}, actor=actor
+        )
+    return user, issued
+
+
+def disable_user(user: User, actor: User | None = None) -> None:
+    """Disable a user: their sessions end and their API tokens are revoked at once."""
+    with transaction():
+        user.is_disabled = True
+        user.disabled_at = utcnow()
+        sessions.end_all_sessions(user.id, "disabled")
+        tokens.revoke_all_tokens(user)
+        record_event("user.disabled", object_type="user", object_id=user.id, actor=actor)
+
+
+def enable_user(user: User, actor: User | None = None) -> None:
+    """Let a disabled user sign in again."""
+    with transaction():
+        user.is_disabled = False
+        user.disabled_at = None
+        record_event("user.enabled", object_type="user", object_id=user.id, actor=actor)
+
+
+def unlock_user(user: User, actor: User | None = None) -> None:
+    """Lift a lockout after failed sign-ins."""
+    with transaction():
+        user.failed_login_count = 0
+        user.first_failed_login_at = None
+        user.locked_until = None
+        record_event("user.unlocked", object_type="user", object_id=user.id, actor=actor)
+
+
+def reset_two_factor(user: User, actor: User | None = None) -> None:
+    """Forget the user's authenticator and recovery codes (a lost phone); they enrol again at next sign-in."""
+    with transaction():
+        user.totp_secret = None
+        user.totp_enrolled_at = None
+        user.totp_last_step = None
+        db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        sessions.end_all_sessions(user.id, "two_factor_reset")
+        record_event("two_factor.reset", object_type="user", object_id=user.id, actor=actor)
+
+
+def reset_password(user: User, actor: User | None = None) -> str:
+    """Issue a temporary password, to be changed at next sign-in; ends the user's sessions."""
+    issued = temporary_password()
+    with transaction():
+        user.password_hash = passwords.hash_password(issued)
+        user.must_change_password = True
+        sessions.end_all_sessions(user.id, "password_reset")
+        record_event("user.password_reset", object_type="user", object_id=user.id, actor=actor)
+    return issued
+
+
+def save_court(code: str, name: str, court: Court | None = None, actor: User | None = None) -> Court:
+    """Add a court, or rename an existing one. Codes are upper case and unique."""
+    code = code.strip().upper()
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not code or len(code) > 16 or not code.replace("-", "").isalnum():
+        errors["code"] = "Enter a court code of up to 16 letters and digits"
+    if not name or len(name) > 120:
+        errors["name"] = "Enter the court's name, up to 120 characters"
+    existing = court_by_code(code) if code else None
+    if not errors and existing is not None and existing is not court:
+        raise Conflict("A court with this code already exists", {"code": "A court with this code already exists"})
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    with transaction():
+        action = "court.updated"
+        if court is None:
+            court = Court(code=code, name=name)
+            db.session.add(court)
+            action = "court.created"
+        else:
+            court.code, court.name = code, name
+        db.session.flush()
+        record_event(action, object_type="court", object_id=court.id, actor=actor)
+    return court

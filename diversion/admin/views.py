@@ -1,0 +1,112 @@
+"""Users and courts, for administrators."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from diversion.admin import bp, services
+from diversion.admin.forms import CourtForm, UserForm
+from diversion.auth.forms import ConfirmForm
+from diversion.auth.models import User
+from diversion.auth.services import is_locked
+from diversion.courts.models import Court
+from diversion.errors import DomainError
+from diversion.permissions import load_or_404, requires
+
+USER_ACTIONS = {
+    "disable": (services.disable_user, "User disabled. Their sessions and API tokens have ended."),
+    "enable": (services.enable_user, "User enabled."),
+    "unlock": (services.unlock_user, "User unlocked."),
+    "reset-two-factor": (services.reset_two_factor, "Authenticator reset. They will set up a new one at sign-in."),
+}
+
+
+def _apply_errors(form, error: DomainError, default: str) -> None:
+    """Show a service's refusal on the fields it names (or on ``default``), for the error summary."""
+    for name, message in (error.fields or {default: error.message}).items():
+        getattr(form, name, getattr(form, default)).errors.append(message)
+
+
+@bp.route("/users")
+@requires("admin")
+def users():
+    return render_template("admin/users.html", users=services.list_users(), is_locked=is_locked)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires("admin")
+def new_user():
+    form = UserForm()
+    form.court.choices = [("", "Not a court user")] + [(c.code, c.name) for c in services.list_courts(True)]
+    if form.validate_on_submit():
+        try:
+            user, issued = services.create_user(
+                form.email.data, form.role.data, form.court.data or None, actor=current_user._get_current_object()
+            )
+        except DomainError as error:
+            _apply_errors(form, error, "email")
+        else:
+            return render_template("admin/user_created.html", user=user, password=issued)
+    return render_template("admin/user_form.html", form=form)
+
+
+@bp.route("/users/<uuid:user_id>")
+@requires("admin")
+def user_detail(user_id):
+    user = load_or_404(User, user_id)
+    return render_template("admin/user_detail.html", user=user, form=ConfirmForm(), is_locked=is_locked(user))
+
+
+@bp.route("/users/<uuid:user_id>/<any(disable, enable, unlock, 'reset-two-factor'):action>", methods=["POST"])
+@requires("admin")
+def user_action(user_id, action: str):
+    user = load_or_404(User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        service, message = USER_ACTIONS[action]
+        service(user, actor=current_user._get_current_object())
+        flash(message, "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<uuid:user_id>/reset-password", methods=["POST"])
+@requires("admin")
+def reset_password(user_id):
+    user = load_or_404(User, user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    issued = services.reset_password(user, actor=current_user._get_current_object())
+    return render_template("admin/user_created.html", user=user, password=issued, is_reset=True)
+
+
+@bp.route("/courts")
+@requires("admin")
+def courts():
+    return render_template("admin/courts.html", courts=services.list_courts())
+
+
+@bp.route("/courts/new", methods=["GET", "POST"])
+@requires("admin")
+def new_court():
+    return _court_form(None)
+
+
+@bp.route("/courts/<int:court_id>/edit", methods=["GET", "POST"])
+@requires("admin")
+def edit_court(court_id: int):
+    return _court_form(load_or_404(Court, court_id))
+
+
+def _court_form(court: Court | None):
+    form = CourtForm(obj=court)
+    if form.validate_on_submit():
+        try:
+            services.save_court(form.code.data, form.name.data, court, actor=current_user._get_current_object())
+        except DomainError as error:
+            _apply_errors(form, error, "code")
+        else:
+            flash("Court saved.", "success")
+            return redirect(url_for("admin.courts"))
+    return render_template("admin/court_form.html", form=form, court=court)

@@ -1,0 +1,193 @@
+"""Writing audit events into the chain, and checking the chain."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g, has_request_context
+from flask_login import current_user
+from sqlalchemy import select, update
+
+from diversion.audit.models import AuditEvent, AuditHead
+from diversion.db import utcnow
+from diversion.extensions import db
+from diversion.keyring import keyring
+
+GENESIS_MAC = "0" * 64
+HEAD_ID = 1
+AUDIT_KEY_PURPOSE = "audit-chain"
+# Detail values must be short ids, codes or field names; anything else is refused so a value cannot slip in.
+_ALLOWED_DETAIL_TYPES = (str, int, bool, type(None))
+_MAX_DETAIL_TEXT = 64
+
+
+def _audit_key(key_id: str | None = None) -> tuple[str, bytes]:
+    ring = keyring()
+    master = ring.get(key_id) if key_id else ring.active
+    return master.id, ring.derived(AUDIT_KEY_PURPOSE, master.id)
+
+
+def canonical_content(event: Any) -> bytes:
+    """The bytes an event's MAC covers: every column but the MAC itself, as sorted compact JSON."""
+    content = {
+        "id": event.id,
+        "at": event.at.isoformat(timespec="microseconds"),
+        "actor_id": str(event.actor_id) if event.actor_id else None,
+        "actor_role": event.actor_role,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "request_id": event.request_id,
+        "details": event.details,
+        "key_id": event.key_id,
+        "prev_mac": event.prev_mac,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def compute_mac(key: bytes, prev_mac: str, content: bytes) -> str:
+    """HMAC-SHA-256 over the previous event's MAC and this event's canonical content."""
+    return hmac.new(key, prev_mac.encode("ascii") + b"\n" + content, hashlib.sha256).hexdigest()
+
+
+def compute_head_mac(key: bytes, seq: int, mac: str) -> str:
+    """HMAC over the head's position and last MAC."""
+    return hmac.new(key, f"head\n{seq}\n{mac}".encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _check_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not details:
+        return None
+    clean: dict[str, Any] = {}
+    for key, value in details.items():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if not isinstance(item, _ALLOWED_DETAIL_TYPES):
+                raise TypeError(f"audit detail {key!r} must be ids, codes or field names")
+            if isinstance(item, str) and len(item) > _MAX_DETAIL_TEXT:
+                raise ValueError(f"audit detail {key!r} is too long to be an id, code or field name")
+        clean[str(key)] = value
+    return clean
+
+
+def _ensure_head() -> None:
+    if db.session.get(AuditHead, HEAD_ID) is None:
+        db.session.add(AuditHead(id=HEAD_ID, seq=0, mac=GENESIS_MAC))
+        db.session.flush()
+
+
+def record_event(
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: Any = None,
+    details: dict[str, Any] | None = None,
+    actor: Any = None,
+) -> AuditEvent:
+    """Append an event to the chain in the caller's transaction (flush only; the calling service commits)."""
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user
+    _ensure_head()
+    # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before the head is read, so two
+    # writers cannot both append after the same event.
+    db.session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq + 1))
+    head = db.session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID)).scalar_one()
+    db.session.refresh(head)
+    key_id, key = _audit_key()
+    event = AuditEvent(
+        id=head.seq,
+        at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        actor_role=actor.role if actor is not None else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        request_id=g.get("request_id") if has_request_context() else None,
+        details=_check_details(details),
+        key_id=key_id,
+        prev_mac=head.mac,
+        mac="",
+    )
+    event.mac = compute_mac(key, event.prev_mac, canonical_content(event))
+    head.mac = event.mac
+    head.key_id = key_id
+    head.head_mac = compute_head_mac(key, head.seq, head.mac)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+@dataclass
+class ChainReport:
+    """The outcome of checking the chain."""
+
+    ok: bool
+    checked: int
+    bad_event_id: int | None = None
+    problem: str | None = None
+
+
+def verify_chain(batch_size: int = 5000) -> ChainReport:
+    """Walk the chain in order; name the first event that was edited, deleted, inserted, reordered or cut off."""
+    keys: dict[str, bytes] = {}
+
+    def key_for(key_id: str) -> bytes:
+        if key_id not in keys:
+            keys[key_id] = _audit_key(key_id)[1]
+        return keys[key_id]
+
+    expected_id = 1
+    prev_mac = GENESIS_MAC
+    checked = 0
+    last_id = 0
+    while True:
+        table = AuditEvent.__table__
+        rows = db.session.execute(
+            select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch_size)
+        ).all()
+        if not rows:
+            break
+        for event in rows:
+            if event.id != expected_id:
+                return ChainReport(
+                    False,
+                    checked,
+                    expected_id if event.id > expected_id else event.id,
+                    f"event {expected_id} is missing or out of place (found {event.id})",
+                )
+            if event.prev_mac != prev_mac:
+                return ChainReport(False, checked, event.id, "does not follow the event before it")
+            try:
+                key = key_for(event.key_id)
+            except Exception:  # noqa: BLE001 - an unknown key id is a finding, not a crash
+                return ChainReport(False, checked, event.id, "names a key that is not configured")
+            if not hmac.compare_digest(compute_mac(key, prev_mac, canonical_content(event)), event.mac):
+                return ChainReport(False, checked, event.id, "content does not match its MAC (edited or forged)")
+            prev_mac = event.mac
+            expected_id += 1
+            checked += 1
+            last_id = event.id
+    head = db.session.get(AuditHead, HEAD_ID)
+    head_seq = head.seq if head else 0
+    if head_seq != checked or (head is not None and head.mac != prev_mac):
+        return ChainReport(
+            False, checked, checked + 1, f"the chain ends at event {checked} but its head says {head_seq}"
+        )
+    if head is not None and head.seq:
+        try:
+            key = key_for(head.key_id or "")
+        except Exception:  # noqa: BLE001
+            return ChainReport(False, checked, None, "the head names a key that is not configured")
+        if not head.head_mac or not hmac.compare_digest(compute_head_mac(key, head.seq, head.mac), head.head_mac):
+            return ChainReport(False, checked, None, "the head of the chain was altered")
+    return ChainReport(True, checked)
+
+
+def new_request_id() -> str:
+    """A fresh request id."""
+    return uuid.uuid4().hex

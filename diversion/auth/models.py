@@ -1,0 +1,140 @@
+"""Users, their sessions, recovery codes and API tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from diversion.courts.models import Court
+from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
+from diversion.extensions import db
+
+
+class Role(StrEnum):
+    """What a user may do; see DESIGN.md section 2."""
+
+    WORKER = "worker"
+    MANAGER = "manager"
+    COURT = "court"
+    CPS = "cps"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """The role's name as people say it."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.WORKER: "Support worker",
+    Role.MANAGER: "Service manager",
+    Role.COURT: "Court staff",
+    Role.CPS: "CPS",
+    Role.ADMIN: "Administrator",
+}
+
+_ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
+
+
+class User(UUIDPrimaryKey, Timestamps, db.Model):
+    """A person who signs in. Court users belong to exactly one court; nobody else has a court."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),
+        CheckConstraint("(role = 'court') = (court_id IS NOT NULL)", name="court_users_have_a_court"),
+    )
+
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"), nullable=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    # Encrypted (AES-256-GCM under a key derived for user secrets); see diversion/auth/services.py.
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The last accepted TOTP time step: a code from this step or earlier is a replay.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    is_disabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    first_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    court: Mapped[Court | None] = relationship(lazy="joined")
+
+    # Flask-Login protocol. Sessions are checked against user_sessions on every request (see auth.sessions).
+    @property
+    def is_active(self) -> bool:
+        return not self.is_disabled
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def role_enum(self) -> Role:
+        """The role as an enum member."""
+        return Role(self.role)
+
+    @property
+    def has_totp(self) -> bool:
+        """True once the user has confirmed an authenticator."""
+        return self.totp_enrolled_at is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class UserSession(db.Model):
+    """A signed-in session, held on the server so that logout and disabling end it everywhere."""
+
+    __tablename__ = "user_sessions"
+
+    # SHA-256 of the random token in the session cookie: a copy of this table cannot be replayed as cookies.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class RecoveryCode(db.Model):
+    """A single-use recovery code for a lost authenticator, stored hashed."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ApiToken(UUIDPrimaryKey, db.Model):
+    """A bearer token for the JSON API, acting with its user's role and court. Only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    # The first characters, shown in lists so a person can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(12), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship(lazy="joined")

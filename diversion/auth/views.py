@@ -1,0 +1,168 @@
+"""Sign in, second factor, enrolment, sign out, and the account page."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, redirect, render_template, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from diversion.auth import bp, services, tokens
+from diversion.auth.forms import CodeForm, ConfirmForm, LoginForm, NewPasswordForm
+from diversion.auth.loaders import SESSION_TOKEN_KEY
+from diversion.auth.models import User
+from diversion.errors import DomainError
+from diversion.extensions import limiter
+from diversion.permissions import login_in_progress, public, requires
+
+PENDING_KEY = "login"
+STAGE_ENDPOINTS = {"new_password": "auth.new_password", "enrol": "auth.enrol", "verify": "auth.verify"}
+
+
+def _login_rate_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _begin_pending(user: User) -> str:
+    """The password was right: a fresh session holding only 'this user is signing in, at this stage'."""
+    session.clear()
+    stage = services.next_stage(user)
+    session[PENDING_KEY] = {"uid": str(user.id), "at": time.time(), "stage": stage}
+    return STAGE_ENDPOINTS[stage]
+
+
+def _pending_user(stage: str) -> User | None:
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or pending.get("stage") != stage:
+        return None
+    timeout = current_app.config["LOGIN_PENDING_TIMEOUT"].total_seconds()
+    if time.time() - float(pending.get("at", 0)) > timeout:
+        session.pop(PENDING_KEY, None)
+        return None
+    user = services.get_user(pending.get("uid"))
+    if user is None or user.is_disabled or services.is_locked(user):
+        return None
+    return user
+
+
+def _finish(user: User) -> None:
+    token = services.complete_login(user)
+    session.clear()
+    session[SESSION_TOKEN_KEY] = token
+    login_user(user)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    reason = session.pop("signed_out_reason", None)
+    if form.validate_on_submit():
+        try:
+            user = services.check_password(form.email.data, form.password.data)
+        except DomainError as error:
+            form.password.errors.append(error.message)
+        else:
+            return redirect(url_for(_begin_pending(user)))
+    return render_template("auth/login.html", form=form, signed_out_reason=reason)
+
+
+@bp.route("/sign-in/new-password", methods=["GET", "POST"])
+@login_in_progress
+def new_password():
+    user = _pending_user("new_password")
+    if user is None:
+        return redirect(url_for("auth.login"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_new_password(user, form.password.data, form.confirm.data)
+        except DomainError as error:
+            for name, message in error.fields.items():
+                getattr(form, name).errors.append(message)
+        else:
+            return redirect(url_for(_begin_pending(user)))
+    return render_template("auth/new_password.html", form=form)
+
+
+@bp.route("/sign-in/set-up-authenticator", methods=["GET", "POST"])
+@login_in_progress
+def enrol():
+    user = _pending_user("enrol")
+    if user is None:
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = services.confirm_enrolment(user, form.code.data)
+        except DomainError as error:
+            form.code.errors.append(error.message)
+        else:
+            _finish(user)
+            return render_template("auth/recovery_codes.html", codes=codes)
+    enrolment = services.start_enrolment(user)
+    return render_template("auth/enrol.html", form=form, enrolment=enrolment, grouped=services.totp.grouped)
+
+
+@bp.route("/sign-in/security-code", methods=["GET", "POST"])
+@login_in_progress
+def verify():
+    user = _pending_user("verify")
+    if user is None:
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            services.verify_second_factor(user, form.code.data)
+        except DomainError as error:
+            form.code.errors.append(error.message)
+        else:
+            _finish(user)
+            return redirect(url_for("main.index"))
+    return render_template("auth/verify.html", form=form)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@requires("signed_in")
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.logout(current_user._get_current_object(), session.get(SESSION_TOKEN_KEY))
+        logout_user()
+        session.clear()
+        session["signed_out_reason"] = "logout"
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account")
+@requires("signed_in")
+def account():
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/account.html",
+        tokens=tokens.tokens_of(user),
+        recovery_left=services.unused_recovery_codes(user),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/account/api-tokens", methods=["POST"])
+@requires("signed_in")
+def create_token():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("auth.account"))
+    raw = tokens.create_api_token(current_user._get_current_object())
+    return render_template("auth/token_created.html", token=raw)
+
+
+@bp.route("/account/api-tokens/<uuid:token_id>/revoke", methods=["POST"])
+@requires("signed_in")
+def revoke_token(token_id):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        tokens.revoke_token(current_user._get_current_object(), token_id)
+    return redirect(url_for("auth.account"))

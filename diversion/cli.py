@@ -1,0 +1,126 @@
+"""Command groups for ``flask --app wsgi ...``: courts, users, keys, audit, demo data.
+
+Commands print ids and counts; they never print a client's sensitive values.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from diversion.errors import DomainError
+
+courts_cli = AppGroup("courts", help="Manage courts.")
+users_cli = AppGroup("users", help="Manage users and API tokens.")
+keys_cli = AppGroup("keys", help="Master keys and encryption.")
+audit_cli = AppGroup("audit", help="The audit log.")
+demo_cli = AppGroup("demo", help="Demonstration data.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@courts_cli.command("add")
+@click.argument("code")
+@click.argument("name")
+def courts_add(code: str, name: str) -> None:
+    """Add a court with a CODE and a NAME."""
+    from diversion.admin.services import save_court
+
+    try:
+        court = save_court(code, name)
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(f"Court {court.code} added.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["worker", "manager", "court", "cps", "admin"]))
+@click.option("--court", "court_code", default=None, help="Court code, for court users.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, role: str, court_code: str | None, password_stdin: bool) -> None:
+    """Create a user. They set up their authenticator at first sign-in."""
+    from diversion.admin.services import create_user
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        user, issued = create_user(email, role, court_code, password)
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(f"User {user.email} created with role {user.role}.")
+    if issued:
+        click.echo(f"Temporary password (shown once; changed at first sign-in): {issued}")
+
+
+@users_cli.command("disable")
+@click.argument("email")
+def users_disable(email: str) -> None:
+    """Disable a user, ending their sessions and API tokens."""
+    from diversion.admin.services import disable_user
+    from diversion.auth.services import find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        _fail("No user with that email address.")
+    disable_user(user)
+    click.echo(f"User {user.email} disabled.")
+
+
+@users_cli.command("token")
+@click.argument("email")
+def users_token(email: str) -> None:
+    """Print a new API token for the user (shown once)."""
+    from diversion.auth.services import find_user_by_email
+    from diversion.auth.tokens import create_api_token
+
+    user = find_user_by_email(email)
+    if user is None or user.is_disabled:
+        _fail("No active user with that email address.")
+    click.echo(create_api_token(user))
+
+
+@keys_cli.command("generate")
+def keys_generate() -> None:
+    """Print a new master key line (id:base64key) for DIVERSION_MASTER_KEYS."""
+    from diversion.crypto.keys import generate_master_key_line
+
+    click.echo(generate_master_key_line())
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain; exit 1 naming the first bad event."""
+    from diversion.audit.services import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        click.echo(f"Audit chain intact: {report.checked} events checked.")
+        return
+    where = f"event {report.bad_event_id}" if report.bad_event_id is not None else "the chain head"
+    click.echo(
+        f"Audit chain broken at {where}: {report.problem} ({report.checked} events checked before it).", err=True
+    )
+    sys.exit(1)
+
+
+@demo_cli.command("seed")
+@click.option("--clients", default=0, show_default=True, help="Synthetic clients to add.")
+@click.option("--seed", default=1, show_default=True, help="Random seed, for repeatable data.")
+def demo_seed(clients: int, seed: int) -> None:
+    """Add demo courts and one user per role, and print their sign-in details."""
+    from diversion.main.demo import seed_demo
+
+    for line in seed_demo(clients=clients, seed=seed):
+        click.echo(line)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    for group in (courts_cli, users_cli, keys_cli, audit_cli, demo_cli):
+        app.cli.add_command(group)

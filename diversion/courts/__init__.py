@@ -1,0 +1,1 @@
+"""Courts: the magistrates' courts that refer to the scheme. Managed by administrators."""

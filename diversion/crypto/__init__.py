@@ -1,0 +1,1 @@
+"""Field-level encryption, blind indexes and key management. Knows nothing of Flask."""

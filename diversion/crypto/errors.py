@@ -1,0 +1,30 @@
+"""Errors raised by the crypto package. Messages carry ids and reasons, never key material or plaintext."""
+
+
+class CryptoError(Exception):
+    """Base class for every error of the crypto package."""
+
+
+class KeyConfigurationError(CryptoError):
+    """Master keys are missing, malformed, too short or unsafe for the environment."""
+
+
+class DecryptionError(CryptoError):
+    """A ciphertext failed authentication or names a key that is not available."""
+
+
+class KeyStoreError(CryptoError):
+    """The key store refused an operation: a duplicate data key, or a sweep that would delete too much."""
+
+
+class RewrapError(CryptoError):
+    """Some data keys in a rotation batch could not be unwrapped; the others in the batch were rewrapped."""
+
+    def __init__(self, failures: dict[str, str], rewrapped: int) -> None:
+        super().__init__(f"{len(failures)} data key(s) could not be rewrapped; {rewrapped} were.")
+        self.failures = failures
+        self.rewrapped = rewrapped
+
+
+class EncryptionError(CryptoError):
+    """A value could not be encrypted: its row has no id yet, it names no client, or no key is available."""

@@ -1,0 +1,162 @@
+"""Domain exceptions and the error handlers: GOV.UK-styled pages for the UI, the API.md JSON shape under /api/.
+
+Error pages and JSON bodies never carry a traceback, SQL or a sensitive value. Domain errors carry a message written
+for the person using the service, and field-level messages keyed by field path.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("diversion.errors")
+
+
+class DomainError(Exception):
+    """A request that breaks a rule of the service. Its message is safe to show and to log."""
+
+    status = 422
+    code = "validation_error"
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class ValidationFailed(DomainError):
+    """Valid input that breaks a rule (422)."""
+
+
+class NotFound(DomainError):
+    """The object does not exist, or is outside the caller's scope (404)."""
+
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    """The caller's role may not do this (403)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    """A stale version or a duplicate (409)."""
+
+    status = 409
+    code = "conflict"
+
+
+class InvalidTransition(DomainError):
+    """A change of state the case rules do not allow (422)."""
+
+    code = "invalid_transition"
+
+
+HTTP_CODES = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "validation_error",
+    409: "conflict",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
+
+HTTP_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Sign in to continue.",
+    403: "You do not have permission to do that.",
+    404: "Page not found.",
+    405: "That action is not allowed here.",
+    409: "Someone else changed this record while you were working on it.",
+    422: "The request breaks a rule of the service.",
+    429: "Too many requests. Wait a few minutes and try again.",
+    500: "Sorry, there is a problem with the service.",
+    503: "Sorry, the service is unavailable.",
+}
+
+
+def is_api_request() -> bool:
+    """True for requests under /api/, which get JSON errors."""
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, code: str | None = None, fields: dict[str, str] | None = None) -> Any:
+    """An error response in the shape of API.md."""
+    body: dict[str, Any] = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def error_page(status: int, message: str | None = None) -> Any:
+    """A GOV.UK-styled error page for the UI."""
+    text = message or HTTP_MESSAGES.get(status, "")
+    try:
+        return render_template("errors/error.html", status=status, message=text), status
+    except Exception:
+        log.exception("error page failed", extra={"status": status})
+        return Response(HTTP_MESSAGES.get(status, "Error"), status=status, mimetype="text/plain")
+
+
+def _respond(status: int, message: str, code: str | None = None, fields: dict[str, str] | None = None) -> Any:
+    if is_api_request():
+        return json_error(status, message, code, fields)
+    return error_page(status, message)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers for domain errors, HTTP errors, CSRF failures, database outages and the rest."""
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError) -> Any:
+        return _respond(error.status, error.message, error.code, error.fields)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError) -> Any:
+        return _respond(400, "Your form expired or was sent from somewhere else. Go back, reload and try again.")
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        if status == 401 and not is_api_request():
+            status = 403
+        return _respond(status, HTTP_MESSAGES.get(status, error.name))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeoutError)
+    def handle_database_unavailable(error: Exception) -> Any:
+        log.error("database unavailable", extra={"error_type": type(error).__name__})
+        _rollback_quietly()
+        return _respond(503, HTTP_MESSAGES[503])
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> Any:
+        # The traceback goes to the log (exception messages in this codebase carry ids, never values); the person
+        # sees a plain page.
+        log.exception("unhandled error", extra={"error_type": type(error).__name__})
+        _rollback_quietly()
+        return _respond(500, HTTP_MESSAGES[500])
+
+
+def _rollback_quietly() -> None:
+    from diversion.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the database may be the thing that is down
+        log.warning("rollback failed after an error")

@@ -1,0 +1,17 @@
+"""Flask extensions, created unbound and bound to the app in the factory."""
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from diversion.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+# Limits are declared on the routes that need them (login); nothing is limited by default.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

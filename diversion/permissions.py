@@ -1,0 +1,130 @@
+"""Who may do what: named rules declared on every route, and object loaders that 404 before they 403.
+
+Every view carries a rule, set by ``@requires(RULE)`` directly under ``@bp.route`` or by ``@public``. A request to an
+endpoint without a rule is refused (default deny), and a test walks ``app.url_map`` to find any that slipped through.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+
+from diversion.auth.models import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ALL_ROLES = frozenset(Role)
+
+# Each rule names the roles that pass it. Support content (client records, assessment, plan, notes) is only ever
+# behind a rule without court, cps and admin: separation of duties keeps the administrator out of case files.
+RULES: dict[str, frozenset[Role]] = {
+    "signed_in": ALL_ROLES,
+    "admin": frozenset({Role.ADMIN}),
+    "client_records": frozenset({Role.WORKER, Role.MANAGER}),
+    "case_management": frozenset({Role.MANAGER}),
+    "referral_status": frozenset({Role.WORKER, Role.MANAGER, Role.COURT, Role.CPS}),
+    "make_referral": frozenset({Role.WORKER, Role.MANAGER, Role.COURT}),
+    "notices": frozenset({Role.MANAGER, Role.COURT, Role.CPS}),
+    "cps_decisions": frozenset({Role.CPS}),
+    "completion_reports": frozenset({Role.MANAGER, Role.COURT, Role.CPS}),
+    "audit_log": frozenset({Role.MANAGER}),
+}
+
+# Rules that are not about roles: open to anyone, or to someone halfway through signing in.
+PUBLIC = "public"
+LOGIN_IN_PROGRESS = "login_in_progress"
+SPECIAL_RULES = frozenset({PUBLIC, LOGIN_IN_PROGRESS})
+
+# Endpoints Flask or extensions register without a view of ours. Everything else must declare a rule.
+PUBLIC_ENDPOINTS = frozenset({"static"})
+
+RULE_ATTRIBUTE = "permission_rule"
+
+
+def allows(role: Role | str, rule: str) -> bool:
+    """True when the role passes the named rule."""
+    return Role(role) in RULES[rule]
+
+
+def rule_of(view: Callable[..., Any] | None) -> str | None:
+    """The rule declared on a view function, or None."""
+    return getattr(view, RULE_ATTRIBUTE, None) if view is not None else None
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def requires(rule: str) -> Callable[[F], F]:
+    """Declare that a route needs a signed-in user whose role passes ``rule``. Put it right under ``@bp.route``."""
+    if rule not in RULES:
+        raise ValueError(f"Unknown permission rule {rule!r}")
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                if _wants_json():
+                    abort(401)
+                return redirect(url_for("auth.login"))
+            if not allows(current_user.role, rule):
+                abort(403)
+            return view(*args, **kwargs)
+
+        setattr(wrapper, RULE_ATTRIBUTE, rule)
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def public(view: F) -> F:
+    """Declare a route open to anyone, signed in or not (login, health, assets)."""
+    setattr(view, RULE_ATTRIBUTE, PUBLIC)
+    return view
+
+
+def login_in_progress(view: F) -> F:
+    """Declare a route of the sign-in journey after the password (second factor, enrolment); the view checks state."""
+    setattr(view, RULE_ATTRIBUTE, LOGIN_IN_PROGRESS)
+    return view
+
+
+def enforce_declared_rule() -> None:
+    """Default deny: refuse any endpoint whose view declares no rule (before_request)."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+        return
+    view = current_app.view_functions.get(endpoint)
+    if rule_of(view) is None:
+        current_app.logger.error("endpoint without a permission rule refused", extra={"endpoint": endpoint})
+        abort(403)
+
+
+def current_role() -> Role | None:
+    """The signed-in user's role, or None."""
+    return Role(current_user.role) if current_user.is_authenticated else None
+
+
+def court_scope() -> int | None:
+    """The court a court user is limited to; None for roles that see every court."""
+    if current_user.is_authenticated and current_user.role == Role.COURT:
+        return int(current_user.court_id)
+    return None
+
+
+def load_or_404(model: type[Any], object_id: Any) -> Any:
+    """Load a record by primary key or answer 404. Scoped loaders build on this in each domain."""
+    from diversion.extensions import db
+
+    try:
+        obj = db.session.get(model, object_id)
+    except (ValueError, TypeError):
+        obj = None
+    if obj is None:
+        abort(404)
+    g.setdefault("loaded_objects", []).append((model.__name__, object_id))
+    return obj

@@ -1,0 +1,77 @@
+"""What every template can use: the service's name, navigation for the user's role, the CSP nonce."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from diversion.headers import csp_nonce
+from diversion.permissions import allows
+
+# (endpoint, label, rule): shown when the user's role passes the rule. Later domains add their entries here.
+NAVIGATION: list[tuple[str, str, str]] = [
+    ("main.home", "Home", "signed_in"),
+    ("admin.users", "Users", "admin"),
+    ("admin.courts", "Courts", "admin"),
+    ("auth.account", "Your account", "signed_in"),
+]
+
+
+def navigation_items() -> list[dict[str, Any]]:
+    """Service navigation for the signed-in user's role, with the current section marked."""
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    current = request.endpoint or ""
+    for endpoint, label, rule in NAVIGATION:
+        if not allows(current_user.role, rule):
+            continue
+        href = url_for(endpoint)
+        section = endpoint.split(".")[0]
+        is_active = current == endpoint or (
+            section != "main" and current.startswith(section + ".") and endpoint != "auth.account"
+        )
+        items.append({"href": href, "text": label, "active": is_active})
+    return items
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london(value: datetime | date | None, with_time: bool = True) -> str:
+    """A UTC time shown in Europe/London, as people write it: 29 November 2026, 11:13am."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return f"{value.day} {value:%B %Y}"
+    local = value.astimezone(LONDON)
+    text = f"{local.day} {local:%B %Y}"
+    if with_time:
+        hour = local.hour % 12 or 12
+        text += f", {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return text
+
+
+def home_links() -> list[dict[str, Any]]:
+    """The home page's list of where to go: the navigation without Home itself."""
+    return [item for item in navigation_items() if item["href"] != url_for("main.home")]
+
+
+def register_template_context(app: Flask) -> None:
+    """Add the globals and filters to the Jinja environment."""
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_template_filter(london, "london")
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "organisation_name": app.config["ORGANISATION_NAME"],
+            "csp_nonce": csp_nonce,
+            "navigation_items": navigation_items,
+            "home_links": home_links,
+        }

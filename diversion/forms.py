@@ -1,0 +1,135 @@
+"""Form pieces shared by every domain: the GOV.UK date input, and showing a service's refusal on a form.
+
+The date input reads three inputs named ``<name>-day``, ``<name>-month`` and ``<name>-year``. Any of them may be
+missing from a POST (a hand-made request, a browser extension): that is a validation message, never an error page.
+Messages follow the GOV.UK Design System's date input guidance.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import render_template_string
+from markupsafe import Markup
+from wtforms import Field
+from wtforms.utils import unset_value
+from wtforms.validators import StopValidation
+
+from diversion.errors import DomainError
+
+PARTS = ("day", "month", "year")
+_TEMPLATE = """{% from 'govuk_frontend_jinja/components/date-input/macro.html' import govukDateInput %}
+{{ govukDateInput(params) }}"""
+
+
+class GovDateParts:
+    """Renders a DateInputField with the GOV.UK date input component, errors and hints included."""
+
+    def __call__(self, field: DateInputField, **kwargs: Any) -> Markup:
+        params: dict[str, Any] = dict(kwargs.get("params", {}))
+        error_parts = field.error_parts if field.errors else ()
+        items = []
+        for part, width in zip(PARTS, (2, 2, 4), strict=True):
+            classes = f"govuk-input--width-{width}"
+            if part in error_parts:
+                classes += " govuk-input--error"
+            items.append(
+                {
+                    "id": f"{field.id}-{part}",
+                    "name": part,
+                    "label": part.capitalize(),
+                    "value": field.parts.get(part, ""),
+                    "classes": classes,
+                    "inputmode": "numeric",
+                    **({"autocomplete": f"bday-{part}"} if field.autocomplete_bday else {}),
+                }
+            )
+        params.setdefault("id", field.id)
+        params.setdefault("namePrefix", field.name)
+        params["items"] = items
+        legend = {"text": str(field.label.text), "classes": "govuk-fieldset__legend--s"}
+        params.setdefault("fieldset", {"legend": legend})
+        if field.errors:
+            params["errorMessage"] = {"text": field.errors[0]}
+        return Markup(render_template_string(_TEMPLATE, params=params))  # noqa: S704 - rendered by Jinja with autoescape
+
+
+class DateInputField(Field):
+    """A date typed as day, month and year, as people write dates (not a date picker)."""
+
+    widget = GovDateParts()
+
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Any = None,
+        *,
+        required: bool = True,
+        what: str | None = None,
+        autocomplete_bday: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.required = required
+        self.what = what or (label or "the date").lower()
+        self.autocomplete_bday = autocomplete_bday
+        self.parts: dict[str, str] = {}
+        self.error_parts: tuple[str, ...] = ()
+        self._problem: str | None = None
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        self.process_errors = []
+        if data is unset_value:
+            data = self.default() if callable(self.default) else self.default
+        self.object_data = data
+        self.data = data if isinstance(data, date) else None
+        self.parts = (
+            {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
+            if isinstance(data, date)
+            else dict.fromkeys(PARTS, "")
+        )
+        self._problem = None
+        if formdata is None:
+            return
+        self.parts = {part: str(formdata.get(f"{self.name}-{part}", "") or "").strip()[:8] for part in PARTS}
+        self.raw_data = [self.parts[part] for part in PARTS]
+        self.data = None
+        self._parse()
+
+    def _parse(self) -> None:
+        what = self.what
+        missing = [part for part in PARTS if not self.parts[part]]
+        if len(missing) == 3:
+            if self.required:
+                self._problem, self.error_parts = f"Enter {what}", PARTS
+            return
+        if missing:
+            names = " and ".join(missing) if len(missing) == 2 else missing[0]
+            self._problem, self.error_parts = f"{what.capitalize()} must include a {names}", tuple(missing)
+            return
+        if not all(self.parts[part].isdigit() for part in PARTS):
+            bad = tuple(part for part in PARTS if not self.parts[part].isdigit())
+            self._problem, self.error_parts = f"{what.capitalize()} must be a real date", bad
+            return
+        if len(self.parts["year"]) != 4:
+            self._problem, self.error_parts = "Year must include 4 numbers", ("year",)
+            return
+        try:
+            self.data = date(int(self.parts["year"]), int(self.parts["month"]), int(self.parts["day"]))
+        except ValueError:
+            self._problem, self.error_parts = f"{what.capitalize()} must be a real date", PARTS
+
+    def pre_validate(self, form: Any) -> None:
+        if self._problem:
+            raise StopValidation(self._problem)
+
+    def _value(self) -> str:
+        return self.data.isoformat() if self.data else ""
+
+
+def apply_errors(form: Any, error: DomainError, default: str) -> None:
+    """Show a service's refusal on the fields it names (or on ``default``), for the error summary."""
+    for name, message in (error.fields or {default: error.message}).items():
+        field = getattr(form, name.split(".")[0], None) or getattr(form, default)
+        field.errors = [*list(field.errors or []), message]

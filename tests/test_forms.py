@@ -1,0 +1,76 @@
+"""The shared GOV.UK date input: missing parts are a message, never an error page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from flask import render_template_string
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+
+from diversion.forms import DateInputField
+from diversion.permissions import public
+from tests.conftest import IsolatedClient, build_app
+
+
+class BirthForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    dob = DateInputField("Date of birth", what="date of birth", autocomplete_bday=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Enter date of birth"),
+        ({"dob-day": "1"}, "Date of birth must include a month and year"),
+        ({"dob-day": "1", "dob-month": "2"}, "Date of birth must include a year"),
+        ({"dob-day": "31", "dob-month": "2", "dob-year": "1990"}, "Date of birth must be a real date"),
+        ({"dob-day": "x", "dob-month": "2", "dob-year": "1990"}, "Date of birth must be a real date"),
+        ({"dob-day": "1", "dob-month": "2", "dob-year": "90"}, "Year must include 4 numbers"),
+    ],
+)
+def test_date_input_messages(app_ctx, data: dict[str, str], message: str) -> None:
+    form = BirthForm(formdata=MultiDict(data))
+    assert form.validate() is False
+    assert form.dob.errors == [message]
+    html = str(form.dob())
+    assert "govuk-input--error" in html
+    assert message in html
+
+
+def test_date_input_parses_and_keeps_what_was_typed(app_ctx) -> None:
+    form = BirthForm(formdata=MultiDict({"dob-day": " 7 ", "dob-month": "03", "dob-year": "1991"}))
+    assert form.validate()
+    assert form.dob.data == date(1991, 3, 7)
+    html = str(form.dob())
+    assert 'name="dob-day"' in html
+    assert 'value="7"' in html
+    assert 'autocomplete="bday-day"' in html
+
+
+def test_date_input_missing_from_a_post_is_not_a_server_error(master_keys, databases, tmp_path) -> None:
+    from tests.conftest import make_environ
+
+    app = build_app(make_environ(databases.new("forms"), f"sqlite:///{tmp_path / 'k.db'}", master_keys, tmp_path))
+    app.test_client_class = IsolatedClient
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    @app.route("/date-probe", methods=["POST"])
+    @public
+    def date_probe():
+        form = BirthForm()
+        if form.validate_on_submit():
+            return form.dob.data.isoformat()
+        return render_template_string("{{ form.dob() }}", form=form), 200
+
+    client = app.test_client()
+    response = client.post("/date-probe", data={"unrelated": "1"})
+    assert response.status_code == 200
+    assert "Enter date of birth" in response.get_data(as_text=True)
+    assert (
+        client.post("/date-probe", data={"dob-day": "2", "dob-month": "1", "dob-year": "2000"}).get_data(as_text=True)
+        == "2000-01-02"
+    )

@@ -1,0 +1,102 @@
+"""Per-client data keys and how they are wrapped under a master key.
+
+Each client has a random 256-bit data key that encrypts every one of that client's fields. It is stored only
+wrapped: AES-256-GCM under ``KeyRing.derived(WRAP_PURPOSE, master_key_id)``, with the client id and the master key id
+(each length-prefixed) as associated data, so a wrapped key copied to another client's row, or relabelled with
+another master key id, fails to unwrap. Wrapped format::
+
+    version (1 byte) | nonce (12 bytes) | ciphertext (32 bytes) | tag (16 bytes)
+
+The version byte is part of the associated data too. Rotating master keys rewraps data keys; the field ciphertexts
+they protect never change.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import uuid
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from diversion.crypto.errors import DecryptionError, KeyConfigurationError
+from diversion.crypto.keys import KEY_BYTES, KeyRing
+
+WRAP_PURPOSE = "wrap/data-keys"
+WRAP_VERSION = 1
+DATA_KEY_BYTES = KEY_BYTES
+_NONCE_BYTES = 12
+WRAPPED_BYTES = 1 + _NONCE_BYTES + DATA_KEY_BYTES + 16
+
+ClientId = str | uuid.UUID
+
+
+def client_id_text(client_id: ClientId) -> str:
+    """The canonical text of a client id (a UUID's hyphenated lower-case form); ValueError when empty or too long."""
+    text = str(client_id)
+    if not 0 < len(text) <= 36:
+        raise ValueError("A client id is 1 to 36 characters.")
+    return text
+
+
+def new_data_key() -> bytes:
+    """A fresh random 256-bit data key."""
+    return os.urandom(DATA_KEY_BYTES)
+
+
+def wrap_associated_data(client_id: str, master_key_id: str) -> bytes:
+    """Associated data of a wrapped key: version, then client id and master key id, each length-prefixed."""
+    out = bytearray([WRAP_VERSION])
+    for part in (client_id, master_key_id):
+        raw = part.encode("utf-8")
+        out += struct.pack(">H", len(raw)) + raw
+    return bytes(out)
+
+
+def wrap_data_key(
+    wrapping_key: bytes, data_key: bytes, client_id: str, master_key_id: str, *, nonce: bytes | None = None
+) -> bytes:
+    """Wrap ``data_key`` for ``client_id`` under a wrapping key; ``nonce`` is only for fixed test vectors."""
+    if len(data_key) != DATA_KEY_BYTES:
+        raise ValueError("A data key is 32 bytes.")
+    nonce = nonce if nonce is not None else os.urandom(_NONCE_BYTES)
+    if len(nonce) != _NONCE_BYTES:
+        raise ValueError("The nonce is 12 bytes.")
+    sealed = AESGCM(wrapping_key).encrypt(nonce, data_key, wrap_associated_data(client_id, master_key_id))
+    return bytes([WRAP_VERSION]) + nonce + sealed
+
+
+def unwrap_data_key(wrapping_key: bytes, wrapped: bytes, client_id: str, master_key_id: str) -> bytes:
+    """Unwrap a data key; DecryptionError when it is empty (destroyed), malformed or fails authentication."""
+    if not wrapped:
+        raise DecryptionError(f"The data key of client {client_id} has been destroyed.")
+    if len(wrapped) != WRAPPED_BYTES or wrapped[0] != WRAP_VERSION:
+        raise DecryptionError(f"The wrapped data key of client {client_id} is malformed.")
+    nonce = wrapped[1 : 1 + _NONCE_BYTES]
+    try:
+        return AESGCM(wrapping_key).decrypt(
+            nonce, wrapped[1 + _NONCE_BYTES :], wrap_associated_data(client_id, master_key_id)
+        )
+    except InvalidTag:
+        raise DecryptionError(f"The data key of client {client_id} failed authentication.") from None
+
+
+def wrap_with_keyring(keyring: KeyRing, client_id: str, data_key: bytes) -> tuple[str, bytes]:
+    """Wrap under the active master key; returns (master key id, wrapped bytes)."""
+    master_id = keyring.active.id
+    return master_id, wrap_data_key(keyring.derived(WRAP_PURPOSE, master_id), data_key, client_id, master_id)
+
+
+def unwrap_with_keyring(keyring: KeyRing, client_id: str, master_key_id: str, wrapped: bytes) -> bytes:
+    """Unwrap with the named master key; DecryptionError also when that master key is not configured."""
+    if not master_key_id:
+        # KeyRing.derived reads an empty id as "the active key"; an empty id here only ever means a tombstone.
+        raise DecryptionError(f"The data key of client {client_id} names no master key.")
+    try:
+        wrapping_key = keyring.derived(WRAP_PURPOSE, master_key_id)
+    except KeyConfigurationError:
+        raise DecryptionError(
+            f"The data key of client {client_id} is wrapped under master key {master_key_id!r}, not configured."
+        ) from None
+    return unwrap_data_key(wrapping_key, wrapped, client_id, master_key_id)

@@ -1,0 +1,330 @@
+"""Encrypted model attributes: one declaration gives a binary column and a plaintext attribute over it.
+
+Usage with SQLAlchemy 2.x declarative models (plain or through Flask-SQLAlchemy)::
+
+    class Client(Base):
+        __tablename__ = "clients"
+        id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+        family_name = encrypted("family_name", client_id_attr=None)       # the client is the row itself
+        date_of_birth = encrypted("date_of_birth", client_id_attr=None, kind="date")
+
+        def __init__(self, **kwargs: Any) -> None:
+            self.id = kwargs.pop("id", None) or uuid.uuid4()               # the id must exist before any write
+            super().__init__(**kwargs)
+
+    class Referral(Base):
+        ...
+        client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
+        notes = encrypted("notes")                                          # client from self.client_id
+
+    class User(Base):
+        ...
+        totp_secret = encrypted("totp_secret", purpose="user")
+
+``encrypted("family_name")`` on attribute ``family_name`` adds ``_family_name = mapped_column("family_name",
+LargeBinary, nullable=True)`` to the class (when the class does not declare ``_family_name`` itself — declare it to
+give it a type for mypy or other options) and keeps ``family_name`` as a plain Python descriptor:
+
+- **writing** encrypts at once with the associated data ``FieldContext(table, column, row id, client id)``; the row
+  id (and, for client fields, the client id) must be set first, or EncryptionError says so. ``None`` stores NULL.
+  Keyword order matters with the default constructor: ``Referral(id=..., client_id=..., notes=...)``.
+- **reading** decrypts once and caches the result on the instance against the ciphertext, so a page reads each
+  field once per request, and a refreshed or rewritten ciphertext is decrypted afresh. The cache lives in the
+  instance ``__dict__`` (``_encrypted_cache_<name>``): never pickle, cache or log model instances wholesale.
+- a value that fails to decrypt reads as :data:`UNREADABLE` (a ``str`` whose text is "unreadable") and is logged on
+  the ``diversion.security`` logger with ids only; it never raises into a page. A missing key provider *does*
+  raise KeyConfigurationError: it is a wiring bug, not bad data.
+
+Keys come from the key provider bound to the current context (:mod:`diversion.crypto.provider`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, Final, Generic, Literal, TypeVar, overload
+
+from sqlalchemy import LargeBinary
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import mapped_column
+
+from diversion.crypto.aead import FieldContext, decrypt_field, encrypt_field, read_key_id
+from diversion.crypto.errors import CryptoError, DecryptionError, EncryptionError
+from diversion.crypto.provider import current_key_provider
+
+security_log = logging.getLogger("diversion.security")
+
+T = TypeVar("T", str, date)
+Purpose = Literal["client", "user"]
+
+
+class Unreadable(str):
+    """The value shown for a field that failed to decrypt. Compare with ``is UNREADABLE``, not ``==``."""
+
+    __slots__ = ()
+
+    def __new__(cls) -> Unreadable:
+        return super().__new__(cls, "unreadable")
+
+    def __repr__(self) -> str:
+        return "UNREADABLE"
+
+
+UNREADABLE: Final = Unreadable()
+
+
+def is_unreadable(value: object) -> bool:
+    """True for the marker of a field that failed to decrypt."""
+    return value is UNREADABLE
+
+
+def _text_to_bytes(value: object) -> bytes:
+    if not isinstance(value, str):
+        raise TypeError("An encrypted text field holds str.")
+    return value.encode("utf-8")
+
+
+def _text_from_bytes(raw: bytes) -> str:
+    return raw.decode("utf-8")
+
+
+def _date_to_bytes(value: object) -> bytes:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise TypeError("An encrypted date field holds datetime.date (not datetime).")
+    return value.isoformat().encode("ascii")
+
+
+def _date_from_bytes(raw: bytes) -> date:
+    return date.fromisoformat(raw.decode("ascii"))
+
+
+TEXT_CODEC: Final = (_text_to_bytes, _text_from_bytes)
+DATE_CODEC: Final = (_date_to_bytes, _date_from_bytes)
+
+
+class EncryptedField(Generic[T]):
+    """Descriptor over a binary ciphertext column; see the module docstring."""
+
+    def __init__(
+        self,
+        column_name: str,
+        codec: tuple[Callable[[object], bytes], Callable[[bytes], T]],
+        *,
+        client_id_attr: str | None,
+        purpose: Purpose,
+        attr: str | None,
+        id_attr: str,
+        deferred: bool,
+    ) -> None:
+        if purpose not in ("client", "user"):
+            raise ValueError("purpose is 'client' or 'user'.")
+        self.column_name = column_name
+        self._to_bytes: Callable[[object], bytes] = codec[0]
+        self._from_bytes: Callable[[bytes], T] = codec[1]
+        self.client_id_attr = client_id_attr
+        self.purpose = purpose
+        self.attr = attr or ""
+        self.id_attr = id_attr
+        self.deferred = deferred
+        self.name = ""
+        self._tables: dict[type[Any], str] = {}
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+        self.attr = self.attr or f"_{name}"
+        self._cache_key = f"_encrypted_cache_{name}"
+        if not any(self.attr in vars(klass) for klass in owner.__mro__):
+            # Added before declarative scans the class, so the column is mapped as if written in the class body.
+            column = mapped_column(self.column_name, LargeBinary, nullable=True, deferred=self.deferred)
+            setattr(owner, self.attr, column)
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> EncryptedField[T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type[Any]) -> T | Unreadable | None: ...
+
+    def __get__(self, obj: object | None, owner: type[Any]) -> EncryptedField[T] | T | Unreadable | None:
+        if obj is None:
+            return self
+        blob = getattr(obj, self.attr)
+        if blob is None:
+            return None
+        cached: tuple[bytes, T | Unreadable] | None = obj.__dict__.get(self._cache_key)
+        if cached is not None and (cached[0] is blob or cached[0] == blob):
+            return cached[1]
+        value = self._decrypt(obj, bytes(blob))
+        obj.__dict__[self._cache_key] = (blob, value)
+        return value
+
+    def __set__(self, obj: object, value: T | None) -> None:
+        if value is None:
+            setattr(obj, self.attr, None)
+            obj.__dict__.pop(self._cache_key, None)
+            return
+        plaintext = self._encode(value)
+        context = self._context(obj)
+        provider = current_key_provider()
+        try:
+            if self.purpose == "user":
+                key_id, key = provider.active_user_key()
+            else:
+                key_id, key = provider.key_for_client(context.client_id)
+        except CryptoError as error:
+            raise EncryptionError(f"No key to write {self._where(obj)}: {error}") from None
+        blob = encrypt_field(key, key_id, plaintext, context)
+        setattr(obj, self.attr, blob)
+        obj.__dict__[self._cache_key] = (blob, value)
+
+    def _where(self, obj: object) -> str:
+        return f"{type(obj).__name__}.{self.name}"
+
+    def _encode(self, value: object) -> bytes:
+        if value is UNREADABLE:
+            # Saving what a page showed for a broken value would overwrite a ciphertext that might yet be recovered.
+            raise ValueError(f"Refusing to store the unreadable marker in {self.name}.")
+        return self._to_bytes(value)
+
+    def _table_name(self, cls: type[Any]) -> str:
+        if cls not in self._tables:
+            # The table that holds the column, which under joined inheritance is not always cls.__table__.
+            self._tables[cls] = sa_inspect(cls).columns[self.attr].table.name
+        return self._tables[cls]
+
+    def _context(self, obj: object) -> FieldContext:
+        row_id = getattr(obj, self.id_attr, None)
+        if row_id is None:
+            raise EncryptionError(f"{self._where(obj)} needs {self.id_attr} set before it is written or read.")
+        if self.purpose == "user":
+            client_id = ""
+        elif self.client_id_attr is None:
+            client_id = str(row_id)
+        else:
+            owner_id = getattr(obj, self.client_id_attr, None)
+            if owner_id is None:
+                raise EncryptionError(f"{self._where(obj)} needs {self.client_id_attr} set before it is written.")
+            client_id = str(owner_id)
+        return FieldContext(self._table_name(type(obj)), self.column_name, str(row_id), client_id)
+
+    def _read_key(self, context: FieldContext, key_id: str) -> bytes:
+        provider = current_key_provider()
+        try:
+            if self.purpose == "user":
+                return provider.user_key(key_id)
+            return provider.client_key(context.client_id, key_id)
+        except CryptoError:
+            raise
+        except Exception as error:
+            # A key store that is down must not break the page; its message may quote SQL, so keep the type only.
+            raise DecryptionError(f"key unavailable: {type(error).__name__}") from error
+
+    def _decrypt(self, obj: object, blob: bytes) -> T | Unreadable:
+        current_key_provider()  # no provider is a wiring bug: raise it, do not show "unreadable"
+        context: FieldContext | None = None
+        try:
+            context = self._context(obj)
+            key = self._read_key(context, read_key_id(blob))
+            raw = decrypt_field(blob, lambda _key_id: key, context)
+        except CryptoError as error:
+            self._log_unreadable(obj, context, str(error))
+            return UNREADABLE
+        try:
+            return self._from_bytes(raw)
+        except ValueError:
+            # A decoding error's message quotes the offending bytes: log a fixed reason instead.
+            self._log_unreadable(obj, context, "authenticated value does not decode")
+            return UNREADABLE
+
+    def _log_unreadable(self, obj: object, context: FieldContext | None, reason: str) -> None:
+        table = context.table if context else type(obj).__name__
+        row_id = context.row_id if context else str(getattr(obj, self.id_attr, None))
+        client_id = context.client_id if context else ""
+        security_log.warning(
+            "encrypted field unreadable: table=%s column=%s row_id=%s client_id=%s reason=%s",
+            table,
+            self.column_name,
+            row_id,
+            client_id,
+            reason,
+            extra={
+                "event": "field_unreadable",
+                "table": table,
+                "column": self.column_name,
+                "row_id": row_id,
+                "client_id": client_id,
+            },
+        )
+
+
+@overload
+def encrypted(
+    column_name: str,
+    *,
+    client_id_attr: str | None = "client_id",
+    purpose: Purpose = "client",
+    kind: Literal["text"] = "text",
+    attr: str | None = None,
+    id_attr: str = "id",
+    deferred: bool = False,
+) -> EncryptedField[str]: ...
+
+
+@overload
+def encrypted(
+    column_name: str,
+    *,
+    client_id_attr: str | None = "client_id",
+    purpose: Purpose = "client",
+    kind: Literal["date"],
+    attr: str | None = None,
+    id_attr: str = "id",
+    deferred: bool = False,
+) -> EncryptedField[date]: ...
+
+
+def encrypted(
+    column_name: str,
+    *,
+    client_id_attr: str | None = "client_id",
+    purpose: Purpose = "client",
+    kind: Literal["text", "date"] = "text",
+    attr: str | None = None,
+    id_attr: str = "id",
+    deferred: bool = False,
+) -> EncryptedField[str] | EncryptedField[date]:
+    """An encrypted attribute stored in binary column ``column_name``; see the module docstring."""
+    options: dict[str, Any] = {
+        "client_id_attr": client_id_attr,
+        "purpose": purpose,
+        "attr": attr,
+        "id_attr": id_attr,
+        "deferred": deferred,
+    }
+    if kind == "date":
+        return EncryptedField(column_name, DATE_CODEC, **options)
+    if kind == "text":
+        return EncryptedField(column_name, TEXT_CODEC, **options)
+    raise ValueError("kind is 'text' or 'date'.")
+
+
+def encrypted_fields(cls: type[Any]) -> dict[str, EncryptedField[Any]]:
+    """Every encrypted attribute of a model class, by attribute name."""
+    found: dict[str, EncryptedField[Any]] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, EncryptedField):
+                found[name] = value
+    return found
+
+
+def stored_key_id(obj: object, name: str) -> str | None:
+    """The key id a stored field names (a master key id for user fields), or None when it is NULL or malformed."""
+    field = encrypted_fields(type(obj))[name]
+    blob = getattr(obj, field.attr)
+    if blob is None:
+        return None
+    try:
+        return read_key_id(bytes(blob))
+    except CryptoError:
+        return None

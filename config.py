@@ -128,7 +128,8 @@ def load_config(
     instance = Path(instance_path)
 
     if cls.IS_PRODUCTION:
-        missing = [key for key in ("SECRET_KEY", "DATABASE_URL", "DIVERSION_MASTER_KEYS") if not env.get(key)]
+        required = ("SECRET_KEY", "DATABASE_URL", "DIVERSION_MASTER_KEYS", "DIVERSION_KEYSTORE_URL")
+        missing = [key for key in required if not env.get(key)]
         if missing:
             raise ConfigError(f"Production configuration refuses to start: {', '.join(missing)} not set.")
 

@@ -60,9 +60,9 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions and load the master keys."""
     from diversion.db import configure_engine
     from diversion.extensions import csrf, db, limiter, login_manager, migrate
-    from diversion.keyring import init_keyring
+    from diversion.keyring import init_keyring, init_keystore
 
-    init_keyring(app)
+    init_keystore(app, init_keyring(app))
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():

@@ -59,7 +59,11 @@ class UUIDPrimaryKey:
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("id", uuid.uuid4())
+        # The id, and the owning client's id, are set before any other attribute: encrypted attributes bind their
+        # ciphertext to both when they are assigned.
+        self.id = kwargs.pop("id", None) or uuid.uuid4()
+        if "client_id" in kwargs:
+            self.client_id = kwargs.pop("client_id")
         super().__init__(**kwargs)
 
 

@@ -121,6 +121,11 @@ def load_or_404(model: type[Any], object_id: Any) -> Any:
     from diversion.extensions import db
 
     try:
+        # Coerce to the key's type first: a malformed id must be a 404 here, not a database error (on PostgreSQL it
+        # would also abort the transaction).
+        key_type = model.__mapper__.primary_key[0].type.python_type
+        if not isinstance(object_id, key_type):
+            object_id = key_type(str(object_id))
         obj = db.session.get(model, object_id)
     except (ValueError, TypeError):
         obj = None

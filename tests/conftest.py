@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,18 +108,44 @@ def make_environ(database_url: str, keystore_url: str, master_keys: str, instanc
 
 
 def build_app(environ: dict[str, str], **overrides: Any) -> Flask:
-    """A testing app from an environment, with overrides."""
+    """A testing app from an environment, with overrides. Dispose of it with dispose_app."""
     from diversion import create_app
 
     return create_app("testing", overrides=overrides or None, environ=environ)
 
 
+def dispose_app(application: Flask) -> None:
+    """Close every pooled connection of an app: its databases and its key store."""
+    from diversion.extensions import db
+    from diversion.keyring import KEYSTORE_EXTENSION
+
+    with application.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+    application.extensions[KEYSTORE_EXTENSION].close()
+
+
+@pytest.fixture
+def fresh_app(app_environ: dict[str, str], db_session: Any) -> Iterator[Callable[..., Flask]]:
+    """Build throwaway apps on the run's database and keys; routes can be added before their first request."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        application = build_app(app_environ, **overrides)
+        application.test_client_class = IsolatedClient
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        dispose_app(application)
+
+
 @pytest.fixture(scope="session")
 def app_environ(databases: DatabaseFactory, master_keys: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     instance = tmp_path_factory.mktemp("instance")
-    return make_environ(
-        databases.new("main"), f"sqlite:///{instance / 'keystore.db'}", master_keys, instance
-    )
+    # The key store is a database of its own, of the same kind as the main one.
+    return make_environ(databases.new("main"), databases.new("keys"), master_keys, instance)
 
 
 class ConnectionBoundSession(FlaskSQLAlchemySession):
@@ -157,11 +183,7 @@ def app(app_environ: dict[str, str]) -> Iterator[Flask]:
     with application.app_context():
         upgrade()
     yield application
-    from diversion.extensions import db
-
-    with application.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
+    dispose_app(application)
 
 
 @pytest.fixture

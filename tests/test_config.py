@@ -16,11 +16,12 @@ GOOD = {
     "DIVERSION_CONFIG": "production",
     "SECRET_KEY": "s" * 40,
     "DATABASE_URL": "sqlite://",
+    "DIVERSION_KEYSTORE_URL": "sqlite://",
     "DIVERSION_MASTER_KEYS": generate_master_key_line("prod1"),
 }
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "DIVERSION_MASTER_KEYS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "DIVERSION_MASTER_KEYS", "DIVERSION_KEYSTORE_URL"])
 def test_production_refuses_to_start_without_each_secret(tmp_path: Path, missing: str) -> None:
     environ = {key: value for key, value in GOOD.items() if key != missing}
     with pytest.raises(ConfigError) as caught:
@@ -46,6 +47,7 @@ def test_production_refuses_short_malformed_or_development_keys(keys: str, needl
 
 def test_production_sets_secure_cookies_and_hsts() -> None:
     app = create_app(environ=GOOD)
+    app.extensions["diversion.keystore"].close()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -85,7 +87,8 @@ def test_gunicorn_entry_point_prints_one_line_and_exits(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "Production configuration refuses to start: SECRET_KEY, DATABASE_URL, DIVERSION_MASTER_KEYS not set."
+        "Production configuration refuses to start: SECRET_KEY, DATABASE_URL, DIVERSION_MASTER_KEYS,"
+        " DIVERSION_KEYSTORE_URL not set."
     ]
 
 

@@ -11,7 +11,6 @@ from werkzeug.datastructures import MultiDict
 
 from diversion.forms import DateInputField
 from diversion.permissions import public
-from tests.conftest import IsolatedClient, build_app
 
 
 class BirthForm(FlaskForm):
@@ -51,12 +50,8 @@ def test_date_input_parses_and_keeps_what_was_typed(app_ctx) -> None:
     assert 'autocomplete="bday-day"' in html
 
 
-def test_date_input_missing_from_a_post_is_not_a_server_error(master_keys, databases, tmp_path) -> None:
-    from tests.conftest import make_environ
-
-    app = build_app(make_environ(databases.new("forms"), f"sqlite:///{tmp_path / 'k.db'}", master_keys, tmp_path))
-    app.test_client_class = IsolatedClient
-    app.config["WTF_CSRF_ENABLED"] = False
+def test_date_input_missing_from_a_post_is_not_a_server_error(fresh_app) -> None:
+    app = fresh_app(WTF_CSRF_ENABLED=False)
 
     @app.route("/date-probe", methods=["POST"])
     @public

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from diversion.extensions import db
-from tests.conftest import build_app, make_environ
+from tests.conftest import build_app, dispose_app, make_environ
 
 
 def test_upgrade_to_head_matches_models_and_downgrades_to_base(databases, master_keys, tmp_path) -> None:
@@ -31,7 +31,7 @@ def test_upgrade_to_head_matches_models_and_downgrades_to_base(databases, master
         remaining = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()
         upgrade()
-        db.engine.dispose()
+    dispose_app(app)
 
 
 def test_foreign_keys_are_enforced(app, app_ctx) -> None:

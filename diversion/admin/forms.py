@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField
+from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from diversion.auth.models import ROLE_LABELS
@@ -18,7 +18,7 @@ class UserForm(FlaskForm):
     )
     role = RadioField(
         "Role",
-        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select a role")],
     )

@@ -92,6 +92,9 @@ def record_event(
     """Append an event to the chain in the caller's transaction (flush only; the calling service commits)."""
     if actor is None and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user
+    # Refuse a value before touching the head: a caller that catches the error must not be left with a head
+    # that has moved past the last event.
+    clean_details = _check_details(details)
     _ensure_head()
     # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before the head is read, so two
     # writers cannot both append after the same event.
@@ -108,7 +111,7 @@ def record_event(
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,
         request_id=g.get("request_id") if has_request_context() else None,
-        details=_check_details(details),
+        details=clean_details,
         key_id=key_id,
         prev_mac=head.mac,
         mac="",

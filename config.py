@@ -144,6 +144,7 @@ def load_config(
     settings["NOTIFY_API_KEY"] = env.get("NOTIFY_API_KEY") or None
     settings["NOTIFY_OUTBOX_FILE"] = env.get("NOTIFY_OUTBOX_FILE") or str(instance / "outbox.jsonl")
     settings["LOG_LEVEL"] = env.get("LOG_LEVEL", settings["LOG_LEVEL"])
+    settings["TRUSTED_PROXIES"] = int(env.get("DIVERSION_TRUSTED_PROXIES", "0") or 0)
     return settings
 
 

@@ -21,6 +21,12 @@ def create_app(
     if overrides:
         app.config.from_mapping(overrides)
     _ensure_secret_key(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a load balancer: the client's address (for per-IP sign-in limits) and scheme come from it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
     from diversion.logs import register_logging
 

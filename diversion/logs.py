@@ -1,7 +1,8 @@
 """Structured request logs: request id, user id, endpoint, status, duration. Never form values or query strings.
 
-The path is logged without its query string, and only for routes whose URLs hold ids (UUIDs), never values.
-Werkzeug's own access log is silenced because it prints the full request line, query string included.
+The route is logged as its pattern (``/admin/users/<uuid:user_id>``), not the path a person typed, so neither a
+query string nor a value typed into an address reaches the log. Werkzeug's own access log is silenced because it
+prints the full request line, query string included.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def register_logging(app: Flask) -> None:
                 "user_id": user_id,
                 "method": request.method,
                 "endpoint": request.endpoint,
-                "path": request.path,
+                "route": request.url_rule.rule if request.url_rule is not None else None,
                 "status": response.status_code,
                 "duration_ms": duration,
             },

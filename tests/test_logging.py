@@ -95,7 +95,8 @@ def test_each_request_logs_its_id_user_endpoint_status_and_duration(client, app_
     assert record.endpoint == "main.home"
     assert record.method == "GET"
     assert record.status == 200
-    assert record.path == "/home"  # without the query string
+    assert record.route == "/home"  # the route's pattern: no query string, no typed values
+    assert not hasattr(record, "path")
     assert isinstance(record.duration_ms, float)
     assert record.duration_ms >= 0
     line = json.loads(JsonFormatter().format(record))
@@ -128,3 +129,13 @@ def test_an_unusable_request_id_is_replaced_with_a_fresh_one(client, logs, incom
 def test_every_response_gets_a_different_request_id(client) -> None:
     ids = {client.get("/sign-in").headers["X-Request-ID"] for _ in range(3)}
     assert len(ids) == 3
+
+
+def test_an_address_typed_with_a_value_is_logged_as_its_route_not_the_value(client, app_ctx, logs) -> None:
+    admin = create_user(role="admin")
+    log_in_as(client, admin)
+    logs.clear()
+    client.get("/admin/users/Jane-Doe-1990-01-01")
+    client.get("/no-such-page/Jane-Doe-1990-01-01")
+    for record in _request_records(logs):
+        assert "Jane-Doe" not in json.dumps(record.__dict__, default=str)

@@ -45,7 +45,7 @@ def create_user(
     )
     if enrolled:
         with transaction():
-            auth_services._set_totp_secret(user, pyotp.random_base32(32))
+            user.totp_secret = pyotp.random_base32(32)
             user.totp_enrolled_at = utcnow()
     if must_change_password:
         with transaction():

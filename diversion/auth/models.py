@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diversion.courts.models import Court
+from diversion.crypto.fields import encrypted
 from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 from diversion.extensions import db
 
@@ -53,8 +54,8 @@ class User(UUIDPrimaryKey, Timestamps, db.Model):
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"), nullable=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
-    # Encrypted (AES-256-GCM under a key derived for user secrets); see diversion/auth/services.py.
-    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Encrypted under a key derived from the master key for user secrets (users are not clients).
+    totp_secret = encrypted("totp_secret", purpose="user")
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The last accepted TOTP time step: a code from this step or earlier is a replay.
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)

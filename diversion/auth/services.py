@@ -16,19 +16,16 @@ from sqlalchemy import delete, func, select
 from diversion.audit.services import record_event
 from diversion.auth import passwords, sessions, totp
 from diversion.auth.models import RecoveryCode, User
-from diversion.crypto.aead import FieldContext, decrypt_field, encrypt_field
-from diversion.crypto.errors import CryptoError
+from diversion.crypto.fields import is_unreadable
 from diversion.db import transaction, utcnow
 from diversion.errors import DomainError, ValidationFailed
 from diversion.extensions import db
-from diversion.keyring import keyring
 
 LOGIN_REFUSED = (
     "Enter a correct email address and password. After 10 wrong attempts in 15 minutes, an account is locked "
     "for 15 minutes"
 )
 CODE_REFUSED = "Enter a correct security code. Each code can be used only once"
-USER_SECRETS_PURPOSE = "fields/users"
 
 
 class LoginRefused(DomainError):
@@ -56,35 +53,13 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalars(select(User).where(User.email == normalise_email(email))).first()
 
 
-# --- the TOTP secret, encrypted under a key derived for user secrets (users are not clients) ---
-
-
-def _secret_context(user: User) -> FieldContext:
-    return FieldContext(table="users", column="totp_secret", row_id=str(user.id))
-
-
-def _set_totp_secret(user: User, secret: str | None) -> None:
-    if secret is None:
-        user.totp_secret = None
-        return
-    ring = keyring()
-    key = ring.derived(USER_SECRETS_PURPOSE)
-    user.totp_secret = encrypt_field(key, ring.active.id, secret.encode("ascii"), _secret_context(user))
+# --- the TOTP secret (an encrypted attribute; unreadable reads as no secret) ---
 
 
 def get_totp_secret(user: User) -> str | None:
     """The user's TOTP secret in clear, or None when absent or unreadable."""
-    if user.totp_secret is None:
-        return None
-    ring = keyring()
-    try:
-        raw = decrypt_field(
-            user.totp_secret, lambda kid: ring.derived(USER_SECRETS_PURPOSE, kid), _secret_context(user)
-        )
-    except CryptoError:
-        current_app.logger.warning("unreadable user secret", extra={"user_id": str(user.id)})
-        return None
-    return raw.decode("ascii")
+    secret = user.totp_secret
+    return None if secret is None or is_unreadable(secret) else str(secret)
 
 
 # --- lockout ---
@@ -181,7 +156,7 @@ def start_enrolment(user: User) -> Enrolment:
     if secret is None:
         secret = totp.new_secret()
         with transaction():
-            _set_totp_secret(user, secret)
+            user.totp_secret = secret
     uri = totp.provisioning_uri(secret, user.email, current_app.config["TOTP_ISSUER"])
     return Enrolment(secret=secret, qr_svg=totp.qr_svg(uri))
 

@@ -69,6 +69,8 @@ def register_extensions(app: Flask) -> None:
     from diversion.keyring import init_keyring, init_keystore
 
     init_keystore(app, init_keyring(app))
+    import diversion.models  # noqa: F401 - every table in the metadata before anything queries
+
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():

@@ -30,6 +30,8 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     object_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
     object_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # The case an event belongs to, for the case's timeline and "who has viewed this case".
+    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     key_id: Mapped[str] = mapped_column(String(32), nullable=False)

@@ -47,6 +47,10 @@ def canonical_content(event: Any) -> bytes:
         "key_id": event.key_id,
         "prev_mac": event.prev_mac,
     }
+    # Added after the first events were written: present only when set, so earlier events keep their MACs.
+    case_id = getattr(event, "case_id", None)
+    if case_id is not None:
+        content["case_id"] = str(case_id)
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 
@@ -88,6 +92,7 @@ def record_event(
     object_id: Any = None,
     details: dict[str, Any] | None = None,
     actor: Any = None,
+    case_id: Any = None,
 ) -> AuditEvent:
     """Append an event to the chain in the caller's transaction (flush only; the calling service commits)."""
     if actor is None and has_request_context() and current_user and current_user.is_authenticated:
@@ -112,6 +117,7 @@ def record_event(
         object_id=str(object_id) if object_id is not None else None,
         request_id=g.get("request_id") if has_request_context() else None,
         details=clean_details,
+        case_id=case_id,
         key_id=key_id,
         prev_mac=head.mac,
         mac="",

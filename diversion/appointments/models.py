@@ -1,0 +1,87 @@
+"""The Appointment model."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from diversion.auth.models import User
+from diversion.crypto.fields import encrypted
+from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey
+from diversion.extensions import db
+
+
+class Outcome(StrEnum):
+    """What happened at an appointment."""
+
+    ATTENDED = "attended"
+    ATTENDED_LATE = "attended_late"
+    DID_NOT_ATTEND = "did_not_attend"
+    CANCELLED_BY_CLIENT = "cancelled_by_client"
+    CANCELLED_BY_SERVICE = "cancelled_by_service"
+
+    @property
+    def label(self) -> str:
+        """The outcome as people say it."""
+        return OUTCOME_LABELS[self]
+
+    @property
+    def is_attended(self) -> bool:
+        """True when she came, late or not."""
+        return self in (Outcome.ATTENDED, Outcome.ATTENDED_LATE)
+
+
+OUTCOME_LABELS = {
+    Outcome.ATTENDED: "Attended",
+    Outcome.ATTENDED_LATE: "Attended late",
+    Outcome.DID_NOT_ATTEND: "Did not attend",
+    Outcome.CANCELLED_BY_CLIENT: "Cancelled by client",
+    Outcome.CANCELLED_BY_SERVICE: "Cancelled by service",
+}
+_OUTCOME_VALUES = ", ".join(f"'{outcome.value}'" for outcome in Outcome)
+
+
+class Appointment(UUIDPrimaryKey, Timestamps, db.Model):
+    """One booked appointment. A rebooking is a new row with the same number that supersedes the old one."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        CheckConstraint(f"outcome IS NULL OR outcome IN ({_OUTCOME_VALUES})", name="outcome_known"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("duration_minutes BETWEEN 5 AND 480", name="duration_sensible"),
+    )
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), nullable=False, index=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), nullable=False)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=60)
+    location: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    worker_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    outcome_recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("appointments.id"), nullable=True)
+    # Why it was rebooked, or why a warning (weekend, bank holiday, clash) was overridden. Short codes and
+    # sentences about scheduling, not about her; still kept out of logs.
+    rebook_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    override_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    booked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    notes = encrypted("notes")
+
+    worker: Mapped[User | None] = relationship(foreign_keys=[worker_id], lazy="joined")
+
+    @property
+    def ends_at(self) -> datetime:
+        """When it ends."""
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def outcome_enum(self) -> Outcome | None:
+        """The outcome as an enum member, or None while there is none."""
+        return Outcome(self.outcome) if self.outcome else None

@@ -1,0 +1,42 @@
+"""The Client model. Identity and contact details are encrypted under her own data key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from diversion.crypto.fields import encrypted
+from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey
+from diversion.extensions import db
+
+
+class Client(UUIDPrimaryKey, Timestamps, db.Model):
+    """A woman referred to the scheme. Plain columns hold only what reports count."""
+
+    __tablename__ = "clients"
+
+    # Five-year band of the year of birth (1990 means 1990-1994), for age bands in reports without the date.
+    birth_year_band: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Equality monitoring codes, kept only with her consent to equality monitoring.
+    ethnicity_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Truncated HMAC of family name + date of birth: equal values share a bucket with a few others.
+    name_dob_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True, index=True)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    given_name = encrypted("given_name", client_id_attr=None)
+    family_name = encrypted("family_name", client_id_attr=None)
+    aliases = encrypted("aliases", client_id_attr=None)
+    date_of_birth = encrypted("date_of_birth", client_id_attr=None, kind="date")
+    phone = encrypted("phone", client_id_attr=None)
+    email = encrypted("email", client_id_attr=None)
+    address = encrypted("address", client_id_attr=None)
+    # JSON: may we text, may we leave voicemail, safe times to call; see clients.services.SafeContact.
+    safe_contact = encrypted("safe_contact", client_id_attr=None)
+    gp = encrypted("gp", client_id_attr=None)
+
+    @property
+    def is_erased(self) -> bool:
+        """True once her data key has been destroyed."""
+        return self.erased_at is not None

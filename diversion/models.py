@@ -1,0 +1,10 @@
+"""Every model module, imported in one place so the metadata (and so the migrations) sees every table."""
+
+from diversion.appointments import models as appointments  # noqa: F401
+from diversion.assessments import models as assessments  # noqa: F401
+from diversion.audit import models as audit  # noqa: F401
+from diversion.auth import models as auth  # noqa: F401
+from diversion.care_plans import models as care_plans  # noqa: F401
+from diversion.clients import models as clients  # noqa: F401
+from diversion.courts import models as courts  # noqa: F401
+from diversion.referrals import models as referrals  # noqa: F401

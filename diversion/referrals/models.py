@@ -1,0 +1,155 @@
+"""The Referral (a case) and its consent ledger."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from diversion.auth.models import User
+from diversion.clients.models import Client
+from diversion.courts.models import Court
+from diversion.crypto.fields import encrypted
+from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
+from diversion.extensions import db
+
+
+class State(StrEnum):
+    """Where a case is; see DESIGN.md section 3."""
+
+    REFERRED = "REFERRED"
+    DECLINED = "DECLINED"
+    OPTED_IN = "OPTED_IN"
+    ASSESSED = "ASSESSED"
+    COMPLETED = "COMPLETED"
+    NOT_COMPLETED = "NOT_COMPLETED"
+    WITHDRAWN = "WITHDRAWN"
+
+    @property
+    def label(self) -> str:
+        """The state as people say it."""
+        return STATE_LABELS[self]
+
+    @property
+    def is_final(self) -> bool:
+        """True for a state no case leaves."""
+        return self in FINAL_STATES
+
+
+STATE_LABELS = {
+    State.REFERRED: "Referred",
+    State.DECLINED: "Declined",
+    State.OPTED_IN: "Opted in",
+    State.ASSESSED: "Assessed",
+    State.COMPLETED: "Completed",
+    State.NOT_COMPLETED: "Not completed",
+    State.WITHDRAWN: "Withdrawn",
+}
+OPEN_STATES = frozenset({State.REFERRED, State.OPTED_IN, State.ASSESSED})
+FINAL_STATES = frozenset({State.DECLINED, State.COMPLETED, State.NOT_COMPLETED, State.WITHDRAWN})
+_STATE_VALUES = ", ".join(f"'{state.value}'" for state in State)
+_OPEN_VALUES = ", ".join(f"'{state.value}'" for state in sorted(OPEN_STATES))
+
+
+class ConsentPurpose(StrEnum):
+    """What she agrees to, one ledger line each."""
+
+    SUPPORT = "support"
+    SHARE_WITH_COURT_CPS = "share_with_court_cps"
+    REMINDERS = "reminders"
+    EQUALITY_MONITORING = "equality_monitoring"
+
+    @property
+    def label(self) -> str:
+        """The purpose as it is explained to her."""
+        return CONSENT_LABELS[self]
+
+
+CONSENT_LABELS = {
+    ConsentPurpose.SUPPORT: "Support from the diversion scheme",
+    ConsentPurpose.SHARE_WITH_COURT_CPS: "Sharing attendance and outcome with the court and the CPS",
+    ConsentPurpose.REMINDERS: "Appointment reminders by text or email",
+    ConsentPurpose.EQUALITY_MONITORING: "Equality monitoring",
+}
+_PURPOSE_VALUES = ", ".join(f"'{purpose.value}'" for purpose in ConsentPurpose)
+
+
+class Referral(UUIDPrimaryKey, Timestamps, db.Model):
+    """A case: one referral of one client from one court, from referral to a final state."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_STATE_VALUES})", name="state_known"),
+        CheckConstraint("return_date > first_hearing_date", name="return_after_first_hearing"),
+        # One open case per URN: the blind index is unique among open cases.
+        Index(
+            "uq_referrals_open_urn",
+            "urn_index",
+            unique=True,
+            sqlite_where=text(f"state IN ({_OPEN_VALUES})"),
+            postgresql_where=text(f"state IN ({_OPEN_VALUES})"),
+        ),
+    )
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), nullable=False, index=True)
+    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"), nullable=False, index=True)
+    offence_code: Mapped[str] = mapped_column(String(32), nullable=False)
+    first_hearing_date: Mapped[date] = mapped_column(Date, nullable=False)
+    return_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default=State.REFERRED.value, index=True)
+    assigned_worker_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    referred_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    referred_on: Mapped[date] = mapped_column(Date, nullable=False)
+    consent_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    outcome_date: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    final_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    has_safeguarding_flag: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Optimistic lock: a save names the version it read; a stale one is refused with 409.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    urn_index: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False, index=True)
+
+    urn = encrypted("urn")
+    notes = encrypted("notes")
+    consent_scope = encrypted("consent_scope")
+
+    client: Mapped[Client] = relationship(lazy="joined")
+    court: Mapped[Court] = relationship(lazy="joined")
+    assigned_worker: Mapped[User | None] = relationship(foreign_keys=[assigned_worker_id])
+
+    @property
+    def state_enum(self) -> State:
+        """The state as an enum member."""
+        return State(self.state)
+
+    @property
+    def is_open(self) -> bool:
+        """True until a final state."""
+        return self.state_enum in OPEN_STATES
+
+
+class Consent(db.Model):
+    """One line of the consent ledger: a purpose given or refused, when, on which wording, by whom; and withdrawal."""
+
+    __tablename__ = "consents"
+    __table_args__ = (CheckConstraint(f"purpose IN ({_PURPOSE_VALUES})", name="purpose_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), nullable=False, index=True)
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    is_given: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    wording_version: Mapped[str] = mapped_column(String(32), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    withdrawn_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
+
+    @property
+    def is_current(self) -> bool:
+        """Given and not withdrawn."""
+        return self.is_given and self.withdrawn_at is None

@@ -1,0 +1,128 @@
+"""Clients: creating one (her data key first, in the key store), finding her again by blind index, her identity.
+
+Search never decrypts every row: the truncated name + date-of-birth index narrows to a bucket, then only the few
+candidates in it are decrypted and compared, and the false positives dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from diversion.clients.models import Client
+from diversion.crypto.blind import NAME_DOB_PURPOSE, name_dob_index, normalise_text, search_index_keys
+from diversion.crypto.fields import is_unreadable
+from diversion.extensions import db
+from diversion.keyring import key_provider, keyring
+
+DEFAULT_NAME_DOB_BITS = 12
+
+
+@dataclass
+class SafeContact:
+    """How it is safe to contact her: never assumed, always asked."""
+
+    may_text: bool | None = None
+    may_voicemail: bool | None = None
+    may_email: bool | None = None
+    safe_times: str = ""
+
+    def to_json(self) -> str:
+        """Stored encrypted as JSON."""
+        return json.dumps(
+            {
+                "may_text": self.may_text,
+                "may_voicemail": self.may_voicemail,
+                "may_email": self.may_email,
+                "safe_times": self.safe_times,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, value: str | None) -> SafeContact:
+        """Read the stored preferences; unreadable or absent means nothing is known to be safe."""
+        if not value or is_unreadable(value):
+            return cls()
+        data: dict[str, Any] = json.loads(value)
+        return cls(data.get("may_text"), data.get("may_voicemail"), data.get("may_email"), data.get("safe_times") or "")
+
+
+@dataclass
+class Identity:
+    """What intake records about who she is."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    phone: str | None = None
+    email: str | None = None
+    safe_contact: SafeContact = field(default_factory=SafeContact)
+
+
+def name_dob_bits() -> int:
+    """How many bits of the name + date-of-birth index are kept (configurable: BLIND_INDEX_NAME_DOB_BITS)."""
+    return int(current_app.config.get("BLIND_INDEX_NAME_DOB_BITS", DEFAULT_NAME_DOB_BITS))
+
+
+def name_dob_index_value(family_name: str, date_of_birth: date, key: bytes | None = None) -> bytes:
+    """The truncated blind index for a family name and date of birth, under the current index key."""
+    return name_dob_index(key or keyring().derived(NAME_DOB_PURPOSE), family_name, date_of_birth, name_dob_bits())
+
+
+def birth_year_band(date_of_birth: date) -> int:
+    """The five-year band of the year of birth (1990 for 1990-1994), which reports may use."""
+    return date_of_birth.year - date_of_birth.year % 5
+
+
+def create_client(identity: Identity) -> Client:
+    """Create a client (flush only). Her data key is written, and committed, to the key store first."""
+    client_id = uuid.uuid4()
+    key_provider().new_client_key(client_id)
+    client = Client(id=client_id)
+    client.given_name = identity.given_name
+    client.family_name = identity.family_name
+    client.date_of_birth = identity.date_of_birth
+    client.phone = identity.phone or None
+    client.email = identity.email or None
+    client.safe_contact = identity.safe_contact.to_json()
+    client.birth_year_band = birth_year_band(identity.date_of_birth)
+    client.name_dob_index = name_dob_index_value(identity.family_name, identity.date_of_birth)
+    db.session.add(client)
+    db.session.flush()
+    return client
+
+
+def find_clients(family_name: str, date_of_birth: date) -> list[Client]:
+    """Clients with exactly this family name and date of birth: an indexed lookup, then the bucket's few
+    candidates decrypted and compared. During an index rebuild, both the old and the new index keys are tried."""
+    indexes = [
+        name_dob_index_value(family_name, date_of_birth, key) for key in search_index_keys(keyring(), NAME_DOB_PURPOSE)
+    ]
+    candidates = list(
+        db.session.scalars(select(Client).where(Client.name_dob_index.in_(indexes), Client.erased_at.is_(None)))
+    )
+    if not candidates:
+        return []
+    key_provider().prefetch([client.id for client in candidates])
+    wanted = normalise_text(family_name)
+    return [
+        client
+        for client in candidates
+        if not is_unreadable(client.family_name)
+        and normalise_text(str(client.family_name)) == wanted
+        and client.date_of_birth == date_of_birth
+    ]
+
+
+def get_client(client_id: Any) -> Client | None:
+    """A client by id, or None for an unknown or malformed id."""
+    try:
+        return db.session.get(Client, uuid.UUID(str(client_id)))
+    except ValueError:
+        return None

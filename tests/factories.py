@@ -99,3 +99,114 @@ def log_in_as(client: FlaskClient, user: User) -> FlaskClient:
         flask_session["_user_id"] = str(user.id)
         flask_session["_fresh"] = True
     return client
+
+
+# --- cases ---
+
+_urn_counter = itertools.count(10000)
+
+
+def new_urn() -> str:
+    """A URN in the police shape, unique within the run."""
+    return f"01/AB/{next(_urn_counter):05d}/26"
+
+
+def referral_input(
+    *,
+    court=None,
+    urn: str | None = None,
+    given_name: str = "Alex",
+    family_name: str | None = None,
+    date_of_birth=None,
+    first_hearing_date=None,
+    return_date=None,
+    phone: str | None = "07700 100123",
+    notes: str | None = "Referred at the first hearing.",
+    link_client_id=None,
+):
+    """Intake data for a referral, with defaults that pass every rule."""
+    from datetime import date, timedelta
+
+    from diversion.referrals.calendar import today
+    from diversion.referrals.services import ReferralInput
+
+    court = court or create_court()
+    start = today()
+    return ReferralInput(
+        court_code=court.code,
+        urn=urn or new_urn(),
+        offence="SOA1959_S1",
+        first_hearing_date=first_hearing_date or start - timedelta(days=7),
+        return_date=return_date or start + timedelta(days=21),
+        given_name=given_name,
+        family_name=family_name or f"Testperson{next(_counter)}",
+        date_of_birth=date_of_birth or date(1990, 5, 17),
+        phone=phone,
+        notes=notes,
+        link_client_id=link_client_id,
+    )
+
+
+def create_referral(*, state: str = "REFERRED", worker: User | None = None, **kwargs):
+    """A case in the given state, reached through the services (so every rule and audit event applies)."""
+    from datetime import timedelta
+
+    from diversion.appointments.models import Outcome
+    from diversion.appointments.services import BookingInput, book_appointment, record_outcome
+    from diversion.referrals import services as referral_services
+    from diversion.referrals.models import State
+
+    worker = worker or create_user(role="worker")
+    referral = referral_services.create_referral(referral_input(**kwargs), worker)
+    if state == State.REFERRED:
+        return referral
+    if state == State.DECLINED:
+        referral_services.record_consent(referral, "support", False, worker)
+        return referral
+    referral_services.record_consent(referral, "support", True, worker)
+    referral_services.record_consent(referral, "share_with_court_cps", True, worker)
+    if state == State.OPTED_IN:
+        return referral
+    if state == State.WITHDRAWN:
+        referral_services.withdraw(referral, "She moved away.", worker)
+        return referral
+    if state == State.NOT_COMPLETED:
+        referral_services.sweep_passed_return_dates(referral.return_date + timedelta(days=1))
+        return referral
+    first = book_appointment(
+        referral, BookingInput(number=1, starts_at=utcnow() - timedelta(days=3), override_reason="test"), worker
+    )
+    record_outcome(first, Outcome.ATTENDED, worker)
+    save_full_assessment(referral, worker)
+    if state == State.ASSESSED:
+        return referral
+    second = book_appointment(
+        referral, BookingInput(number=2, starts_at=utcnow() - timedelta(days=1), override_reason="test"), worker
+    )
+    record_outcome(second, Outcome.ATTENDED, worker)
+    save_agreed_plan(referral, worker)
+    assert referral.state == State.COMPLETED, referral.state
+    return referral
+
+
+def all_domains(need: int = 2, score: int = 5, notes: str | None = None) -> dict:
+    """Assessment input for all twelve domains."""
+    from diversion.assessments.models import Domain
+    from diversion.assessments.services import DomainInput
+
+    return {domain.value: DomainInput(need=need, score=score, notes=notes) for domain in Domain}
+
+
+def save_full_assessment(referral, worker: User, **kwargs):
+    """Record a complete assessment."""
+    from diversion.assessments.services import save_assessment
+
+    return save_assessment(referral, all_domains(), worker, **kwargs)
+
+
+def save_agreed_plan(referral, worker: User, agreed: bool = True, **kwargs):
+    """Record a one-goal plan, agreed by default."""
+    from diversion.care_plans.services import ActionInput, GoalInput, OnwardInput, save_care_plan
+
+    goals = [GoalInput("accommodation", "Find somewhere safe to live", [ActionInput("See the housing team")])]
+    return save_care_plan(referral, goals, [OnwardInput("housing", "made")], worker, agreed=agreed, **kwargs)

@@ -114,9 +114,11 @@ class Referral(UUIDPrimaryKey, Timestamps, db.Model):
     urn = encrypted("urn")
     notes = encrypted("notes")
     consent_scope = encrypted("consent_scope")
+    # Why she withdrew, in the worker's words: free text about her, so encrypted.
+    withdrawal_reason = encrypted("withdrawal_reason")
 
-    client: Mapped[Client] = relationship(lazy="joined")
-    court: Mapped[Court] = relationship(lazy="joined")
+    client: Mapped[Client] = relationship(lazy="joined", innerjoin=True)
+    court: Mapped[Court] = relationship(lazy="joined", innerjoin=True)
     assigned_worker: Mapped[User | None] = relationship(foreign_keys=[assigned_worker_id])
 
     @property
@@ -153,3 +155,18 @@ class Consent(db.Model):
     def is_current(self) -> bool:
         """Given and not withdrawn."""
         return self.is_given and self.withdrawn_at is None
+
+
+class ReturnDateChange(UUIDPrimaryKey, db.Model):
+    """A re-adjournment: the court moved the return date. The reason is the worker's words, so encrypted."""
+
+    __tablename__ = "return_date_changes"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), nullable=False, index=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), nullable=False)
+    from_date: Mapped[date] = mapped_column(Date, nullable=False)
+    to_date: Mapped[date] = mapped_column(Date, nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    reason = encrypted("reason")

@@ -8,13 +8,10 @@ configuration to change it (tests run such a programme).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from govuk_bank_holidays.bank_holidays import BankHolidays
 
 PRODUCTS = {"assessment": "Needs assessment", "care_plan": "Care Action Plan", None: "Attendance"}
 DEADLINE_RULES = {"before_return_date"}
@@ -80,26 +77,3 @@ def parse_programme(settings: dict[str, Any]) -> Programme:
 def programme() -> Programme:
     """The running app's programme."""
     return parse_programme(current_app.config.get("PROGRAMME") or DEFAULT_PROGRAMME)
-
-
-@functools.cache
-def bank_holidays() -> frozenset[date]:
-    """Bank holidays in England and Wales, from the data bundled with govuk-bank-holidays (no network)."""
-    source = BankHolidays(use_cached_holidays=True)
-    return frozenset(item["date"] for item in source.get_holidays(division=BankHolidays.ENGLAND_AND_WALES))
-
-
-def is_working_day(day: date) -> bool:
-    """Monday to Friday and not a bank holiday."""
-    return day.weekday() < 5 and day not in bank_holidays()
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end`` (0 when end is not after start)."""
-    count = 0
-    day = start
-    while day < end:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return count

@@ -1,0 +1,279 @@
+"""Booking appointments before the return date, recording what happened, rebooking, and the worklists.
+
+Weekends, bank holidays and a clash with the same worker's booking are warnings: the booking is refused until a
+reason for going ahead is given. A time that has passed can be booked (workers record appointments afterwards),
+but no outcome can be recorded for a time still to come; the system never marks a non-attendance by itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import aliased
+
+from diversion.appointments.models import Appointment, Outcome
+from diversion.audit.services import record_event
+from diversion.auth.models import Role, User
+from diversion.db import transaction, utcnow
+from diversion.errors import DomainError, InvalidTransition, ValidationFailed
+from diversion.extensions import db
+from diversion.referrals.calendar import bank_holidays, london_date
+from diversion.referrals.models import OPEN_STATES, Referral, State
+from diversion.referrals.programme import programme
+from diversion.referrals.states import evaluate_progress
+
+MAX_NOTES = 5000
+DEFAULT_DURATION = 60
+ATTENDED_VALUES = (Outcome.ATTENDED.value, Outcome.ATTENDED_LATE.value)
+
+
+class NeedsOverride(DomainError):
+    """The booking is allowed only with a reason: it falls on a weekend or bank holiday, or clashes."""
+
+    status = 422
+    code = "validation_error"
+
+    def __init__(self, warnings: list[str]) -> None:
+        message = " ".join(warnings) + " Give a reason to book it anyway."
+        super().__init__(message, {"override_reason": message})
+        self.warnings = warnings
+
+
+@dataclass
+class BookingInput:
+    """What a booking needs."""
+
+    number: int
+    starts_at: datetime | None
+    duration_minutes: int = DEFAULT_DURATION
+    location: str | None = None
+    worker_id: uuid.UUID | None = None
+    override_reason: str | None = None
+    supersedes_id: uuid.UUID | None = None
+    rebook_reason: str | None = None
+
+
+def _superseded_ids() -> Any:
+    newer = aliased(Appointment)
+    return exists().where(newer.supersedes_id == Appointment.id)
+
+
+def appointments_of(referral: Referral) -> list[Appointment]:
+    """Every appointment of the case, superseded ones too, in order."""
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .where(Appointment.referral_id == referral.id)
+            .order_by(Appointment.number, Appointment.starts_at)
+        )
+    )
+
+
+def current_appointments(referral: Referral) -> list[Appointment]:
+    """The appointments that count: those not superseded by a rebooking."""
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .where(Appointment.referral_id == referral.id, ~_superseded_ids())
+            .order_by(Appointment.number, Appointment.starts_at)
+        )
+    )
+
+
+def attended_numbers(referral: Referral) -> set[int]:
+    """Appointment numbers she attended before the return date."""
+    rows = db.session.execute(
+        select(Appointment.number, Appointment.starts_at).where(
+            Appointment.referral_id == referral.id,
+            Appointment.outcome.in_(ATTENDED_VALUES),
+        )
+    ).all()
+    return {number for number, starts_at in rows if london_date(starts_at) < referral.return_date}
+
+
+def booking_warnings(starts_at: datetime, duration: int, worker_id: uuid.UUID | None, ignore: Any = None) -> list[str]:
+    """Why a time needs a second thought: weekend, bank holiday, or the worker already booked then."""
+    warnings = []
+    day = london_date(starts_at)
+    if day.weekday() >= 5:
+        warnings.append(f"{day:%A} is a weekend day.")
+    if day in bank_holidays():
+        warnings.append("That day is a bank holiday in England and Wales.")
+    if worker_id is not None:
+        ends_at = starts_at + timedelta(minutes=duration)
+        # No appointment is longer than 8 hours, so only those starting in that window can overlap.
+        nearby = db.session.scalars(
+            select(Appointment).where(
+                Appointment.worker_id == worker_id,
+                Appointment.starts_at < ends_at,
+                Appointment.starts_at > starts_at - timedelta(hours=8),
+                Appointment.outcome.is_(None) | Appointment.outcome.in_(ATTENDED_VALUES),
+                ~_superseded_ids(),
+                *([Appointment.id != ignore] if ignore is not None else []),
+            )
+        ).all()
+        if any(other.ends_at > starts_at for other in nearby):
+            warnings.append("The worker already has an appointment at that time.")
+    return warnings
+
+
+def book_appointment(referral: Referral, data: BookingInput, actor: User) -> Appointment:
+    """Book (or rebook) an appointment for the case, enforcing the programme's order and deadline."""
+    prog = programme()
+    errors: dict[str, str] = {}
+    if referral.state_enum not in (State.OPTED_IN, State.ASSESSED):
+        if referral.state_enum is State.REFERRED:
+            raise InvalidTransition("Record her consent to support and to sharing before booking appointments")
+        raise InvalidTransition(f"A case that is {referral.state_enum.label.lower()} takes no more appointments")
+    step = prog.step(data.number)
+    if step is None:
+        errors["number"] = f"Choose an appointment number from 1 to {prog.required_appointments}"
+    if data.starts_at is None:
+        errors["starts_at"] = "Enter the date and time of the appointment"
+    elif london_date(data.starts_at) >= referral.return_date:
+        errors["starts_at"] = "The appointment must be before the return date"
+    if not 5 <= int(data.duration_minutes or 0) <= 480:
+        errors["duration_minutes"] = "The length must be between 5 minutes and 8 hours"
+    if data.location and len(data.location) > 120:
+        errors["location"] = "The place must be 120 characters or fewer"
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    assert data.starts_at is not None  # noqa: S101 - checked above; for the type checker
+    if data.number > 1 and (data.number - 1) not in attended_numbers(referral):
+        raise InvalidTransition(
+            f"Appointment {data.number} can be booked once appointment {data.number - 1} is attended"
+        )
+    if data.number in attended_numbers(referral):
+        raise InvalidTransition(f"She has already attended appointment {data.number}")
+    superseded = _check_supersedes(referral, data)
+    worker = _worker(data.worker_id, actor)
+    override = (data.override_reason or "").strip()[:200]
+    warnings = booking_warnings(data.starts_at, data.duration_minutes, worker.id if worker else None)
+    if warnings and not override:
+        raise NeedsOverride(warnings)
+    with transaction():
+        appointment = Appointment(
+            id=uuid.uuid4(),
+            client_id=referral.client_id,
+            referral_id=referral.id,
+            number=data.number,
+            starts_at=data.starts_at,
+            duration_minutes=data.duration_minutes,
+            location=(data.location or "").strip() or None,
+            worker_id=worker.id if worker else None,
+            supersedes_id=superseded.id if superseded else None,
+            rebook_reason=(data.rebook_reason or "").strip()[:200] or None,
+            override_reason=override if warnings else None,
+            booked_by_id=actor.id,
+        )
+        db.session.add(appointment)
+        db.session.flush()
+        record_event(
+            "appointment.rebooked" if superseded else "appointment.booked",
+            object_type="appointment",
+            object_id=appointment.id,
+            case_id=referral.id,
+            details={"number": data.number, "overridden": bool(warnings)},
+            actor=actor,
+        )
+    return appointment
+
+
+def _check_supersedes(referral: Referral, data: BookingInput) -> Appointment | None:
+    open_same_number = [
+        item for item in current_appointments(referral) if item.number == data.number and item.outcome is None
+    ]
+    if data.supersedes_id is None:
+        if open_same_number:
+            raise InvalidTransition(
+                f"Appointment {data.number} is already booked. Rebook it instead, so the history is kept"
+            )
+        return None
+    old = db.session.get(Appointment, data.supersedes_id)
+    if old is None or old.referral_id != referral.id or old.number != data.number:
+        raise ValidationFailed(
+            "Choose the appointment this one replaces", {"supersedes": "Not an appointment of this case"}
+        )
+    if old.outcome_enum is not None and old.outcome_enum.is_attended:
+        raise InvalidTransition("An attended appointment is not rebooked")
+    if any(item.supersedes_id == old.id for item in appointments_of(referral)):
+        raise InvalidTransition("That appointment has already been rebooked")
+    if not (data.rebook_reason or "").strip():
+        raise ValidationFailed("Enter why the appointment is rebooked", {"rebook_reason": "Enter why it is rebooked"})
+    return old
+
+
+def _worker(worker_id: uuid.UUID | None, actor: User) -> User | None:
+    if worker_id is None:
+        return actor if actor.role in (Role.WORKER, Role.MANAGER) else None
+    worker = db.session.get(User, worker_id)
+    if worker is None or worker.is_disabled or worker.role not in (Role.WORKER, Role.MANAGER):
+        raise ValidationFailed("Choose a support worker", {"worker_id": "Choose a support worker"})
+    return worker
+
+
+def record_outcome(appointment: Appointment, outcome: Outcome | str, actor: User, notes: str | None = None) -> None:
+    """Record what happened at an appointment whose time has come; the case moves on if a step is now done."""
+    try:
+        outcome = Outcome(outcome)
+    except ValueError:
+        raise ValidationFailed("Select what happened", {"outcome": "Select what happened"}) from None
+    if appointment.starts_at > utcnow():
+        raise InvalidTransition("An outcome can only be recorded once the appointment's time has come")
+    referral = db.session.get(Referral, appointment.referral_id)
+    if referral is None or referral.state_enum not in OPEN_STATES:
+        raise InvalidTransition("The case is closed: appointments can no longer change")
+    if any(item.supersedes_id == appointment.id for item in appointments_of(referral)):
+        raise InvalidTransition("This appointment was rebooked; record the outcome on the new one")
+    if outcome.is_attended and appointment.number > 1 and (appointment.number - 1) not in attended_numbers(referral):
+        raise InvalidTransition(
+            f"Appointment {appointment.number} cannot be attended before appointment {appointment.number - 1}"
+        )
+    if notes and len(notes) > MAX_NOTES:
+        raise ValidationFailed(f"Notes must be {MAX_NOTES} characters or fewer", {"notes": "Too long"})
+    with transaction():
+        previous = appointment.outcome
+        appointment.outcome = outcome.value
+        appointment.outcome_recorded_at = utcnow()
+        appointment.outcome_recorded_by_id = actor.id
+        if notes is not None and notes.strip():
+            appointment.notes = notes.strip()
+        record_event(
+            "appointment.outcome_recorded" if previous is None else "appointment.outcome_corrected",
+            object_type="appointment",
+            object_id=appointment.id,
+            case_id=referral.id,
+            details={"outcome": outcome.value, "number": appointment.number},
+            actor=actor,
+        )
+        evaluate_progress(referral, actor=actor)
+
+
+def unresolved_appointments(worker_id: uuid.UUID | None = None) -> list[Appointment]:
+    """Appointments whose time has passed with no outcome, not rebooked, on open cases: the worklist."""
+    query = (
+        select(Appointment)
+        .join(Referral, Referral.id == Appointment.referral_id)
+        .where(
+            Appointment.outcome.is_(None),
+            Appointment.starts_at < utcnow(),
+            Referral.state.in_([state.value for state in OPEN_STATES]),
+            ~_superseded_ids(),
+        )
+        .order_by(Appointment.starts_at)
+    )
+    if worker_id is not None:
+        query = query.where(and_(Appointment.worker_id == worker_id))
+    return list(db.session.scalars(query))
+
+
+def get_appointment(appointment_id: Any) -> Appointment | None:
+    """An appointment by id, or None for an unknown or malformed id."""
+    try:
+        return db.session.get(Appointment, uuid.UUID(str(appointment_id)))
+    except ValueError:
+        return None

@@ -1,0 +1,165 @@
+"""Recording the needs assessment: all twelve domains, risk notes and exploitation indicators, with an optimistic
+lock so that two people saving at once cannot overwrite each other."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from diversion.assessments.models import EXPLOITATION_INDICATORS, Assessment, AssessmentDomain, Domain
+from diversion.audit.services import record_event
+from diversion.auth.models import User
+from diversion.crypto.fields import is_unreadable
+from diversion.db import transaction, utcnow
+from diversion.errors import Conflict, InvalidTransition, ValidationFailed
+from diversion.extensions import db
+from diversion.referrals.models import Referral, State
+from diversion.referrals.programme import programme
+from diversion.referrals.states import evaluate_progress
+
+MAX_NOTES = 2000
+STALE = (
+    "Someone else saved this assessment while you were working on it. "
+    "Your changes are shown below: check them against theirs and save again"
+)
+
+
+@dataclass
+class DomainInput:
+    """One domain as entered: need level 0-3, wellbeing score 1-10, notes."""
+
+    need: Any = None
+    score: Any = None
+    notes: str | None = None
+
+
+def assessment_of(referral: Referral) -> Assessment | None:
+    """The case's assessment, if one has been saved."""
+    return db.session.scalars(select(Assessment).where(Assessment.referral_id == referral.id)).first()
+
+
+def assessment_is_complete(referral: Referral) -> bool:
+    """True once the assessment is recorded for every domain."""
+    assessment = assessment_of(referral)
+    return assessment is not None and assessment.completed_at is not None
+
+
+def indicators_of(assessment: Assessment) -> list[str]:
+    """The exploitation indicators ticked (decrypted)."""
+    raw = assessment.exploitation_indicators
+    if not raw or is_unreadable(raw):
+        return []
+    return [code for code in json.loads(raw) if code in EXPLOITATION_INDICATORS]
+
+
+def _as_int(value: Any, low: int, high: int) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    if str(number) != str(value).strip() and not isinstance(value, int):
+        return None
+    return number if low <= number <= high else None
+
+
+def _assessment_step_number() -> int | None:
+    return next((step.number for step in programme().steps if step.produces == "assessment"), None)
+
+
+def save_assessment(
+    referral: Referral,
+    domains: dict[str, DomainInput],
+    actor: User,
+    *,
+    risk_notes: str | None = None,
+    indicators: list[str] | None = None,
+    version: int | None = None,
+) -> Assessment:
+    """Save the assessment (all twelve domains); a stale version is refused with 409 and nothing saved."""
+    from diversion.appointments.services import attended_numbers
+
+    if referral.state_enum not in (State.OPTED_IN, State.ASSESSED, State.COMPLETED):
+        raise InvalidTransition("The assessment is recorded once she has opted in and attended her first appointment")
+    step = _assessment_step_number()
+    if step is not None and step not in attended_numbers(referral):
+        raise InvalidTransition(f"Record that she attended appointment {step} before the assessment")
+    errors: dict[str, str] = {}
+    clean: dict[Domain, tuple[int, int, str | None]] = {}
+    for domain in Domain:
+        entry = domains.get(domain.value)
+        if entry is None:
+            errors[f"domains.{domain.value}.need"] = f"Select the need level for {domain.label.lower()}"
+            continue
+        need = _as_int(entry.need, 0, 3)
+        score = _as_int(entry.score, 1, 10)
+        if need is None:
+            errors[f"domains.{domain.value}.need"] = f"Select the need level for {domain.label.lower()}"
+        if score is None:
+            errors[f"domains.{domain.value}.score"] = f"Give a wellbeing score from 1 to 10 for {domain.label.lower()}"
+        notes = (entry.notes or "").strip() or None
+        if notes and len(notes) > MAX_NOTES:
+            errors[f"domains.{domain.value}.notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
+        if need is not None and score is not None:
+            clean[domain] = (need, score, notes)
+    unknown = set(domains) - {domain.value for domain in Domain}
+    if unknown:
+        errors["domains"] = "Unknown needs domain"
+    chosen = list(dict.fromkeys(indicators or []))
+    if any(code not in EXPLOITATION_INDICATORS for code in chosen):
+        errors["exploitation_indicators"] = "Unknown exploitation indicator"
+    risk = (risk_notes or "").strip() or None
+    if risk and len(risk) > MAX_NOTES:
+        errors["risk_notes"] = f"Risk notes must be {MAX_NOTES} characters or fewer"
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    existing = assessment_of(referral)
+    if existing is not None and version != existing.version:
+        raise Conflict(STALE)
+    with transaction():
+        assessment = existing or Assessment(id=uuid.uuid4(), client_id=referral.client_id, referral_id=referral.id)
+        if existing is None:
+            db.session.add(assessment)
+            db.session.flush()
+        else:
+            assessment.version += 1
+        rows = {row.domain: row for row in assessment.domains}
+        for position, domain in enumerate(Domain):
+            need, score, notes = clean[domain]
+            row = rows.get(domain.value)
+            if row is None:
+                row = AssessmentDomain(
+                    id=uuid.uuid4(),
+                    client_id=referral.client_id,
+                    assessment_id=assessment.id,
+                    domain=domain.value,
+                    position=position,
+                    need_level=need,
+                    wellbeing_score=score,
+                )
+                assessment.domains.append(row)
+            row.need_level, row.wellbeing_score = need, score
+            row.notes = notes
+        assessment.risk_notes = risk
+        assessment.exploitation_indicators = json.dumps(chosen)
+        assessment.has_safeguarding_flag = bool(chosen)
+        referral.has_safeguarding_flag = bool(chosen)
+        if assessment.completed_at is None:
+            assessment.completed_at = utcnow()
+            assessment.completed_by_id = actor.id
+        db.session.flush()
+        record_event(
+            "assessment.saved",
+            object_type="assessment",
+            object_id=assessment.id,
+            case_id=referral.id,
+            details={"version": assessment.version, "safeguarding_flag": bool(chosen)},
+            actor=actor,
+        )
+        evaluate_progress(referral, actor=actor)
+    return assessment

@@ -1,0 +1,480 @@
+"""Referral intake, consent, withdrawal, re-adjournment and the daily sweep of passed return dates.
+
+Each public function is one use case: it validates, changes what it must, writes its audit events and commits (or
+raises a DomainError having changed nothing). Field paths in errors follow the API (``client.date_of_birth``).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from diversion.admin.services import court_by_code
+from diversion.audit.services import record_event
+from diversion.auth.models import Role, User
+from diversion.clients.models import Client
+from diversion.clients.services import Identity, SafeContact, create_client, find_clients, get_client
+from diversion.crypto.blind import URN_PURPOSE, normalise_urn, urn_index
+from diversion.db import transaction, utcnow
+from diversion.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from diversion.extensions import db
+from diversion.keyring import keyring
+from diversion.referrals.calendar import today
+from diversion.referrals.models import (
+    OPEN_STATES,
+    Consent,
+    ConsentPurpose,
+    Referral,
+    ReturnDateChange,
+    State,
+)
+from diversion.referrals.states import change_state
+
+URN_SHAPE = re.compile(r"^(\d{2})([A-Z]{2})(\d{5})(\d{2})$")
+ADULT_AGE = 18
+MAX_NAME = 100
+MAX_NOTES = 5000
+CONSENT_WORDING_VERSION = "2026-1"
+
+OFFENCES = {
+    "SOA1959_S1": "Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)",
+    "SOA1959_S1_PERSISTENT": "Persistently loitering or soliciting (Street Offences Act 1959, s.1)",
+    "OTHER_LINKED": "Another low-level offence linked to street prostitution",
+}
+
+UNDER_18_MESSAGE = (
+    "She is under 18 on the referral date, so this adult pathway cannot take the referral. "
+    "Make a safeguarding referral to children's social care instead"
+)
+
+
+def format_urn(normalised: str) -> str:
+    """A normalised URN written the police way: 01/AB/12345/26."""
+    match = URN_SHAPE.match(normalised)
+    return "/".join(match.groups()) if match else normalised
+
+
+def check_urn(raw: str) -> str:
+    """Normalise a URN (separators removed, upper case) and check its shape; ValueError when it is not a URN."""
+    normalised = normalise_urn(raw or "")
+    if not URN_SHAPE.match(normalised):
+        raise ValueError(
+            "Enter the URN in the police format: force code, letters, number and year, like 01/AB/12345/26"
+        )
+    return normalised
+
+
+def urn_index_value(normalised: str) -> bytes:
+    """The full blind index of a URN under the active index key."""
+    return urn_index(keyring().derived(URN_PURPOSE), normalised)
+
+
+def age_on(date_of_birth: date, on: date) -> int:
+    """Her age in whole years on a date."""
+    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+
+
+def normalise_phone(raw: str) -> str:
+    """A UK phone number in international form; ValueError when it is not one."""
+    try:
+        number = phonenumbers.parse(raw, "GB")
+    except phonenumbers.NumberParseException:
+        raise ValueError("Enter a UK phone number, like 07700 100 982") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("Enter a UK phone number, like 07700 100 982")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass
+class ReferralInput:
+    """What intake collects, from the form or the API."""
+
+    court_code: str
+    urn: str
+    offence: str
+    first_hearing_date: date | None
+    return_date: date | None
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    phone: str | None = None
+    email: str | None = None
+    safe_contact: SafeContact = field(default_factory=SafeContact)
+    notes: str | None = None
+    # Set when the person making the referral chose an existing client found by name and date of birth.
+    link_client_id: uuid.UUID | None = None
+
+
+def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str], dict[str, Any]]:
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    court = court_by_code(data.court_code) if data.court_code else None
+    if court is None or not court.is_active:
+        errors["court"] = "Select the court"
+    elif actor.role == Role.COURT and court.id != actor.court_id:
+        raise Forbidden("Court staff can only refer to the scheme from their own court")
+    clean["court"] = court
+    try:
+        clean["urn"] = check_urn(data.urn)
+    except ValueError as error:
+        errors["urn"] = str(error)
+    if data.offence not in OFFENCES:
+        errors["offence"] = "Select the offence"
+    if data.first_hearing_date is None:
+        errors["first_hearing_date"] = "Enter the date of the first hearing"
+    if data.return_date is None:
+        errors["return_date"] = "Enter the return date"
+    elif data.first_hearing_date is not None and data.return_date <= data.first_hearing_date:
+        errors["return_date"] = "The return date must be after the first hearing"
+    for name, label in (("given_name", "given name"), ("family_name", "family name")):
+        value = (getattr(data, name) or "").strip()
+        if not value:
+            errors[f"client.{name}"] = f"Enter her {label}"
+        elif len(value) > MAX_NAME:
+            errors[f"client.{name}"] = f"Her {label} must be {MAX_NAME} characters or fewer"
+        clean[name] = value
+    dob = data.date_of_birth
+    if dob is None:
+        errors["client.date_of_birth"] = "Enter her date of birth"
+    elif dob >= on:
+        errors["client.date_of_birth"] = "Her date of birth must be in the past"
+    elif dob.year < 1900:
+        errors["client.date_of_birth"] = "Her date of birth must be after 1900"
+    elif age_on(dob, on) < ADULT_AGE:
+        errors["client.date_of_birth"] = UNDER_18_MESSAGE
+    clean["phone"] = None
+    if data.phone and data.phone.strip():
+        try:
+            clean["phone"] = normalise_phone(data.phone)
+        except ValueError as error:
+            errors["client.phone"] = str(error)
+    clean["email"] = None
+    if data.email and data.email.strip():
+        try:
+            clean["email"] = validate_email(data.email.strip(), check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["client.email"] = "Enter an email address in the correct format, like name@example.com"
+    if data.notes and len(data.notes) > MAX_NOTES:
+        errors["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
+    if len(data.safe_contact.safe_times or "") > 200:
+        errors["client.safe_times"] = "Safe times must be 200 characters or fewer"
+    return errors, clean
+
+
+def open_case_with_urn(normalised: str) -> Referral | None:
+    """The open case with this URN, if there is one (by its blind index)."""
+    return db.session.scalars(
+        select(Referral).where(
+            Referral.urn_index == urn_index_value(normalised),
+            Referral.state.in_([state.value for state in OPEN_STATES]),
+        )
+    ).first()
+
+
+@dataclass
+class ClientMatch:
+    """An existing client with the same family name and date of birth, and what happened before."""
+
+    client: Client
+    referrals: int
+    completed: int
+    last_referred_on: date | None
+
+
+def matching_clients(family_name: str, date_of_birth: date) -> list[ClientMatch]:
+    """Existing clients she may be, with her earlier referrals counted, for the 'referred before' prompt."""
+    clients = find_clients(family_name, date_of_birth)
+    if not clients:
+        return []
+    rows = db.session.execute(
+        select(
+            Referral.client_id,
+            func.count(Referral.id),
+            func.sum(func.cast(Referral.state == State.COMPLETED.value, db.Integer)),
+            func.max(Referral.referred_on),
+        )
+        .where(Referral.client_id.in_([client.id for client in clients]))
+        .group_by(Referral.client_id)
+    ).all()
+    counts = {row[0]: row[1:] for row in rows}
+    return [ClientMatch(client, *(counts.get(client.id) or (0, 0, None))) for client in clients]
+
+
+def create_referral(data: ReferralInput, actor: User) -> Referral:
+    """Take a referral: validate, find or create the client, refuse a second open case for the URN, and record it."""
+    on = today()
+    errors, clean = _validate(data, actor, on)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    if open_case_with_urn(clean["urn"]) is not None:
+        raise Conflict(
+            "There is already an open case with this URN", {"urn": "There is already an open case with this URN"}
+        )
+    identity = Identity(
+        given_name=clean["given_name"],
+        family_name=clean["family_name"],
+        date_of_birth=data.date_of_birth,  # type: ignore[arg-type]
+        phone=clean["phone"],
+        email=clean["email"],
+        safe_contact=data.safe_contact,
+    )
+    try:
+        with transaction():
+            client = _client_for(data.link_client_id, identity)
+            referral = Referral(
+                id=uuid.uuid4(),
+                client_id=client.id,
+                court_id=clean["court"].id,
+                offence_code=data.offence,
+                first_hearing_date=data.first_hearing_date,
+                return_date=data.return_date,
+                state=State.REFERRED.value,
+                referred_on=on,
+                referred_by_id=actor.id,
+                assigned_worker_id=actor.id if actor.role == Role.WORKER else None,
+                urn_index=urn_index_value(clean["urn"]),
+            )
+            referral.urn = clean["urn"]
+            referral.notes = (data.notes or "").strip() or None
+            db.session.add(referral)
+            db.session.flush()
+            record_event(
+                "referral.created",
+                object_type="referral",
+                object_id=referral.id,
+                case_id=referral.id,
+                details={"court": clean["court"].code, "linked": data.link_client_id is not None},
+                actor=actor,
+            )
+    except IntegrityError:
+        # Two people referring the same URN at the same moment: the partial unique index decides.
+        raise Conflict(
+            "There is already an open case with this URN", {"urn": "There is already an open case with this URN"}
+        ) from None
+    return referral
+
+
+def _client_for(link_client_id: uuid.UUID | None, identity: Identity) -> Client:
+    if link_client_id is None:
+        return create_client(identity)
+    client = get_client(link_client_id)
+    if client is None or client.is_erased:
+        raise ValidationFailed("Select a person from the list, or choose a new person", {"link": "Select a person"})
+    if client.date_of_birth != identity.date_of_birth:
+        raise ValidationFailed("The person chosen has a different date of birth", {"link": "Select a person"})
+    # Contact details change between referrals: the newest ones are kept.
+    if identity.phone:
+        client.phone = identity.phone
+    if identity.email:
+        client.email = identity.email
+    client.safe_contact = identity.safe_contact.to_json()
+    return client
+
+
+# --- consent ---
+
+
+def current_consents(referral: Referral) -> dict[ConsentPurpose, Consent | None]:
+    """The latest ledger line for each purpose (None when nothing is recorded)."""
+    lines = db.session.scalars(
+        select(Consent).where(Consent.referral_id == referral.id).order_by(Consent.recorded_at, Consent.id)
+    ).all()
+    latest: dict[ConsentPurpose, Consent | None] = dict.fromkeys(ConsentPurpose)
+    for line in lines:
+        latest[ConsentPurpose(line.purpose)] = line
+    return latest
+
+
+def consent_ledger(referral: Referral) -> list[Consent]:
+    """Every line of the case's consent ledger, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Consent).where(Consent.referral_id == referral.id).order_by(Consent.recorded_at, Consent.id)
+        )
+    )
+
+
+def has_consent(referral: Referral, purpose: ConsentPurpose) -> bool:
+    """True when the purpose is given and not withdrawn."""
+    line = current_consents(referral)[purpose]
+    return line is not None and line.is_current
+
+
+def record_consent(
+    referral: Referral,
+    purpose: ConsentPurpose | str,
+    is_given: bool,
+    actor: User,
+    wording_version: str | None = None,
+) -> Consent:
+    """Add a ledger line: a purpose given, refused, or withdrawn (refusing one given before). The case's state
+    follows: support and sharing given opts her in; refusing either before that declines; withdrawing either
+    later withdraws her from diversion."""
+    try:
+        purpose = ConsentPurpose(purpose)
+    except ValueError:
+        raise ValidationFailed("Select what she is agreeing to", {"purpose": "Select a consent purpose"}) from None
+    state = referral.state_enum
+    diversion_purposes = (ConsentPurpose.SUPPORT, ConsentPurpose.SHARE_WITH_COURT_CPS)
+    if state.is_final and purpose in diversion_purposes and is_given:
+        raise InvalidTransition(f"The case is {state.label.lower()}: consent to diversion can no longer be given")
+    with transaction():
+        previous = current_consents(referral)[purpose]
+        line = Consent(
+            referral_id=referral.id,
+            purpose=purpose.value,
+            is_given=is_given,
+            wording_version=(wording_version or CONSENT_WORDING_VERSION)[:32],
+            recorded_by_id=actor.id,
+        )
+        if not is_given and previous is not None and previous.is_current:
+            previous.withdrawn_at = line.recorded_at = utcnow()
+            previous.withdrawn_by_id = actor.id
+        db.session.add(line)
+        db.session.flush()
+        record_event(
+            "consent.recorded",
+            object_type="referral",
+            object_id=referral.id,
+            case_id=referral.id,
+            details={"purpose": purpose.value, "given": is_given, "withdrawal": bool(previous and previous.is_given)},
+            actor=actor,
+        )
+        if purpose in diversion_purposes:
+            _apply_consent_to_state(referral, actor)
+    return line
+
+
+def _apply_consent_to_state(referral: Referral, actor: User) -> None:
+    consents = current_consents(referral)
+    support, share = consents[ConsentPurpose.SUPPORT], consents[ConsentPurpose.SHARE_WITH_COURT_CPS]
+    state = referral.state_enum
+    refused = [line for line in (support, share) if line is not None and not line.is_current]
+    if state is State.REFERRED:
+        if refused:
+            change_state(referral, State.DECLINED, actor=actor)
+        elif support is not None and share is not None:
+            change_state(referral, State.OPTED_IN, actor=actor)
+    elif state in OPEN_STATES and refused:
+        change_state(referral, State.WITHDRAWN, actor=actor)
+
+
+# --- withdrawal and re-adjournment ---
+
+
+def withdraw(referral: Referral, reason: str, actor: User) -> None:
+    """She leaves the scheme: the case is withdrawn and the court and CPS will be told it proceeds."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Enter why she is withdrawing", {"reason": "Enter why she is withdrawing"})
+    if len(reason) > 2000:
+        raise ValidationFailed("The reason must be 2000 characters or fewer", {"reason": "Too long"})
+    if not referral.is_open:
+        raise InvalidTransition(f"A case that is {referral.state_enum.label.lower()} cannot be withdrawn")
+    with transaction():
+        referral.withdrawal_reason = reason
+        change_state(referral, State.WITHDRAWN, actor=actor)
+
+
+def change_return_date(
+    referral: Referral, new_date: date | None, reason: str, version: int | None, actor: User
+) -> None:
+    """The court re-adjourned: move the return date, with the reason, refusing a stale edit."""
+    errors: dict[str, str] = {}
+    if new_date is None:
+        errors["return_date"] = "Enter the new return date"
+    elif new_date <= referral.first_hearing_date:
+        errors["return_date"] = "The return date must be after the first hearing"
+    elif new_date == referral.return_date:
+        errors["return_date"] = "The new return date is the same as the current one"
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "Enter the reason the return date changed"
+    elif len(reason) > 2000:
+        errors["reason"] = "The reason must be 2000 characters or fewer"
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    if not referral.is_open:
+        raise InvalidTransition("The return date of a closed case cannot be changed")
+    if version is not None and version != referral.version:
+        raise Conflict("Someone else changed this case while you were working on it. Reload it and try again")
+    with transaction():
+        change = ReturnDateChange(
+            id=uuid.uuid4(),
+            client_id=referral.client_id,
+            referral_id=referral.id,
+            from_date=referral.return_date,
+            to_date=new_date,
+            changed_by_id=actor.id,
+        )
+        change.reason = reason
+        db.session.add(change)
+        referral.return_date = new_date  # type: ignore[assignment]
+        referral.version += 1
+        record_event(
+            "referral.return_date_changed",
+            object_type="referral",
+            object_id=referral.id,
+            case_id=referral.id,
+            details={"from": change.from_date.isoformat(), "to": new_date.isoformat()},  # type: ignore[union-attr]
+            actor=actor,
+        )
+
+
+def assign_worker(referral: Referral, worker: User | None, actor: User) -> None:
+    """Give the case to a support worker (managers reassign)."""
+    if worker is not None and worker.role not in (Role.WORKER, Role.MANAGER):
+        raise ValidationFailed("Cases go to support workers or managers", {"worker": "Select a support worker"})
+    with transaction():
+        referral.assigned_worker_id = worker.id if worker else None
+        record_event(
+            "referral.assigned", object_type="referral", object_id=referral.id, case_id=referral.id, actor=actor
+        )
+
+
+def sweep_passed_return_dates(on: date | None = None) -> int:
+    """Open cases whose return date has passed become not completed (the outcome notice follows). Running it
+    again changes nothing more. Returns how many cases moved."""
+    on = on or today()
+    moved = 0
+    ids = db.session.scalars(
+        select(Referral.id).where(Referral.state.in_([state.value for state in OPEN_STATES]), Referral.return_date < on)
+    ).all()
+    for referral_id in ids:
+        with transaction():
+            # Re-read under the transaction: another sweep may have got there first.
+            referral = db.session.scalars(
+                select(Referral)
+                .where(Referral.id == referral_id)
+                .with_for_update(of=Referral)
+                .execution_options(populate_existing=True)
+            ).first()
+            if referral is None or not referral.is_open or referral.return_date >= on:
+                continue
+            change_state(referral, State.NOT_COMPLETED, on=referral.return_date)
+            moved += 1
+    return moved
+
+
+def get_referral(referral_id: Any) -> Referral | None:
+    """A referral by id, or None for an unknown or malformed id (no scoping: use the loaders in views)."""
+    try:
+        return db.session.get(Referral, uuid.UUID(str(referral_id)))
+    except ValueError:
+        return None
+
+
+def require_referral(referral_id: Any) -> Referral:
+    """A referral by id, or NotFound."""
+    referral = get_referral(referral_id)
+    if referral is None:
+        raise NotFound("No such case")
+    return referral

@@ -1,0 +1,109 @@
+"""The case state machine: the one place a case changes state, and the rules of progress.
+
+Every change goes through ``change_state``, which refuses a transition the rules do not allow with a clear
+InvalidTransition, writes the audit event, and runs the final-state hooks (the outcome notice) in the same
+transaction. ``evaluate_progress`` computes completion from the programme: it is never typed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from diversion.audit.services import record_event
+from diversion.db import utcnow
+from diversion.errors import InvalidTransition
+from diversion.referrals.models import OPEN_STATES, Referral, State
+from diversion.referrals.programme import Programme, Step, programme
+
+# (from, to) -> the reason code recorded in the audit trail.
+TRANSITIONS: dict[tuple[State, State], str] = {
+    (State.REFERRED, State.DECLINED): "consent_refused",
+    (State.REFERRED, State.OPTED_IN): "consent_given",
+    (State.OPTED_IN, State.ASSESSED): "first_step_done",
+    (State.ASSESSED, State.COMPLETED): "all_steps_done",
+    # A one-step programme completes straight from OPTED_IN.
+    (State.OPTED_IN, State.COMPLETED): "all_steps_done",
+    **{(state, State.NOT_COMPLETED): "return_date_passed" for state in OPEN_STATES},
+    **{(state, State.WITHDRAWN): "withdrawn" for state in OPEN_STATES},
+}
+
+# Called with (referral, actor) after a case reaches a final state, inside the same transaction.
+FINAL_STATE_HOOKS: list[Callable[[Referral, Any], None]] = []
+
+
+def can_change(referral: Referral, to: State) -> bool:
+    """True when the rules allow the case to move to ``to`` now."""
+    return (referral.state_enum, to) in TRANSITIONS
+
+
+def change_state(referral: Referral, to: State, *, actor: Any = None, on: date | None = None) -> None:
+    """Move a case to a new state (flush only), or raise InvalidTransition saying why not."""
+    current = referral.state_enum
+    reason = TRANSITIONS.get((current, to))
+    if reason is None:
+        raise InvalidTransition(f"A case that is {current.label.lower()} cannot become {to.label.lower()}")
+    referral.state = to.value
+    referral.version += 1
+    if to is State.OPTED_IN:
+        referral.consent_date = on or utcnow().date()
+    if to.is_final:
+        referral.outcome_date = on or utcnow().date()
+        referral.final_at = utcnow()
+    record_event(
+        "referral.state_changed",
+        object_type="referral",
+        object_id=referral.id,
+        case_id=referral.id,
+        details={"from": current.value, "to": to.value, "reason": reason},
+        actor=actor,
+    )
+    if to.is_final:
+        for hook in FINAL_STATE_HOOKS:
+            hook(referral, actor)
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    """How far a case has got with one step of the programme."""
+
+    step: Step
+    attended: bool
+    produced: bool
+
+    @property
+    def is_done(self) -> bool:
+        """Attended, and what the step must produce is recorded."""
+        return self.attended and self.produced
+
+
+def step_progress(referral: Referral, prog: Programme | None = None) -> list[StepProgress]:
+    """Each step's progress, from the case's appointments, assessment and plan."""
+    from diversion.appointments.services import attended_numbers
+    from diversion.assessments.services import assessment_is_complete
+    from diversion.care_plans.services import plan_is_agreed
+
+    prog = prog or programme()
+    attended = attended_numbers(referral)
+    products = {
+        "assessment": assessment_is_complete(referral),
+        "care_plan": plan_is_agreed(referral),
+        None: True,
+    }
+    return [StepProgress(step, step.number in attended, products[step.produces]) for step in prog.steps]
+
+
+def evaluate_progress(referral: Referral, *, actor: Any = None) -> State:
+    """Move an open case on as far as its recorded progress allows; returns the state it is in."""
+    if referral.state_enum not in (State.OPTED_IN, State.ASSESSED):
+        return referral.state_enum
+    progress = step_progress(referral)
+    if all(item.is_done for item in progress):
+        if referral.state_enum is State.OPTED_IN and len(progress) > 1:
+            change_state(referral, State.ASSESSED, actor=actor)
+        change_state(referral, State.COMPLETED, actor=actor)
+    elif progress[0].is_done and referral.state_enum is State.OPTED_IN:
+        change_state(referral, State.ASSESSED, actor=actor)
+    return referral.state_enum

@@ -133,3 +133,15 @@ def load_or_404(model: type[Any], object_id: Any) -> Any:
         abort(404)
     g.setdefault("loaded_objects", []).append((model.__name__, object_id))
     return obj
+
+
+def load_case(referral_id: Any) -> Any:
+    """A case for the signed-in user: 404 when it does not exist or belongs to another court (for court users),
+    so an address with another court's id tells them nothing. Role rules are checked on the route first."""
+    from diversion.referrals.models import Referral
+
+    referral = load_or_404(Referral, referral_id)
+    scope = court_scope()
+    if scope is not None and referral.court_id != scope:
+        abort(404)
+    return referral

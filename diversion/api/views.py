@@ -1,0 +1,3 @@
+"""API endpoints (see API.md)."""
+
+from diversion.api import bp  # noqa: F401

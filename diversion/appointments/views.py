@@ -1,0 +1,3 @@
+"""Web pages of the appointments domain."""
+
+from diversion.appointments import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Web pages of the assessments domain."""
+
+from diversion.assessments import bp  # noqa: F401

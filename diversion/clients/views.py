@@ -1,0 +1,3 @@
+"""Web pages of the clients domain."""
+
+from diversion.clients import bp  # noqa: F401

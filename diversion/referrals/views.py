@@ -1,0 +1,3 @@
+"""Web pages of the referrals domain."""
+
+from diversion.referrals import bp  # noqa: F401

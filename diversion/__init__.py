@@ -9,7 +9,6 @@ from typing import Any
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-
 # Each domain package defines ``bp``; its views module adds the routes.
 DOMAINS = ("main", "auth", "admin", "clients", "referrals", "appointments", "assessments", "care_plans", "api")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import render_template_string
 from markupsafe import Markup
-from wtforms import Field
+from wtforms import Field, SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
 
@@ -133,3 +133,21 @@ def apply_errors(form: Any, error: DomainError, default: str) -> None:
     for name, message in (error.fields or {default: error.message}).items():
         field = getattr(form, name.split(".")[0], None) or getattr(form, default)
         field.errors = [*list(field.errors or []), message]
+
+
+def choices(pairs: Any) -> list[SelectChoice]:
+    """Radio or select options from (value, label) pairs or a dict, as WTForms wants them."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return [SelectChoice(str(value), str(label)) for value, label in items]
+
+
+def error_summary(form: Any) -> dict[str, Any]:
+    """Parameters for the GOV.UK error summary: one link per field in error, to the input that needs fixing
+    (the first wrong part of a date, the first option of radios)."""
+    items = []
+    for field in form:
+        if not field.errors:
+            continue
+        target = f"{field.id}-{(field.error_parts or PARTS)[0]}" if isinstance(field, DateInputField) else field.id
+        items.append({"text": field.errors[0], "href": f"#{target}"})
+    return {"titleText": "There is a problem", "errorList": items}

@@ -9,12 +9,15 @@ from zoneinfo import ZoneInfo
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from diversion.forms import error_summary
 from diversion.headers import csp_nonce
 from diversion.permissions import allows
 
 # (endpoint, label, rule): shown when the user's role passes the rule. Later domains add their entries here.
 NAVIGATION: list[tuple[str, str, str]] = [
     ("main.home", "Home", "signed_in"),
+    ("referrals.caseload_page", "Caseload", "client_records"),
+    ("referrals.new", "New referral", "make_referral"),
     ("admin.users", "Users", "admin"),
     ("admin.courts", "Courts", "admin"),
     ("auth.account", "Your account", "signed_in"),
@@ -63,8 +66,11 @@ def home_links() -> list[dict[str, Any]]:
 
 def register_template_context(app: Flask) -> None:
     """Add the globals and filters to the Jinja environment."""
+    from diversion.referrals import presenters
+
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(london, "london")
+    presenters.register(app)
 
     @app.context_processor
     def inject() -> dict[str, Any]:
@@ -74,4 +80,5 @@ def register_template_context(app: Flask) -> None:
             "csp_nonce": csp_nonce,
             "navigation_items": navigation_items,
             "home_links": home_links,
+            "error_summary": error_summary,
         }

@@ -277,3 +277,40 @@ def get_appointment(appointment_id: Any) -> Appointment | None:
         return db.session.get(Appointment, uuid.UUID(str(appointment_id)))
     except ValueError:
         return None
+
+
+def superseded_ids(referral: Referral) -> set[uuid.UUID]:
+    """Ids of the case's appointments that were rebooked."""
+    return {item.supersedes_id for item in appointments_of(referral) if item.supersedes_id is not None}
+
+
+def appointment_to_replace(referral: Referral, number: int, requested: Any = None) -> Appointment | None:
+    """The appointment a new booking of this number replaces: the one asked for, or else the latest missed or
+    cancelled one not yet rebooked (a booking after a missed appointment is always a rebooking)."""
+    current = [item for item in current_appointments(referral) if item.number == number]
+    if requested:
+        return next((item for item in current if str(item.id) == str(requested)), None)
+    missed = [item for item in current if item.outcome_enum is not None and not item.outcome_enum.is_attended]
+    return missed[-1] if missed else None
+
+
+def calendar_invite(appointment: Appointment) -> bytes:
+    """An .ics invite for the appointment, in Europe/London. It names no court, offence or purpose: a phone's
+    calendar is read by others."""
+    from icalendar import Calendar, Event
+
+    from diversion.referrals.calendar import LONDON
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//Diversion support service//Appointments//EN")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"{appointment.id}@appointments")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", appointment.starts_at.astimezone(LONDON))
+    event.add("dtend", appointment.ends_at.astimezone(LONDON))
+    event.add("summary", "Appointment")
+    if appointment.location:
+        event.add("location", appointment.location)
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,3 +1,128 @@
-"""Web pages of the appointments domain."""
+"""A case's appointments: the list, booking and rebooking, recording what happened, calendar invites."""
 
-from diversion.appointments import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import Response, flash, redirect, request, url_for
+from flask_login import current_user
+
+from diversion.appointments import bp, services
+from diversion.appointments.forms import BookingForm, OutcomeForm, parse_time
+from diversion.appointments.models import Outcome
+from diversion.errors import DomainError
+from diversion.forms import apply_errors, choices
+from diversion.permissions import load_case, load_or_404, requires
+from diversion.referrals import services as referral_services
+from diversion.referrals.calendar import from_london, today
+from diversion.referrals.models import Referral
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _case_page(referral: Referral, template: str, **context):
+    from diversion.referrals.views import _case_page as case_page
+
+    return case_page(referral, "appointments", template, **context)
+
+
+@bp.route("/cases/<uuid:referral_id>/appointments")
+@requires("client_records")
+def list_for_case(referral_id):
+    referral = load_case(referral_id)
+    return _case_page(
+        referral,
+        "appointments/list.html",
+        appointments=services.appointments_of(referral),
+        superseded=services.superseded_ids(referral),
+        case_width="full",
+    )
+
+
+@bp.route("/cases/<uuid:referral_id>/appointments/new", methods=["GET", "POST"])
+@requires("client_records")
+def book(referral_id):
+    referral = load_case(referral_id)
+    form = BookingForm()
+    number = referral_services.parse_int(request.values.get("number")) or 1
+    to_replace = services.appointment_to_replace(referral, number, request.values.get("supersedes"))
+    form.worker.choices = choices([(str(w.id), w.email) for w in referral_services.workers()])
+    warnings: list[str] = []
+    if request.method == "GET":
+        form.worker.data = str(_user().id)
+        form.day.process(None, today())
+    if form.validate_on_submit():
+        starts_at = from_london(form.day.data, parse_time(form.time.data))
+        data = services.BookingInput(
+            number=number,
+            starts_at=starts_at,
+            duration_minutes=int(form.duration.data),
+            location=form.location.data,
+            worker_id=referral_services.parse_uuid(form.worker.data),
+            override_reason=form.override_reason.data,
+            supersedes_id=to_replace.id if to_replace else None,
+            rebook_reason=form.rebook_reason.data,
+        )
+        try:
+            services.book_appointment(referral, data, _user())
+        except services.NeedsOverride as warning:
+            warnings = warning.warnings
+            form.override_reason.errors = ["Give a reason to book it anyway, or choose another time"]
+        except DomainError as error:
+            apply_errors(form, _booking_error(error), "day")
+        else:
+            flash(f"Appointment {number} booked.", "success")
+            return redirect(url_for("appointments.list_for_case", referral_id=referral.id))
+    return _case_page(
+        referral, "appointments/book.html", form=form, number=number, to_replace=to_replace, warnings=warnings
+    )
+
+
+def _booking_error(error: DomainError) -> DomainError:
+    names = {
+        "starts_at": "day",
+        "duration_minutes": "duration",
+        "worker_id": "worker",
+        "number": "day",
+        "supersedes": "rebook_reason",
+    }
+    error.fields = {names.get(name, name): message for name, message in error.fields.items()}
+    return error
+
+
+@bp.route("/appointments/<uuid:appointment_id>/outcome", methods=["GET", "POST"])
+@requires("client_records")
+def outcome(appointment_id):
+    appointment = load_or_404(services.Appointment, appointment_id)
+    referral = load_case(appointment.referral_id)
+    form = OutcomeForm()
+    if request.method == "GET" and appointment.outcome:
+        form.outcome.data = appointment.outcome
+    if form.validate_on_submit():
+        try:
+            services.record_outcome(appointment, form.outcome.data, _user(), form.notes.data)
+        except DomainError as error:
+            apply_errors(form, error, "outcome")
+        else:
+            flash(f"Appointment {appointment.number}: {Outcome(form.outcome.data).label.lower()}.", "success")
+            return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return _case_page(
+        referral,
+        "appointments/outcome.html",
+        form=form,
+        appointment=appointment,
+        is_future=appointment.starts_at > services.utcnow(),
+    )
+
+
+@bp.route("/appointments/<uuid:appointment_id>/invite.ics")
+@requires("client_records")
+def invite(appointment_id):
+    appointment = load_or_404(services.Appointment, appointment_id)
+    load_case(appointment.referral_id)
+    body = services.calendar_invite(appointment)
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="appointment-{appointment.number}.ics"'},
+    )

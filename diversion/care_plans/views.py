@@ -1,3 +1,141 @@
-"""Web pages of the care_plans domain."""
+"""The Care Action Plan of a case: read it, make it with her, record her agreement."""
 
-from diversion.care_plans import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from diversion.assessments.models import DOMAIN_LABELS
+from diversion.care_plans import bp, services
+from diversion.care_plans.forms import ACTION_SLOTS, GOAL_SLOTS, CarePlanForm
+from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, SERVICE_LABELS
+from diversion.errors import Conflict, DomainError
+from diversion.forms import apply_errors
+from diversion.permissions import load_case, requires
+from diversion.referrals import services as referral_services
+
+LABELS = {
+    "domains": DOMAIN_LABELS,
+    "owners": ACTION_OWNERS,
+    "statuses": ACTION_STATUSES,
+    "onward": ONWARD_STATUSES,
+    "services": SERVICE_LABELS,
+}
+
+
+def _case_page(referral, template: str, status: int = 200, **context):
+    from diversion.referrals.views import _case_page as case_page
+
+    return case_page(referral, "plan", template, labels=LABELS, **context), status
+
+
+@bp.route("/cases/<uuid:referral_id>/plan")
+@requires("client_records")
+def show(referral_id):
+    referral = load_case(referral_id)
+    return _case_page(referral, "care_plans/show.html", plan=services.plan_of(referral), case_width="full")
+
+
+@bp.route("/cases/<uuid:referral_id>/plan/edit", methods=["GET", "POST"])
+@requires("client_records")
+def edit(referral_id):
+    referral = load_case(referral_id)
+    plan = services.plan_of(referral)
+    form = CarePlanForm()
+    if request.method == "GET" and plan is not None:
+        _fill(form, plan)
+    status = 200
+    if form.validate_on_submit():
+        goals, onward, slots = _read(form)
+        try:
+            services.save_care_plan(
+                referral,
+                goals,
+                onward,
+                current_user._get_current_object(),
+                agreed=bool(form.agreed.data),
+                notes=form.notes.data,
+                version=referral_services.parse_int(form.version.data),
+            )
+        except Conflict as error:
+            status = 409
+            apply_errors(form, error, "notes")
+            form.version.data = str(services.plan_of(referral).version)
+        except DomainError as error:
+            apply_errors(form, _form_error(error, slots), "notes")
+        else:
+            flash("Care Action Plan saved.", "success")
+            return redirect(url_for("care_plans.show", referral_id=referral.id))
+    return _case_page(
+        referral,
+        "care_plans/edit.html",
+        status=status,
+        form=form,
+        goal_slots=range(GOAL_SLOTS),
+        action_slots=range(ACTION_SLOTS),
+        conflict=status == 409,
+    )
+
+
+def _read(form) -> tuple[list[services.GoalInput], list[services.OnwardInput], list[int]]:
+    goals, slots = [], []
+    for g in range(GOAL_SLOTS):
+        domain, text = form[f"goal{g}_domain"].data, (form[f"goal{g}_text"].data or "").strip()
+        actions = []
+        for a in range(ACTION_SLOTS):
+            prefix = f"goal{g}_action{a}"
+            if (form[f"{prefix}_text"].data or "").strip():
+                actions.append(
+                    services.ActionInput(
+                        form[f"{prefix}_text"].data,
+                        form[f"{prefix}_owner"].data or "client",
+                        form[f"{prefix}_due"].data,
+                        form[f"{prefix}_status"].data or "to_do",
+                    )
+                )
+        if domain or text or actions:
+            goals.append(services.GoalInput(domain or "", text, actions))
+            slots.append(g)
+    onward = [
+        services.OnwardInput(service, form[f"onward_{service}"].data)
+        for service in (code.value for code in SERVICE_LABELS)
+        if form[f"onward_{service}"].data
+    ]
+    return goals, onward, slots
+
+
+def _fill(form, plan) -> None:
+    form.version.data = str(plan.version)
+    form.notes.data = plan.notes or ""
+    form.agreed.data = plan.is_agreed
+    for g, goal in enumerate(plan.goals[:GOAL_SLOTS]):
+        form[f"goal{g}_domain"].data = goal.domain
+        form[f"goal{g}_text"].data = goal.text
+        for a, action in enumerate(goal.actions[:ACTION_SLOTS]):
+            prefix = f"goal{g}_action{a}"
+            form[f"{prefix}_text"].data = action.text
+            form[f"{prefix}_owner"].data = action.owner
+            form[f"{prefix}_due"].process(None, action.due_date)
+            form[f"{prefix}_status"].data = action.status
+    for item in plan.onward_referrals:
+        form[f"onward_{item.service}"].data = item.status
+
+
+def _form_error(error: DomainError, slots: list[int]) -> DomainError:
+    """Service field paths count only the goals filled in; the form's slots may have gaps."""
+    fields = {}
+    for name, message in error.fields.items():
+        parts = name.split(".")
+        slot = slots[int(parts[1])] if parts[0] == "goals" and len(parts) > 2 else 0
+        if parts[0] == "goals" and len(parts) == 3:
+            fields[f"goal{slot}_{parts[2]}"] = message
+        elif parts[0] == "goals" and len(parts) == 5:
+            fields[f"goal{slot}_action{parts[3]}_{parts[4]}"] = message
+        elif parts[0] == "onward_referrals":
+            fields["notes"] = message
+        elif parts[0] == "goals":
+            fields["goal0_text"] = message
+        else:
+            fields[name] = message
+    error.fields = fields
+    return error

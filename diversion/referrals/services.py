@@ -27,7 +27,7 @@ from diversion.db import transaction, utcnow
 from diversion.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import keyring
-from diversion.referrals.calendar import today
+from diversion.referrals.calendar import today, working_days_between
 from diversion.referrals.models import (
     OPEN_STATES,
     Consent,
@@ -36,7 +36,7 @@ from diversion.referrals.models import (
     ReturnDateChange,
     State,
 )
-from diversion.referrals.states import change_state
+from diversion.referrals.states import change_state, next_action  # noqa: F401 - used by the case pages
 
 URN_SHAPE = re.compile(r"^(\d{2})([A-Z]{2})(\d{5})(\d{2})$")
 ADULT_AGE = 18
@@ -478,3 +478,73 @@ def require_referral(referral_id: Any) -> Referral:
     if referral is None:
         raise NotFound("No such case")
     return referral
+
+
+def record_case_view(referral: Referral, page: str, actor: User) -> None:
+    """Every read of a case's sensitive fields is audited: who opened which page of whose case, when."""
+    with transaction():
+        record_event(
+            "case.viewed",
+            object_type="referral",
+            object_id=referral.id,
+            case_id=referral.id,
+            details={"page": page},
+            actor=actor,
+        )
+
+
+def case_history(referral: Referral) -> list[Any]:
+    """The case's timeline: every change recorded against it, newest first (reads are in the audit log, not here)."""
+    from diversion.audit.models import AuditEvent
+
+    return list(
+        db.session.execute(
+            select(AuditEvent, User.email)
+            .outerjoin(User, User.id == AuditEvent.actor_id)
+            .where(AuditEvent.case_id == referral.id, AuditEvent.action != "case.viewed")
+            .order_by(AuditEvent.id.desc())
+        ).all()
+    )
+
+
+def return_date_changes(referral: Referral) -> list[ReturnDateChange]:
+    """Re-adjournments of the case, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ReturnDateChange)
+            .where(ReturnDateChange.referral_id == referral.id)
+            .order_by(ReturnDateChange.changed_at)
+        )
+    )
+
+
+def workers() -> list[User]:
+    """Active support workers and managers, for assigning cases and booking."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_([Role.WORKER.value, Role.MANAGER.value]), User.is_disabled.is_(False))
+            .order_by(User.email)
+        )
+    )
+
+
+def working_days_left(referral: Referral) -> int:
+    """Working days from today to the return date (0 for a closed case)."""
+    return working_days_between(today(), referral.return_date) if referral.is_open else 0
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    """A UUID from form or query input, or None."""
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def parse_int(value: Any) -> int | None:
+    """An integer from form input, or None."""
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None

@@ -107,3 +107,41 @@ def evaluate_progress(referral: Referral, *, actor: Any = None) -> State:
     elif progress[0].is_done and referral.state_enum is State.OPTED_IN:
         change_state(referral, State.ASSESSED, actor=actor)
     return referral.state_enum
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """What a case needs next: a code the case page turns into words and a link, and the step it is about."""
+
+    code: str
+    number: int | None = None
+    appointment_id: Any = None
+
+
+def next_action(referral: Referral) -> NextAction:
+    """The next thing to do on a case, from its state and the first step not yet done."""
+    from diversion.appointments.services import current_appointments
+    from diversion.db import utcnow
+
+    state = referral.state_enum
+    if state.is_final:
+        return NextAction("none")
+    if state is State.REFERRED:
+        return NextAction("record_consent")
+    appointments = current_appointments(referral)
+    for item in step_progress(referral):
+        if item.is_done:
+            continue
+        number = item.step.number
+        if not item.attended:
+            booked = [a for a in appointments if a.number == number and a.outcome is None]
+            if not booked:
+                return NextAction("book", number)
+            if booked[0].starts_at <= utcnow():
+                return NextAction("record_outcome", number, booked[0].id)
+            return NextAction("wait", number, booked[0].id)
+        if item.step.produces == "assessment":
+            return NextAction("record_assessment", number)
+        if item.step.produces == "care_plan":
+            return NextAction("agree_plan", number)
+    return NextAction("none")

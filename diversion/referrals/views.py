@@ -1,3 +1,229 @@
-"""Web pages of the referrals domain."""
+"""Caseload, intake, and the case pages: overview, consent, history, withdrawal, re-adjournment."""
 
-from diversion.referrals import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from diversion.admin.services import list_courts
+from diversion.appointments.services import unresolved_appointments
+from diversion.auth.models import Role
+from diversion.clients.services import SafeContact
+from diversion.errors import DomainError
+from diversion.forms import apply_errors, choices
+from diversion.permissions import load_case, requires
+from diversion.referrals import bp, caseload, services
+from diversion.referrals.forms import ConsentForm, ReferralForm, ReturnDateForm, SearchForm, WithdrawForm
+from diversion.referrals.models import ConsentPurpose
+
+# Service field paths (API names) to the form's field names.
+FIELD_NAMES = {
+    "client.given_name": "given_name",
+    "client.family_name": "family_name",
+    "client.date_of_birth": "date_of_birth",
+    "client.phone": "phone",
+    "client.email": "email",
+    "client.safe_times": "safe_times",
+}
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.route("/cases")
+@requires("client_records")
+def caseload_page():
+    tab = request.args.get("tab", "mine")
+    if tab not in caseload.TABS:
+        abort(404)
+    search = SearchForm(request.args)
+    searching = bool(request.args.get("family_name") or request.args.get("urn"))
+    if searching and not search.validate():
+        searching = False
+    appointments = []
+    page = None
+    if tab == "unresolved":
+        appointments = unresolved_appointments()
+    elif tab == "today":
+        appointments = caseload.appointments_on(services.today())
+    else:
+        page = caseload.caseload(
+            tab,
+            _user(),
+            sort=request.args.get("sort", "return_date"),
+            page=request.args.get("page", 1, type=int),
+            family_name=search.family_name.data if searching else None,
+            date_of_birth=search.date_of_birth.data if searching else None,
+            urn=search.urn.data if searching else None,
+        )
+    cases = caseload.cases_by_id(list({a.referral_id for a in appointments})) if appointments else {}
+    return render_template(
+        "referrals/caseload.html",
+        tab=tab,
+        tabs=caseload.TABS,
+        counts=caseload.state_counts(_user()),
+        page=page,
+        appointments=appointments,
+        cases=cases,
+        search=search,
+        sorts=caseload.SORTS,
+        sort=request.args.get("sort", "return_date"),
+    )
+
+
+def _referral_input(form: ReferralForm) -> services.ReferralInput:
+    def yes_no(value: str | None) -> bool | None:
+        return {"yes": True, "no": False}.get(value or "")
+
+    link = form.link.data if form.link.data not in (None, "", "new") else None
+    return services.ReferralInput(
+        court_code=form.court.data or "",
+        urn=form.urn.data or "",
+        offence=form.offence.data or "",
+        first_hearing_date=form.first_hearing_date.data,
+        return_date=form.return_date.data,
+        given_name=form.given_name.data or "",
+        family_name=form.family_name.data or "",
+        date_of_birth=form.date_of_birth.data,
+        phone=form.phone.data,
+        email=form.email.data,
+        safe_contact=SafeContact(
+            yes_no(form.may_text.data), yes_no(form.may_voicemail.data), None, (form.safe_times.data or "").strip()
+        ),
+        notes=form.notes.data,
+        link_client_id=services.parse_uuid(link),
+    )
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@requires("make_referral")
+def new():
+    user = _user()
+    form = ReferralForm()
+    courts = [court for court in list_courts(active_only=True) if user.role != Role.COURT or court.id == user.court_id]
+    form.court.choices = choices([("", "Select the court")] + [(court.code, court.name) for court in courts])
+    if request.method == "GET":
+        form.first_hearing_date.process(None, services.today())
+        if user.role == Role.COURT and user.court is not None:
+            form.court.data = user.court.code
+    matches = []
+    if form.validate_on_submit():
+        # Workers are offered earlier records of the same person; court staff see only their own court's cases.
+        if user.role != Role.COURT and form.date_of_birth.data and not form.link.data:
+            matches = services.matching_clients(form.family_name.data, form.date_of_birth.data)
+        if matches:
+            form.link.choices = choices(
+                [(str(m.client.id), f"{m.client.given_name} {m.client.family_name}") for m in matches]
+                + [("new", "A different person")]
+            )
+            form.link.errors = ["Choose whether she is someone referred before"]
+        else:
+            try:
+                referral = services.create_referral(_referral_input(form), user)
+            except DomainError as error:
+                apply_errors(form, _form_error(error), "urn")
+            else:
+                flash("Referral saved.", "success")
+                if user.role == Role.COURT:
+                    return redirect(url_for("referrals.new"))
+                return redirect(url_for("referrals.consent", referral_id=referral.id))
+    elif request.method == "POST" and form.link.data:
+        form.link.choices = choices([(form.link.data, "Chosen person")])
+    return render_template("referrals/new.html", form=form, matches=matches, fixed_court=user.role == Role.COURT)
+
+
+def _form_error(error: DomainError) -> DomainError:
+    error.fields = {FIELD_NAMES.get(name, name): message for name, message in error.fields.items()}
+    return error
+
+
+def _case_page(referral, page: str, template: str, **context):
+    services.record_case_view(referral, page, _user())
+    return render_template(
+        template,
+        referral=referral,
+        page=page,
+        next_action=services.next_action(referral),
+        working_days_left=services.working_days_left(referral),
+        safe_contact=SafeContact.from_json(referral.client.safe_contact),
+        **context,
+    )
+
+
+@bp.route("/cases/<uuid:referral_id>")
+@requires("client_records")
+def detail(referral_id):
+    referral = load_case(referral_id)
+    return _case_page(
+        referral, "overview", "referrals/overview.html", return_date_changes=services.return_date_changes(referral)
+    )
+
+
+@bp.route("/cases/<uuid:referral_id>/consent", methods=["GET", "POST"])
+@requires("client_records")
+def consent(referral_id):
+    referral = load_case(referral_id)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            services.record_consent(referral, form.purpose.data, form.decision.data == "given", _user())
+        except DomainError as error:
+            apply_errors(form, error, "purpose")
+        else:
+            flash(f"Decision recorded: {ConsentPurpose(form.purpose.data).label.lower()}.", "success")
+            return redirect(url_for("referrals.consent", referral_id=referral.id))
+    return _case_page(
+        referral,
+        "consent",
+        "referrals/consent.html",
+        form=form,
+        ledger=services.consent_ledger(referral),
+        current=services.current_consents(referral),
+    )
+
+
+@bp.route("/cases/<uuid:referral_id>/history")
+@requires("client_records")
+def history(referral_id):
+    referral = load_case(referral_id)
+    return _case_page(referral, "history", "referrals/history.html", events=services.case_history(referral))
+
+
+@bp.route("/cases/<uuid:referral_id>/withdraw", methods=["GET", "POST"])
+@requires("client_records")
+def withdraw(referral_id):
+    referral = load_case(referral_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw(referral, form.reason.data, _user())
+        except DomainError as error:
+            apply_errors(form, error, "reason")
+        else:
+            flash(
+                "She has been withdrawn from the scheme. The CPS and the court will be told the case proceeds.",
+                "success",
+            )
+            return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return _case_page(referral, "overview", "referrals/withdraw.html", form=form)
+
+
+@bp.route("/cases/<uuid:referral_id>/return-date", methods=["GET", "POST"])
+@requires("client_records")
+def return_date(referral_id):
+    referral = load_case(referral_id)
+    form = ReturnDateForm()
+    if request.method == "GET":
+        form.version.data = str(referral.version)
+    if form.validate_on_submit():
+        try:
+            services.change_return_date(
+                referral, form.return_date.data, form.reason.data, services.parse_int(form.version.data), _user()
+            )
+        except DomainError as error:
+            apply_errors(form, error, "return_date")
+        else:
+            flash("Return date changed.", "success")
+            return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return _case_page(referral, "overview", "referrals/return_date.html", form=form)

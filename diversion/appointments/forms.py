@@ -1,0 +1,78 @@
+"""Booking and outcome forms."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from diversion.appointments.models import OUTCOME_LABELS
+from diversion.forms import DateInputField, choices
+
+TIME_PATTERN = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
+DURATIONS = [
+    ("30", "30 minutes"),
+    ("45", "45 minutes"),
+    ("60", "1 hour"),
+    ("90", "1 hour 30 minutes"),
+    ("120", "2 hours"),
+]
+
+
+def parse_time(text: str) -> time | None:
+    """A time as people type it: 10:30, 14.15, 2pm, 2:15pm. None when it is not a time."""
+    match = TIME_PATTERN.match(text or "")
+    if not match:
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+class BookingForm(FlaskForm):
+    number = HiddenField()
+    supersedes = HiddenField()
+    day = DateInputField("Date", what="the date of the appointment")
+    time = StringField(
+        "Time", widget=GovTextInput(), validators=[InputRequired(message="Enter the time"), Length(max=10)]
+    )
+    duration = SelectField("Length", choices=choices(DURATIONS), default="60", widget=GovSelect())
+    location = StringField("Place", widget=GovTextInput(), validators=[Optional(), Length(max=120)])
+    worker = SelectField("Support worker", choices=[], widget=GovSelect(), validators=[Optional()])
+    rebook_reason = StringField(
+        "Why is it being rebooked?", widget=GovTextInput(), validators=[Optional(), Length(max=200)]
+    )
+    override_reason = StringField(
+        "Reason to book it anyway", widget=GovTextInput(), validators=[Optional(), Length(max=200)]
+    )
+    submit = SubmitField("Book appointment", widget=GovSubmitInput())
+
+    def validate_time(self, field: StringField) -> None:
+        if parse_time(field.data) is None:
+            raise ValidationError("Enter a time like 10:30 or 2:15pm")
+
+
+class OutcomeForm(FlaskForm):
+    outcome = RadioField(
+        "What happened?",
+        choices=choices((outcome.value, label) for outcome, label in OUTCOME_LABELS.items()),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select what happened")],
+    )
+    notes = TextAreaField("Notes (optional)", widget=GovCharacterCount(), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Save", widget=GovSubmitInput())

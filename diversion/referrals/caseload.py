@@ -1,0 +1,208 @@
+"""The caseload: tabs of cases, search through the blind indexes, sorting and pages, in a bounded number of queries.
+
+A page of 50 rows costs the same few queries whatever its size: a count, the page (referral, client and court
+joined), one key-store read for every client's data key, and one query for the page's next appointments.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
+
+from diversion.appointments.models import Appointment
+from diversion.auth.models import User
+from diversion.clients.services import find_clients
+from diversion.crypto.blind import normalise_urn
+from diversion.extensions import db
+from diversion.keyring import key_provider
+from diversion.referrals.calendar import from_london, is_working_day, today, working_days_between
+from diversion.referrals.models import FINAL_STATES, OPEN_STATES, Referral, State
+from diversion.referrals.programme import programme
+
+PER_PAGE = 50
+TABS = {
+    "mine": "My cases",
+    "open": "All open",
+    "at-risk": "At risk",
+    "today": "Today",
+    "unresolved": "Unresolved appointments",
+    "closed": "Closed",
+}
+SORTS = {
+    "return_date": ("Return date", Referral.return_date.asc()),
+    "referred_on": ("Referred", Referral.referred_on.desc()),
+    "state": ("Status", Referral.state.asc()),
+}
+
+
+@dataclass
+class CaseRow:
+    """One line of the caseload, decrypted for the page."""
+
+    referral: Referral
+    working_days_left: int
+    next_appointment: datetime | None
+    is_at_risk: bool
+
+
+@dataclass
+class CaseloadPage:
+    """A page of the caseload and where it sits among the rest."""
+
+    rows: list[CaseRow]
+    total: int
+    page: int
+    pages: int
+
+
+def at_risk_cutoff(on: date | None = None) -> date:
+    """The last return date that counts as at risk: the at-risk threshold's working days from today."""
+    day = on or today()
+    remaining = programme().at_risk_working_days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def _base(tab: str, user: User) -> Select[Any]:
+    open_values = [state.value for state in OPEN_STATES]
+    query = select(Referral)
+    if tab == "mine":
+        query = query.where(Referral.assigned_worker_id == user.id, Referral.state.in_(open_values))
+    elif tab == "open":
+        query = query.where(Referral.state.in_(open_values))
+    elif tab == "at-risk":
+        query = query.where(Referral.state.in_(open_values), Referral.return_date <= at_risk_cutoff())
+    elif tab == "closed":
+        query = query.where(Referral.state.in_([state.value for state in FINAL_STATES]))
+    return query
+
+
+def search_filter(
+    query: Select[Any], family_name: str | None, date_of_birth: date | None, urn: str | None
+) -> Select[Any]:
+    """Narrow by URN (full blind index) or family name + date of birth (truncated index, then exact match)."""
+    from diversion.referrals.services import urn_index_value
+
+    if urn:
+        query = query.where(Referral.urn_index == urn_index_value(normalise_urn(urn)))
+    if family_name and date_of_birth:
+        ids = [client.id for client in find_clients(family_name, date_of_birth)]
+        query = query.where(Referral.client_id.in_(ids or [uuid.UUID(int=0)]))
+    return query
+
+
+def caseload(
+    tab: str,
+    user: User,
+    *,
+    sort: str = "return_date",
+    page: int = 1,
+    family_name: str | None = None,
+    date_of_birth: date | None = None,
+    urn: str | None = None,
+) -> CaseloadPage:
+    """One page of a caseload tab, searched and sorted."""
+    query = search_filter(_base(tab, user), family_name, date_of_birth, urn)
+    total = int(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(max(1, page), pages)
+    order = SORTS.get(sort, SORTS["return_date"])[1]
+    if tab == "closed" and sort == "return_date":
+        order = Referral.outcome_date.desc()
+    referrals = list(
+        db.session.scalars(query.order_by(order, Referral.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+    )
+    return CaseloadPage(_rows(referrals), total, page, pages)
+
+
+def _rows(referrals: list[Referral]) -> list[CaseRow]:
+    if not referrals:
+        return []
+    key_provider().prefetch([referral.client_id for referral in referrals])
+    next_by_case = next_appointments([referral.id for referral in referrals])
+    on = today()
+    cutoff = at_risk_cutoff(on)
+    rows = []
+    for referral in referrals:
+        left = working_days_between(on, referral.return_date) if referral.is_open else 0
+        rows.append(
+            CaseRow(
+                referral=referral,
+                working_days_left=left,
+                next_appointment=next_by_case.get(referral.id),
+                is_at_risk=referral.is_open and referral.return_date <= cutoff,
+            )
+        )
+    return rows
+
+
+def next_appointments(referral_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """The next appointment still to come for each case, in one query."""
+    newer = aliased(Appointment)
+    rows = db.session.execute(
+        select(Appointment.referral_id, func.min(Appointment.starts_at))
+        .where(
+            Appointment.referral_id.in_(referral_ids),
+            Appointment.outcome.is_(None),
+            Appointment.starts_at >= from_london(today(), datetime.min.time()),
+            ~select(newer.id).where(newer.supersedes_id == Appointment.id).exists(),
+        )
+        .group_by(Appointment.referral_id)
+    ).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def appointments_on(day: date, worker_id: uuid.UUID | None = None) -> list[Appointment]:
+    """A day's appointments (London time) on open cases, earliest first, for the Today tab."""
+    start = from_london(day, datetime.min.time())
+    query = (
+        select(Appointment)
+        .join(Referral, Referral.id == Appointment.referral_id)
+        .where(
+            Appointment.starts_at >= start,
+            Appointment.starts_at < start + timedelta(days=1),
+            Referral.state.in_([state.value for state in OPEN_STATES]),
+        )
+        .order_by(Appointment.starts_at)
+    )
+    if worker_id is not None:
+        query = query.where(Appointment.worker_id == worker_id)
+    appointments = list(db.session.scalars(query))
+    key_provider().prefetch([appointment.client_id for appointment in appointments])
+    return appointments
+
+
+def cases_by_id(referral_ids: list[uuid.UUID]) -> dict[uuid.UUID, Referral]:
+    """Cases by id in one query, their clients' data keys fetched together."""
+    if not referral_ids:
+        return {}
+    referrals = list(db.session.scalars(select(Referral).where(Referral.id.in_(referral_ids))))
+    key_provider().prefetch([referral.client_id for referral in referrals])
+    return {referral.id: referral for referral in referrals}
+
+
+def state_counts(user: User) -> dict[str, int]:
+    """How many cases each tab holds (for the tab labels)."""
+    open_values = [state.value for state in OPEN_STATES]
+    row = db.session.execute(
+        select(
+            func.count().filter(Referral.assigned_worker_id == user.id, Referral.state.in_(open_values)),
+            func.count().filter(Referral.state.in_(open_values)),
+            func.count().filter(Referral.state.in_(open_values), Referral.return_date <= at_risk_cutoff()),
+        )
+    ).one()
+    return {"mine": row[0], "open": row[1], "at-risk": row[2]}
+
+
+def label_for(state: str) -> str:
+    """A state's label."""
+    return State(state).label

@@ -1,0 +1,115 @@
+"""Forms for intake, consent, withdrawal, re-adjournment and the caseload search."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from diversion.forms import DateInputField, choices
+from diversion.referrals.models import ConsentPurpose
+from diversion.referrals.services import OFFENCES
+
+YES_NO_UNKNOWN = [("yes", "Yes"), ("no", "No"), ("unknown", "Not asked yet")]
+
+
+class ReferralForm(FlaskForm):
+    court = SelectField("Court", choices=[], widget=GovSelect(), validators=[InputRequired(message="Select the court")])
+    urn = StringField(
+        "URN",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the URN"), Length(max=40, message="The URN is too long")],
+    )
+    offence = SelectField(
+        "Offence",
+        choices=choices([("", "Select the offence"), *OFFENCES.items()]),
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the offence")],
+    )
+    first_hearing_date = DateInputField("First hearing", what="the date of the first hearing")
+    return_date = DateInputField("Return date", what="the return date")
+    given_name = StringField(
+        "Given name",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter her given name"), Length(max=100)],
+    )
+    family_name = StringField(
+        "Family name",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter her family name"), Length(max=100)],
+    )
+    date_of_birth = DateInputField("Date of birth", what="her date of birth", autocomplete_bday=True)
+    phone = StringField("Phone number (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=30)])
+    email = StringField("Email address (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=254)])
+    may_text = RadioField(
+        "Is it safe to send her text messages?",
+        choices=choices(YES_NO_UNKNOWN),
+        default="unknown",
+        widget=GovRadioInput(),
+    )
+    may_voicemail = RadioField(
+        "Is it safe to leave her voicemail?", choices=choices(YES_NO_UNKNOWN), default="unknown", widget=GovRadioInput()
+    )
+    safe_times = StringField(
+        "When is it safe to call or text? (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=200)]
+    )
+    notes = TextAreaField(
+        "Referral notes (optional)", widget=GovCharacterCount(), validators=[Optional(), Length(max=5000)]
+    )
+    link = RadioField("Is this the same person?", choices=[], widget=GovRadioInput(), validators=[Optional()])
+    submit = SubmitField("Save referral", widget=GovSubmitInput())
+
+
+class ConsentForm(FlaskForm):
+    purpose = RadioField(
+        "What is she deciding about?",
+        choices=choices((purpose.value, purpose.label) for purpose in ConsentPurpose),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select what she is deciding about")],
+    )
+    decision = RadioField(
+        "Her decision",
+        choices=choices([("given", "She agrees"), ("refused", "She does not agree, or withdraws her agreement")]),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select her decision")],
+    )
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is she withdrawing?",
+        widget=GovCharacterCount(),
+        validators=[InputRequired(message="Enter why she is withdrawing"), Length(max=2000)],
+    )
+    submit = SubmitField("Withdraw from the scheme", widget=GovSubmitInput())
+
+
+class ReturnDateForm(FlaskForm):
+    return_date = DateInputField("New return date", what="the new return date")
+    reason = TextAreaField(
+        "Why did the return date change?",
+        widget=GovCharacterCount(),
+        validators=[InputRequired(message="Enter why the return date changed"), Length(max=2000)],
+    )
+    version = HiddenField()
+    submit = SubmitField("Change return date", widget=GovSubmitInput())
+
+
+class SearchForm(FlaskForm):
+    """The caseload search: a GET form, so no CSRF token (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    family_name = StringField("Family name", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
+    date_of_birth = DateInputField("Date of birth", what="the date of birth", required=False)
+    urn = StringField("URN", widget=GovTextInput(), validators=[Optional(), Length(max=40)])
+    submit = SubmitField("Search", widget=GovSubmitInput())

@@ -1,0 +1,79 @@
+"""Words for codes on case pages: states, consent purposes, URNs and timeline events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diversion.appointments.models import OUTCOME_LABELS, Outcome
+from diversion.referrals.models import CONSENT_LABELS, STATE_LABELS, ConsentPurpose, State
+from diversion.referrals.services import OFFENCES, format_urn
+
+EVENT_TITLES = {
+    "referral.created": "Referral received",
+    "referral.assigned": "Support worker assigned",
+    "referral.return_date_changed": "Return date changed",
+    "assessment.saved": "Needs assessment saved",
+    "care_plan.saved": "Care Action Plan saved",
+    "care_plan.agreed": "Care Action Plan agreed",
+    "notice.created": "Outcome notice made",
+}
+
+
+def state_label(state: str) -> str:
+    """A state code in words."""
+    try:
+        return STATE_LABELS[State(state)]
+    except ValueError:
+        return state
+
+
+def consent_label(purpose: str) -> str:
+    """A consent purpose in words."""
+    try:
+        return CONSENT_LABELS[ConsentPurpose(purpose)]
+    except ValueError:
+        return purpose
+
+
+def outcome_label(outcome: str) -> str:
+    """An appointment outcome in words."""
+    try:
+        return OUTCOME_LABELS[Outcome(outcome)]
+    except ValueError:
+        return outcome
+
+
+def urn_text(urn: Any) -> str:
+    """A stored (normalised) URN written the police way."""
+    return format_urn(str(urn)) if urn else ""
+
+
+def event_title(event: Any) -> str:
+    """One line for a timeline entry, from the audit event's action and its (non-sensitive) details."""
+    details = event.details or {}
+    action = event.action
+    if action == "referral.state_changed":
+        return f"Status changed to {state_label(details.get('to', '')).lower()}"
+    if action == "consent.recorded":
+        decision = "agreed" if details.get("given") else ("withdrawn" if details.get("withdrawal") else "not agreed")
+        return f"Consent {decision}: {consent_label(details.get('purpose', '')).lower()}"
+    if action in ("appointment.booked", "appointment.rebooked"):
+        verb = "rebooked" if action.endswith("rebooked") else "booked"
+        return f"Appointment {details.get('number', '')} {verb}"
+    if action in ("appointment.outcome_recorded", "appointment.outcome_corrected"):
+        try:
+            outcome = OUTCOME_LABELS[Outcome(details.get("outcome", ""))].lower()
+        except ValueError:
+            outcome = "recorded"
+        return f"Appointment {details.get('number', '')}: {outcome}"
+    return EVENT_TITLES.get(action, action.replace("_", " ").replace(".", ": ").capitalize())
+
+
+def register(app: Any) -> None:
+    """Make the presenters available to templates."""
+    app.add_template_filter(state_label, "state_label")
+    app.add_template_filter(consent_label, "consent_label")
+    app.add_template_filter(urn_text, "urn")
+    app.add_template_filter(outcome_label, "outcome_label")
+    app.add_template_filter(event_title, "event_title")
+    app.jinja_env.globals["offences"] = OFFENCES

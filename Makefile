@@ -48,7 +48,7 @@ assets: $(BUILD)/app.css $(BUILD)/govuk-frontend.min.js ## Build the CSS and cop
 run: install ## Set up everything, migrate the SQLite database, seed demo data, serve on http://127.0.0.1:5000
 	mkdir -p instance
 	$(FLASK) db upgrade
-	$(FLASK) demo seed
+	$(FLASK) demo seed --clients 160
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

@@ -33,6 +33,11 @@ class DomainError(Exception):
 class ValidationFailed(DomainError):
     """Valid input that breaks a rule (422)."""
 
+    @classmethod
+    def on(cls, field: str, message: str) -> ValidationFailed:
+        """One field's problem: the same words in the error summary and beside the field."""
+        return cls(message, {field: message})
+
 
 class NotFound(DomainError):
     """The object does not exist, or is outside the caller's scope (404)."""

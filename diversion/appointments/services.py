@@ -195,15 +195,13 @@ def _check_supersedes(referral: Referral, data: BookingInput) -> Appointment | N
         return None
     old = db.session.get(Appointment, data.supersedes_id)
     if old is None or old.referral_id != referral.id or old.number != data.number:
-        raise ValidationFailed(
-            "Choose the appointment this one replaces", {"supersedes": "Not an appointment of this case"}
-        )
+        raise ValidationFailed.on("supersedes", "Choose the appointment this one replaces")
     if old.outcome_enum is not None and old.outcome_enum.is_attended:
         raise InvalidTransition("An attended appointment is not rebooked")
     if any(item.supersedes_id == old.id for item in appointments_of(referral)):
         raise InvalidTransition("That appointment has already been rebooked")
     if not (data.rebook_reason or "").strip():
-        raise ValidationFailed("Enter why the appointment is rebooked", {"rebook_reason": "Enter why it is rebooked"})
+        raise ValidationFailed.on("rebook_reason", "Enter why the appointment is rebooked")
     return old
 
 
@@ -212,7 +210,7 @@ def _worker(worker_id: uuid.UUID | None, actor: User) -> User | None:
         return actor if actor.role in (Role.WORKER, Role.MANAGER) else None
     worker = db.session.get(User, worker_id)
     if worker is None or worker.is_disabled or worker.role not in (Role.WORKER, Role.MANAGER):
-        raise ValidationFailed("Choose a support worker", {"worker_id": "Choose a support worker"})
+        raise ValidationFailed.on("worker_id", "Choose a support worker")
     return worker
 
 
@@ -221,7 +219,7 @@ def record_outcome(appointment: Appointment, outcome: Outcome | str, actor: User
     try:
         outcome = Outcome(outcome)
     except ValueError:
-        raise ValidationFailed("Select what happened", {"outcome": "Select what happened"}) from None
+        raise ValidationFailed.on("outcome", "Select what happened") from None
     if appointment.starts_at > utcnow():
         raise InvalidTransition("An outcome can only be recorded once the appointment's time has come")
     referral = db.session.get(Referral, appointment.referral_id)
@@ -234,7 +232,7 @@ def record_outcome(appointment: Appointment, outcome: Outcome | str, actor: User
             f"Appointment {appointment.number} cannot be attended before appointment {appointment.number - 1}"
         )
     if notes and len(notes) > MAX_NOTES:
-        raise ValidationFailed(f"Notes must be {MAX_NOTES} characters or fewer", {"notes": "Too long"})
+        raise ValidationFailed.on("notes", f"Notes must be {MAX_NOTES} characters or fewer")
     with transaction():
         previous = appointment.outcome
         appointment.outcome = outcome.value
@@ -302,7 +300,7 @@ def calendar_invite(appointment: Appointment) -> bytes:
     from diversion.referrals.calendar import LONDON
 
     calendar = Calendar()
-    calendar.add("prodid", "-//Diversion support service//Appointments//EN")
+    calendar.add("prodid", "-//Appointments//EN")
     calendar.add("version", "2.0")
     event = Event()
     event.add("uid", f"{appointment.id}@appointments")

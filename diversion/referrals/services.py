@@ -88,7 +88,8 @@ def normalise_phone(raw: str) -> str:
         number = phonenumbers.parse(raw, "GB")
     except phonenumbers.NumberParseException:
         raise ValueError("Enter a UK phone number, like 07700 100 982") from None
-    if not phonenumbers.is_valid_number(number):
+    # +44 covers Great Britain, Northern Ireland and the Crown Dependencies; a number abroad is not a UK number.
+    if number.country_code != 44 or not phonenumbers.is_valid_number(number):
         raise ValueError("Enter a UK phone number, like 07700 100 982")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -267,9 +268,9 @@ def _client_for(link_client_id: uuid.UUID | None, identity: Identity) -> Client:
         return create_client(identity)
     client = get_client(link_client_id)
     if client is None or client.is_erased:
-        raise ValidationFailed("Select a person from the list, or choose a new person", {"link": "Select a person"})
+        raise ValidationFailed.on("link", "Select a person from the list, or choose a new person")
     if client.date_of_birth != identity.date_of_birth:
-        raise ValidationFailed("The person chosen has a different date of birth", {"link": "Select a person"})
+        raise ValidationFailed.on("link", "The person chosen has a different date of birth")
     # Contact details change between referrals: the newest ones are kept.
     if identity.phone:
         client.phone = identity.phone
@@ -321,7 +322,7 @@ def record_consent(
     try:
         purpose = ConsentPurpose(purpose)
     except ValueError:
-        raise ValidationFailed("Select what she is agreeing to", {"purpose": "Select a consent purpose"}) from None
+        raise ValidationFailed.on("purpose", "Select what she is agreeing to") from None
     state = referral.state_enum
     diversion_purposes = (ConsentPurpose.SUPPORT, ConsentPurpose.SHARE_WITH_COURT_CPS)
     if state.is_final and purpose in diversion_purposes and is_given:
@@ -374,9 +375,9 @@ def withdraw(referral: Referral, reason: str, actor: User) -> None:
     """She leaves the scheme: the case is withdrawn and the court and CPS will be told it proceeds."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("Enter why she is withdrawing", {"reason": "Enter why she is withdrawing"})
+        raise ValidationFailed.on("reason", "Enter why she is withdrawing")
     if len(reason) > 2000:
-        raise ValidationFailed("The reason must be 2000 characters or fewer", {"reason": "Too long"})
+        raise ValidationFailed.on("reason", "The reason must be 2000 characters or fewer")
     if not referral.is_open:
         raise InvalidTransition(f"A case that is {referral.state_enum.label.lower()} cannot be withdrawn")
     with transaction():
@@ -432,7 +433,7 @@ def change_return_date(
 def assign_worker(referral: Referral, worker: User | None, actor: User) -> None:
     """Give the case to a support worker (managers reassign)."""
     if worker is not None and worker.role not in (Role.WORKER, Role.MANAGER):
-        raise ValidationFailed("Cases go to support workers or managers", {"worker": "Select a support worker"})
+        raise ValidationFailed.on("worker", "Cases go to support workers or managers")
     with transaction():
         referral.assigned_worker_id = worker.id if worker else None
         record_event(

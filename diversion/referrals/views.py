@@ -108,6 +108,9 @@ def new():
         if user.role == Role.COURT and user.court is not None:
             form.court.data = user.court.code
     matches = []
+    if form.link.data:
+        # The person chose from the 'referred before' list: the service checks the choice against her details.
+        form.link.choices = choices([(form.link.data, "Chosen person")])
     if form.validate_on_submit():
         # Workers are offered earlier records of the same person; court staff see only their own court's cases.
         if user.role != Role.COURT and form.date_of_birth.data and not form.link.data:
@@ -128,8 +131,6 @@ def new():
                 if user.role == Role.COURT:
                     return redirect(url_for("referrals.new"))
                 return redirect(url_for("referrals.consent", referral_id=referral.id))
-    elif request.method == "POST" and form.link.data:
-        form.link.choices = choices([(form.link.data, "Chosen person")])
     return render_template("referrals/new.html", form=form, matches=matches, fixed_court=user.role == Role.COURT)
 
 

@@ -1,0 +1,436 @@
+"""The case pages through the browser's eyes (test client, CSRF on): every form's happy path and error path."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from diversion.appointments.models import Appointment
+from diversion.audit.models import AuditEvent
+from diversion.extensions import db
+from diversion.keyring import keystore
+from diversion.referrals.calendar import london_date, today
+from diversion.referrals.models import Referral, State
+from tests.factories import (
+    create_court,
+    create_referral,
+    create_user,
+    csrf_token,
+    log_in_as,
+    new_urn,
+)
+
+
+def post_form(client, path: str, data: dict, get_path: str | None = None):
+    """POST a form with the CSRF token from its page."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, get_path or path)})
+
+
+def date_fields(name: str, day: date) -> dict[str, str]:
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+
+
+def error_texts(html: str) -> list[str]:
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
+    assert summary, "no error summary on the page"
+    return [
+        re.sub(r"\s+", " ", text).strip() for text in re.findall(r'<a href="#[^"]*">(.*?)</a>', summary.group(0), re.S)
+    ]
+
+
+@pytest.fixture
+def worker(app_ctx):
+    return create_user(role="worker")
+
+
+@pytest.fixture
+def signed_in(client, worker):
+    return log_in_as(client, worker)
+
+
+def referral_form(court, **overrides) -> dict:
+    start = today()
+    data = {
+        "court": court.code,
+        "urn": "01/ab/54321/26",
+        "offence": "SOA1959_S1",
+        **date_fields("first_hearing_date", start),
+        **date_fields("return_date", start + timedelta(days=21)),
+        "given_name": "Jade",
+        "family_name": f"Pagetest{uuid.uuid4().hex[:6]}",
+        **date_fields("date_of_birth", date(1992, 4, 3)),
+        "phone": "07700 100555",
+        "may_text": "yes",
+        "may_voicemail": "no",
+        "safe_times": "after 10am, never after 8pm",
+        "notes": "Seen at court.",
+    }
+    data.update(overrides)
+    return data
+
+
+# --- who may see the case pages ---
+
+
+@pytest.mark.parametrize("role", ["admin", "court", "cps"])
+def test_case_pages_are_refused_to_roles_without_client_records(client, app_ctx, role: str) -> None:
+    referral = create_referral()
+    log_in_as(client, create_user(role=role))
+    for path in ("/cases", f"/cases/{referral.id}", f"/cases/{referral.id}/assessment", f"/cases/{referral.id}/plan"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_unknown_case_is_404(signed_in) -> None:
+    assert signed_in.get(f"/cases/{uuid.uuid4()}").status_code == 404
+
+
+# --- intake ---
+
+
+def test_new_referral_happy_path_leads_to_consent(signed_in, app_ctx) -> None:
+    court = create_court()
+    response = post_form(signed_in, "/cases/new", referral_form(court))
+    assert response.status_code == 302
+    referral = db.session.scalars(select(Referral).order_by(Referral.created_at.desc())).first()
+    assert response.headers["Location"] == f"/cases/{referral.id}/consent"
+    assert referral.urn == "01AB5432126"
+    assert referral.client.phone == "+447700100555"
+
+
+def test_new_referral_with_nothing_filled_in_lists_every_problem(signed_in, app_ctx) -> None:
+    response = signed_in.post("/cases/new", data={"csrf_token": csrf_token(signed_in, "/cases/new")})
+    assert response.status_code == 200
+    errors = error_texts(response.get_data(as_text=True))
+    for expected in (
+        "Select the court",
+        "Enter the URN",
+        "Enter the return date",
+        "Enter her given name",
+        "Enter her date of birth",
+    ):
+        assert expected in errors
+
+
+def test_under_18_is_refused_with_a_safeguarding_prompt(signed_in, app_ctx) -> None:
+    court = create_court()
+    seventeen = today().replace(year=today().year - 17)
+    response = post_form(signed_in, "/cases/new", referral_form(court, **date_fields("date_of_birth", seventeen)))
+    html = response.get_data(as_text=True)
+    assert "safeguarding referral" in html
+    assert 'href="#date_of_birth-day"' in html
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_bad_urn_is_refused(signed_in, app_ctx) -> None:
+    court = create_court()
+    html = post_form(signed_in, "/cases/new", referral_form(court, urn="not a urn")).get_data(as_text=True)
+    assert "police format" in html
+
+
+def test_referred_before_is_offered_and_linking_reuses_her_record(signed_in, app_ctx) -> None:
+    court = create_court()
+    first = create_referral(state="COMPLETED", family_name="Ó'Connor", date_of_birth=date(1988, 2, 2))
+    form = referral_form(court, family_name="oconnor", urn=new_urn(), **date_fields("date_of_birth", date(1988, 2, 2)))
+    prompt = post_form(signed_in, "/cases/new", form)
+    html = prompt.get_data(as_text=True)
+    assert "has been referred before" in html
+    assert "referred 1 time, completed 1" in html
+    linked = post_form(signed_in, "/cases/new", {**form, "link": str(first.client_id)})
+    assert linked.status_code == 302
+    newest = db.session.scalars(select(Referral).order_by(Referral.created_at.desc())).first()
+    assert newest.client_id == first.client_id
+
+
+# --- consent, withdrawal, return date ---
+
+
+def test_recording_consent_opts_her_in(signed_in, app_ctx, worker) -> None:
+    referral = create_referral(worker=worker)
+    path = f"/cases/{referral.id}/consent"
+    assert post_form(signed_in, path, {"purpose": "support", "decision": "given"}).status_code == 302
+    assert post_form(signed_in, path, {"purpose": "share_with_court_cps", "decision": "given"}).status_code == 302
+    assert db.session.get(Referral, referral.id).state == State.OPTED_IN
+    errors = error_texts(post_form(signed_in, path, {}).get_data(as_text=True))
+    assert "Select what she is deciding about" in errors
+
+
+def test_withdrawal_needs_a_reason_then_closes_the_case(signed_in, app_ctx, worker) -> None:
+    referral = create_referral(state="OPTED_IN", worker=worker)
+    path = f"/cases/{referral.id}/withdraw"
+    assert "Enter why she is withdrawing" in error_texts(
+        post_form(signed_in, path, {"reason": ""}).get_data(as_text=True)
+    )
+    assert post_form(signed_in, path, {"reason": "Moving to another city"}).status_code == 302
+    assert db.session.get(Referral, referral.id).state == State.WITHDRAWN
+
+
+def test_return_date_change_is_refused_when_stale(signed_in, app_ctx, worker) -> None:
+    referral = create_referral(state="OPTED_IN", worker=worker)
+    path = f"/cases/{referral.id}/return-date"
+    new_date = referral.return_date + timedelta(days=14)
+    stale = post_form(
+        signed_in,
+        path,
+        {**date_fields("return_date", new_date), "reason": "Re-adjourned", "version": str(referral.version - 1)},
+    )
+    assert "Someone else changed this case" in stale.get_data(as_text=True)
+    ok = post_form(
+        signed_in,
+        path,
+        {**date_fields("return_date", new_date), "reason": "Re-adjourned", "version": str(referral.version)},
+    )
+    assert ok.status_code == 302
+    assert db.session.get(Referral, referral.id).return_date == new_date
+
+
+# --- appointments ---
+
+
+def test_booking_on_a_weekend_warns_then_books_with_a_reason(signed_in, app_ctx, worker) -> None:
+    referral = create_referral(state="OPTED_IN", worker=worker)
+    saturday = today() + timedelta(days=(5 - today().weekday()) % 7 or 7)
+    if saturday >= referral.return_date:
+        saturday -= timedelta(days=7)
+    path = f"/cases/{referral.id}/appointments/new"
+    form = {
+        "number": "1",
+        **date_fields("day", saturday),
+        "time": "10:30",
+        "duration": "60",
+        "worker": str(worker.id),
+        "location": "Drop-in centre",
+    }
+    warned = post_form(signed_in, path, form, get_path=path + "?number=1")
+    assert "is a weekend day" in warned.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Appointment)) == 0
+    booked = post_form(
+        signed_in, path, {**form, "override_reason": "She can only come on Saturdays"}, get_path=path + "?number=1"
+    )
+    assert booked.status_code == 302
+    appointment = db.session.scalars(select(Appointment)).one()
+    assert london_date(appointment.starts_at) == saturday
+
+
+def test_booking_after_the_return_date_is_refused(signed_in, app_ctx, worker) -> None:
+    referral = create_referral(state="OPTED_IN", worker=worker)
+    path = f"/cases/{referral.id}/appointments/new"
+    form = {
+        "number": "1",
+        **date_fields("day", referral.return_date + timedelta(days=1)),
+        "time": "2pm",
+        "duration": "60",
+        "worker": str(worker.id),
+        "override_reason": "x",
+    }
+    html = post_form(signed_in, path, form, get_path=path + "?number=1").get_data(as_text=True)
+    assert "must be before the return date" in html
+
+
+def test_missed_appointment_is_rebooked_with_its_history(signed_in, app_ctx, worker) -> None:
+    from diversion.appointments.services import BookingInput, book_appointment, record_outcome
+
+    referral = create_referral(state="OPTED_IN", worker=worker)
+    missed = book_appointment(referral, BookingInput(number=1, starts_at=_past_weekday(), override_reason="t"), worker)
+    record_outcome(missed, "did_not_attend", worker)
+    path = f"/cases/{referral.id}/appointments/new"
+    page = signed_in.get(path + "?number=1").get_data(as_text=True)
+    assert "Rebook appointment 1" in page
+    day = today() + timedelta(days=1)
+    form = {
+        "number": "1",
+        "supersedes": str(missed.id),
+        **date_fields("day", day),
+        "time": "11:00",
+        "duration": "60",
+        "worker": str(worker.id),
+        "override_reason": "t",
+    }
+    refused = post_form(signed_in, path, form, get_path=path + "?number=1")
+    assert "Enter why the appointment is rebooked" in refused.get_data(as_text=True)
+    done = post_form(
+        signed_in, path, {**form, "rebook_reason": "She rang to say she was ill"}, get_path=path + "?number=1"
+    )
+    assert done.status_code == 302
+    newest = db.session.scalars(select(Appointment).where(Appointment.supersedes_id == missed.id)).one()
+    assert newest.number == 1
+
+
+def test_outcome_of_a_future_appointment_cannot_be_recorded(signed_in, app_ctx, worker) -> None:
+    from diversion.appointments.services import BookingInput, book_appointment
+
+    referral = create_referral(state="OPTED_IN", worker=worker)
+    future = book_appointment(
+        referral, BookingInput(number=1, starts_at=_past_weekday() + timedelta(days=14), override_reason="t"), worker
+    )
+    path = f"/appointments/{future.id}/outcome"
+    assert "has not happened yet" in signed_in.get(path).get_data(as_text=True)
+    refused = signed_in.post(path, data={"outcome": "did_not_attend", "csrf_token": csrf_token(signed_in, "/cases")})
+    assert "once the appointment" in refused.get_data(as_text=True)
+    assert db.session.get(Appointment, future.id).outcome is None
+
+
+def test_calendar_invite_names_no_person_court_or_offence(signed_in, app_ctx, worker) -> None:
+    from diversion.appointments.services import BookingInput, book_appointment
+
+    referral = create_referral(state="OPTED_IN", worker=worker)
+    appointment = book_appointment(
+        referral,
+        BookingInput(number=1, starts_at=_past_weekday(), location="Drop-in centre", override_reason="t"),
+        worker,
+    )
+    response = signed_in.get(f"/appointments/{appointment.id}/invite.ics")
+    body = response.get_data(as_text=True)
+    assert response.mimetype == "text/calendar"
+    assert "BEGIN:VEVENT" in body
+    assert "TZID=Europe/London" in body
+    for secret in (referral.client.family_name, referral.court.name, "court", "Street Offences", "diversion"):
+        assert secret.lower() not in body.lower()
+
+
+def _past_weekday():
+    from diversion.db import utcnow
+
+    moment = utcnow() - timedelta(days=2)
+    while moment.weekday() >= 5:
+        moment -= timedelta(days=1)
+    return moment
+
+
+# --- assessment and plan ---
+
+
+def test_assessment_form_reports_every_missing_domain_then_saves(signed_in, app_ctx, worker) -> None:
+    from diversion.appointments.services import BookingInput, book_appointment, record_outcome
+    from diversion.assessments.models import Domain
+
+    referral = create_referral(state="OPTED_IN", worker=worker)
+    first = book_appointment(referral, BookingInput(number=1, starts_at=_past_weekday(), override_reason="t"), worker)
+    record_outcome(first, "attended", worker)
+    path = f"/cases/{referral.id}/assessment/edit"
+    errors = error_texts(post_form(signed_in, path, {}).get_data(as_text=True))
+    assert len([e for e in errors if e.startswith("Select the need level")]) == 12
+    full = {}
+    for domain in Domain:
+        full |= {f"{domain.value}_need": "2", f"{domain.value}_score": "6", f"{domain.value}_notes": ""}
+    full["housing_typo"] = "ignored"
+    full["indicators"] = ["controlled_money", "threats"]
+    assert post_form(signed_in, path, full).status_code == 302
+    saved = db.session.get(Referral, referral.id)
+    assert saved.state == State.ASSESSED
+    assert saved.has_safeguarding_flag is True
+    assert "Safeguarding" in signed_in.get(f"/cases/{referral.id}").get_data(as_text=True)
+
+
+def test_stale_assessment_save_gets_409_and_keeps_what_was_typed(signed_in, app_ctx, worker) -> None:
+    from diversion.assessments.models import Domain
+
+    referral = create_referral(state="ASSESSED", worker=worker)
+    path = f"/cases/{referral.id}/assessment/edit"
+    form = {"version": "0", "risk_notes": "Typed by the second worker"}
+    for domain in Domain:
+        form |= {f"{domain.value}_need": "1", f"{domain.value}_score": "7"}
+    response = post_form(signed_in, path, form)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Typed by the second worker" in html
+    assert "Someone else saved this assessment" in html
+
+
+def test_agreeing_the_plan_completes_the_case(signed_in, app_ctx, worker) -> None:
+    from diversion.appointments.services import BookingInput, book_appointment, record_outcome
+
+    referral = create_referral(state="ASSESSED", worker=worker)
+    second = book_appointment(
+        referral, BookingInput(number=2, starts_at=_past_weekday() + timedelta(hours=2), override_reason="t"), worker
+    )
+    record_outcome(second, "attended", worker)
+    path = f"/cases/{referral.id}/plan/edit"
+    refused = post_form(signed_in, path, {"agreed": "y"})
+    assert "Add at least one goal" in refused.get_data(as_text=True)
+    form = {
+        "goal0_domain": "accommodation",
+        "goal0_text": "Somewhere safe to stay",
+        "goal0_action0_text": "Housing options appointment",
+        "goal0_action0_owner": "client",
+        "goal0_action0_status": "to_do",
+        "onward_housing": "made",
+        "onward_gp": "suggested",
+        "agreed": "y",
+    }
+    assert post_form(signed_in, path, form).status_code == 302
+    assert db.session.get(Referral, referral.id).state == State.COMPLETED
+    page = signed_in.get(f"/cases/{referral.id}/plan").get_data(as_text=True)
+    assert "Somewhere safe to stay" in page
+
+
+# --- audit of reads, history, caseload ---
+
+
+def test_every_case_page_view_is_audited(signed_in, app_ctx, worker) -> None:
+    referral = create_referral(worker=worker)
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "case.viewed"))
+    for sub in ("", "/consent", "/appointments", "/assessment", "/plan", "/history"):
+        assert signed_in.get(f"/cases/{referral.id}{sub}").status_code == 200
+    after = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "case.viewed"))
+    assert after - before == 6
+    history = signed_in.get(f"/cases/{referral.id}/history").get_data(as_text=True)
+    assert "Referral received" in history
+
+
+def test_caseload_search_by_name_and_date_of_birth_and_by_urn(signed_in, app_ctx, worker) -> None:
+    wanted = create_referral(
+        worker=worker, family_name="Searchable", date_of_birth=date(1985, 6, 7), urn="07/XY/99887/25"
+    )
+    other = create_referral(worker=worker)
+    by_name = signed_in.get(
+        "/cases?tab=open&family_name=SEARCHABLE&date_of_birth-day=7&date_of_birth-month=6&date_of_birth-year=1985"
+    ).get_data(as_text=True)
+    assert str(wanted.id) in by_name
+    assert str(other.id) not in by_name
+    by_urn = signed_in.get("/cases?tab=open&urn=07xy9988725").get_data(as_text=True)
+    assert str(wanted.id) in by_urn
+    assert str(other.id) not in by_urn
+
+
+def _count_queries(app, work):
+    counts = {"main": 0, "keys": 0}
+
+    def main(*args):
+        counts["main"] += 1
+
+    def keys(*args):
+        counts["keys"] += 1
+
+    connection = db.session.connection()
+    event.listen(connection, "before_cursor_execute", main)
+    key_engine = keystore().engine
+    event.listen(key_engine, "before_cursor_execute", keys)
+    try:
+        work()
+    finally:
+        event.remove(connection, "before_cursor_execute", main)
+        event.remove(key_engine, "before_cursor_execute", keys)
+    return counts
+
+
+def test_caseload_of_50_rows_costs_a_bounded_number_of_queries(signed_in, app_ctx, app, worker) -> None:
+    for _ in range(5):
+        create_referral(worker=worker, state="OPTED_IN")
+    small = _count_queries(app, lambda: signed_in.get("/cases?tab=open"))
+    for _ in range(50):
+        create_referral(worker=worker, state="OPTED_IN")
+    big = {}
+
+    def load() -> None:
+        html = signed_in.get("/cases?tab=open").get_data(as_text=True)
+        assert html.count('href="/cases/') >= 50
+        big["html"] = html
+
+    counts = _count_queries(app, load)
+    assert counts["main"] == small["main"], (small, counts)
+    assert counts["keys"] <= 1
+    assert counts["main"] <= 20

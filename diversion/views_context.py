@@ -81,4 +81,5 @@ def register_template_context(app: Flask) -> None:
             "navigation_items": navigation_items,
             "home_links": home_links,
             "error_summary": error_summary,
+            "session_timeout_seconds": int(app.config["SESSION_IDLE_TIMEOUT"].total_seconds()),
         }

@@ -166,3 +166,10 @@ def revoke_token(token_id):
     if form.validate_on_submit():
         tokens.revoke_token(current_user._get_current_object(), token_id)
     return redirect(url_for("auth.account"))
+
+
+@bp.route("/session/keep-alive", methods=["POST"])
+@requires("signed_in")
+def keep_alive():
+    # Loading the user already moved the session's last activity on; nothing else to do.
+    return "", 204

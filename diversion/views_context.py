@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from flask import Flask, request, url_for
 from flask_login import current_user
 
@@ -24,6 +25,15 @@ NAVIGATION: list[tuple[str, str, str]] = [
 ]
 
 
+# Pages that belong under a navigation item although their endpoint is not the item's own.
+SECTIONS = {
+    "referrals.caseload_page": ("referrals.", "appointments.", "assessments.", "care_plans."),
+    "admin.users": ("admin.user",),
+    "admin.courts": ("admin.new_court", "admin.edit_court"),
+}
+NOT_IN_SECTIONS = ("referrals.new",)
+
+
 def navigation_items() -> list[dict[str, Any]]:
     """Service navigation for the signed-in user's role, with the current section marked."""
     if not current_user.is_authenticated:
@@ -33,12 +43,8 @@ def navigation_items() -> list[dict[str, Any]]:
     for endpoint, label, rule in NAVIGATION:
         if not allows(current_user.role, rule):
             continue
-        href = url_for(endpoint)
-        section = endpoint.split(".")[0]
-        is_active = current == endpoint or (
-            section != "main" and current.startswith(section + ".") and endpoint != "auth.account"
-        )
-        items.append({"href": href, "text": label, "active": is_active})
+        in_section = current not in NOT_IN_SECTIONS and current.startswith(SECTIONS.get(endpoint, (endpoint,)))
+        items.append({"href": url_for(endpoint), "text": label, "active": current == endpoint or in_section})
     return items
 
 
@@ -59,6 +65,28 @@ def london(value: datetime | date | None, with_time: bool = True) -> str:
     return text
 
 
+def london_short(value: datetime | date | None) -> str:
+    """A compact date (and time) for tables: 29 Nov 2026, 11:13am."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return f"{value.day} {value:%b %Y}"
+    local = value.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%b %Y}, {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def phone_text(value: str | None) -> str:
+    """A stored (international) UK number as people write it: 07700 100123."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(str(value), "GB")
+    except phonenumbers.NumberParseException:
+        return str(value)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def home_links() -> list[dict[str, Any]]:
     """The home page's list of where to go: the navigation without Home itself."""
     return [item for item in navigation_items() if item["href"] != url_for("main.home")]
@@ -70,6 +98,8 @@ def register_template_context(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(london, "london")
+    app.add_template_filter(london_short, "london_short")
+    app.add_template_filter(phone_text, "phone")
     presenters.register(app)
 
     @app.context_processor

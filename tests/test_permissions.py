@@ -139,11 +139,16 @@ def objects(app_ctx) -> dict[str, Any]:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_gets_exactly_the_pages_its_rules_allow(client, app, objects, role: str) -> None:
-    log_in_as(client, create_user(role=role))
+    from diversion.auth.tokens import create_api_token
+
+    user = create_user(role=role)
+    log_in_as(client, user)
+    # The API takes bearer tokens only; pages take the session cookie.
+    bearer = {"Authorization": f"Bearer {create_api_token(user)}"}
     checked = set()
     for rule, declared in role_rule_endpoints(app, "GET"):
         for url in build_urls(app, rule, objects):
-            status = client.get(url).status_code
+            status = client.get(url, headers=bearer if url.startswith("/api/") else None).status_code
             if role in RULES[declared]:
                 # Let in; a route may still redirect, or 404 an object that does not exist or is out of scope.
                 assert status in (200, 302, 404), (role, url, status)
@@ -180,10 +185,14 @@ def test_admin_pages_refuse_every_other_role(client, app, objects, role: str) ->
         assert "You do not have permission" in response.get_data(as_text=True)
 
 
-def test_admin_pages_send_anonymous_visitors_to_sign_in(client, app, objects) -> None:
+def test_anonymous_visitors_are_sent_to_sign_in_and_api_callers_get_401(client, app, objects) -> None:
     for rule, _ in role_rule_endpoints(app, "GET"):
         for url in build_urls(app, rule, objects):
             response = client.get(url)
+            if url.startswith("/api/"):
+                assert response.status_code == 401, url
+                assert response.get_json()["error"]["code"] == "unauthorized", url
+                continue
             assert response.status_code == 302, url
             assert response.headers["Location"] == "/sign-in", url
 

@@ -1,0 +1,121 @@
+"""The app for the browser tests: a fresh database, migrated and seeded, served by werkzeug on the given port.
+
+Run as ``python -m tests.e2e.server --port N --instance DIR`` with ``DATABASE_URL``, ``DIVERSION_KEYSTORE_URL`` and
+``DIVERSION_MASTER_KEYS`` in the environment (never on the command line, where other users could read them).
+Seeded users are not enrolled: the tests set up their authenticators through the UI. The temporary password of the
+one user who must change it is written to ``DIR/seed.json``, the only way the tests can learn it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+PASSWORD = "lantern orbit pale tulip"
+COURTS = (("E2EA", "Ashford Magistrates' Court"), ("E2EB", "Bramley Magistrates' Court"))
+ROLES = ("worker", "manager", "court", "cps", "admin")
+ROLE_EMAILS = {role: f"{role}@e2e.example.org" for role in ROLES}
+# Signs in and out in the journey test; nobody else uses it, so signing out ends no other test's session.
+JOURNEY_EMAIL = "journey@e2e.example.org"
+# Only ever gets a wrong password, or a right one without finishing: never locked, never signed in.
+SPARE_EMAIL = "spare@e2e.example.org"
+# Has a temporary password, so its sign-in goes through the new-password page.
+TEMPORARY_EMAIL = "temporary@e2e.example.org"
+SEED_FILE = "seed.json"
+
+
+def seed(instance: Path) -> None:
+    """Two courts, one user per role (the court user at the first court), and the users the sign-in tests need."""
+    from diversion.admin.services import create_user, save_court
+
+    for code, name in COURTS:
+        save_court(code, name)
+    for role, email in ROLE_EMAILS.items():
+        create_user(email, role, COURTS[0][0] if role == "court" else None, PASSWORD)
+    create_user(JOURNEY_EMAIL, "worker", None, PASSWORD)
+    create_user(SPARE_EMAIL, "worker", None, PASSWORD)
+    _, temporary = create_user(TEMPORARY_EMAIL, "worker", None, None)
+    (instance / SEED_FILE).write_text(json.dumps({"temporary_password": temporary}))
+    _seed_cases()
+
+
+def _seed_cases() -> None:
+    """Pages about one record (a case, an appointment) are reached only when such a record exists: a case waiting
+    for the outcome of appointment 2 (assessed, with a safeguarding flag), and a completed one."""
+    from datetime import timedelta
+
+    from diversion.appointments.services import BookingInput, book_appointment
+    from diversion.auth.services import find_user_by_email
+    from diversion.db import utcnow
+    from tests.factories import create_referral, save_full_assessment
+
+    worker = find_user_by_email(ROLE_EMAILS["worker"])
+    waiting = create_referral(state="ASSESSED", worker=worker, court=_court(COURTS[0][0]))
+    save_full_assessment(waiting, worker, indicators=["threats"], version=1)
+    book_appointment(
+        waiting, BookingInput(number=2, starts_at=utcnow() - timedelta(hours=3), override_reason="seed"), worker
+    )
+    create_referral(state="COMPLETED", worker=worker, court=_court(COURTS[1][0]))
+
+
+def _court(code: str):
+    from diversion.admin.services import court_by_code
+
+    return court_by_code(code)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    """Turn the fixture's SIGTERM into the interrupt serve_forever stops on, so the server closes its socket."""
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build, migrate, seed and serve until terminated."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--instance", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from diversion.logs import JsonFormatter
+    from tests.conftest import build_app, dispose_app, make_environ
+
+    # Testing apps log through the root logger; send it to stderr, which the fixture keeps for a failed start.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+    environ = make_environ(
+        os.environ["DATABASE_URL"],
+        os.environ["DIVERSION_KEYSTORE_URL"],
+        os.environ["DIVERSION_MASTER_KEYS"],
+        args.instance,
+    )
+    app = build_app(environ)
+    with app.test_request_context():
+        upgrade()
+        seed(args.instance)
+    # The first page compiles the templates and the GOV.UK macros, which takes seconds on a busy machine: better
+    # before the health check answers than in the middle of five sign-ins at once.
+    app.test_client().get("/sign-in")
+    server = make_server("127.0.0.1", args.port, app, threaded=True)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        dispose_app(app)
+
+
+if __name__ == "__main__":
+    main()

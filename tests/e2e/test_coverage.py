@@ -1,0 +1,45 @@
+"""Every page the app can show by GET is reached by some browser test: a page nothing links to fails here."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+pytestmark = pytest.mark.e2e
+
+# Files, the health check and the JSON API are not pages.
+NOT_PAGES = frozenset({"main.assets", "main.health", "static"})
+
+
+def page_endpoints(app: Flask) -> set[str]:
+    """The endpoints that answer GET with a page."""
+    return {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and rule.endpoint not in NOT_PAGES and not rule.rule.startswith("/api/")
+    }
+
+
+def endpoint_of(app: Flask, path: str) -> str | None:
+    """The endpoint a visited path was served by, or None when it matches none."""
+    adapter = app.url_map.bind("localhost")
+    try:
+        endpoint, _ = adapter.match(path.split("?", 1)[0], method="GET")
+    except (RequestRedirect, HTTPException):
+        return None
+    return endpoint
+
+
+def test_every_page_is_reached_by_a_browser_test(app, crawl, sign_in_pages) -> None:
+    pages = page_endpoints(app)
+    assert {"main.home", "auth.account", "admin.users", "auth.login"} <= pages
+
+    visited = [path for _, path in crawl.visited] + sign_in_pages.paths
+    reached = {endpoint_of(app, path) for path in visited}
+    missing = sorted(pages - reached)
+    assert not missing, (
+        "no browser test reaches these pages; link to them from a page a role can reach, or drive them in "
+        f"tests/e2e: {', '.join(missing)}"
+    )

@@ -210,3 +210,82 @@ def save_agreed_plan(referral, worker: User, agreed: bool = True, **kwargs):
 
     goals = [GoalInput("accommodation", "Find somewhere safe to live", [ActionInput("See the housing team")])]
     return save_care_plan(referral, goals, [OnwardInput("housing", "made")], worker, agreed=agreed, **kwargs)
+
+
+# --- appointments, audit trail and raw rows, for the case-journey service tests ---
+
+
+def book(*, referral, worker: User, number: int = 1, starts_at=None, override_reason: str | None = "test", **kwargs):
+    """Book an appointment through the service: by default a past time (1: 56 hours ago, 2: 32, 3: 8) with any
+    warning overridden; pass override_reason=None to see the warnings."""
+    from datetime import timedelta
+
+    from diversion.appointments.services import BookingInput, book_appointment
+
+    if starts_at is None:
+        starts_at = utcnow() - timedelta(hours=max(80 - 24 * number, 1))
+    data = BookingInput(number=number, starts_at=starts_at, override_reason=override_reason, **kwargs)
+    return book_appointment(referral, data, worker)
+
+
+def attend(*, appointment, worker: User, outcome: str = "attended", notes: str | None = None):
+    """Record an appointment's outcome (attended by default) through the service."""
+    from diversion.appointments.services import record_outcome
+
+    record_outcome(appointment, outcome, worker, notes)
+    return appointment
+
+
+def audit_events(*, case_id=None, action: str | None = None, after: int = 0) -> list:
+    """Audit events, oldest first, optionally of one case, one action, or after an event id."""
+    from sqlalchemy import select
+
+    from diversion.audit.models import AuditEvent
+
+    query = select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id)
+    if case_id is not None:
+        query = query.where(AuditEvent.case_id == case_id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    return list(db.session.scalars(query))
+
+
+def last_audit_id() -> int:
+    """The id of the newest audit event (0 when there is none)."""
+    from sqlalchemy import func, select
+
+    from diversion.audit.models import AuditEvent
+
+    return db.session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)))
+
+
+CASE_TABLES = (
+    "clients",
+    "referrals",
+    "consents",
+    "return_date_changes",
+    "appointments",
+    "assessments",
+    "assessment_domains",
+    "care_plans",
+    "care_plan_goals",
+    "care_plan_actions",
+    "onward_referrals",
+    "audit_events",
+)
+
+
+def row_counts(*, tables: tuple[str, ...] = CASE_TABLES) -> dict[str, int]:
+    """How many rows each case table holds, to show that a refused request changed nothing."""
+    from sqlalchemy import func, select
+
+    return {name: db.session.scalar(select(func.count()).select_from(db.metadata.tables[name])) for name in tables}
+
+
+def raw_column(*, model, column: str, row_id):
+    """A column's stored value read with SQL, past the ORM (for encrypted columns: the ciphertext)."""
+    from sqlalchemy import select
+
+    table = model.__table__
+    value = db.session.execute(select(table.c[column]).where(table.c.id == row_id)).scalar_one()
+    return bytes(value) if isinstance(value, (bytes, memoryview)) else value

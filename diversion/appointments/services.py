@@ -152,7 +152,9 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
     superseded = _check_supersedes(referral, data)
     worker = _worker(data.worker_id, actor)
     override = (data.override_reason or "").strip()[:200]
-    warnings = booking_warnings(data.starts_at, data.duration_minutes, worker.id if worker else None)
+    # Moving a booking to a nearby time must not clash with the booking it replaces.
+    replaced = superseded.id if superseded else None
+    warnings = booking_warnings(data.starts_at, data.duration_minutes, worker.id if worker else None, ignore=replaced)
     if warnings and not override:
         raise NeedsOverride(warnings)
     with transaction():
@@ -184,11 +186,10 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
 
 
 def _check_supersedes(referral: Referral, data: BookingInput) -> Appointment | None:
-    open_same_number = [
-        item for item in current_appointments(referral) if item.number == data.number and item.outcome is None
-    ]
+    # Open, missed or cancelled: a new booking of the same number is a rebooking, linked to the one it replaces.
+    same_number = [item for item in current_appointments(referral) if item.number == data.number]
     if data.supersedes_id is None:
-        if open_same_number:
+        if same_number:
             raise InvalidTransition(
                 f"Appointment {data.number} is already booked. Rebook it instead, so the history is kept"
             )

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from diversion.assessments.models import EXPLOITATION_INDICATORS, Assessment, AssessmentDomain, Domain
 from diversion.audit.services import record_event
@@ -121,13 +125,13 @@ def save_assessment(
     existing = assessment_of(referral)
     if existing is not None and version != existing.version:
         raise Conflict(STALE)
-    with transaction():
+    with _stale_on_duplicate(), transaction():
         assessment = existing or Assessment(id=uuid.uuid4(), client_id=referral.client_id, referral_id=referral.id)
         if existing is None:
             db.session.add(assessment)
             db.session.flush()
         else:
-            assessment.version += 1
+            _claim_version(assessment, version)
         rows = {row.domain: row for row in assessment.domains}
         for position, domain in enumerate(Domain):
             need, score, notes = clean[domain]
@@ -163,3 +167,26 @@ def save_assessment(
         )
         evaluate_progress(referral, actor=actor)
     return assessment
+
+
+def _claim_version(assessment: Assessment, read: int | None) -> None:
+    """Move the version on only if it is still the one the caller read, in one UPDATE: two saves at the same
+    moment cannot both pass the check above, and the second gets 409 instead of overwriting the first."""
+    moved = db.session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment.id, Assessment.version == read)
+        .values(version=Assessment.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise Conflict(STALE)
+    set_committed_value(assessment, "version", (read or 0) + 1)
+
+
+@contextmanager
+def _stale_on_duplicate() -> Iterator[None]:
+    """Two first saves at the same moment: the unique case id lets one in, and the other gets 409."""
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict(STALE) from None

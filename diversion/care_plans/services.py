@@ -4,10 +4,14 @@ the case when every step of the programme is done. Saved under an optimistic loc
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from diversion.assessments.models import Domain
 from diversion.audit.services import record_event
@@ -145,13 +149,13 @@ def save_care_plan(
         raise InvalidTransition(f"Record that she attended appointment {step} before recording her agreement")
     if existing is not None and existing.is_agreed and not agreed:
         raise InvalidTransition("Her agreement to the plan has been recorded and cannot be taken back here")
-    with transaction():
+    with _stale_on_duplicate(), transaction():
         plan = existing or CarePlan(id=uuid.uuid4(), client_id=referral.client_id, referral_id=referral.id)
         if existing is None:
             db.session.add(plan)
             db.session.flush()
         else:
-            plan.version += 1
+            _claim_version(plan, version)
         _replace_goals(plan, goals)
         _replace_onward(plan, onward)
         plan.notes = (notes or "").strip() or None
@@ -168,6 +172,29 @@ def save_care_plan(
         )
         evaluate_progress(referral, actor=actor)
     return plan
+
+
+def _claim_version(plan: CarePlan, read: int | None) -> None:
+    """Move the version on only if it is still the one the caller read, in one UPDATE: two saves at the same
+    moment cannot both pass the check above, and the second gets 409 instead of overwriting the first."""
+    moved = db.session.execute(
+        update(CarePlan)
+        .where(CarePlan.id == plan.id, CarePlan.version == read)
+        .values(version=CarePlan.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise Conflict(STALE)
+    set_committed_value(plan, "version", (read or 0) + 1)
+
+
+@contextmanager
+def _stale_on_duplicate() -> Iterator[None]:
+    """Two first saves at the same moment: the unique case id lets one in, and the other gets 409."""
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict(STALE) from None
 
 
 def _replace_goals(plan: CarePlan, goals: list[GoalInput]) -> None:

@@ -62,8 +62,9 @@ class Programme:
 def parse_programme(settings: dict[str, Any]) -> Programme:
     """Validate programme settings; ValueError says what is wrong."""
     steps = tuple(Step(int(item["number"]), item.get("produces")) for item in settings["steps"])
-    if [step.number for step in steps] != list(range(1, len(steps) + 1)):
-        raise ValueError("Programme steps must be numbered 1, 2, 3... in order.")
+    # No steps would leave nothing to complete a case with.
+    if not steps or [step.number for step in steps] != list(range(1, len(steps) + 1)):
+        raise ValueError("Programme steps must be numbered 1, 2, 3... in order, and there must be at least one.")
     for step in steps:
         if step.produces not in PRODUCTS:
             raise ValueError(

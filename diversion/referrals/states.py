@@ -15,6 +15,7 @@ from typing import Any
 from diversion.audit.services import record_event
 from diversion.db import utcnow
 from diversion.errors import InvalidTransition
+from diversion.referrals.calendar import today
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.programme import Programme, Step, programme
 
@@ -47,10 +48,11 @@ def change_state(referral: Referral, to: State, *, actor: Any = None, on: date |
         raise InvalidTransition(f"A case that is {current.label.lower()} cannot become {to.label.lower()}")
     referral.state = to.value
     referral.version += 1
+    # Court dates are London dates: just after midnight in summer, UTC is still on the day before.
     if to is State.OPTED_IN:
-        referral.consent_date = on or utcnow().date()
+        referral.consent_date = on or today()
     if to.is_final:
-        referral.outcome_date = on or utcnow().date()
+        referral.outcome_date = on or today()
         referral.final_at = utcnow()
     record_event(
         "referral.state_changed",

@@ -95,6 +95,18 @@ def attended_numbers(referral: Referral) -> set[int]:
     return {number for number, starts_at in rows if london_date(starts_at) < referral.return_date}
 
 
+def _attended(referral: Referral, number: int) -> Appointment | None:
+    return db.session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.referral_id == referral.id,
+            Appointment.number == number,
+            Appointment.outcome.in_(ATTENDED_VALUES),
+        )
+        .order_by(Appointment.starts_at.desc())
+    ).first()
+
+
 def booking_warnings(starts_at: datetime, duration: int, worker_id: uuid.UUID | None, ignore: Any = None) -> list[str]:
     """Why a time needs a second thought: weekend, bank holiday, or the worker already booked then."""
     warnings = []
@@ -149,6 +161,11 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
         )
     if data.number in attended_numbers(referral):
         raise InvalidTransition(f"She has already attended appointment {data.number}")
+    before = _attended(referral, data.number - 1) if data.number > 1 else None
+    if before is not None and data.starts_at <= before.starts_at:
+        raise ValidationFailed.on(
+            "starts_at", f"Appointment {data.number} must be after appointment {data.number - 1}, which she attended"
+        )
     superseded = _check_supersedes(referral, data)
     worker = _worker(data.worker_id, actor)
     override = (data.override_reason or "").strip()[:200]

@@ -14,8 +14,9 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from diversion.admin.services import court_by_code
 from diversion.audit.services import record_event
@@ -405,9 +406,23 @@ def change_return_date(
         raise ValidationFailed(next(iter(errors.values())), errors)
     if not referral.is_open:
         raise InvalidTransition("The return date of a closed case cannot be changed")
+    stale = "Someone else changed this case while you were working on it. Reload it and try again"
     if version is not None and version != referral.version:
-        raise Conflict("Someone else changed this case while you were working on it. Reload it and try again")
+        raise Conflict(stale)
     with transaction():
+        if version is not None:
+            # The check above and this claim are one: two changes at the same moment cannot both pass.
+            claimed = db.session.execute(
+                update(Referral)
+                .where(Referral.id == referral.id, Referral.version == version)
+                .values(version=Referral.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                raise Conflict(stale)
+            set_committed_value(referral, "version", version + 1)
+        else:
+            referral.version += 1
         change = ReturnDateChange(
             id=uuid.uuid4(),
             client_id=referral.client_id,
@@ -419,7 +434,6 @@ def change_return_date(
         change.reason = reason
         db.session.add(change)
         referral.return_date = new_date  # type: ignore[assignment]
-        referral.version += 1
         record_event(
             "referral.return_date_changed",
             object_type="referral",

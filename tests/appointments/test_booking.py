@@ -115,6 +115,14 @@ def test_number_2_can_be_booked_once_number_1_is_attended(case, worker, outcome:
     assert second.number == 2
 
 
+def test_number_2_must_come_after_the_attended_number_1(case, worker) -> None:
+    first = book(referral=case, worker=worker, number=1)
+    attend(appointment=first, worker=worker)
+    error = refuse(ValidationFailed, case, worker, number=2, starts_at=first.starts_at - timedelta(hours=1))
+    assert error.fields == {"starts_at": "Appointment 2 must be after appointment 1, which she attended"}
+    assert book(referral=case, worker=worker, number=2, starts_at=first.starts_at + timedelta(hours=2)).number == 2
+
+
 @pytest.mark.parametrize("number", [0, 3, -1])
 def test_a_number_outside_the_programme_is_refused(case, worker, number: int) -> None:
     error = refuse(ValidationFailed, case, worker, number=number, starts_at=london(WEDNESDAY, 10))

@@ -214,3 +214,32 @@ def test_the_return_date_of_a_final_case_cannot_change(app_ctx, state: State) ->
         services.change_return_date(referral, RETURN_DATE + timedelta(days=7), "Adjourned.", referral.version, worker)
     assert snapshot(referral) == before
     assert row_counts() == counts
+
+
+def test_two_changes_at_the_same_moment_the_second_gets_409(app_ctx, monkeypatch) -> None:
+    """The other worker's change lands after this one's version check and before its write: the claim in the
+    UPDATE refuses it, so the first change is kept whole."""
+    from contextlib import contextmanager
+
+    worker = create_user(role="worker")
+    referral = create_referral(
+        state=State.OPTED_IN, worker=worker, first_hearing_date=FIRST_HEARING, return_date=RETURN_DATE
+    )
+    read_by_both = referral.version
+    first = RETURN_DATE + timedelta(days=7)
+    original = services.transaction
+    pending = [lambda: services.change_return_date(referral, first, "Adjourned for a week.", read_by_both, worker)]
+
+    @contextmanager
+    def racing():
+        while pending:
+            pending.pop()()
+        with original() as session:
+            yield session
+
+    monkeypatch.setattr(services, "transaction", racing)
+    with pytest.raises(Conflict):
+        services.change_return_date(referral, RETURN_DATE + timedelta(days=28), "Adjourned.", read_by_both, worker)
+    db.session.expire_all()
+    assert referral.return_date == first
+    assert [(change.from_date, change.to_date) for change in changes_of(referral)] == [(RETURN_DATE, first)]

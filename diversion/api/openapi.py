@@ -1,0 +1,237 @@
+"""The OpenAPI 3.1 document of API v1, written by hand to match API.md exactly, and served at /api/v1/openapi.json.
+
+Each operation names the permission rule of its view (``x-rule``) and the roles that pass it (``x-roles``); the
+tests check both against the routes, so the document cannot drift from what the API enforces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from diversion.api import bp
+from diversion.api.schemas import DATE, SCHEMAS, UUID, json_content, ref, text
+from diversion.permissions import RULES, public
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed: not JSON, not an object, a wrong type, an unparseable date or time, or a time without offset.",
+    401: "No bearer token, or a revoked or unknown one.",
+    403: "The caller's role may not do this.",
+    404: "No such object, or one outside the caller's scope (another court's case).",
+    409: "A stale version, or a duplicate (an open case with this URN).",
+    422: "Valid JSON that breaks a rule of the service, or misses a required field. Nothing was changed.",
+}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(status): {"$ref": f"#/components/responses/{status}"} for status in statuses}
+
+
+def _operation(
+    operation_id: str,
+    rule: str,
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    body: str | None = None,
+    parameters: list[Any] | None = None,
+    description: str = "",
+) -> dict[str, Any]:
+    roles = sorted(role.value for role in RULES[rule])
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": (description + "\n\n" if description else "") + "Roles: " + ", ".join(roles) + ".",
+        "x-rule": rule,
+        "x-roles": roles,
+        "responses": responses,
+    }
+    if parameters:
+        operation["parameters"] = parameters
+    if body:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+    return operation
+
+
+REFERRAL_ID = {"$ref": "#/components/parameters/referral_id"}
+APPOINTMENT_ID = {"$ref": "#/components/parameters/appointment_id"}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+LIST_PARAMETERS = [
+    _query("urn", text(200), "Cases with this URN (any separators)."),
+    _query("court", text(16), "Cases of the court with this code."),
+    _query("state", ref("State"), "Cases in this state."),
+    _query("return_date", DATE, "Cases with this return date."),
+    _query("family_name", text(200), "With date_of_birth: her cases, found by blind index."),
+    _query("date_of_birth", DATE, "With family_name."),
+    _query("cursor", text(400), "The `next` of the previous page."),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Page size."),
+]
+
+PATHS: dict[str, Any] = {
+    "/referrals": {
+        "post": _operation(
+            "createReferral",
+            "make_referral",
+            "Refer a defendant to the scheme",
+            {
+                "201": json_content(
+                    ref("Case"),
+                    "The referral as the caller may see it.",
+                    headers={"Location": {"required": True, "schema": {"type": "string"}}},
+                ),
+                **_errors(400, 401, 403, 409, 422),
+            },
+            body="ReferralInput",
+            description="Court users refer to their own court only (403 otherwise). 422 for someone under 18, a "
+            "return date not after the first hearing, or a malformed URN; 409 while a case with that URN is open.",
+        ),
+        "get": _operation(
+            "listReferrals",
+            "referral_status",
+            "List cases",
+            {"200": json_content(ref("CaseList"), "A page of cases, newest first."), **_errors(400, 401, 403)},
+            parameters=LIST_PARAMETERS,
+            description="Court users see their own court's cases only. Each case in the answer is audited as read.",
+        ),
+    },
+    "/referrals/{referral_id}": {
+        "parameters": [REFERRAL_ID],
+        "get": _operation(
+            "getReferral",
+            "referral_status",
+            "A case",
+            {"200": json_content(ref("Case"), "The case as the caller may see it."), **_errors(401, 403, 404)},
+            description="Court and CPS users get the status shape (CaseStatus); support staff the record (CaseRecord).",
+        ),
+        "patch": _operation(
+            "changeReturnDate",
+            "client_records",
+            "Re-adjourn: change the return date",
+            {"200": json_content(ref("Case"), "The case."), **_errors(400, 401, 403, 404, 409, 422)},
+            body="ReturnDateInput",
+        ),
+    },
+    "/referrals/{referral_id}/consent": {
+        "parameters": [REFERRAL_ID],
+        "post": _operation(
+            "recordConsent",
+            "client_records",
+            "Record consent given, refused or withdrawn",
+            {"201": json_content(ref("ConsentLine"), "The ledger line."), **_errors(400, 401, 403, 404, 422)},
+            body="ConsentInput",
+            description="support and share_with_court_cps given: OPTED_IN; either refused first: DECLINED; either "
+            "withdrawn later: WITHDRAWN.",
+        ),
+    },
+    "/referrals/{referral_id}/withdraw": {
+        "parameters": [REFERRAL_ID],
+        "post": _operation(
+            "withdrawReferral",
+            "client_records",
+            "She withdraws from the scheme",
+            {"200": json_content(ref("Case"), "The case, WITHDRAWN."), **_errors(400, 401, 403, 404, 422)},
+            body="WithdrawInput",
+        ),
+    },
+    "/referrals/{referral_id}/appointments": {
+        "parameters": [REFERRAL_ID],
+        "post": _operation(
+            "bookAppointment",
+            "client_records",
+            "Book or rebook an appointment",
+            {"201": json_content(ref("Appointment"), "The appointment."), **_errors(400, 401, 403, 404, 422)},
+            body="BookingInput",
+            description="422 after the return date, before consent, or number 2 before number 1 is attended; a "
+            "weekend, bank holiday or clash needs override_reason.",
+        ),
+    },
+    "/appointments/{appointment_id}/outcome": {
+        "parameters": [APPOINTMENT_ID],
+        "post": _operation(
+            "recordOutcome",
+            "client_records",
+            "Record what happened at an appointment",
+            {"200": json_content(ref("Appointment"), "The appointment."), **_errors(400, 401, 403, 404, 422)},
+            body="OutcomeInput",
+            description="422 for an appointment whose time has not come.",
+        ),
+    },
+    "/referrals/{referral_id}/assessment": {
+        "parameters": [REFERRAL_ID],
+        "put": _operation(
+            "saveAssessment",
+            "client_records",
+            "Save the needs assessment",
+            {"200": json_content(ref("Assessment"), "The assessment."), **_errors(400, 401, 403, 404, 409, 422)},
+            body="AssessmentInput",
+        ),
+        "get": _operation(
+            "getAssessment",
+            "client_records",
+            "The needs assessment",
+            {"200": json_content(ref("Assessment"), "The assessment."), **_errors(401, 403, 404)},
+            description="404 until one is saved. Audited as a read of the case.",
+        ),
+    },
+    "/referrals/{referral_id}/care-plan": {
+        "parameters": [REFERRAL_ID],
+        "put": _operation(
+            "saveCarePlan",
+            "client_records",
+            "Save the Care Action Plan",
+            {"200": json_content(ref("CarePlan"), "The plan."), **_errors(400, 401, 403, 404, 409, 422)},
+            body="CarePlanInput",
+        ),
+        "get": _operation(
+            "getCarePlan",
+            "client_records",
+            "The Care Action Plan",
+            {"200": json_content(ref("CarePlan"), "The plan."), **_errors(401, 403, 404)},
+            description="404 until one is saved. Audited as a read of the case.",
+        ),
+    },
+    "/openapi.json": {
+        "get": {
+            "operationId": "getOpenApi",
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": json_content({"type": "object"}, "The OpenAPI document.")},
+        }
+    },
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Court diversion case system API",
+        "version": "1.0.0",
+        "description": "The contract in API.md. Bearer tokens only; bodies are JSON; dates YYYY-MM-DD; times ISO 8601 "
+        'with offset. Errors are {"error": {"code", "message", "fields"?}}. A refused request changes nothing.',
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API token."}},
+        "parameters": {
+            "referral_id": {"name": "referral_id", "in": "path", "required": True, "schema": UUID},
+            "appointment_id": {"name": "appointment_id", "in": "path", "required": True, "schema": UUID},
+        },
+        "responses": {
+            str(status): json_content(ref("Error"), description) for status, description in ERROR_DESCRIPTIONS.items()
+        },
+        "schemas": SCHEMAS,
+    },
+}
+
+
+@bp.route("/openapi.json", methods=["GET"])
+@public
+def openapi_document() -> Any:
+    return jsonify(DOCUMENT)

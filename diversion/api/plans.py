@@ -1,0 +1,64 @@
+"""API: the needs assessment and the Care Action Plan (support staff only: 403 for court, CPS and admin)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import abort, jsonify
+
+from diversion.api import bp, inputs, serializers
+from diversion.api.parsing import json_object
+from diversion.api.referrals import actor
+from diversion.assessments.services import assessment_of, save_assessment
+from diversion.care_plans.services import plan_of, save_care_plan
+from diversion.permissions import load_case, requires
+from diversion.referrals import queries
+
+
+@bp.route("/referrals/<uuid:referral_id>/assessment", methods=["PUT"])
+@requires("client_records")
+def put_assessment(referral_id: uuid.UUID) -> Any:
+    referral = load_case(referral_id)
+    data = inputs.assessment_input(json_object())
+    record = save_assessment(
+        referral, data.domains, actor(), risk_notes=data.risk_notes, indicators=data.indicators, version=data.version
+    )
+    return jsonify(serializers.assessment(record))
+
+
+@bp.route("/referrals/<uuid:referral_id>/assessment", methods=["GET"])
+@requires("client_records")
+def get_assessment(referral_id: uuid.UUID) -> Any:
+    record = assessment_of(load_case(referral_id))
+    if record is None:
+        abort(404)
+    body = serializers.assessment(record)
+    queries.record_case_reads(
+        [referral_id], actor(), page="api.assessment", view="full", object_type="assessment", object_id=record.id
+    )
+    return jsonify(body)
+
+
+@bp.route("/referrals/<uuid:referral_id>/care-plan", methods=["PUT"])
+@requires("client_records")
+def put_care_plan(referral_id: uuid.UUID) -> Any:
+    referral = load_case(referral_id)
+    data = inputs.care_plan_input(json_object())
+    plan = save_care_plan(
+        referral, data.goals, data.onward, actor(), agreed=data.agreed, notes=data.notes, version=data.version
+    )
+    return jsonify(serializers.care_plan(plan))
+
+
+@bp.route("/referrals/<uuid:referral_id>/care-plan", methods=["GET"])
+@requires("client_records")
+def get_care_plan(referral_id: uuid.UUID) -> Any:
+    plan = plan_of(load_case(referral_id))
+    if plan is None:
+        abort(404)
+    body = serializers.care_plan(plan)
+    queries.record_case_reads(
+        [referral_id], actor(), page="api.care_plan", view="full", object_type="care_plan", object_id=plan.id
+    )
+    return jsonify(body)

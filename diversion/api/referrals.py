@@ -1,0 +1,97 @@
+"""API: referrals (cases): intake, lists, the case, consent, re-adjournment and withdrawal."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import abort, jsonify, url_for
+from flask_login import current_user
+
+from diversion.api import bp, inputs, serializers
+from diversion.api.parsing import json_object
+from diversion.appointments.services import appointments_of
+from diversion.permissions import allows, court_scope, load_case, requires
+from diversion.referrals import queries, services
+
+
+def actor() -> Any:
+    """The signed-in user as a model instance (the services record who acted)."""
+    return current_user._get_current_object()
+
+
+def sees_records() -> bool:
+    """True for support staff, who see whole records; court and CPS see status only."""
+    return allows(current_user.role, "client_records")
+
+
+def case_body(referral_id: uuid.UUID) -> tuple[dict[str, Any], str]:
+    """The case as the caller may see it, read through the query for their role, and which view that was."""
+    if sees_records():
+        referral = load_case(referral_id)
+        body = serializers.case_record(referral, appointments_of(referral), services.current_consents(referral))
+        return body, "full"
+    status = queries.case_status(referral_id, court_id=court_scope())
+    if status is None:
+        abort(404)
+    return serializers.case_status(status, queries.status_appointments(referral_id)), "status"
+
+
+def answer_case(referral_id: uuid.UUID, page: str, status: int = 200, **headers: str) -> Any:
+    """Answer with the case, after auditing the read."""
+    body, view = case_body(referral_id)
+    queries.record_case_reads([referral_id], actor(), page=page, view=view)
+    return jsonify(body), status, headers
+
+
+@bp.route("/referrals", methods=["POST"])
+@requires("make_referral")
+def create_referral() -> Any:
+    referral = services.create_referral(inputs.referral_input(json_object()), actor())
+    location = url_for("api.referral_detail", referral_id=referral.id)
+    return answer_case(referral.id, "api.create_referral", 201, Location=location)
+
+
+@bp.route("/referrals", methods=["GET"])
+@requires("referral_status")
+def referrals() -> Any:
+    filters, after, limit = inputs.case_list_query()
+    page = queries.list_cases(filters, court_id=court_scope(), after=after, limit=limit)
+    body = {
+        "items": [serializers.case_list_item(item) for item in page.items],
+        "next": page.next.encode() if page.next else None,
+    }
+    queries.record_case_reads([item.id for item in page.items], actor(), page="api.referrals", view="list")
+    return jsonify(body)
+
+
+@bp.route("/referrals/<uuid:referral_id>", methods=["GET"])
+@requires("referral_status")
+def referral_detail(referral_id: uuid.UUID) -> Any:
+    return answer_case(referral_id, "api.referral")
+
+
+@bp.route("/referrals/<uuid:referral_id>/consent", methods=["POST"])
+@requires("client_records")
+def record_consent(referral_id: uuid.UUID) -> Any:
+    referral = load_case(referral_id)
+    data = inputs.consent_input(json_object())
+    line = services.record_consent(referral, data.purpose, data.given, actor(), data.wording_version)
+    return jsonify(serializers.consent_line(line, referral)), 201
+
+
+@bp.route("/referrals/<uuid:referral_id>", methods=["PATCH"])
+@requires("client_records")
+def change_return_date(referral_id: uuid.UUID) -> Any:
+    referral = load_case(referral_id)
+    data = inputs.return_date_input(json_object())
+    services.change_return_date(referral, data.return_date, data.reason, data.version, actor())
+    return answer_case(referral_id, "api.change_return_date")
+
+
+@bp.route("/referrals/<uuid:referral_id>/withdraw", methods=["POST"])
+@requires("client_records")
+def withdraw(referral_id: uuid.UUID) -> Any:
+    referral = load_case(referral_id)
+    services.withdraw(referral, inputs.withdraw_input(json_object()), actor())
+    return answer_case(referral_id, "api.withdraw")

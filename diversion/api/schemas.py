@@ -1,0 +1,378 @@
+"""JSON Schemas of the API's bodies, for the OpenAPI document: written by hand to match what the API reads and
+answers, field for field (see ``diversion.api.inputs`` and ``diversion.api.serializers``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diversion.appointments.models import Outcome
+from diversion.assessments.models import EXPLOITATION_INDICATORS, Domain
+from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, Service
+from diversion.referrals.models import ConsentPurpose, State
+from diversion.referrals.services import OFFENCES
+
+ERROR_CODES = ["validation_error", "not_found", "forbidden", "conflict", "invalid_transition", "unauthorized"]
+
+
+def ref(name: str) -> dict[str, str]:
+    """A reference to one of the component schemas."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _enum(values: Any) -> dict[str, Any]:
+    return {"type": "string", "enum": [str(value) for value in values]}
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    schema.update(extra)
+    return schema
+
+
+def json_content(schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:
+    """A response (or request body) with a JSON schema."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}, **extra}
+
+
+NO_NUL = "^[^\\u0000]*$"  # text holding NUL (or a lone surrogate) is refused as malformed (400)
+
+
+def text(max_length: int | None = None, *, nullable: bool = False, **extra: Any) -> dict[str, Any]:
+    """An input string; longer than max_length is refused (422), never cut short."""
+    schema: dict[str, Any] = {"type": ["string", "null"] if nullable else "string", "pattern": NO_NUL, **extra}
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return schema
+
+
+NULLABLE_TEXT = {"type": ["string", "null"]}
+DATE = ref("Date")
+NULLABLE_DATE = _nullable(ref("Date"))
+UUID = ref("Uuid")
+
+_DOMAIN_INPUT = _object(
+    {
+        "need": {"type": "integer", "minimum": 0, "maximum": 3, "description": "Need level 0 (none) to 3 (high)."},
+        "score": {"type": "integer", "minimum": 1, "maximum": 10, "description": "Wellbeing score 1 to 10."},
+        "notes": text(2000, nullable=True),
+    },
+    ["need", "score"],
+)
+_DOMAIN_OUTPUT = _object(
+    {"need": {"type": "integer"}, "score": {"type": "integer"}, "notes": NULLABLE_TEXT}, ["need", "score", "notes"]
+)
+_CLIENT_STATUS_PROPERTIES = {
+    "id": UUID,
+    "given_name": NULLABLE_TEXT,
+    "family_name": NULLABLE_TEXT,
+    "date_of_birth": NULLABLE_DATE,
+}
+_APPOINTMENT_STATUS_PROPERTIES = {
+    "id": UUID,
+    "number": {"type": "integer"},
+    "starts_at": ref("DateTime"),
+    "outcome": _nullable(ref("Outcome")),
+    "supersedes": _nullable(UUID),
+}
+_CASE_STATUS_PROPERTIES = {
+    "id": UUID,
+    "urn": {"type": ["string", "null"], "description": "Formatted the police way, e.g. 01/AB/12345/26."},
+    "court": {"type": "string", "description": "The court's code."},
+    "state": ref("State"),
+    "first_hearing_date": DATE,
+    "return_date": DATE,
+    "client": ref("ClientStatus"),
+    "outcome_date": NULLABLE_DATE,
+    "version": {"type": "integer", "description": "Send it back with a change; a stale one is refused (409)."},
+    "unreadable_fields": ref("UnreadableFields"),
+}
+_CASE_STATUS_REQUIRED = [
+    "id",
+    "urn",
+    "court",
+    "state",
+    "first_hearing_date",
+    "return_date",
+    "client",
+    "outcome_date",
+    "version",
+]
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object(
+        {
+            "error": _object(
+                {
+                    "code": {"type": "string", "enum": ERROR_CODES},
+                    "message": {"type": "string"},
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "description": "What is wrong, by field path (client.date_of_birth, goals.0.text).",
+                    },
+                },
+                ["code", "message"],
+            )
+        },
+        ["error"],
+    ),
+    "Date": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2026-12-01"]},
+    "DateTime": {
+        "type": "string",
+        "format": "date-time",
+        "description": "ISO 8601 with its UTC offset; a time without one is refused (400). Answers are in UTC.",
+        "examples": ["2026-12-01T10:00:00+00:00"],
+    },
+    "Uuid": {"type": "string", "format": "uuid"},
+    "State": _enum(State),
+    "Outcome": _enum(Outcome),
+    "ConsentPurpose": _enum(ConsentPurpose),
+    "Domain": _enum(Domain),
+    "Service": _enum(Service),
+    "OnwardStatus": _enum(ONWARD_STATUSES),
+    "ActionOwner": _enum(ACTION_OWNERS),
+    "ActionStatus": _enum(ACTION_STATUSES),
+    "UnreadableFields": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Fields that failed to decrypt (answered as null); present only when there are any.",
+    },
+    "ClientInput": _object(
+        {
+            "given_name": text(100),
+            "family_name": text(100),
+            "date_of_birth": DATE,
+            "phone": text(nullable=True, description="A UK phone number."),
+            "email": text(nullable=True),
+        },
+        ["given_name", "family_name", "date_of_birth"],
+    ),
+    "ReferralInput": _object(
+        {
+            "court": text(description="The court's code; court users may refer to their own only."),
+            "urn": text(description="Police URN, e.g. 01/AB/12345/26 (separators optional)."),
+            "offence": {"type": "string", "enum": list(OFFENCES)},
+            "first_hearing_date": DATE,
+            "return_date": {**DATE, "description": "After the first hearing."},
+            "client": ref("ClientInput"),
+            "notes": text(5000, nullable=True),
+        },
+        ["court", "urn", "offence", "first_hearing_date", "return_date", "client"],
+    ),
+    "ClientStatus": _object(_CLIENT_STATUS_PROPERTIES, list(_CLIENT_STATUS_PROPERTIES)),
+    "ClientRecord": _object(
+        {**_CLIENT_STATUS_PROPERTIES, "phone": NULLABLE_TEXT, "email": NULLABLE_TEXT},
+        [*_CLIENT_STATUS_PROPERTIES, "phone", "email"],
+    ),
+    "AppointmentStatus": _object(_APPOINTMENT_STATUS_PROPERTIES, list(_APPOINTMENT_STATUS_PROPERTIES)),
+    "Appointment": _object(
+        {
+            **_APPOINTMENT_STATUS_PROPERTIES,
+            "referral_id": UUID,
+            "duration_minutes": {"type": "integer"},
+            "location": NULLABLE_TEXT,
+            "notes": {**NULLABLE_TEXT, "description": "Attendance notes: in the case record only."},
+        },
+        [*_APPOINTMENT_STATUS_PROPERTIES, "referral_id", "duration_minutes", "location"],
+    ),
+    "CaseStatus": _object(
+        {**_CASE_STATUS_PROPERTIES, "appointments": {"type": "array", "items": ref("AppointmentStatus")}},
+        [*_CASE_STATUS_REQUIRED, "appointments"],
+        description="A case as court and CPS users see it: no contact details, no notes.",
+    ),
+    "CaseRecord": _object(
+        {
+            **_CASE_STATUS_PROPERTIES,
+            "client": ref("ClientRecord"),
+            "appointments": {"type": "array", "items": ref("Appointment")},
+            "offence": {"type": "string"},
+            "notes": NULLABLE_TEXT,
+            "consents": {
+                "type": "object",
+                "description": "Per purpose: true given, false refused or withdrawn, null not asked.",
+                "properties": {purpose.value: {"type": ["boolean", "null"]} for purpose in ConsentPurpose},
+                "required": [purpose.value for purpose in ConsentPurpose],
+                "additionalProperties": False,
+            },
+        },
+        [*_CASE_STATUS_REQUIRED, "appointments", "offence", "notes", "consents"],
+        description="A case as support workers and managers see it.",
+    ),
+    "Case": {"anyOf": [ref("CaseStatus"), ref("CaseRecord")], "description": "The case as the caller may see it."},
+    "CaseListItem": _object(_CASE_STATUS_PROPERTIES, _CASE_STATUS_REQUIRED),
+    "CaseList": _object(
+        {
+            "items": {"type": "array", "items": ref("CaseListItem")},
+            "next": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null at the end."},
+        },
+        ["items", "next"],
+    ),
+    "ConsentInput": _object(
+        {
+            "purpose": ref("ConsentPurpose"),
+            "given": {"type": "boolean", "description": "false refuses, or withdraws a consent given before."},
+            "wording_version": text(32, nullable=True),
+        },
+        ["purpose", "given"],
+    ),
+    "ConsentLine": _object(
+        {
+            "id": {"type": "integer"},
+            "referral_id": UUID,
+            "purpose": ref("ConsentPurpose"),
+            "given": {"type": "boolean"},
+            "wording_version": {"type": "string"},
+            "recorded_at": ref("DateTime"),
+            "state": ref("State"),
+            "version": {"type": "integer"},
+        },
+        ["id", "referral_id", "purpose", "given", "wording_version", "recorded_at", "state", "version"],
+    ),
+    "ReturnDateInput": _object(
+        {
+            "return_date": DATE,
+            "reason": text(2000),
+            "version": {"type": "integer", "description": "The case's version as last read."},
+        },
+        ["return_date", "reason", "version"],
+    ),
+    "WithdrawInput": _object({"reason": text(2000)}, ["reason"]),
+    "BookingInput": _object(
+        {
+            "number": {"type": "integer", "minimum": 1, "description": "Which appointment of the programme."},
+            "starts_at": {**ref("DateTime"), "description": "A past time is allowed (recorded afterwards)."},
+            "duration_minutes": {"type": ["integer", "null"], "minimum": 5, "maximum": 480, "default": 60},
+            "location": text(120, nullable=True),
+            "override_reason": text(
+                200,
+                nullable=True,
+                description="Why to book despite a warning (weekend, bank holiday, clash); without it, 422.",
+            ),
+            "supersedes": {**_nullable(UUID), "description": "The appointment a rebooking replaces (same number)."},
+            "rebook_reason": text(200, nullable=True, description="Why it is rebooked; needed with supersedes."),
+        },
+        ["number", "starts_at"],
+    ),
+    "OutcomeInput": _object({"outcome": ref("Outcome"), "notes": text(5000, nullable=True)}, ["outcome"]),
+    "AssessmentInput": _object(
+        {
+            "domains": _object(
+                {domain.value: _DOMAIN_INPUT for domain in Domain},
+                [domain.value for domain in Domain],
+                description="All twelve needs domains.",
+            ),
+            "risk_notes": text(2000, nullable=True),
+            "exploitation_indicators": {
+                "type": ["array", "null"],
+                "items": {"type": "string", "enum": list(EXPLOITATION_INDICATORS)},
+            },
+            "version": {"type": ["integer", "null"], "description": "Needed once an assessment exists."},
+        },
+        ["domains"],
+    ),
+    "Assessment": _object(
+        {
+            "id": UUID,
+            "referral_id": UUID,
+            "version": {"type": "integer"},
+            "completed_at": _nullable(ref("DateTime")),
+            "domains": _object(
+                {domain.value: _DOMAIN_OUTPUT for domain in Domain}, [domain.value for domain in Domain]
+            ),
+            "risk_notes": NULLABLE_TEXT,
+            "exploitation_indicators": {"type": "array", "items": {"type": "string"}},
+            "has_safeguarding_flag": {"type": "boolean"},
+            "unreadable_fields": ref("UnreadableFields"),
+        },
+        [
+            "id",
+            "referral_id",
+            "version",
+            "completed_at",
+            "domains",
+            "risk_notes",
+            "exploitation_indicators",
+            "has_safeguarding_flag",
+        ],
+    ),
+    "CarePlanInput": _object(
+        {
+            "goals": {
+                "type": "array",
+                "maxItems": 12,
+                "items": _object(
+                    {
+                        "domain": ref("Domain"),
+                        "text": text(1000),
+                        "actions": {
+                            "type": ["array", "null"],
+                            "maxItems": 10,
+                            "items": _object(
+                                {
+                                    "text": text(1000),
+                                    "owner": ref("ActionOwner"),
+                                    "due_date": NULLABLE_DATE,
+                                    "status": _nullable(ref("ActionStatus")),
+                                },
+                                ["text", "owner"],
+                            ),
+                        },
+                    },
+                    ["domain", "text"],
+                ),
+            },
+            "onward_referrals": {
+                "type": "array",
+                "items": _object({"service": ref("Service"), "status": ref("OnwardStatus")}, ["service", "status"]),
+            },
+            "agreed": {"type": "boolean", "description": "Her agreement; with appointment 2 attended, completes."},
+            "notes": text(5000, nullable=True),
+            "version": {"type": ["integer", "null"], "description": "Needed once a plan exists."},
+        },
+        ["goals", "onward_referrals", "agreed"],
+    ),
+    "CarePlan": _object(
+        {
+            "id": UUID,
+            "referral_id": UUID,
+            "version": {"type": "integer"},
+            "agreed": {"type": "boolean"},
+            "agreed_at": _nullable(ref("DateTime")),
+            "goals": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "domain": {"type": "string"},
+                        "text": NULLABLE_TEXT,
+                        "actions": {
+                            "type": "array",
+                            "items": _object(
+                                {
+                                    "text": NULLABLE_TEXT,
+                                    "owner": {"type": "string"},
+                                    "due_date": NULLABLE_DATE,
+                                    "status": {"type": "string"},
+                                },
+                                ["text", "owner", "due_date", "status"],
+                            ),
+                        },
+                    },
+                    ["domain", "text", "actions"],
+                ),
+            },
+            "onward_referrals": {
+                "type": "array",
+                "items": _object({"service": {"type": "string"}, "status": {"type": "string"}}, ["service", "status"]),
+            },
+            "notes": NULLABLE_TEXT,
+            "unreadable_fields": ref("UnreadableFields"),
+        },
+        ["id", "referral_id", "version", "agreed", "agreed_at", "goals", "onward_referrals", "notes"],
+    ),
+}

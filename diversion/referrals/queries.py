@@ -1,0 +1,244 @@
+"""Role-shaped reads of cases, and the audit of every read.
+
+Court and CPS users may see the status of a case and nothing more (DESIGN.md section 2): name, date of birth, URN,
+dates, state, and appointment numbers, times and outcomes. The queries here for those roles load only those
+columns, with every other column set to raise if touched, so contact details, notes, assessment and plan are never
+read from the database for them, not merely left out of the answer. Support staff read whole records through the
+ordinary loaders.
+
+Each function that hands out decrypted case fields has a partner that writes the ``case.viewed`` audit event; the
+API calls both for every read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload, load_only, raiseload
+
+from diversion.appointments.models import Appointment
+from diversion.audit.services import record_event
+from diversion.clients.models import Client
+from diversion.clients.services import name_dob_index_value
+from diversion.courts.models import Court
+from diversion.crypto.blind import NAME_DOB_PURPOSE, URN_PURPOSE, normalise_text, search_index_keys, urn_index
+from diversion.crypto.fields import is_unreadable
+from diversion.db import transaction
+from diversion.extensions import db
+from diversion.keyring import key_provider, keyring
+from diversion.referrals.models import Referral, State
+
+# What court and CPS users may see, column by column. Anything not named here is never loaded for them.
+STATUS_REFERRAL_COLUMNS = (
+    Referral.id,
+    Referral.client_id,
+    Referral.court_id,
+    Referral.state,
+    Referral.first_hearing_date,
+    Referral.return_date,
+    Referral.outcome_date,
+    Referral.version,
+    Referral.created_at,
+    Referral._urn,  # type: ignore[attr-defined]
+)
+STATUS_CLIENT_COLUMNS = (
+    Client.id,
+    Client.erased_at,
+    Client._given_name,  # type: ignore[attr-defined]
+    Client._family_name,  # type: ignore[attr-defined]
+    Client._date_of_birth,  # type: ignore[attr-defined]
+)
+STATUS_COURT_COLUMNS = (Court.id, Court.code)
+STATUS_APPOINTMENT_COLUMNS = (
+    Appointment.id,
+    Appointment.referral_id,
+    Appointment.client_id,
+    Appointment.number,
+    Appointment.starts_at,
+    Appointment.outcome,
+    Appointment.supersedes_id,
+)
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+
+def _status_options() -> tuple[Any, ...]:
+    return (
+        load_only(*STATUS_REFERRAL_COLUMNS, raiseload=True),
+        joinedload(Referral.client).load_only(*STATUS_CLIENT_COLUMNS, raiseload=True),
+        joinedload(Referral.court).load_only(*STATUS_COURT_COLUMNS, raiseload=True),
+        raiseload(Referral.assigned_worker),
+    )
+
+
+def case_status(referral_id: uuid.UUID, *, court_id: int | None) -> Referral | None:
+    """A case's status columns only (for court and CPS), or None when it is unknown or, for a court user, another
+    court's case."""
+    query = select(Referral).options(*_status_options()).where(Referral.id == referral_id)
+    if court_id is not None:
+        query = query.where(Referral.court_id == court_id)
+    return db.session.scalars(query).unique().first()
+
+
+def status_appointments(referral_id: uuid.UUID) -> list[Appointment]:
+    """A case's appointments, numbers, times and outcomes only (for court and CPS), superseded ones too, in order."""
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .options(load_only(*STATUS_APPOINTMENT_COLUMNS, raiseload=True), raiseload(Appointment.worker))
+            .where(Appointment.referral_id == referral_id)
+            .order_by(Appointment.number, Appointment.starts_at, Appointment.id)
+        )
+    )
+
+
+# --- lists ---
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What a list of cases is narrowed to; all optional. The URN is normalised, names as typed."""
+
+    urn: str | None = None
+    court_code: str | None = None
+    state: State | None = None
+    return_date: date | None = None
+    family_name: str | None = None
+    date_of_birth: date | None = None
+
+    def names(self) -> list[str]:
+        """Which filters are set (names only, for the audit trail)."""
+        return [name for name, value in vars(self).items() if value is not None]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of a list ends: the last case's creation time and id (newest first)."""
+
+    created_at: datetime
+    id: uuid.UUID
+
+    def encode(self) -> str:
+        """Opaque to callers: base64 of a small JSON object."""
+        raw = json.dumps({"c": self.created_at.isoformat(), "i": str(self.id)}, separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode("ascii")).decode("ascii").rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor | None:
+        """The cursor a previous page gave, or None when the text is not one."""
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            data = json.loads(raw)
+            created_at = datetime.fromisoformat(data["c"])
+            if created_at.tzinfo is None:
+                return None
+            return cls(created_at, uuid.UUID(data["i"]))
+        except (ValueError, TypeError, KeyError, binascii.Error):
+            return None
+
+
+@dataclass
+class CasePage:
+    """One page of a list of cases and the cursor of the next (None at the end)."""
+
+    items: list[Referral]
+    next: Cursor | None
+
+
+def _matching_client_ids(family_name: str, date_of_birth: date) -> list[uuid.UUID]:
+    """Clients with this family name and date of birth, through the truncated blind index: only the bucket's few
+    candidates are decrypted, and only their name and date of birth are loaded."""
+    indexes = [
+        name_dob_index_value(family_name, date_of_birth, key) for key in search_index_keys(keyring(), NAME_DOB_PURPOSE)
+    ]
+    candidates = list(
+        db.session.scalars(
+            select(Client)
+            .options(load_only(Client.id, Client._family_name, Client._date_of_birth, raiseload=True))  # type: ignore[attr-defined]
+            .where(Client.name_dob_index.in_(indexes), Client.erased_at.is_(None))
+        )
+    )
+    if not candidates:
+        return []
+    key_provider().prefetch([client.id for client in candidates])
+    wanted = normalise_text(family_name)
+    return [
+        client.id
+        for client in candidates
+        if not is_unreadable(client.family_name)
+        and normalise_text(str(client.family_name)) == wanted
+        and client.date_of_birth == date_of_birth
+    ]
+
+
+def list_cases(
+    filters: CaseFilters, *, court_id: int | None, after: Cursor | None = None, limit: int = DEFAULT_PAGE_SIZE
+) -> CasePage:
+    """A page of cases, newest first, status columns only; ``court_id`` limits a court user to their court."""
+    query = select(Referral).options(*_status_options())
+    if court_id is not None:
+        query = query.where(Referral.court_id == court_id)
+    if filters.urn is not None:
+        indexes = [urn_index(key, filters.urn) for key in search_index_keys(keyring(), URN_PURPOSE)]
+        query = query.where(Referral.urn_index.in_(indexes))
+    if filters.court_code is not None:
+        query = query.join(Court, Court.id == Referral.court_id).where(Court.code == filters.court_code.upper())
+    if filters.state is not None:
+        query = query.where(Referral.state == filters.state.value)
+    if filters.return_date is not None:
+        query = query.where(Referral.return_date == filters.return_date)
+    if filters.family_name is not None and filters.date_of_birth is not None:
+        client_ids = _matching_client_ids(filters.family_name, filters.date_of_birth)
+        if not client_ids:
+            return CasePage([], None)
+        query = query.where(Referral.client_id.in_(client_ids))
+    if after is not None:
+        query = query.where(
+            or_(
+                Referral.created_at < after.created_at,
+                and_(Referral.created_at == after.created_at, Referral.id < after.id),
+            )
+        )
+    query = query.order_by(Referral.created_at.desc(), Referral.id.desc()).limit(limit + 1)
+    rows = list(db.session.scalars(query).unique())
+    items = rows[:limit]
+    key_provider().prefetch([referral.client_id for referral in items])
+    following = Cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
+    return CasePage(items, following)
+
+
+# --- the audit of reads ---
+
+
+def record_case_reads(
+    referral_ids: Sequence[uuid.UUID] | Iterable[uuid.UUID],
+    actor: Any,
+    *,
+    page: str,
+    view: str,
+    object_type: str = "referral",
+    object_id: Any = None,
+) -> None:
+    """One ``case.viewed`` event per case whose fields were read, in one transaction (ids and codes only)."""
+    ids = list(referral_ids)
+    if not ids:
+        return
+    with transaction():
+        for referral_id in ids:
+            record_event(
+                "case.viewed",
+                object_type=object_type,
+                object_id=object_id if object_id is not None else referral_id,
+                case_id=referral_id,
+                details={"page": page, "view": view},
+                actor=actor,
+            )

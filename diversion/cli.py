@@ -18,6 +18,7 @@ users_cli = AppGroup("users", help="Manage users and API tokens.")
 keys_cli = AppGroup("keys", help="Master keys and encryption.")
 audit_cli = AppGroup("audit", help="The audit log.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
+clients_cli = AppGroup("clients", help="Client records.")
 
 
 def _fail(message: str) -> None:
@@ -122,5 +123,10 @@ def demo_seed(clients: int, seed: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (courts_cli, users_cli, keys_cli, audit_cli, demo_cli):
+    from diversion.clients.commands import KEYS_COMMANDS, clients_erase
+
+    for command in KEYS_COMMANDS:
+        keys_cli.add_command(command)
+    clients_cli.add_command(clients_erase)
+    for group in (courts_cli, users_cli, keys_cli, audit_cli, demo_cli, clients_cli):
         app.cli.add_command(group)

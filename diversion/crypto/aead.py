@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -26,10 +27,11 @@ TAG_BYTES = 16
 _LENGTH = struct.Struct(">H")
 
 
-@dataclass(frozen=True)
-class FieldContext:
+class FieldContext(NamedTuple):
     """Where a value lives: what the associated data binds it to."""
 
+    # A named tuple rather than a frozen dataclass: one is built for every field read and written, and a frozen
+    # dataclass's __init__ (object.__setattr__ per field) cost three times as much.
     table: str
     column: str
     row_id: str
@@ -37,21 +39,30 @@ class FieldContext:
 
     def encode(self) -> bytes:
         """Length-prefixed encoding, so no two contexts share bytes."""
-        # Written out rather than looped: this runs for every field read and write, and the loop cost three times more.
-        table = self.table.encode("utf-8")
-        column = self.column.encode("utf-8")
-        row_id = self.row_id.encode("utf-8")
-        client_id = self.client_id.encode("utf-8")
-        return b"%b%b%b%b%b%b%b%b" % (
-            _LENGTH.pack(len(table)),
-            table,
-            _LENGTH.pack(len(column)),
-            column,
-            _LENGTH.pack(len(row_id)),
-            row_id,
-            _LENGTH.pack(len(client_id)),
-            client_id,
-        )
+        table, column, row_text, client_text = self
+        row_id = row_text.encode("utf-8")
+        client_id = client_text.encode("utf-8")
+        # The lengths inline rather than through _length: this runs for every field read and written.
+        row_length = _LENGTHS[size] if (size := len(row_id)) < 4096 else _LENGTH.pack(size)
+        client_length = _LENGTHS[size] if (size := len(client_id)) < 4096 else _LENGTH.pack(size)
+        return _place_prefix(table, column) + row_length + row_id + client_length + client_id
+
+
+# Two-byte big-endian lengths, looked up rather than packed: ids are short, and this runs for every field.
+_LENGTHS = tuple(_LENGTH.pack(size) for size in range(4096))
+
+
+def _length(raw: bytes) -> bytes:
+    size = len(raw)
+    return _LENGTHS[size] if size < 4096 else _LENGTH.pack(size)
+
+
+@lru_cache(maxsize=4096)
+def _place_prefix(table: str, column: str) -> bytes:
+    # An app has a few dozen (table, column) pairs, each encoded once.
+    table_raw = table.encode("utf-8")
+    column_raw = column.encode("utf-8")
+    return _length(table_raw) + table_raw + _length(column_raw) + column_raw
 
 
 def _header(key_id: str) -> bytes:
@@ -62,14 +73,16 @@ def _header(key_id: str) -> bytes:
 
 
 def encrypt_field(
-    key: bytes, key_id: str, plaintext: bytes, context: FieldContext, *, nonce: bytes | None = None
+    key: bytes | AESGCM, key_id: str, plaintext: bytes, context: FieldContext, *, nonce: bytes | None = None
 ) -> bytes:
-    """Encrypt ``plaintext`` for ``context`` under ``key``; ``nonce`` is only for fixed test vectors."""
+    """Encrypt ``plaintext`` for ``context`` under ``key`` (or an AES-GCM object over it, reused); ``nonce`` is only
+    for fixed test vectors."""
     header = _header(key_id)
     nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
     if len(nonce) != NONCE_BYTES:
         raise ValueError("The nonce is 12 bytes.")
-    sealed = AESGCM(key).encrypt(nonce, plaintext, header + context.encode())
+    cipher = key if isinstance(key, AESGCM) else AESGCM(key)
+    sealed = cipher.encrypt(nonce, plaintext, header + context.encode())
     return header + nonce + sealed
 
 
@@ -86,8 +99,9 @@ def read_key_id(blob: bytes) -> str:
         raise DecryptionError("Malformed key id.") from None
 
 
-def decrypt_field(blob: bytes, key_for: Callable[[str], bytes], context: FieldContext) -> bytes:
-    """Decrypt a stored value; ``key_for`` maps the stored key id to a key. DecryptionError on any failure."""
+def decrypt_field(blob: bytes, key_for: Callable[[str], bytes | AESGCM], context: FieldContext) -> bytes:
+    """Decrypt a stored value; ``key_for`` maps the stored key id to a key (or an AES-GCM object over it).
+    DecryptionError on any failure."""
     key_id = read_key_id(blob)
     header_end = 2 + blob[1]
     header = blob[:header_end]
@@ -97,8 +111,9 @@ def decrypt_field(blob: bytes, key_for: Callable[[str], bytes], context: FieldCo
         key = key_for(key_id)
     except Exception as error:
         raise DecryptionError(f"Key {key_id!r} is not available.") from error
+    cipher = key if isinstance(key, AESGCM) else AESGCM(key)
     try:
-        return AESGCM(key).decrypt(nonce, sealed, header + context.encode())
+        return cipher.decrypt(nonce, sealed, header + context.encode())
     except InvalidTag:
         raise DecryptionError("Ciphertext failed authentication.") from None
 
@@ -110,24 +125,26 @@ class FieldCipher:
         self.key_id = key_id
         self._header = _header(key_id)
         self._aead = AESGCM(key)
+        self._nonce_end = len(self._header) + NONCE_BYTES
+        self._min_length = self._nonce_end + TAG_BYTES
 
     def encrypt(self, plaintext: bytes, context: FieldContext, *, nonce: bytes | None = None) -> bytes:
         """Encrypt ``plaintext`` for ``context``; byte-for-byte what encrypt_field would produce with this nonce."""
-        nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
-        if len(nonce) != NONCE_BYTES:
+        if nonce is None:
+            nonce = os.urandom(NONCE_BYTES)
+        elif len(nonce) != NONCE_BYTES:
             raise ValueError("The nonce is 12 bytes.")
-        return self._header + nonce + self._aead.encrypt(nonce, plaintext, self._header + context.encode())
+        header = self._header
+        return header + nonce + self._aead.encrypt(nonce, plaintext, header + context.encode())
 
     def decrypt(self, blob: bytes, context: FieldContext) -> bytes:
         """Decrypt a value stored under this cipher's key id; DecryptionError on any failure."""
         header = self._header
-        start = len(header)
-        if blob[:start] != header or len(blob) < start + NONCE_BYTES + TAG_BYTES:
+        nonce_end = self._nonce_end
+        if len(blob) < self._min_length or blob[: len(header)] != header:
             read_key_id(blob)  # raises with the precise reason when the header itself is malformed
             raise DecryptionError("Ciphertext names another key or is truncated.")
         try:
-            return self._aead.decrypt(
-                blob[start : start + NONCE_BYTES], blob[start + NONCE_BYTES :], header + context.encode()
-            )
+            return self._aead.decrypt(blob[len(header) : nonce_end], blob[nonce_end:], header + context.encode())
         except InvalidTag:
             raise DecryptionError("Ciphertext failed authentication.") from None

@@ -28,6 +28,8 @@ WRAP_VERSION = 1
 DATA_KEY_BYTES = KEY_BYTES
 _NONCE_BYTES = 12
 WRAPPED_BYTES = 1 + _NONCE_BYTES + DATA_KEY_BYTES + 16
+_VERSION = bytes([WRAP_VERSION])
+_LENGTH = struct.Struct(">H")
 
 ClientId = str | uuid.UUID
 
@@ -47,37 +49,37 @@ def new_data_key() -> bytes:
 
 def wrap_associated_data(client_id: str, master_key_id: str) -> bytes:
     """Associated data of a wrapped key: version, then client id and master key id, each length-prefixed."""
-    out = bytearray([WRAP_VERSION])
-    for part in (client_id, master_key_id):
-        raw = part.encode("utf-8")
-        out += struct.pack(">H", len(raw)) + raw
-    return bytes(out)
+    client = client_id.encode("utf-8")
+    master = master_key_id.encode("utf-8")
+    return _VERSION + _LENGTH.pack(len(client)) + client + _LENGTH.pack(len(master)) + master
 
 
 def wrap_data_key(
-    wrapping_key: bytes, data_key: bytes, client_id: str, master_key_id: str, *, nonce: bytes | None = None
+    wrapping_key: bytes | AESGCM, data_key: bytes, client_id: str, master_key_id: str, *, nonce: bytes | None = None
 ) -> bytes:
-    """Wrap ``data_key`` for ``client_id`` under a wrapping key; ``nonce`` is only for fixed test vectors."""
+    """Wrap ``data_key`` for ``client_id`` under a wrapping key (or an AES-GCM object over it); ``nonce`` is only for
+    fixed test vectors."""
     if len(data_key) != DATA_KEY_BYTES:
         raise ValueError("A data key is 32 bytes.")
     nonce = nonce if nonce is not None else os.urandom(_NONCE_BYTES)
     if len(nonce) != _NONCE_BYTES:
         raise ValueError("The nonce is 12 bytes.")
-    sealed = AESGCM(wrapping_key).encrypt(nonce, data_key, wrap_associated_data(client_id, master_key_id))
+    cipher = wrapping_key if isinstance(wrapping_key, AESGCM) else AESGCM(wrapping_key)
+    sealed = cipher.encrypt(nonce, data_key, wrap_associated_data(client_id, master_key_id))
     return bytes([WRAP_VERSION]) + nonce + sealed
 
 
-def unwrap_data_key(wrapping_key: bytes, wrapped: bytes, client_id: str, master_key_id: str) -> bytes:
-    """Unwrap a data key; DecryptionError when it is empty (destroyed), malformed or fails authentication."""
+def unwrap_data_key(wrapping_key: bytes | AESGCM, wrapped: bytes, client_id: str, master_key_id: str) -> bytes:
+    """Unwrap a data key with a wrapping key (or an AES-GCM object over it); DecryptionError when it is empty
+    (destroyed), malformed or fails authentication."""
     if not wrapped:
         raise DecryptionError(f"The data key of client {client_id} has been destroyed.")
     if len(wrapped) != WRAPPED_BYTES or wrapped[0] != WRAP_VERSION:
         raise DecryptionError(f"The wrapped data key of client {client_id} is malformed.")
     nonce = wrapped[1 : 1 + _NONCE_BYTES]
+    cipher = wrapping_key if isinstance(wrapping_key, AESGCM) else AESGCM(wrapping_key)
     try:
-        return AESGCM(wrapping_key).decrypt(
-            nonce, wrapped[1 + _NONCE_BYTES :], wrap_associated_data(client_id, master_key_id)
-        )
+        return cipher.decrypt(nonce, wrapped[1 + _NONCE_BYTES :], wrap_associated_data(client_id, master_key_id))
     except InvalidTag:
         raise DecryptionError(f"The data key of client {client_id} failed authentication.") from None
 
@@ -85,7 +87,7 @@ def unwrap_data_key(wrapping_key: bytes, wrapped: bytes, client_id: str, master_
 def wrap_with_keyring(keyring: KeyRing, client_id: str, data_key: bytes) -> tuple[str, bytes]:
     """Wrap under the active master key; returns (master key id, wrapped bytes)."""
     master_id = keyring.active.id
-    return master_id, wrap_data_key(keyring.derived(WRAP_PURPOSE, master_id), data_key, client_id, master_id)
+    return master_id, wrap_data_key(keyring.aead(WRAP_PURPOSE, master_id), data_key, client_id, master_id)
 
 
 def unwrap_with_keyring(keyring: KeyRing, client_id: str, master_key_id: str, wrapped: bytes) -> bytes:
@@ -94,9 +96,9 @@ def unwrap_with_keyring(keyring: KeyRing, client_id: str, master_key_id: str, wr
         # KeyRing.derived reads an empty id as "the active key"; an empty id here only ever means a tombstone.
         raise DecryptionError(f"The data key of client {client_id} names no master key.")
     try:
-        wrapping_key = keyring.derived(WRAP_PURPOSE, master_key_id)
+        cipher = keyring.aead(WRAP_PURPOSE, master_key_id)
     except KeyConfigurationError:
         raise DecryptionError(
             f"The data key of client {client_id} is wrapped under master key {master_key_id!r}, not configured."
         ) from None
-    return unwrap_data_key(wrapping_key, wrapped, client_id, master_key_id)
+    return unwrap_data_key(cipher, wrapped, client_id, master_key_id)

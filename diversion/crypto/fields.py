@@ -45,13 +45,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Final, Generic, Literal, TypeVar, overload
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import mapped_column
 
 from diversion.crypto.aead import FieldContext, decrypt_field, encrypt_field, read_key_id
 from diversion.crypto.errors import CryptoError, DecryptionError, EncryptionError
-from diversion.crypto.provider import current_key_provider
+from diversion.crypto.provider import KeyProvider, KeyStoreProvider, current_key_provider
 
 security_log = logging.getLogger("diversion.security")
 
@@ -173,7 +174,7 @@ class EncryptedField(Generic[T]):
                 key_id, key = provider.key_for_client(context.client_id)
         except CryptoError as error:
             raise EncryptionError(f"No key to write {self._where(obj)}: {error}") from None
-        blob = encrypt_field(key, key_id, plaintext, context)
+        blob = encrypt_field(_cipher(provider, key), key_id, plaintext, context)
         setattr(obj, self.attr, blob)
         obj.__dict__[self._cache_key] = (blob, value)
 
@@ -220,11 +221,11 @@ class EncryptedField(Generic[T]):
             raise DecryptionError(f"key unavailable: {type(error).__name__}") from error
 
     def _decrypt(self, obj: object, blob: bytes) -> T | Unreadable:
-        current_key_provider()  # no provider is a wiring bug: raise it, do not show "unreadable"
+        provider = current_key_provider()  # no provider is a wiring bug: raise it, do not show "unreadable"
         context: FieldContext | None = None
         try:
             context = self._context(obj)
-            key = self._read_key(context, read_key_id(blob))
+            key = _cipher(provider, self._read_key(context, read_key_id(blob)))
             raw = decrypt_field(blob, lambda _key_id: key, context)
         except CryptoError as error:
             self._log_unreadable(obj, context, str(error))
@@ -306,6 +307,11 @@ def encrypted(
     if kind == "text":
         return EncryptedField(column_name, TEXT_CODEC, **options)
     raise ValueError("kind is 'text' or 'date'.")
+
+
+def _cipher(provider: KeyProvider, key: bytes) -> bytes | AESGCM:
+    """The provider's cached AES-GCM object for this key when it keeps them, else the key itself."""
+    return provider.cipher(key) if isinstance(provider, KeyStoreProvider) else key
 
 
 def encrypted_fields(cls: type[Any]) -> dict[str, EncryptedField[Any]]:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from diversion.crypto.errors import KeyConfigurationError
@@ -103,6 +104,7 @@ class KeyRing:
         self._keys = list(master_keys)
         self._by_id = {key.id: key for key in self._keys}
         self._derived: dict[tuple[str, str], bytes] = {}
+        self._aeads: dict[tuple[str, str], AESGCM] = {}
 
     @classmethod
     def from_config(cls, value: str) -> KeyRing:
@@ -133,6 +135,15 @@ class KeyRing:
         if cache_key not in self._derived:
             self._derived[cache_key] = derive_key(master, purpose)
         return self._derived[cache_key]
+
+    def aead(self, purpose: str, key_id: str) -> AESGCM:
+        """An AES-GCM object over the key for ``purpose`` derived from master key ``key_id``, built once."""
+        cache_key = (key_id, purpose)
+        cipher = self._aeads.get(cache_key)
+        if cipher is None:
+            # Building one costs as much as the decryption it serves; a key store unwraps thousands per rotation.
+            cipher = self._aeads[cache_key] = AESGCM(self.derived(purpose, key_id))
+        return cipher
 
     def check_production_safe(self) -> None:
         """Refuse development keys; production must bring its own."""

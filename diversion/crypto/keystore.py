@@ -28,6 +28,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -62,6 +63,15 @@ data_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("rotated_at", DateTime(timezone=True), nullable=True),
     Column("destroyed_at", DateTime(timezone=True), nullable=True),
+)
+_REWRAP = (
+    update(data_keys)
+    .where(
+        data_keys.c.client_id == bindparam("cid"),
+        data_keys.c.master_key_id == bindparam("old"),
+        data_keys.c.destroyed_at.is_(None),
+    )
+    .values(master_key_id=bindparam("new"), wrapped=bindparam("wrapped"), rotated_at=bindparam("now"))
 )
 # Placeholder of each DB-API parameter style the key-store lookup supports (SQLite's and psycopg's).
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -140,19 +150,20 @@ class KeyStore:
         """Each client's data key, or the DecryptionError saying why it cannot be had (missing, destroyed, forged)."""
         wanted = sorted({client_id_text(c) for c in client_ids})
         out: dict[str, bytes | DecryptionError] = {}
-        with self.engine.connect() as conn:
-            for chunk in _chunks(wanted):
-                for row in self._select_keys(conn, chunk):
-                    client_id: str = row.client_id
-                    if row.destroyed_at is not None:
-                        out[client_id] = DecryptionError(f"The data key of client {client_id} was destroyed.")
-                        continue
-                    try:
-                        out[client_id] = unwrap_with_keyring(
-                            self.keyring, client_id, row.master_key_id, bytes(row.wrapped)
-                        )
-                    except DecryptionError as error:
-                        out[client_id] = error
+        rows: list[Row[Any]] = []
+        if wanted:
+            with self.engine.connect() as conn:
+                for chunk in _chunks(wanted):
+                    rows.extend(self._select_keys(conn, chunk))
+        for row in rows:
+            client_id: str = row.client_id
+            if row.destroyed_at is not None:
+                out[client_id] = DecryptionError(f"The data key of client {client_id} was destroyed.")
+                continue
+            try:
+                out[client_id] = unwrap_with_keyring(self.keyring, client_id, row.master_key_id, bytes(row.wrapped))
+            except DecryptionError as error:
+                out[client_id] = error
         for cid in wanted:
             if cid not in out:
                 out[cid] = DecryptionError(f"There is no data key for client {cid}.")
@@ -267,6 +278,7 @@ class KeyStore:
                 query = query.where(data_keys.c.client_id.not_in(list(exclude)))
             rows = conn.execute(query.order_by(data_keys.c.client_id).limit(batch_size)).all()
             now = _now()
+            changes: list[dict[str, Any]] = []
             for row in rows:
                 try:
                     key = unwrap_with_keyring(self.keyring, row.client_id, row.master_key_id, row.wrapped)
@@ -274,17 +286,14 @@ class KeyStore:
                     failures[row.client_id] = str(error)
                     continue
                 master_id, wrapped = wrap_with_keyring(self.keyring, row.client_id, key)
-                # The guard on the old id and on destroyed_at stops a rotation racing a destroy from restoring a key.
-                result = conn.execute(
-                    update(data_keys)
-                    .where(
-                        data_keys.c.client_id == row.client_id,
-                        data_keys.c.master_key_id == row.master_key_id,
-                        data_keys.c.destroyed_at.is_(None),
-                    )
-                    .values(master_key_id=master_id, wrapped=wrapped, rotated_at=now)
+                changes.append(
+                    {"cid": row.client_id, "old": row.master_key_id, "new": master_id, "wrapped": wrapped, "now": now}
                 )
-                rewrapped += result.rowcount
+            if changes:
+                # One statement for the batch (executemany): building a statement per key cost more than the crypto.
+                # The guard on the old id and on destroyed_at stops a rotation racing a destroy from restoring a key.
+                result = conn.execute(_REWRAP, changes)
+                rewrapped = result.rowcount
         if failures:
             raise RewrapError(failures, rewrapped)
         return rewrapped

@@ -30,6 +30,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Protocol
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from diversion.crypto.datakeys import ClientId
 from diversion.crypto.errors import DecryptionError, KeyConfigurationError
 from diversion.crypto.keys import KeyRing
@@ -96,6 +98,7 @@ class KeyStoreProvider:
     def __init__(self, keyring: KeyRing, keystore: KeyStore) -> None:
         self.keyring = keyring
         self.cache = RequestKeyCache(keystore)
+        self._ciphers: dict[bytes, AESGCM] = {}
 
     def key_for_client(self, client_id: str) -> tuple[str, bytes]:
         """The client's data key under the marker id; it must exist (see new_client_key)."""
@@ -125,6 +128,15 @@ class KeyStoreProvider:
         """Read many clients' data keys in one query, ahead of a list page."""
         self.cache.prefetch(client_ids)
 
+    def cipher(self, key: bytes) -> AESGCM:
+        """The AES-GCM object over ``key``, built once for this provider's life: a page reads many fields of each
+        client, and building one costs as much as a decryption."""
+        cipher = self._ciphers.get(key)
+        if cipher is None:
+            cipher = self._ciphers[key] = AESGCM(key)
+        return cipher
+
     def clear(self) -> None:
         """Forget every cached data key."""
         self.cache.clear()
+        self._ciphers.clear()

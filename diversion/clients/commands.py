@@ -1,0 +1,518 @@
+"""The encryption commands: rotating master keys, rebuilding blind indexes, verifying every ciphertext, sweeping
+orphan data keys, re-applying erasures after a restore, and erasing a client.
+
+Each command is a function taking plain arguments and ``progress``/``echo`` callables, wrapped by a thin Click
+command below. Output names tables, columns, row ids and client ids, and counts; never a value.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import load_only, raiseload
+
+from diversion.clients.erasure import REASON_CODES, complete_erasure, erase_client
+from diversion.clients.models import Client
+from diversion.clients.services import get_client, name_dob_index_value
+from diversion.crypto.blind import URN_PURPOSE, urn_index
+from diversion.crypto.errors import CryptoError, KeyConfigurationError, KeyStoreError
+from diversion.crypto.fields import EncryptedField, encrypted_fields, is_unreadable, stored_key_id
+from diversion.crypto.rotation import rebuild_blind_indexes, reencrypt_fields, rotate_data_keys
+from diversion.db import transaction
+from diversion.errors import DomainError
+from diversion.extensions import db
+from diversion.keyring import key_provider, keyring, keystore
+from diversion.referrals.models import Referral
+
+Echo = Callable[[str], None]
+# (what is being done, how many done, out of how many)
+Progress = Callable[[str, int, int], None]
+DEFAULT_BATCH = 500
+
+
+def _quiet(_label: str, _done: int, _total: int) -> None:
+    """A progress callable that reports nothing."""
+
+
+def _pages(query: Any, column: Any, batch_size: int) -> Iterator[list[Any]]:
+    """Rows of an ORM query in primary-key order, one committed-size page at a time (keyset, not OFFSET)."""
+    last = None
+    while True:
+        page_query = query.order_by(column).limit(batch_size)
+        if last is not None:
+            page_query = page_query.where(column > last)
+        page = list(db.session.scalars(page_query))
+        if not page:
+            return
+        last = getattr(page[-1], column.key)
+        yield page
+
+
+def _count(query: Any) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+# --- rotation ---
+
+
+@dataclass
+class ReindexReport:
+    """Rows whose index value was rewritten, rows already right, and rows left alone because a part is unreadable."""
+
+    rewritten: int = 0
+    unchanged: int = 0
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class RotationReport:
+    """What ``keys rotate`` did, and what is left for the operator to look at."""
+
+    rewrapped: int = 0
+    key_failures: dict[str, str] = field(default_factory=dict)
+    pending: int = 0
+    user_fields: int = 0
+    user_failures: list[tuple[str, str, str]] = field(default_factory=list)
+    reindex: ReindexReport = field(default_factory=ReindexReport)
+
+    @property
+    def ok(self) -> bool:
+        """True when every data key, user secret and index is under the active master key."""
+        return not self.key_failures and not self.pending and not self.user_failures and not self.reindex.unreadable
+
+
+def rotate_keys(batch_size: int = DEFAULT_BATCH, progress: Progress = _quiet) -> RotationReport:
+    """Rewrap data keys, rewrite user secrets and rebuild blind indexes under the active master key; resumable."""
+    report = RotationReport()
+    result = rotate_data_keys(keystore(), batch_size, lambda done, total: progress("Rewrapping data keys", done, total))
+    report.rewrapped, report.key_failures, report.pending = result.rewrapped, result.failed, result.pending
+    report.user_fields, report.user_failures = reencrypt_user_fields(batch_size, progress)
+    report.reindex = reindex_blind_indexes(batch_size, progress)
+    return report
+
+
+def _mapped_classes() -> list[type[Any]]:
+    classes = [mapper.class_ for mapper in db.Model.registry.mappers]
+    return sorted((cls for cls in classes if encrypted_fields(cls)), key=lambda cls: cls.__table__.name)
+
+
+def _user_fields(cls: type[Any]) -> list[str]:
+    return [name for name, spec in encrypted_fields(cls).items() if spec.purpose == "user"]
+
+
+def reencrypt_user_fields(
+    batch_size: int = DEFAULT_BATCH, progress: Progress = _quiet
+) -> tuple[int, list[tuple[str, str, str]]]:
+    """Rewrite user secrets under the active master key in batches; returns (rewritten, unreadable places)."""
+    active = keyring().active.id
+    rewritten = 0
+    failures: list[tuple[str, str, str]] = []
+    for cls in _mapped_classes():
+        names = _user_fields(cls)
+        if not names:
+            continue
+        table = cls.__table__.name
+        query = select(cls).options(raiseload("*"))
+        total, done = _count(query), 0
+        progress(f"Re-encrypting {table}", 0, total)
+        for page in _pages(query, sa_inspect(cls).primary_key[0], batch_size):
+            stale = [obj for obj in page if any(stored_key_id(obj, name) not in (None, active) for name in names)]
+            with transaction():
+                for obj in stale:
+                    for name in names:
+                        if is_unreadable(getattr(obj, name)):
+                            failures.append((table, encrypted_fields(cls)[name].column_name, str(obj.id)))
+                    rewritten += reencrypt_fields([obj], names)
+            done += len(page)
+            progress(f"Re-encrypting {table}", done, total)
+    return rewritten, failures
+
+
+# --- blind indexes ---
+
+
+def _store_index(table: Any, column: str, report: ReindexReport, name: str) -> Callable[[list[Any]], None]:
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({column: bindparam("value"), "updated_at": table.c.updated_at})
+    )
+
+    def store(batch: list[tuple[tuple[Any, bytes | None], bytes | None]]) -> None:
+        changes = []
+        for (row_id, old), new in batch:
+            if new is None:
+                # Never overwrite an index because a key was unavailable: rebuild it when the row reads again.
+                report.unreadable.append((name, str(row_id)))
+            elif new == old:
+                report.unchanged += 1
+            else:
+                changes.append({"row_id": row_id, "value": new})
+        with transaction():
+            if changes:
+                db.session.execute(statement, changes)
+        report.rewritten += len(changes)
+        # The batch's data keys are done with; a long rebuild must not hold every client's key.
+        key_provider().clear()
+
+    return store
+
+
+def reindex_blind_indexes(batch_size: int = DEFAULT_BATCH, progress: Progress = _quiet) -> ReindexReport:
+    """Rebuild the name + date-of-birth and URN indexes under the active keys in batches, skipping erased clients."""
+    report = ReindexReport()
+
+    clients = (
+        select(Client)
+        .where(Client.erased_at.is_(None))
+        .options(load_only(Client.id, Client._family_name, Client._date_of_birth, Client.name_dob_index))
+    )
+    total = _count(clients)
+    progress("Rebuilding name and date-of-birth indexes", 0, total)
+
+    def client_rows() -> Iterator[tuple[tuple[Any, bytes | None], Sequence[Any]]]:
+        for page in _pages(clients, Client.id, batch_size):
+            key_provider().prefetch(client.id for client in page)
+            for client in page:
+                yield (client.id, client.name_dob_index), (client.family_name, client.date_of_birth)
+
+    def name_dob(parts: Sequence[Any]) -> bytes:
+        family_name, date_of_birth = parts
+        if not isinstance(date_of_birth, date):
+            raise ValueError("date of birth unreadable")
+        return name_dob_index_value(family_name, date_of_birth)
+
+    rebuild_blind_indexes(
+        client_rows(),
+        name_dob,
+        _store_index(Client.__table__, "name_dob_index", report, "clients"),
+        batch_size=batch_size,
+        progress=lambda done: progress("Rebuilding name and date-of-birth indexes", done, total),
+    )
+
+    referrals = (
+        select(Referral)
+        .join(Client, Client.id == Referral.client_id)
+        .where(Client.erased_at.is_(None))
+        .options(raiseload("*"), load_only(Referral.id, Referral.client_id, Referral._urn, Referral.urn_index))
+    )
+    total_referrals = _count(referrals)
+    progress("Rebuilding URN indexes", 0, total_referrals)
+    urn_key = keyring().derived(URN_PURPOSE)
+
+    def referral_rows() -> Iterator[tuple[tuple[Any, bytes | None], Sequence[Any]]]:
+        for page in _pages(referrals, Referral.id, batch_size):
+            key_provider().prefetch(referral.client_id for referral in page)
+            for referral in page:
+                yield (referral.id, referral.urn_index), (referral.urn,)
+
+    rebuild_blind_indexes(
+        referral_rows(),
+        lambda parts: urn_index(urn_key, parts[0]),
+        _store_index(Referral.__table__, "urn_index", report, "referrals"),
+        batch_size=batch_size,
+        progress=lambda done: progress("Rebuilding URN indexes", done, total_referrals),
+    )
+    return report
+
+
+# --- verification ---
+
+
+@dataclass
+class VerifyReport:
+    """Every encrypted value read, what failed (table, column, row id) and what belongs to erased clients."""
+
+    checked: int = 0
+    rows: int = 0
+    keys_failed: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    erased_rows: int = 0
+    erased_with_live_key: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every value read and every live data key unwrapped."""
+        return not self.failures and not self.keys_failed and not self.erased_with_live_key
+
+
+def _owner_id(obj: Any, spec: EncryptedField[Any]) -> Any:
+    return obj.id if spec.client_id_attr is None else getattr(obj, spec.client_id_attr)
+
+
+def verify_encryption(
+    batch_size: int = DEFAULT_BATCH, progress: Progress = _quiet, on_failure: Echo | None = None
+) -> VerifyReport:
+    """Unwrap every live data key and decrypt every encrypted value, in batches, counting erased clients apart."""
+    report = VerifyReport()
+    store = keystore()
+    for client_id, _reason in store.verify_all(batch_size):
+        report.keys_failed.append((client_id, "data key does not unwrap"))
+        if on_failure:
+            on_failure(f"data key of client {client_id} does not unwrap")
+    for cls in _mapped_classes():
+        fields = encrypted_fields(cls)
+        table = cls.__table__.name
+        owner_specs = [spec for spec in fields.values() if spec.purpose == "client"]
+        query = select(cls).options(raiseload("*"))
+        total, done = _count(query), 0
+        progress(f"Verifying {table}", 0, total)
+        for page in _pages(query, sa_inspect(cls).primary_key[0], batch_size):
+            owners = {_owner_id(obj, owner_specs[0]) for obj in page} if owner_specs else set()
+            erased = _erased_among(owners)
+            if cls is Client:
+                report.erased_with_live_key.extend(_live_keys(erased))
+            key_provider().prefetch(owners - erased)
+            for obj in page:
+                report.rows += 1
+                for name, spec in fields.items():
+                    if spec.purpose == "client" and _owner_id(obj, spec) in erased:
+                        report.erased_rows += 1
+                        continue
+                    if getattr(obj, spec.attr) is None:
+                        continue
+                    report.checked += 1
+                    if is_unreadable(getattr(obj, name)):
+                        failure = (table, spec.column_name, str(obj.id))
+                        report.failures.append(failure)
+                        if on_failure:
+                            on_failure(f"unreadable: table={failure[0]} column={failure[1]} row={failure[2]}")
+            key_provider().clear()
+            done += len(page)
+            progress(f"Verifying {table}", done, total)
+    for client_id in report.erased_with_live_key:
+        if on_failure:
+            on_failure(f"client {client_id} is marked erased but her data key is live")
+    return report
+
+
+def _erased_among(client_ids: Iterable[Any]) -> set[Any]:
+    ids = list(client_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Client.id).where(Client.id.in_(ids), Client.erased_at.is_not(None))))
+
+
+def _live_keys(client_ids: Iterable[Any]) -> list[str]:
+    ids = [str(client_id) for client_id in client_ids]
+    if not ids:
+        return []
+    return sorted(cid for cid, key in keystore().unwrap_many(ids).items() if isinstance(key, bytes))
+
+
+# --- orphans, restores and erasure ---
+
+
+def _existing_client_ids(page: Sequence[str]) -> set[str]:
+    ids = []
+    for text in page:
+        try:
+            ids.append(uuid.UUID(text))
+        except ValueError:
+            continue  # not an id the app made: an orphan
+    if not ids:
+        return set()
+    return {str(client_id) for client_id in db.session.scalars(select(Client.id).where(Client.id.in_(ids)))}
+
+
+def sweep_orphan_keys(older_than: timedelta = timedelta(days=1), max_orphans: int = 1000) -> int:
+    """Delete data keys older than ``older_than`` whose client never reached the main database; returns how many."""
+    return keystore().sweep_orphans(_existing_client_ids, older_than, max_orphans=max_orphans)
+
+
+def reapply_erasures(register: Iterable[str] = (), batch_size: int = DEFAULT_BATCH) -> tuple[int, int]:
+    """Make both databases agree on who is erased after a restore; returns (keys destroyed, clients marked)."""
+    store = keystore()
+    shredded = set(store.shredded_client_ids())
+    to_destroy = {str(uuid.UUID(client_id)) for client_id in register} - shredded
+    marked_erased = select(Client).where(Client.erased_at.is_not(None)).options(load_only(Client.id))
+    for page in _pages(marked_erased, Client.id, batch_size):
+        to_destroy.update(_live_keys(client.id for client in page))
+    destroyed = store.apply_shredded(sorted(to_destroy))
+    completed = 0
+    shredded_ids = sorted(shredded | to_destroy)
+    for start in range(0, len(shredded_ids), batch_size):
+        ids = [uuid.UUID(cid) for cid in shredded_ids[start : start + batch_size]]
+        for client in db.session.scalars(select(Client).where(Client.id.in_(ids), Client.erased_at.is_(None))):
+            complete_erasure(client)
+            completed += 1
+    return destroyed, completed
+
+
+# --- Click wrappers ---
+
+
+class LineProgress:
+    """A progress bar on a terminal; elsewhere (logs, pipes) a line per whole percent, so a log shows how far it got."""
+
+    def __init__(self) -> None:
+        self._label: str | None = None
+        self._percent = -1
+        self._stack = ExitStack()
+        self._bar: Any = None
+        self._interactive = sys.stdout.isatty()
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if label != self._label:
+            self.close()
+            self._label = label
+            self._percent = -1
+            if self._interactive:
+                self._bar = self._stack.enter_context(click.progressbar(length=max(total, 1), label=label))
+        if self._bar is not None:
+            self._bar.length = max(total, 1)
+            self._bar.update(done - self._bar.pos)
+            return
+        percent = 100 * done // total if total else 100
+        if percent != self._percent:
+            self._percent = percent
+            click.echo(f"{label}: {done} of {total} ({percent}%)")
+
+    def close(self) -> None:
+        """Finish the current bar, if any."""
+        self._stack.close()
+        self._bar = None
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+batch_option = click.option(
+    "--batch-size", default=DEFAULT_BATCH, show_default=True, type=click.IntRange(1), help="Rows per transaction."
+)
+
+
+@click.command("rotate")
+@batch_option
+@with_appcontext
+def keys_rotate(batch_size: int) -> None:
+    """Put every data key, user secret and blind index under the active master key; resumable."""
+    progress = LineProgress()
+    try:
+        report = rotate_keys(batch_size, progress)
+    except KeyConfigurationError as error:
+        progress.close()
+        _fail(str(error))
+    progress.close()
+    click.echo(
+        f"Data keys rewrapped: {report.rewrapped}; user secrets rewritten: {report.user_fields}; index values "
+        f"rewritten: {report.reindex.rewritten} ({report.reindex.unchanged} already current)."
+    )
+    for client_id, reason in sorted(report.key_failures.items()):
+        click.echo(f"data key of client {client_id} not rewrapped: {reason}", err=True)
+    for table, column, row_id in report.user_failures:
+        click.echo(f"unreadable: table={table} column={column} row={row_id}", err=True)
+    for table, row_id in report.reindex.unreadable:
+        click.echo(f"index not rebuilt (value unreadable): table={table} row={row_id}", err=True)
+    if not report.ok:
+        _fail(f"{keyring().active.id} is not yet protecting everything; see above, then run keys verify.")
+    click.echo(f"Everything is under master key {keyring().active.id}. Run keys verify, then remove the old keys.")
+
+
+@click.command("reindex")
+@batch_option
+@with_appcontext
+def keys_reindex(batch_size: int) -> None:
+    """Rebuild the blind indexes (name + date of birth, URN) under the current index keys."""
+    progress = LineProgress()
+    report = reindex_blind_indexes(batch_size, progress)
+    progress.close()
+    click.echo(f"Index values rewritten: {report.rewritten}; already current: {report.unchanged}.")
+    for table, row_id in report.unreadable:
+        click.echo(f"index not rebuilt (value unreadable): table={table} row={row_id}", err=True)
+    if report.unreadable:
+        _fail(f"{len(report.unreadable)} index values could not be rebuilt; run keys verify.")
+
+
+@click.command("verify")
+@batch_option
+@with_appcontext
+def keys_verify(batch_size: int) -> None:
+    """Decrypt every encrypted value and unwrap every data key; exit 1 naming each record that fails."""
+    progress = LineProgress()
+    report = verify_encryption(batch_size, progress, on_failure=lambda line: click.echo(line, err=True))
+    progress.close()
+    click.echo(
+        f"Checked {report.checked} encrypted values in {report.rows} rows; {report.erased_rows} values of erased "
+        f"clients skipped."
+    )
+    if not report.ok:
+        failed = len(report.failures) + len(report.keys_failed) + len(report.erased_with_live_key)
+        _fail(f"{failed} {'check' if failed == 1 else 'checks'} failed; each is named above.")
+    click.echo("Every encrypted value is readable.")
+
+
+@click.command("sweep-orphans")
+@click.option("--older-than-hours", default=24, show_default=True, type=click.IntRange(1), help="Minimum age.")
+@click.option("--max", "max_orphans", default=1000, show_default=True, type=click.IntRange(1), help="Safety limit.")
+@with_appcontext
+def keys_sweep_orphans(older_than_hours: int, max_orphans: int) -> None:
+    """Delete data keys of clients that never made it into the main database."""
+    try:
+        deleted = sweep_orphan_keys(timedelta(hours=older_than_hours), max_orphans)
+    except KeyStoreError as error:
+        _fail(f"{error} Is DATABASE_URL the main database that goes with this key store?")
+    click.echo(f"Orphan data keys deleted: {deleted}.")
+
+
+@click.command("reapply-erasures")
+@click.option(
+    "--ids-file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Your register of erased clients: one client id per line.",
+)
+@with_appcontext
+def keys_reapply_erasures(ids_file: Any) -> None:
+    """After a restore, destroy again the keys of erased clients and mark erased those whose keys are gone."""
+    register = []
+    if ids_file is not None:
+        for number, line in enumerate(ids_file, start=1):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            try:
+                register.append(str(uuid.UUID(text)))
+            except ValueError:
+                _fail(f"Line {number} of the ids file is not a client id.")
+    destroyed, completed = reapply_erasures(register)
+    click.echo(f"Data keys destroyed again: {destroyed}; clients marked erased again: {completed}.")
+
+
+@click.command("erase")
+@click.argument("client_id")
+@click.option(
+    "--reason",
+    required=True,
+    help="Why. The audit log records it only when it is one of: " + ", ".join(sorted(REASON_CODES)) + ".",
+)
+@with_appcontext
+def clients_erase(client_id: str, reason: str) -> None:
+    """Crypto-shred a client: destroy her data key and index values, keep the counts reports need."""
+    client = get_client(client_id)
+    if client is None:
+        _fail("No client with that id.")
+    try:
+        erase_client(client, reason)
+    except DomainError as error:
+        _fail(error.message)
+    except (CryptoError, SQLAlchemyError) as error:
+        # The key store could not destroy the key, so the main transaction was rolled back; the type says enough.
+        _fail(f"The key store refused ({type(error).__name__}). Nothing was marked erased; run the command again.")
+    click.echo(f"Client {client.id} erased: her data key is destroyed and her encrypted fields cannot be read.")
+
+
+KEYS_COMMANDS = (keys_rotate, keys_reindex, keys_verify, keys_sweep_orphans, keys_reapply_erasures)

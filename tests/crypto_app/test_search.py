@@ -1,0 +1,77 @@
+"""Client search runs an indexed query on the blind index, and decrypts only the few candidates in the bucket."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import event, func, select, text
+
+from diversion.clients.models import Client
+from diversion.clients.services import find_clients
+from diversion.crypto.keystore import KeyStore
+from diversion.crypto.provider import KeyStoreProvider
+from diversion.extensions import db
+from tests.crypto_app.records import create_bulk_clients
+
+CLIENTS = 3000
+
+
+def test_find_clients_uses_the_index_and_decrypts_only_the_candidates(committed_app, monkeypatch) -> None:
+    committed = committed_app()
+    with committed.app.app_context():
+        people = create_bulk_clients(CLIENTS, rng=random.Random(11))
+        if committed.kind == "postgresql":
+            db.session.execute(text("ANALYZE clients"))
+            db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(Client)) == CLIENTS
+
+    client_keys: list[str] = []
+    unwrapped: list[str] = []
+    original_client_key = KeyStoreProvider.client_key
+    original_unwrap_many = KeyStore.unwrap_many
+
+    def counting_client_key(self, client_id, key_id):
+        client_keys.append(client_id)
+        return original_client_key(self, client_id, key_id)
+
+    def counting_unwrap_many(self, client_ids):
+        ids = list(client_ids)
+        unwrapped.extend(str(client_id) for client_id in ids)
+        return original_unwrap_many(self, ids)
+
+    monkeypatch.setattr(KeyStoreProvider, "client_key", counting_client_key)
+    monkeypatch.setattr(KeyStore, "unwrap_many", counting_unwrap_many)
+
+    with committed.app.app_context():
+        statements: list[tuple[str, object]] = []
+
+        def capture(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
+            statements.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            for client_id, _given, family, born in people[::300]:
+                found = find_clients(f"  {family.upper()}. ", born)
+                assert [client.id for client in found] == [client_id]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", capture)
+        searches = len(people[::300])
+
+        # Every search decrypted a handful of candidates, not thousands of rows.
+        assert 0 < len(client_keys) <= 10 * searches, len(client_keys)
+        assert len(set(unwrapped)) <= 5 * searches, len(unwrapped)
+        assert len(client_keys) < CLIENTS / 50
+
+        lookups = [(sql, params) for sql, params in statements if "name_dob_index" in sql and "FROM clients" in sql]
+        assert len(lookups) == searches
+        sql, params = lookups[0]
+        with db.engine.connect() as connection:
+            if committed.kind == "sqlite":
+                plan = " | ".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+                assert "USING INDEX ix_clients_name_dob_index" in plan, plan
+                assert "SCAN clients" not in plan, plan
+            else:
+                plan = " | ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql, params))
+                assert "Seq Scan" not in plan, plan
+                assert "Index Scan" in plan or "Bitmap Index Scan" in plan, plan
+                assert "ix_clients_name_dob_index" in plan, plan

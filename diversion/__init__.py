@@ -10,7 +10,18 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 # Each domain package defines ``bp``; its views module adds the routes.
-DOMAINS = ("main", "auth", "admin", "clients", "referrals", "appointments", "assessments", "care_plans", "api")
+DOMAINS = (
+    "main",
+    "auth",
+    "admin",
+    "clients",
+    "referrals",
+    "appointments",
+    "assessments",
+    "care_plans",
+    "notices",
+    "api",
+)
 
 
 def create_app(
@@ -133,3 +144,6 @@ def register_hooks(app: Flask) -> None:
 
     app.before_request(enforce_declared_rule)
     register_headers(app)
+    from diversion.notices.services import register_hooks as register_notice_hooks
+
+    register_notice_hooks()

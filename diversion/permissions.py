@@ -27,6 +27,8 @@ RULES: dict[str, frozenset[Role]] = {
     "client_records": frozenset({Role.WORKER, Role.MANAGER}),
     "case_management": frozenset({Role.MANAGER}),
     "referral_status": frozenset({Role.WORKER, Role.MANAGER, Role.COURT, Role.CPS}),
+    # Shown in the navigation only to partners: support staff have the caseload.
+    "partner_status": frozenset({Role.COURT, Role.CPS}),
     "make_referral": frozenset({Role.WORKER, Role.MANAGER, Role.COURT}),
     "notices": frozenset({Role.MANAGER, Role.COURT, Role.CPS}),
     "cps_decisions": frozenset({Role.CPS}),

@@ -19,6 +19,9 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("main.home", "Home", "signed_in"),
     ("referrals.caseload_page", "Caseload", "client_records"),
     ("referrals.new", "New referral", "make_referral"),
+    ("referrals.court_day", "Court day", "referral_status"),
+    ("referrals.status_list", "Referrals", "partner_status"),
+    ("notices.inbox", "Notices", "notices"),
     ("admin.users", "Users", "admin"),
     ("admin.courts", "Courts", "admin"),
     ("auth.account", "Your account", "signed_in"),
@@ -30,8 +33,10 @@ SECTIONS = {
     "referrals.caseload_page": ("referrals.", "appointments.", "assessments.", "care_plans."),
     "admin.users": ("admin.user",),
     "admin.courts": ("admin.new_court", "admin.edit_court"),
+    "notices.inbox": ("notices.",),
+    "referrals.status_list": ("referrals.status",),
 }
-NOT_IN_SECTIONS = ("referrals.new",)
+NOT_IN_SECTIONS = ("referrals.new", "referrals.court_day", "referrals.status", "referrals.status_list")
 
 
 def navigation_items() -> list[dict[str, Any]]:

@@ -71,7 +71,8 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
 
-def _status_options() -> tuple[Any, ...]:
+def status_options() -> tuple[Any, ...]:
+    """Loader options for a case read by court and CPS: the status columns only, everything else raising."""
     return (
         load_only(*STATUS_REFERRAL_COLUMNS, raiseload=True),
         joinedload(Referral.client).load_only(*STATUS_CLIENT_COLUMNS, raiseload=True),
@@ -83,7 +84,7 @@ def _status_options() -> tuple[Any, ...]:
 def case_status(referral_id: uuid.UUID, *, court_id: int | None) -> Referral | None:
     """A case's status columns only (for court and CPS), or None when it is unknown or, for a court user, another
     court's case."""
-    query = select(Referral).options(*_status_options()).where(Referral.id == referral_id)
+    query = select(Referral).options(*status_options()).where(Referral.id == referral_id)
     if court_id is not None:
         query = query.where(Referral.court_id == court_id)
     return db.session.scalars(query).unique().first()
@@ -184,7 +185,7 @@ def list_cases(
     filters: CaseFilters, *, court_id: int | None, after: Cursor | None = None, limit: int = DEFAULT_PAGE_SIZE
 ) -> CasePage:
     """A page of cases, newest first, status columns only; ``court_id`` limits a court user to their court."""
-    query = select(Referral).options(*_status_options())
+    query = select(Referral).options(*status_options())
     if court_id is not None:
         query = query.where(Referral.court_id == court_id)
     if filters.urn is not None:
@@ -242,3 +243,41 @@ def record_case_reads(
                 details={"page": page, "view": view},
                 actor=actor,
             )
+
+
+# --- the court-day list ---
+
+
+@dataclass
+class CourtDayCase:
+    """One line of the court-day list: the case's status, its appointments and its notice."""
+
+    referral: Referral
+    appointments: list[Appointment]
+    notice: Any
+
+
+def court_day(day: date, *, court_id: int | None) -> list[CourtDayCase]:
+    """Every case with this return date (for a court user, at their court): status columns only, with appointment
+    outcomes and the outcome notice, in three queries whatever the length of the list."""
+    from diversion.notices.models import OutcomeNotice
+
+    query = select(Referral).options(*status_options()).where(Referral.return_date == day)
+    if court_id is not None:
+        query = query.where(Referral.court_id == court_id)
+    referrals = list(db.session.scalars(query.order_by(Referral.court_id, Referral.id)).unique())
+    ids = [referral.id for referral in referrals]
+    appointments: dict[uuid.UUID, list[Appointment]] = {referral_id: [] for referral_id in ids}
+    notices: dict[uuid.UUID, Any] = {}
+    if ids:
+        for appointment in db.session.scalars(
+            select(Appointment)
+            .options(load_only(*STATUS_APPOINTMENT_COLUMNS, raiseload=True), raiseload(Appointment.worker))
+            .where(Appointment.referral_id.in_(ids))
+            .order_by(Appointment.number, Appointment.starts_at)
+        ):
+            appointments[appointment.referral_id].append(appointment)
+        for notice in db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.referral_id.in_(ids))):
+            notices[notice.referral_id] = notice
+        key_provider().prefetch([referral.client_id for referral in referrals])
+    return [CourtDayCase(referral, appointments[referral.id], notices.get(referral.id)) for referral in referrals]

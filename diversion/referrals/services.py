@@ -557,6 +557,22 @@ def parse_uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+def parse_state(value: Any) -> State | None:
+    """A state code from a query string, or None."""
+    try:
+        return State(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def parse_date(value: Any) -> date | None:
+    """An ISO date from a query string, or None."""
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 def parse_int(value: Any) -> int | None:
     """An integer from form input, or None."""
     try:

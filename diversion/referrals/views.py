@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -11,10 +13,10 @@ from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
 from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
-from diversion.permissions import load_case, requires
-from diversion.referrals import bp, caseload, services
+from diversion.permissions import court_scope, load_case, requires
+from diversion.referrals import bp, caseload, queries, services
 from diversion.referrals.forms import ConsentForm, ReferralForm, ReturnDateForm, SearchForm, WithdrawForm
-from diversion.referrals.models import ConsentPurpose
+from diversion.referrals.models import ConsentPurpose, State
 
 # Service field paths (API names) to the form's field names.
 FIELD_NAMES = {
@@ -228,3 +230,54 @@ def return_date(referral_id):
             flash("Return date changed.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     return _case_page(referral, "overview", "referrals/return_date.html", form=form)
+
+
+@bp.route("/court-day")
+@requires("referral_status")
+def court_day():
+    user = _user()
+    parts = [request.args.get(f"day-{part}", "") for part in ("year", "month", "day")]
+    typed = "-".join(part.zfill(2) for part in parts) if all(parts) else None
+    day = services.parse_date(typed) or services.parse_date(request.args.get("date")) or services.today()
+    cases = queries.court_day(day, court_id=court_scope())
+    queries.record_case_reads([item.referral.id for item in cases], user, page="court_day", view="status")
+    superseded = {a.supersedes_id for item in cases for a in item.appointments if a.supersedes_id}
+    counts: dict[str, int] = {}
+    for item in cases:
+        counts[item.referral.state] = counts.get(item.referral.state, 0) + 1
+    return render_template(
+        "referrals/court_day.html",
+        day=day,
+        cases=cases,
+        superseded=superseded,
+        counts=counts,
+        previous_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+    )
+
+
+@bp.route("/cases/<uuid:referral_id>/status")
+@requires("referral_status")
+def status(referral_id):
+    referral = queries.case_status(referral_id, court_id=court_scope())
+    if referral is None:
+        abort(404)
+    appointments = queries.status_appointments(referral.id)
+    queries.record_case_reads([referral.id], _user(), page="status", view="status")
+    return render_template(
+        "referrals/status.html",
+        referral=referral,
+        appointments=appointments,
+        superseded={a.supersedes_id for a in appointments if a.supersedes_id},
+    )
+
+
+@bp.route("/statuses")
+@requires("referral_status")
+def status_list():
+    state = request.args.get("state") or None
+    filters = queries.CaseFilters(state=services.parse_state(state))
+    after = queries.Cursor.decode(request.args.get("cursor") or "")
+    found = queries.list_cases(filters, court_id=court_scope(), after=after)
+    queries.record_case_reads([referral.id for referral in found.items], _user(), page="status_list", view="status")
+    return render_template("referrals/status_list.html", found=found, state=state, states=list(State))

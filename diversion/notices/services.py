@@ -1,0 +1,186 @@
+"""Outcome notices: made with every outcome (completed, not completed, withdrawn), exactly once; listed for the CPS,
+the court and managers; acknowledged by the CPS with its decision.
+
+A notice names the case (URN, court, name, date of birth) and its outcome in one fixed sentence. It never carries
+anything of the assessment or the plan.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
+
+from diversion.audit.services import record_event
+from diversion.auth.models import User
+from diversion.db import transaction, utcnow
+from diversion.errors import Conflict, ValidationFailed
+from diversion.extensions import db
+from diversion.keyring import key_provider
+from diversion.notices.models import Decision, NoticeOutcome, OutcomeNotice
+from diversion.referrals.calendar import today
+from diversion.referrals.models import Referral, State
+from diversion.referrals.queries import status_options
+
+OUTCOME_OF_STATE = {
+    State.COMPLETED: NoticeOutcome.COMPLETED,
+    State.NOT_COMPLETED: NoticeOutcome.NOT_COMPLETED,
+    State.WITHDRAWN: NoticeOutcome.WITHDRAWN,
+}
+# A defendant may ask, within 35 days of a discontinuance, for the proceedings to continue (Prosecution of
+# Offences Act 1985, s.23(7)).
+REVIVAL_WINDOW = timedelta(days=35)
+
+
+def create_notice(referral: Referral, actor: Any = None) -> OutcomeNotice | None:
+    """A final-state hook: make the case's notice in the same transaction, unless it has one (flush only)."""
+    outcome = OUTCOME_OF_STATE.get(referral.state_enum)
+    if outcome is None:
+        return None
+    existing = db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.referral_id == referral.id)).first()
+    if existing is not None:
+        return existing
+    notice = OutcomeNotice(
+        referral_id=referral.id,
+        court_id=referral.court_id,
+        outcome=outcome.value,
+        outcome_date=referral.outcome_date or today(),
+    )
+    db.session.add(notice)
+    db.session.flush()
+    record_event(
+        "notice.created",
+        object_type="notice",
+        object_id=notice.id,
+        case_id=referral.id,
+        details={"outcome": outcome.value},
+        actor=actor,
+    )
+    return notice
+
+
+def register_hooks() -> None:
+    """Make notices with every final state (idempotent: safe when several apps are built in one process)."""
+    from diversion.referrals.states import FINAL_STATE_HOOKS
+
+    if create_notice not in FINAL_STATE_HOOKS:
+        FINAL_STATE_HOOKS.append(create_notice)
+
+
+def sentence(notice: OutcomeNotice, name: str) -> str:
+    """The notice's one fixed sentence for its outcome."""
+    day = f"{notice.outcome_date.day} {notice.outcome_date:%B %Y}"
+    return {
+        NoticeOutcome.COMPLETED: f"{name} completed the diversion scheme on {day}. The CPS may discontinue the case.",
+        NoticeOutcome.NOT_COMPLETED: (
+            f"{name} did not complete the diversion scheme by the return date, {day}. The prosecution proceeds."
+        ),
+        NoticeOutcome.WITHDRAWN: f"{name} withdrew from the diversion scheme on {day}. The prosecution proceeds.",
+    }[notice.outcome_enum]
+
+
+def revival_deadline(notice: OutcomeNotice) -> date | None:
+    """For a discontinued case: the last day the defendant may ask for the case to go on."""
+    if notice.decision != Decision.DISCONTINUED or notice.decided_on is None:
+        return None
+    return notice.decided_on + REVIVAL_WINDOW
+
+
+@dataclass
+class NoticeList:
+    """A page of notices with their cases (status columns only)."""
+
+    notices: list[OutcomeNotice]
+    counts: dict[str, int]
+
+
+def _query(court_id: int | None) -> Any:
+    query = (
+        select(OutcomeNotice)
+        .join(OutcomeNotice.referral)
+        .options(contains_eager(OutcomeNotice.referral).options(*status_options()))
+    )
+    if court_id is not None:
+        query = query.where(OutcomeNotice.court_id == court_id)
+    return query
+
+
+def list_notices(status: str, *, court_id: int | None, since: date | None = None, limit: int = 200) -> NoticeList:
+    """New (not yet acknowledged) or acknowledged notices, newest first, with the cases' names and dates of birth
+    ready to read; ``court_id`` limits a court user to their court."""
+    query = _query(court_id)
+    if status == "acknowledged":
+        query = query.where(OutcomeNotice.acknowledged_at.is_not(None))
+    else:
+        query = query.where(OutcomeNotice.acknowledged_at.is_(None))
+    if since is not None:
+        query = query.where(OutcomeNotice.created_at >= since)
+    notices = list(db.session.scalars(query.order_by(OutcomeNotice.created_at.desc()).limit(limit)).unique())
+    key_provider().prefetch([notice.referral.client_id for notice in notices])
+    counted = select(
+        func.count().filter(OutcomeNotice.acknowledged_at.is_(None)),
+        func.count().filter(OutcomeNotice.acknowledged_at.is_not(None)),
+    )
+    if court_id is not None:
+        counted = counted.where(OutcomeNotice.court_id == court_id)
+    new, acknowledged = db.session.execute(counted).one()
+    return NoticeList(notices, {"new": new, "acknowledged": acknowledged})
+
+
+def get_notice(notice_id: Any, *, court_id: int | None) -> OutcomeNotice | None:
+    """A notice (with its case's status columns), or None when unknown or another court's."""
+    try:
+        wanted = uuid.UUID(str(notice_id))
+    except ValueError:
+        return None
+    return db.session.scalars(_query(court_id).where(OutcomeNotice.id == wanted)).unique().first()
+
+
+def acknowledge(notice: OutcomeNotice, decision: Decision | str | None, decided_on: date | None, actor: User) -> None:
+    """The CPS records its decision on a notice. A notice is acknowledged once; a second time is refused."""
+    errors: dict[str, str] = {}
+    try:
+        decision = Decision(decision) if decision else None
+    except ValueError:
+        decision = None
+    if decision is None:
+        errors["decision"] = "Select the decision"
+    if decided_on is None:
+        errors["decided_on"] = "Enter the date of the decision"
+    elif decided_on > today():
+        errors["decided_on"] = "The date of the decision must be today or in the past"
+    elif decided_on < notice.outcome_date:
+        errors["decided_on"] = "The date of the decision must be on or after the outcome date"
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    if notice.acknowledged_at is not None:
+        raise Conflict("This notice has already been acknowledged")
+    if decision is Decision.DISCONTINUED and notice.outcome_enum is not NoticeOutcome.COMPLETED:
+        raise ValidationFailed.on("decision", "Only a completed diversion leads to discontinuance")
+    with transaction():
+        claimed = db.session.execute(
+            OutcomeNotice.__table__.update()
+            .where(OutcomeNotice.id == notice.id, OutcomeNotice.acknowledged_at.is_(None))
+            .values(
+                acknowledged_at=utcnow(),
+                acknowledged_by_id=actor.id,
+                decision=decision.value,  # type: ignore[union-attr]
+                decided_on=decided_on,
+                version=OutcomeNotice.version + 1,
+            )
+        )
+        if claimed.rowcount != 1:
+            raise Conflict("This notice has already been acknowledged")
+        record_event(
+            "notice.acknowledged",
+            object_type="notice",
+            object_id=notice.id,
+            case_id=notice.referral_id,
+            details={"decision": decision.value},  # type: ignore[union-attr]
+            actor=actor,
+        )
+    db.session.refresh(notice)

@@ -1,0 +1,87 @@
+"""The notices inbox, a notice (printable, and as a PDF letter), and the CPS's acknowledgement."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from diversion.errors import DomainError
+from diversion.forms import apply_errors
+from diversion.notices import bp, services
+from diversion.notices.forms import AcknowledgeForm
+from diversion.permissions import court_scope, requires
+from diversion.referrals.calendar import today
+from diversion.referrals.queries import record_case_reads
+
+STATUSES = {"new": "New", "acknowledged": "Acknowledged"}
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _notice(notice_id):
+    notice = services.get_notice(notice_id, court_id=court_scope())
+    if notice is None:
+        abort(404)
+    return notice
+
+
+@bp.route("/notices")
+@requires("notices")
+def inbox():
+    status = request.args.get("status", "new")
+    if status not in STATUSES:
+        abort(404)
+    found = services.list_notices(status, court_id=court_scope())
+    record_case_reads([notice.referral_id for notice in found.notices], _user(), page="notices", view="status")
+    return render_template(
+        "notices/inbox.html", status=status, statuses=STATUSES, found=found, sentence=services.sentence
+    )
+
+
+@bp.route("/notices/<uuid:notice_id>")
+@requires("notices")
+def show(notice_id):
+    notice = _notice(notice_id)
+    record_case_reads([notice.referral_id], _user(), page="notice", view="status")
+    return render_template(
+        "notices/show.html", notice=notice, sentence=services.sentence, deadline=services.revival_deadline(notice)
+    )
+
+
+@bp.route("/notices/<uuid:notice_id>/letter.pdf")
+@requires("notices")
+def letter(notice_id):
+    from weasyprint import HTML
+
+    notice = _notice(notice_id)
+    record_case_reads([notice.referral_id], _user(), page="notice_letter", view="status")
+    html = render_template(
+        "notices/letter.html", notice=notice, sentence=services.sentence, deadline=services.revival_deadline(notice)
+    )
+    pdf = HTML(string=html, base_url=request.host_url).write_pdf()
+    return Response(
+        pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="notice-{notice.id}.pdf"'}
+    )
+
+
+@bp.route("/notices/<uuid:notice_id>/acknowledge", methods=["GET", "POST"])
+@requires("cps_decisions")
+def acknowledge(notice_id):
+    notice = _notice(notice_id)
+    form = AcknowledgeForm()
+    if request.method == "GET":
+        form.decided_on.process(None, today())
+        if notice.outcome_enum.value != "completed":
+            form.decision.data = "proceeding"
+    if form.validate_on_submit():
+        try:
+            services.acknowledge(notice, form.decision.data, form.decided_on.data, _user())
+        except DomainError as error:
+            apply_errors(form, error, "decision")
+        else:
+            flash("Decision recorded.", "success")
+            return redirect(url_for("notices.show", notice_id=notice.id))
+    record_case_reads([notice.referral_id], _user(), page="notice", view="status")
+    return render_template("notices/acknowledge.html", notice=notice, form=form, sentence=services.sentence)

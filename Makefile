@@ -10,7 +10,7 @@ BUILD := diversion/static/build
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: help install install-dev assets run test test-sqlite test-postgresql lint format bench browser clean
+.PHONY: help install install-dev assets run test test-sqlite test-postgresql lint format bench browser system-libs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ $(BUILD)/govuk-frontend.min.js: node_modules/.installed
 	mkdir -p $(BUILD)
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $@
 
-install: $(VENV)/.app-installed node_modules/.installed assets ## Install pinned Python and npm dependencies and build the assets
+install: $(VENV)/.app-installed node_modules/.installed assets system-libs ## Install pinned Python and npm dependencies and build the assets
 
 install-dev: install $(VENV)/.dev-installed ## Also install what the tests and linters need
 
@@ -52,21 +52,39 @@ run: install ## Set up everything, migrate the SQLite database, seed demo data, 
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-browser: ## Install Debian's Chromium for the browser tests when it is missing
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Chromium from Debian's packages..."; \
-	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+# Debian packages: Pango and fonts for the PDF letters (WeasyPrint), Chromium for the browser tests.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+define apt_install
+	@missing=""; for package in $(1); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing from Debian's packages:$$missing"; \
+	    SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Please install:$$missing (PDF letters and browser tests need them)"; fi; \
+	fi
+endef
+
+system-libs: ## Install Pango and fonts for PDF letters when missing (Debian)
+	$(call apt_install,$(SYSTEM_LIBS))
+
+browser: system-libs ## Install Debian's Chromium for the browser tests when it is missing
+	$(call apt_install,chromium)
 
 test: install-dev browser ## Install what the tests need and run every suite on SQLite, then PostgreSQL
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
 
+# Unit, service, API, migration and permission tests run on both cores; the browser suite runs on its own after.
+PYTEST_WORKERS ?= 2
+
 test-sqlite: ## Run the suite on SQLite only
-	$(PY) -m pytest --db=sqlite $(PYTEST_ARGS)
+	$(PY) -m pytest --db=sqlite -n $(PYTEST_WORKERS) --ignore=tests/e2e $(PYTEST_ARGS)
+	$(PY) -m pytest --db=sqlite tests/e2e $(PYTEST_ARGS)
 
 test-postgresql: ## Run the suite on PostgreSQL only (PG_TEST_URL)
-	$(PY) -m pytest --db=postgresql --pg-url=$(PG_TEST_URL) $(PYTEST_ARGS)
+	$(PY) -m pytest --db=postgresql --pg-url=$(PG_TEST_URL) -n $(PYTEST_WORKERS) --ignore=tests/e2e $(PYTEST_ARGS)
+	$(PY) -m pytest --db=postgresql --pg-url=$(PG_TEST_URL) tests/e2e $(PYTEST_ARGS)
 
 lint: install-dev ## ruff (lint and format check), djlint, mypy strict on the crypto package
 	$(VENV)/bin/ruff check .

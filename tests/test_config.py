@@ -34,9 +34,9 @@ def test_production_refuses_to_start_without_each_secret(tmp_path: Path, missing
 @pytest.mark.parametrize(
     ("keys", "needle"),
     [
-        ("prod1:" + "QUFB", "32 bytes"),
-        (generate_master_key_line("dev1234"), "development key"),
-        ("nonsense", "id:base64key"),
+        pytest.param("prod1:" + "QUFB", "32 bytes", id="short"),
+        pytest.param(generate_master_key_line("dev1234"), "development key", id="development"),
+        pytest.param("nonsense", "id:base64key", id="malformed"),
     ],
 )
 def test_production_refuses_short_malformed_or_development_keys(keys: str, needle: str) -> None:

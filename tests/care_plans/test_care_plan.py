@@ -122,7 +122,7 @@ def test_the_agreed_plan_completes_the_case(case, worker) -> None:
     assert case.state == State.COMPLETED
     assert case.outcome_date is not None
     events = audit_events(after=mark)
-    assert [event.action for event in events] == ["care_plan.agreed", "referral.state_changed"]
+    assert [event.action for event in events] == ["care_plan.agreed", "referral.state_changed", "notice.created"]
     assert events[0].details == {"version": 1, "goals": 1, "onward_referrals": 1}
     assert events[0].case_id == case.id
     assert events[1].details == {"from": "ASSESSED", "to": "COMPLETED", "reason": "all_steps_done"}

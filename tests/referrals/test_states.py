@@ -92,7 +92,7 @@ def test_every_allowed_transition_moves_the_case_and_is_audited(app_ctx, final_h
         change_state(referral, target, actor=actor)
     assert referral.state == target
     assert referral.version == version + 1
-    [event] = audit_events(after=mark)
+    [event] = audit_events(after=mark, action="referral.state_changed")
     assert event.action == "referral.state_changed"
     assert event.details == {"from": source.value, "to": target.value, "reason": TRANSITIONS[pair]}
     assert event.actor_id == actor.id

@@ -38,7 +38,7 @@ def test_an_open_case_whose_return_date_has_passed_is_not_completed_on_that_date
     assert referral.state == State.NOT_COMPLETED
     assert referral.outcome_date == RETURN_DATE
     assert referral.final_at is not None
-    [event] = audit_events(after=mark)
+    [event] = audit_events(after=mark, action="referral.state_changed")
     assert event.action == "referral.state_changed"
     assert event.details == {"from": state.value, "to": "NOT_COMPLETED", "reason": "return_date_passed"}
     assert event.actor_id is None

@@ -27,6 +27,8 @@ JOURNEY_EMAIL = "journey@e2e.example.org"
 SPARE_EMAIL = "spare@e2e.example.org"
 # Has a temporary password, so its sign-in goes through the new-password page.
 TEMPORARY_EMAIL = "temporary@e2e.example.org"
+# Walks a case from referral to completion with the keyboard alone, in its own session; nobody else signs in as it.
+KEYBOARD_EMAIL = "keyboard@e2e.example.org"
 SEED_FILE = "seed.json"
 
 
@@ -43,6 +45,7 @@ def seed(instance: Path) -> None:
     _, temporary = create_user(TEMPORARY_EMAIL, "worker", None, None)
     (instance / SEED_FILE).write_text(json.dumps({"temporary_password": temporary}))
     _seed_cases()
+    create_user(KEYBOARD_EMAIL, "worker", None, PASSWORD)
 
 
 def _seed_cases() -> None:

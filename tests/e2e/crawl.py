@@ -79,7 +79,10 @@ class Crawl:
     not_html: list[str] = field(default_factory=list)
     forms: list[FormOutcome] = field(default_factory=list)
     # (who, method, action, field names): a form repeated on many pages (a search box on each tab) is sent once.
-    sent: set[tuple[str, str, str, str]] = field(default_factory=set)
+    sent: set[tuple[str, str, str]] = field(default_factory=set)
+    # Templates axe has checked, over every role: the same template under another role's navigation adds nothing
+    # axe can find (the navigation is the same component), and axe is most of the walk's time.
+    axed: set[str] = field(default_factory=set)
 
     def reports_of(self, who: str) -> list[PageReport]:
         """The reports from one role's walk."""
@@ -96,11 +99,22 @@ def _wanted(url: str, origin: str) -> str | None:
     return path_of(url)
 
 
+# Query parameters whose value chooses a different view (a tab); any other value (a date, a page, a cursor, a sort)
+# shows the same template with other data, so it does not make a new shape. Otherwise "next day" links would walk
+# the calendar.
+VIEW_PARAMETERS = frozenset({"tab", "status"})
+
+
 def shape_of(path: str) -> str:
-    """A path with its ids replaced, and its query without page numbers: pages of one shape show one template."""
+    """A path with its ids replaced, and its query reduced to names (and the values of view parameters only):
+    pages of one shape show one template."""
     parts = urlsplit(path)
     segments = ["{id}" if _ID_SEGMENT.match(segment) else segment for segment in parts.path.split("/")]
-    query = "&".join(sorted(item for item in parts.query.split("&") if item and not item.startswith("page=")))
+    names = set()
+    for item in filter(None, parts.query.split("&")):
+        name, _, value = item.partition("=")
+        names.add(f"{name}={value}" if name in VIEW_PARAMETERS else name)
+    query = "&".join(sorted(names))
     return "/".join(segments) + (f"?{query}" if query else "")
 
 
@@ -110,7 +124,6 @@ def walk(page: Page, who: str, origin: str, crawl: Crawl, limit: int = LIMIT) ->
     queued = {"/"}
     done: set[str] = set()
     shapes: Counter[str] = Counter()
-    axed: set[str] = set()
     while queue and len(done) < limit:
         path = queue.popleft()
         if path in done:
@@ -136,8 +149,8 @@ def walk(page: Page, who: str, origin: str, crawl: Crawl, limit: int = LIMIT) ->
         if response.status >= 400:
             crawl.broken.append(f"{who} {path}: {response.status}")
         # axe once per template and role: a second case's overview differs only in its data.
-        crawl.reports.append(inspect(page, who, with_axe=shape_of(here) not in axed))
-        axed.add(shape_of(here))
+        crawl.reports.append(inspect(page, who, with_axe=shape_of(here) not in crawl.axed))
+        crawl.axed.add(shape_of(here))
         for link in page.eval_on_selector_all("a[href]", "links => links.map((link) => link.href)"):
             target = _wanted(link, origin)
             if target is not None and target not in queued and shapes[shape_of(target)] < PER_SHAPE:
@@ -152,7 +165,8 @@ def _send_forms_empty(page: Page, who: str, path: str, crawl: Crawl) -> None:
     # Button-only forms are never sent: they act at once (disable a user, revoke a token).
     forms = []
     for form in page.evaluate(_FORMS):
-        key = (who, form["method"], shape_of(form["action"]), form["names"])
+        # Each form once over every role: its error state is the same template whoever sends it.
+        key = (form["method"], shape_of(form["action"]), form["names"])
         if form["fields"] and not form["action"].startswith(SKIPPED_FORM_PREFIXES) and key not in crawl.sent:
             crawl.sent.add(key)
             forms.append(form)

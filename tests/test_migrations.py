@@ -20,9 +20,7 @@ def test_upgrade_to_head_matches_models_and_downgrades_to_base(databases, master
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "render_as_batch": True}
-            )
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
             differences = compare_metadata(context, db.metadata)
         assert differences == [], f"models and migrations disagree: {differences}"
         tables = set(sa.inspect(db.engine).get_table_names())

@@ -53,7 +53,7 @@ run: install ## Set up everything, migrate the SQLite database, seed demo data, 
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Debian packages: Pango and fonts for the PDF letters (WeasyPrint), Chromium for the browser tests.
-SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 define apt_install
 	@missing=""; for package in $(1); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
 	if [ -n "$$missing" ]; then \

@@ -20,6 +20,7 @@ DOMAINS = (
     "assessments",
     "care_plans",
     "notices",
+    "reports",
     "api",
 )
 

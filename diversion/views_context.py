@@ -22,6 +22,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("referrals.court_day", "Court day", "referral_status"),
     ("referrals.status_list", "Referrals", "partner_status"),
     ("notices.inbox", "Notices", "notices"),
+    ("reports.completion", "Completion report", "completion_reports"),
     ("admin.users", "Users", "admin"),
     ("admin.courts", "Courts", "admin"),
     ("auth.account", "Your account", "signed_in"),

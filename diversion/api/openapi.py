@@ -196,6 +196,25 @@ PATHS: dict[str, Any] = {
             description="404 until one is saved. Audited as a read of the case.",
         ),
     },
+    "/reports/completion": {
+        "get": _operation(
+            "getCompletionReport",
+            "completion_reports",
+            "The completion report of a period and court",
+            {
+                "200": json_content(ref("CompletionReport"), "The figures, the rates and their definition."),
+                **_errors(400, 401, 403, 404, 422),
+            },
+            parameters=[
+                _query("from", DATE, "The period's first day; with `to`. Without both: the current quarter."),
+                _query("to", DATE, "The period's last day (included); with `from`."),
+                _query("court", text(16), "A court's code; every court without it. Court users get their own."),
+            ],
+            description="Court users see their own court's figures only: another court's code answers 404, as does "
+            "an unknown code. 400 for an unreadable date or only one of `from` and `to`; 422 when `to` is before "
+            "`from` or the period is over ten years. Counts only: no case and no person is in the answer.",
+        ),
+    },
     "/openapi.json": {
         "get": {
             "operationId": "getOpenApi",

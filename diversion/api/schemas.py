@@ -10,6 +10,7 @@ from diversion.assessments.models import EXPLOITATION_INDICATORS, Domain
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, Service
 from diversion.referrals.models import ConsentPurpose, State
 from diversion.referrals.services import OFFENCES
+from diversion.reports.services import FIGURES as REPORT_FIGURES
 
 ERROR_CODES = ["validation_error", "not_found", "forbidden", "conflict", "invalid_transition", "unauthorized"]
 
@@ -374,5 +375,52 @@ SCHEMAS: dict[str, Any] = {
             "unreadable_fields": ref("UnreadableFields"),
         },
         ["id", "referral_id", "version", "agreed", "agreed_at", "goals", "onward_referrals", "notes"],
+    ),
+    "CompletionReport": _object(
+        {
+            "from": {**DATE, "description": "The period's first day (included)."},
+            "to": {**DATE, "description": "The period's last day (included)."},
+            "court": {"type": ["string", "null"], "description": "The court's code; null for every court."},
+            **{
+                key: {"type": "integer", "minimum": 0, "description": text[:1].upper() + text[1:] + "."}
+                for key, _, text in REPORT_FIGURES
+            },
+            "completion_rate": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "maximum": 1,
+                "description": "completed / (completed + not_completed + withdrawn), 3 places; null when that is 0.",
+            },
+            "completion_rate_ci95": {
+                "anyOf": [
+                    {
+                        "type": "array",
+                        "items": {"type": "number", "minimum": 0, "maximum": 1},
+                        "minItems": 2,
+                        "maxItems": 2,
+                    },
+                    {"type": "null"},
+                ],
+                "description": "The Wilson score 95% interval of the completion rate, [low, high]; null with it.",
+            },
+            "opt_in_rate": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "maximum": 1,
+                "description": "opted_in / (opted_in + declined), 3 places; null when that is 0.",
+            },
+            "definition": {"type": "string", "description": "What each figure counts, in words."},
+        },
+        [
+            "from",
+            "to",
+            "court",
+            *(key for key, _, _ in REPORT_FIGURES),
+            "completion_rate",
+            "completion_rate_ci95",
+            "opt_in_rate",
+            "definition",
+        ],
+        description="The completion report of a period and court (DESIGN.md section 3).",
     ),
 }

@@ -1,0 +1,54 @@
+"""API: the completion report (GET /reports/completion), the same figures as the report page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from diversion.api import bp
+from diversion.api.parsing import Query
+from diversion.permissions import court_scope, requires
+from diversion.reports import services
+
+TOGETHER = "Give from and to together"
+
+
+def completion_query() -> tuple[services.Period, str | None]:
+    """The period (``from`` and ``to``, both or neither: the current quarter by default) and the court code asked
+    for. Unreadable dates are malformed (400); ``to`` before ``from``, or a period over ten years, breaks a rule
+    (422)."""
+    query = Query()
+    start, end = query.day("from"), query.day("to")
+    court = query.text("court", max_length=16)
+    given = [name for name in ("from", "to") if query.args.get(name)]
+    if len(given) == 1:
+        query.malformed("to" if given == ["from"] else "from", TOGETHER)
+    query.done()
+    if start is None or end is None:
+        return services.default_period(), court
+    return services.check_period(start, end), court
+
+
+def completion_body(report: services.CompletionReport) -> dict[str, Any]:
+    """The report in API.md's shape: counts, rates as fractions (3 places; null when the denominator is 0)."""
+    figures = report.figures
+    interval = figures.completion.reported_interval
+    return {
+        "from": report.period.start.isoformat(),
+        "to": report.period.end.isoformat(),
+        "court": report.court_code,
+        **{key: figures.count(key) for key, _, _ in services.FIGURES},
+        "completion_rate": figures.completion.reported,
+        "completion_rate_ci95": list(interval) if interval else None,
+        "opt_in_rate": figures.opt_in.reported,
+        "definition": services.DEFINITION,
+    }
+
+
+@bp.route("/reports/completion", methods=["GET"])
+@requires("completion_reports")
+def completion_report() -> Any:
+    period, court_code = completion_query()
+    court = services.report_court(court_code, court_scope())
+    return jsonify(completion_body(services.completion_report(period, court)))

@@ -1,0 +1,356 @@
+"""The completion report: periods, the figures and what each one counts, rates with a Wilson 95% interval, and the
+CSV export. The figures come from a few SQL aggregates (``diversion.reports.queries``); nothing about a person is
+read.
+
+The completion rate is DESIGN.md section 3's: completed / (completed + not completed + withdrawn), over cases whose
+final state was reached in the period. Every figure counts by one date, named in ``FIGURES`` and printed with the
+report (page, CSV and API) as ``DEFINITION``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from diversion.admin.services import court_by_code
+from diversion.courts.models import Court
+from diversion.errors import NotFound, ValidationFailed
+from diversion.extensions import db
+from diversion.referrals.calendar import today
+from diversion.referrals.models import State
+from diversion.reports import queries
+
+Z_95 = 1.959964  # the standard normal quantile for a two-sided 95% interval
+MAX_MONTHS = 120  # a period spans at most ten years of calendar months (the chart has one bar per month)
+# Rates are rounded once, to this many places, and the page, the CSV and the API all show that one number (the page
+# as a percentage with one decimal), so they never disagree in the last digit.
+RATE_PLACES = 3
+
+# (key, label, what it counts): the keys are the API's and the CSV's names.
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("referred", "Referred", "cases referred in the period (by referral date)"),
+    ("declined", "Declined", "cases that declined the scheme in the period (by outcome date)"),
+    (
+        "opted_in",
+        "Opted in",
+        "cases whose consent to support and to sharing their status was recorded in the period (by consent date), "
+        "whatever happened to them after",
+    ),
+    ("completed", "Completed", "cases that completed the programme in the period (by outcome date)"),
+    (
+        "not_completed",
+        "Not completed",
+        "cases not completed by their return date, which fell in the period (by outcome date: the return date)",
+    ),
+    ("withdrawn", "Withdrawn", "cases withdrawn from the scheme in the period (by outcome date)"),
+    (
+        "in_progress",
+        "In progress",
+        "cases still open at the end of the period: referred by its last day and without an outcome by then",
+    ),
+)
+COMPLETION_RATE_TEXT = (
+    "completed / (completed + not completed + withdrawn), over cases whose final state was reached in the period "
+    "(by outcome date); declined referrals are not in it. Its 95% interval is the Wilson score interval"
+)
+OPT_IN_RATE_TEXT = "opted in / (opted in + declined), over the decisions made in the period"
+GENERAL_TEXT = (
+    "A period includes its first and last days; dates are London dates. Rates are rounded to 3 decimal places "
+    "(a percentage with 1 decimal place); a rate is not given (null in the API, blank in the CSV) when no case is in "
+    "its denominator"
+)
+DEFINITION = (
+    f"Completion rate = {COMPLETION_RATE_TEXT}. Opt-in rate = {OPT_IN_RATE_TEXT}. "
+    + " ".join(f"{label}: {text}." for _, label, text in FIGURES)
+    + f" {GENERAL_TEXT}."
+)
+
+
+# --- periods ---
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report's period: London dates, first and last day included."""
+
+    start: date
+    end: date
+    kind: str = "custom"  # month, quarter or custom: only the label depends on it
+
+    @property
+    def label(self) -> str:
+        """The period as people say it: March 2026; January to March 2026; 3 January 2026 to 15 March 2026."""
+        if self.kind == "month":
+            return f"{self.start:%B} {self.start.year}"
+        if self.kind == "quarter":
+            return f"{self.start:%B} to {self.end:%B} {self.end.year}"
+        return f"{_long(self.start)} to {_long(self.end)}"
+
+    def months(self) -> Iterator[tuple[int, int]]:
+        """Each calendar month the period touches, as (year, month), in order."""
+        year, month = self.start.year, self.start.month
+        while (year, month) <= (self.end.year, self.end.month):
+            yield year, month
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _long(day: date) -> str:
+    return f"{day.day} {day:%B} {day.year}"
+
+
+def month_period(year: int, month: int) -> Period:
+    """A calendar month."""
+    return Period(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]), "month")
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    """A calendar quarter (1: January to March)."""
+    first = 3 * (quarter - 1) + 1
+    return Period(date(year, first, 1), month_period(year, first + 2).end, "quarter")
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    """The (year, quarter) a date falls in."""
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def default_period() -> Period:
+    """The current calendar quarter (London), the report's period when none is asked for."""
+    return quarter_period(*quarter_of(today()))
+
+
+def check_period(start: date, end: date, kind: str = "custom") -> Period:
+    """A period from its first and last days, or ValidationFailed on ``to`` saying why not."""
+    if end < start:
+        raise ValidationFailed.on("to", "The end date must be the same as or after the start date")
+    if (end.year - start.year) * 12 + end.month - start.month + 1 > MAX_MONTHS:
+        raise ValidationFailed.on("to", f"The period must be {MAX_MONTHS // 12} years or shorter")
+    return Period(start, end, kind)
+
+
+def report_court(code: str | None, scope: int | None) -> Court | None:
+    """The court a report is for: None for every court; a court user's own court whatever they ask (NotFound when
+    they name another, as for any object outside their scope); NotFound for an unknown code."""
+    court = court_by_code(code) if code else None
+    if code and court is None:
+        raise NotFound("No court has this code", {"court": "No court has this code"})
+    if scope is None:
+        return court
+    if court is not None and court.id != scope:
+        raise NotFound("No court has this code", {"court": "No court has this code"})
+    return db.session.get(Court, scope)
+
+
+# --- rates ---
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A proportion with its Wilson score 95% interval; ``value`` is None when the denominator is 0."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        """numerator / denominator, or None."""
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """The Wilson score 95% interval, or None."""
+        return wilson_interval(self.numerator, self.denominator)
+
+    @property
+    def reported(self) -> float | None:
+        """The rate as reported: rounded to RATE_PLACES."""
+        return rounded(self.value)
+
+    @property
+    def reported_interval(self) -> tuple[float, float] | None:
+        """The interval as reported: each bound rounded to RATE_PLACES."""
+        interval = self.interval
+        return (round(interval[0], RATE_PLACES), round(interval[1], RATE_PLACES)) if interval else None
+
+
+def wilson_interval(successes: int, total: int, z: float = Z_95) -> tuple[float, float] | None:
+    """The Wilson score interval for ``successes`` of ``total`` (None when total is 0): unlike the normal
+    approximation it stays within 0 to 1 and is sensible for small counts and rates near 0 or 1."""
+    if total <= 0:
+        return None
+    if not 0 <= successes <= total:
+        raise ValueError("successes must be between 0 and total")
+    p = successes / total
+    z2 = z * z
+    denominator = 1 + z2 / total
+    centre = (p + z2 / (2 * total)) / denominator
+    half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / denominator
+    # At 0 and at all of them the bound is exactly 0 or 1; floating point would leave it a hair inside.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == total else min(1.0, centre + half)
+    return low, high
+
+
+def rounded(value: float | None) -> float | None:
+    """A rate as it is reported, or None."""
+    return None if value is None else round(value, RATE_PLACES)
+
+
+# --- the report ---
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The counts of one period and court."""
+
+    referred: int
+    declined: int
+    opted_in: int
+    completed: int
+    not_completed: int
+    withdrawn: int
+    in_progress: int
+
+    @property
+    def finished(self) -> int:
+        """The completion rate's denominator."""
+        return self.completed + self.not_completed + self.withdrawn
+
+    @property
+    def completion(self) -> Rate:
+        """Completed of finished cases."""
+        return Rate(self.completed, self.finished)
+
+    @property
+    def opt_in(self) -> Rate:
+        """Opted in of decisions made."""
+        return Rate(self.opted_in, self.opted_in + self.declined)
+
+    def count(self, key: str) -> int:
+        """A figure by its key in FIGURES."""
+        return int(getattr(self, key))
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """Finished cases of one calendar month (within the period)."""
+
+    year: int
+    month: int
+    completed: int
+    not_completed: int
+    withdrawn: int
+
+    @property
+    def label(self) -> str:
+        """March 2026."""
+        return f"{calendar.month_name[self.month]} {self.year}"
+
+    @property
+    def short_label(self) -> str:
+        """Mar 2026, for the chart's axis."""
+        return f"{calendar.month_abbr[self.month]} {self.year}"
+
+    @property
+    def completion(self) -> Rate:
+        """Completed of finished cases that month."""
+        return Rate(self.completed, self.completed + self.not_completed + self.withdrawn)
+
+
+@dataclass(frozen=True)
+class CompletionReport:
+    """The completion report of one period and court (None: every court)."""
+
+    period: Period
+    court: Court | None
+    figures: Figures
+
+    @property
+    def court_code(self) -> str | None:
+        """The court's code, or None for every court."""
+        return self.court.code if self.court else None
+
+    @property
+    def court_label(self) -> str:
+        """The court's name, or "All courts"."""
+        return self.court.name if self.court else "All courts"
+
+
+def completion_report(period: Period, court: Court | None) -> CompletionReport:
+    """The figures of a period and court: four aggregate queries, by referral, consent and outcome dates."""
+    court_id = court.id if court else None
+    outcomes = queries.outcome_counts(period.start, period.end, court_id)
+    figures = Figures(
+        referred=queries.referred_count(period.start, period.end, court_id),
+        declined=outcomes.get(State.DECLINED.value, 0),
+        opted_in=queries.opted_in_count(period.start, period.end, court_id),
+        completed=outcomes.get(State.COMPLETED.value, 0),
+        not_completed=outcomes.get(State.NOT_COMPLETED.value, 0),
+        withdrawn=outcomes.get(State.WITHDRAWN.value, 0),
+        in_progress=queries.in_progress_count(period.end, court_id),
+    )
+    return CompletionReport(period, court, figures)
+
+
+def months_of(period: Period, court: Court | None) -> list[MonthFigures]:
+    """Finished cases by month of outcome, every month of the period (zeros included): one aggregate query."""
+    counts = queries.finished_by_month(period.start, period.end, court.id if court else None)
+
+    def of(year: int, month: int, state: State) -> int:
+        return counts.get((year, month, state.value), 0)
+
+    return [
+        MonthFigures(
+            year,
+            month,
+            of(year, month, State.COMPLETED),
+            of(year, month, State.NOT_COMPLETED),
+            of(year, month, State.WITHDRAWN),
+        )
+        for year, month in period.months()
+    ]
+
+
+CSV_COLUMNS = (
+    "from",
+    "to",
+    "court",
+    *(key for key, _, _ in FIGURES),
+    "completion_rate",
+    "completion_rate_ci95_low",
+    "completion_rate_ci95_high",
+    "opt_in_rate",
+    "definition",
+)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A cell a spreadsheet would run as a formula is made plain text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def completion_csv(report: CompletionReport) -> str:
+    """The report as CSV: a header row and one row of figures, rates as fractions, and the definition."""
+    figures = report.figures
+    interval = figures.completion.reported_interval or (None, None)
+    row = [
+        report.period.start.isoformat(),
+        report.period.end.isoformat(),
+        report.court_code or "all",
+        *(figures.count(key) for key, _, _ in FIGURES),
+        figures.completion.reported,
+        *interval,
+        figures.opt_in.reported,
+        DEFINITION,
+    ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerow([_cell(value) for value in row])
+    return buffer.getvalue()

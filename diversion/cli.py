@@ -1,4 +1,4 @@
-"""Command groups for ``flask --app wsgi ...``: courts, users, keys, audit, demo data.
+"""Command groups for ``flask --app wsgi ...``: courts, users, keys, audit, demo data, the daily case sweep.
 
 Commands print ids and counts; they never print a client's sensitive values.
 """
@@ -6,6 +6,7 @@ Commands print ids and counts; they never print a client's sensitive values.
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 from flask import Flask
@@ -19,6 +20,7 @@ keys_cli = AppGroup("keys", help="Master keys and encryption.")
 audit_cli = AppGroup("audit", help="The audit log.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 clients_cli = AppGroup("clients", help="Client records.")
+cases_cli = AppGroup("cases", help="Case housekeeping: the daily sweep.")
 
 
 def _fail(message: str) -> None:
@@ -121,6 +123,27 @@ def demo_seed(clients: int, seed: int) -> None:
         click.echo(line)
 
 
+@cases_cli.command("sweep")
+@click.option(
+    "--today",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Sweep as if it were this London date (YYYY-MM-DD); default today.",
+)
+def cases_sweep(on: datetime | None) -> None:
+    """Mark open cases whose return date has passed NOT_COMPLETED and make any missing outcome notices.
+
+    Safe to run as often as you like (cron, a systemd timer): a second run changes nothing more."""
+    from diversion.notices.services import make_missing_notices
+    from diversion.referrals.services import sweep_passed_return_dates
+
+    day = on.date() if on is not None else None
+    moved = sweep_passed_return_dates(day)
+    made = make_missing_notices()
+    click.echo(f"Cases swept: {moved} moved to NOT_COMPLETED; {made} missing notices made.")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
     from diversion.clients.commands import KEYS_COMMANDS, clients_erase
@@ -128,5 +151,5 @@ def register_commands(app: Flask) -> None:
     for command in KEYS_COMMANDS:
         keys_cli.add_command(command)
     clients_cli.add_command(clients_erase)
-    for group in (courts_cli, users_cli, keys_cli, audit_cli, demo_cli, clients_cli):
+    for group in (courts_cli, users_cli, keys_cli, audit_cli, demo_cli, clients_cli, cases_cli):
         app.cli.add_command(group)

@@ -63,6 +63,31 @@ def create_notice(referral: Referral, actor: Any = None) -> OutcomeNotice | None
     return notice
 
 
+def make_missing_notices() -> int:
+    """Make the notice of every final-state case that has none (each in its own transaction); returns how many.
+
+    A final state makes its notice in the same transaction, so this finds nothing in normal running: it is the
+    sweep's safety net for cases closed before notices existed or restored from an older backup."""
+    finals = [state.value for state in OUTCOME_OF_STATE]
+    ids = db.session.scalars(
+        select(Referral.id).where(
+            Referral.state.in_(finals),
+            ~select(OutcomeNotice.id).where(OutcomeNotice.referral_id == Referral.id).exists(),
+        )
+    ).all()
+    made = 0
+    for referral_id in ids:
+        with transaction():
+            referral = db.session.get(Referral, referral_id)
+            if referral is None or referral.state_enum not in OUTCOME_OF_STATE:
+                continue
+            exists = db.session.scalars(select(OutcomeNotice.id).where(OutcomeNotice.referral_id == referral.id))
+            if exists.first() is None:
+                create_notice(referral)
+                made += 1
+    return made
+
+
 def register_hooks() -> None:
     """Make notices with every final state (idempotent: safe when several apps are built in one process)."""
     from diversion.referrals.states import FINAL_STATE_HOOKS

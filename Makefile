@@ -10,7 +10,7 @@ BUILD := diversion/static/build
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: help install install-dev assets run test test-sqlite test-postgresql lint format bench browser system-libs clean
+.PHONY: help install install-dev assets run test test-sqlite test-postgresql lint format bench browser system-libs clean worker
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ run: install ## Set up everything, migrate the SQLite database, seed demo data, 
 	$(FLASK) demo seed --clients 160
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+worker: install ## Send queued messages from the RQ queue (set REDIS_URL; the sweep queues them)
+	$(FLASK) notifications worker
 
 # Debian packages: Pango and fonts for the PDF letters (WeasyPrint), Chromium for the browser tests.
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core

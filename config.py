@@ -53,6 +53,11 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_ENABLED = True
+    # Redis down: each worker keeps counting in its own memory (the same limits, per process) until Redis answers
+    # again, so sign-in keeps working and stays limited. A short timeout keeps an unreachable Redis from stalling it.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, Any]] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
@@ -69,6 +74,21 @@ class Config:
     HSTS = False
     LOG_LEVEL = "INFO"
     LOG_JSON = True
+
+    # Messages. Reminders go at these lead times before an appointment: "1d@10:00" is the day before at 10:00
+    # (Europe/London), "2h" two hours before. None is sent within the minimum notice of the start.
+    REMINDER_LEAD_TIMES: ClassVar[tuple[str, ...]] = ("1d@10:00", "2h")
+    REMINDER_MIN_NOTICE = timedelta(minutes=30)
+    # The daily digests to workers and managers go at the first sweep after this London time.
+    DIGEST_AT = "07:30"
+    NOTIFY_MAX_ATTEMPTS = 5
+    NOTIFY_RETRY_BASE = timedelta(minutes=1)
+    NOTIFY_BASE_URL = "https://api.notifications.service.gov.uk"
+    RQ_QUEUE = "notifications"
+    SMTP_PORT = 25
+    SMTP_STARTTLS = False
+    MAIL_FROM = "no-reply@localhost"
+    SERVICE_URL = "http://127.0.0.1:5000"
 
     DEMO_SEED_ON_FIRST_RUN = False
     IS_PRODUCTION = False
@@ -143,6 +163,21 @@ def load_config(
         settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"]
     settings["NOTIFY_API_KEY"] = env.get("NOTIFY_API_KEY") or None
     settings["NOTIFY_OUTBOX_FILE"] = env.get("NOTIFY_OUTBOX_FILE") or str(instance / "outbox.jsonl")
+    for key in ("NOTIFY_BASE_URL", "MAIL_FROM", "SERVICE_URL", "RQ_QUEUE", "DIGEST_AT"):
+        settings[key] = env.get(key) or settings[key]
+    settings["NOTIFY_SMS_TEMPLATE_ID"] = env.get("NOTIFY_SMS_TEMPLATE_ID") or None
+    settings["NOTIFY_EMAIL_TEMPLATE_ID"] = env.get("NOTIFY_EMAIL_TEMPLATE_ID") or None
+    settings["SMTP_HOST"] = env.get("SMTP_HOST") or None
+    settings["SMTP_PORT"] = int(env.get("SMTP_PORT") or settings["SMTP_PORT"])
+    settings["SMTP_USERNAME"] = env.get("SMTP_USERNAME") or None
+    settings["SMTP_PASSWORD"] = env.get("SMTP_PASSWORD") or None
+    settings["SMTP_STARTTLS"] = (env.get("SMTP_STARTTLS") or "").lower() in ("1", "true", "yes") or settings[
+        "SMTP_STARTTLS"
+    ]
+    if env.get("REMINDER_LEAD_TIMES"):
+        settings["REMINDER_LEAD_TIMES"] = tuple(
+            item.strip() for item in env["REMINDER_LEAD_TIMES"].split(",") if item.strip()
+        )
     settings["LOG_LEVEL"] = env.get("LOG_LEVEL", settings["LOG_LEVEL"])
     settings["TRUSTED_PROXIES"] = int(env.get("DIVERSION_TRUSTED_PROXIES", "0") or 0)
     return settings

@@ -21,6 +21,8 @@ DOMAINS = (
     "care_plans",
     "notices",
     "reports",
+    "outcomes",
+    "notifications",
     "api",
 )
 
@@ -148,3 +150,6 @@ def register_hooks(app: Flask) -> None:
     from diversion.notices.services import register_hooks as register_notice_hooks
 
     register_notice_hooks()
+    from diversion.notifications.services import register_hooks as register_notification_hooks
+
+    register_notification_hooks()

@@ -21,6 +21,7 @@ audit_cli = AppGroup("audit", help="The audit log.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 clients_cli = AppGroup("clients", help="Client records.")
 cases_cli = AppGroup("cases", help="Case housekeeping: the daily sweep.")
+notifications_cli = AppGroup("notifications", help="Messages: the RQ worker that sends them.")
 
 
 def _fail(message: str) -> None:
@@ -77,7 +78,8 @@ def users_disable(email: str) -> None:
 
 @users_cli.command("token")
 @click.argument("email")
-def users_token(email: str) -> None:
+@click.option("--name", default="Command line", show_default=True, help="What the token is for (shown in lists).")
+def users_token(email: str, name: str) -> None:
     """Print a new API token for the user (shown once)."""
     from diversion.auth.services import find_user_by_email
     from diversion.auth.tokens import create_api_token
@@ -85,7 +87,7 @@ def users_token(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or user.is_disabled:
         _fail("No active user with that email address.")
-    click.echo(create_api_token(user))
+    click.echo(create_api_token(user, name=name))
 
 
 @keys_cli.command("generate")
@@ -132,16 +134,33 @@ def demo_seed(clients: int, seed: int) -> None:
     help="Sweep as if it were this London date (YYYY-MM-DD); default today.",
 )
 def cases_sweep(on: datetime | None) -> None:
-    """Mark open cases whose return date has passed NOT_COMPLETED and make any missing outcome notices.
+    """Mark open cases whose return date has passed NOT_COMPLETED, make any missing outcome notices, then queue and
+    send the reminders, digests and notice emails that are due (on RQ when REDIS_URL is set).
 
-    Safe to run as often as you like (cron, a systemd timer): a second run changes nothing more."""
+    Safe to run as often as you like (cron, a systemd timer): a second run changes nothing more and sends nothing
+    twice. Messages always go by the real clock, whatever --today says."""
     from diversion.notices.services import make_missing_notices
+    from diversion.notifications.services import sweep_messages
     from diversion.referrals.services import sweep_passed_return_dates
 
     day = on.date() if on is not None else None
     moved = sweep_passed_return_dates(day)
     made = make_missing_notices()
     click.echo(f"Cases swept: {moved} moved to NOT_COMPLETED; {made} missing notices made.")
+    click.echo(sweep_messages().line())
+
+
+@notifications_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def notifications_worker(burst: bool) -> None:
+    """Send queued messages from the RQ queue (needs REDIS_URL)."""
+    from flask import current_app
+
+    from diversion.notifications.jobs import run_worker
+
+    if not current_app.config.get("REDIS_URL"):
+        _fail("REDIS_URL is not set: without it the sweep sends messages itself.")
+    run_worker(burst=burst)
 
 
 def register_commands(app: Flask) -> None:
@@ -151,5 +170,5 @@ def register_commands(app: Flask) -> None:
     for command in KEYS_COMMANDS:
         keys_cli.add_command(command)
     clients_cli.add_command(clients_erase)
-    for group in (courts_cli, users_cli, keys_cli, audit_cli, demo_cli, clients_cli, cases_cli):
+    for group in (courts_cli, users_cli, keys_cli, audit_cli, demo_cli, clients_cli, cases_cli, notifications_cli):
         app.cli.add_command(group)

@@ -8,4 +8,6 @@ from diversion.care_plans import models as care_plans  # noqa: F401
 from diversion.clients import models as clients  # noqa: F401
 from diversion.courts import models as courts  # noqa: F401
 from diversion.notices import models as notices  # noqa: F401
+from diversion.notifications import models as notifications  # noqa: F401
+from diversion.outcomes import models as outcomes  # noqa: F401
 from diversion.referrals import models as referrals  # noqa: F401

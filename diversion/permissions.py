@@ -34,6 +34,10 @@ RULES: dict[str, frozenset[Role]] = {
     "cps_decisions": frozenset({Role.CPS}),
     "completion_reports": frozenset({Role.MANAGER, Role.COURT, Role.CPS}),
     "audit_log": frozenset({Role.MANAGER}),
+    # Funded-outcome figures, their drill-down to cases, the funder return and its exports.
+    "outcome_reports": frozenset({Role.MANAGER}),
+    # Court and CPS users choose whether to be emailed when an outcome notice is made.
+    "notice_emails": frozenset({Role.COURT, Role.CPS}),
 }
 
 # Rules that are not about roles: open to anyone, or to someone halfway through signing in.

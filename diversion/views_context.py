@@ -23,6 +23,9 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("referrals.status_list", "Referrals", "partner_status"),
     ("notices.inbox", "Notices", "notices"),
     ("reports.completion", "Completion report", "completion_reports"),
+    ("outcomes.dashboard", "Outcomes", "outcome_reports"),
+    ("notifications.failed", "Failed messages", "case_management"),
+    ("notifications.preferences", "Email settings", "notice_emails"),
     ("admin.users", "Users", "admin"),
     ("admin.courts", "Courts", "admin"),
     ("auth.account", "Your account", "signed_in"),
@@ -31,11 +34,32 @@ NAVIGATION: list[tuple[str, str, str]] = [
 
 # Pages that belong under a navigation item although their endpoint is not the item's own.
 SECTIONS = {
-    "referrals.caseload_page": ("referrals.", "appointments.", "assessments.", "care_plans."),
+    "referrals.caseload_page": (
+        "referrals.",
+        "appointments.",
+        "assessments.",
+        "care_plans.",
+        "notifications.case_messages",
+        "notifications.quiet_hours",
+        "notifications.stop",
+        "outcomes.review_list",
+        "outcomes.new_review",
+        "outcomes.edit_review",
+        "outcomes.equality",
+    ),
     "admin.users": ("admin.user",),
     "admin.courts": ("admin.new_court", "admin.edit_court"),
     "notices.inbox": ("notices.",),
+    "notifications.failed": ("notifications.failed", "notifications.retry"),
     "referrals.status_list": ("referrals.status",),
+    "outcomes.dashboard": (
+        "outcomes.dashboard",
+        "outcomes.chart",
+        "outcomes.cases",
+        "outcomes.funder_",
+        "outcomes.save_snapshot",
+        "outcomes.snapshot",
+    ),
 }
 NOT_IN_SECTIONS = ("referrals.new", "referrals.court_day", "referrals.status", "referrals.status_list")
 

@@ -158,10 +158,18 @@ def test_users_token_prints_the_token_alone_and_stores_only_its_hash(cli) -> Non
         assert raw not in str(value)
         assert raw[4:] not in str(value)  # not even without its visible prefix
     assert stored[0].prefix == raw[:8]
+    assert stored[0].name == "Command line"
 
     second = cli("users", "token", "api.user@example.org").stdout.strip()
     assert second != raw
     assert user_for_token(second).id == user.id
+
+
+def test_users_token_takes_a_name(cli) -> None:
+    create_user(email="named.token@example.org", role="cps")
+    result = cli("users", "token", "named.token@example.org", "--name", "CPS case system")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalars(select(ApiToken.name)).one() == "CPS case system"
 
 
 def test_users_token_refuses_a_disabled_or_unknown_user(cli) -> None:

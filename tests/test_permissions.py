@@ -314,3 +314,47 @@ def test_the_loader_returns_the_object_for_a_known_id(app_ctx) -> None:
     assert load_or_404(Court, court.id) is court
     assert load_or_404(User, user.id).id == user.id
     assert load_or_404(User, str(user.id)).id == user.id
+
+
+def test_outcome_reports_and_their_drill_down_are_for_managers_only(app) -> None:
+    assert RULES["outcome_reports"] == frozenset({Role.MANAGER})
+    outcome_routes = {
+        rule.endpoint: rule_of(app.view_functions[rule.endpoint])
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/outcomes")
+    }
+    assert {
+        "outcomes.dashboard",
+        "outcomes.chart",
+        "outcomes.cases",
+        "outcomes.funder_return",
+        "outcomes.funder_return_csv",
+        "outcomes.funder_return_xlsx",
+        "outcomes.funder_return_print",
+        "outcomes.save_snapshot",
+        "outcomes.snapshot",
+    } == set(outcome_routes)
+    assert set(outcome_routes.values()) == {"outcome_reports"}
+    assert rule_of(app.view_functions["api.outcomes_report"]) == "outcome_reports"
+    # Reviews and equality monitoring are part of the case: support staff only.
+    for endpoint in ("outcomes.review_list", "outcomes.new_review", "outcomes.edit_review", "outcomes.equality"):
+        assert rule_of(app.view_functions[endpoint]) == "client_records", endpoint
+
+
+def test_message_routes_declare_their_rules(app) -> None:
+    """Her messages are client records; failed messages and retry are the manager's; partners set notice emails."""
+    expected = {
+        "notifications.case_messages": "client_records",
+        "notifications.quiet_hours": "client_records",
+        "notifications.stop": "client_records",
+        "notifications.failed": "case_management",
+        "notifications.retry": "case_management",
+        "notifications.preferences": "notice_emails",
+    }
+    declared = {
+        rule.endpoint: rule_of(app.view_functions[rule.endpoint])
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("notifications.")
+    }
+    assert declared == expected
+    assert RULES["notice_emails"] == frozenset({Role.COURT, Role.CPS})

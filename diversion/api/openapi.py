@@ -19,7 +19,7 @@ ERROR_DESCRIPTIONS = {
     401: "No bearer token, or a revoked or unknown one.",
     403: "The caller's role may not do this.",
     404: "No such object, or one outside the caller's scope (another court's case).",
-    409: "A stale version, or a duplicate (an open case with this URN).",
+    409: "A stale version, or a duplicate (an open case with this URN, a notice already acknowledged).",
     422: "Valid JSON that breaks a rule of the service, or misses a required field. Nothing was changed.",
 }
 
@@ -56,6 +56,7 @@ def _operation(
 
 REFERRAL_ID = {"$ref": "#/components/parameters/referral_id"}
 APPOINTMENT_ID = {"$ref": "#/components/parameters/appointment_id"}
+NOTICE_ID = {"$ref": "#/components/parameters/notice_id"}
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -69,6 +70,17 @@ LIST_PARAMETERS = [
     _query("return_date", DATE, "Cases with this return date."),
     _query("family_name", text(200), "With date_of_birth: her cases, found by blind index."),
     _query("date_of_birth", DATE, "With family_name."),
+    _query("cursor", text(400), "The `next` of the previous page."),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Page size."),
+]
+
+NOTICE_LIST_PARAMETERS = [
+    _query(
+        "status",
+        {"type": "string", "enum": ["new", "acknowledged"], "default": "new"},
+        "new (the default: not yet acknowledged, what the CPS still has to act on) or acknowledged.",
+    ),
+    _query("since", DATE, "Notices made on or after this day (London time)."),
     _query("cursor", text(400), "The `next` of the previous page."),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Page size."),
 ]
@@ -196,6 +208,33 @@ PATHS: dict[str, Any] = {
             description="404 until one is saved. Audited as a read of the case.",
         ),
     },
+    "/notices": {
+        "get": _operation(
+            "listNotices",
+            "notices",
+            "List outcome notices",
+            {"200": json_content(ref("NoticeList"), "A page of notices, newest first."), **_errors(400, 401, 403)},
+            parameters=NOTICE_LIST_PARAMETERS,
+            description="Without `status`, the new notices: the CPS's inbox. Court users see their own court's "
+            "notices only. Each notice's case is audited as read. A notice carries no support content.",
+        ),
+    },
+    "/notices/{notice_id}/acknowledge": {
+        "parameters": [NOTICE_ID],
+        "post": _operation(
+            "acknowledgeNotice",
+            "cps_decisions",
+            "The CPS acknowledges a notice and records its decision",
+            {
+                "200": json_content(ref("Notice"), "The notice, acknowledged."),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+            body="AcknowledgeInput",
+            description="A notice is acknowledged once: a second time is refused (409) and changes nothing. 422 for "
+            "discontinued after an outcome other than completed, or a decision date in the future or before the "
+            "outcome date.",
+        ),
+    },
     "/reports/completion": {
         "get": _operation(
             "getCompletionReport",
@@ -213,6 +252,47 @@ PATHS: dict[str, Any] = {
             description="Court users see their own court's figures only: another court's code answers 404, as does "
             "an unknown code. 400 for an unreadable date or only one of `from` and `to`; 422 when `to` is before "
             "`from` or the period is over ten years. Counts only: no case and no person is in the answer.",
+        ),
+    },
+    "/reports/outcomes": {
+        "get": _operation(
+            "getOutcomesReport",
+            "outcome_reports",
+            "The funded-outcome figures of a period and court: the funder return's indicators",
+            {
+                "200": {
+                    "description": "The indicators, each with its definition and its rows (the total first, then its "
+                    "groups); as CSV or XLSX with `format`.",
+                    "content": {
+                        "application/json": {"schema": ref("OutcomesReport")},
+                        "text/csv": {"schema": {"type": "string"}},
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                            "schema": {"type": "string", "contentMediaType": "application/octet-stream"}
+                        },
+                    },
+                },
+                **_errors(400, 401, 403, 404, 422),
+            },
+            parameters=[
+                _query("from", DATE, "The period's first day; with `to`. Without both: the current quarter."),
+                _query("to", DATE, "The period's last day (included); with `from`."),
+                _query("court", text(16), "A court's code; every court without it."),
+                _query(
+                    "format",
+                    {"type": "string", "enum": ["json", "csv", "xlsx"], "default": "json"},
+                    "The answer's format.",
+                ),
+                _query(
+                    "suppress",
+                    {"type": "string", "enum": ["true", "false"], "default": "true"},
+                    "Small-number suppression: counts from 1 to 4 read `<5`, and a second count is withheld (`[c]`) "
+                    "where a total would give one away. On by default.",
+                ),
+            ],
+            description="The indicators are defined in the service's indicators file. An unknown court code answers "
+            "404. 400 for an unreadable date, only one of `from` and `to`, or an unknown `format` or `suppress`; 422 "
+            "when `to` is before `from` or the period is over ten years. Counts only: no case and no person is in "
+            "the answer.",
         ),
     },
     "/openapi.json": {
@@ -241,6 +321,7 @@ DOCUMENT: dict[str, Any] = {
         "parameters": {
             "referral_id": {"name": "referral_id", "in": "path", "required": True, "schema": UUID},
             "appointment_id": {"name": "appointment_id", "in": "path", "required": True, "schema": UUID},
+            "notice_id": {"name": "notice_id", "in": "path", "required": True, "schema": UUID},
         },
         "responses": {
             str(status): json_content(ref("Error"), description) for status, description in ERROR_DESCRIPTIONS.items()

@@ -8,9 +8,13 @@ from typing import Any
 from diversion.appointments.models import Outcome
 from diversion.assessments.models import EXPLOITATION_INDICATORS, Domain
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, Service
+from diversion.notices.models import Decision, NoticeOutcome
 from diversion.referrals.models import ConsentPurpose, State
 from diversion.referrals.services import OFFENCES
 from diversion.reports.services import FIGURES as REPORT_FIGURES
+
+# A figure of the outcomes report: a number, `<5` or `[c]` when suppressed, or null when there is none.
+OUTCOME_VALUE = {"anyOf": [{"type": "number"}, {"type": "string", "enum": ["<5", "[c]"]}, {"type": "null"}]}
 
 ERROR_CODES = ["validation_error", "not_found", "forbidden", "conflict", "invalid_transition", "unauthorized"]
 
@@ -104,6 +108,22 @@ _CASE_STATUS_REQUIRED = [
     "outcome_date",
     "version",
 ]
+_NOTICE_PROPERTIES = {
+    "id": UUID,
+    "referral_id": UUID,
+    "urn": {"type": ["string", "null"], "description": "Formatted the police way, e.g. 01/AB/12345/26."},
+    "court": {"type": "string", "description": "The court's code."},
+    "given_name": NULLABLE_TEXT,
+    "family_name": NULLABLE_TEXT,
+    "date_of_birth": NULLABLE_DATE,
+    "outcome": ref("NoticeOutcome"),
+    "outcome_date": DATE,
+    "created_at": ref("DateTime"),
+    "acknowledged_at": {**_nullable(ref("DateTime")), "description": "When the CPS recorded its decision; null: new."},
+    "decision": _nullable(ref("Decision")),
+    "decided_on": {**NULLABLE_DATE, "description": "The date of the CPS's decision; null until acknowledged."},
+    "unreadable_fields": ref("UnreadableFields"),
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": _object(
@@ -139,6 +159,8 @@ SCHEMAS: dict[str, Any] = {
     "OnwardStatus": _enum(ONWARD_STATUSES),
     "ActionOwner": _enum(ACTION_OWNERS),
     "ActionStatus": _enum(ACTION_STATUSES),
+    "NoticeOutcome": _enum(NoticeOutcome),
+    "Decision": _enum(Decision),
     "UnreadableFields": {
         "type": "array",
         "items": {"type": "string"},
@@ -376,6 +398,29 @@ SCHEMAS: dict[str, Any] = {
         },
         ["id", "referral_id", "version", "agreed", "agreed_at", "goals", "onward_referrals", "notes"],
     ),
+    "Notice": _object(
+        _NOTICE_PROPERTIES,
+        [name for name in _NOTICE_PROPERTIES if name != "unreadable_fields"],
+        description="An outcome notice: the case's URN, court, her name and date of birth, the outcome and the "
+        "CPS's decision. Never anything of the assessment, the plan, notes or contact details.",
+    ),
+    "NoticeList": _object(
+        {
+            "items": {"type": "array", "items": ref("Notice")},
+            "next": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null at the end."},
+        },
+        ["items", "next"],
+    ),
+    "AcknowledgeInput": _object(
+        {
+            "decision": {
+                **ref("Decision"),
+                "description": "discontinued only for a completed diversion; otherwise proceeding (422).",
+            },
+            "decided_on": {**DATE, "description": "Today or before, and not before the outcome date (422)."},
+        },
+        ["decision", "decided_on"],
+    ),
     "CompletionReport": _object(
         {
             "from": {**DATE, "description": "The period's first day (included)."},
@@ -422,5 +467,43 @@ SCHEMAS: dict[str, Any] = {
             "definition",
         ],
         description="The completion report of a period and court (DESIGN.md section 3).",
+    ),
+    "OutcomesReport": _object(
+        {
+            "from": {**DATE, "description": "The period's first day (included)."},
+            "to": {**DATE, "description": "The period's last day (included)."},
+            "court": {"type": ["string", "null"], "description": "The court's code; null for every court."},
+            "suppressed": {"type": "boolean", "description": "Whether small numbers are suppressed."},
+            "suppression": {"type": ["string", "null"], "description": "How they are suppressed; null when not."},
+            "indicators": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "key": {"type": "string"},
+                        "name": {"type": "string"},
+                        "definition": {"type": "string"},
+                        "format": _enum(["count", "rate", "mean", "median"]),
+                        "by": {"type": ["string", "null"], "description": "What the rows after the first are by."},
+                        "reference": {"type": ["number", "null"], "description": "A rate to compare with."},
+                        "rows": {
+                            "type": "array",
+                            "items": _object(
+                                {
+                                    "group": {"type": "string", "description": "`all` for the total, or a group."},
+                                    "value": OUTCOME_VALUE,
+                                    "numerator": OUTCOME_VALUE,
+                                    "denominator": OUTCOME_VALUE,
+                                },
+                                ["group", "value", "numerator", "denominator"],
+                            ),
+                        },
+                    },
+                    ["key", "name", "definition", "format", "by", "reference", "rows"],
+                ),
+            },
+        },
+        ["from", "to", "court", "suppressed", "suppression", "indicators"],
+        description="The funder return's indicators for a period and court. A suppressed count reads `<5`; a "
+        "withheld one, or a rate, mean or median made from it, `[c]`.",
     ),
 }

@@ -1,3 +1,3 @@
 """API endpoints (see API.md). Each module adds its routes to the blueprint when imported here."""
 
-from diversion.api import appointments, bp, openapi, plans, referrals, reports  # noqa: F401
+from diversion.api import appointments, bp, notices, openapi, outcomes, plans, referrals, reports  # noqa: F401

@@ -8,6 +8,7 @@ but no outcome can be recorded for a time still to come; the system never marks 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +30,10 @@ from diversion.referrals.states import evaluate_progress
 MAX_NOTES = 5000
 DEFAULT_DURATION = 60
 ATTENDED_VALUES = (Outcome.ATTENDED.value, Outcome.ATTENDED_LATE.value)
+
+# Called with (appointment, change) inside the transaction that changes it: "moved" when a rebooking supersedes it,
+# "outcome" when its outcome is recorded. Notifications cancel the appointment's reminders here.
+APPOINTMENT_HOOKS: list[Callable[[Appointment, str], None]] = []
 
 
 class NeedsOverride(DomainError):
@@ -191,6 +196,9 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
         )
         db.session.add(appointment)
         db.session.flush()
+        if superseded is not None:
+            for hook in APPOINTMENT_HOOKS:
+                hook(superseded, "moved")
         record_event(
             "appointment.rebooked" if superseded else "appointment.booked",
             object_type="appointment",
@@ -266,6 +274,8 @@ def record_outcome(appointment: Appointment, outcome: Outcome | str, actor: User
             details={"outcome": outcome.value, "number": appointment.number},
             actor=actor,
         )
+        for hook in APPOINTMENT_HOOKS:
+            hook(appointment, "outcome")
         evaluate_progress(referral, actor=actor)
 
 

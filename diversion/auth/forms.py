@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
 
 
 class LoginForm(FlaskForm):
@@ -43,6 +43,24 @@ class NewPasswordForm(FlaskForm):
         validators=[InputRequired(message="Confirm your new password"), Length(max=256)],
     )
     submit = SubmitField("Save password", widget=GovSubmitInput())
+
+
+class TokenForm(FlaskForm):
+    """Name a new API token after the system that will use it."""
+
+    name = StringField(
+        "Token name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter a name for the token"),
+            Length(max=60, message="The token name must be 60 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Create an API token", widget=GovSubmitInput())
+
+    def validate_name(self, field: StringField) -> None:
+        if not " ".join((field.data or "").split()):
+            raise ValidationError("Enter a name for the token")
 
 
 class ConfirmForm(FlaskForm):

@@ -134,6 +134,8 @@ class ApiToken(UUIDPrimaryKey, db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     # The first characters, shown in lists so a person can tell tokens apart.
     prefix: Mapped[str] = mapped_column(String(12), nullable=False)
+    # What the user called it (the system that uses it), so they can tell their tokens apart; blank for old tokens.
+    name: Mapped[str] = mapped_column(String(60), nullable=False, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

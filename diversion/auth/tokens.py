@@ -19,11 +19,15 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "ignore")).hexdigest()
 
 
-def create_api_token(user: User, actor: User | None = None) -> str:
+TOKEN_NAME_MAX = 60
+
+
+def create_api_token(user: User, actor: User | None = None, *, name: str = "") -> str:
     """Make a token for the user and return it; only its hash is stored, so this is the one time it is seen."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    name = " ".join(name.split())[:TOKEN_NAME_MAX]
     with transaction():
-        token = ApiToken(user_id=user.id, token_hash=_hash(raw), prefix=raw[: len(TOKEN_PREFIX) + 4])
+        token = ApiToken(user_id=user.id, token_hash=_hash(raw), prefix=raw[: len(TOKEN_PREFIX) + 4], name=name)
         db.session.add(token)
         db.session.flush()
         record_event("api_token.created", object_type="api_token", object_id=token.id, actor=actor or user)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import current_app, redirect, render_template, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from diversion.auth import bp, services, tokens
-from diversion.auth.forms import CodeForm, ConfirmForm, LoginForm, NewPasswordForm
+from diversion.auth.forms import CodeForm, ConfirmForm, LoginForm, NewPasswordForm, TokenForm
 from diversion.auth.loaders import SESSION_TOKEN_KEY
 from diversion.auth.models import User
 from diversion.errors import DomainError
@@ -140,23 +141,28 @@ def logout():
 @bp.route("/account")
 @requires("signed_in")
 def account():
+    return _account_page(TokenForm(formdata=None))
+
+
+def _account_page(token_form: TokenForm) -> Any:
     user = current_user._get_current_object()
     return render_template(
         "auth/account.html",
         tokens=tokens.tokens_of(user),
         recovery_left=services.unused_recovery_codes(user),
-        form=ConfirmForm(),
+        confirm=ConfirmForm(),
+        form=token_form,
     )
 
 
 @bp.route("/account/api-tokens", methods=["POST"])
 @requires("signed_in")
 def create_token():
-    form = ConfirmForm()
+    form = TokenForm()
     if not form.validate_on_submit():
-        return redirect(url_for("auth.account"))
-    raw = tokens.create_api_token(current_user._get_current_object())
-    return render_template("auth/token_created.html", token=raw)
+        return _account_page(form)
+    raw = tokens.create_api_token(current_user._get_current_object(), name=form.name.data or "")
+    return render_template("auth/token_created.html", token=raw, name=" ".join((form.name.data or "").split()))
 
 
 @bp.route("/account/api-tokens/<uuid:token_id>/revoke", methods=["POST"])

@@ -10,10 +10,10 @@ client id), each length-prefixed, so a ciphertext copied to another row, column 
 
 from __future__ import annotations
 
+import itertools
 import os
 import struct
-from collections.abc import Callable
-from functools import lru_cache
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
@@ -39,17 +39,16 @@ class FieldContext(NamedTuple):
 
     def encode(self) -> bytes:
         """Length-prefixed encoding, so no two contexts share bytes."""
-        table, column, row_text, client_text = self
-        row_id = row_text.encode("utf-8")
-        client_id = client_text.encode("utf-8")
-        # The lengths inline rather than through _length: this runs for every field read and written.
-        row_length = _LENGTHS[size] if (size := len(row_id)) < 4096 else _LENGTH.pack(size)
-        client_length = _LENGTHS[size] if (size := len(client_id)) < 4096 else _LENGTH.pack(size)
-        return _place_prefix(table, column) + row_length + row_id + client_length + client_id
+        return _place_aad(b"", self)
 
 
 # Two-byte big-endian lengths, looked up rather than packed: ids are short, and this runs for every field.
 _LENGTHS = tuple(_LENGTH.pack(size) for size in range(4096))
+# The encoded (table, column) part of the associated data, after a given header: an app has a few dozen places, and
+# looking one up costs a fraction of encoding it. Header → table → column → bytes; bounded, see _prefix.
+_PREFIXES: dict[bytes, dict[str, dict[str, bytes]]] = {}
+_MAX_PREFIXES = 4096
+_prefix_count = 0
 
 
 def _length(raw: bytes) -> bytes:
@@ -57,12 +56,32 @@ def _length(raw: bytes) -> bytes:
     return _LENGTHS[size] if size < 4096 else _LENGTH.pack(size)
 
 
-@lru_cache(maxsize=4096)
-def _place_prefix(table: str, column: str) -> bytes:
-    # An app has a few dozen (table, column) pairs, each encoded once.
+def _prefix(header: bytes, table: str, column: str) -> bytes:
+    """``header`` followed by the length-prefixed table and column, remembered for the next field in this place."""
+    global _prefix_count
     table_raw = table.encode("utf-8")
     column_raw = column.encode("utf-8")
-    return _length(table_raw) + table_raw + _length(column_raw) + column_raw
+    prefix = header + _length(table_raw) + table_raw + _length(column_raw) + column_raw
+    if _prefix_count < _MAX_PREFIXES:
+        # Concurrent callers may both add the same entry: harmless, the bytes are equal.
+        _PREFIXES.setdefault(header, {}).setdefault(table, {})[column] = prefix
+        _prefix_count += 1
+    return prefix
+
+
+def _place_aad(header: bytes, context: FieldContext) -> bytes:
+    """``header`` followed by the length-prefixed context: the associated data of a field stored with that header."""
+    table, column, row_text, client_text = context
+    try:
+        prefix = _PREFIXES[header][table][column]
+    except KeyError:
+        prefix = _prefix(header, table, column)
+    row_id = row_text.encode("utf-8")
+    client_id = client_text.encode("utf-8")
+    # The lengths inline rather than through _length: this runs for every field read and written.
+    row_length = _LENGTHS[size] if (size := len(row_id)) < 4096 else _LENGTH.pack(size)
+    client_length = _LENGTHS[size] if (size := len(client_id)) < 4096 else _LENGTH.pack(size)
+    return prefix + row_length + row_id + client_length + client_id
 
 
 def _header(key_id: str) -> bytes:
@@ -72,17 +91,68 @@ def _header(key_id: str) -> bytes:
     return bytes([FORMAT_VERSION, len(raw)]) + raw
 
 
+class _NonceSource:
+    """Random 96-bit nonces, read from ``os.urandom`` a few kilobytes at a time rather than 12 bytes at a time.
+
+    Each nonce is still 12 fresh bytes from the operating system's generator, never reused: a system call per field
+    cost about as much as the encryption itself. Two guards keep them unique. Threads: a nonce is taken by one
+    ``next()`` on an iterator implemented in C, which runs without releasing the GIL, so two threads never get the
+    same slice. Processes: a forked child (gunicorn workers) would inherit the unused rest of the batch, so the batch
+    is dropped in the child at fork (``os.register_at_fork``) and the child reads its own.
+    """
+
+    BATCH = 256
+
+    def __init__(self) -> None:
+        self.batch: Iterator[bytes] = iter(())  # what is left of the current batch
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        """Drop the unused rest of the batch."""
+        self.batch = iter(())
+
+    def _refill(self) -> Iterator[bytes]:
+        size = NONCE_BYTES * self.BATCH
+        batch = os.urandom(size)
+        starts = range(0, size, NONCE_BYTES)
+        ends = range(NONCE_BYTES, size + NONCE_BYTES, NONCE_BYTES)
+        # map/starmap/zip/range are all C: taking one slice is a single atomic next().
+        self.batch = map(batch.__getitem__, itertools.starmap(slice, zip(starts, ends, strict=True)))
+        return self.batch
+
+    def __call__(self) -> bytes:
+        """A fresh random nonce."""
+        try:
+            return next(self.batch)
+        except StopIteration:
+            # Another thread may refill at the same moment: each batch is fresh randomness, so at worst one is wasted.
+            return next(self._refill())
+
+
+new_nonce = _NonceSource()
+
+
 def encrypt_field(
-    key: bytes | AESGCM, key_id: str, plaintext: bytes, context: FieldContext, *, nonce: bytes | None = None
+    key: bytes | AESGCM | FieldCipher,
+    key_id: str,
+    plaintext: bytes,
+    context: FieldContext,
+    *,
+    nonce: bytes | None = None,
 ) -> bytes:
-    """Encrypt ``plaintext`` for ``context`` under ``key`` (or an AES-GCM object over it, reused); ``nonce`` is only
-    for fixed test vectors."""
+    """Encrypt ``plaintext`` for ``context`` under ``key`` (or an AES-GCM object over it, or a FieldCipher for
+    ``key_id``, either reused); ``nonce`` is only for fixed test vectors."""
+    if isinstance(key, FieldCipher):
+        if key.key_id != key_id:
+            raise ValueError("The cipher is for another key id.")
+        return key.encrypt(plaintext, context, nonce=nonce)
     header = _header(key_id)
-    nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
+    nonce = nonce if nonce is not None else new_nonce()
     if len(nonce) != NONCE_BYTES:
         raise ValueError("The nonce is 12 bytes.")
     cipher = key if isinstance(key, AESGCM) else AESGCM(key)
-    sealed = cipher.encrypt(nonce, plaintext, header + context.encode())
+    sealed = cipher.encrypt(nonce, plaintext, _place_aad(header, context))
     return header + nonce + sealed
 
 
@@ -99,52 +169,89 @@ def read_key_id(blob: bytes) -> str:
         raise DecryptionError("Malformed key id.") from None
 
 
-def decrypt_field(blob: bytes, key_for: Callable[[str], bytes | AESGCM], context: FieldContext) -> bytes:
-    """Decrypt a stored value; ``key_for`` maps the stored key id to a key (or an AES-GCM object over it).
-    DecryptionError on any failure."""
+def decrypt_field(blob: bytes, key_for: Callable[[str], bytes | AESGCM | FieldCipher], context: FieldContext) -> bytes:
+    """Decrypt a stored value; ``key_for`` maps the stored key id to a key (or an AES-GCM object over it, or a
+    FieldCipher for that key id). DecryptionError on any failure."""
     key_id = read_key_id(blob)
-    header_end = 2 + blob[1]
-    header = blob[:header_end]
-    nonce = blob[header_end : header_end + NONCE_BYTES]
-    sealed = blob[header_end + NONCE_BYTES :]
     try:
         key = key_for(key_id)
     except Exception as error:
         raise DecryptionError(f"Key {key_id!r} is not available.") from error
+    if isinstance(key, FieldCipher):
+        return key.decrypt(blob, context)  # refuses a cipher built for another key id
+    header_end = 2 + blob[1]
+    header = blob[:header_end]
+    nonce = blob[header_end : header_end + NONCE_BYTES]
+    sealed = blob[header_end + NONCE_BYTES :]
     cipher = key if isinstance(key, AESGCM) else AESGCM(key)
     try:
-        return cipher.decrypt(nonce, sealed, header + context.encode())
+        return cipher.decrypt(nonce, sealed, _place_aad(header, context))
     except InvalidTag:
         raise DecryptionError("Ciphertext failed authentication.") from None
 
 
 class FieldCipher:
-    """One key's AES-GCM object reused across many fields: the same format as encrypt_field, without rebuilding it."""
+    """One key's AES-GCM object reused across many fields: the same format as encrypt_field, without rebuilding it.
+
+    Build one per key and keep it for the request (:meth:`diversion.crypto.provider.KeyStoreProvider.field_cipher`
+    does): constructing the AES-GCM object costs more than encrypting a short field with it.
+    """
+
+    __slots__ = ("_aead", "_header", "_header_length", "_min_length", "_nonce_end", "_prefixes", "key_id")
 
     def __init__(self, key: bytes, key_id: str) -> None:
         self.key_id = key_id
         self._header = _header(key_id)
+        self._header_length = len(self._header)
         self._aead = AESGCM(key)
-        self._nonce_end = len(self._header) + NONCE_BYTES
+        self._nonce_end = self._header_length + NONCE_BYTES
         self._min_length = self._nonce_end + TAG_BYTES
+        self._prefixes = _PREFIXES.setdefault(self._header, {})
+
+    # encrypt and decrypt build the associated data inline, as _place_aad does with this cipher's header (the test
+    # of the fast paths holds them to it): a call per field cost more than any single step of building it.
 
     def encrypt(self, plaintext: bytes, context: FieldContext, *, nonce: bytes | None = None) -> bytes:
         """Encrypt ``plaintext`` for ``context``; byte-for-byte what encrypt_field would produce with this nonce."""
         if nonce is None:
-            nonce = os.urandom(NONCE_BYTES)
+            try:
+                nonce = next(new_nonce.batch)
+            except StopIteration:
+                nonce = new_nonce()
         elif len(nonce) != NONCE_BYTES:
             raise ValueError("The nonce is 12 bytes.")
-        header = self._header
-        return header + nonce + self._aead.encrypt(nonce, plaintext, header + context.encode())
+        table, column, row_text, client_text = context
+        try:
+            prefix = self._prefixes[table][column]
+        except KeyError:
+            prefix = _prefix(self._header, table, column)
+        row_id = row_text.encode("utf-8")
+        client_id = client_text.encode("utf-8")
+        row_length = _LENGTHS[size] if (size := len(row_id)) < 4096 else _LENGTH.pack(size)
+        client_length = _LENGTHS[size] if (size := len(client_id)) < 4096 else _LENGTH.pack(size)
+        associated_data = prefix + row_length + row_id + client_length + client_id
+        return self._header + nonce + self._aead.encrypt(nonce, plaintext, associated_data)
 
     def decrypt(self, blob: bytes, context: FieldContext) -> bytes:
         """Decrypt a value stored under this cipher's key id; DecryptionError on any failure."""
-        header = self._header
-        nonce_end = self._nonce_end
-        if len(blob) < self._min_length or blob[: len(header)] != header:
+        if len(blob) < self._min_length or not blob.startswith(self._header):
             read_key_id(blob)  # raises with the precise reason when the header itself is malformed
             raise DecryptionError("Ciphertext names another key or is truncated.")
+        table, column, row_text, client_text = context
         try:
-            return self._aead.decrypt(blob[len(header) : nonce_end], blob[nonce_end:], header + context.encode())
+            prefix = self._prefixes[table][column]
+        except KeyError:
+            prefix = _prefix(self._header, table, column)
+        row_id = row_text.encode("utf-8")
+        client_id = client_text.encode("utf-8")
+        row_length = _LENGTHS[size] if (size := len(row_id)) < 4096 else _LENGTH.pack(size)
+        client_length = _LENGTHS[size] if (size := len(client_id)) < 4096 else _LENGTH.pack(size)
+        nonce_end = self._nonce_end
+        try:
+            return self._aead.decrypt(
+                blob[self._header_length : nonce_end],
+                blob[nonce_end:],
+                prefix + row_length + row_id + client_length + client_id,
+            )
         except InvalidTag:
             raise DecryptionError("Ciphertext failed authentication.") from None

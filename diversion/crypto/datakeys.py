@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import struct
 import uuid
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -24,6 +25,8 @@ from diversion.crypto.errors import DecryptionError, KeyConfigurationError
 from diversion.crypto.keys import KEY_BYTES, KeyRing
 
 WRAP_PURPOSE = "wrap/data-keys"
+# The key id client fields store: "the client's data key", found by the client id their associated data carries.
+DATA_KEY_ID = "dk"
 WRAP_VERSION = 1
 DATA_KEY_BYTES = KEY_BYTES
 _NONCE_BYTES = 12
@@ -50,8 +53,12 @@ def new_data_key() -> bytes:
 def wrap_associated_data(client_id: str, master_key_id: str) -> bytes:
     """Associated data of a wrapped key: version, then client id and master key id, each length-prefixed."""
     client = client_id.encode("utf-8")
+    return _VERSION + _LENGTH.pack(len(client)) + client + _master_suffix(master_key_id)
+
+
+def _master_suffix(master_key_id: str) -> bytes:
     master = master_key_id.encode("utf-8")
-    return _VERSION + _LENGTH.pack(len(client)) + client + _LENGTH.pack(len(master)) + master
+    return _LENGTH.pack(len(master)) + master
 
 
 def wrap_data_key(
@@ -102,3 +109,34 @@ def unwrap_with_keyring(keyring: KeyRing, client_id: str, master_key_id: str, wr
             f"The data key of client {client_id} is wrapped under master key {master_key_id!r}, not configured."
         ) from None
     return unwrap_data_key(cipher, wrapped, client_id, master_key_id)
+
+
+def unwrapper(keyring: KeyRing, master_key_id: str) -> Callable[[str, bytes], bytes]:
+    """``unwrap(client_id, wrapped) -> data key`` for many keys wrapped under one master key: the same checks and
+    errors as :func:`unwrap_with_keyring`, with the cipher and the master key's part of the associated data looked
+    up once. A master key that is not configured gives a function that refuses every key."""
+    if not master_key_id:
+        return lambda client_id, wrapped: unwrap_with_keyring(keyring, client_id, master_key_id, wrapped)
+    try:
+        cipher = keyring.aead(WRAP_PURPOSE, master_key_id)
+    except KeyConfigurationError:
+        return lambda client_id, wrapped: unwrap_with_keyring(keyring, client_id, master_key_id, wrapped)
+    suffix = _master_suffix(master_key_id)
+    decrypt = cipher.decrypt
+    lengths = _LENGTH.pack
+
+    def unwrap(client_id: str, wrapped: bytes) -> bytes:
+        if len(wrapped) != WRAPPED_BYTES or wrapped[0] != WRAP_VERSION:
+            # Empty (destroyed) or malformed: the one-key path words the error.
+            return unwrap_data_key(cipher, wrapped, client_id, master_key_id)
+        client = client_id.encode("utf-8")
+        try:
+            return decrypt(
+                wrapped[1 : 1 + _NONCE_BYTES],
+                wrapped[1 + _NONCE_BYTES :],
+                _VERSION + lengths(len(client)) + client + suffix,
+            )
+        except InvalidTag:
+            raise DecryptionError(f"The data key of client {client_id} failed authentication.") from None
+
+    return unwrap

@@ -45,12 +45,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Final, Generic, Literal, TypeVar, overload
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import mapped_column
 
-from diversion.crypto.aead import FieldContext, decrypt_field, encrypt_field, read_key_id
+from diversion.crypto.aead import FieldCipher, FieldContext, decrypt_field, encrypt_field, read_key_id
 from diversion.crypto.errors import CryptoError, DecryptionError, EncryptionError
 from diversion.crypto.provider import KeyProvider, KeyStoreProvider, current_key_provider
 
@@ -174,7 +173,7 @@ class EncryptedField(Generic[T]):
                 key_id, key = provider.key_for_client(context.client_id)
         except CryptoError as error:
             raise EncryptionError(f"No key to write {self._where(obj)}: {error}") from None
-        blob = encrypt_field(_cipher(provider, key), key_id, plaintext, context)
+        blob = encrypt_field(_cipher(provider, key_id, key), key_id, plaintext, context)
         setattr(obj, self.attr, blob)
         obj.__dict__[self._cache_key] = (blob, value)
 
@@ -225,8 +224,9 @@ class EncryptedField(Generic[T]):
         context: FieldContext | None = None
         try:
             context = self._context(obj)
-            key = _cipher(provider, self._read_key(context, read_key_id(blob)))
-            raw = decrypt_field(blob, lambda _key_id: key, context)
+            key_id = read_key_id(blob)
+            cipher = _cipher(provider, key_id, self._read_key(context, key_id))
+            raw = decrypt_field(blob, lambda _key_id: cipher, context)
         except CryptoError as error:
             self._log_unreadable(obj, context, str(error))
             return UNREADABLE
@@ -309,9 +309,9 @@ def encrypted(
     raise ValueError("kind is 'text' or 'date'.")
 
 
-def _cipher(provider: KeyProvider, key: bytes) -> bytes | AESGCM:
-    """The provider's cached AES-GCM object for this key when it keeps them, else the key itself."""
-    return provider.cipher(key) if isinstance(provider, KeyStoreProvider) else key
+def _cipher(provider: KeyProvider, key_id: str, key: bytes) -> bytes | FieldCipher:
+    """The provider's field cipher for this key, built once per request, when it keeps them; else the key itself."""
+    return provider.field_cipher(key_id, key) if isinstance(provider, KeyStoreProvider) else key
 
 
 def encrypted_fields(cls: type[Any]) -> dict[str, EncryptedField[Any]]:

@@ -45,11 +45,14 @@ from diversion.crypto.datakeys import (
     client_id_text,
     new_data_key,
     unwrap_with_keyring,
+    unwrapper,
     wrap_with_keyring,
 )
 from diversion.crypto.errors import DecryptionError, KeyConfigurationError, KeyStoreError, RewrapError
 from diversion.crypto.keys import KeyRing
 
+# Page cache of each SQLite key-store connection, in KiB: room for the keys of about 100,000 clients.
+_SQLITE_CACHE_KIB = 16384
 # Large IN lists are split so SQLite's bound-parameter limit is never reached.
 _CHUNK = 500
 
@@ -92,6 +95,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     # Freed pages and overwritten cells are zeroed, so a destroyed key leaves the file, not just the row.
     cursor.execute("PRAGMA secure_delete=ON")
+    # Every request that shows a client reads a few random rows of this file (about 150 bytes a client). A page
+    # cache that can hold it (memory grows only with the pages read) saves a system call per page on each read.
+    cursor.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
     cursor.close()
 
 
@@ -150,18 +156,22 @@ class KeyStore:
         """Each client's data key, or the DecryptionError saying why it cannot be had (missing, destroyed, forged)."""
         wanted = sorted({client_id_text(c) for c in client_ids})
         out: dict[str, bytes | DecryptionError] = {}
-        rows: list[Row[Any]] = []
+        rows: list[Sequence[Any]] = []
         if wanted:
             with self.engine.connect() as conn:
                 for chunk in _chunks(wanted):
                     rows.extend(self._select_keys(conn, chunk))
-        for row in rows:
-            client_id: str = row.client_id
-            if row.destroyed_at is not None:
+        unwrappers: dict[str, Callable[[str, bytes], bytes]] = {}
+        for client_id, master_key_id, wrapped, destroyed_at in rows:
+            if destroyed_at is not None:
                 out[client_id] = DecryptionError(f"The data key of client {client_id} was destroyed.")
                 continue
+            # One unwrapper per master key for the whole batch: a page's keys are nearly all under the same one.
+            unwrap = unwrappers.get(master_key_id)
+            if unwrap is None:
+                unwrap = unwrappers[master_key_id] = unwrapper(self.keyring, master_key_id)
             try:
-                out[client_id] = unwrap_with_keyring(self.keyring, client_id, row.master_key_id, bytes(row.wrapped))
+                out[client_id] = unwrap(client_id, bytes(wrapped))
             except DecryptionError as error:
                 out[client_id] = error
         for cid in wanted:

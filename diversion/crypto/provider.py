@@ -30,14 +30,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Protocol
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-from diversion.crypto.datakeys import ClientId
+from diversion.crypto.aead import FieldCipher
+from diversion.crypto.datakeys import DATA_KEY_ID, ClientId
 from diversion.crypto.errors import DecryptionError, KeyConfigurationError
 from diversion.crypto.keys import KeyRing
 from diversion.crypto.keystore import KeyStore, RequestKeyCache
 
-DATA_KEY_ID = "dk"
 USER_FIELDS_PURPOSE = "fields/users"
 
 
@@ -98,7 +96,7 @@ class KeyStoreProvider:
     def __init__(self, keyring: KeyRing, keystore: KeyStore) -> None:
         self.keyring = keyring
         self.cache = RequestKeyCache(keystore)
-        self._ciphers: dict[bytes, AESGCM] = {}
+        self._ciphers: dict[tuple[str, bytes], FieldCipher] = {}
 
     def key_for_client(self, client_id: str) -> tuple[str, bytes]:
         """The client's data key under the marker id; it must exist (see new_client_key)."""
@@ -128,12 +126,12 @@ class KeyStoreProvider:
         """Read many clients' data keys in one query, ahead of a list page."""
         self.cache.prefetch(client_ids)
 
-    def cipher(self, key: bytes) -> AESGCM:
-        """The AES-GCM object over ``key``, built once for this provider's life: a page reads many fields of each
-        client, and building one costs as much as a decryption."""
-        cipher = self._ciphers.get(key)
+    def field_cipher(self, key_id: str, key: bytes) -> FieldCipher:
+        """The field cipher (AES-GCM object and header) for ``key`` stored under ``key_id``, built once for this
+        provider's life: a page reads many fields of each client, and building one costs more than a decryption."""
+        cipher = self._ciphers.get((key_id, key))
         if cipher is None:
-            cipher = self._ciphers[key] = AESGCM(key)
+            cipher = self._ciphers[key_id, key] = FieldCipher(key, key_id)
         return cipher
 
     def clear(self) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from diversion.audit.services import record_event
@@ -22,9 +22,9 @@ from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import key_provider
 from diversion.notices.models import Decision, NoticeOutcome, OutcomeNotice
-from diversion.referrals.calendar import today
+from diversion.referrals.calendar import from_london, today
 from diversion.referrals.models import Referral, State
-from diversion.referrals.queries import status_options
+from diversion.referrals.queries import Cursor, status_options
 
 OUTCOME_OF_STATE = {
     State.COMPLETED: NoticeOutcome.COMPLETED,
@@ -117,10 +117,11 @@ def revival_deadline(notice: OutcomeNotice) -> date | None:
 
 @dataclass
 class NoticeList:
-    """A page of notices with their cases (status columns only)."""
+    """A page of notices with their cases (status columns only), and where the next page starts (None at the end)."""
 
     notices: list[OutcomeNotice]
     counts: dict[str, int]
+    next: Cursor | None = None
 
 
 def _query(court_id: int | None) -> Any:
@@ -134,17 +135,30 @@ def _query(court_id: int | None) -> Any:
     return query
 
 
-def list_notices(status: str, *, court_id: int | None, since: date | None = None, limit: int = 200) -> NoticeList:
+def list_notices(
+    status: str, *, court_id: int | None, since: date | None = None, after: Cursor | None = None, limit: int = 200
+) -> NoticeList:
     """New (not yet acknowledged) or acknowledged notices, newest first, with the cases' names and dates of birth
-    ready to read; ``court_id`` limits a court user to their court."""
+    ready to read; ``court_id`` limits a court user to their court, ``since`` to notices made on or after that
+    London day, and ``after`` continues from a previous page."""
     query = _query(court_id)
     if status == "acknowledged":
         query = query.where(OutcomeNotice.acknowledged_at.is_not(None))
     else:
         query = query.where(OutcomeNotice.acknowledged_at.is_(None))
     if since is not None:
-        query = query.where(OutcomeNotice.created_at >= since)
-    notices = list(db.session.scalars(query.order_by(OutcomeNotice.created_at.desc()).limit(limit)).unique())
+        query = query.where(OutcomeNotice.created_at >= from_london(since, time.min))
+    if after is not None:
+        query = query.where(
+            or_(
+                OutcomeNotice.created_at < after.created_at,
+                and_(OutcomeNotice.created_at == after.created_at, OutcomeNotice.id < after.id),
+            )
+        )
+    query = query.order_by(OutcomeNotice.created_at.desc(), OutcomeNotice.id.desc()).limit(limit + 1)
+    rows = list(db.session.scalars(query).unique())
+    notices = rows[:limit]
+    following = Cursor(notices[-1].created_at, notices[-1].id) if len(rows) > limit else None
     key_provider().prefetch([notice.referral.client_id for notice in notices])
     counted = select(
         func.count().filter(OutcomeNotice.acknowledged_at.is_(None)),
@@ -153,7 +167,7 @@ def list_notices(status: str, *, court_id: int | None, since: date | None = None
     if court_id is not None:
         counted = counted.where(OutcomeNotice.court_id == court_id)
     new, acknowledged = db.session.execute(counted).one()
-    return NoticeList(notices, {"new": new, "acknowledged": acknowledged})
+    return NoticeList(notices, {"new": new, "acknowledged": acknowledged}, following)
 
 
 def get_notice(notice_id: Any, *, court_id: int | None) -> OutcomeNotice | None:

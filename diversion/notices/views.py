@@ -71,6 +71,10 @@ def letter(notice_id):
 def acknowledge(notice_id):
     notice = _notice(notice_id)
     form = AcknowledgeForm()
+    if request.method == "GET" and notice.acknowledged_at is not None:
+        # Decided already: the notice shows the decision; the form would only be refused.
+        flash("This notice has already been acknowledged.", "information")
+        return redirect(url_for("notices.show", notice_id=notice.id))
     if request.method == "GET":
         form.decided_on.process(None, today())
         if notice.outcome_enum.value != "completed":

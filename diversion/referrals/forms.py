@@ -113,3 +113,13 @@ class SearchForm(FlaskForm):
     date_of_birth = DateInputField("Date of birth", what="the date of birth", required=False)
     urn = StringField("URN", widget=GovTextInput(), validators=[Optional(), Length(max=40)])
     submit = SubmitField("Search", widget=GovSubmitInput())
+
+
+class CourtDayForm(FlaskForm):
+    """Another day for the court-day list: a GET form (it changes nothing, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    day = DateInputField("Another day", what="the day")
+    submit = SubmitField("Show that day", widget=GovSubmitInput())

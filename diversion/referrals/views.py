@@ -15,7 +15,14 @@ from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
 from diversion.permissions import court_scope, load_case, requires
 from diversion.referrals import bp, caseload, queries, services
-from diversion.referrals.forms import ConsentForm, ReferralForm, ReturnDateForm, SearchForm, WithdrawForm
+from diversion.referrals.forms import (
+    ConsentForm,
+    CourtDayForm,
+    ReferralForm,
+    ReturnDateForm,
+    SearchForm,
+    WithdrawForm,
+)
 from diversion.referrals.models import ConsentPurpose, State
 
 # Service field paths (API names) to the form's field names.
@@ -236,9 +243,13 @@ def return_date(referral_id):
 @requires("referral_status")
 def court_day():
     user = _user()
-    parts = [request.args.get(f"day-{part}", "") for part in ("year", "month", "day")]
-    typed = "-".join(part.zfill(2) for part in parts) if all(parts) else None
-    day = services.parse_date(typed) or services.parse_date(request.args.get("date")) or services.today()
+    asked = any(name.startswith("day-") for name in request.args)
+    form = CourtDayForm(request.args if asked else None)
+    if asked and not form.validate():
+        # The day typed is not a date: say so, keep what was typed, and list nothing rather than another day.
+        return render_template("referrals/court_day.html", form=form, day=None, cases=[], counts={})
+    day = (form.day.data if asked else None) or services.parse_date(request.args.get("date")) or services.today()
+    form = CourtDayForm(None)
     cases = queries.court_day(day, court_id=court_scope())
     queries.record_case_reads([item.referral.id for item in cases], user, page="court_day", view="status")
     superseded = {a.supersedes_id for item in cases for a in item.appointments if a.supersedes_id}
@@ -247,6 +258,7 @@ def court_day():
         counts[item.referral.state] = counts.get(item.referral.state, 0) + 1
     return render_template(
         "referrals/court_day.html",
+        form=form,
         day=day,
         cases=cases,
         superseded=superseded,

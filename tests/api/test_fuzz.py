@@ -31,6 +31,7 @@ from diversion.audit.models import AuditEvent
 from diversion.care_plans.models import CarePlan
 from diversion.clients.models import Client
 from diversion.extensions import db
+from diversion.notices.models import OutcomeNotice
 from diversion.referrals.models import Consent, Referral, ReturnDateChange
 from tests.api.conftest import ROLES, case_in
 
@@ -60,8 +61,25 @@ STATUS_KEYS = {
     "version",
     "unreadable_fields",
 }
+NOTICE_KEYS = {
+    "id",
+    "referral_id",
+    "urn",
+    "court",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "outcome",
+    "outcome_date",
+    "created_at",
+    "acknowledged_at",
+    "decision",
+    "decided_on",
+    "unreadable_fields",
+}
 
 AUDIENCE_SHAPED = {"createReferral", "listReferrals", "getReferral"}
+NOTICE_SHAPED = {"listNotices", "acknowledgeNotice"}
 NO_SUCH_ID = "0b0e3a70-1111-4222-8333-944445555666"
 
 # The case each operation is tried on (case_in keywords), so generated requests reach the services' rules.
@@ -76,6 +94,9 @@ SETUPS: dict[str, dict[str, Any]] = {
     "getAssessment": {"state": "ASSESSED"},
     "saveCarePlan": {"state": "ASSESSED"},
     "getCarePlan": {"state": "ASSESSED", "plan": True},
+    # A final state makes the case's notice: something to list, and to acknowledge.
+    "listNotices": {"state": "WITHDRAWN"},
+    "acknowledgeNotice": {"state": "WITHDRAWN"},
 }
 
 
@@ -103,13 +124,21 @@ def isolated(app) -> Any:
 
 
 def _snapshot() -> tuple[int, ...]:
-    """Row counts of everything a request could add, in one query."""
+    """Row counts of everything a request could add, and of acknowledged notices, in one query."""
     counts = [select(func.count()).select_from(model).scalar_subquery() for model in MODELS]
+    counts.append(select(func.count(OutcomeNotice.acknowledged_at)).scalar_subquery())
     return tuple(db.session.execute(select(*counts)).one())
 
 
 def _check_audience(role: str, operation_id: str, response: Any) -> None:
-    if role not in ("court", "cps") or response.status_code >= 300 or operation_id not in AUDIENCE_SHAPED:
+    if role not in ("court", "cps") or response.status_code >= 300:
+        return
+    if operation_id in NOTICE_SHAPED:
+        body = response.json()
+        for notice in body["items"] if operation_id == "listNotices" else [body]:
+            assert set(notice) <= NOTICE_KEYS, (role, operation_id)
+        return
+    if operation_id not in AUDIENCE_SHAPED:
         return
     body = response.json()
     cases = body["items"] if operation_id == "listReferrals" else [body]
@@ -163,12 +192,14 @@ def _fuzz(app, team, role: str, operation) -> set[int]:
     operation_id = operation.definition.raw["operationId"]
     roles = operation.definition.raw.get("x-roles")
     allowed = roles is None or role in roles
-    path_parameters = {"referral_id": NO_SUCH_ID, "appointment_id": NO_SUCH_ID}
+    path_parameters = {"referral_id": NO_SUCH_ID, "appointment_id": NO_SUCH_ID, "notice_id": NO_SUCH_ID}
     if operation_id in SETUPS and allowed:
         case = case_in(court=team.court, worker=team.worker, **SETUPS[operation_id])
+        notice_id = db.session.scalar(select(OutcomeNotice.id).where(OutcomeNotice.referral_id == case.id))
         path_parameters = {
             "referral_id": str(case.id),
             "appointment_id": str(getattr(case, "test_appointment_id", case.id)),
+            "notice_id": str(notice_id or NO_SUCH_ID),
         }
     headers = {"Authorization": f"Bearer {team.token(role)}"}
     wsgi = isolated(app)

@@ -68,6 +68,7 @@ def test_the_document_describes_every_route_with_its_rule_and_roles(app) -> None
         ("/referrals/{referral_id}", "patch", {"200", "400", "401", "403", "404", "409", "422"}),
         ("/referrals/{referral_id}/assessment", "put", {"200", "400", "401", "403", "404", "409", "422"}),
         ("/referrals/{referral_id}/care-plan", "put", {"200", "400", "401", "403", "404", "409", "422"}),
+        ("/notices/{notice_id}/acknowledge", "post", {"200", "400", "401", "403", "404", "409", "422"}),
     ],
 )
 def test_conflicts_are_documented_where_they_happen(path: str, method: str, statuses: set[str]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 
 from diversion.audit.models import AuditEvent
 from diversion.extensions import db
+from diversion.referrals.calendar import today
 from tests.api import bodies
 from tests.api.conftest import error_of
 
@@ -82,13 +83,27 @@ def _planted_case(as_role, team) -> tuple[str, list[str]]:
     return case_id, secrets_list
 
 
+def _notice_id(api, case_id: str) -> str:
+    """The id of the case's outcome notice, from the list (a completed case has one)."""
+    (notice,) = [item for item in api.get("/notices").get_json()["items"] if item["referral_id"] == case_id]
+    return notice["id"]
+
+
+def _acknowledgement(api, case_id: str):
+    """The CPS's decision on the case's notice, and the answer."""
+    body = {"decision": "discontinued", "decided_on": today().isoformat()}
+    response = api.post(f"/notices/{_notice_id(api, case_id)}/acknowledge", body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response
+
+
 def test_court_and_cps_answers_never_carry_support_content(as_role, team) -> None:
     case_id, planted = _planted_case(as_role, team)
     worker_view = as_role("worker").get(f"/referrals/{case_id}").get_data(as_text=True)
     assert planted[0] in worker_view  # the canaries are really there for support staff
     for role in ("court", "cps"):
         api = as_role(role)
-        for path in (f"/referrals/{case_id}", "/referrals", f"/referrals?urn={bodies.new_urn()}"):
+        for path in (f"/referrals/{case_id}", "/referrals", f"/referrals?urn={bodies.new_urn()}", "/notices"):
             response = api.get(path)
             assert response.status_code == 200
             raw = response.get_data()
@@ -100,6 +115,14 @@ def test_court_and_cps_answers_never_carry_support_content(as_role, team) -> Non
             assert all(canary.encode() not in response.get_data() for canary in planted)
     completed = as_role("cps").get(f"/referrals/{case_id}").get_json()
     assert completed["state"] == "COMPLETED"
+    # The notice, as the CPS's decision answers it and as every role that may list notices then sees it.
+    answers = [_acknowledgement(as_role("cps"), case_id)]
+    answers += [as_role(role).get("/notices?status=acknowledged") for role in ("court", "cps", "manager")]
+    for response in answers:
+        assert response.status_code == 200
+        assert [item["referral_id"] for item in response.get_json().get("items", [response.get_json()])] == [case_id]
+        for canary in planted:
+            assert canary.lower().encode() not in response.get_data().lower(), (response.request.path, canary)
 
 
 def test_court_and_cps_reads_load_only_the_status_columns(as_role, team) -> None:
@@ -110,10 +133,19 @@ def test_court_and_cps_reads_load_only_the_status_columns(as_role, team) -> None
             assert api.get(f"/referrals/{case_id}").status_code == 200
             assert api.get("/referrals").status_code == 200
             assert api.get("/referrals?family_name=x&date_of_birth=1991-02-03").status_code == 200
+            assert api.get("/notices").status_code == 200
+            assert api.get("/notices?status=acknowledged").status_code == 200
         reads = [statement for statement in seen if statement.lstrip().upper().startswith("SELECT")]
         assert any("referrals" in statement for statement in reads)
+        assert any("outcome_notices" in statement for statement in reads)
         leaks = [statement for statement in reads if FORBIDDEN_COLUMNS.search(statement)]
         assert leaks == [], leaks
+    with statements() as seen:
+        _acknowledgement(as_role("cps"), case_id)
+    reads = [statement for statement in seen if statement.lstrip().upper().startswith("SELECT")]
+    assert any("outcome_notices" in statement for statement in reads)
+    leaks = [statement for statement in reads if FORBIDDEN_COLUMNS.search(statement)]
+    assert leaks == [], leaks
     # The check can fail: a worker's read does load contact details.
     with statements() as seen:
         as_role("worker").get(f"/referrals/{case_id}")
@@ -135,6 +167,7 @@ def test_every_read_of_a_case_is_audited_with_ids_only(as_role, team) -> None:
         ("worker", f"/referrals/{case_id}", "api.referral", "full", "referral"),
         ("court", f"/referrals/{case_id}", "api.referral", "status", "referral"),
         ("cps", "/referrals?court=" + team.court.code, "api.referrals", "list", "referral"),
+        ("court", "/notices", "api.notices", "status", "referral"),
         ("worker", f"/referrals/{case_id}/assessment", "api.assessment", "full", "assessment"),
         ("manager", f"/referrals/{case_id}/care-plan", "api.care_plan", "full", "care_plan"),
     ]

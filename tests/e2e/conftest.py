@@ -60,6 +60,8 @@ class Server:
 
     url: str
     temporary_password: str
+    # The partners' cases: the court day, a later day, and each case's name, date of birth, URN, court and state.
+    partners: dict
 
 
 def _free_port() -> int:
@@ -110,7 +112,7 @@ def server(databases: DatabaseFactory, master_keys: str, tmp_path_factory: pytes
                     pytest.fail(f"the e2e server did not start; its log:\n{log_path.read_text()}", pytrace=False)
                 time.sleep(0.1)
             seeded = json.loads((instance / e2e_server.SEED_FILE).read_text())
-            yield Server(url=url, temporary_password=seeded["temporary_password"])
+            yield Server(url=url, temporary_password=seeded["temporary_password"], partners=seeded["partners"])
         finally:
             process.terminate()
             try:

@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+from datetime import date
 from pathlib import Path
 from types import FrameType
 
@@ -43,14 +44,15 @@ def seed(instance: Path) -> None:
     create_user(JOURNEY_EMAIL, "worker", None, PASSWORD)
     create_user(SPARE_EMAIL, "worker", None, PASSWORD)
     _, temporary = create_user(TEMPORARY_EMAIL, "worker", None, None)
-    (instance / SEED_FILE).write_text(json.dumps({"temporary_password": temporary}))
-    _seed_cases()
+    partners = _seed_cases()
     create_user(KEYBOARD_EMAIL, "worker", None, PASSWORD)
+    (instance / SEED_FILE).write_text(json.dumps({"temporary_password": temporary, "partners": partners}))
 
 
-def _seed_cases() -> None:
+def _seed_cases() -> dict:
     """Pages about one record (a case, an appointment) are reached only when such a record exists: a case waiting
-    for the outcome of appointment 2 (assessed, with a safeguarding flag), and a completed one."""
+    for the outcome of appointment 2 (assessed, with a safeguarding flag), and a completed one; then the cases the
+    partners' pages show (returned, as the tests need to know them)."""
     from datetime import timedelta
 
     from diversion.appointments.services import BookingInput, book_appointment
@@ -65,6 +67,68 @@ def _seed_cases() -> None:
         waiting, BookingInput(number=2, starts_at=utcnow() - timedelta(hours=3), override_reason="seed"), worker
     )
     create_referral(state="COMPLETED", worker=worker, court=_court(COURTS[1][0]))
+    return _seed_partner_cases(worker)
+
+
+def _seed_partner_cases(worker) -> dict:
+    """Cases for the court, CPS and report pages, each named so the tests can find it: a court day (today) at the
+    first court with a case in each outcome and one still open, another case of the second court on that day (which
+    the first court's user must not see), a case returning on a later day, and a completed case whose notice only
+    the acknowledgement test acts on (every other notice stays new for the walk to reach its form)."""
+    from datetime import timedelta
+
+    from diversion.appointments.services import BookingInput, book_appointment
+    from diversion.db import utcnow
+    from diversion.referrals.calendar import today
+    from tests.factories import create_referral
+
+    court_day = today()
+    later_day = court_day + timedelta(weeks=5)
+    first_hearing = court_day - timedelta(weeks=3)
+    facts: list[dict] = []
+
+    def case(key: str, state: str, court: str, name: str, return_date, number: int):
+        given, family = name.split(" ")
+        born = date(1980 + number, number % 12 + 1, number + 3)
+        urn = f"01/PT/{70000 + number}/26"
+        referral = create_referral(
+            state=state,
+            worker=worker,
+            court=_court(court),
+            urn=urn,
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            first_hearing_date=first_hearing,
+            return_date=return_date,
+        )
+        facts.append(
+            {
+                "key": key,
+                "name": name,
+                "date_of_birth": born.isoformat(),
+                "urn": urn,
+                "court": court,
+                "state": state,
+                "return_date": return_date.isoformat(),
+            }
+        )
+        return referral
+
+    first, second = COURTS[0][0], COURTS[1][0]
+    # Not completed first: the factory's sweep closes every open case whose return date has passed by the day after.
+    case("not_completed", "NOT_COMPLETED", first, "Cara Nolan", court_day, 1)
+    case("completed", "COMPLETED", first, "Bea Marsh", court_day, 2)
+    case("withdrawn", "WITHDRAWN", first, "Dee Okafor", court_day, 3)
+    waiting = case("assessed", "ASSESSED", first, "Eve Price", court_day, 4)
+    # Appointment 2 has passed with no outcome yet: the list says when it was booked for.
+    book_appointment(
+        waiting, BookingInput(number=2, starts_at=utcnow() - timedelta(days=1), override_reason="seed"), worker
+    )
+    case("other_court", "WITHDRAWN", second, "Fay Quinn", court_day, 5)
+    case("later", "OPTED_IN", first, "Gil Rowe", later_day, 6)
+    case("to_acknowledge", "COMPLETED", first, "Hana Stone", court_day + timedelta(weeks=2), 7)
+    return {"court_day": court_day.isoformat(), "later_day": later_day.isoformat(), "cases": facts}
 
 
 def _court(code: str):

@@ -167,6 +167,10 @@ def test_cps_acknowledges_through_the_page_and_a_second_time_is_refused(client, 
     assert "may ask for the proceedings to continue until" in shown
     again = client.post(path, data={**form, "decision": "proceeding"})
     assert "already been acknowledged" in again.get_data(as_text=True)
+    reopened = client.get(path)
+    assert reopened.status_code == 302
+    assert reopened.headers["Location"].endswith(f"/notices/{notice.id}")
+    assert "This notice has already been acknowledged." in client.get(f"/notices/{notice.id}").get_data(as_text=True)
     assert re.search(r"Acknowledged \(1\)", client.get("/notices?status=acknowledged").get_data(as_text=True))
 
 
@@ -198,6 +202,45 @@ def test_court_day_list_shows_each_case_returning_that_day_and_no_support_conten
     assert "Completed" in status
     for canary in canaries.values():
         assert canary not in status
+
+
+def test_court_day_list_for_a_typed_day(client, app_ctx) -> None:
+    court = create_court()
+    day = today() + timedelta(days=23)
+    case = create_referral(state="OPTED_IN", court=court, return_date=day)
+    log_in_as(client, create_user(role="court", court=court))
+    response = client.get(f"/court-day?day-day={day.day}&day-month={day.month}&day-year={day.year}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert case.client.family_name in html
+    assert "govuk-error-summary" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("day-day=31&day-month=2&day-year=2027", "The day must be a real date"),
+        ("day-day=&day-month=&day-year=", "Enter the day"),
+        ("day-day=3&day-month=&day-year=2027", "The day must include a month"),
+        ("day-day=x&day-month=4&day-year=2027", "The day must be a real date"),
+    ],
+)
+def test_court_day_list_refuses_a_day_it_cannot_read_and_lists_nothing(client, app_ctx, query, message) -> None:
+    from diversion.audit.models import AuditEvent
+
+    court = create_court()
+    case = create_referral(state="OPTED_IN", court=court, return_date=today())
+    log_in_as(client, create_user(role="court", court=court))
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "case.viewed"))
+    response = client.get(f"/court-day?{query}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "govuk-error-summary" in html
+    assert message in html
+    assert "<title>Error: Court day list" in html
+    assert case.client.family_name not in html
+    after = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "case.viewed"))
+    assert after == before
 
 
 def test_partner_reads_are_audited(client, app_ctx) -> None:

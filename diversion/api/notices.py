@@ -1,0 +1,126 @@
+"""API: outcome notices for the CPS, managers and courts (GET /notices), and the CPS's decision on one.
+
+A notice names the case (URN, court, her name and date of birth) and its outcome, read through the same
+column-limited query as the web inbox: nothing of the assessment, the plan, the notes or her contact details is
+loaded, let alone answered.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import abort, jsonify
+
+from diversion.api import bp
+from diversion.api.parsing import Query, Reader, json_object
+from diversion.api.referrals import actor
+from diversion.api.serializers import Plain, day, moment
+from diversion.notices import services
+from diversion.notices.models import OutcomeNotice
+from diversion.permissions import court_scope, requires
+from diversion.referrals import queries
+from diversion.referrals.services import format_urn
+
+# A CPS caseworker works the inbox of notices still to act on, so a list without ``status`` is the new ones, as in
+# the web inbox.
+STATUSES = ("new", "acknowledged")
+DEFAULT_STATUS = "new"
+
+
+@dataclass
+class NoticeQuery:
+    """GET /notices: which notices, and which page."""
+
+    status: str
+    since: date | None
+    after: queries.Cursor | None
+    limit: int
+
+
+def notice_query() -> NoticeQuery:
+    """The query string of GET /notices; anything unreadable is malformed (400)."""
+    query = Query()
+    status = query.text("status", max_length=16) or DEFAULT_STATUS
+    if status not in STATUSES:
+        query.malformed("status", "Must be one of " + ", ".join(STATUSES))
+    since = query.day("since")
+    cursor_text = query.text("cursor", max_length=400)
+    after = queries.Cursor.decode(cursor_text) if cursor_text else None
+    if cursor_text and after is None:
+        query.malformed("cursor", "Not a cursor from this list")
+    limit = query.integer("limit", queries.DEFAULT_PAGE_SIZE, 1, queries.MAX_PAGE_SIZE)
+    query.done()
+    return NoticeQuery(status, since, after, limit)
+
+
+def decision_input(body: dict[str, Any]) -> tuple[str, date | None]:
+    """POST /notices/{id}/acknowledge: the decision and its date (the service checks both against its rules)."""
+    reader = Reader(body, ("decision", "decided_on"))
+    decision = reader.text("decision", required=True, max_length=32)
+    decided_on = reader.day("decided_on", required=True)
+    reader.problems.raise_if_any()
+    return decision or "", decided_on
+
+
+def notice_body(notice: OutcomeNotice) -> dict[str, Any]:
+    """A notice as every role allowed to see it does: the case's status columns and the notice's own fields."""
+    plain = Plain()
+    referral = notice.referral
+    client = referral.client
+    urn = plain(referral.urn, "urn")
+    body = {
+        "id": str(notice.id),
+        "referral_id": str(notice.referral_id),
+        "urn": format_urn(urn) if urn else None,
+        "court": referral.court.code,
+        "given_name": plain(client.given_name, "given_name"),
+        "family_name": plain(client.family_name, "family_name"),
+        "date_of_birth": day(plain(client.date_of_birth, "date_of_birth")),
+        "outcome": notice.outcome,
+        "outcome_date": day(notice.outcome_date),
+        "created_at": moment(notice.created_at),
+        "acknowledged_at": moment(notice.acknowledged_at),
+        "decision": notice.decision,
+        "decided_on": day(notice.decided_on),
+    }
+    return plain.finish(body)
+
+
+def scoped_notice(notice_id: uuid.UUID) -> OutcomeNotice:
+    """A notice within the caller's scope (court users: their court's), or 404."""
+    notice = services.get_notice(notice_id, court_id=court_scope())
+    if notice is None:
+        abort(404)
+    return notice
+
+
+@bp.route("/notices", methods=["GET"])
+@requires("notices")
+def notices() -> Any:
+    wanted = notice_query()
+    found = services.list_notices(
+        wanted.status, court_id=court_scope(), since=wanted.since, after=wanted.after, limit=wanted.limit
+    )
+    body = {
+        "items": [notice_body(notice) for notice in found.notices],
+        "next": found.next.encode() if found.next else None,
+    }
+    queries.record_case_reads(
+        [notice.referral_id for notice in found.notices], actor(), page="api.notices", view="status"
+    )
+    return jsonify(body)
+
+
+@bp.route("/notices/<uuid:notice_id>/acknowledge", methods=["POST"])
+@requires("cps_decisions")
+def acknowledge_notice(notice_id: uuid.UUID) -> Any:
+    notice = scoped_notice(notice_id)
+    decision, decided_on = decision_input(json_object())
+    services.acknowledge(notice, decision, decided_on, actor())
+    # Read again through the status-only query, and answer before the audit's commit expires what was read.
+    body = notice_body(scoped_notice(notice_id))
+    queries.record_case_reads([notice.referral_id], actor(), page="api.acknowledge_notice", view="status")
+    return jsonify(body)

@@ -1,0 +1,90 @@
+"""API: the funded-outcome figures (GET /reports/outcomes), the funder return's indicators as JSON, CSV or XLSX, with
+small numbers suppressed unless ``suppress=false``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from diversion.api import bp
+from diversion.api.parsing import Query
+from diversion.api.reports import TOGETHER
+from diversion.outcomes import exports, returns, services
+from diversion.outcomes.return_views import XLSX_TYPE
+from diversion.permissions import requires
+from diversion.reports import services as report_services
+
+FORMATS = ("json", "csv", "xlsx")
+SUPPRESS = {"true": True, "false": False}
+
+
+def outcomes_query() -> tuple[report_services.Period, str | None, str, bool]:
+    """The period (``from`` and ``to`` together, or the current quarter), the court code, the format and whether to
+    suppress small numbers. Unreadable values are malformed (400); a backwards or too long period is 422."""
+    query = Query()
+    start, end = query.day("from"), query.day("to")
+    court = query.text("court", max_length=16)
+    given = [name for name in ("from", "to") if query.args.get(name)]
+    if len(given) == 1:
+        query.malformed("to" if given == ["from"] else "from", TOGETHER)
+    answer_format = query.args.get("format") or "json"
+    if answer_format not in FORMATS:
+        query.malformed("format", "Must be json, csv or xlsx")
+    suppress = query.args.get("suppress") or "true"
+    if suppress not in SUPPRESS:
+        query.malformed("suppress", "Must be true or false")
+    query.done()
+    period = report_services.check_period(start, end) if start and end else report_services.default_period()
+    return period, court, answer_format, SUPPRESS[suppress]
+
+
+def outcomes_body(report: returns.FunderReturn, court_code: str | None) -> dict[str, Any]:
+    """The return in the API's shape: each indicator with its definition and its rows (the total first)."""
+    return {
+        "from": report.period.start.isoformat(),
+        "to": report.period.end.isoformat(),
+        "court": court_code,
+        "suppressed": report.is_suppressed,
+        "suppression": returns.SUPPRESSION_TEXT if report.is_suppressed else None,
+        "indicators": [
+            {
+                "key": item.indicator.key,
+                "name": item.indicator.name,
+                "definition": item.indicator.definition,
+                "format": item.indicator.format,
+                "by": item.indicator.by,
+                "reference": item.indicator.reference,
+                "rows": [
+                    {
+                        "group": cell.group,
+                        "value": cell.value,
+                        "numerator": cell.numerator,
+                        "denominator": cell.denominator,
+                    }
+                    for cell in item.cells
+                ],
+            }
+            for item in report.figures
+        ],
+    }
+
+
+@bp.route("/reports/outcomes", methods=["GET"])
+@requires("outcome_reports")
+def outcomes_report() -> Any:
+    period, court_code, answer_format, suppress = outcomes_query()
+    court = report_services.report_court(court_code, None)
+    scope = services.scope_of(period, court, None)
+    report = returns.funder_return(period, scope, suppressed=suppress)
+    code = court.code if court else None
+    if answer_format == "json":
+        return jsonify(outcomes_body(report, code))
+    name = f"outcomes-{period.start.isoformat()}-to-{period.end.isoformat()}"
+    if answer_format == "csv":
+        body: Any = exports.return_csv(report, court.name if court else None, None)
+        mimetype = "text/csv"
+    else:
+        body, mimetype = exports.return_xlsx(report, court.name if court else None, None), XLSX_TYPE
+    disposition = f'attachment; filename="{name}.{answer_format}"'
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})

@@ -1,0 +1,211 @@
+"""Email to the service's own people and to partners: the daily digests and the outcome-notice emails.
+
+A digest names cases by initials and links only: at-risk cases, appointments with no outcome yet, and tomorrow's
+appointments. A worker gets their own; a manager the team's. A notice email tells a court or CPS user who asked for
+it that a notice is ready, with a link: nothing of the support, the assessment or the plan.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from diversion.appointments.models import Appointment
+from diversion.appointments.services import unresolved_appointments
+from diversion.audit.services import record_event
+from diversion.auth.models import Role, User
+from diversion.crypto.fields import is_unreadable
+from diversion.db import transaction
+from diversion.extensions import db
+from diversion.keyring import key_provider
+from diversion.notices.models import OutcomeNotice
+from diversion.notifications.models import Kind, PartnerPreference, StaffMessage
+from diversion.notifications.services import insert_if_absent
+from diversion.notifications.wording import (
+    DIGEST_SUBJECT,
+    NOTICE_EMAIL_BODY,
+    NOTICE_EMAIL_SUBJECT,
+    TEAM_DIGEST_SUBJECT,
+)
+from diversion.referrals.calendar import LONDON
+from diversion.referrals.caseload import appointments_on, at_risk_cutoff
+from diversion.referrals.models import OPEN_STATES, Referral
+
+# Digests are made from DIGEST_AT until this long after it; a sweep later in the day makes none.
+DIGEST_WINDOW = timedelta(hours=4)
+# The sweep looks this far back for notices whose emails are missing (made before a partner opted in are not sent).
+NOTICE_LOOKBACK = timedelta(days=2)
+
+
+def link(endpoint: str, **values: Any) -> str:
+    """An absolute link into the service (SERVICE_URL), usable outside a request (the sweep, the worker)."""
+    base = current_app.config["SERVICE_URL"].rstrip("/")
+    scheme, _, host = base.partition("://")
+    adapter = current_app.url_map.bind(host, url_scheme=scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def initials(referral: Referral) -> str:
+    """Her initials, or '?' for a name that cannot be read."""
+    parts = []
+    for value in (referral.client.given_name, referral.client.family_name):
+        parts.append("?" if not value or is_unreadable(value) else str(value).strip()[:1].upper())
+    return ".".join(parts) + "."
+
+
+def _day(value: datetime) -> str:
+    local = value.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%b %Y}, {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def digest_body(user: User, on: Any) -> str | None:
+    """The digest's text for a worker (their cases) or a manager (the team's); None when there is nothing to say."""
+    team = user.role == Role.MANAGER
+    open_values = [state.value for state in OPEN_STATES]
+    query = select(Referral).where(Referral.state.in_(open_values), Referral.return_date <= at_risk_cutoff(on))
+    if not team:
+        query = query.where(Referral.assigned_worker_id == user.id)
+    at_risk = list(db.session.scalars(query.order_by(Referral.return_date)))
+    unresolved = unresolved_appointments(None if team else user.id)
+    tomorrow = appointments_on(on + timedelta(days=1), None if team else user.id)
+    if not (at_risk or unresolved or tomorrow):
+        return None
+    cases = {referral.id: referral for referral in at_risk}
+    wanted = {appointment.referral_id for appointment in [*unresolved, *tomorrow]} - set(cases)
+    if wanted:
+        cases.update({r.id: r for r in db.session.scalars(select(Referral).where(Referral.id.in_(wanted)))})
+    key_provider().prefetch([referral.client_id for referral in cases.values()])
+
+    def case_line(referral: Referral, what: str) -> str:
+        return f"- {initials(referral)} {what}: {link('referrals.detail', referral_id=referral.id)}"
+
+    def appointment_line(appointment: Appointment) -> str:
+        referral = cases[appointment.referral_id]
+        return case_line(referral, f"appointment {appointment.number}, {_day(appointment.starts_at)}")
+
+    sections = []
+    if at_risk:
+        lines = [case_line(r, f"return date {r.return_date.day} {r.return_date:%b %Y}") for r in at_risk]
+        sections.append("At risk (return date within 5 working days):\n" + "\n".join(lines))
+    if unresolved:
+        lines = [appointment_line(a) for a in unresolved]
+        sections.append("Appointments with no outcome recorded:\n" + "\n".join(lines))
+    if tomorrow:
+        sections.append("Tomorrow's appointments:\n" + "\n".join(appointment_line(a) for a in tomorrow))
+    whose = "the team's cases" if team else "your cases"
+    return f"Today's summary of {whose}.\n\n" + "\n\n".join(sections) + "\n"
+
+
+def queue_digests(now: datetime) -> int:
+    """Queue today's digest for each active worker and manager with something in it, once a day; returns how many."""
+    local = now.astimezone(LONDON)
+    hour, minute = (int(part) for part in current_app.config["DIGEST_AT"].split(":"))
+    start = datetime.combine(local.date(), time(hour, minute), tzinfo=LONDON)
+    if not start <= local < start + DIGEST_WINDOW:
+        return 0
+    day = local.date()
+    users = db.session.scalars(
+        select(User)
+        .where(User.role.in_([Role.WORKER.value, Role.MANAGER.value]), User.is_disabled.is_(False))
+        .order_by(User.email)
+    ).all()
+    added = 0
+    for user in users:
+        key = f"digest:{user.id}:{day.isoformat()}"
+        if db.session.scalar(select(StaffMessage.id).where(StaffMessage.dedupe_key == key)) is not None:
+            continue
+        body = digest_body(user, day)
+        if body is None:
+            continue
+        with transaction():
+            message = StaffMessage(
+                id=uuid.uuid4(),
+                kind=Kind.DIGEST.value,
+                dedupe_key=key,
+                channel="email",
+                due_at=now,
+                next_attempt_at=now,
+                user_id=user.id,
+            )
+            message.recipient = user.email
+            message.subject = TEAM_DIGEST_SUBJECT if user.role == Role.MANAGER else DIGEST_SUBJECT
+            message.body = body
+            added += insert_if_absent(message)
+    return added
+
+
+def partners_for(notice: OutcomeNotice) -> list[User]:
+    """Active court users of the notice's court and CPS users who asked to be emailed about notices."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(PartnerPreference, PartnerPreference.user_id == User.id)
+            .where(
+                PartnerPreference.wants_notice_emails.is_(True),
+                User.is_disabled.is_(False),
+                (User.role == Role.CPS.value) | ((User.role == Role.COURT.value) & (User.court_id == notice.court_id)),
+            )
+            .order_by(User.email)
+        )
+    )
+
+
+def queue_notice_emails(notice: OutcomeNotice) -> int:
+    """Queue an email about the notice to each partner who asked (flush only); returns how many were added."""
+    added = 0
+    court = notice.referral.court.name if notice.referral is not None else "the court"
+    for user in partners_for(notice):
+        message = StaffMessage(
+            id=uuid.uuid4(),
+            kind=Kind.NOTICE_EMAIL.value,
+            dedupe_key=f"notice:{notice.id}:{user.id}",
+            channel="email",
+            user_id=user.id,
+            notice_id=notice.id,
+        )
+        message.recipient = user.email
+        message.subject = NOTICE_EMAIL_SUBJECT
+        message.body = NOTICE_EMAIL_BODY.substitute(
+            court=court,
+            outcome=notice.outcome_enum.label.lower(),
+            link=link("notices.show", notice_id=notice.id),
+            settings=link("notifications.preferences"),
+        )
+        added += insert_if_absent(message)
+    return added
+
+
+def queue_recent_notice_emails(now: datetime) -> int:
+    """The sweep's safety net: queue any missing notice emails for recent notices."""
+    notices = db.session.scalars(
+        select(OutcomeNotice).where(OutcomeNotice.created_at >= now - NOTICE_LOOKBACK).order_by(OutcomeNotice.id)
+    ).all()
+    added = 0
+    for notice in notices:
+        with transaction():
+            added += queue_notice_emails(notice)
+    return added
+
+
+def wants_notice_emails(user: User) -> bool:
+    """True when the partner asked to be emailed about new notices."""
+    preference = db.session.get(PartnerPreference, user.id)
+    return bool(preference and preference.wants_notice_emails)
+
+
+def set_notice_emails(user: User, wanted: bool) -> None:
+    """A court or CPS user turns notice emails on or off."""
+    with transaction():
+        preference = db.session.get(PartnerPreference, user.id)
+        if preference is None:
+            preference = PartnerPreference(user_id=user.id, wants_notice_emails=wanted)
+            db.session.add(preference)
+        preference.wants_notice_emails = wanted
+        record_event(
+            "notifications.notice_emails_set", object_type="user", object_id=user.id, details={"on": wanted}, actor=user
+        )

@@ -1,0 +1,159 @@
+"""Stored messages and reminder preferences.
+
+Every message is one row of ``notifications``: plain columns say what it is about, where it is in its delivery and
+why it stopped; the recipient, subject and body are encrypted. A message to a client is encrypted under her data key
+(so erasing her shreds it); a message to staff or partners under the master-derived user key. Both kinds share the
+table (single-table inheritance) so one query lists and one sweep sends them all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from diversion.crypto.fields import encrypted
+from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
+from diversion.extensions import db
+
+
+class Status(StrEnum):
+    """Where a message is. ``sending`` is held only while one process delivers it."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        """The status in words."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.QUEUED: "Queued",
+    Status.SENDING: "Sending",
+    Status.SENT: "Sent",
+    Status.DELIVERED: "Delivered",
+    Status.FAILED: "Failed",
+    Status.CANCELLED: "Cancelled",
+}
+
+
+class Channel(StrEnum):
+    """How a message travels."""
+
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class Kind(StrEnum):
+    """What a message is for."""
+
+    REMINDER = "reminder"
+    DIGEST = "digest"
+    NOTICE_EMAIL = "notice_email"
+
+
+_STATUS_VALUES = ", ".join(f"'{status.value}'" for status in Status)
+_CHANNEL_VALUES = ", ".join(f"'{channel.value}'" for channel in Channel)
+_KIND_VALUES = ", ".join(f"'{kind.value}'" for kind in Kind)
+
+
+class Notification(UUIDPrimaryKey, Timestamps, db.Model):
+    """One message: to a client (ClientMessage) or to a member of staff or a partner (StaffMessage)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_VALUES})", name="status_known"),
+        CheckConstraint(f"channel IN ({_CHANNEL_VALUES})", name="channel_known"),
+        CheckConstraint(f"kind IN ({_KIND_VALUES})", name="kind_known"),
+        CheckConstraint("audience IN ('client', 'staff')", name="audience_known"),
+        Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+    __mapper_args__ = {"polymorphic_on": "audience", "polymorphic_identity": "base"}  # noqa: RUF012
+
+    # Set from the subclass (its polymorphic identity); the default only keeps a bare insert valid.
+    audience: Mapped[str] = mapped_column(String(8), nullable=False, default="client")
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default=Kind.REMINDER.value)
+    # What makes this message this message: a second sweep inserting the same key finds it already there.
+    # Reminders: reminder:<appointment>:<lead time>; digests: digest:<user>:<London date>; notice:<notice>:<user>.
+    dedupe_key: Mapped[str] = mapped_column(
+        String(120), nullable=False, unique=True, default=lambda: f"message:{uuid.uuid4()}"
+    )
+    lead: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    channel: Mapped[str] = mapped_column(String(8), nullable=False, default=Channel.EMAIL.value)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=Status.QUEUED.value)
+    # A short code, never text from a provider (which may quote the address): why it was cancelled or failed.
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    provider: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    provider_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clients.id"), nullable=True)
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.id"), nullable=True, index=True)
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("appointments.id"), nullable=True, index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    notice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("outcome_notices.id"), nullable=True)
+
+    # The ciphertext columns; each subclass reads and writes them under its own key.
+    _recipient: Mapped[bytes | None] = mapped_column("recipient", LargeBinary, nullable=True)
+    _subject: Mapped[bytes | None] = mapped_column("subject", LargeBinary, nullable=True)
+    _body: Mapped[bytes | None] = mapped_column("body", LargeBinary, nullable=True)
+
+    @property
+    def status_enum(self) -> Status:
+        """The status as an enum member."""
+        return Status(self.status)
+
+
+class ClientMessage(Notification):
+    """A reminder to a client, encrypted under her data key."""
+
+    __mapper_args__ = {"polymorphic_identity": "client"}  # noqa: RUF012
+
+    recipient = encrypted("recipient", attr="_recipient")
+    subject = encrypted("subject", attr="_subject")
+    body = encrypted("body", attr="_body")
+
+
+class StaffMessage(Notification):
+    """A digest to a worker or manager, or a notice email to a court or CPS user."""
+
+    # Not hers: a staff message belongs to no client, so it is not mapped with one (and erasure does not look here).
+    __mapper_args__ = {"polymorphic_identity": "staff", "exclude_properties": ["client_id"]}  # noqa: RUF012
+
+    recipient = encrypted("recipient", attr="_recipient", purpose="user")
+    subject = encrypted("subject", attr="_subject", purpose="user")
+    body = encrypted("body", attr="_body", purpose="user")
+
+
+class ReminderPreference(UUIDPrimaryKey, Timestamps, db.Model):
+    """Hours when a message is not safe for her to receive, as she told her worker. Encrypted: a pattern of her day."""
+
+    __tablename__ = "reminder_preferences"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), nullable=False, unique=True)
+    # "HH:MM-HH:MM" in Europe/London; the window may run past midnight ("20:00-10:00").
+    quiet_hours = encrypted("quiet_hours")
+
+
+class PartnerPreference(db.Model):
+    """A court or CPS user's choice to be emailed when an outcome notice is made."""
+
+    __tablename__ = "partner_preferences"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    wants_notice_emails: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)

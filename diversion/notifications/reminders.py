@@ -1,0 +1,284 @@
+"""Client reminders: when they are due, whether it is safe to send one, and planning them for coming appointments.
+
+A reminder goes only with her current consent to reminders, by a channel she marked safe (text when she said texts
+are safe, email when she said email is), at the configured lead times, never inside her quiet hours, and never for an
+appointment that has moved, has an outcome, or whose case has closed. Each rule is checked when the reminder is
+planned and again just before it is sent.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from diversion.appointments.models import Appointment
+from diversion.audit.services import record_event
+from diversion.auth.models import User
+from diversion.clients.models import Client
+from diversion.clients.services import SafeContact
+from diversion.crypto.fields import is_unreadable
+from diversion.db import transaction
+from diversion.errors import ValidationFailed
+from diversion.extensions import db
+from diversion.keyring import key_provider
+from diversion.notifications.models import ClientMessage, Kind, ReminderPreference
+from diversion.notifications.wording import render_reminder
+from diversion.referrals.calendar import LONDON
+from diversion.referrals.models import OPEN_STATES, ConsentPurpose, Referral
+from diversion.referrals.services import has_consent
+
+_LEAD = re.compile(
+    r"^(?:(?P<days>\d{1,2})d@(?P<hour>\d{2}):(?P<minute>\d{2})|(?P<hours>\d{1,3})h|(?P<minutes>\d{1,4})m)$"
+)
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*(?:-|to)\s*(\d{1,2}):(\d{2})\s*$")
+# A reminder whose time passed more than this before a sweep saw it is dropped rather than sent late.
+LATE_GRACE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    """When a reminder goes, relative to the appointment: a number of days before at a London time, or a span."""
+
+    code: str
+    days: int | None = None
+    at: time | None = None
+    before: timedelta | None = None
+
+    @classmethod
+    def parse(cls, code: str) -> LeadTime:
+        """'1d@10:00' (the day before at 10:00), '2h' or '90m'; ValueError for anything else."""
+        match = _LEAD.match(code.strip())
+        if not match:
+            raise ValueError(f"Unreadable reminder lead time {code!r}: use forms like 1d@10:00, 2h or 90m")
+        if match["days"] is not None:
+            return cls(code.strip(), days=int(match["days"]), at=time(int(match["hour"]), int(match["minute"])))
+        if match["hours"] is not None:
+            return cls(code.strip(), before=timedelta(hours=int(match["hours"])))
+        return cls(code.strip(), before=timedelta(minutes=int(match["minutes"])))
+
+    def due_at(self, starts_at: datetime) -> datetime:
+        """When the reminder for an appointment starting then is due, in UTC."""
+        if self.before is not None:
+            return starts_at - self.before
+        day = starts_at.astimezone(LONDON).date() - timedelta(days=self.days or 0)
+        return datetime.combine(day, self.at or time(10), tzinfo=LONDON).astimezone(UTC)
+
+
+def lead_times() -> list[LeadTime]:
+    """The configured lead times."""
+    return [LeadTime.parse(code) for code in current_app.config["REMINDER_LEAD_TIMES"]]
+
+
+def min_notice() -> timedelta:
+    """No reminder goes this close to the start."""
+    return current_app.config["REMINDER_MIN_NOTICE"]
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Hours (Europe/London) when a message is not safe for her to receive; the window may run past midnight."""
+
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours:
+        """'20:00-10:00'; ValueError with a message for the form otherwise."""
+        match = _HOURS.match(text or "")
+        problem = "Enter the hours like 20:00-10:00 (from, to), in 24-hour time"
+        if not match:
+            raise ValueError(problem)
+        try:
+            start = time(int(match[1]), int(match[2]))
+            end = time(int(match[3]), int(match[4]))
+        except ValueError:
+            raise ValueError(problem) from None
+        if start == end:
+            raise ValueError("The start and end of the quiet hours must differ")
+        return cls(start, end)
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+    def contains(self, moment: datetime) -> bool:
+        """True when the moment falls inside the quiet hours (the start is inside, the end is not)."""
+        local = moment.astimezone(LONDON).time().replace(second=0, microsecond=0)
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def next_safe(self, moment: datetime) -> datetime:
+        """The first moment at or after ``moment`` outside the quiet hours, in UTC."""
+        if not self.contains(moment):
+            return moment
+        local = moment.astimezone(LONDON)
+        day = local.date()
+        if self.start > self.end and local.time() >= self.start:
+            day += timedelta(days=1)
+        return datetime.combine(day, self.end, tzinfo=LONDON).astimezone(UTC)
+
+
+def quiet_hours_of(client_id: uuid.UUID) -> QuietHours | None:
+    """Her quiet hours, or None when none are recorded (or they cannot be read)."""
+    preference = db.session.scalars(select(ReminderPreference).where(ReminderPreference.client_id == client_id)).first()
+    if preference is None or not preference.quiet_hours or is_unreadable(preference.quiet_hours):
+        return None
+    try:
+        return QuietHours.parse(str(preference.quiet_hours))
+    except ValueError:
+        return None
+
+
+def set_quiet_hours(referral: Referral, text: str | None, actor: User) -> QuietHours | None:
+    """Record (or clear, with empty text) the hours when messages are not safe for her."""
+    text = (text or "").strip()
+    try:
+        hours = QuietHours.parse(text) if text else None
+    except ValueError as error:
+        raise ValidationFailed.on("quiet_hours", str(error)) from None
+    with transaction():
+        preference = db.session.scalars(
+            select(ReminderPreference).where(ReminderPreference.client_id == referral.client_id)
+        ).first()
+        if preference is None:
+            preference = ReminderPreference(id=uuid.uuid4(), client_id=referral.client_id)
+            db.session.add(preference)
+        preference.quiet_hours = str(hours) if hours else None
+        db.session.flush()
+        record_event(
+            "reminders.quiet_hours_set",
+            object_type="client",
+            object_id=referral.client_id,
+            case_id=referral.id,
+            details={"cleared": hours is None},
+            actor=actor,
+        )
+    return hours
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A way to reach her that she marked safe."""
+
+    channel: str
+    address: str
+
+
+def safe_contact_for(client: Client) -> Contact | None:
+    """Text when she said texts are safe and has a phone; else email when she said email is; else nothing."""
+    preferences = SafeContact.from_json(client.safe_contact)
+    phone, email = client.phone, client.email
+    if preferences.may_text is True and phone and not is_unreadable(phone):
+        return Contact("sms", str(phone))
+    if preferences.may_email is True and email and not is_unreadable(email):
+        return Contact("email", str(email))
+    return None
+
+
+def _is_superseded(appointment: Appointment) -> bool:
+    newer = aliased(Appointment)
+    return db.session.scalar(select(newer.id).where(newer.supersedes_id == appointment.id).limit(1)) is not None
+
+
+def reminder_blocker(referral: Referral, appointment: Appointment, now: datetime) -> str | None:
+    """Why no reminder may go for this appointment now (a short code), or None when one may."""
+    if referral.state_enum not in OPEN_STATES:
+        return "case_closed"
+    if appointment.outcome is not None:
+        return "outcome_recorded"
+    if _is_superseded(appointment):
+        return "appointment_moved"
+    if appointment.starts_at - min_notice() <= now:
+        return "too_late"
+    if not has_consent(referral, ConsentPurpose.REMINDERS):
+        return "no_consent"
+    if safe_contact_for(referral.client) is None:
+        return "no_safe_contact"
+    return None
+
+
+def schedule(due: datetime, starts_at: datetime, quiet: QuietHours | None) -> datetime | None:
+    """When a reminder due then may go: moved out of her quiet hours, or None when that leaves too little notice."""
+    if quiet is not None:
+        due = quiet.next_safe(due)
+    if due > starts_at - min_notice():
+        return None
+    return due
+
+
+def longest_lead() -> timedelta:
+    """How far ahead of an appointment its earliest reminder can fall."""
+    spans = [timedelta(days=lead.days + 1) if lead.days is not None else lead.before for lead in lead_times()]
+    return max((span for span in spans if span is not None), default=timedelta(0))
+
+
+def upcoming_appointments(now: datetime) -> list[Appointment]:
+    """Appointments still to come within the longest lead time, not rebooked, with no outcome, on open cases."""
+    newer = aliased(Appointment)
+    query = (
+        select(Appointment)
+        .join(Referral, Referral.id == Appointment.referral_id)
+        .where(
+            Appointment.outcome.is_(None),
+            Appointment.starts_at > now + min_notice(),
+            Appointment.starts_at <= now + longest_lead(),
+            Referral.state.in_([state.value for state in OPEN_STATES]),
+            ~select(newer.id).where(newer.supersedes_id == Appointment.id).exists(),
+        )
+        .order_by(Appointment.starts_at)
+    )
+    return list(db.session.scalars(query))
+
+
+def plan_reminders(now: datetime) -> int:
+    """Queue the reminders due for coming appointments (one per appointment and lead time, ever); returns how many
+    were added. Reminders whose time has long passed are not sent late, and none is planned where a rule forbids."""
+    from diversion.notifications.services import insert_if_absent
+
+    appointments = upcoming_appointments(now)
+    key_provider().prefetch([appointment.client_id for appointment in appointments])
+    added = 0
+    for appointment in appointments:
+        with transaction():
+            referral = db.session.get(Referral, appointment.referral_id)
+            if referral is None or reminder_blocker(referral, appointment, now) is not None:
+                continue
+            contact = safe_contact_for(referral.client)
+            quiet = quiet_hours_of(referral.client_id)
+            for lead in lead_times():
+                due = lead.due_at(appointment.starts_at)
+                if due < now - LATE_GRACE:
+                    continue
+                when = schedule(due, appointment.starts_at, quiet)
+                if when is None or contact is None:
+                    continue
+                message = ClientMessage(
+                    id=uuid.uuid4(),
+                    client_id=referral.client_id,
+                    kind=Kind.REMINDER.value,
+                    dedupe_key=f"reminder:{appointment.id}:{lead.code}",
+                    lead=lead.code,
+                    channel=contact.channel,
+                    due_at=when,
+                    next_attempt_at=when,
+                    referral_id=referral.id,
+                    appointment_id=appointment.id,
+                )
+                fill_reminder(message, contact, appointment)
+                added += insert_if_absent(message)
+    return added
+
+
+def fill_reminder(message: ClientMessage, contact: Contact, appointment: Appointment) -> None:
+    """Write the recipient and the wording for the channel (encrypted under her key)."""
+    rendered = render_reminder(contact.channel, appointment.starts_at)
+    message.channel = contact.channel
+    message.recipient = contact.address
+    message.subject = rendered.subject
+    message.body = rendered.body

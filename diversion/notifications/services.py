@@ -1,0 +1,417 @@
+"""Storing, sending, retrying and cancelling messages; STOP; the sweep's message steps.
+
+Sending is claim, then send, then record. The claim is one conditional UPDATE (queued -> sending) committed before the
+provider is called, so of two sweeps (or RQ workers) racing for a message only one sends it; the unique dedupe key
+means a second sweep cannot queue it twice either. A failure worth retrying goes back to the queue with exponential
+backoff until the attempts run out.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from diversion.appointments.models import Appointment
+from diversion.audit.services import record_event
+from diversion.auth.models import User
+from diversion.db import transaction, utcnow
+from diversion.errors import InvalidTransition
+from diversion.extensions import db
+from diversion.notifications.models import ClientMessage, Kind, Notification, Status
+from diversion.notifications.providers import DeliveryError, NotifyNotifier, OutgoingMessage, notifier_for
+from diversion.notifications.reminders import fill_reminder, quiet_hours_of, reminder_blocker, safe_contact_for
+from diversion.referrals.models import ConsentPurpose, Referral
+
+log = logging.getLogger("diversion.notifications")
+
+# A message claimed this long ago whose sender never reported back (a crash mid-send) is queued again.
+STALE_CLAIM = timedelta(minutes=15)
+TABLE = Notification.__table__
+
+
+def insert_if_absent(message: Notification) -> bool:
+    """Add the message unless one with its dedupe key exists (flush only); True when it was added. A savepoint
+    keeps a concurrent sweep's duplicate from spoiling the caller's transaction."""
+    exists = select(Notification.id).where(Notification.dedupe_key == message.dedupe_key)
+    if db.session.scalar(exists) is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        return False
+    return True
+
+
+def claim(notification_id: uuid.UUID, now: datetime) -> bool:
+    """Take a queued message for sending (committed at once); False when another sender has it or it is not due."""
+    with transaction():
+        result = db.session.execute(
+            update(TABLE)
+            .where(
+                TABLE.c.id == notification_id,
+                TABLE.c.status == Status.QUEUED.value,
+                TABLE.c.next_attempt_at <= now,
+            )
+            .values(status=Status.SENDING.value, claimed_at=now, attempts=TABLE.c.attempts + 1, updated_at=utcnow())
+        )
+    return result.rowcount == 1
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the n-th failed attempt: the base doubled each time."""
+    base: timedelta = current_app.config["NOTIFY_RETRY_BASE"]
+    return base * (2 ** max(attempts - 1, 0))
+
+
+def _load(notification_id: uuid.UUID) -> Notification | None:
+    return db.session.scalars(
+        select(Notification).where(Notification.id == notification_id).execution_options(populate_existing=True)
+    ).first()
+
+
+def _finish(message: Notification, status: Status, reason: str | None = None) -> str:
+    message.status = status.value
+    message.reason = reason
+    message.claimed_at = None
+    return status.value
+
+
+def _recheck_reminder(message: ClientMessage, now: datetime) -> str | None:
+    """Just before a reminder goes: every rule again. Returns a final status when it must not go now."""
+    appointment = db.session.get(Appointment, message.appointment_id)
+    referral = db.session.get(Referral, message.referral_id)
+    if appointment is None or referral is None:
+        return _finish(message, Status.CANCELLED, "appointment_gone")
+    blocker = reminder_blocker(referral, appointment, now)
+    if blocker is not None:
+        return _finish(message, Status.CANCELLED, blocker)
+    quiet = quiet_hours_of(referral.client_id)
+    if quiet is not None and quiet.contains(now):
+        later = quiet.next_safe(now)
+        if later > appointment.starts_at - current_app.config["REMINDER_MIN_NOTICE"]:
+            return _finish(message, Status.CANCELLED, "quiet_hours")
+        # Not an attempt: it waits for her safe hours.
+        message.attempts -= 1
+        message.next_attempt_at = later
+        return _finish(message, Status.QUEUED, "quiet_hours")
+    contact = safe_contact_for(referral.client)
+    if contact is not None and (contact.channel != message.channel or contact.address != message.recipient):
+        fill_reminder(message, contact, appointment)
+    return None
+
+
+def deliver(notification_id: uuid.UUID, now: datetime | None = None) -> str:
+    """Send one message if it is still due and still allowed; returns its status afterwards ('skipped' when another
+    sender has it)."""
+    now = now or utcnow()
+    if not claim(notification_id, now):
+        return "skipped"
+    with transaction():
+        message = _load(notification_id)
+        if message is None:
+            return "skipped"
+        if isinstance(message, ClientMessage) and message.kind == Kind.REMINDER.value:
+            held = _recheck_reminder(message, now)
+            if held is not None:
+                return held
+    outgoing = OutgoingMessage(
+        str(message.id), message.channel, str(message.recipient), message.subject, str(message.body)
+    )
+    notifier = notifier_for(message.channel, current_app.config)
+    with transaction():
+        message = _load(notification_id)
+        assert message is not None  # noqa: S101 - claimed above, so it exists
+        message.provider = notifier.name
+        try:
+            result = notifier.send(outgoing)
+        except DeliveryError as error:
+            log.warning(
+                "message not sent",
+                extra={"notification_id": str(message.id), "code": error.code, "attempt": message.attempts},
+            )
+            if error.transient and message.attempts < current_app.config["NOTIFY_MAX_ATTEMPTS"]:
+                message.next_attempt_at = now + backoff(message.attempts)
+                return _finish(message, Status.QUEUED, error.code)
+            return _finish(message, Status.FAILED, error.code)
+        message.provider_reference = result.reference[:100]
+        message.sent_at = now
+        if result.delivered:
+            message.delivered_at = now
+            return _finish(message, Status.DELIVERED)
+        return _finish(message, Status.SENT)
+
+
+def requeue_stale_claims(now: datetime) -> int:
+    """Put back messages whose sender died after claiming them."""
+    with transaction():
+        result = db.session.execute(
+            update(TABLE)
+            .where(TABLE.c.status == Status.SENDING.value, TABLE.c.claimed_at < now - STALE_CLAIM)
+            .values(status=Status.QUEUED.value, claimed_at=None, reason="stale_claim", updated_at=utcnow())
+        )
+    return int(result.rowcount or 0)
+
+
+def due_ids(now: datetime, limit: int = 500) -> list[uuid.UUID]:
+    """Queued messages due now, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Notification.id)
+            .where(Notification.status == Status.QUEUED.value, Notification.next_attempt_at <= now)
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(limit)
+        )
+    )
+
+
+@dataclass
+class SendReport:
+    """What one round of sending did."""
+
+    statuses: dict[str, int] = field(default_factory=dict)
+    enqueued: int = 0
+
+    def count(self, status: str) -> int:
+        """How many ended in this status."""
+        return self.statuses.get(status, 0)
+
+
+def send_due(now: datetime | None = None) -> SendReport:
+    """Send what is due: on RQ when REDIS_URL is set (the worker sends), otherwise here and now."""
+    now = now or utcnow()
+    requeue_stale_claims(now)
+    ids = due_ids(now)
+    report = SendReport()
+    if current_app.config.get("REDIS_URL"):
+        from diversion.notifications.jobs import enqueue_delivery
+
+        report.enqueued = enqueue_delivery(ids)
+        return report
+    for notification_id in ids:
+        status = deliver(notification_id, now)
+        report.statuses[status] = report.statuses.get(status, 0) + 1
+    return report
+
+
+def refresh_delivery(now: datetime | None = None, limit: int = 200) -> int:
+    """Ask GOV.UK Notify what became of recent messages it accepted; returns how many changed."""
+    if not current_app.config.get("NOTIFY_API_KEY"):
+        return 0
+    now = now or utcnow()
+    messages = list(
+        db.session.scalars(
+            select(Notification)
+            .where(
+                Notification.status == Status.SENT.value,
+                Notification.provider == "notify",
+                Notification.sent_at >= now - timedelta(days=3),
+            )
+            .limit(limit)
+        )
+    )
+    notifier = notifier_for("sms", current_app.config)
+    if not isinstance(notifier, NotifyNotifier):
+        return 0
+    changed = 0
+    for message in messages:
+        status = notifier.status_of(message.provider_reference or "")
+        if status is None:
+            continue
+        with transaction():
+            if status == "delivered":
+                message.delivered_at = now
+                _finish(message, Status.DELIVERED)
+            else:
+                _finish(message, Status.FAILED, "notify_undelivered")
+        changed += 1
+    return changed
+
+
+def cancel_reminders(*, reason: str, appointment_id: Any = None, referral_id: Any = None) -> int:
+    """Cancel a case's or an appointment's queued reminders (flush only; the caller's transaction commits)."""
+    conditions = [
+        TABLE.c.kind == Kind.REMINDER.value,
+        TABLE.c.status == Status.QUEUED.value,
+    ]
+    if appointment_id is not None:
+        conditions.append(TABLE.c.appointment_id == appointment_id)
+    if referral_id is not None:
+        conditions.append(TABLE.c.referral_id == referral_id)
+    if len(conditions) == 2:
+        raise ValueError("cancel_reminders needs an appointment or a case")
+    result = db.session.execute(
+        update(TABLE).where(*conditions).values(status=Status.CANCELLED.value, reason=reason, updated_at=utcnow())
+    )
+    return int(result.rowcount or 0)
+
+
+def on_appointment_change(appointment: Appointment, change: str) -> None:
+    """Appointment hook: a rebooked appointment or one with an outcome gets no more reminders."""
+    reason = {"moved": "appointment_moved", "outcome": "outcome_recorded"}.get(change, change)
+    cancel_reminders(appointment_id=appointment.id, reason=reason[:32])
+
+
+def on_final_state(referral: Referral, actor: Any = None) -> None:
+    """Final-state hook: a closed case gets no more reminders; partners who asked hear of its notice."""
+    from diversion.notices.models import OutcomeNotice
+    from diversion.notifications.digests import queue_notice_emails
+
+    cancel_reminders(referral_id=referral.id, reason="case_closed")
+    notice = db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.referral_id == referral.id)).first()
+    if notice is not None:
+        queue_notice_emails(notice)
+
+
+def register_hooks() -> None:
+    """Attach the hooks (idempotent: safe when several apps are built in one process)."""
+    from diversion.appointments.services import APPOINTMENT_HOOKS
+    from diversion.referrals.states import FINAL_STATE_HOOKS
+
+    if on_appointment_change not in APPOINTMENT_HOOKS:
+        APPOINTMENT_HOOKS.append(on_appointment_change)
+    if on_final_state not in FINAL_STATE_HOOKS:
+        FINAL_STATE_HOOKS.append(on_final_state)
+
+
+def record_stop(referral: Referral, actor: User) -> int:
+    """She replied STOP: her consent to reminders is withdrawn and every queued reminder of hers is cancelled.
+    Returns how many were cancelled."""
+    from diversion.referrals.services import record_consent
+
+    record_consent(referral, ConsentPurpose.REMINDERS, False, actor)
+    with transaction():
+        cancelled = db.session.execute(
+            update(TABLE)
+            .where(
+                TABLE.c.kind == Kind.REMINDER.value,
+                TABLE.c.status == Status.QUEUED.value,
+                TABLE.c.client_id == referral.client_id,
+            )
+            .values(status=Status.CANCELLED.value, reason="stop_reply", updated_at=utcnow())
+        ).rowcount
+        record_event(
+            "reminders.stop_recorded",
+            object_type="referral",
+            object_id=referral.id,
+            case_id=referral.id,
+            details={"cancelled": int(cancelled or 0)},
+            actor=actor,
+        )
+    return int(cancelled or 0)
+
+
+def retry(message: Notification, actor: User, now: datetime | None = None) -> None:
+    """A manager sends a failed message again: it is queued for the next sweep with its attempts reset."""
+    if message.status != Status.FAILED.value:
+        raise InvalidTransition("Only a failed message can be sent again")
+    with transaction():
+        claimed = db.session.execute(
+            update(TABLE)
+            .where(TABLE.c.id == message.id, TABLE.c.status == Status.FAILED.value)
+            .values(
+                status=Status.QUEUED.value,
+                attempts=0,
+                reason=None,
+                next_attempt_at=now or utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+        if claimed.rowcount != 1:
+            raise InvalidTransition("Only a failed message can be sent again")
+        record_event(
+            "notification.retried",
+            object_type="notification",
+            object_id=message.id,
+            case_id=message.referral_id,
+            details={"kind": message.kind},
+            actor=actor,
+        )
+    db.session.refresh(message)
+
+
+def messages_of(referral: Referral) -> list[ClientMessage]:
+    """The case's messages to her, newest first."""
+    return list(
+        db.session.scalars(
+            select(ClientMessage)
+            .where(ClientMessage.referral_id == referral.id)
+            .order_by(ClientMessage.due_at.desc(), ClientMessage.id)
+        )
+    )
+
+
+def failed_messages(limit: int = 200) -> list[Notification]:
+    """Failed messages, newest first, for the manager's page (plain columns only are shown)."""
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.status == Status.FAILED.value)
+            .order_by(Notification.updated_at.desc(), Notification.id)
+            .limit(limit)
+        )
+    )
+
+
+def count_failed() -> int:
+    """How many messages have failed."""
+    return int(
+        db.session.scalar(select(func.count()).select_from(TABLE).where(TABLE.c.status == Status.FAILED.value)) or 0
+    )
+
+
+def get_message(notification_id: Any) -> Notification | None:
+    """A message by id, or None."""
+    try:
+        return db.session.get(Notification, uuid.UUID(str(notification_id)))
+    except ValueError:
+        return None
+
+
+@dataclass
+class SweepReport:
+    """What the message steps of the sweep did."""
+
+    reminders: int = 0
+    digests: int = 0
+    notice_emails: int = 0
+    sent: SendReport = field(default_factory=SendReport)
+    delivery_updates: int = 0
+
+    def line(self) -> str:
+        """One line for the command's output: counts only."""
+        queued = (
+            f"Messages: {self.reminders} reminders, {self.digests} digests"
+            f" and {self.notice_emails} notice emails queued"
+        )
+        if self.sent.enqueued:
+            return f"{queued}; {self.sent.enqueued} handed to the worker."
+        sent = self.sent.count(Status.SENT.value) + self.sent.count(Status.DELIVERED.value)
+        retrying = self.sent.count(Status.QUEUED.value)
+        return (
+            f"{queued}; {sent} sent, {self.sent.count(Status.FAILED.value)} failed, {retrying} to try again, "
+            f"{self.sent.count(Status.CANCELLED.value)} cancelled."
+        )
+
+
+def sweep_messages(now: datetime | None = None) -> SweepReport:
+    """The sweep's message steps: queue reminders, digests and notice emails that are due, send what is due, and
+    ask Notify what was delivered. Running it twice in a row sends nothing twice."""
+    from diversion.notifications.digests import queue_digests, queue_recent_notice_emails
+    from diversion.notifications.reminders import plan_reminders
+
+    now = now or utcnow()
+    report = SweepReport()
+    report.reminders = plan_reminders(now)
+    report.digests = queue_digests(now)
+    report.notice_emails = queue_recent_notice_emails(now)
+    report.sent = send_due(now)
+    report.delivery_updates = refresh_delivery(now)
+    return report

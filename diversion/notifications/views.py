@@ -1,0 +1,131 @@
+"""A case's messages (her quiet hours and STOP), the manager's failed messages with retry, a partner's email choice."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from diversion.errors import DomainError
+from diversion.forms import apply_errors
+from diversion.notifications import bp, digests, reminders, services
+from diversion.notifications.forms import NoticeEmailsForm, QuietHoursForm, RetryForm, StopForm
+from diversion.permissions import load_case, requires
+from diversion.referrals.models import ConsentPurpose
+from diversion.referrals.services import has_consent
+
+# Reason codes in words, for the pages. Provider codes not listed here are shown as they are (they are codes).
+REASONS = {
+    "appointment_moved": "The appointment was rebooked",
+    "outcome_recorded": "The appointment has an outcome",
+    "case_closed": "The case closed",
+    "too_late": "Too close to the appointment",
+    "no_consent": "No consent to reminders",
+    "no_safe_contact": "No contact marked safe",
+    "quiet_hours": "Her quiet hours",
+    "stop_reply": "She replied STOP",
+    "appointment_gone": "The appointment no longer exists",
+    "stale_claim": "Sending was interrupted; queued again",
+}
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _messages_page(referral, hours_form=None, stop_form=None):
+    from diversion.referrals.views import _case_page
+
+    quiet = reminders.quiet_hours_of(referral.client_id)
+    hours_form = hours_form or QuietHoursForm(formdata=None, quiet_hours=str(quiet) if quiet else "")
+    form = hours_form if hours_form.errors else (stop_form or StopForm(formdata=None))
+    return _case_page(
+        referral,
+        "messages",
+        "notifications/case.html",
+        messages=services.messages_of(referral),
+        reasons=REASONS,
+        contact=reminders.safe_contact_for(referral.client),
+        has_reminders_consent=has_consent(referral, ConsentPurpose.REMINDERS),
+        quiet=quiet,
+        hours_form=hours_form,
+        stop_form=stop_form or StopForm(formdata=None),
+        form=form,
+        case_width="full",
+    )
+
+
+@bp.route("/cases/<uuid:referral_id>/messages")
+@requires("client_records")
+def case_messages(referral_id):
+    return _messages_page(load_case(referral_id))
+
+
+@bp.route("/cases/<uuid:referral_id>/messages/quiet-hours", methods=["POST"])
+@requires("client_records")
+def quiet_hours(referral_id):
+    referral = load_case(referral_id)
+    form = QuietHoursForm()
+    if form.validate_on_submit():
+        try:
+            hours = reminders.set_quiet_hours(referral, form.quiet_hours.data, _user())
+        except DomainError as error:
+            apply_errors(form, error, "quiet_hours")
+        else:
+            flash("Quiet hours saved." if hours else "Quiet hours cleared.", "success")
+            return redirect(url_for("notifications.case_messages", referral_id=referral.id))
+    return _messages_page(referral, hours_form=form)
+
+
+@bp.route("/cases/<uuid:referral_id>/messages/stop", methods=["POST"])
+@requires("client_records")
+def stop(referral_id):
+    referral = load_case(referral_id)
+    form = StopForm()
+    if form.validate_on_submit():
+        try:
+            services.record_stop(referral, _user())
+        except DomainError as error:
+            apply_errors(form, error, "record_stop")
+        else:
+            flash("Her STOP reply is recorded: reminders are withdrawn and none will be sent.", "success")
+            return redirect(url_for("notifications.case_messages", referral_id=referral.id))
+    return _messages_page(referral, stop_form=form)
+
+
+@bp.route("/messages/failed")
+@requires("case_management")
+def failed():
+    return render_template(
+        "notifications/failed.html", messages=services.failed_messages(), form=RetryForm(), reasons=REASONS
+    )
+
+
+@bp.route("/messages/<uuid:notification_id>/retry", methods=["POST"])
+@requires("case_management")
+def retry(notification_id):
+    message = services.get_message(notification_id)
+    if message is None:
+        abort(404)
+    form = RetryForm()
+    if form.validate_on_submit():
+        try:
+            services.retry(message, _user())
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("The message will be sent again at the next sweep.", "success")
+    return redirect(url_for("notifications.failed"))
+
+
+@bp.route("/notifications/preferences", methods=["GET", "POST"])
+@requires("notice_emails")
+def preferences():
+    user = _user()
+    form = NoticeEmailsForm()
+    if not form.is_submitted():
+        form.wanted.data = "yes" if digests.wants_notice_emails(user) else "no"
+    if form.validate_on_submit():
+        digests.set_notice_emails(user, form.wanted.data == "yes")
+        flash("Your email settings are saved.", "success")
+        return redirect(url_for("notifications.preferences"))
+    return render_template("notifications/preferences.html", form=form)

@@ -1,0 +1,76 @@
+"""The review form (the twelve domains scored again) and the outcome reports' filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSelect, GovSubmitInput
+from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
+from diversion.forms import DateInputField, choices
+from diversion.outcomes.equality import ETHNIC_GROUPS
+from diversion.reports.forms import CompletionForm
+
+SCORES = [("", "Select a score")] + [(str(n), str(n)) for n in range(1, 11)]
+
+
+class _ReviewBase(FlaskForm):
+    version = HiddenField()
+    reviewed_on = DateInputField("Date of the review", what="the date of the review")
+    notes = TextAreaField("Notes (optional)", widget=GovCharacterCount(), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Save review", widget=GovSubmitInput())
+
+
+def _build() -> type[FlaskForm]:
+    fields: dict[str, Any] = {}
+    for domain in Domain:
+        label = DOMAIN_LABELS[domain]
+        fields[f"{domain.value}_need"] = RadioField(
+            f"{label}: need",
+            choices=choices((str(level), f"{level}: {text}") for level, text in NEED_LEVELS.items()),
+            widget=GovRadioInput(),
+            validators=[InputRequired(message=f"Select the need level for {label.lower()}")],
+        )
+        fields[f"{domain.value}_score"] = SelectField(
+            f"{label}: wellbeing score",
+            choices=choices(SCORES),
+            widget=GovSelect(),
+            validators=[InputRequired(message=f"Give a wellbeing score from 1 to 10 for {label.lower()}")],
+        )
+    return type("ReviewForm", (_ReviewBase,), fields)
+
+
+ReviewForm = _build()
+
+
+class EthnicityForm(FlaskForm):
+    """Her ethnic group, for equality monitoring."""
+
+    ethnicity = RadioField(
+        "Which of these best describes her ethnic group?",
+        choices=choices(ETHNIC_GROUPS),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select her ethnic group, or that she prefers not to say")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class OutcomesForm(CompletionForm):
+    """The completion report's filters (a month, a quarter or dates; a court) and a support worker."""
+
+    worker = SelectField("Support worker", widget=GovSelect(), validate_choice=False, default="")
+
+    def __init__(self, formdata: Any, *, workers: list[Any], **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        self.worker.choices = choices([("", "All support workers"), *((str(user.id), user.email) for user in workers)])
+
+    def validate_worker(self, field: SelectField) -> None:
+        if (field.data or "") not in self._offered(field):
+            raise ValidationError("Select a support worker from the list")
+
+    def worker_id(self) -> str | None:
+        """The support worker chosen (their user id), or None for all."""
+        return self.worker.data or None

@@ -1,0 +1,273 @@
+"""The outcome figures' SQL: each measure is one SELECT of the rows behind it, and every figure is an aggregate over
+that SELECT (a count of distinct units, a sum, or a histogram for a median), run in the database.
+
+Nothing here loads a case into Python or reads an encrypted column. The same SELECT gives the drill-down (the cases
+behind a figure) and the snapshot's hash of case ids, so a figure and its cases can never disagree.
+
+Each rows SELECT has the columns ``case_id`` (the referral), ``client_id``, ``unit`` (what the figure counts: a case,
+a woman, an appointment or an onward referral) and, where a measure has them, grouping columns and ``value``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, case, cast, exists, func, literal, or_, select
+
+from diversion.appointments.models import Appointment, Outcome
+from diversion.assessments.models import Assessment, AssessmentDomain
+from diversion.care_plans.models import CarePlan, OnwardReferral
+from diversion.clients.models import Client
+from diversion.extensions import db
+from diversion.outcomes.models import Review, ReviewDomain
+from diversion.referrals.calendar import from_london
+from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
+from diversion.reports.queries import FINISHED_STATES
+
+MADE_STATUSES = ("made", "accepted", "attended")
+TAKEN_UP_STATUSES = ("accepted", "attended")
+NOT_RECORDED = "not_recorded"
+# (code, lowest age, highest age) of the age bands reported; ages are at the period's end.
+AGE_BANDS = (("18-24", 0, 24), ("25-34", 25, 34), ("35-44", 35, 44), ("45-54", 45, 54), ("55+", 55, 200))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report is about: London dates ``start`` to ``end`` (both included), a court, a support worker."""
+
+    start: date
+    end: date
+    court_id: int | None = None
+    worker_id: uuid.UUID | None = None
+
+    @property
+    def utc_bounds(self) -> tuple[Any, Any]:
+        """The period as UTC times, London midnight of its first day to London midnight after its last."""
+        return from_london(self.start, time(0)), from_london(self.end + timedelta(days=1), time(0))
+
+
+def _on(column: Any, scope: Scope) -> Any:
+    return and_(column >= scope.start, column <= scope.end)
+
+
+def _at(column: Any, scope: Scope) -> Any:
+    low, high = scope.utc_bounds
+    return and_(column >= low, column < high)
+
+
+def _scoped(query: Select[Any], scope: Scope) -> Select[Any]:
+    if scope.court_id is not None:
+        query = query.where(Referral.court_id == scope.court_id)
+    if scope.worker_id is not None:
+        query = query.where(Referral.assigned_worker_id == scope.worker_id)
+    return query
+
+
+def _cases(*conditions: Any, scope: Scope, unit: Any = None) -> Select[Any]:
+    query = select(
+        Referral.id.label("case_id"), Referral.client_id.label("client_id"), (unit or Referral.id).label("unit")
+    ).where(*conditions)
+    return _scoped(query, scope)
+
+
+def referrals(scope: Scope) -> Select[Any]:
+    return _cases(_on(Referral.referred_on, scope), scope=scope)
+
+
+def women_referred(scope: Scope) -> Select[Any]:
+    return _cases(_on(Referral.referred_on, scope), scope=scope, unit=Referral.client_id)
+
+
+def opted_in(scope: Scope) -> Select[Any]:
+    return _cases(_on(Referral.consent_date, scope), scope=scope)
+
+
+def decisions(scope: Scope) -> Select[Any]:
+    declined = and_(Referral.state == State.DECLINED.value, _on(Referral.outcome_date, scope))
+    return _cases(or_(_on(Referral.consent_date, scope), declined), scope=scope)
+
+
+def outcome(*states: str) -> Callable[[Scope], Select[Any]]:
+    def rows(scope: Scope) -> Select[Any]:
+        return _cases(_on(Referral.outcome_date, scope), Referral.state.in_(states), scope=scope)
+
+    return rows
+
+
+def _appointments(*conditions: Any, scope: Scope) -> Select[Any]:
+    query = (
+        select(Referral.id.label("case_id"), Referral.client_id.label("client_id"), Appointment.id.label("unit"))
+        .select_from(Appointment)
+        .join(Referral, Referral.id == Appointment.referral_id)
+        .where(_at(Appointment.starts_at, scope), *conditions)
+    )
+    return _scoped(query, scope)
+
+
+def appointments_with_outcome(scope: Scope) -> Select[Any]:
+    return _appointments(Appointment.outcome.is_not(None), scope=scope)
+
+
+def did_not_attend(scope: Scope) -> Select[Any]:
+    return _appointments(Appointment.outcome == Outcome.DID_NOT_ATTEND.value, scope=scope)
+
+
+def onward(statuses: tuple[str, ...]) -> Callable[[Scope], Select[Any]]:
+    def rows(scope: Scope) -> Select[Any]:
+        query = (
+            select(
+                Referral.id.label("case_id"),
+                Referral.client_id.label("client_id"),
+                OnwardReferral.id.label("unit"),
+                OnwardReferral.service.label("service"),
+            )
+            .select_from(OnwardReferral)
+            .join(CarePlan, CarePlan.id == OnwardReferral.plan_id)
+            .join(Referral, Referral.id == CarePlan.referral_id)
+            .where(CarePlan.is_agreed.is_(True), _at(CarePlan.agreed_at, scope), OnwardReferral.status.in_(statuses))
+        )
+        return _scoped(query, scope)
+
+    return rows
+
+
+def safeguarding(scope: Scope) -> Select[Any]:
+    query = (
+        select(Referral.id.label("case_id"), Referral.client_id.label("client_id"), Referral.client_id.label("unit"))
+        .select_from(Assessment)
+        .join(Referral, Referral.id == Assessment.referral_id)
+        .where(Assessment.has_safeguarding_flag.is_(True), _at(Assessment.completed_at, scope))
+    )
+    return _scoped(query, scope)
+
+
+def days_to_completion(scope: Scope) -> Select[Any]:
+    if db.session.get_bind().dialect.name == "sqlite":
+        days = cast(func.julianday(Referral.outcome_date) - func.julianday(Referral.referred_on), Integer)
+    else:
+        days = Referral.outcome_date - Referral.referred_on
+    return _cases(_on(Referral.outcome_date, scope), Referral.state == State.COMPLETED.value, scope=scope).add_columns(
+        days.label("value")
+    )
+
+
+def _latest_reviews(scope: Scope) -> Any:
+    order = (Review.reviewed_on.desc(), Review.created_at.desc(), Review.id.desc())
+    ranked = (
+        select(Review.id, func.row_number().over(partition_by=Review.referral_id, order_by=order).label("position"))
+        .where(_on(Review.reviewed_on, scope))
+        .subquery()
+    )
+    return select(ranked.c.id).where(ranked.c.position == 1)
+
+
+def wellbeing_change(scope: Scope) -> Select[Any]:
+    """One row per domain of each case's latest review in the period: the change since the assessment."""
+    query = (
+        select(
+            Referral.id.label("case_id"),
+            Referral.client_id.label("client_id"),
+            Referral.id.label("unit"),
+            ReviewDomain.domain.label("domain"),
+            (ReviewDomain.wellbeing_score - AssessmentDomain.wellbeing_score).label("value"),
+        )
+        .select_from(ReviewDomain)
+        .join(Review, Review.id == ReviewDomain.review_id)
+        .join(Referral, Referral.id == Review.referral_id)
+        .join(Assessment, Assessment.referral_id == Referral.id)
+        .join(
+            AssessmentDomain,
+            and_(AssessmentDomain.assessment_id == Assessment.id, AssessmentDomain.domain == ReviewDomain.domain),
+        )
+        .where(Review.id.in_(_latest_reviews(scope)))
+    )
+    return _scoped(query, scope)
+
+
+def _age_band(scope: Scope) -> Any:
+    # The birth year band's middle year stands for her year of birth: ages are within about two years.
+    age = literal(scope.end.year - 2) - Client.birth_year_band
+    whens = [(age <= high, code) for code, _, high in AGE_BANDS]
+    return case((Client.birth_year_band.is_(None), NOT_RECORDED), *whens, else_=NOT_RECORDED)
+
+
+def equality_monitored(scope: Scope) -> Select[Any]:
+    """Women referred in the period who consented to equality monitoring (and have not withdrawn it)."""
+    consented = exists().where(
+        Consent.referral_id == Referral.id,
+        Consent.purpose == ConsentPurpose.EQUALITY_MONITORING.value,
+        Consent.is_given.is_(True),
+        Consent.withdrawn_at.is_(None),
+    )
+    query = (
+        select(
+            Referral.id.label("case_id"),
+            Referral.client_id.label("client_id"),
+            Referral.client_id.label("unit"),
+            _age_band(scope).label("age_band"),
+            func.coalesce(Client.ethnicity_code, NOT_RECORDED).label("ethnicity"),
+        )
+        .join(Client, Client.id == Referral.client_id)
+        .where(_on(Referral.referred_on, scope), consented)
+    )
+    return _scoped(query, scope)
+
+
+# --- aggregates over a measure's rows ---
+
+
+def count_units(rows: Select[Any], by: str | None = None) -> dict[str | None, int]:
+    """Distinct units of the rows, in all or by a grouping column: ``{group: count}`` (``{None: n}`` in all)."""
+    sub = rows.subquery()
+    if by is None:
+        return {None: int(db.session.execute(select(func.count(func.distinct(sub.c.unit)))).scalar_one())}
+    query = select(sub.c[by], func.count(func.distinct(sub.c.unit))).group_by(sub.c[by])
+    return {str(group): int(count) for group, count in db.session.execute(query)}
+
+
+def sum_values(rows: Select[Any], by: str | None = None) -> dict[str | None, int]:
+    """The sum of ``value`` over the rows, in all or by a grouping column."""
+    sub = rows.subquery()
+    total = func.coalesce(func.sum(sub.c.value), 0)
+    if by is None:
+        return {None: int(db.session.execute(select(total)).scalar_one())}
+    return {str(group): int(value) for group, value in db.session.execute(select(sub.c[by], total).group_by(sub.c[by]))}
+
+
+def count_and_sum(rows: Select[Any], by: str | None = None) -> dict[str | None, tuple[int, int]]:
+    """Distinct units and the sum of ``value`` together, in one query: ``{group: (count, sum)}``."""
+    sub = rows.subquery()
+    columns = [func.count(func.distinct(sub.c.unit)), func.coalesce(func.sum(sub.c.value), 0)]
+    if by is None:
+        count, total = db.session.execute(select(*columns)).one()
+        return {None: (int(count), int(total))}
+    query = select(sub.c[by], *columns).group_by(sub.c[by])
+    return {str(group): (int(count), int(total)) for group, count, total in db.session.execute(query)}
+
+
+def value_histogram(rows: Select[Any]) -> dict[int, int]:
+    """How many rows have each ``value``: enough for a median without loading a row."""
+    sub = rows.subquery()
+    query = select(sub.c.value, func.count()).group_by(sub.c.value)
+    return {int(value): int(count) for value, count in db.session.execute(query)}
+
+
+def case_ids(rows: Select[Any]) -> list[uuid.UUID]:
+    """The distinct cases behind the rows, as ids only (for a snapshot's hash)."""
+    sub = rows.subquery()
+    return [row[0] for row in db.session.execute(select(sub.c.case_id).distinct())]
+
+
+def month_counts(rows: Select[Any], column: Any) -> dict[tuple[int, int], int]:
+    """Distinct units by calendar month of a date column that the rows carry as ``month_date``."""
+    sub = rows.add_columns(column.label("month_date")).subquery()
+    year, month = func.extract("year", sub.c.month_date), func.extract("month", sub.c.month_date)
+    query = select(year, month, func.count(func.distinct(sub.c.unit))).group_by(year, month)
+    return {(int(y), int(m)): int(count) for y, m, count in db.session.execute(query)}
+
+
+FINISHED = FINISHED_STATES

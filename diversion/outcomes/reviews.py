@@ -1,0 +1,185 @@
+"""Follow-up reviews: the twelve domains scored again after the assessment, with an optimistic lock on changes.
+
+A review is recorded once the assessment is (it is the baseline distance travelled is measured from), on a date that
+is not in the future and not before the assessment.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from diversion.assessments.models import Domain
+from diversion.assessments.services import assessment_of
+from diversion.audit.services import record_event
+from diversion.auth.models import User
+from diversion.db import transaction
+from diversion.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from diversion.extensions import db
+from diversion.outcomes.models import Review, ReviewDomain
+from diversion.referrals.calendar import london_date, today
+from diversion.referrals.models import Referral
+
+MAX_NOTES = 2000
+STALE = (
+    "Someone else saved this review while you were working on it. "
+    "Your changes are shown below: check them against theirs and save again"
+)
+
+
+@dataclass
+class ReviewInput:
+    """A review as entered: the date, each domain's need level (0-3) and wellbeing score (1-10), and notes."""
+
+    reviewed_on: date | None
+    needs: dict[str, Any]
+    scores: dict[str, Any]
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class DomainChange:
+    """One domain's wellbeing at the assessment and at a review."""
+
+    domain: Domain
+    assessed: int | None
+    reviewed: int
+
+    @property
+    def change(self) -> int | None:
+        """Points up (positive) or down since the assessment."""
+        return None if self.assessed is None else self.reviewed - self.assessed
+
+
+def reviews_of(referral: Referral) -> list[Review]:
+    """The case's reviews, newest first."""
+    query = (
+        select(Review)
+        .where(Review.referral_id == referral.id)
+        .order_by(Review.reviewed_on.desc(), Review.created_at.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def review_of(referral: Referral, review_id: Any) -> Review:
+    """One review of this case (NotFound for another case's)."""
+    review = db.session.get(Review, review_id)
+    if review is None or review.referral_id != referral.id:
+        raise NotFound("No such review on this case")
+    return review
+
+
+def changes_of(referral: Referral, review: Review) -> list[DomainChange]:
+    """Each domain's wellbeing at the assessment beside the review's."""
+    assessment = assessment_of(referral)
+    baseline = {row.domain: row.wellbeing_score for row in assessment.domains} if assessment else {}
+    return [DomainChange(Domain(row.domain), baseline.get(row.domain), row.wellbeing_score) for row in review.domains]
+
+
+def _as_int(value: Any, low: int, high: int) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    text = str(value).strip()
+    if not text.isdigit():
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
+
+
+def _clean(referral: Referral, data: ReviewInput) -> tuple[dict[Domain, tuple[int, int]], str | None]:
+    assessment = assessment_of(referral)
+    if assessment is None or assessment.completed_at is None:
+        raise InvalidTransition("Record the needs assessment before a review: it is what a review is compared with")
+    errors: dict[str, str] = {}
+    if data.reviewed_on is None:
+        errors["reviewed_on"] = "Enter the date of the review"
+    elif data.reviewed_on > today():
+        errors["reviewed_on"] = "The date of the review must be today or in the past"
+    elif data.reviewed_on < london_date(assessment.completed_at):
+        errors["reviewed_on"] = "The date of the review must be the same as or after the assessment"
+    clean: dict[Domain, tuple[int, int]] = {}
+    for domain in Domain:
+        need = _as_int(data.needs.get(domain.value), 0, 3)
+        score = _as_int(data.scores.get(domain.value), 1, 10)
+        if need is None:
+            errors[f"domains.{domain.value}.need"] = f"Select the need level for {domain.label.lower()}"
+        if score is None:
+            errors[f"domains.{domain.value}.score"] = f"Give a wellbeing score from 1 to 10 for {domain.label.lower()}"
+        if need is not None and score is not None:
+            clean[domain] = (need, score)
+    if set(data.needs) - {d.value for d in Domain} or set(data.scores) - {d.value for d in Domain}:
+        errors["domains"] = "Unknown needs domain"
+    notes = (data.notes or "").strip() or None
+    if notes and len(notes) > MAX_NOTES:
+        errors["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    return clean, notes
+
+
+def record_review(referral: Referral, data: ReviewInput, actor: User) -> Review:
+    """Record a new follow-up review of all twelve domains."""
+    clean, notes = _clean(referral, data)
+    with transaction():
+        review = Review(id=uuid.uuid4(), client_id=referral.client_id, referral_id=referral.id)
+        review.reviewed_on = data.reviewed_on  # type: ignore[assignment]
+        review.recorded_by_id = actor.id
+        review.notes = notes
+        for position, domain in enumerate(Domain):
+            need, score = clean[domain]
+            review.domains.append(
+                ReviewDomain(domain=domain.value, position=position, need_level=need, wellbeing_score=score)
+            )
+        db.session.add(review)
+        db.session.flush()
+        record_event(
+            "review.recorded",
+            object_type="review",
+            object_id=review.id,
+            case_id=referral.id,
+            details={"version": review.version},
+            actor=actor,
+        )
+    return review
+
+
+def change_review(referral: Referral, review: Review, data: ReviewInput, version: int | None, actor: User) -> Review:
+    """Change a review; a stale version (someone saved it since it was read) is refused with 409, nothing saved."""
+    clean, notes = _clean(referral, data)
+    if version != review.version:
+        raise Conflict(STALE)
+    with transaction():
+        moved = db.session.execute(
+            update(Review)
+            .where(Review.id == review.id, Review.version == version)
+            .values(version=Review.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:
+            raise Conflict(STALE)
+        set_committed_value(review, "version", version + 1)
+        review.reviewed_on = data.reviewed_on  # type: ignore[assignment]
+        review.notes = notes
+        rows = {row.domain: row for row in review.domains}
+        for domain in Domain:
+            rows[domain.value].need_level, rows[domain.value].wellbeing_score = clean[domain]
+        db.session.flush()
+        record_event(
+            "review.changed",
+            object_type="review",
+            object_id=review.id,
+            case_id=referral.id,
+            details={"version": review.version},
+            actor=actor,
+        )
+    return review
+
+
+def current_version(review: Review) -> int:
+    """The review's version as saved now (after a 409, the one to save against next)."""
+    return int(db.session.execute(select(Review.version).where(Review.id == review.id)).scalar_one())

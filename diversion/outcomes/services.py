@@ -1,0 +1,429 @@
+"""The funded-outcome figures: measures (what each counts, by which date), the dashboard's figures, monthly trends
+and the drill-down to the cases behind a figure. Every number is an SQL aggregate (``diversion.outcomes.queries``);
+no identity is decrypted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from diversion.assessments.models import DOMAIN_LABELS, Domain
+from diversion.audit.services import record_event
+from diversion.auth.models import Role, User
+from diversion.care_plans.models import SERVICE_LABELS, Service
+from diversion.courts.models import Court
+from diversion.db import transaction
+from diversion.errors import NotFound
+from diversion.extensions import db
+from diversion.outcomes import queries
+from diversion.outcomes.queries import Scope
+from diversion.referrals.models import Referral, State
+from diversion.reports.services import MonthFigures, Period, Rate
+
+REFERENCE_COMPLETION_RATE = 0.89  # the completion rate of the scheme this one is modelled on (DESIGN.md section 1)
+DRILL_DOWN_LIMIT = 1000
+MAX_GROUP = 32  # a group is a short code (a service, a domain, an age band, an ethnic group)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A figure's building block: the rows behind it, what it counts and by which date."""
+
+    key: str
+    label: str
+    unit: str  # cases, women, appointments, onward referrals, reviewed cases, days
+    text: str
+    rows: Callable[[Scope], Select[Any]]
+    kind: str = "count"  # count (distinct units), sum (of value), values (a median of value)
+    groups: tuple[str, ...] = ()
+
+
+def _m(key: str, label: str, unit: str, text: str, rows: Callable[[Scope], Select[Any]], **extra: Any) -> Measure:
+    return Measure(key, label, unit, text, rows, **extra)
+
+
+MEASURES: dict[str, Measure] = {
+    measure.key: measure
+    for measure in (
+        _m("referrals", "Referrals", "cases", "cases referred in the period (by referral date)", queries.referrals),
+        _m(
+            "women_referred",
+            "Women referred",
+            "women",
+            "women referred in the period (by referral date), each counted once however many referrals she has",
+            queries.women_referred,
+        ),
+        _m(
+            "opted_in",
+            "Opted in",
+            "cases",
+            "cases whose consent to support and to sharing their status was recorded in the period (by consent date)",
+            queries.opted_in,
+        ),
+        _m(
+            "opted_in_or_declined",
+            "Decisions about opting in",
+            "cases",
+            "cases that opted in (by consent date) or declined (by outcome date) in the period",
+            queries.decisions,
+        ),
+        _m(
+            "declined",
+            "Declined",
+            "cases",
+            "cases that declined in the period (by outcome date)",
+            queries.outcome(State.DECLINED.value),
+        ),
+        _m(
+            "completed",
+            "Completed",
+            "cases",
+            "cases that completed in the period (by outcome date)",
+            queries.outcome(State.COMPLETED.value),
+        ),
+        _m(
+            "not_completed",
+            "Not completed",
+            "cases",
+            "cases not completed by their return date, which fell in the period (by outcome date)",
+            queries.outcome(State.NOT_COMPLETED.value),
+        ),
+        _m(
+            "withdrawn",
+            "Withdrawn",
+            "cases",
+            "cases withdrawn in the period (by outcome date)",
+            queries.outcome(State.WITHDRAWN.value),
+        ),
+        _m(
+            "finished",
+            "Finished",
+            "cases",
+            "cases completed, not completed or withdrawn in the period (by outcome date): the completion rate's "
+            "denominator",
+            queries.outcome(*queries.FINISHED),
+        ),
+        _m(
+            "appointments_with_outcome",
+            "Appointments with an outcome",
+            "appointments",
+            "appointments whose time fell in the period (London dates) and whose outcome is recorded, rebookings "
+            "included",
+            queries.appointments_with_outcome,
+        ),
+        _m(
+            "did_not_attend",
+            "Did not attend",
+            "appointments",
+            "appointments in the period recorded as did not attend",
+            queries.did_not_attend,
+        ),
+        _m(
+            "onward_made",
+            "Onward referrals made",
+            "onward referrals",
+            "onward referrals in Care Action Plans agreed in the period, now made, accepted or attended",
+            queries.onward(queries.MADE_STATUSES),
+            groups=("service",),
+        ),
+        _m(
+            "onward_taken_up",
+            "Onward referrals taken up",
+            "onward referrals",
+            "onward referrals in Care Action Plans agreed in the period, now accepted or attended",
+            queries.onward(queries.TAKEN_UP_STATUSES),
+            groups=("service",),
+        ),
+        _m(
+            "safeguarding",
+            "Women with a safeguarding flag raised",
+            "women",
+            "women whose needs assessment, recorded in the period, raised a safeguarding flag (signs of exploitation "
+            "or trafficking), each counted once",
+            queries.safeguarding,
+        ),
+        _m(
+            "days_to_completion",
+            "Days from referral to completion",
+            "days",
+            "calendar days from the referral date to the outcome date, over cases completed in the period",
+            queries.days_to_completion,
+            kind="values",
+        ),
+        _m(
+            "reviewed_cases",
+            "Cases reviewed",
+            "cases",
+            "cases with a follow-up review dated in the period (and a needs assessment to compare it with)",
+            queries.wellbeing_change,
+            groups=("domain",),
+        ),
+        _m(
+            "wellbeing_change",
+            "Change in wellbeing",
+            "points",
+            "the wellbeing score (1 to 10) at the case's latest review in the period minus the score at its needs "
+            "assessment, added up over the cases reviewed",
+            queries.wellbeing_change,
+            kind="sum",
+            groups=("domain",),
+        ),
+        _m(
+            "equality_monitored",
+            "Women who consented to equality monitoring",
+            "women",
+            "women referred in the period who consented to equality monitoring and have not withdrawn it, each "
+            "counted once; ages are at the end of the period, from the five-year band of her year of birth",
+            queries.equality_monitored,
+            groups=("age_band", "ethnicity"),
+        ),
+    )
+}
+COUNT_KEYS = tuple(key for key, measure in MEASURES.items() if measure.kind == "count" and not measure.groups)
+
+
+def count(key: str, scope: Scope, by: str | None = None) -> dict[str | None, int]:
+    """A count measure, in all or by one of its groups."""
+    return queries.count_units(MEASURES[key].rows(scope), by)
+
+
+def total(key: str, scope: Scope, by: str | None = None) -> dict[str | None, int]:
+    """A sum measure, in all or by one of its groups."""
+    return queries.sum_values(MEASURES[key].rows(scope), by)
+
+
+def median(histogram: dict[int, int]) -> float | None:
+    """The median of values given as ``{value: how many}``; None for none."""
+    size = sum(histogram.values())
+    if not size:
+        return None
+    low_position, high_position = (size - 1) // 2, size // 2  # the middle one, or the middle two
+    seen = 0
+    low = high = 0
+    found_low = False
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if not found_low and low_position < seen:
+            low, found_low = value, True
+        if high_position < seen:
+            high = value
+            break
+    return (low + high) / 2
+
+
+@dataclass(frozen=True)
+class DomainChange:
+    """Distance travelled in one domain: cases reviewed and the total change; the mean is their quotient."""
+
+    domain: Domain
+    cases: int
+    change: int
+
+    @property
+    def mean(self) -> float | None:
+        """Mean change in points (2 places), or None when no case was reviewed."""
+        return round(self.change / self.cases, 2) if self.cases else None
+
+
+@dataclass(frozen=True)
+class ServiceCounts:
+    """Onward referrals to one service: made and taken up."""
+
+    service: Service
+    made: int
+    taken_up: int
+
+
+@dataclass(frozen=True)
+class OutcomeFigures:
+    """The dashboard's figures for one scope."""
+
+    scope: Scope
+    counts: dict[str, int]
+    median_days: float | None
+    services: list[ServiceCounts]
+    domains: list[DomainChange]
+    reference: float = REFERENCE_COMPLETION_RATE
+
+    @property
+    def completion(self) -> Rate:
+        """Completed of finished cases."""
+        return Rate(self.counts["completed"], self.counts["finished"])
+
+    @property
+    def opt_in(self) -> Rate:
+        """Opted in of decisions made."""
+        return Rate(self.counts["opted_in"], self.counts["opted_in"] + self.counts["declined"])
+
+    @property
+    def non_attendance(self) -> Rate:
+        """Did-not-attend of appointments with an outcome."""
+        return Rate(self.counts["did_not_attend"], self.counts["appointments_with_outcome"])
+
+    @property
+    def take_up(self) -> Rate:
+        """Onward referrals taken up of those made."""
+        return Rate(self.counts["onward_taken_up"], self.counts["onward_made"])
+
+    @property
+    def reported_median_days(self) -> float | None:
+        """The median as reported (1 place)."""
+        return None if self.median_days is None else round(self.median_days, 1)
+
+
+def outcome_figures(scope: Scope) -> OutcomeFigures:
+    """Every dashboard figure for the scope: one aggregate query per measure (and per grouping)."""
+    counts = {key: count(key, scope)[None] for key in COUNT_KEYS}
+    made, taken_up = count("onward_made", scope, "service"), count("onward_taken_up", scope, "service")
+    counts["onward_made"], counts["onward_taken_up"] = sum(made.values()), sum(taken_up.values())
+    reviewed, change = count("reviewed_cases", scope, "domain"), total("wellbeing_change", scope, "domain")
+    counts["reviewed_cases"] = count("reviewed_cases", scope)[None]
+    return OutcomeFigures(
+        scope=scope,
+        counts=counts,
+        median_days=median(queries.value_histogram(MEASURES["days_to_completion"].rows(scope))),
+        services=[
+            ServiceCounts(service, made.get(service.value, 0), taken_up.get(service.value, 0))
+            for service in Service
+            if made.get(service.value) or taken_up.get(service.value)
+        ],
+        domains=[DomainChange(domain, reviewed.get(domain.value, 0), change.get(domain.value, 0)) for domain in Domain],
+    )
+
+
+# --- months, for the trend charts ---
+
+
+def months_of(period: Period, scope: Scope) -> list[MonthFigures]:
+    """Finished cases by month of outcome (as the completion report) within the scope: one query per state."""
+    by_state = {
+        key: queries.month_counts(MEASURES[key].rows(scope), Referral.outcome_date)
+        for key in ("completed", "not_completed", "withdrawn")
+    }
+    return [
+        MonthFigures(year, month, *(by_state[key].get((year, month), 0) for key in by_state))
+        for year, month in period.months()
+    ]
+
+
+def referrals_by_month(period: Period, scope: Scope) -> list[tuple[int, int, int]]:
+    """Cases referred in each month of the period: (year, month, count)."""
+    counts = queries.month_counts(MEASURES["referrals"].rows(scope), Referral.referred_on)
+    return [(year, month, counts.get((year, month), 0)) for year, month in period.months()]
+
+
+# --- filters ---
+
+
+def support_workers() -> list[User]:
+    """Workers and managers, who may hold cases, by email."""
+    query = select(User).where(User.role.in_((Role.WORKER.value, Role.MANAGER.value))).order_by(User.email)
+    return list(db.session.scalars(query))
+
+
+def report_worker(worker_id: str | None) -> User | None:
+    """The support worker a report is for (None: all); NotFound for an unknown id."""
+    if not worker_id:
+        return None
+    try:
+        user = db.session.get(User, uuid.UUID(str(worker_id)))
+    except ValueError:
+        user = None
+    if user is None or user.role not in (Role.WORKER.value, Role.MANAGER.value):
+        raise NotFound("No support worker has this id", {"worker": "No support worker has this id"})
+    return user
+
+
+def scope_of(period: Period, court: Court | None, worker: User | None) -> Scope:
+    """The scope of a period, a court and a support worker."""
+    return Scope(period.start, period.end, court.id if court else None, worker.id if worker else None)
+
+
+# --- the drill-down ---
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case behind a figure: plain columns only (nothing about her), with a link to the case."""
+
+    id: uuid.UUID
+    court: str
+    worker: str | None
+    referred_on: Any
+    state: str
+    outcome_date: Any
+    units: int
+
+    @property
+    def reference(self) -> str:
+        """A short reference for the case, from its id."""
+        return str(self.id)[:8].upper()
+
+
+def cases_behind(
+    key: str, scope: Scope, actor: User, group: tuple[str, str] | None = None
+) -> tuple[list[CaseRow], int]:
+    """The cases behind a figure (up to DRILL_DOWN_LIMIT, oldest referral first) and how many there are in all;
+    audited, since it lists cases."""
+    from diversion.auth.models import User as Worker
+    from diversion.courts.models import Court as CourtModel
+
+    measure = MEASURES[key]
+    rows = measure.rows(scope).subquery()
+    condition = []
+    if group is not None:
+        by, value = group
+        if by not in measure.groups or len(value) > MAX_GROUP:
+            raise NotFound("This figure has no such group", {"by": "This figure has no such group"})
+        condition.append(rows.c[by] == value)
+    units = (
+        select(rows.c.case_id, db.func.count(db.func.distinct(rows.c.unit)).label("units"))
+        .where(*condition)
+        .group_by(rows.c.case_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Referral.id,
+            CourtModel.name,
+            Worker.email,
+            Referral.referred_on,
+            Referral.state,
+            Referral.outcome_date,
+            units.c.units,
+        )
+        .join(units, units.c.case_id == Referral.id)
+        .join(CourtModel, CourtModel.id == Referral.court_id)
+        .outerjoin(Worker, Worker.id == Referral.assigned_worker_id)
+        .order_by(Referral.referred_on, Referral.id)
+    )
+    total_cases = int(db.session.execute(select(db.func.count()).select_from(units)).scalar_one())
+    found = [CaseRow(*row) for row in db.session.execute(query.limit(DRILL_DOWN_LIMIT))]
+    with transaction():
+        record_event(
+            "outcomes.drill_down",
+            object_type="measure",
+            object_id=key,
+            details={
+                "from": scope.start.isoformat(),
+                "to": scope.end.isoformat(),
+                "court_id": scope.court_id,
+                "worker_id": str(scope.worker_id) if scope.worker_id else None,
+                "by": group[0] if group else None,
+                "group": group[1] if group else None,
+                "cases": total_cases,
+            },
+            actor=actor,
+        )
+    return found, total_cases
+
+
+GROUP_LABELS: dict[str, dict[str, str]] = {
+    "service": {service.value: label for service, label in SERVICE_LABELS.items()},
+    "domain": {domain.value: label for domain, label in DOMAIN_LABELS.items()},
+}

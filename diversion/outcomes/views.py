@@ -1,0 +1,152 @@
+"""Follow-up reviews on a case (support workers), and the managers' outcome pages (see ``report_views``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
+from diversion.errors import Conflict, DomainError, NotFound
+from diversion.forms import apply_errors
+from diversion.outcomes import bp, reviews
+from diversion.outcomes import equality as equality_services
+from diversion.outcomes.forms import EthnicityForm, ReviewForm
+from diversion.permissions import load_case, requires
+from diversion.referrals import services as referral_services
+
+
+def _case_page(referral: Any, template: str, status: int = 200, **context: Any) -> Any:
+    from diversion.referrals.views import _case_page as case_page
+
+    return case_page(referral, "reviews", template, **context), status
+
+
+def _load_review(referral: Any, review_id: Any) -> Any:
+    try:
+        return reviews.review_of(referral, review_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/cases/<uuid:referral_id>/reviews")
+@requires("client_records")
+def review_list(referral_id: Any) -> Any:
+    referral = load_case(referral_id)
+    found = reviews.reviews_of(referral)
+    return _case_page(
+        referral,
+        "outcomes/reviews.html",
+        reviews=[(review, reviews.changes_of(referral, review)) for review in found],
+        has_assessment=reviews.assessment_of(referral) is not None,
+        labels=DOMAIN_LABELS,
+    )
+
+
+def _input(form: Any) -> reviews.ReviewInput:
+    return reviews.ReviewInput(
+        reviewed_on=form.reviewed_on.data,
+        needs={domain.value: form[f"{domain.value}_need"].data for domain in Domain},
+        scores={domain.value: form[f"{domain.value}_score"].data for domain in Domain},
+        notes=form.notes.data,
+    )
+
+
+def _form_error(error: DomainError) -> DomainError:
+    fields = {}
+    for name, message in error.fields.items():
+        parts = name.split(".")
+        fields[f"{parts[1]}_{parts[2]}" if parts[0] == "domains" and len(parts) == 3 else name] = message
+    error.fields = fields
+    return error
+
+
+def _form_page(referral: Any, form: Any, review: Any = None, status: int = 200) -> Any:
+    return _case_page(
+        referral,
+        "outcomes/review_form.html",
+        status=status,
+        form=form,
+        review=review,
+        domains=list(Domain),
+        labels=DOMAIN_LABELS,
+        need_levels=NEED_LEVELS,
+    )
+
+
+@bp.route("/cases/<uuid:referral_id>/reviews/new", methods=["GET", "POST"])
+@requires("client_records")
+def new_review(referral_id: Any) -> Any:
+    referral = load_case(referral_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            reviews.record_review(referral, _input(form), current_user._get_current_object())
+        except DomainError as error:
+            apply_errors(form, _form_error(error), "reviewed_on")
+        else:
+            flash("Review saved.", "success")
+            return redirect(url_for("outcomes.review_list", referral_id=referral.id))
+    return _form_page(referral, form)
+
+
+@bp.route("/cases/<uuid:referral_id>/reviews/<uuid:review_id>/edit", methods=["GET", "POST"])
+@requires("client_records")
+def edit_review(referral_id: Any, review_id: Any) -> Any:
+    referral = load_case(referral_id)
+    review = _load_review(referral, review_id)
+    form = ReviewForm()
+    if request.method == "GET":
+        form.version.data = str(review.version)
+        form.reviewed_on.process(None, review.reviewed_on)
+        form.notes.data = review.notes or ""
+        for row in review.domains:
+            form[f"{row.domain}_need"].data = str(row.need_level)
+            form[f"{row.domain}_score"].data = str(row.wellbeing_score)
+    status = 200
+    if form.validate_on_submit():
+        version = referral_services.parse_int(form.version.data)
+        try:
+            reviews.change_review(referral, review, _input(form), version, current_user._get_current_object())
+        except Conflict as error:
+            # What this person typed stays on the page; they reconcile it with the other save.
+            status = 409
+            apply_errors(form, error, "reviewed_on")
+            form.version.data = str(reviews.current_version(review))
+        except DomainError as error:
+            apply_errors(form, _form_error(error), "reviewed_on")
+        else:
+            flash("Review saved.", "success")
+            return redirect(url_for("outcomes.review_list", referral_id=referral.id))
+    return _form_page(referral, form, review, status)
+
+
+@bp.route("/cases/<uuid:referral_id>/equality", methods=["GET", "POST"])
+@requires("client_records")
+def equality(referral_id: Any) -> Any:
+    referral = load_case(referral_id)
+    form = EthnicityForm()
+    if request.method == "GET":
+        form.ethnicity.data = referral.client.ethnicity_code
+    if form.validate_on_submit():
+        try:
+            equality_services.record_ethnicity(referral, form.ethnicity.data, current_user._get_current_object())
+        except DomainError as error:
+            apply_errors(form, error, "ethnicity")
+        else:
+            flash("Equality monitoring saved.", "success")
+            return redirect(url_for("referrals.consent", referral_id=referral.id))
+    from diversion.referrals.views import _case_page as case_page
+
+    return case_page(
+        referral,
+        "consent",
+        "outcomes/equality.html",
+        form=form,
+        has_consent=equality_services.has_equality_consent(referral),
+    )
+
+
+# The managers' pages add their routes to the blueprint when imported.
+from diversion.outcomes import report_views, return_views  # noqa: E402, F401

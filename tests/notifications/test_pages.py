@@ -1,0 +1,171 @@
+"""The case's Messages page (quiet hours, STOP), the manager's failed messages with retry, partners' email settings."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, timedelta
+
+import pytest
+
+from diversion.db import utcnow
+from diversion.extensions import db
+from diversion.notifications.reminders import plan_reminders, quiet_hours_of
+from diversion.notifications.services import deliver
+from tests.factories import create_user, csrf_token, log_in_as
+from tests.notifications.helpers import london, messages, reminder_case
+from tests.referrals.test_pages import error_texts, post_form
+
+
+def title_of(html: str) -> str:
+    match = re.search(r"<title>\s*(.*?)\s*</title>", html, re.S)
+    assert match
+    return match.group(1)
+
+
+@pytest.fixture
+def worker(app_ctx):
+    return create_user(role="worker")
+
+
+@pytest.fixture
+def case(worker):
+    referral, appointment = reminder_case(worker=worker, starts_at=london(3, 14))
+    plan_reminders(appointment.starts_at.astimezone(UTC) - timedelta(days=2))
+    return referral
+
+
+def test_the_messages_page_lists_her_reminders_and_what_makes_them_safe(client, worker, case) -> None:
+    log_in_as(client, worker)
+    response = client.get(f"/cases/{case.id}/messages")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert title_of(html).startswith("Messages - ")
+    assert 'aria-current="page" href="/cases/' in html
+    assert ">Messages</a>" in html
+    assert html.count("Reminder (") == 2
+    assert "By text to 07700 100123" in html
+    assert "after 10am" in html
+    assert f'action="/cases/{case.id}/messages/quiet-hours"' in html
+    assert f'action="/cases/{case.id}/messages/stop"' in html
+    assert 'name="csrf_token"' in html
+    assert "case.viewed" in {event.action for event in _events(case)}
+
+
+def _events(case):
+    from tests.factories import audit_events
+
+    return audit_events(case_id=case.id)
+
+
+def test_quiet_hours_are_saved_and_a_bad_value_shows_the_error_summary(client, worker, case) -> None:
+    log_in_as(client, worker)
+    page = f"/cases/{case.id}/messages"
+    bad = post_form(client, f"{page}/quiet-hours", {"quiet_hours": "evenings"}, get_path=page)
+    assert bad.status_code == 200
+    html = bad.get_data(as_text=True)
+    assert title_of(html).startswith("Error: Messages")
+    assert error_texts(html) == ["Enter the hours like 20:00-10:00 (from, to), in 24-hour time"]
+    assert 'href="#quiet_hours"' in html
+    assert quiet_hours_of(case.client_id) is None
+    good = post_form(client, f"{page}/quiet-hours", {"quiet_hours": "20:00-10:00"}, get_path=page)
+    assert good.status_code == 302
+    assert good.headers["Location"] == page
+    assert str(quiet_hours_of(case.client_id)) == "20:00-10:00"
+    assert "20:00-10:00" in client.get(page).get_data(as_text=True)
+
+
+def test_recording_stop_cancels_her_reminders(client, worker, case) -> None:
+    log_in_as(client, worker)
+    page = f"/cases/{case.id}/messages"
+    response = post_form(client, f"{page}/stop", {}, get_path=page)
+    assert response.status_code == 302
+    assert {item.status for item in messages(referral_id=case.id)} == {"cancelled"}
+    html = client.get(page).get_data(as_text=True)
+    assert "She replied STOP" in html
+    assert "Not given" in html
+
+
+def test_a_form_without_its_token_changes_nothing(client, worker, case) -> None:
+    log_in_as(client, worker)
+    assert client.post(f"/cases/{case.id}/messages/stop").status_code == 400
+    assert {item.status for item in messages(referral_id=case.id)} == {"queued"}
+
+
+@pytest.mark.parametrize("role", ["court", "cps", "admin"])
+def test_partners_and_the_administrator_cannot_open_or_change_her_messages(client, case, role) -> None:
+    log_in_as(client, create_user(role=role))
+    assert client.get(f"/cases/{case.id}/messages").status_code == 403
+    token = csrf_token(client, "/account")
+    for action in ("stop", "quiet-hours"):
+        assert client.post(f"/cases/{case.id}/messages/{action}", data={"csrf_token": token}).status_code == 403
+    assert {item.status for item in messages(referral_id=case.id)} == {"queued"}
+
+
+def _fail(app_ctx, monkeypatch, tmp_path, message) -> None:
+    (tmp_path / "file").write_text("")
+    monkeypatch.setitem(app_ctx.config, "NOTIFY_OUTBOX_FILE", str(tmp_path / "file" / "outbox.jsonl"))
+    monkeypatch.setitem(app_ctx.config, "NOTIFY_MAX_ATTEMPTS", 1)
+    assert deliver(message.id, message.due_at) == "failed"
+
+
+def test_a_manager_sees_failed_messages_and_sends_one_again(client, app_ctx, case, monkeypatch, tmp_path) -> None:
+    message = messages(referral_id=case.id)[0]
+    _fail(app_ctx, monkeypatch, tmp_path, message)
+    monkeypatch.undo()
+    manager = create_user(role="manager")
+    log_in_as(client, manager)
+    html = client.get("/messages/failed").get_data(as_text=True)
+    assert title_of(html).startswith("Failed messages - ")
+    assert "Reminder to a client" in html
+    assert "outbox_unwritable" in html
+    assert f'action="/messages/{message.id}/retry"' in html
+    assert str(case.client.phone) not in html
+    assert 'href="/messages/failed" aria-current="true"' in html  # marked in the navigation
+    response = post_form(client, f"/messages/{message.id}/retry", {}, get_path="/messages/failed")
+    assert response.status_code == 302
+    db.session.refresh(message)
+    assert (message.status, message.attempts, message.reason) == ("queued", 0, None)
+    # A second retry is refused: it is no longer failed.
+    again = post_form(client, f"/messages/{message.id}/retry", {}, get_path="/messages/failed")
+    assert again.status_code == 302
+    assert "Only a failed message can be sent again" in client.get("/messages/failed").get_data(as_text=True)
+    assert deliver(message.id, utcnow()) == "sent"
+
+
+@pytest.mark.parametrize("role", ["worker", "court", "cps", "admin"])
+def test_only_managers_see_failed_messages_or_retry(client, app_ctx, case, role) -> None:
+    message = messages(referral_id=case.id)[0]
+    log_in_as(client, create_user(role=role))
+    assert client.get("/messages/failed").status_code == 403
+    token = csrf_token(client, "/account")
+    assert client.post(f"/messages/{message.id}/retry", data={"csrf_token": token}).status_code == 403
+
+
+def test_retrying_an_unknown_message_is_404(client, app_ctx) -> None:
+    log_in_as(client, create_user(role="manager"))
+    token = csrf_token(client, "/messages/failed")
+    assert client.post(f"/messages/{uuid.uuid4()}/retry", data={"csrf_token": token}).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["court", "cps"])
+def test_partners_choose_notice_emails(client, app_ctx, role) -> None:
+    from diversion.notifications.digests import wants_notice_emails
+
+    user = create_user(role=role)
+    log_in_as(client, user)
+    html = client.get("/notifications/preferences").get_data(as_text=True)
+    assert title_of(html).startswith("Email settings - ")
+    assert 'value="no" checked' in html
+    missing = post_form(client, "/notifications/preferences", {}, get_path="/notifications/preferences")
+    assert error_texts(missing.get_data(as_text=True)) == ["Select whether you want these emails"]
+    saved = post_form(client, "/notifications/preferences", {"wanted": "yes"})
+    assert saved.status_code == 302
+    assert wants_notice_emails(user) is True
+    assert 'value="yes" checked' in client.get("/notifications/preferences").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["worker", "manager", "admin"])
+def test_staff_have_no_notice_email_settings(client, app_ctx, role) -> None:
+    log_in_as(client, create_user(role=role))
+    assert client.get("/notifications/preferences").status_code == 403

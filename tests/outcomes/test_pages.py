@@ -1,0 +1,149 @@
+"""The managers' outcome pages: who may open them, the dashboard's figures and charts, the drill-down (audited) to
+the cases behind a figure, filters and their errors; nothing on them names a woman."""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from datetime import date
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.factories import audit_events, create_user, log_in_as
+from tests.outcomes.cases import EXPECTED_A, EXPECTED_ALL, FAMILY_NAME, build_cases
+
+PAGES = ("/outcomes", "/outcomes/return", "/outcomes/charts/referrals.svg", "/outcomes/charts/completion-rate.svg")
+
+
+def custom(start: date, end: date, **extra: str) -> dict[str, str]:
+    return {
+        "period": "custom",
+        **{f"start-{part}": str(getattr(start, part)) for part in ("day", "month", "year")},
+        **{f"end-{part}": str(getattr(end, part)) for part in ("day", "month", "year")},
+        **extra,
+    }
+
+
+Q1 = custom(date(2026, 1, 1), date(2026, 3, 31))
+
+
+def url(path: str, args: dict[str, str] | None = None) -> str:
+    return f"{path}?{urlencode(args)}" if args else path
+
+
+def text_of(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def figures_on(page: str) -> dict[str, int]:
+    """The figures table: each drill-down link's measure and number."""
+    table = re.search(r'<table class="govuk-table" id="figures">.*?</table>', page, re.S)
+    assert table, "no figures table"
+    links = re.findall(r'href="/outcomes/cases/([a-z_]+)\?[^"]*">(\d+)[^<]*<span', table.group(0))
+    return {key: int(value) for key, value in links}
+
+
+@pytest.fixture
+def built(app_ctx):
+    return build_cases()
+
+
+@pytest.fixture
+def manager(client, app_ctx):
+    user = create_user(role="manager")
+    log_in_as(client, user)
+    return user
+
+
+@pytest.mark.parametrize("role", ["worker", "court", "cps", "admin"])
+def test_only_managers_may_open_the_outcome_pages(client, app_ctx, role: str) -> None:
+    log_in_as(client, create_user(role=role))
+    for path in (*PAGES, "/outcomes/cases/completed", "/outcomes/return.csv", "/outcomes/return.xlsx"):
+        assert client.get(url(path, Q1)).status_code == 403, path
+
+
+def test_the_dashboard_opens_on_the_current_quarter(client, manager) -> None:
+    response = client.get("/outcomes")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<title>Outcomes:" in page
+    assert 'href="/outcomes"' in page  # in the navigation
+    for path in PAGES[2:]:
+        chart = client.get(path)
+        assert chart.status_code == 200, path
+        assert chart.mimetype == "image/svg+xml"
+
+
+def test_the_dashboard_shows_the_hand_counted_figures_with_links_to_their_cases(client, built, manager) -> None:
+    page = client.get(url("/outcomes", Q1)).get_data(as_text=True)
+    shown = figures_on(page)
+    for key in ("referrals", "women_referred", "completed", "finished", "did_not_attend", "onward_made"):
+        assert shown[key] == EXPECTED_ALL[key], key
+    text = text_of(page)
+    assert "71.4%" in text  # 5 of 7 finished
+    assert "the reference is 89%" in text
+    assert "11.1%" in text  # 1 of 9 appointments
+    assert "30.0" in text  # median days
+    assert "+2.25" in text  # accommodation
+    assert FAMILY_NAME not in page
+    assert '<img src="/outcomes/charts/referrals.svg?' in page
+    assert 'id="months"' in page
+
+
+def test_a_court_filter_and_a_worker_filter(client, built, manager) -> None:
+    page = client.get(url("/outcomes", {**Q1, "court": built.court_a.code})).get_data(as_text=True)
+    assert {key: figures_on(page)[key] for key in ("referrals", "completed")} == {
+        "referrals": EXPECTED_A["referrals"],
+        "completed": EXPECTED_A["completed"],
+    }
+    page = client.get(url("/outcomes", {**Q1, "worker": str(built.worker_2.id)})).get_data(as_text=True)
+    assert figures_on(page)["referrals"] == 3
+
+
+def test_bad_filters_get_an_error_summary_not_a_failure(client, built, manager) -> None:
+    for args, message in (
+        ({**Q1, "court": "NOPE"}, "Select a court from the list"),
+        ({**Q1, "worker": "not-an-id"}, "Select a support worker from the list"),
+        (custom(date(2026, 3, 1), date(2026, 1, 1)), "The end date must be the same as or after the start date"),
+    ):
+        response = client.get(url("/outcomes", args))
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "govuk-error-summary" in page
+        assert message in page
+    assert client.get(url("/outcomes/charts/referrals.svg", {**Q1, "court": "NOPE"})).status_code == 400
+
+
+def test_the_drill_down_lists_the_cases_behind_a_figure_and_is_audited(client, built, manager) -> None:
+    response = client.get(url("/outcomes/cases/completed", Q1))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    expected = {built.cases[name].id for name in ("X1", "X2", "C3", "C6", "C7")}
+    assert set(re.findall(r'href="/cases/([0-9a-f-]+)"', page)) == {str(i) for i in expected}
+    assert "5 cases" in text_of(page)
+    assert FAMILY_NAME not in page
+    (event,) = audit_events(action="outcomes.drill_down")
+    assert event.object_id == "completed"
+    assert event.details["cases"] == 5
+    assert event.actor_id == manager.id
+
+
+def test_the_drill_down_of_a_group(client, built, manager) -> None:
+    page = client.get(url("/outcomes/cases/onward_taken_up", {**Q1, "by": "service", "group": "drug_treatment"}))
+    text = page.get_data(as_text=True)
+    assert re.findall(r'href="/cases/([0-9a-f-]+)"', text) == [str(built.cases["C3"].id)]
+    assert client.get(url("/outcomes/cases/completed", {**Q1, "by": "service", "group": "x"})).status_code == 404
+    too_long = {**Q1, "by": "service", "group": "x" * 500}
+    assert client.get(url("/outcomes/cases/onward_made", too_long)).status_code == 404
+
+
+def test_the_charts_are_svg_with_a_title(client, built, manager) -> None:
+    for path in PAGES[2:]:
+        svg = client.get(url(path, Q1)).get_data(as_text=True)
+        root = ET.fromstring(svg)  # noqa: S314 - our own output
+        assert root.tag.endswith("svg")
+        assert "1 January 2026 to 31 March 2026" in svg
+        assert "style=" not in svg
+        assert FAMILY_NAME not in svg

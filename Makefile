@@ -10,7 +10,7 @@ BUILD := diversion/static/build
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: help install install-dev assets run test test-sqlite test-postgresql lint format bench browser system-libs clean worker
+.PHONY: help install install-dev assets run test test-sqlite test-postgresql lint format bench loadtest audit browser system-libs clean worker
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -101,6 +101,13 @@ format: install-dev ## Format Python code with ruff
 
 bench: install-dev ## Run the benchmarks in bench/ and write bench/results.json
 	$(PY) bench/run.py
+
+loadtest: install-dev ## gunicorn (2 workers) on PostgreSQL and Redis under 50 simulated people; writes bench/loadtest.json
+	$(PY) bench/loadtest.py
+
+audit: install-dev ## pip-audit the pinned dependencies (needs the vulnerability service; exceptions in security/)
+	$(VENV)/bin/pip-audit --no-deps --disable-pip --strict -r requirements/app.txt -r requirements/dev.txt \
+	  $$(sed -n 's/^\([A-Z]*-[0-9A-Za-z-]*\).*/--ignore-vuln \1/p' security/pip-audit-exceptions.txt)
 
 clean: ## Remove the virtualenv, node_modules and built assets (keeps instance/)
 	rm -rf $(VENV) node_modules $(BUILD)

@@ -1,0 +1,150 @@
+"""``page.caseload_overhead``: the caseload page (50 rows) with encryption, against the same app, template and data
+in a plaintext build, measured side by side in one process.
+
+The plaintext build is the same code with the encrypted attribute patched to store the UTF-8 bytes of the value in
+the same binary column (no AES-GCM, no associated data) and the key provider's prefetch made a no-op (no key-store
+read, no unwrapping). Everything else (queries, audit events, template) is shared. Each build has its own SQLite
+database holding the same 50 cases, written through the services. Rounds alternate which build goes first; the
+figure is the median over rounds of (encrypted time / plaintext time) for a few requests each.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROWS = 50
+
+
+@contextmanager
+def plaintext_build() -> Iterator[None]:
+    """Encrypted attributes store and read plaintext bytes; no data keys are fetched."""
+    from diversion.crypto.fields import EncryptedField
+    from diversion.crypto.provider import KeyStoreProvider
+
+    saved = (EncryptedField.__set__, EncryptedField._decrypt, KeyStoreProvider.prefetch)
+
+    def store_plain(self: Any, obj: object, value: Any) -> None:
+        if value is None:
+            setattr(obj, self.attr, None)
+            return
+        setattr(obj, self.attr, self._encode(value))
+
+    EncryptedField.__set__ = store_plain  # type: ignore[method-assign]
+    EncryptedField._decrypt = lambda self, obj, blob: self._from_bytes(blob)  # type: ignore[method-assign]
+    KeyStoreProvider.prefetch = lambda self, client_ids: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        EncryptedField.__set__, EncryptedField._decrypt, KeyStoreProvider.prefetch = saved  # type: ignore[method-assign]
+
+
+def _build(folder: Path, name: str, keys: str) -> Any:
+    from flask_migrate import upgrade
+
+    from tests.conftest import build_app, make_environ
+
+    instance = folder / name
+    instance.mkdir()
+    environ = make_environ(f"sqlite:///{instance / 'main.db'}", f"sqlite:///{instance / 'keys.db'}", keys, instance)
+    app = build_app(environ)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def _seed(app: Any) -> Any:
+    """A worker with 50 open cases assigned, through the services; returns a signed-in test client."""
+    from tests.factories import create_court, create_referral, create_user, log_in_as
+
+    with app.app_context():
+        court = create_court(code="BENCH", name="Bench Magistrates' Court")
+        worker = create_user(role="worker", email="bench.worker@example.org")
+        for n in range(ROWS):
+            create_referral(
+                state="OPTED_IN" if n % 2 else "REFERRED",
+                worker=worker,
+                court=court,
+                given_name=f"Given{n}",
+                family_name=f"Family{n}",
+                urn=f"01/AB/{20000 + n:05d}/26",
+            )
+        client = log_in_as(app.test_client(), worker)
+    return client
+
+
+def _time(client: Any, requests: int, expect: str) -> float:
+    started = time.perf_counter()
+    for _ in range(requests):
+        response = client.get("/cases?tab=mine")
+        if response.status_code != 200 or expect not in response.get_data(as_text=True):
+            raise RuntimeError(f"the caseload page answered {response.status_code} without the expected rows")
+    return time.perf_counter() - started
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    """One result: page.caseload_overhead."""
+    import logging
+
+    from diversion.crypto.keys import generate_master_key_line
+
+    logging.getLogger("diversion").setLevel(logging.WARNING)
+    rounds, per_round = (5, 3) if quick else (15, 5)
+    keys = generate_master_key_line("bench1")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        encrypted_app = _build(folder, "encrypted", keys)
+        encrypted = _seed(encrypted_app)
+        plain_app = _build(folder, "plaintext", keys)
+        with plaintext_build():
+            plain = _seed(plain_app)
+        # Warm both (templates compiled, pools filled), then alternate.
+        _time(encrypted, 2, "Family49")
+        with plaintext_build():
+            _time(plain, 2, "Family49")
+        ratios, enc_ms, plain_ms = [], [], []
+        for index in range(rounds):
+            order = ("encrypted", "plain") if index % 2 == 0 else ("plain", "encrypted")
+            took: dict[str, float] = {}
+            for build in order:
+                if build == "plain":
+                    with plaintext_build():
+                        took[build] = _time(plain, per_round, "Family49")
+                else:
+                    took[build] = _time(encrypted, per_round, "Family49")
+            ratios.append(took["encrypted"] / took["plain"])
+            enc_ms.append(took["encrypted"] * 1000 / per_round)
+            plain_ms.append(took["plain"] * 1000 / per_round)
+        from tests.conftest import dispose_app
+
+        dispose_app(encrypted_app)
+        dispose_app(plain_app)
+    value = statistics.median(ratios)
+    detail = (
+        f"GET /cases?tab=mine, {ROWS} rows, SQLite; median of {rounds} alternating rounds x {per_round} requests; "
+        f"encrypted {statistics.median(enc_ms):.1f} ms vs plaintext build {statistics.median(plain_ms):.1f} ms "
+        "per page (same app, template and data; plaintext build stores UTF-8 bytes, no key-store reads)"
+    )
+    return [
+        {
+            "name": "page.caseload_overhead",
+            "value": round(value, 3),
+            "unit": "ratio",
+            "goal": "<= 1.05",
+            "met": value <= 1.05,
+            "detail": detail,
+        }
+    ]
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    for result in run(quick=True):
+        print(result)

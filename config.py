@@ -90,6 +90,11 @@ class Config:
     MAIL_FROM = "no-reply@localhost"
     SERVICE_URL = "http://127.0.0.1:5000"
 
+    # Retention, in whole years, per kind of record: client identity and support content from the date her last
+    # case reached its final state; audit events from when they were written. Identity and support content share
+    # her data key, so she is crypto-shredded when the shorter of the two has passed (never kept past either).
+    RETENTION_YEARS: ClassVar[dict[str, int]] = {"client_identity": 6, "support_content": 6, "audit_events": 7}
+
     DEMO_SEED_ON_FIRST_RUN = False
     IS_PRODUCTION = False
     TESTING = False

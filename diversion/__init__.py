@@ -23,6 +23,7 @@ DOMAINS = (
     "reports",
     "outcomes",
     "notifications",
+    "privacy",
     "api",
 )
 

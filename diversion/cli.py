@@ -22,6 +22,8 @@ demo_cli = AppGroup("demo", help="Demonstration data.")
 clients_cli = AppGroup("clients", help="Client records.")
 cases_cli = AppGroup("cases", help="Case housekeeping: the daily sweep.")
 notifications_cli = AppGroup("notifications", help="Messages: the RQ worker that sends them.")
+retention_cli = AppGroup("retention", help="Retention: erasing clients past the retention period.")
+backup_cli = AppGroup("backup", help="Backups of the main database and the key store, kept apart.")
 
 
 def _fail(message: str) -> None:
@@ -135,19 +137,26 @@ def demo_seed(clients: int, seed: int) -> None:
 )
 def cases_sweep(on: datetime | None) -> None:
     """Mark open cases whose return date has passed NOT_COMPLETED, make any missing outcome notices, then queue and
-    send the reminders, digests and notice emails that are due (on RQ when REDIS_URL is set).
+    send the reminders, digests and notice emails that are due (on RQ when REDIS_URL is set). Checks the audit
+    chain too: when it is broken, says where on standard error, emails the managers and exits 1.
 
     Safe to run as often as you like (cron, a systemd timer): a second run changes nothing more and sends nothing
     twice. Messages always go by the real clock, whatever --today says."""
     from diversion.notices.services import make_missing_notices
     from diversion.notifications.services import sweep_messages
+    from diversion.privacy.review import check_chain_and_alert
     from diversion.referrals.services import sweep_passed_return_dates
 
     day = on.date() if on is not None else None
     moved = sweep_passed_return_dates(day)
     made = make_missing_notices()
     click.echo(f"Cases swept: {moved} moved to NOT_COMPLETED; {made} missing notices made.")
+    # The audit chain is checked before messages go, so an alert to managers goes out in this same sweep.
+    chain = check_chain_and_alert()
     click.echo(sweep_messages().line())
+    if not chain.ok:
+        where = f"event {chain.bad_event_id}" if chain.bad_event_id is not None else "the chain head"
+        _fail(f"Audit chain broken at {where}: {chain.problem}. Managers have been alerted.")
 
 
 @notifications_cli.command("worker")
@@ -166,9 +175,26 @@ def notifications_worker(burst: bool) -> None:
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
     from diversion.clients.commands import KEYS_COMMANDS, clients_erase
+    from diversion.privacy.commands import BACKUP_COMMANDS, RETENTION_COMMANDS, clients_export
 
     for command in KEYS_COMMANDS:
         keys_cli.add_command(command)
     clients_cli.add_command(clients_erase)
-    for group in (courts_cli, users_cli, keys_cli, audit_cli, demo_cli, clients_cli, cases_cli, notifications_cli):
+    clients_cli.add_command(clients_export)
+    for command in RETENTION_COMMANDS:
+        retention_cli.add_command(command)
+    for command in BACKUP_COMMANDS:
+        backup_cli.add_command(command)
+    for group in (
+        courts_cli,
+        users_cli,
+        keys_cli,
+        audit_cli,
+        demo_cli,
+        clients_cli,
+        cases_cli,
+        notifications_cli,
+        retention_cli,
+        backup_cli,
+    ):
         app.cli.add_command(group)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
+
+from diversion.extensions import login_manager
 
 log = logging.getLogger("diversion.errors")
 
@@ -147,6 +149,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_database_unavailable(error: Exception) -> Any:
         log.error("database unavailable", extra={"error_type": type(error).__name__})
         _rollback_quietly()
+        # The page's header would look the user up again in the database that is down: render it signed out.
+        g._login_user = login_manager.anonymous_user()
         return _respond(503, HTTP_MESSAGES[503])
 
     @app.errorhandler(Exception)

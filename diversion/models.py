@@ -10,4 +10,5 @@ from diversion.courts import models as courts  # noqa: F401
 from diversion.notices import models as notices  # noqa: F401
 from diversion.notifications import models as notifications  # noqa: F401
 from diversion.outcomes import models as outcomes  # noqa: F401
+from diversion.privacy import models as privacy  # noqa: F401
 from diversion.referrals import models as referrals  # noqa: F401

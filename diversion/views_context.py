@@ -25,6 +25,8 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("reports.completion", "Completion report", "completion_reports"),
     ("outcomes.dashboard", "Outcomes", "outcome_reports"),
     ("notifications.failed", "Failed messages", "case_management"),
+    ("privacy.index", "Data protection", "data_protection"),
+    ("privacy.audit", "Audit log", "audit_log"),
     ("notifications.preferences", "Email settings", "notice_emails"),
     ("admin.users", "Users", "admin"),
     ("admin.courts", "Courts", "admin"),
@@ -46,12 +48,21 @@ SECTIONS = {
         "outcomes.new_review",
         "outcomes.edit_review",
         "outcomes.equality",
+        "privacy.viewed_by",
     ),
     "admin.users": ("admin.user",),
     "admin.courts": ("admin.new_court", "admin.edit_court"),
     "notices.inbox": ("notices.",),
     "notifications.failed": ("notifications.failed", "notifications.retry"),
     "referrals.status_list": ("referrals.status",),
+    "privacy.index": (
+        "privacy.index",
+        "privacy.client",
+        "privacy.hold",
+        "privacy.export_",
+        "privacy.request_",
+        "privacy.erasure",
+    ),
     "outcomes.dashboard": (
         "outcomes.dashboard",
         "outcomes.chart",
@@ -85,6 +96,8 @@ def london(value: datetime | date | None, with_time: bool = True) -> str:
     """A UTC time shown in Europe/London, as people write it: 29 November 2026, 11:13am."""
     if value is None:
         return ""
+    if not isinstance(value, date):
+        return str(value)  # a date of birth that cannot be decrypted (an erased client) reads "unreadable"
     if not isinstance(value, datetime):
         return f"{value.day} {value:%B %Y}"
     local = value.astimezone(LONDON)
@@ -99,6 +112,8 @@ def london_short(value: datetime | date | None) -> str:
     """A compact date (and time) for tables: 29 Nov 2026, 11:13am."""
     if value is None:
         return ""
+    if not isinstance(value, date):
+        return str(value)
     if not isinstance(value, datetime):
         return f"{value.day} {value:%b %Y}"
     local = value.astimezone(LONDON)

@@ -358,3 +358,25 @@ def test_message_routes_declare_their_rules(app) -> None:
     }
     assert declared == expected
     assert RULES["notice_emails"] == frozenset({Role.COURT, Role.CPS})
+
+
+def test_data_protection_routes_are_for_managers_only(app) -> None:
+    """Retention, holds, exports and erasure are the manager's; the audit review needs the audit-log rule."""
+    assert RULES["data_protection"] == frozenset({Role.MANAGER})
+    assert RULES["audit_log"] == frozenset({Role.MANAGER})
+    declared = {
+        rule.endpoint: rule_of(app.view_functions[rule.endpoint])
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("privacy.")
+    }
+    assert declared == {
+        "privacy.index": "data_protection",
+        "privacy.client": "data_protection",
+        "privacy.hold": "data_protection",
+        "privacy.export_record": "data_protection",
+        "privacy.request_erasure": "data_protection",
+        "privacy.erasure": "data_protection",
+        "privacy.audit": "audit_log",
+        "privacy.audit_csv": "audit_log",
+        "privacy.viewed_by": "audit_log",
+    }

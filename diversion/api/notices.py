@@ -17,10 +17,10 @@ from flask import abort, jsonify
 from diversion.api import bp
 from diversion.api.parsing import Query, Reader, json_object
 from diversion.api.referrals import actor
-from diversion.api.serializers import Plain, day, moment
+from diversion.api.serializers import Plain, day, identity_fields, moment
 from diversion.notices import services
 from diversion.notices.models import OutcomeNotice
-from diversion.permissions import court_scope, requires
+from diversion.permissions import court_scope, current_role, requires
 from diversion.referrals import queries
 from diversion.referrals.services import format_urn
 
@@ -65,20 +65,18 @@ def decision_input(body: dict[str, Any]) -> tuple[str, date | None]:
     return decision or "", decided_on
 
 
-def notice_body(notice: OutcomeNotice) -> dict[str, Any]:
-    """A notice as every role allowed to see it does: the case's status columns and the notice's own fields."""
+def notice_body(notice: OutcomeNotice, who: queries.Identity) -> dict[str, Any]:
+    """A notice as every role allowed to see it does: the case's status columns, her identity as the caller may see
+    it (withheld from court and CPS once she withdraws consent to share with them) and the notice's own fields."""
     plain = Plain()
     referral = notice.referral
-    client = referral.client
     urn = plain(referral.urn, "urn")
     body = {
         "id": str(notice.id),
         "referral_id": str(notice.referral_id),
         "urn": format_urn(urn) if urn else None,
         "court": referral.court.code,
-        "given_name": plain(client.given_name, "given_name"),
-        "family_name": plain(client.family_name, "family_name"),
-        "date_of_birth": day(plain(client.date_of_birth, "date_of_birth")),
+        **identity_fields(who, plain),
         "outcome": notice.outcome,
         "outcome_date": day(notice.outcome_date),
         "created_at": moment(notice.created_at),
@@ -104,8 +102,9 @@ def notices() -> Any:
     found = services.list_notices(
         wanted.status, court_id=court_scope(), since=wanted.since, after=wanted.after, limit=wanted.limit
     )
+    who = queries.identities((notice.referral for notice in found.notices), current_role())
     body = {
-        "items": [notice_body(notice) for notice in found.notices],
+        "items": [notice_body(notice, who[notice.referral_id]) for notice in found.notices],
         "next": found.next.encode() if found.next else None,
     }
     queries.record_case_reads(
@@ -121,6 +120,7 @@ def acknowledge_notice(notice_id: uuid.UUID) -> Any:
     decision, decided_on = decision_input(json_object())
     services.acknowledge(notice, decision, decided_on, actor())
     # Read again through the status-only query, and answer before the audit's commit expires what was read.
-    body = notice_body(scoped_notice(notice_id))
+    shown = scoped_notice(notice_id)
+    body = notice_body(shown, queries.identity(shown.referral, current_role()))
     queries.record_case_reads([notice.referral_id], actor(), page="api.acknowledge_notice", view="status")
     return jsonify(body)

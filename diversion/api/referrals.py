@@ -11,7 +11,7 @@ from flask_login import current_user
 from diversion.api import bp, inputs, serializers
 from diversion.api.parsing import json_object
 from diversion.appointments.services import appointments_of
-from diversion.permissions import allows, court_scope, load_case, requires
+from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import queries, services
 
 
@@ -34,7 +34,8 @@ def case_body(referral_id: uuid.UUID) -> tuple[dict[str, Any], str]:
     status = queries.case_status(referral_id, court_id=court_scope())
     if status is None:
         abort(404)
-    return serializers.case_status(status, queries.status_appointments(referral_id)), "status"
+    who = queries.identity(status, current_role())
+    return serializers.case_status(status, queries.status_appointments(referral_id), who), "status"
 
 
 def answer_case(referral_id: uuid.UUID, page: str, status: int = 200, **headers: str) -> Any:
@@ -56,9 +57,13 @@ def create_referral() -> Any:
 @requires("referral_status")
 def referrals() -> Any:
     filters, after, limit = inputs.case_list_query()
-    page = queries.list_cases(filters, court_id=court_scope(), after=after, limit=limit)
+    role = current_role()
+    page = queries.list_cases(
+        filters, court_id=court_scope(), after=after, limit=limit, partner=queries.is_partner(role)
+    )
+    who = queries.identities(page.items, role)
     body = {
-        "items": [serializers.case_list_item(item) for item in page.items],
+        "items": [serializers.case_list_item(item, who[item.id]) for item in page.items],
         "next": page.next.encode() if page.next else None,
     }
     queries.record_case_reads([item.id for item in page.items], actor(), page="api.referrals", view="list")

@@ -72,11 +72,25 @@ _DOMAIN_INPUT = _object(
 _DOMAIN_OUTPUT = _object(
     {"need": {"type": "integer"}, "score": {"type": "integer"}, "notes": NULLABLE_TEXT}, ["need", "score", "notes"]
 )
-_CLIENT_STATUS_PROPERTIES = {
+_CLIENT_RECORD_PROPERTIES = {
     "id": UUID,
     "given_name": NULLABLE_TEXT,
     "family_name": NULLABLE_TEXT,
     "date_of_birth": NULLABLE_DATE,
+}
+# Present, and true, only when her identity is withheld from the caller: she withdrew consent to share with the
+# court and the CPS. Her names, date of birth and client id are then null.
+IDENTITY_WITHHELD = {
+    "type": "boolean",
+    "const": True,
+    "description": "Present when she withdrew consent to share with the court and the CPS: her identity is withheld.",
+}
+_CLIENT_STATUS_PROPERTIES = {
+    "id": {**_nullable(UUID), "description": "Null when her identity is withheld."},
+    "given_name": NULLABLE_TEXT,
+    "family_name": NULLABLE_TEXT,
+    "date_of_birth": NULLABLE_DATE,
+    "identity_withheld": IDENTITY_WITHHELD,
 }
 _APPOINTMENT_STATUS_PROPERTIES = {
     "id": UUID,
@@ -116,6 +130,7 @@ _NOTICE_PROPERTIES = {
     "given_name": NULLABLE_TEXT,
     "family_name": NULLABLE_TEXT,
     "date_of_birth": NULLABLE_DATE,
+    "identity_withheld": IDENTITY_WITHHELD,
     "outcome": ref("NoticeOutcome"),
     "outcome_date": DATE,
     "created_at": ref("DateTime"),
@@ -188,10 +203,13 @@ SCHEMAS: dict[str, Any] = {
         },
         ["court", "urn", "offence", "first_hearing_date", "return_date", "client"],
     ),
-    "ClientStatus": _object(_CLIENT_STATUS_PROPERTIES, list(_CLIENT_STATUS_PROPERTIES)),
+    "ClientStatus": _object(
+        _CLIENT_STATUS_PROPERTIES, [name for name in _CLIENT_STATUS_PROPERTIES if name != "identity_withheld"]
+    ),
+    # Support staff see her identity whatever her consent to share says: nothing is withheld from them.
     "ClientRecord": _object(
-        {**_CLIENT_STATUS_PROPERTIES, "phone": NULLABLE_TEXT, "email": NULLABLE_TEXT},
-        [*_CLIENT_STATUS_PROPERTIES, "phone", "email"],
+        {**_CLIENT_RECORD_PROPERTIES, "phone": NULLABLE_TEXT, "email": NULLABLE_TEXT},
+        [*_CLIENT_RECORD_PROPERTIES, "phone", "email"],
     ),
     "AppointmentStatus": _object(_APPOINTMENT_STATUS_PROPERTIES, list(_APPOINTMENT_STATUS_PROPERTIES)),
     "Appointment": _object(
@@ -400,7 +418,7 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Notice": _object(
         _NOTICE_PROPERTIES,
-        [name for name in _NOTICE_PROPERTIES if name != "unreadable_fields"],
+        [name for name in _NOTICE_PROPERTIES if name not in ("unreadable_fields", "identity_withheld")],
         description="An outcome notice: the case's URN, court, her name and date of birth, the outcome and the "
         "CPS's decision. Never anything of the assessment, the plan, notes or contact details.",
     ),

@@ -1,7 +1,9 @@
 """What the API answers, one serializer per audience.
 
 Court and CPS users get the status shape: the case's URN, court, state and dates, her name and date of birth, and
-appointment numbers, times and outcomes (built from the column-limited reads in ``referrals.queries``). Support
+appointment numbers, times and outcomes (built from the column-limited reads in ``referrals.queries``). Her identity
+in the status shape is the one ``referrals.queries.identities`` gives the caller: once she withdraws consent to share
+with the court and the CPS, they get nulls and ``identity_withheld: true``. Support
 staff get the whole record: contact details, notes, consents, assessment and plan. A field that fails to decrypt is
 answered as null and named in ``unreadable_fields``; it is never guessed at or shown as ciphertext.
 """
@@ -17,6 +19,7 @@ from diversion.assessments.services import indicators_of
 from diversion.care_plans.models import CarePlan
 from diversion.crypto.fields import is_unreadable
 from diversion.referrals.models import Consent, ConsentPurpose, Referral
+from diversion.referrals.queries import Identity
 from diversion.referrals.services import format_urn
 
 
@@ -54,18 +57,28 @@ def _urn(referral: Referral, plain: Plain) -> str | None:
     return format_urn(urn) if urn else None
 
 
-def _client_identity(referral: Referral, plain: Plain) -> dict[str, Any]:
-    client = referral.client
-    dob = plain(client.date_of_birth, "client.date_of_birth")
+def identity_fields(who: Identity, plain: Plain, prefix: str = "") -> dict[str, Any]:
+    """Her name and date of birth as the caller may see them; withheld ones are nulls, said so by a flag."""
+    if who.withheld:
+        return {"given_name": None, "family_name": None, "date_of_birth": None, "identity_withheld": True}
     return {
-        "id": str(client.id),
-        "given_name": plain(client.given_name, "client.given_name"),
-        "family_name": plain(client.family_name, "client.family_name"),
-        "date_of_birth": day(dob),
+        "given_name": plain(who.given_name, f"{prefix}given_name"),
+        "family_name": plain(who.family_name, f"{prefix}family_name"),
+        "date_of_birth": day(plain(who.date_of_birth, f"{prefix}date_of_birth")),
     }
 
 
-def _case_core(referral: Referral, plain: Plain) -> dict[str, Any]:
+def _client_identity(who: Identity, plain: Plain) -> dict[str, Any]:
+    # A withheld identity withholds her client id too: it would tie this case to her other cases.
+    return {"id": str(who.client_id) if who.client_id else None, **identity_fields(who, plain, "client.")}
+
+
+def _full_identity(referral: Referral) -> Identity:
+    client = referral.client
+    return Identity(client.id, client.given_name, client.family_name, client.date_of_birth)
+
+
+def _case_core(referral: Referral, plain: Plain, who: Identity) -> dict[str, Any]:
     return {
         "id": str(referral.id),
         "urn": _urn(referral, plain),
@@ -73,7 +86,7 @@ def _case_core(referral: Referral, plain: Plain) -> dict[str, Any]:
         "state": referral.state,
         "first_hearing_date": day(referral.first_hearing_date),
         "return_date": day(referral.return_date),
-        "client": _client_identity(referral, plain),
+        "client": _client_identity(who, plain),
         "outcome_date": day(referral.outcome_date),
         "version": referral.version,
     }
@@ -102,16 +115,16 @@ def staff_appointment(appointment: Appointment, plain: Plain | None = None, path
     }
 
 
-def case_list_item(referral: Referral) -> dict[str, Any]:
-    """A case in a list, for every role: the status columns only."""
+def case_list_item(referral: Referral, who: Identity) -> dict[str, Any]:
+    """A case in a list, for every role: the status columns only, with her identity as the caller may see it."""
     plain = Plain()
-    return plain.finish(_case_core(referral, plain))
+    return plain.finish(_case_core(referral, plain, who))
 
 
-def case_status(referral: Referral, appointments: list[Appointment]) -> dict[str, Any]:
-    """A case as court and CPS see it (API.md): no contact details, no notes."""
+def case_status(referral: Referral, appointments: list[Appointment], who: Identity) -> dict[str, Any]:
+    """A case as court and CPS see it (API.md): no contact details, no notes, her identity as they may see it."""
     plain = Plain()
-    body = _case_core(referral, plain)
+    body = _case_core(referral, plain, who)
     body["appointments"] = [status_appointment(item) for item in appointments]
     return plain.finish(body)
 
@@ -121,7 +134,7 @@ def case_record(
 ) -> dict[str, Any]:
     """A case as support staff see it: the status fields and her contact details, notes and consents."""
     plain = Plain()
-    body = _case_core(referral, plain)
+    body = _case_core(referral, plain, _full_identity(referral))
     client = referral.client
     body["client"]["phone"] = plain(client.phone, "client.phone")
     body["client"]["email"] = plain(client.email, "client.email")

@@ -50,3 +50,10 @@ class AuditHead(db.Model):
     key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # HMAC over (seq, mac), so the head cannot be wound back to an earlier event without the key.
     head_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Where the chain now starts, once events past their retention period have been deleted from its beginning:
+    # the first event kept and the MAC of the last one deleted, under an HMAC so the start cannot be moved later
+    # (hiding deleted events) without the key. Without pruning: event 1 after the genesis MAC, and no anchor MAC.
+    first_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    first_prev_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    anchor_key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    anchor_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)

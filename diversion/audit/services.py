@@ -7,11 +7,12 @@ import hmac
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from diversion.audit.models import AuditEvent, AuditHead
 from diversion.db import utcnow
@@ -62,6 +63,11 @@ def compute_mac(key: bytes, prev_mac: str, content: bytes) -> str:
 def compute_head_mac(key: bytes, seq: int, mac: str) -> str:
     """HMAC over the head's position and last MAC."""
     return hmac.new(key, f"head\n{seq}\n{mac}".encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def compute_anchor_mac(key: bytes, first_seq: int, first_prev_mac: str) -> str:
+    """HMAC over where a pruned chain starts: its first event and the MAC that event follows."""
+    return hmac.new(key, f"anchor\n{first_seq}\n{first_prev_mac}".encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def _check_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -150,8 +156,20 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
             keys[key_id] = _audit_key(key_id)[1]
         return keys[key_id]
 
-    expected_id = 1
-    prev_mac = GENESIS_MAC
+    head = db.session.get(AuditHead, HEAD_ID)
+    expected_id, prev_mac = 1, GENESIS_MAC
+    if head is not None and (head.first_seq or 1) > 1:
+        # Events before first_seq were deleted after their retention period; the signed anchor says where the
+        # chain now starts, so deleting more (or un-deleting) shows.
+        try:
+            anchor_key = key_for(head.anchor_key_id or "")
+        except Exception:  # noqa: BLE001 - an unknown key id is a finding, not a crash
+            return ChainReport(False, 0, None, "the chain's start names a key that is not configured")
+        expected_mac = compute_anchor_mac(anchor_key, head.first_seq, head.first_prev_mac or "")
+        if not head.anchor_mac or not hmac.compare_digest(expected_mac, head.anchor_mac):
+            return ChainReport(False, 0, None, "the start of the chain was altered")
+        expected_id, prev_mac = head.first_seq, head.first_prev_mac or ""
+    first_seq = expected_id
     checked = 0
     last_id = 0
     while True:
@@ -181,11 +199,11 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
             expected_id += 1
             checked += 1
             last_id = event.id
-    head = db.session.get(AuditHead, HEAD_ID)
     head_seq = head.seq if head else 0
-    if head_seq != checked or (head is not None and head.mac != prev_mac):
+    last_seq = first_seq - 1 + checked
+    if head_seq != last_seq or (head is not None and head.mac != prev_mac):
         return ChainReport(
-            False, checked, checked + 1, f"the chain ends at event {checked} but its head says {head_seq}"
+            False, checked, last_seq + 1, f"the chain ends at event {last_seq} but its head says {head_seq}"
         )
     if head is not None and head.seq:
         try:
@@ -195,6 +213,32 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
         if not head.head_mac or not hmac.compare_digest(compute_head_mac(key, head.seq, head.mac), head.head_mac):
             return ChainReport(False, checked, None, "the head of the chain was altered")
     return ChainReport(True, checked)
+
+
+def prune_before(cutoff: datetime) -> int:
+    """Delete the events written before ``cutoff`` from the start of the chain and re-anchor it (in the caller's
+    transaction). Only a run of events from the start goes: the chain's order is its time order. Returns how many."""
+    _ensure_head()
+    # Lock the head first, as a writer does, so nothing is appended while the start moves.
+    db.session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq))
+    head = db.session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID)).scalar_one()
+    db.session.refresh(head)
+    table = AuditEvent.__table__
+    first_kept = db.session.scalar(select(func.min(table.c.id)).where(table.c.at >= cutoff))
+    last_gone = (first_kept - 1) if first_kept is not None else head.seq
+    if last_gone < (head.first_seq or 1):
+        return 0
+    last_mac = db.session.scalar(select(table.c.mac).where(table.c.id == last_gone))
+    if last_mac is None:
+        raise ValueError("the audit chain has a gap where events would be pruned: run audit verify")
+    deleted = db.session.execute(delete(table).where(table.c.id <= last_gone)).rowcount or 0
+    key_id, key = _audit_key()
+    head.first_seq = last_gone + 1
+    head.first_prev_mac = last_mac
+    head.anchor_key_id = key_id
+    head.anchor_mac = compute_anchor_mac(key, head.first_seq, last_mac)
+    db.session.flush()
+    return int(deleted)
 
 
 def new_request_id() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary, String
+from sqlalchemy import Boolean, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from diversion.crypto.fields import encrypted
@@ -24,6 +24,8 @@ class Client(UUIDPrimaryKey, Timestamps, db.Model):
     # Truncated HMAC of family name + date of birth: equal values share a bucket with a few others.
     name_dob_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True, index=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A legal hold (litigation, an inquiry, a safeguarding review) pauses retention: her record is not erased by it.
+    has_legal_hold: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
     given_name = encrypted("given_name", client_id_attr=None)
     family_name = encrypted("family_name", client_id_attr=None)

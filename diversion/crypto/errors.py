@@ -13,6 +13,10 @@ class DecryptionError(CryptoError):
     """A ciphertext failed authentication or names a key that is not available."""
 
 
+class KeyDestroyedError(DecryptionError):
+    """The client's data key was destroyed on purpose (crypto-shredding): her fields are erased, not tampered with."""
+
+
 class KeyStoreError(CryptoError):
     """The key store refused an operation: a duplicate data key, or a sweep that would delete too much."""
 

@@ -50,7 +50,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import mapped_column
 
 from diversion.crypto.aead import FieldCipher, FieldContext, decrypt_field, encrypt_field, read_key_id
-from diversion.crypto.errors import CryptoError, DecryptionError, EncryptionError
+from diversion.crypto.errors import CryptoError, DecryptionError, EncryptionError, KeyDestroyedError
 from diversion.crypto.provider import KeyProvider, KeyStoreProvider, current_key_provider
 
 security_log = logging.getLogger("diversion.security")
@@ -74,9 +74,24 @@ class Unreadable(str):
 UNREADABLE: Final = Unreadable()
 
 
+class Erased(Unreadable):
+    """The value shown for a field of a crypto-shredded client: unreadable on purpose. Compare with ``is ERASED``."""
+
+    __slots__ = ()
+
+    def __new__(cls) -> Erased:
+        return str.__new__(cls, "erased")
+
+    def __repr__(self) -> str:
+        return "ERASED"
+
+
+ERASED: Final = Erased()
+
+
 def is_unreadable(value: object) -> bool:
-    """True for the marker of a field that failed to decrypt."""
-    return value is UNREADABLE
+    """True for the marker of a field that failed to decrypt, an erased client's included."""
+    return value is UNREADABLE or value is ERASED
 
 
 def _text_to_bytes(value: object) -> bytes:
@@ -181,7 +196,7 @@ class EncryptedField(Generic[T]):
         return f"{type(obj).__name__}.{self.name}"
 
     def _encode(self, value: object) -> bytes:
-        if value is UNREADABLE:
+        if is_unreadable(value):
             # Saving what a page showed for a broken value would overwrite a ciphertext that might yet be recovered.
             raise ValueError(f"Refusing to store the unreadable marker in {self.name}.")
         return self._to_bytes(value)
@@ -227,6 +242,9 @@ class EncryptedField(Generic[T]):
             key_id = read_key_id(blob)
             cipher = _cipher(provider, key_id, self._read_key(context, key_id))
             raw = decrypt_field(blob, lambda _key_id: cipher, context)
+        except KeyDestroyedError:
+            # Erased on purpose (her data key was destroyed): expected, so not a security event.
+            return ERASED
         except CryptoError as error:
             self._log_unreadable(obj, context, str(error))
             return UNREADABLE

@@ -48,7 +48,13 @@ from diversion.crypto.datakeys import (
     unwrapper,
     wrap_with_keyring,
 )
-from diversion.crypto.errors import DecryptionError, KeyConfigurationError, KeyStoreError, RewrapError
+from diversion.crypto.errors import (
+    DecryptionError,
+    KeyConfigurationError,
+    KeyDestroyedError,
+    KeyStoreError,
+    RewrapError,
+)
 from diversion.crypto.keys import KeyRing
 
 # Page cache of each SQLite key-store connection, in KiB: room for the keys of about 100,000 clients.
@@ -164,7 +170,7 @@ class KeyStore:
         unwrappers: dict[str, Callable[[str, bytes], bytes]] = {}
         for client_id, master_key_id, wrapped, destroyed_at in rows:
             if destroyed_at is not None:
-                out[client_id] = DecryptionError(f"The data key of client {client_id} was destroyed.")
+                out[client_id] = KeyDestroyedError(f"The data key of client {client_id} was destroyed.")
                 continue
             # One unwrapper per master key for the whole batch: a page's keys are nearly all under the same one.
             unwrap = unwrappers.get(master_key_id)
@@ -380,7 +386,7 @@ class RequestKeyCache:
     def __init__(self, keystore: KeyStore) -> None:
         self.keystore = keystore
         self._keys: dict[str, bytes] = {}
-        self._failures: dict[str, str] = {}
+        self._failures: dict[str, DecryptionError] = {}
         self.store_reads = 0
 
     def get(self, client_id: ClientId) -> bytes:
@@ -389,7 +395,9 @@ class RequestKeyCache:
         if cid not in self._keys and cid not in self._failures:
             self.prefetch([cid])
         if cid in self._failures:
-            raise DecryptionError(self._failures[cid])
+            failure = self._failures[cid]
+            # A fresh error of the same kind (destroyed, missing, forged) each time, without the old traceback.
+            raise type(failure)(str(failure))
         return self._keys[cid]
 
     def prefetch(self, client_ids: Iterable[ClientId]) -> None:
@@ -401,7 +409,7 @@ class RequestKeyCache:
         self.store_reads += 1
         for cid, result in self.keystore.unwrap_many(wanted).items():
             if isinstance(result, DecryptionError):
-                self._failures[cid] = str(result)
+                self._failures[cid] = result
             else:
                 self._keys[cid] = result
 

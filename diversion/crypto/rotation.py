@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from diversion.crypto.errors import KeyConfigurationError, RewrapError
-from diversion.crypto.fields import UNREADABLE, encrypted_fields
+from diversion.crypto.fields import encrypted_fields, is_unreadable
 from diversion.crypto.keystore import KeyStore
 
 Progress = Callable[[int, int], None]
@@ -105,7 +105,7 @@ def rebuild_blind_indexes(
                 progress(result.rebuilt + result.skipped)
 
     for row_id, parts in rows:
-        readable = [part for part in parts if part is not None and part is not UNREADABLE]
+        readable = [part for part in parts if part is not None and not is_unreadable(part)]
         if len(readable) != len(parts):
             batch.append((row_id, None))
             result.skipped += 1
@@ -133,7 +133,7 @@ def reencrypt_fields(objects: Iterable[object], names: Sequence[str] | None = No
         fields = encrypted_fields(type(obj))
         for name in names if names is not None else list(fields):
             value = getattr(obj, name)
-            if value is None or value is UNREADABLE:
+            if value is None or is_unreadable(value):
                 continue
             setattr(obj, name, value)
             count += 1

@@ -9,9 +9,9 @@ from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.notices import bp, services
 from diversion.notices.forms import AcknowledgeForm
-from diversion.permissions import court_scope, requires
+from diversion.permissions import court_scope, current_role, requires
 from diversion.referrals.calendar import today
-from diversion.referrals.queries import record_case_reads
+from diversion.referrals.queries import identities, identity, record_case_reads
 
 STATUSES = {"new": "New", "acknowledged": "Acknowledged"}
 
@@ -34,9 +34,10 @@ def inbox():
     if status not in STATUSES:
         abort(404)
     found = services.list_notices(status, court_id=court_scope())
+    who = identities((notice.referral for notice in found.notices), current_role())
     record_case_reads([notice.referral_id for notice in found.notices], _user(), page="notices", view="status")
     return render_template(
-        "notices/inbox.html", status=status, statuses=STATUSES, found=found, sentence=services.sentence
+        "notices/inbox.html", status=status, statuses=STATUSES, found=found, who=who, sentence=services.sentence
     )
 
 
@@ -44,9 +45,14 @@ def inbox():
 @requires("notices")
 def show(notice_id):
     notice = _notice(notice_id)
+    who = identity(notice.referral, current_role())
     record_case_reads([notice.referral_id], _user(), page="notice", view="status")
     return render_template(
-        "notices/show.html", notice=notice, sentence=services.sentence, deadline=services.revival_deadline(notice)
+        "notices/show.html",
+        notice=notice,
+        who=who,
+        sentence=services.sentence,
+        deadline=services.revival_deadline(notice),
     )
 
 
@@ -56,9 +62,14 @@ def letter(notice_id):
     from weasyprint import HTML
 
     notice = _notice(notice_id)
+    who = identity(notice.referral, current_role())
     record_case_reads([notice.referral_id], _user(), page="notice_letter", view="status")
     html = render_template(
-        "notices/letter.html", notice=notice, sentence=services.sentence, deadline=services.revival_deadline(notice)
+        "notices/letter.html",
+        notice=notice,
+        who=who,
+        sentence=services.sentence,
+        deadline=services.revival_deadline(notice),
     )
     pdf = HTML(string=html, base_url=request.host_url).write_pdf()
     return Response(
@@ -87,5 +98,6 @@ def acknowledge(notice_id):
         else:
             flash("Decision recorded.", "success")
             return redirect(url_for("notices.show", notice_id=notice.id))
+    who = identity(notice.referral, current_role())
     record_case_reads([notice.referral_id], _user(), page="notice", view="status")
-    return render_template("notices/acknowledge.html", notice=notice, form=form, sentence=services.sentence)
+    return render_template("notices/acknowledge.html", notice=notice, who=who, form=form, sentence=services.sentence)

@@ -191,10 +191,18 @@ def send_due(now: datetime | None = None) -> SendReport:
     ids = due_ids(now)
     report = SendReport()
     if current_app.config.get("REDIS_URL"):
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
         from diversion.notifications.jobs import enqueue_delivery
 
-        report.enqueued = enqueue_delivery(ids)
-        return report
+        try:
+            report.enqueued = enqueue_delivery(ids)
+            return report
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            # Redis down: the sweep sends them itself, as without Redis. A job that did get queued finds its message
+            # already claimed and sends nothing twice.
+            log.warning("queue unavailable, sending in the sweep", extra={"error_type": type(error).__name__})
     for notification_id in ids:
         status = deliver(notification_id, now)
         report.statuses[status] = report.statuses.get(status, 0) + 1

@@ -17,6 +17,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, Select, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from diversion.appointments.models import Appointment, Outcome
 from diversion.assessments.models import Assessment, AssessmentDomain
@@ -196,12 +197,30 @@ def _age_band(scope: Scope) -> Any:
 
 
 def equality_monitored(scope: Scope) -> Select[Any]:
-    """Women referred in the period who consented to equality monitoring (and have not withdrawn it)."""
+    """Women referred in the period who consented to equality monitoring (and have not withdrawn it).
+
+    Her codes are hers, not a case's: a refusal or withdrawal recorded on any of her cases after this case's consent
+    leaves her out too, so no report counts her age band or ethnic group once she has said no."""
+    purpose = ConsentPurpose.EQUALITY_MONITORING.value
+    consent, later_no, her_case = aliased(Consent), aliased(Consent), aliased(Referral)
+    # Two levels down: name what it refers to outside, or the outer referrals table would be read again uncorrelated.
+    said_no_since = (
+        exists()
+        .where(
+            her_case.client_id == Referral.client_id,
+            later_no.referral_id == her_case.id,
+            later_no.purpose == purpose,
+            later_no.is_given.is_(False),
+            later_no.recorded_at > consent.recorded_at,
+        )
+        .correlate(Referral, consent)
+    )
     consented = exists().where(
-        Consent.referral_id == Referral.id,
-        Consent.purpose == ConsentPurpose.EQUALITY_MONITORING.value,
-        Consent.is_given.is_(True),
-        Consent.withdrawn_at.is_(None),
+        consent.referral_id == Referral.id,
+        consent.purpose == purpose,
+        consent.is_given.is_(True),
+        consent.withdrawn_at.is_(None),
+        ~said_no_since,
     )
     query = (
         select(

@@ -8,6 +8,11 @@ ordinary loaders.
 
 Each function that hands out decrypted case fields has a partner that writes the ``case.viewed`` audit event; the
 API calls both for every read.
+
+Her name and date of birth reach court and CPS users only through ``identities``: once she has refused or withdrawn
+her consent to share with the court and the CPS, they get a placeholder instead (URN, court, dates, state and the
+notice stay), and a search by name and date of birth no longer finds the case for them. Support staff see her
+identity whatever that consent says.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from diversion.appointments.models import Appointment
 from diversion.audit.services import record_event
+from diversion.auth.models import Role
 from diversion.clients.models import Client
 from diversion.clients.services import name_dob_index_value
 from diversion.courts.models import Court
@@ -34,7 +40,7 @@ from diversion.crypto.fields import is_unreadable
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import key_provider, keyring
-from diversion.referrals.models import Referral, State
+from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
 
 # What court and CPS users may see, column by column. Anything not named here is never loaded for them.
 STATUS_REFERRAL_COLUMNS = (
@@ -69,6 +75,93 @@ STATUS_APPOINTMENT_COLUMNS = (
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+
+# Court and CPS users: who loses sight of her identity when she withdraws consent to share with them.
+PARTNER_ROLES = frozenset({Role.COURT, Role.CPS})
+WITHHELD_TEXT = "Withheld: consent to share withdrawn"
+# What a notice's sentence calls her when her name is withheld.
+WITHHELD_SUBJECT = "The defendant (name withheld: consent to share withdrawn)"
+
+
+# --- her identity, as the viewer may see it ---
+
+
+def is_partner(role: Role | str | None) -> bool:
+    """True for court and CPS users."""
+    return role is not None and Role(role) in PARTNER_ROLES
+
+
+def sharing_withdrawn() -> ColumnElement[bool]:
+    """SQL, correlated to ``Referral``: true when her consent to share with the court and the CPS on this case was
+    refused or has been withdrawn. Refusing or withdrawing it ends diversion (the case is declined or withdrawn, and
+    a final case takes no new consent to diversion), so one such ledger line is enough, and it fails closed."""
+    return exists().where(
+        Consent.referral_id == Referral.id,
+        Consent.purpose == ConsentPurpose.SHARE_WITH_COURT_CPS.value,
+        or_(Consent.is_given.is_(False), Consent.withdrawn_at.is_not(None)),
+    )
+
+
+def withheld_from_partners(referral_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """The cases among these whose identity court and CPS users may no longer see, in one query."""
+    ids = list(referral_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Referral.id).where(Referral.id.in_(ids), sharing_withdrawn())))
+
+
+def shares_with_partners(referral: Referral) -> bool:
+    """True while court and CPS users may see her name and date of birth on this case."""
+    return referral.id not in withheld_from_partners([referral.id])
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Her name and date of birth on one case as the viewer may see them; all None when withheld."""
+
+    client_id: uuid.UUID | None
+    given_name: Any
+    family_name: Any
+    date_of_birth: Any
+    withheld: bool = False
+
+    @property
+    def name(self) -> str:
+        """Her name for a page, or the placeholder."""
+        return WITHHELD_TEXT if self.withheld else f"{self.given_name} {self.family_name}"
+
+    @property
+    def born(self) -> Any:
+        """Her date of birth for a page (a date, or the placeholder text)."""
+        return WITHHELD_TEXT if self.withheld else self.date_of_birth
+
+    @property
+    def subject(self) -> str:
+        """Who a notice's sentence is about."""
+        return WITHHELD_SUBJECT if self.withheld else self.name
+
+
+WITHHELD = Identity(None, None, None, None, withheld=True)
+
+
+def identities(referrals: Iterable[Referral], role: Role | str | None) -> dict[uuid.UUID, Identity]:
+    """Her identity on each case, as a user with ``role`` may see it: withheld from court and CPS users once her
+    consent to share with them is refused or withdrawn. Withheld names are not even decrypted."""
+    cases = list(referrals)
+    hidden = withheld_from_partners(referral.id for referral in cases) if is_partner(role) else set()
+    shown: dict[uuid.UUID, Identity] = {}
+    for referral in cases:
+        if referral.id in hidden:
+            shown[referral.id] = WITHHELD
+            continue
+        client = referral.client
+        shown[referral.id] = Identity(client.id, client.given_name, client.family_name, client.date_of_birth)
+    return shown
+
+
+def identity(referral: Referral, role: Role | str | None) -> Identity:
+    """Her identity on one case, as a user with ``role`` may see it."""
+    return identities([referral], role)[referral.id]
 
 
 def status_options() -> tuple[Any, ...]:
@@ -182,9 +275,15 @@ def _matching_client_ids(family_name: str, date_of_birth: date) -> list[uuid.UUI
 
 
 def list_cases(
-    filters: CaseFilters, *, court_id: int | None, after: Cursor | None = None, limit: int = DEFAULT_PAGE_SIZE
+    filters: CaseFilters,
+    *,
+    court_id: int | None,
+    after: Cursor | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+    partner: bool = False,
 ) -> CasePage:
-    """A page of cases, newest first, status columns only; ``court_id`` limits a court user to their court."""
+    """A page of cases, newest first, status columns only; ``court_id`` limits a court user to their court. For a
+    ``partner`` (court or CPS), a search by name and date of birth skips cases whose identity is withheld."""
     query = select(Referral).options(*status_options())
     if court_id is not None:
         query = query.where(Referral.court_id == court_id)
@@ -202,6 +301,8 @@ def list_cases(
         if not client_ids:
             return CasePage([], None)
         query = query.where(Referral.client_id.in_(client_ids))
+        if partner:
+            query = query.where(~sharing_withdrawn())
     if after is not None:
         query = query.where(
             or_(

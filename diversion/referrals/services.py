@@ -319,7 +319,9 @@ def record_consent(
 ) -> Consent:
     """Add a ledger line: a purpose given, refused, or withdrawn (refusing one given before). The case's state
     follows: support and sharing given opts her in; refusing either before that declines; withdrawing either
-    later withdraws her from diversion."""
+    later withdraws her from diversion. She may withdraw any consent at any time, a final case included: its
+    state then stays as it is, and court and CPS users stop seeing her identity once sharing is withdrawn.
+    Refusing equality monitoring clears her stored ethnic group."""
     try:
         purpose = ConsentPurpose(purpose)
     except ValueError:
@@ -350,9 +352,30 @@ def record_consent(
             details={"purpose": purpose.value, "given": is_given, "withdrawal": bool(previous and previous.is_given)},
             actor=actor,
         )
+        if purpose is ConsentPurpose.EQUALITY_MONITORING and not is_given:
+            _clear_equality_codes(referral, actor)
         if purpose in diversion_purposes:
             _apply_consent_to_state(referral, actor)
     return line
+
+
+def _clear_equality_codes(referral: Referral, actor: User) -> None:
+    """She said no to equality monitoring: her stored ethnic group goes (the reports already leave her out).
+
+    The code is hers, not the case's, so it goes whichever of her cases she says no on; a worker may record it again
+    only with her consent again. Her birth year band stays: reports use it only with that consent standing."""
+    client = referral.client
+    if client.ethnicity_code is None:
+        return
+    client.ethnicity_code = None
+    record_event(
+        "client.equality_cleared",
+        object_type="client",
+        object_id=client.id,
+        case_id=referral.id,
+        details={"field": "ethnicity_code", "reason": "consent_withdrawn"},
+        actor=actor,
+    )
 
 
 def _apply_consent_to_state(referral: Referral, actor: User) -> None:

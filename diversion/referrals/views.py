@@ -13,7 +13,7 @@ from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
 from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
-from diversion.permissions import court_scope, load_case, requires
+from diversion.permissions import court_scope, current_role, load_case, requires
 from diversion.referrals import bp, caseload, queries, services
 from diversion.referrals.forms import (
     ConsentForm,
@@ -251,6 +251,7 @@ def court_day():
     day = (form.day.data if asked else None) or services.parse_date(request.args.get("date")) or services.today()
     form = CourtDayForm(None)
     cases = queries.court_day(day, court_id=court_scope())
+    who = queries.identities((item.referral for item in cases), current_role())
     queries.record_case_reads([item.referral.id for item in cases], user, page="court_day", view="status")
     superseded = {a.supersedes_id for item in cases for a in item.appointments if a.supersedes_id}
     counts: dict[str, int] = {}
@@ -261,6 +262,7 @@ def court_day():
         form=form,
         day=day,
         cases=cases,
+        who=who,
         superseded=superseded,
         counts=counts,
         previous_day=day - timedelta(days=1),
@@ -275,10 +277,12 @@ def status(referral_id):
     if referral is None:
         abort(404)
     appointments = queries.status_appointments(referral.id)
+    who = queries.identity(referral, current_role())
     queries.record_case_reads([referral.id], _user(), page="status", view="status")
     return render_template(
         "referrals/status.html",
         referral=referral,
+        who=who,
         appointments=appointments,
         superseded={a.supersedes_id for a in appointments if a.supersedes_id},
     )
@@ -291,5 +295,6 @@ def status_list():
     filters = queries.CaseFilters(state=services.parse_state(state))
     after = queries.Cursor.decode(request.args.get("cursor") or "")
     found = queries.list_cases(filters, court_id=court_scope(), after=after)
+    who = queries.identities(found.items, current_role())
     queries.record_case_reads([referral.id for referral in found.items], _user(), page="status_list", view="status")
-    return render_template("referrals/status_list.html", found=found, state=state, states=list(State))
+    return render_template("referrals/status_list.html", found=found, who=who, state=state, states=list(State))

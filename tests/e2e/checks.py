@@ -1,13 +1,14 @@
 """What the browser tests check on every page they reach: axe-core for WCAG 2.x A and AA, the page's shape, and the
-absence of GOV.UK branding."""
+absence of GOV.UK branding; and how a form's error state shows."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
@@ -88,3 +89,20 @@ def findings(reports: list[PageReport], kind: str) -> list[str]:
 def all_findings(reports: list[PageReport]) -> list[str]:
     """Every finding of every kind, labelled with its page."""
     return [item for kind in ("violations", "shape", "branding") for item in findings(reports, kind)]
+
+
+def assert_clean(reports: list[PageReport], what: str) -> None:
+    """No axe violation, shape or branding problem on any page checked."""
+    assert reports, f"no page of {what} was checked"
+    problems = all_findings(reports)
+    assert not problems, f"{len(problems)} problems on {what}:\n" + "\n".join(problems)
+
+
+def expect_error_summary(page: Page, *messages: str) -> None:
+    """The error summary is shown with the focus and the page title starts Error:, naming each message."""
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    for message in messages:
+        expect(summary).to_contain_text(message)

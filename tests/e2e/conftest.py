@@ -62,6 +62,8 @@ class Server:
     temporary_password: str
     # The partners' cases: the court day, a later day, and each case's name, date of birth, URN, court and state.
     partners: dict
+    # The outcome and message pages' records: each case's id and name by key, and the kept snapshot's id.
+    outcomes: dict
 
 
 def _free_port() -> int:
@@ -112,7 +114,12 @@ def server(databases: DatabaseFactory, master_keys: str, tmp_path_factory: pytes
                     pytest.fail(f"the e2e server did not start; its log:\n{log_path.read_text()}", pytrace=False)
                 time.sleep(0.1)
             seeded = json.loads((instance / e2e_server.SEED_FILE).read_text())
-            yield Server(url=url, temporary_password=seeded["temporary_password"], partners=seeded["partners"])
+            yield Server(
+                url=url,
+                temporary_password=seeded["temporary_password"],
+                partners=seeded["partners"],
+                outcomes=seeded["outcomes"],
+            )
         finally:
             process.terminate()
             try:

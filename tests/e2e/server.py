@@ -46,7 +46,11 @@ def seed(instance: Path) -> None:
     _, temporary = create_user(TEMPORARY_EMAIL, "worker", None, None)
     partners = _seed_cases()
     create_user(KEYBOARD_EMAIL, "worker", None, PASSWORD)
-    (instance / SEED_FILE).write_text(json.dumps({"temporary_password": temporary, "partners": partners}))
+    outcomes = _seed_outcomes(instance)
+    (instance / SEED_FILE).write_text(
+        json.dumps({"temporary_password": temporary, "partners": partners, "outcomes": outcomes})
+    )
+    _seed_privacy_cases()
 
 
 def _seed_cases() -> dict:
@@ -129,6 +133,140 @@ def _seed_partner_cases(worker) -> dict:
     case("later", "OPTED_IN", first, "Gil Rowe", later_day, 6)
     case("to_acknowledge", "COMPLETED", first, "Hana Stone", court_day + timedelta(weeks=2), 7)
     return {"court_day": court_day.isoformat(), "later_day": later_day.isoformat(), "cases": facts}
+
+
+def _seed_outcomes(instance: Path) -> dict:
+    """The outcome and message pages' records, at the first court and returning on no day the partners' tests
+    read: an assessed case followed up (a review, her ethnic group recorded with her consent to equality
+    monitoring) whose reminders for appointment 2 failed to send, so that the walk reaches its pages from the
+    failed messages; an assessed case for a review to be recorded on; a case with reminders queued; and a kept
+    snapshot of this quarter's funder return. Returns each case's id and name, and the snapshot's id."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from flask import current_app
+
+    from diversion.assessments.models import Domain
+    from diversion.auth.services import find_user_by_email
+    from diversion.clients.services import SafeContact
+    from diversion.db import transaction
+    from diversion.notifications.reminders import plan_reminders
+    from diversion.notifications.services import deliver, failed_messages, messages_of
+    from diversion.outcomes import equality, returns, reviews
+    from diversion.outcomes import services as outcome_services
+    from diversion.referrals.calendar import LONDON, today
+    from diversion.referrals.services import record_consent
+    from diversion.reports.services import quarter_of, quarter_period
+    from tests.factories import book, create_referral
+
+    worker = find_user_by_email(ROLE_EMAILS["worker"])
+    day = today()
+    facts: dict[str, dict] = {}
+
+    def case(key: str, name: str, state: str, number: int):
+        given, family = name.split(" ")
+        referral = create_referral(
+            state=state,
+            worker=worker,
+            court=_court(COURTS[0][0]),
+            given_name=given,
+            family_name=family,
+            date_of_birth=date(1985, number, number + 10),
+            return_date=day + timedelta(weeks=4),
+        )
+        facts[key] = {"id": str(referral.id), "name": name}
+        return referral
+
+    followed_up = case("followed_up", "Lou Park", "ASSESSED", 1)
+    reviews.record_review(
+        followed_up,
+        reviews.ReviewInput(
+            reviewed_on=day,
+            needs={domain.value: 1 for domain in Domain},
+            scores={domain.value: 7 for domain in Domain},
+            notes="Settled in her own tenancy.",
+        ),
+        worker,
+    )
+    record_consent(followed_up, "equality_monitoring", True, worker)
+    equality.record_ethnicity(followed_up, "not_stated", worker)
+    case("to_review", "Jo Wren", "ASSESSED", 2)
+    reminded = case("reminded", "Kim Ashe", "OPTED_IN", 3)
+
+    # Reminders for appointments in three days, at 2pm and 3pm, planned as a sweep two days before would.
+    starts = datetime.combine(day + timedelta(days=3), time(14), tzinfo=LONDON).astimezone(UTC)
+    for number, referral in ((1, reminded), (2, followed_up)):
+        with transaction():
+            referral.client.safe_contact = SafeContact(True, False, None, "after 10am").to_json()
+        record_consent(referral, "reminders", True, worker)
+        book(referral=referral, worker=worker, number=number, starts_at=starts + timedelta(hours=number - 1))
+    plan_reminders(starts + timedelta(hours=1) - timedelta(days=2))
+    # The outbox is a path under a file, so writing to it fails; with one attempt allowed, each message fails.
+    blocker = instance / "not-a-directory"
+    blocker.write_text("")
+    config = current_app.config
+    kept = config["NOTIFY_OUTBOX_FILE"], config["NOTIFY_MAX_ATTEMPTS"]
+    config["NOTIFY_OUTBOX_FILE"], config["NOTIFY_MAX_ATTEMPTS"] = str(blocker / "outbox.jsonl"), 1
+    try:
+        for message in messages_of(followed_up):
+            deliver(message.id, message.due_at)
+    finally:
+        config["NOTIFY_OUTBOX_FILE"], config["NOTIFY_MAX_ATTEMPTS"] = kept
+    if len(failed_messages()) != 2 or len(messages_of(reminded)) != 2:
+        raise RuntimeError("the seeded reminders were not queued, or did not fail")
+
+    quarter = quarter_period(*quarter_of(day))
+    manager = find_user_by_email(ROLE_EMAILS["manager"])
+    snapshot = returns.save_snapshot(quarter, outcome_services.scope_of(quarter, None, None), manager)
+    return {"cases": facts, "snapshot": str(snapshot.id)}
+
+
+# The data protection pages' records (tests/e2e/test_privacy.py): a second manager, since an erasure asked for by
+# one manager must be confirmed by another; she signs in only in that test. Each client is named for the test alone.
+SECOND_MANAGER_EMAIL = "manager2@e2e.example.org"
+PRIVACY_CLIENTS = {"due": "Ines Thorne", "held": "Jude Ferris", "requested": "Kay Lister"}
+
+
+def _seed_privacy_cases() -> None:
+    """At the first court, returning on no day another test reads: a client whose only case ended (not completed)
+    a month more than the retention period ago, so she is due for erasure, for the test to hold, export and erase;
+    a client under a legal hold; and a client whose erasure the second manager has asked for, waiting for another
+    manager to confirm it."""
+    from datetime import timedelta
+
+    from diversion.admin.services import create_user
+    from diversion.auth.services import find_user_by_email
+    from diversion.privacy.retention import add_years, client_retention_years, retention_status, set_legal_hold
+    from diversion.privacy.services import request_erasure
+    from diversion.referrals.calendar import today
+    from tests.factories import create_referral
+
+    worker = find_user_by_email(ROLE_EMAILS["worker"])
+    manager = find_user_by_email(ROLE_EMAILS["manager"])
+    second_manager, _ = create_user(SECOND_MANAGER_EMAIL, "manager", None, PASSWORD)
+
+    def client(key: str, state: str, return_date: date, number: int):
+        given, family = PRIVACY_CLIENTS[key].split(" ")
+        return create_referral(
+            state=state,
+            worker=worker,
+            court=_court(COURTS[0][0]),
+            given_name=given,
+            family_name=family,
+            date_of_birth=date(1975 + number, number, number + 5),
+            first_hearing_date=return_date - timedelta(weeks=6),
+            return_date=return_date,
+        ).client
+
+    # Not completed on its return date, which the factory's sweep makes the outcome date.
+    ended = add_years(today(), -client_retention_years()) - timedelta(days=30)
+    due = client("due", "NOT_COMPLETED", ended, 1)
+    later = today() + timedelta(weeks=9)
+    held = client("held", "WITHDRAWN", later, 2)
+    set_legal_hold(held, True, manager)
+    request_erasure(client("requested", "WITHDRAWN", later, 3), "duplicate", second_manager)
+    status = retention_status()
+    if due.id not in {item.client_id for item in status.due} or held.id not in {item.client_id for item in status.held}:
+        raise RuntimeError("the seeded client is not due for erasure, or the held one is not held")
 
 
 def _court(code: str):

@@ -89,7 +89,7 @@ def test_pages_shown_after_a_form_is_accepted_pass_axe(role_pages) -> None:
     reports.append(inspect(page, "admin", "token created"))
     page.get_by_role("link", name="Back to your account").click()
     expect(page.get_by_role("button", name=re.compile("^Revoke"))).to_have_count(1)
-    expect(page.get_by_role("cell", name="Court case system")).to_be_visible()
+    expect(page.get_by_role("cell", name="Court case system", exact=True)).to_be_visible()
     reports.append(inspect(page, "admin", "with a token"))
     problems = all_findings(reports)
     assert not problems, _message(problems, "problems on pages shown after a form")

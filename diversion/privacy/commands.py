@@ -1,0 +1,135 @@
+"""Commands: the retention run, the subject access export, backups and restores. Output names ids and counts; the
+export alone prints her data, to standard output, for the person answering her request."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+
+from diversion.clients.services import get_client
+from diversion.errors import DomainError
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.command("run")
+@click.option("--dry-run", is_flag=True, help="Say who would be erased; erase nobody.")
+@click.option(
+    "--today",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Run as if it were this London date (YYYY-MM-DD); default today.",
+)
+@with_appcontext
+def retention_run(dry_run: bool, on: datetime | None) -> None:
+    """Crypto-shred every client past the retention period who is not under a legal hold."""
+    from diversion.privacy.retention import run_retention
+
+    run = run_retention(on.date() if on else None, dry_run=dry_run)
+    if dry_run:
+        click.echo(
+            f"Dry run for {run.on.isoformat()}: {run.due} clients due for erasure; {run.held} under legal hold; "
+            f"{run.audit_events} audit events past their period."
+        )
+        return
+    for client_id in run.erased:
+        click.echo(f"Client {client_id} erased (retention).")
+    for client_id, cause in sorted(run.failed.items()):
+        click.echo(f"Client {client_id} not erased: {cause}.", err=True)
+    click.echo(
+        f"Retention run for {run.on.isoformat()}: {len(run.erased)} clients erased; {run.held} under legal hold; "
+        f"{len(run.failed)} failed; {run.audit_events} audit events past their period deleted."
+    )
+    if run.failed:
+        sys.exit(1)
+
+
+@click.command("export")
+@click.argument("client_id")
+@with_appcontext
+def clients_export(client_id: str) -> None:
+    """Print everything held about a client as JSON (subject access); the export is audited."""
+    from diversion.privacy.export import export_client
+
+    client = get_client(client_id)
+    if client is None:
+        _fail("No client with that id.")
+    made = export_client(client, None, "json")
+    click.echo(json.dumps(made.as_dict(), indent=2, sort_keys=True))
+
+
+@click.command("create")
+@click.option("--main", "main_path", required=True, type=click.Path(path_type=Path), help="New file for the main DB.")
+@click.option(
+    "--keys",
+    "keys_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="New file for the key store, in another directory (other storage, kept briefly).",
+)
+@with_appcontext
+def backup_create(main_path: Path, keys_path: Path) -> None:
+    """Back up the main database and the key store to two separate files."""
+    from diversion.privacy.backups import BackupError, create_backup
+
+    try:
+        files = create_backup(main_path, keys_path)
+    except (BackupError, DomainError) as error:
+        _fail(str(error) if isinstance(error, BackupError) else error.message)
+    click.echo(f"Main database backed up to {files.main}.")
+    click.echo(f"Key store backed up to {files.keys}: store it apart from the main backup, and not for long.")
+
+
+@click.command("restore")
+@click.option("--main", "main_path", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None)
+@click.option("--keys", "keys_path", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None)
+@click.option(
+    "--ids-file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Your register of erased clients, kept outside both backups: one client id per line.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def backup_restore(main_path: Path | None, keys_path: Path | None, ids_file: Any, yes: bool) -> None:
+    """Restore the main database and/or the key store from backups, then erase again everyone erased before."""
+    from diversion.privacy.backups import BackupError, restore_backup
+
+    register = []
+    if ids_file is not None:
+        for number, line in enumerate(ids_file, start=1):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            try:
+                register.append(str(uuid.UUID(text)))
+            except ValueError:
+                _fail(f"Line {number} of the ids file is not a client id.")
+    if not yes:
+        click.confirm("This replaces the live data with the backup. Continue?", abort=True)
+    try:
+        report = restore_backup(main_path, keys_path, register)
+    except (BackupError, DomainError) as error:
+        _fail(str(error) if isinstance(error, BackupError) else error.message)
+    for name in report.unread:
+        click.echo(f"Warning: the live {name} could not be read before the restore; pass --ids-file.", err=True)
+    click.echo(f"Restored: {', '.join(report.restored)}.")
+    click.echo(
+        f"Erasures re-applied: {report.keys_destroyed} data keys destroyed again; "
+        f"{report.clients_marked} clients marked erased again. Now run keys verify."
+    )
+
+
+RETENTION_COMMANDS = (retention_run,)
+BACKUP_COMMANDS = (backup_create, backup_restore)

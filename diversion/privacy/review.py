@@ -1,0 +1,198 @@
+"""The audit review: search the audit log by client, user, action and date; who has viewed a case; CSV export;
+and checking the chain from the daily sweep, with an alert to managers when it is broken."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from diversion.audit.models import AuditEvent
+from diversion.audit.services import ChainReport, record_event, verify_chain
+from diversion.auth.models import Role, User
+from diversion.db import transaction, utcnow
+from diversion.extensions import db
+from diversion.referrals.calendar import LONDON
+from diversion.referrals.models import Referral
+
+security_log = logging.getLogger("diversion.security")
+PAGE_SIZE = 200
+CSV_LIMIT = 50000
+CSV_HEADER = ("event", "at", "user", "role", "action", "object_type", "object_id", "case_id", "request_id", "details")
+
+
+@dataclass
+class AuditFilters:
+    """What to search for; every part optional."""
+
+    client_id: uuid.UUID | None = None
+    user_email: str | None = None
+    action: str | None = None
+    from_date: date | None = None
+    to_date: date | None = None
+
+
+@dataclass
+class AuditRow:
+    """An event with the email of who did it."""
+
+    event: AuditEvent
+    email: str | None
+
+
+def _london_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+def _query(filters: AuditFilters) -> Any:
+    query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_id)
+    if filters.client_id is not None:
+        referral_ids = list(db.session.scalars(select(Referral.id).where(Referral.client_id == filters.client_id)))
+        conditions = [AuditEvent.object_id == str(filters.client_id)]
+        if referral_ids:
+            conditions.append(AuditEvent.case_id.in_(referral_ids))
+            conditions.append(AuditEvent.object_id.in_([str(rid) for rid in referral_ids]))
+        query = query.where(or_(*conditions))
+    if filters.user_email:
+        query = query.where(func.lower(User.email) == filters.user_email.strip().lower())
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.from_date is not None:
+        query = query.where(AuditEvent.at >= _london_midnight(filters.from_date))
+    if filters.to_date is not None:
+        query = query.where(AuditEvent.at < _london_midnight(filters.to_date + timedelta(days=1)))
+    return query.order_by(AuditEvent.id.desc())
+
+
+def search_events(filters: AuditFilters, limit: int = PAGE_SIZE) -> list[AuditRow]:
+    """The newest events matching the filters (at most ``limit``)."""
+    return [AuditRow(event, email) for event, email in db.session.execute(_query(filters).limit(limit)).all()]
+
+
+def known_actions() -> list[str]:
+    """Every action the log holds, for the search form's list."""
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def _details_text(details: dict[str, Any] | None) -> str:
+    if not details:
+        return ""
+    return "; ".join(f"{key}={value}" for key, value in sorted(details.items()))
+
+
+def events_csv(filters: AuditFilters, actor: Any) -> str:
+    """The matching events as CSV (ids and codes only, as the log holds them); the export is audited."""
+    rows = search_events(filters, limit=CSV_LIMIT)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        event = row.event
+        writer.writerow(
+            [
+                event.id,
+                event.at.isoformat(),
+                row.email or "",
+                event.actor_role or "",
+                event.action,
+                event.object_type or "",
+                event.object_id or "",
+                str(event.case_id) if event.case_id else "",
+                event.request_id or "",
+                _details_text(event.details),
+            ]
+        )
+    with transaction():
+        record_event(
+            "audit.exported",
+            object_type="audit_log",
+            details={
+                "rows": len(rows),
+                "client": str(filters.client_id) if filters.client_id else None,
+                "action": filters.action,
+            },
+            actor=actor,
+        )
+    return out.getvalue()
+
+
+@dataclass
+class Viewer:
+    """Someone who viewed a case: how often and when last."""
+
+    email: str | None
+    role: str | None
+    views: int
+    last_at: datetime
+
+
+def case_viewers(referral_ids: Sequence[uuid.UUID]) -> list[Viewer]:
+    """Who has viewed these cases, most recent first (from the ``case.viewed`` events)."""
+    if not referral_ids:
+        return []
+    rows = db.session.execute(
+        select(User.email, AuditEvent.actor_role, func.count(), func.max(AuditEvent.at))
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.case_id.in_(list(referral_ids)), AuditEvent.action == "case.viewed")
+        .group_by(User.email, AuditEvent.actor_role)
+        .order_by(func.max(AuditEvent.at).desc())
+    ).all()
+    return [Viewer(email, role, int(count), last_at) for email, role, count, last_at in rows]
+
+
+# --- the chain, from the daily sweep ---
+
+ALERT_SUBJECT = "The audit log failed its integrity check"
+
+
+def check_chain_and_alert(now: datetime | None = None) -> ChainReport:
+    """Verify the audit chain; when broken, log a security event and email each active manager (once a day)."""
+    report = verify_chain()
+    if report.ok:
+        return report
+    security_log.error(
+        "audit chain broken",
+        extra={"bad_event_id": report.bad_event_id, "problem": report.problem, "checked": report.checked},
+    )
+    _alert_managers(report, now or utcnow())
+    return report
+
+
+def _alert_managers(report: ChainReport, now: datetime) -> int:
+    from diversion.notifications.models import Kind, StaffMessage
+    from diversion.notifications.services import insert_if_absent
+
+    where = f"event {report.bad_event_id}" if report.bad_event_id is not None else "the head of the chain"
+    body = (
+        f"The daily check of the audit log found a problem at {where}: {report.problem}.\n\n"
+        "Someone may have edited or deleted audit records. Run `flask --app wsgi audit verify` and tell the "
+        "system administrator and your data protection lead today."
+    )
+    managers = db.session.scalars(
+        select(User).where(User.role == Role.MANAGER.value, User.is_disabled.is_(False)).order_by(User.email)
+    ).all()
+    day = now.astimezone(LONDON).date().isoformat()
+    added = 0
+    for manager in managers:
+        with transaction():
+            message = StaffMessage(
+                id=uuid.uuid4(),
+                kind=Kind.DIGEST.value,
+                dedupe_key=f"audit-alert:{manager.id}:{day}",
+                channel="email",
+                due_at=now,
+                next_attempt_at=now,
+                user_id=manager.id,
+            )
+            message.recipient = manager.email
+            message.subject = ALERT_SUBJECT
+            message.body = body
+            added += insert_if_absent(message)
+    return added

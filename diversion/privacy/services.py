@@ -1,0 +1,156 @@
+"""Erasure on request: one manager asks, a different manager confirms, and the record is crypto-shredded.
+
+The request keeps a reason code, never free text (which could describe her). The confirmed request, with the counts
+of plain rows kept for reports, is the erasure certificate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from diversion.audit.services import record_event
+from diversion.clients.erasure import erase_client
+from diversion.clients.models import Client
+from diversion.db import transaction, utcnow
+from diversion.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
+from diversion.extensions import db
+from diversion.privacy.export import kept_counts
+from diversion.privacy.models import ErasureRequest, RequestStatus
+from diversion.referrals.models import OPEN_STATES, Referral
+
+REQUEST_REASONS = {
+    "erasure_request": "She asked for her record to be erased",
+    "duplicate": "A duplicate record",
+    "created_in_error": "Created in error",
+    "other": "Another lawful reason",
+}
+
+
+def _has_open_case(client: Client) -> bool:
+    return (
+        db.session.scalar(
+            select(Referral.id).where(
+                Referral.client_id == client.id, Referral.state.in_([state.value for state in OPEN_STATES])
+            )
+        )
+        is not None
+    )
+
+
+def pending_request(client: Client) -> ErasureRequest | None:
+    """Her erasure request awaiting confirmation, if any."""
+    return db.session.scalar(
+        select(ErasureRequest).where(
+            ErasureRequest.client_id == client.id, ErasureRequest.status == RequestStatus.PENDING.value
+        )
+    )
+
+
+def requests_for(client: Client) -> list[ErasureRequest]:
+    """Every erasure request about her, newest first."""
+    return list(
+        db.session.scalars(
+            select(ErasureRequest)
+            .where(ErasureRequest.client_id == client.id)
+            .order_by(ErasureRequest.requested_at.desc())
+        )
+    )
+
+
+def pending_requests() -> list[ErasureRequest]:
+    """Every erasure request awaiting a second manager, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ErasureRequest)
+            .where(ErasureRequest.status == RequestStatus.PENDING.value)
+            .order_by(ErasureRequest.requested_at)
+        )
+    )
+
+
+def request_erasure(client: Client, reason: str, actor: Any) -> ErasureRequest:
+    """Ask for a client to be erased; another manager must confirm. Audited."""
+    if reason not in REQUEST_REASONS:
+        raise ValidationFailed.on("reason", "Select why her record is to be erased")
+    if client.is_erased:
+        raise Conflict("This client has already been erased")
+    if client.has_legal_hold:
+        raise InvalidTransition("She is under a legal hold: release the hold before asking for erasure")
+    if _has_open_case(client):
+        raise InvalidTransition("She has an open case: withdraw it or wait for its outcome before erasing her record")
+    if pending_request(client) is not None:
+        raise Conflict("An erasure request for her is already waiting for confirmation")
+    with transaction():
+        request = ErasureRequest(client_id=client.id, reason=reason, requested_by_id=actor.id, requested_at=utcnow())
+        db.session.add(request)
+        db.session.flush()
+        record_event(
+            "erasure.requested",
+            object_type="erasure_request",
+            object_id=request.id,
+            details={"client": str(client.id), "reason": reason},
+            actor=actor,
+        )
+    return request
+
+
+def _check_pending(request: ErasureRequest) -> None:
+    if not request.is_pending:
+        raise Conflict("This erasure request has already been decided")
+
+
+def confirm_erasure(request: ErasureRequest, actor: Any) -> ErasureRequest:
+    """A second manager confirms: the client is crypto-shredded and the request becomes the certificate."""
+    _check_pending(request)
+    if request.requested_by_id == actor.id:
+        raise Forbidden("The manager who asked for the erasure cannot confirm it: another manager must")
+    client = db.session.get(Client, request.client_id)
+    if client is None:
+        raise Conflict("The client of this request no longer exists")
+    if not client.is_erased:
+        # Erased already means an earlier confirmation erased her and then failed to close the request: close it.
+        erase_client(client, request.reason, actor)
+    with transaction():
+        request.status = RequestStatus.CONFIRMED.value
+        request.decided_by_id = actor.id
+        request.decided_at = utcnow()
+        request.kept_counts = kept_counts(client)
+        record_event(
+            "erasure.confirmed",
+            object_type="erasure_request",
+            object_id=request.id,
+            details={"client": str(client.id)},
+            actor=actor,
+        )
+    return request
+
+
+def cancel_erasure(request: ErasureRequest, actor: Any) -> ErasureRequest:
+    """Withdraw a pending request (any manager, the requester too); audited."""
+    _check_pending(request)
+    with transaction():
+        request.status = RequestStatus.CANCELLED.value
+        request.decided_by_id = actor.id
+        request.decided_at = utcnow()
+        record_event(
+            "erasure.cancelled",
+            object_type="erasure_request",
+            object_id=request.id,
+            details={"client": str(request.client_id)},
+            actor=actor,
+        )
+    return request
+
+
+def cases_of(client: Client) -> list[Referral]:
+    """Her cases, oldest first (plain columns are what the privacy pages show)."""
+    return list(
+        db.session.scalars(select(Referral).where(Referral.client_id == client.id).order_by(Referral.referred_on))
+    )
+
+
+def get_request(request_id: Any) -> ErasureRequest | None:
+    """An erasure request by id."""
+    return db.session.get(ErasureRequest, request_id)

@@ -1,0 +1,158 @@
+"""Retention: clients fall due a configured number of years after their last case ended; a legal hold pauses it;
+a dry run erases nobody; a run erases by crypto-shredding and keeps what reports count; each run is audited."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from diversion.audit.models import AuditEvent
+from diversion.clients.models import Client
+from diversion.crypto.fields import ERASED
+from diversion.errors import Conflict
+from diversion.extensions import db
+from diversion.keyring import keystore
+from diversion.privacy.retention import add_years, retention_status, run_retention, set_legal_hold
+from diversion.referrals.calendar import today
+from diversion.referrals.models import Referral
+from diversion.reports.services import check_period, completion_report
+from tests.factories import audit_events, create_referral, create_user
+
+
+def _due_ids(on: date) -> set:
+    return {item.client_id for item in retention_status(on).due}
+
+
+def test_add_years_keeps_the_day_and_moves_29_february() -> None:
+    assert add_years(date(2020, 3, 1), 6) == date(2026, 3, 1)
+    assert add_years(date(2024, 2, 29), 6) == date(2030, 2, 28)
+    assert add_years(date(2024, 2, 29), 4) == date(2028, 2, 29)
+
+
+def test_a_client_falls_due_six_years_after_her_last_case_ended(app_ctx) -> None:
+    referral = create_referral(state="WITHDRAWN")
+    ended = referral.outcome_date
+    assert ended == today()
+    assert referral.client_id not in _due_ids(add_years(ended, 6) - timedelta(days=1))
+    assert referral.client_id in _due_ids(add_years(ended, 6))
+
+
+def test_an_open_case_or_a_later_case_keeps_her(app_ctx) -> None:
+    worker = create_user(role="worker")
+    ended = create_referral(state="WITHDRAWN", worker=worker)
+    create_referral(state="OPTED_IN", worker=worker, link_client_id=ended.client_id, family_name=None)
+    later = add_years(today(), 10)
+    assert ended.client_id not in _due_ids(later)
+    declined = create_referral(state="DECLINED")
+    assert declined.client_id in _due_ids(add_years(declined.outcome_date, 6))
+
+
+def test_the_last_of_several_final_cases_starts_the_period(app_ctx) -> None:
+    worker = create_user(role="worker")
+    first = create_referral(state="WITHDRAWN", worker=worker)
+    second = create_referral(state="WITHDRAWN", worker=worker)
+    with db.session.begin_nested():
+        second.client_id = first.client_id
+        first.outcome_date = today() - timedelta(days=400)
+    assert first.client_id in _due_ids(add_years(today(), 6))
+    assert first.client_id not in _due_ids(add_years(today(), 6) - timedelta(days=1))
+
+
+def test_periods_are_configuration_and_the_shorter_client_period_applies(app, app_ctx, monkeypatch) -> None:
+    referral = create_referral(state="WITHDRAWN")
+    monkeypatch.setitem(app.config, "RETENTION_YEARS", {"client_identity": 6, "support_content": 3, "audit_events": 7})
+    assert referral.client_id in _due_ids(add_years(today(), 3))
+    monkeypatch.setitem(app.config, "RETENTION_YEARS", {"client_identity": 8, "support_content": 9, "audit_events": 7})
+    assert referral.client_id not in _due_ids(add_years(today(), 7))
+    assert referral.client_id in _due_ids(add_years(today(), 8))
+
+
+def test_audit_events_past_their_own_period_are_counted(app, app_ctx, monkeypatch) -> None:
+    create_referral(state="WITHDRAWN")
+    assert retention_status(today()).audit_events_past == 0
+    events = len(audit_events())
+    assert retention_status(add_years(today(), 7) + timedelta(days=1)).audit_events_past == events
+    monkeypatch.setitem(app.config, "RETENTION_YEARS", {"client_identity": 6, "support_content": 6, "audit_events": 1})
+    assert retention_status(add_years(today(), 1) + timedelta(days=1)).audit_events_past == events
+
+
+def test_a_legal_hold_pauses_retention_until_released(app_ctx) -> None:
+    manager = create_user(role="manager")
+    referral = create_referral(state="WITHDRAWN")
+    client = referral.client
+    later = add_years(today(), 6)
+    set_legal_hold(client, True, manager)
+    status = retention_status(later)
+    assert client.id not in {item.client_id for item in status.due}
+    assert client.id in {item.client_id for item in status.held}
+    run = run_retention(later)
+    assert str(client.id) not in run.erased
+    assert db.session.get(Client, client.id).erased_at is None
+    with pytest.raises(Conflict):
+        set_legal_hold(client, True, manager)
+    set_legal_hold(client, False, manager)
+    assert [event.action for event in audit_events(action="client.legal_hold_set")] == ["client.legal_hold_set"]
+    assert audit_events(action="client.legal_hold_released")[0].actor_id == manager.id
+    assert str(client.id) in run_retention(later).erased
+
+
+def test_a_dry_run_erases_nobody_and_is_audited(app_ctx) -> None:
+    referral = create_referral(state="WITHDRAWN")
+    later = add_years(today(), 6)
+    run = run_retention(later, dry_run=True)
+    assert run.due >= 1
+    assert run.erased == []
+    client = db.session.get(Client, referral.client_id)
+    assert client.erased_at is None
+    assert keystore().get_many([client.id])
+    event = audit_events(action="retention.run")[-1]
+    assert event.details["dry_run"] is True
+    assert event.details["due"] == run.due
+    assert event.details["erased"] == 0
+
+
+def test_a_run_shreds_her_and_keeps_the_counts_reports_need(app_ctx) -> None:
+    kept = create_referral(state="COMPLETED")
+    gone = create_referral(state="WITHDRAWN")
+    period = check_period(today() - timedelta(days=60), today() + timedelta(days=1))
+    before = completion_report(period, None).figures
+    later = add_years(today(), 6)
+    run = run_retention(later)
+    assert str(gone.client_id) in run.erased
+    assert str(kept.client_id) in run.erased  # both ended today: both due six years on
+    db.session.expire_all()
+    client = db.session.get(Client, gone.client_id)
+    assert client.erased_at is not None
+    assert client.given_name is ERASED
+    assert str(client.id) in keystore().shredded_client_ids()
+    referral = db.session.get(Referral, gone.id)
+    assert (referral.state, referral.outcome_date) == ("WITHDRAWN", today())
+    assert completion_report(period, None).figures == before
+    erased = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "client.erased", AuditEvent.object_id == str(gone.client_id))
+    ).one()
+    assert erased.details["reason"] == "retention"
+    run_event = audit_events(action="retention.run")[-1]
+    assert run_event.details["dry_run"] is False
+    assert run_event.details["erased"] == len(run.erased)
+    # A second run finds nobody left to erase.
+    assert run_retention(later).erased == []
+
+
+def test_the_retention_command(app, app_ctx) -> None:
+    referral = create_referral(state="WITHDRAWN")
+    later = add_years(today(), 6).isoformat()
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["retention", "run", "--dry-run", "--today", later])
+    assert dry.exit_code == 0, dry.output
+    assert "clients due for erasure" in dry.output
+    assert db.session.get(Client, referral.client_id).erased_at is None
+    real = runner.invoke(args=["retention", "run", "--today", later])
+    assert real.exit_code == 0, real.output
+    assert f"Client {referral.client_id} erased (retention)." in real.output
+    db.session.expire_all()
+    assert db.session.get(Client, referral.client_id).erased_at is not None
+    bad = runner.invoke(args=["retention", "run", "--today", "31-12-2030"])
+    assert bad.exit_code == 2

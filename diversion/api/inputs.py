@@ -218,6 +218,15 @@ def care_plan_input(body: dict[str, Any]) -> CarePlanInput:
 STATES = frozenset(state.value for state in State)
 
 
+def cursor_arg(query: Query) -> queries.Cursor | None:
+    """A list's ``cursor`` parameter: the ``next`` of a previous page; anything else is malformed (400)."""
+    cursor_text = query.text("cursor", max_length=400)
+    after = queries.Cursor.decode(cursor_text) if cursor_text else None
+    if cursor_text and after is None:
+        query.malformed("cursor", "Not a cursor from this list")
+    return after
+
+
 def case_list_query() -> tuple[queries.CaseFilters, queries.Cursor | None, int]:
     """GET /referrals: the filters, the cursor of the page wanted, and the page size."""
     query = Query()
@@ -236,10 +245,7 @@ def case_list_query() -> tuple[queries.CaseFilters, queries.Cursor | None, int]:
     if (family_name is None) != (date_of_birth is None) and not query.problems.malformed.get("date_of_birth"):
         missing = "family_name" if family_name is None else "date_of_birth"
         query.malformed(missing, "Give family_name and date_of_birth together")
-    cursor_text = query.text("cursor", max_length=400)
-    after = queries.Cursor.decode(cursor_text) if cursor_text else None
-    if cursor_text and after is None:
-        query.malformed("cursor", "Not a cursor from this list")
+    after = cursor_arg(query)
     filters = queries.CaseFilters(
         urn=urn,
         court_code=query.text("court", max_length=16),

@@ -15,6 +15,7 @@ from typing import Any
 from flask import abort, jsonify
 
 from diversion.api import bp
+from diversion.api.inputs import cursor_arg
 from diversion.api.parsing import Query, Reader, json_object
 from diversion.api.referrals import actor
 from diversion.api.serializers import Plain, day, identity_fields, moment
@@ -47,10 +48,7 @@ def notice_query() -> NoticeQuery:
     if status not in STATUSES:
         query.malformed("status", "Must be one of " + ", ".join(STATUSES))
     since = query.day("since")
-    cursor_text = query.text("cursor", max_length=400)
-    after = queries.Cursor.decode(cursor_text) if cursor_text else None
-    if cursor_text and after is None:
-        query.malformed("cursor", "Not a cursor from this list")
+    after = cursor_arg(query)
     limit = query.integer("limit", queries.DEFAULT_PAGE_SIZE, 1, queries.MAX_PAGE_SIZE)
     query.done()
     return NoticeQuery(status, since, after, limit)

@@ -9,7 +9,7 @@ from flask import Response, jsonify
 
 from diversion.api import bp
 from diversion.api.parsing import Query
-from diversion.api.reports import TOGETHER
+from diversion.api.reports import period_of, require_together
 from diversion.outcomes import exports, returns, services
 from diversion.outcomes.return_views import XLSX_TYPE
 from diversion.permissions import requires
@@ -25,9 +25,7 @@ def outcomes_query() -> tuple[report_services.Period, str | None, str, bool]:
     query = Query()
     start, end = query.day("from"), query.day("to")
     court = query.text("court", max_length=16)
-    given = [name for name in ("from", "to") if query.args.get(name)]
-    if len(given) == 1:
-        query.malformed("to" if given == ["from"] else "from", TOGETHER)
+    require_together(query)
     answer_format = query.args.get("format") or "json"
     if answer_format not in FORMATS:
         query.malformed("format", "Must be json, csv or xlsx")
@@ -35,8 +33,7 @@ def outcomes_query() -> tuple[report_services.Period, str | None, str, bool]:
     if suppress not in SUPPRESS:
         query.malformed("suppress", "Must be true or false")
     query.done()
-    period = report_services.check_period(start, end) if start and end else report_services.default_period()
-    return period, court, answer_format, SUPPRESS[suppress]
+    return period_of(start, end), court, answer_format, SUPPRESS[suppress]
 
 
 def outcomes_body(report: returns.FunderReturn, court_code: str | None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import jsonify
@@ -14,6 +15,18 @@ from diversion.reports import services
 TOGETHER = "Give from and to together"
 
 
+def require_together(query: Query) -> None:
+    """``from`` and ``to`` come both or neither: one alone is malformed (400)."""
+    given = [name for name in ("from", "to") if query.args.get(name)]
+    if len(given) == 1:
+        query.malformed("to" if given == ["from"] else "from", TOGETHER)
+
+
+def period_of(start: date | None, end: date | None) -> services.Period:
+    """The period asked for (checked: ``to`` before ``from`` or over ten years is 422), or the current quarter."""
+    return services.check_period(start, end) if start and end else services.default_period()
+
+
 def completion_query() -> tuple[services.Period, str | None]:
     """The period (``from`` and ``to``, both or neither: the current quarter by default) and the court code asked
     for. Unreadable dates are malformed (400); ``to`` before ``from``, or a period over ten years, breaks a rule
@@ -21,13 +34,9 @@ def completion_query() -> tuple[services.Period, str | None]:
     query = Query()
     start, end = query.day("from"), query.day("to")
     court = query.text("court", max_length=16)
-    given = [name for name in ("from", "to") if query.args.get(name)]
-    if len(given) == 1:
-        query.malformed("to" if given == ["from"] else "from", TOGETHER)
+    require_together(query)
     query.done()
-    if start is None or end is None:
-        return services.default_period(), court
-    return services.check_period(start, end), court
+    return period_of(start, end), court
 
 
 def completion_body(report: services.CompletionReport) -> dict[str, Any]:

@@ -73,11 +73,6 @@ def _client_identity(who: Identity, plain: Plain) -> dict[str, Any]:
     return {"id": str(who.client_id) if who.client_id else None, **identity_fields(who, plain, "client.")}
 
 
-def _full_identity(referral: Referral) -> Identity:
-    client = referral.client
-    return Identity(client.id, client.given_name, client.family_name, client.date_of_birth)
-
-
 def _case_core(referral: Referral, plain: Plain, who: Identity) -> dict[str, Any]:
     return {
         "id": str(referral.id),
@@ -134,7 +129,7 @@ def case_record(
 ) -> dict[str, Any]:
     """A case as support staff see it: the status fields and her contact details, notes and consents."""
     plain = Plain()
-    body = _case_core(referral, plain, _full_identity(referral))
+    body = _case_core(referral, plain, Identity.of(referral.client))
     client = referral.client
     body["client"]["phone"] = plain(client.phone, "client.phone")
     body["client"]["email"] = plain(client.email, "client.email")

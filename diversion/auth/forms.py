@@ -59,7 +59,7 @@ class TokenForm(FlaskForm):
     submit = SubmitField("Create an API token", widget=GovSubmitInput())
 
     def validate_name(self, field: StringField) -> None:
-        if not " ".join((field.data or "").split()):
+        if not (field.data or "").strip():
             raise ValidationError("Enter a name for the token")
 
 

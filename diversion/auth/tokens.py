@@ -22,10 +22,15 @@ def _hash(raw: str) -> str:
 TOKEN_NAME_MAX = 60
 
 
+def clean_token_name(name: str | None) -> str:
+    """A token's name as stored and shown: runs of whitespace made one space, at most ``TOKEN_NAME_MAX`` long."""
+    return " ".join((name or "").split())[:TOKEN_NAME_MAX]
+
+
 def create_api_token(user: User, actor: User | None = None, *, name: str = "") -> str:
     """Make a token for the user and return it; only its hash is stored, so this is the one time it is seen."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    name = " ".join(name.split())[:TOKEN_NAME_MAX]
+    name = clean_token_name(name)
     with transaction():
         token = ApiToken(user_id=user.id, token_hash=_hash(raw), prefix=raw[: len(TOKEN_PREFIX) + 4], name=name)
         db.session.add(token)

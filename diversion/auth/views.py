@@ -161,8 +161,9 @@ def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
         return _account_page(form)
-    raw = tokens.create_api_token(current_user._get_current_object(), name=form.name.data or "")
-    return render_template("auth/token_created.html", token=raw, name=" ".join((form.name.data or "").split()))
+    name = tokens.clean_token_name(form.name.data)
+    raw = tokens.create_api_token(current_user._get_current_object(), name=name)
+    return render_template("auth/token_created.html", token=raw, name=name)
 
 
 @bp.route("/account/api-tokens/<uuid:token_id>/revoke", methods=["POST"])

@@ -9,6 +9,7 @@ from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.notices import bp, services
 from diversion.notices.forms import AcknowledgeForm
+from diversion.notices.models import NoticeOutcome
 from diversion.permissions import court_scope, current_role, requires
 from diversion.referrals.calendar import today
 from diversion.referrals.queries import identities, identity, record_case_reads
@@ -88,7 +89,7 @@ def acknowledge(notice_id):
         return redirect(url_for("notices.show", notice_id=notice.id))
     if request.method == "GET":
         form.decided_on.process(None, today())
-        if notice.outcome_enum.value != "completed":
+        if notice.outcome_enum is not NoticeOutcome.COMPLETED:
             form.decision.data = "proceeding"
     if form.validate_on_submit():
         try:

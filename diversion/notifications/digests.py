@@ -34,6 +34,7 @@ from diversion.notifications.wording import (
 from diversion.referrals.calendar import LONDON
 from diversion.referrals.caseload import appointments_on, at_risk_cutoff
 from diversion.referrals.models import OPEN_STATES, Referral
+from diversion.views_context import london_short
 
 # Digests are made from DIGEST_AT until this long after it; a sweep later in the day makes none.
 DIGEST_WINDOW = timedelta(hours=4)
@@ -55,12 +56,6 @@ def initials(referral: Referral) -> str:
     for value in (referral.client.given_name, referral.client.family_name):
         parts.append("?" if not value or is_unreadable(value) else str(value).strip()[:1].upper())
     return ".".join(parts) + "."
-
-
-def _day(value: datetime) -> str:
-    local = value.astimezone(LONDON)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%b %Y}, {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
 def digest_body(user: User, on: Any) -> str | None:
@@ -86,11 +81,11 @@ def digest_body(user: User, on: Any) -> str | None:
 
     def appointment_line(appointment: Appointment) -> str:
         referral = cases[appointment.referral_id]
-        return case_line(referral, f"appointment {appointment.number}, {_day(appointment.starts_at)}")
+        return case_line(referral, f"appointment {appointment.number}, {london_short(appointment.starts_at)}")
 
     sections = []
     if at_risk:
-        lines = [case_line(r, f"return date {r.return_date.day} {r.return_date:%b %Y}") for r in at_risk]
+        lines = [case_line(r, f"return date {london_short(r.return_date)}") for r in at_risk]
         sections.append("At risk (return date within 5 working days):\n" + "\n".join(lines))
     if unresolved:
         lines = [appointment_line(a) for a in unresolved]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -29,7 +29,7 @@ from diversion.extensions import db
 from diversion.keyring import key_provider
 from diversion.notifications.models import ClientMessage, Kind, ReminderPreference
 from diversion.notifications.wording import render_reminder
-from diversion.referrals.calendar import LONDON
+from diversion.referrals.calendar import LONDON, from_london, london_date
 from diversion.referrals.models import OPEN_STATES, ConsentPurpose, Referral
 from diversion.referrals.services import has_consent
 
@@ -66,8 +66,8 @@ class LeadTime:
         """When the reminder for an appointment starting then is due, in UTC."""
         if self.before is not None:
             return starts_at - self.before
-        day = starts_at.astimezone(LONDON).date() - timedelta(days=self.days or 0)
-        return datetime.combine(day, self.at or time(10), tzinfo=LONDON).astimezone(UTC)
+        day = london_date(starts_at) - timedelta(days=self.days or 0)
+        return from_london(day, self.at or time(10))
 
 
 def lead_times() -> list[LeadTime]:
@@ -121,7 +121,7 @@ class QuietHours:
         day = local.date()
         if self.start > self.end and local.time() >= self.start:
             day += timedelta(days=1)
-        return datetime.combine(day, self.end, tzinfo=LONDON).astimezone(UTC)
+        return from_london(day, self.end)
 
 
 def quiet_hours_of(client_id: uuid.UUID) -> QuietHours | None:

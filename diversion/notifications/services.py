@@ -243,8 +243,9 @@ def refresh_delivery(now: datetime | None = None, limit: int = 200) -> int:
     return changed
 
 
-def cancel_reminders(*, reason: str, appointment_id: Any = None, referral_id: Any = None) -> int:
-    """Cancel a case's or an appointment's queued reminders (flush only; the caller's transaction commits)."""
+def cancel_reminders(*, reason: str, appointment_id: Any = None, referral_id: Any = None, client_id: Any = None) -> int:
+    """Cancel an appointment's, a case's or a client's queued reminders (flush only; the caller's transaction
+    commits)."""
     conditions = [
         TABLE.c.kind == Kind.REMINDER.value,
         TABLE.c.status == Status.QUEUED.value,
@@ -253,8 +254,10 @@ def cancel_reminders(*, reason: str, appointment_id: Any = None, referral_id: An
         conditions.append(TABLE.c.appointment_id == appointment_id)
     if referral_id is not None:
         conditions.append(TABLE.c.referral_id == referral_id)
+    if client_id is not None:
+        conditions.append(TABLE.c.client_id == client_id)
     if len(conditions) == 2:
-        raise ValueError("cancel_reminders needs an appointment or a case")
+        raise ValueError("cancel_reminders needs an appointment, a case or a client")
     result = db.session.execute(
         update(TABLE).where(*conditions).values(status=Status.CANCELLED.value, reason=reason, updated_at=utcnow())
     )
@@ -296,24 +299,16 @@ def record_stop(referral: Referral, actor: User) -> int:
 
     record_consent(referral, ConsentPurpose.REMINDERS, False, actor)
     with transaction():
-        cancelled = db.session.execute(
-            update(TABLE)
-            .where(
-                TABLE.c.kind == Kind.REMINDER.value,
-                TABLE.c.status == Status.QUEUED.value,
-                TABLE.c.client_id == referral.client_id,
-            )
-            .values(status=Status.CANCELLED.value, reason="stop_reply", updated_at=utcnow())
-        ).rowcount
+        cancelled = cancel_reminders(client_id=referral.client_id, reason="stop_reply")
         record_event(
             "reminders.stop_recorded",
             object_type="referral",
             object_id=referral.id,
             case_id=referral.id,
-            details={"cancelled": int(cancelled or 0)},
+            details={"cancelled": cancelled},
             actor=actor,
         )
-    return int(cancelled or 0)
+    return cancelled
 
 
 def retry(message: Notification, actor: User, now: datetime | None = None) -> None:
@@ -373,14 +368,6 @@ def count_failed() -> int:
     return int(
         db.session.scalar(select(func.count()).select_from(TABLE).where(TABLE.c.status == Status.FAILED.value)) or 0
     )
-
-
-def get_message(notification_id: Any) -> Notification | None:
-    """A message by id, or None."""
-    try:
-        return db.session.get(Notification, uuid.UUID(str(notification_id)))
-    except ValueError:
-        return None
 
 
 @dataclass

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.notifications import bp, digests, reminders, services
 from diversion.notifications.forms import NoticeEmailsForm, QuietHoursForm, RetryForm, StopForm
-from diversion.permissions import load_case, requires
+from diversion.notifications.models import Notification
+from diversion.permissions import load_case, load_or_404, requires
 from diversion.referrals.models import ConsentPurpose
 from diversion.referrals.services import has_consent
 
@@ -103,9 +104,7 @@ def failed():
 @bp.route("/messages/<uuid:notification_id>/retry", methods=["POST"])
 @requires("case_management")
 def retry(notification_id):
-    message = services.get_message(notification_id)
-    if message is None:
-        abort(404)
+    message = load_or_404(Notification, notification_id)
     form = RetryForm()
     if form.validate_on_submit():
         try:

@@ -14,6 +14,7 @@ from diversion.outcomes import services
 from diversion.outcomes.equality import ETHNIC_GROUPS
 from diversion.outcomes.queries import NOT_RECORDED
 from diversion.outcomes.returns import ALL, SUPPRESSION_TEXT, FunderReturn
+from diversion.reports.services import formula_safe
 
 FIGURE_COLUMNS = ("indicator", "name", "group", "value", "numerator", "denominator", "from", "to", "court", "worker")
 DEFINITION_COLUMNS = ("indicator", "name", "format", "definition", "numerator", "denominator", "by")
@@ -78,18 +79,12 @@ def definition_rows(report: FunderReturn) -> list[list[Any]]:
     return rows
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
         return value.isoformat()
-    return str(_plain(value))
+    return str(formula_safe(value))
 
 
 def return_csv(report: FunderReturn, court: str | None, worker: str | None) -> str:
@@ -119,7 +114,7 @@ def return_xlsx(report: FunderReturn, court: str | None, worker: str | None) -> 
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_plain(value) for value in row])
+            sheet.append([formula_safe(value) for value in row])
         sheet.freeze_panes = "A2"
     for row in figures.iter_rows(min_row=2, min_col=7, max_col=8):
         for cell in row:

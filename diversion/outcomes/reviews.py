@@ -12,9 +12,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from diversion.assessments.models import Domain
+from diversion.assessments.models import Assessment, AssessmentDomain, Domain
 from diversion.assessments.services import assessment_of
 from diversion.audit.services import record_event
 from diversion.auth.models import User
@@ -57,10 +58,11 @@ class DomainChange:
 
 
 def reviews_of(referral: Referral) -> list[Review]:
-    """The case's reviews, newest first."""
+    """The case's reviews, newest first, with their domains."""
     query = (
         select(Review)
         .where(Review.referral_id == referral.id)
+        .options(selectinload(Review.domains))
         .order_by(Review.reviewed_on.desc(), Review.created_at.desc())
     )
     return list(db.session.scalars(query))
@@ -74,11 +76,31 @@ def review_of(referral: Referral, review_id: Any) -> Review:
     return review
 
 
+def _baseline(assessment: Assessment | None) -> dict[str, int]:
+    """The assessment's wellbeing score by domain (the scores only: its notes are not read)."""
+    if assessment is None:
+        return {}
+    query = select(AssessmentDomain.domain, AssessmentDomain.wellbeing_score).where(
+        AssessmentDomain.assessment_id == assessment.id
+    )
+    return dict(db.session.execute(query).all())
+
+
+def _changes(baseline: dict[str, int], review: Review) -> list[DomainChange]:
+    return [DomainChange(Domain(row.domain), baseline.get(row.domain), row.wellbeing_score) for row in review.domains]
+
+
 def changes_of(referral: Referral, review: Review) -> list[DomainChange]:
     """Each domain's wellbeing at the assessment beside the review's."""
+    return _changes(_baseline(assessment_of(referral)), review)
+
+
+def reviews_with_changes(referral: Referral) -> tuple[list[tuple[Review, list[DomainChange]]], bool]:
+    """The case's reviews (newest first), each with its changes since the assessment, and whether there is an
+    assessment: the assessment is read once for all of them."""
     assessment = assessment_of(referral)
-    baseline = {row.domain: row.wellbeing_score for row in assessment.domains} if assessment else {}
-    return [DomainChange(Domain(row.domain), baseline.get(row.domain), row.wellbeing_score) for row in review.domains]
+    baseline = _baseline(assessment)
+    return [(review, _changes(baseline, review)) for review in reviews_of(referral)], assessment is not None
 
 
 def _as_int(value: Any, low: int, high: int) -> int | None:

@@ -34,12 +34,12 @@ def _load_review(referral: Any, review_id: Any) -> Any:
 @requires("client_records")
 def review_list(referral_id: Any) -> Any:
     referral = load_case(referral_id)
-    found = reviews.reviews_of(referral)
+    found, has_assessment = reviews.reviews_with_changes(referral)
     return _case_page(
         referral,
         "outcomes/reviews.html",
-        reviews=[(review, reviews.changes_of(referral, review)) for review in found],
-        has_assessment=reviews.assessment_of(referral) is not None,
+        reviews=found,
+        has_assessment=has_assessment,
         labels=DOMAIN_LABELS,
     )
 

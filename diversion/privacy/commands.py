@@ -13,13 +13,9 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
+from diversion.cli import _fail
 from diversion.clients.services import get_client
 from diversion.errors import DomainError
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 @click.command("run")

@@ -9,7 +9,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -19,7 +19,7 @@ from diversion.audit.services import ChainReport, record_event, verify_chain
 from diversion.auth.models import Role, User
 from diversion.db import transaction, utcnow
 from diversion.extensions import db
-from diversion.referrals.calendar import LONDON
+from diversion.referrals.calendar import from_london, london_date
 from diversion.referrals.models import Referral
 
 security_log = logging.getLogger("diversion.security")
@@ -47,10 +47,6 @@ class AuditRow:
     email: str | None
 
 
-def _london_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
-
-
 def _query(filters: AuditFilters) -> Any:
     query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_id)
     if filters.client_id is not None:
@@ -65,9 +61,9 @@ def _query(filters: AuditFilters) -> Any:
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)
     if filters.from_date is not None:
-        query = query.where(AuditEvent.at >= _london_midnight(filters.from_date))
+        query = query.where(AuditEvent.at >= from_london(filters.from_date, time(0)))
     if filters.to_date is not None:
-        query = query.where(AuditEvent.at < _london_midnight(filters.to_date + timedelta(days=1)))
+        query = query.where(AuditEvent.at < from_london(filters.to_date + timedelta(days=1), time(0)))
     return query.order_by(AuditEvent.id.desc())
 
 
@@ -178,7 +174,7 @@ def _alert_managers(report: ChainReport, now: datetime) -> int:
     managers = db.session.scalars(
         select(User).where(User.role == Role.MANAGER.value, User.is_disabled.is_(False)).order_by(User.email)
     ).all()
-    day = now.astimezone(LONDON).date().isoformat()
+    day = london_date(now).isoformat()
     added = 0
     for manager in managers:
         with transaction():

@@ -125,6 +125,11 @@ class Identity:
     date_of_birth: Any
     withheld: bool = False
 
+    @classmethod
+    def of(cls, client: Client) -> Identity:
+        """Her identity in full, from her client record."""
+        return cls(client.id, client.given_name, client.family_name, client.date_of_birth)
+
     @property
     def name(self) -> str:
         """Her name for a page, or the placeholder."""
@@ -154,8 +159,7 @@ def identities(referrals: Iterable[Referral], role: Role | str | None) -> dict[u
         if referral.id in hidden:
             shown[referral.id] = WITHHELD
             continue
-        client = referral.client
-        shown[referral.id] = Identity(client.id, client.given_name, client.family_name, client.date_of_birth)
+        shown[referral.id] = Identity.of(referral.client)
     return shown
 
 

@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from diversion.admin.services import court_by_code
 from diversion.courts.models import Court
@@ -329,10 +330,15 @@ CSV_COLUMNS = (
 )
 
 
+def formula_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, made plain text; any other value as it is."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A cell a spreadsheet would run as a formula is made plain text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return formula_safe("" if value is None else str(value))
 
 
 def completion_csv(report: CompletionReport) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Integer, Select, and_, case, cast, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from diversion.appointments.models import Appointment, Outcome
@@ -68,11 +68,20 @@ def _scoped(query: Select[Any], scope: Scope) -> Select[Any]:
     return query
 
 
+ONE_ROW_PER_UNIT = "diversion_one_row_per_unit"
+
+
+def _one_row_per_unit(query: Select[Any]) -> Select[Any]:
+    """Mark rows in which no unit appears twice (the unit is the primary key of the one row each join ends at), so
+    counting them needs no DISTINCT: the same number, without sorting every unit id of the period."""
+    return query.execution_options(**{ONE_ROW_PER_UNIT: True})
+
+
 def _cases(*conditions: Any, scope: Scope, unit: Any = None) -> Select[Any]:
     query = select(
         Referral.id.label("case_id"), Referral.client_id.label("client_id"), (unit or Referral.id).label("unit")
     ).where(*conditions)
-    return _scoped(query, scope)
+    return _scoped(query if unit is not None else _one_row_per_unit(query), scope)
 
 
 def referrals(scope: Scope) -> Select[Any]:
@@ -92,48 +101,95 @@ def decisions(scope: Scope) -> Select[Any]:
     return _cases(or_(_on(Referral.consent_date, scope), declined), scope=scope)
 
 
-def outcome(*states: str) -> Callable[[Scope], Select[Any]]:
-    def rows(scope: Scope) -> Select[Any]:
-        return _cases(_on(Referral.outcome_date, scope), Referral.state.in_(states), scope=scope)
-
-    return rows
+def _outcomes(scope: Scope) -> Select[Any]:
+    return _cases(_on(Referral.outcome_date, scope), scope=scope)
 
 
-def _appointments(*conditions: Any, scope: Scope) -> Select[Any]:
+def _appointments(scope: Scope) -> Select[Any]:
     query = (
         select(Referral.id.label("case_id"), Referral.client_id.label("client_id"), Appointment.id.label("unit"))
         .select_from(Appointment)
         .join(Referral, Referral.id == Appointment.referral_id)
-        .where(_at(Appointment.starts_at, scope), *conditions)
+        .where(_at(Appointment.starts_at, scope))
     )
-    return _scoped(query, scope)
+    return _scoped(_one_row_per_unit(query), scope)
 
 
-def appointments_with_outcome(scope: Scope) -> Select[Any]:
-    return _appointments(Appointment.outcome.is_not(None), scope=scope)
-
-
-def did_not_attend(scope: Scope) -> Select[Any]:
-    return _appointments(Appointment.outcome == Outcome.DID_NOT_ATTEND.value, scope=scope)
-
-
-def onward(statuses: tuple[str, ...]) -> Callable[[Scope], Select[Any]]:
-    def rows(scope: Scope) -> Select[Any]:
-        query = (
-            select(
-                Referral.id.label("case_id"),
-                Referral.client_id.label("client_id"),
-                OnwardReferral.id.label("unit"),
-                OnwardReferral.service.label("service"),
-            )
-            .select_from(OnwardReferral)
-            .join(CarePlan, CarePlan.id == OnwardReferral.plan_id)
-            .join(Referral, Referral.id == CarePlan.referral_id)
-            .where(CarePlan.is_agreed.is_(True), _at(CarePlan.agreed_at, scope), OnwardReferral.status.in_(statuses))
+def _onward(scope: Scope) -> Select[Any]:
+    query = (
+        select(
+            Referral.id.label("case_id"),
+            Referral.client_id.label("client_id"),
+            OnwardReferral.id.label("unit"),
+            OnwardReferral.service.label("service"),
         )
-        return _scoped(query, scope)
+        .select_from(OnwardReferral)
+        .join(CarePlan, CarePlan.id == OnwardReferral.plan_id)
+        .join(Referral, Referral.id == CarePlan.referral_id)
+        .where(CarePlan.is_agreed.is_(True), _at(CarePlan.agreed_at, scope))
+    )
+    return _scoped(_one_row_per_unit(query), scope)
 
-    return rows
+
+# A family: the wider rows (each unit once), the column its measures pick values of, and the groups it has.
+_FAMILIES: dict[str, tuple[Callable[[Scope], Select[Any]], Any, tuple[str, ...]]] = {
+    "outcomes": (_outcomes, Referral.state, ()),
+    "appointments": (_appointments, Appointment.outcome, ()),
+    "onward": (_onward, OnwardReferral.status, ("service",)),
+}
+
+
+@dataclass(frozen=True)
+class Tallied:
+    """A measure's rows that are the part of a wider selection (its ``family``) holding one of ``values`` in one
+    column (any recorded value when ``values`` is None): cases finished by state, appointments by outcome, onward
+    referrals by status. Calling it gives the rows (for the drill-down and snapshots); their counts come from one
+    count of the whole family by that column (:meth:`tally`), shared by every measure of the family."""
+
+    family: str
+    values: tuple[str, ...] | None
+
+    def __call__(self, scope: Scope) -> Select[Any]:
+        rows, column, _ = _FAMILIES[self.family]
+        return rows(scope).where(column.is_not(None) if self.values is None else column.in_(self.values))
+
+    def tally(self, scope: Scope) -> dict[tuple[str | None, ...], int]:
+        """The family's rows counted by group and value: ``{(*groups, value): count}``, in one query."""
+        rows, column, groups = _FAMILIES[self.family]
+        query = rows(scope)
+        if not query.get_execution_options().get(ONE_ROW_PER_UNIT):
+            raise ValueError(f"The {self.family} family must hold each unit once to be counted without DISTINCT")
+        sub = query.add_columns(column.label("tallied")).subquery()
+        columns = [sub.c[group] for group in groups] + [sub.c.tallied]
+        found = db.session.execute(select(*columns, func.count()).group_by(*columns))
+        return {tuple(None if value is None else str(value) for value in row[:-1]): int(row[-1]) for row in found}
+
+    def count(self, tally: dict[tuple[str | None, ...], int], by: str | None) -> dict[str | None, int]:
+        """This measure's count, in all or by a group, from its family's tally."""
+        groups = _FAMILIES[self.family][2]
+        position = groups.index(by) if by is not None else None
+        counts: dict[str | None, int] = {}
+        for key, number in tally.items():
+            value = key[-1]
+            if value is None or (self.values is not None and value not in self.values):
+                continue
+            group = None if position is None else key[position]
+            counts[group] = counts.get(group, 0) + number
+        if by is None:
+            counts.setdefault(None, 0)
+        return counts
+
+
+def outcome(*states: str) -> Tallied:
+    return Tallied("outcomes", states)
+
+
+appointments_with_outcome = Tallied("appointments", None)
+did_not_attend = Tallied("appointments", (Outcome.DID_NOT_ATTEND.value,))
+
+
+def onward(statuses: tuple[str, ...]) -> Tallied:
+    return Tallied("onward", statuses)
 
 
 def safeguarding(scope: Scope) -> Select[Any]:
@@ -239,13 +295,31 @@ def equality_monitored(scope: Scope) -> Select[Any]:
 # --- aggregates over a measure's rows ---
 
 
+def _units(rows: Select[Any], sub: Any) -> Any:
+    """How many distinct units: a plain count where the rows hold each unit once."""
+    return func.count() if rows.get_execution_options().get(ONE_ROW_PER_UNIT) else func.count(func.distinct(sub.c.unit))
+
+
 def count_units(rows: Select[Any], by: str | None = None) -> dict[str | None, int]:
     """Distinct units of the rows, in all or by a grouping column: ``{group: count}`` (``{None: n}`` in all)."""
     sub = rows.subquery()
     if by is None:
-        return {None: int(db.session.execute(select(func.count(func.distinct(sub.c.unit)))).scalar_one())}
-    query = select(sub.c[by], func.count(func.distinct(sub.c.unit))).group_by(sub.c[by])
+        return {None: int(db.session.execute(select(_units(rows, sub)).select_from(sub)).scalar_one())}
+    query = select(sub.c[by], _units(rows, sub)).group_by(sub.c[by])
     return {str(group): int(count) for group, count in db.session.execute(query)}
+
+
+def count_units_by_each(rows: Select[Any], groups: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Distinct units by each of several grouping columns, from one query grouped by all of them. Only for groups
+    that each put a unit in exactly one group (a woman has one age band and one ethnic group), so that adding up the
+    combinations that share a group counts each unit once: ``{column: {group: count}}``."""
+    sub = rows.subquery()
+    columns = [sub.c[name] for name in groups]
+    found: dict[str, dict[str, int]] = {name: {} for name in groups}
+    for *values, count in db.session.execute(select(*columns, _units(rows, sub)).group_by(*columns)):
+        for name, value in zip(groups, values, strict=True):
+            found[name][str(value)] = found[name].get(str(value), 0) + int(count)
+    return found
 
 
 def sum_values(rows: Select[Any], by: str | None = None) -> dict[str | None, int]:
@@ -260,12 +334,29 @@ def sum_values(rows: Select[Any], by: str | None = None) -> dict[str | None, int
 def count_and_sum(rows: Select[Any], by: str | None = None) -> dict[str | None, tuple[int, int]]:
     """Distinct units and the sum of ``value`` together, in one query: ``{group: (count, sum)}``."""
     sub = rows.subquery()
-    columns = [func.count(func.distinct(sub.c.unit)), func.coalesce(func.sum(sub.c.value), 0)]
+    columns = [_units(rows, sub), func.coalesce(func.sum(sub.c.value), 0)]
     if by is None:
-        count, total = db.session.execute(select(*columns)).one()
+        count, total = db.session.execute(select(*columns).select_from(sub)).one()
         return {None: (int(count), int(total))}
     query = select(sub.c[by], *columns).group_by(sub.c[by])
     return {str(group): (int(count), int(total)) for group, count, total in db.session.execute(query)}
+
+
+def count_and_sum_with_total(rows: Select[Any], by: str) -> dict[str | None, tuple[int, int]]:
+    """:func:`count_and_sum` by a grouping column and in all (``None``), from one statement that reads the rows once
+    (a common table expression both parts read): ``{group: (count, sum), None: (count, sum)}``."""
+    rows_cte = rows.cte("measure_rows")
+
+    def figures(total: int) -> list[Any]:
+        return [literal(total).label("is_total"), _units(rows, rows_cte), func.coalesce(func.sum(rows_cte.c.value), 0)]
+
+    grouped = select(rows_cte.c[by].label("grouping"), *figures(0)).group_by(rows_cte.c[by])
+    overall = select(literal(None).label("grouping"), *figures(1)).select_from(rows_cte)
+    found: dict[str | None, tuple[int, int]] = {}
+    for group, is_total, count, total in db.session.execute(union_all(grouped, overall)):
+        found[None if is_total else str(group)] = (int(count), int(total))
+    found.setdefault(None, (0, 0))
+    return found
 
 
 def value_histogram(rows: Select[Any]) -> dict[int, int]:
@@ -285,7 +376,7 @@ def month_counts(rows: Select[Any], column: Any) -> dict[tuple[int, int], int]:
     """Distinct units by calendar month of a date column that the rows carry as ``month_date``."""
     sub = rows.add_columns(column.label("month_date")).subquery()
     year, month = func.extract("year", sub.c.month_date), func.extract("month", sub.c.month_date)
-    query = select(year, month, func.count(func.distinct(sub.c.unit))).group_by(year, month)
+    query = select(year, month, _units(rows, sub)).group_by(year, month)
     return {(int(y), int(m)): int(count) for y, m, count in db.session.execute(query)}
 
 

@@ -155,7 +155,9 @@ def _groups(by: str, found: dict[str | None, int]) -> list[str]:
 
 class _Counts:
     """Measure aggregates for one scope, each queried once however many indicators use it. Measures over the same
-    rows (a mean's sum and count) share one query; a total over groups that partition it is their sum."""
+    rows (a mean's sum and count) share one query; a total over groups that partition it is their sum; a measure's
+    partitions come from one query grouped by all of them; and the measures of one family (outcomes by state,
+    appointments by outcome, onward referrals by status) are sums over one count of the family."""
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
@@ -171,12 +173,33 @@ class _Counts:
         if by is None and what == "count" and any(group in PARTITIONS for group in measure.groups):
             by_group = self.get("count", key, next(group for group in measure.groups if group in PARTITIONS))
             return {None: sum(by_group.values())}
-        if measure.kind == "sum" or any(other.rows is measure.rows and other.kind == "sum" for other in _SUMS):
-            cache_key = ("count_and_sum", measure.rows, by)
+        if what == "count" and isinstance(measure.rows, queries.Tallied):
+            cache_key = ("tally", measure.rows.family)
             if cache_key not in self._cache:
-                self._cache[cache_key] = queries.count_and_sum(measure.rows(self.scope), by)
+                self._cache[cache_key] = measure.rows.tally(self.scope)
+            return measure.rows.count(self._cache[cache_key], by)
+        partitions = tuple(group for group in measure.groups if group in PARTITIONS)
+        if what == "count" and by in partitions and len(partitions) > 1 and measure.kind == "count":
+            cache_key = ("partitions", measure.rows)
+            if cache_key not in self._cache:
+                self._cache[cache_key] = queries.count_units_by_each(measure.rows(self.scope), partitions)
+            return self._cache[cache_key][by]
+        if measure.kind == "sum" or any(other.rows is measure.rows and other.kind == "sum" for other in _SUMS):
+            # A mean is shown in all and by its group: both come from one statement.
+            cache_key = ("count_and_sum", measure.rows)
+            if cache_key not in self._cache:
+                grouping = measure.groups[0] if measure.groups else None
+                self._cache[cache_key] = (
+                    queries.count_and_sum_with_total(measure.rows(self.scope), grouping)
+                    if grouping is not None
+                    else queries.count_and_sum(measure.rows(self.scope))
+                )
+            if by is not None and measure.groups[0] != by:
+                raise ValueError(f"{key} is broken down by {measure.groups[0]}, not {by}")
             pairs = self._cache[cache_key]
-            return {group: pair[1 if what == "sum" else 0] for group, pair in pairs.items()}
+            if by is None:
+                return {None: pairs[None][1 if what == "sum" else 0]}
+            return {group: pair[1 if what == "sum" else 0] for group, pair in pairs.items() if group is not None}
         cache_key = ("count", measure.rows, by)
         if cache_key not in self._cache:
             self._cache[cache_key] = queries.count_units(measure.rows(self.scope), by)

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 
 from diversion.extensions import db
-from diversion.outcomes import returns
+from diversion.outcomes import queries, returns, services
 from diversion.outcomes.queries import Scope
 from diversion.outcomes.returns import ALL, SMALL, WITHHELD, Cell, Indicator, IndicatorFigures, parse_indicators
 from diversion.referrals.models import Referral
@@ -301,3 +301,33 @@ def test_two_small_counts_that_a_total_shows_add_up_to_under_5_withhold_a_third(
         )
     )
     assert [item.cells[0].value for item in result] == [SMALL, SMALL, WITHHELD, 11]
+
+
+@pytest.mark.parametrize("scope", [Scope(*Q1), Scope(date(2026, 1, 1), date(2026, 12, 31)), Scope(*Q1, court_id=1)])
+def test_the_returns_shared_queries_count_what_each_measures_own_rows_hold(built, scope) -> None:
+    """The return counts several measures from one query (a family's tally, a breakdown by every partition at once,
+    a mean in all and by group together): each must equal the count of the measure's own rows, which the drill-down
+    and snapshots list, so a figure and its cases cannot disagree."""
+    for key, measure in services.MEASURES.items():
+        rows = measure.rows(scope)
+        distinct = queries.count_units(rows.execution_options(**{queries.ONE_ROW_PER_UNIT: False}))
+        assert queries.count_units(rows) == distinct, key
+        if isinstance(measure.rows, queries.Tallied):
+            tally = measure.rows.tally(scope)
+            assert measure.rows.count(tally, None) == distinct, key
+            for group in measure.groups:
+                by_group = queries.count_units(rows.execution_options(**{queries.ONE_ROW_PER_UNIT: False}), group)
+                assert measure.rows.count(tally, group) == by_group, (key, group)
+        partitions = tuple(group for group in measure.groups if group in returns.PARTITIONS)
+        if len(partitions) > 1:
+            each = queries.count_units_by_each(rows, partitions)
+            for group in partitions:
+                assert each[group] == queries.count_units(rows, group), (key, group)
+        if measure.kind == "sum":
+            together = queries.count_and_sum_with_total(rows, measure.groups[0])
+            assert together[None] == queries.count_and_sum(rows)[None], key
+            assert {g: v for g, v in together.items() if g is not None} == queries.count_and_sum(
+                rows, measure.groups[0]
+            )
+    built_figures = returns.compute(scope, returns.indicators()[0])
+    assert {item.indicator.key for item in built_figures} >= {"referrals", "onward_made", "age_band"}

@@ -420,6 +420,10 @@ class RequestKeyCache:
         self._failures.pop(cid, None)
         return self._keys[cid]
 
+    def peek(self, client_id: str) -> bytes | None:
+        """The client's data key when this cache already holds it (client id as text); None otherwise, with no read."""
+        return self._keys.get(client_id)
+
     def forget(self, client_id: ClientId) -> None:
         """Drop one client's key from the cache, e.g. after destroying it."""
         cid = client_id_text(client_id)

@@ -134,6 +134,12 @@ class KeyStoreProvider:
             cipher = self._ciphers[key_id, key] = FieldCipher(key, key_id)
         return cipher
 
+    def held_client_cipher(self, client_id: str) -> FieldCipher | None:
+        """The field cipher of a client whose data key this provider already holds (client id as text), or None:
+        the fast path of a list page, which prefetched its clients' keys. Never reads the key store."""
+        key = self.cache.peek(client_id)
+        return None if key is None else self.field_cipher(DATA_KEY_ID, key)
+
     def clear(self) -> None:
         """Forget every cached data key."""
         self.cache.clear()

@@ -13,7 +13,7 @@ from sqlalchemy import LargeBinary, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from diversion.crypto import fields as fields_module
+from diversion.crypto.aead import FieldCipher
 from diversion.crypto.errors import EncryptionError, KeyConfigurationError
 from diversion.crypto.fields import UNREADABLE, encrypted_fields, is_unreadable, stored_key_id
 from diversion.crypto.keys import KeyRing
@@ -131,8 +131,8 @@ def test_data_key_read_once_per_request_and_values_once_per_instance(
     real_unwrap_many = store.unwrap_many
     monkeypatch.setattr(store, "unwrap_many", lambda ids: store_reads.append(ids) or real_unwrap_many(ids))
     decryptions: list[object] = []
-    real_decrypt = fields_module.decrypt_field
-    monkeypatch.setattr(fields_module, "decrypt_field", lambda *a: decryptions.append(a) or real_decrypt(*a))
+    real_decrypt = FieldCipher.decrypt
+    monkeypatch.setattr(FieldCipher, "decrypt", lambda *a: decryptions.append(a) or real_decrypt(*a))
     with Session(engine) as session:
         client = session.get(Client, client_id)
         assert client is not None

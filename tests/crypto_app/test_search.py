@@ -8,8 +8,8 @@ from sqlalchemy import event, func, select, text
 
 from diversion.clients.models import Client
 from diversion.clients.services import find_clients
+from diversion.crypto.aead import FieldCipher
 from diversion.crypto.keystore import KeyStore
-from diversion.crypto.provider import KeyStoreProvider
 from diversion.extensions import db
 from tests.crypto_app.records import create_bulk_clients
 
@@ -25,21 +25,21 @@ def test_find_clients_uses_the_index_and_decrypts_only_the_candidates(committed_
             db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(Client)) == CLIENTS
 
-    client_keys: list[str] = []
+    decrypted: list[str] = []
     unwrapped: list[str] = []
-    original_client_key = KeyStoreProvider.client_key
+    original_decrypt = FieldCipher.decrypt
     original_unwrap_many = KeyStore.unwrap_many
 
-    def counting_client_key(self, client_id, key_id):
-        client_keys.append(client_id)
-        return original_client_key(self, client_id, key_id)
+    def counting_decrypt(self, blob, context):
+        decrypted.append(context.client_id)
+        return original_decrypt(self, blob, context)
 
     def counting_unwrap_many(self, client_ids):
         ids = list(client_ids)
         unwrapped.extend(str(client_id) for client_id in ids)
         return original_unwrap_many(self, ids)
 
-    monkeypatch.setattr(KeyStoreProvider, "client_key", counting_client_key)
+    monkeypatch.setattr(FieldCipher, "decrypt", counting_decrypt)
     monkeypatch.setattr(KeyStore, "unwrap_many", counting_unwrap_many)
 
     with committed.app.app_context():
@@ -58,9 +58,10 @@ def test_find_clients_uses_the_index_and_decrypts_only_the_candidates(committed_
         searches = len(people[::300])
 
         # Every search decrypted a handful of candidates, not thousands of rows.
-        assert 0 < len(client_keys) <= 10 * searches, len(client_keys)
+        assert 0 < len(decrypted) <= 10 * searches, len(decrypted)
         assert len(set(unwrapped)) <= 5 * searches, len(unwrapped)
-        assert len(client_keys) < CLIENTS / 50
+        assert len(set(decrypted)) <= len(set(unwrapped))
+        assert len(decrypted) < CLIENTS / 50
 
         lookups = [(sql, params) for sql, params in statements if "name_dob_index" in sql and "FROM clients" in sql]
         assert len(lookups) == searches

@@ -84,6 +84,14 @@ def _place_aad(header: bytes, context: FieldContext) -> bytes:
     return prefix + row_length + row_id + client_length + client_id
 
 
+def placement(row_text: str, client_text: str) -> bytes:
+    """The row and client part of the associated data, which every field of one record shares: with the table and
+    column in front (:meth:`FieldCipher.decrypt_placed`) it is the whole of what ``_place_aad`` builds."""
+    row_id = row_text.encode("utf-8")
+    client_id = client_text.encode("utf-8")
+    return _length(row_id) + row_id + _length(client_id) + client_id
+
+
 def _header(key_id: str) -> bytes:
     raw = key_id.encode("ascii")
     if not 0 < len(raw) < 256:
@@ -231,6 +239,22 @@ class FieldCipher:
         client_length = _LENGTHS[size] if (size := len(client_id)) < 4096 else _LENGTH.pack(size)
         associated_data = prefix + row_length + row_id + client_length + client_id
         return self._header + nonce + self._aead.encrypt(nonce, plaintext, associated_data)
+
+    def decrypt_placed(self, blob: bytes, table: str, column: str, placed: bytes) -> bytes:
+        """:meth:`decrypt` for a record whose row and client part of the associated data (:func:`placement`) the
+        caller keeps, as a page reading several fields of each record does; DecryptionError on any failure."""
+        if len(blob) < self._min_length or not blob.startswith(self._header):
+            read_key_id(blob)
+            raise DecryptionError("Ciphertext names another key or is truncated.")
+        try:
+            prefix = self._prefixes[table][column]
+        except KeyError:
+            prefix = _prefix(self._header, table, column)
+        nonce_end = self._nonce_end
+        try:
+            return self._aead.decrypt(blob[self._header_length : nonce_end], blob[nonce_end:], prefix + placed)
+        except InvalidTag:
+            raise DecryptionError("Ciphertext failed authentication.") from None
 
     def decrypt(self, blob: bytes, context: FieldContext) -> bytes:
         """Decrypt a value stored under this cipher's key id; DecryptionError on any failure."""

@@ -49,7 +49,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import mapped_column
 
-from diversion.crypto.aead import FieldCipher, FieldContext, decrypt_field, encrypt_field, read_key_id
+from diversion.crypto.aead import FieldCipher, FieldContext, decrypt_field, encrypt_field, placement, read_key_id
 from diversion.crypto.errors import CryptoError, DecryptionError, EncryptionError, KeyDestroyedError
 from diversion.crypto.provider import KeyProvider, KeyStoreProvider, current_key_provider
 
@@ -149,6 +149,8 @@ class EncryptedField(Generic[T]):
         self.name = name
         self.attr = self.attr or f"_{name}"
         self._cache_key = f"_encrypted_cache_{name}"
+        # Shared by the fields of a record that name the same id attributes.
+        self._placement_key = f"_encrypted_placement_{self.id_attr}_{self.client_id_attr}"
         if not any(self.attr in vars(klass) for klass in owner.__mro__):
             # Added before declarative scans the class, so the column is mapped as if written in the class body.
             column = mapped_column(self.column_name, LargeBinary, nullable=True, deferred=self.deferred)
@@ -238,19 +240,31 @@ class EncryptedField(Generic[T]):
         provider = current_key_provider()  # no provider is a wiring bug: raise it, do not show "unreadable"
         if self.purpose == "client" and type(provider) is KeyStoreProvider:
             # The fast path of a list page, whose clients' keys were prefetched: the same cipher and associated data
-            # as below, without asking for the key again. Anything unusual takes the full path, which says why.
+            # as below, without asking for the key again, and the record's ids encoded once for all its fields (kept
+            # on the instance against the very id objects they were made from). Anything unusual takes the full
+            # path, which says why.
             row_id = getattr(obj, self.id_attr, None)
             owner = row_id if self.client_id_attr is None else getattr(obj, self.client_id_attr, None)
-            if row_id is not None and owner is not None:
-                client_id = str(owner)
-                held = provider.held_client_cipher(client_id)
-                if held is not None:
-                    row_text = client_id if owner is row_id else str(row_id)
-                    place = FieldContext(self._table_name(type(obj)), self.column_name, row_text, client_id)
-                    try:
-                        return self._from_bytes(held.decrypt(blob, place))
-                    except (CryptoError, ValueError):
-                        pass
+            placed = obj.__dict__.get(self._placement_key)
+            if placed is None or placed[0] is not row_id or placed[1] is not owner:
+                placed = None
+                if row_id is not None and owner is not None:
+                    client_text = str(owner)
+                    row_text = client_text if owner is row_id else str(row_id)
+                    placed = obj.__dict__[self._placement_key] = (
+                        row_id,
+                        owner,
+                        client_text,
+                        placement(row_text, client_text),
+                    )
+            held = None if placed is None else provider.held_client_cipher(placed[2])
+            if held is not None and placed is not None:
+                try:
+                    return self._from_bytes(
+                        held.decrypt_placed(blob, self._table_name(type(obj)), self.column_name, placed[3])
+                    )
+                except (CryptoError, ValueError):
+                    pass
         context: FieldContext | None = None
         try:
             context = self._context(obj)

@@ -113,3 +113,22 @@ def test_batch_unwrapper_agrees_with_the_one_key_path() -> None:
             unwrapper(ring, master)(client, blob)
         with pytest.raises(DecryptionError, match=reason):
             unwrap_with_keyring(ring, client, master, blob)
+
+
+def test_decrypt_placed_is_decrypt_with_the_records_placement_kept() -> None:
+    from diversion.crypto.aead import placement
+
+    cipher = FieldCipher(KEY, "dk")
+    blob = cipher.encrypt(b"Ruth", CONTEXT)
+    placed = placement(CONTEXT.row_id, CONTEXT.client_id)
+    assert cipher.decrypt_placed(blob, "clients", "family_name", placed) == b"Ruth" == cipher.decrypt(blob, CONTEXT)
+    other_client = placement(CONTEXT.row_id, str(uuid.uuid4()))
+    for table, column, place in (
+        ("clients", "given_name", placed),
+        ("referrals", "family_name", placed),
+        ("clients", "family_name", other_client),
+    ):
+        with pytest.raises(DecryptionError):
+            cipher.decrypt_placed(blob, table, column, place)
+    with pytest.raises(DecryptionError):
+        cipher.decrypt_placed(blob[:-1] + bytes([blob[-1] ^ 1]), "clients", "family_name", placed)

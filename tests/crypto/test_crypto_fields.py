@@ -131,8 +131,9 @@ def test_data_key_read_once_per_request_and_values_once_per_instance(
     real_unwrap_many = store.unwrap_many
     monkeypatch.setattr(store, "unwrap_many", lambda ids: store_reads.append(ids) or real_unwrap_many(ids))
     decryptions: list[object] = []
-    real_decrypt = FieldCipher.decrypt
+    real_decrypt, real_decrypt_placed = FieldCipher.decrypt, FieldCipher.decrypt_placed
     monkeypatch.setattr(FieldCipher, "decrypt", lambda *a: decryptions.append(a) or real_decrypt(*a))
+    monkeypatch.setattr(FieldCipher, "decrypt_placed", lambda *a: decryptions.append(a) or real_decrypt_placed(*a))
     with Session(engine) as session:
         client = session.get(Client, client_id)
         assert client is not None

@@ -98,13 +98,22 @@ def configure_engine(engine: Engine) -> None:
 
 
 @contextmanager
-def transaction() -> Iterator[Any]:
-    """One unit of work: commit at the end, roll back on any error. Services use this; helpers only flush."""
+def transaction(*, expire: bool = True) -> Iterator[Any]:
+    """One unit of work: commit at the end, roll back on any error. Services use this; helpers only flush.
+
+    ``expire=False`` keeps what the session has loaded after the commit, for a unit of work that only appends
+    records nothing else on the page reads (the audit of a page's reads): the page then renders from what it had,
+    not from the database again."""
     from diversion.extensions import db
 
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = keep and expire
     try:
         yield db.session
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        session.expire_on_commit = keep

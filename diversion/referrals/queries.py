@@ -30,7 +30,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from diversion.appointments.models import Appointment
-from diversion.audit.services import record_event
+from diversion.audit.services import Entry, record_events
 from diversion.auth.models import Role
 from diversion.clients.models import Client
 from diversion.clients.services import name_dob_index_value
@@ -338,16 +338,13 @@ def record_case_reads(
     ids = list(referral_ids)
     if not ids:
         return
-    with transaction():
-        for referral_id in ids:
-            record_event(
-                "case.viewed",
-                object_type=object_type,
-                object_id=object_id if object_id is not None else referral_id,
-                case_id=referral_id,
-                details={"page": page, "view": view},
-                actor=actor,
-            )
+    details = {"page": page, "view": view}
+    entries = [
+        Entry(object_type, object_id if object_id is not None else referral_id, referral_id, details)
+        for referral_id in ids
+    ]
+    with transaction(expire=False):
+        record_events("case.viewed", entries, actor=actor)
 
 
 # --- the court-day list ---

@@ -520,7 +520,7 @@ def require_referral(referral_id: Any) -> Referral:
 
 def record_case_view(referral: Referral, page: str, actor: User) -> None:
     """Every read of a case's sensitive fields is audited: who opened which page of whose case, when."""
-    with transaction():
+    with transaction(expire=False):
         record_event(
             "case.viewed",
             object_type="referral",

@@ -13,6 +13,7 @@ from typing import Any
 from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm.util import identity_key
 
 from diversion.audit.models import AuditEvent, AuditHead
 from diversion.db import utcnow
@@ -91,21 +92,40 @@ def _ensure_head() -> None:
         db.session.flush()
 
 
-def _advance_head(count: int) -> AuditHead:
-    """Move the head ``count`` places on and return it, locked until the transaction ends, holding the MAC of the
-    event before the first new one. The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before the
-    head is read, so two writers cannot both append after the same event."""
-    moved = db.session.execute(
-        update(AuditHead.__table__)
-        .where(AuditHead.__table__.c.id == HEAD_ID)
-        .values(seq=AuditHead.__table__.c.seq + count)
-    )
-    if not moved.rowcount:
-        _ensure_head()
-        return _advance_head(count)
-    # Read back over whatever the session held: the UPDATE bypassed it.
+def _locked_head() -> AuditHead:
+    """The head, locked until the transaction ends, read over whatever the session held. The UPDATE takes the row
+    lock (PostgreSQL) or the write lock (SQLite) before the head is read, as a writer's does."""
+    _ensure_head()
+    db.session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq))
     query = select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(populate_existing=True)
     return db.session.execute(query).scalar_one()
+
+
+def _advance_head(count: int) -> tuple[int, str]:
+    """Move the head ``count`` places on, locking it until the transaction ends (the row lock on PostgreSQL, the
+    write lock on SQLite, taken before the head is read, so two writers cannot both append after the same event):
+    returns the new position and the MAC of the event before the first new one."""
+    table = AuditHead.__table__
+    moved = db.session.execute(
+        update(table).where(table.c.id == HEAD_ID).values(seq=table.c.seq + count).returning(table.c.seq, table.c.mac)
+    ).first()
+    if moved is None:
+        _ensure_head()
+        return _advance_head(count)
+    return int(moved.seq), str(moved.mac)
+
+
+def _write_head(seq: int, mac: str, key_id: str, key: bytes) -> None:
+    table = AuditHead.__table__
+    db.session.execute(
+        update(table)
+        .where(table.c.id == HEAD_ID)
+        .values(mac=mac, key_id=key_id, head_mac=compute_head_mac(key, seq, mac))
+    )
+    # The head was changed beneath the session: a copy it holds must be read again before use.
+    held = db.session.identity_map.get(identity_key(AuditHead, HEAD_ID))
+    if held is not None:
+        db.session.expire(held)
 
 
 @dataclass(frozen=True)
@@ -143,14 +163,13 @@ def record_events(action: str, entries: list[Entry], *, actor: Any = None) -> li
     # Refuse a value before touching the head: a caller that catches the error must not be left with a head
     # that has moved past the last event.
     cleaned = [_check_details(entry.details) for entry in entries]
-    head = _advance_head(len(entries))
+    seq, prev_mac = _advance_head(len(entries))
     key_id, key = _audit_key()
     at = utcnow()
     request_id = g.get("request_id") if has_request_context() else None
     actor_id, actor_role = (actor.id, actor.role) if actor is not None else (None, None)
-    prev_mac = head.mac
     events = []
-    for number, (entry, details) in enumerate(zip(entries, cleaned, strict=True), start=head.seq - len(entries) + 1):
+    for number, (entry, details) in enumerate(zip(entries, cleaned, strict=True), start=seq - len(entries) + 1):
         event = AuditEvent(
             id=number,
             at=at,
@@ -168,11 +187,9 @@ def record_events(action: str, entries: list[Entry], *, actor: Any = None) -> li
         )
         event.mac = prev_mac = compute_mac(key, prev_mac, canonical_content(event))
         events.append(event)
-    head.mac = prev_mac
-    head.key_id = key_id
-    head.head_mac = compute_head_mac(key, head.seq, head.mac)
     db.session.add_all(events)
     db.session.flush()
+    _write_head(seq, prev_mac, key_id, key)
     return events
 
 
@@ -258,7 +275,7 @@ def prune_before(cutoff: datetime) -> int:
     """Delete the events written before ``cutoff`` from the start of the chain and re-anchor it (in the caller's
     transaction). Only a run of events from the start goes: the chain's order is its time order. Returns how many."""
     # Lock the head first, as a writer does, so nothing is appended while the start moves.
-    head = _advance_head(0)
+    head = _locked_head()
     table = AuditEvent.__table__
     first_kept = db.session.scalar(select(func.min(table.c.id)).where(table.c.at >= cutoff))
     last_gone = (first_kept - 1) if first_kept is not None else head.seq

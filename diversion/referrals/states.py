@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import exists, select
+
 from diversion.audit.services import record_event
 from diversion.db import utcnow
 from diversion.errors import InvalidTransition
-from diversion.referrals.calendar import today
+from diversion.extensions import db
+from diversion.referrals.calendar import london_date, today
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.programme import Programme, Step, programme
 
@@ -81,20 +84,50 @@ class StepProgress:
         return self.attended and self.produced
 
 
-def step_progress(referral: Referral, prog: Programme | None = None) -> list[StepProgress]:
-    """Each step's progress, from the case's appointments, assessment and plan."""
-    from diversion.appointments.services import attended_numbers
-    from diversion.assessments.services import assessment_is_complete
-    from diversion.care_plans.services import plan_is_agreed
+@dataclass(frozen=True)
+class _Facts:
+    """What a case's progress is worked out from."""
+
+    appointments: list[Any]  # every appointment, superseded ones too, by number then time
+    assessment_complete: bool
+    plan_agreed: bool
+
+
+def _facts(referral: Referral) -> _Facts:
+    """The case's appointments and whether its assessment is complete and its plan agreed: two statements."""
+    from diversion.appointments.models import Appointment
+    from diversion.assessments.models import Assessment
+    from diversion.care_plans.models import CarePlan
+
+    appointments = db.session.scalars(
+        select(Appointment)
+        .where(Appointment.referral_id == referral.id)
+        .order_by(Appointment.number, Appointment.starts_at)
+    ).all()
+    # A case has at most one assessment and one plan (unique per referral).
+    complete = exists().where(Assessment.referral_id == referral.id, Assessment.completed_at.is_not(None))
+    agreed = exists().where(CarePlan.referral_id == referral.id, CarePlan.is_agreed.is_(True))
+    assessment_complete, plan_agreed = db.session.execute(select(complete, agreed)).one()
+    return _Facts(list(appointments), bool(assessment_complete), bool(plan_agreed))
+
+
+def _progress(referral: Referral, facts: _Facts, prog: Programme | None = None) -> list[StepProgress]:
+    from diversion.appointments.services import ATTENDED_VALUES
 
     prog = prog or programme()
-    attended = attended_numbers(referral)
-    products = {
-        "assessment": assessment_is_complete(referral),
-        "care_plan": plan_is_agreed(referral),
-        None: True,
+    # As attended_numbers: attended (on time or late) at a time before the return date, rebooked ones included.
+    attended = {
+        a.number
+        for a in facts.appointments
+        if a.outcome in ATTENDED_VALUES and london_date(a.starts_at) < referral.return_date
     }
+    products = {"assessment": facts.assessment_complete, "care_plan": facts.plan_agreed, None: True}
     return [StepProgress(step, step.number in attended, products[step.produces]) for step in prog.steps]
+
+
+def step_progress(referral: Referral, prog: Programme | None = None) -> list[StepProgress]:
+    """Each step's progress, from the case's appointments, assessment and plan."""
+    return _progress(referral, _facts(referral), prog)
 
 
 def evaluate_progress(referral: Referral, *, actor: Any = None) -> State:
@@ -122,16 +155,16 @@ class NextAction:
 
 def next_action(referral: Referral) -> NextAction:
     """The next thing to do on a case, from its state and the first step not yet done."""
-    from diversion.appointments.services import current_appointments
-    from diversion.db import utcnow
-
     state = referral.state_enum
     if state.is_final:
         return NextAction("none")
     if state is State.REFERRED:
         return NextAction("record_consent")
-    appointments = current_appointments(referral)
-    for item in step_progress(referral):
+    facts = _facts(referral)
+    # As current_appointments: those not superseded by a rebooking.
+    superseded = {a.supersedes_id for a in facts.appointments if a.supersedes_id is not None}
+    appointments = [a for a in facts.appointments if a.id not in superseded]
+    for item in _progress(referral, facts):
         if item.is_done:
             continue
         number = item.step.number

@@ -149,16 +149,14 @@ def _form_error(error: DomainError) -> DomainError:
 
 
 def _case_page(referral, page: str, template: str, **context):
-    services.record_case_view(referral, page, _user())
-    return render_template(
-        template,
-        referral=referral,
-        page=page,
+    # Everything the page reads first, then the audit of the read: one transaction, and nothing read again after it.
+    context.update(
         next_action=services.next_action(referral),
         working_days_left=services.working_days_left(referral),
         safe_contact=SafeContact.from_json(referral.client.safe_contact),
-        **context,
     )
+    services.record_case_view(referral, page, _user())
+    return render_template(template, referral=referral, page=page, **context)
 
 
 @bp.route("/cases/<uuid:referral_id>")

@@ -17,6 +17,7 @@ table until vacuumed and in WAL segments until recycled; key-store backups are k
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,7 +39,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine, Row
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 
 from diversion.crypto.datakeys import (
     ClientId,
@@ -107,16 +108,43 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# A pooled key-store connection unused for longer than this is tested before it is handed out.
+IDLE_PING_SECONDS = 30.0
+
+
+def _ping_when_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    checked_in = record.info.get("checked_in_at")
+    if checked_in is not None and time.monotonic() - checked_in < IDLE_PING_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+    except Exception:  # noqa: BLE001 - any failure means this connection cannot be used
+        # The pool's documented signal: discard this connection and hand out a new one.
+        raise DisconnectionError("the key-store connection is dead") from None
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info["checked_in_at"] = time.monotonic()
+
+
 class KeyStore:
     """Wrapped per-client data keys in their own database, behind their own engine."""
 
     def __init__(self, url: str, keyring: KeyRing, **engine_options: Any) -> None:
         self.keyring = keyring
         self.table = data_keys
-        if not url.startswith("sqlite"):
-            # A key-store server restarted overnight must not fail the first request of the morning.
-            engine_options.setdefault("pool_pre_ping", True)
         self.engine: Engine = create_engine(url, **engine_options)
+        if not url.startswith("sqlite") and not engine_options.get("pool_pre_ping"):
+            # A key-store server restarted overnight must not fail the first request of the morning: a connection
+            # idle for a while is tested before use (replaced when dead), and a read whose connection turns out to
+            # be dead is tried once more (unwrap_many). A busy connection is not pinged before every page.
+            event.listen(self.engine, "checkout", _ping_when_idle)
+            event.listen(self.engine, "checkin", _note_checkin)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         try:
             self._placeholder = _PLACEHOLDERS[self.engine.dialect.paramstyle]
@@ -164,9 +192,7 @@ class KeyStore:
         out: dict[str, bytes | DecryptionError] = {}
         rows: list[Sequence[Any]] = []
         if wanted:
-            with self.engine.connect() as conn:
-                for chunk in _chunks(wanted):
-                    rows.extend(self._select_keys(conn, chunk))
+            rows = self._read_keys(wanted)
         unwrappers: dict[str, Callable[[str, bytes], bytes]] = {}
         for client_id, master_key_id, wrapped, destroyed_at in rows:
             if destroyed_at is not None:
@@ -184,6 +210,18 @@ class KeyStore:
             if cid not in out:
                 out[cid] = DecryptionError(f"There is no data key for client {cid}.")
         return out
+
+    def _read_keys(self, client_ids: Sequence[str]) -> list[Sequence[Any]]:
+        """The key rows of these clients; a read whose connection was found dead is tried once more."""
+        for attempt in (1, 2):
+            try:
+                with self.engine.connect() as conn:
+                    return [row for chunk in _chunks(client_ids) for row in self._select_keys(conn, chunk)]
+            except DBAPIError as error:
+                # The pool has thrown its dead connections away; the second try opens a fresh one.
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _select_keys(self, conn: Connection, client_ids: Sequence[str]) -> Sequence[Row[Any]]:
         # Every request that shows a client runs this. Through the SQL expression layer, compiling the expanding IN

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import create_engine, event, make_url, select, update
+from sqlalchemy.pool import NullPool
 
 from diversion.crypto.errors import DecryptionError, KeyConfigurationError, KeyStoreError
 from diversion.crypto.keys import KeyRing, MasterKey
@@ -282,3 +283,51 @@ def test_client_ids_are_checked(keystore: KeyStore) -> None:
 def test_unsupported_parameter_style_is_refused(keyring: KeyRing) -> None:
     with pytest.raises(KeyConfigurationError, match="qmark or format"):
         KeyStore("sqlite://", keyring, paramstyle="named")
+
+
+def _kill_connections(url: str) -> int:
+    """End every server connection to the database at ``url`` except the killer's own: a server restart, as the pool
+    sees it."""
+    database = make_url(url).database
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            return len(
+                conn.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (database,),
+                ).all()
+            )
+    finally:
+        admin.dispose()
+
+
+def test_a_key_store_restart_does_not_fail_the_next_read(
+    postgres_database_url: str, keyring: KeyRing, monkeypatch
+) -> None:
+    """Pooled connections to a restarted key-store server are dead. A busy one (used a moment ago, so not tested
+    before use) fails its read, which is tried again on a fresh connection; an idle one is tested before use and
+    replaced. Either way the page's keys are read."""
+    from diversion.crypto import keystore as keystore_module
+
+    store = KeyStore(postgres_database_url, keyring)
+    reads: list[int] = []
+    real_select = store._select_keys
+    store._select_keys = lambda conn, ids: reads.append(1) or real_select(conn, ids)  # type: ignore[method-assign]
+    try:
+        store.ensure_schema()
+        client = str(uuid.uuid4())
+        key = store.create_data_key(client)
+        assert store.unwrap_many([client])[client] == key  # the pool now holds a connection, just used
+        assert _kill_connections(postgres_database_url) >= 1
+        reads.clear()
+        assert store.unwrap_many([client])[client] == key  # busy: not tested, so its read fails and is tried again
+        assert len(reads) == 2
+        monkeypatch.setattr(keystore_module, "IDLE_PING_SECONDS", 0.0)
+        assert _kill_connections(postgres_database_url) >= 1
+        reads.clear()
+        assert store.unwrap_many([client])[client] == key  # idle: tested before use and replaced, read once
+        assert len(reads) == 1
+    finally:
+        store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -12,7 +13,7 @@ from typing import Any
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm.util import identity_key
 
 from diversion.audit.models import AuditEvent, AuditHead
@@ -101,14 +102,35 @@ def _locked_head() -> AuditHead:
     return db.session.execute(query).scalar_one()
 
 
+@dataclass(frozen=True)
+class _Statements:
+    advance: Any
+    write_head: Any
+    insert: Any
+
+
+@functools.cache
+def _statements() -> _Statements:
+    """The statements every event is written with, built once (building one costs more than running it)."""
+    head, events = AuditHead.__table__, AuditEvent.__table__
+    at_head = head.c.id == HEAD_ID
+    return _Statements(
+        advance=update(head)
+        .where(at_head)
+        .values(seq=head.c.seq + bindparam("count"))
+        .returning(head.c.seq, head.c.mac),
+        write_head=update(head)
+        .where(at_head)
+        .values(mac=bindparam("mac"), key_id=bindparam("key_id"), head_mac=bindparam("head_mac")),
+        insert=insert(events),
+    )
+
+
 def _advance_head(count: int) -> tuple[int, str]:
     """Move the head ``count`` places on, locking it until the transaction ends (the row lock on PostgreSQL, the
     write lock on SQLite, taken before the head is read, so two writers cannot both append after the same event):
     returns the new position and the MAC of the event before the first new one."""
-    table = AuditHead.__table__
-    moved = db.session.execute(
-        update(table).where(table.c.id == HEAD_ID).values(seq=table.c.seq + count).returning(table.c.seq, table.c.mac)
-    ).first()
+    moved = db.session.execute(_statements().advance, {"count": count}).first()
     if moved is None:
         _ensure_head()
         return _advance_head(count)
@@ -116,11 +138,8 @@ def _advance_head(count: int) -> tuple[int, str]:
 
 
 def _write_head(seq: int, mac: str, key_id: str, key: bytes) -> None:
-    table = AuditHead.__table__
     db.session.execute(
-        update(table)
-        .where(table.c.id == HEAD_ID)
-        .values(mac=mac, key_id=key_id, head_mac=compute_head_mac(key, seq, mac))
+        _statements().write_head, {"mac": mac, "key_id": key_id, "head_mac": compute_head_mac(key, seq, mac)}
     )
     # The head was changed beneath the session: a copy it holds must be read again before use.
     held = db.session.identity_map.get(identity_key(AuditHead, HEAD_ID))
@@ -189,9 +208,9 @@ def record_events(action: str, entries: list[Entry], *, actor: Any = None) -> li
         events.append(event)
     # Written as rows, not through the unit of work: the events are never changed once written, and the head's lock
     # is held for less time. The returned events are for reading only.
-    table = AuditEvent.__table__
+    columns = AuditEvent.__table__.c
     db.session.execute(
-        insert(table), [{column.key: getattr(event, column.key) for column in table.c} for event in events]
+        _statements().insert, [{column.key: getattr(event, column.key) for column in columns} for event in events]
     )
     _write_head(seq, prev_mac, key_id, key)
     return events

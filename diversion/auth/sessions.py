@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 
 from diversion.auth.models import User, UserSession
 from diversion.db import utcnow
@@ -43,14 +44,22 @@ def session_problem(record: UserSession | None, now: datetime) -> str | None:
     return None
 
 
+@functools.cache
+def _session_and_user() -> Select[tuple[UserSession, User]]:
+    # Built once: every signed-in request runs it, and building a statement costs more than looking it up.
+    return (
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == bindparam("session_id"))
+    )
+
+
 def user_for_session(token: str | None, user_id: str | None) -> tuple[User | None, str | None]:
     """The live user for a cookie's session token, and why not when there is none. Commits its own small writes."""
     if not token or not user_id:
         return None, None
     # The session and its user in one round trip: every signed-in request starts here.
-    found = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.id == _hash(token))
-    ).first()
+    found = db.session.execute(_session_and_user(), {"session_id": _hash(token)}).first()
     record, user = (found[0], found[1]) if found is not None else (None, None)
     now = utcnow()
     problem = session_problem(record, now)

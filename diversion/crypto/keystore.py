@@ -122,6 +122,8 @@ def _ping_when_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
             cursor.execute("SELECT 1")
         finally:
             cursor.close()
+        # Leave no transaction open: the connection may be about to be switched to autocommit for a read.
+        dbapi_connection.rollback()
     except Exception:  # noqa: BLE001 - any failure means this connection cannot be used
         # The pool's documented signal: discard this connection and hand out a new one.
         raise DisconnectionError("the key-store connection is dead") from None
@@ -145,6 +147,9 @@ class KeyStore:
             # be dead is tried once more (unwrap_many). A busy connection is not pinged before every page.
             event.listen(self.engine, "checkout", _ping_when_idle)
             event.listen(self.engine, "checkin", _note_checkin)
+        # Reads of keys are single SELECTs: without a transaction around them, a page's key read is one round trip,
+        # not three (BEGIN, SELECT, ROLLBACK). Same pool; the isolation level is put back when a connection returns.
+        self.reader: Engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         try:
             self._placeholder = _PLACEHOLDERS[self.engine.dialect.paramstyle]
@@ -215,7 +220,7 @@ class KeyStore:
         """The key rows of these clients; a read whose connection was found dead is tried once more."""
         for attempt in (1, 2):
             try:
-                with self.engine.connect() as conn:
+                with self.reader.connect() as conn:
                     return [row for chunk in _chunks(client_ids) for row in self._select_keys(conn, chunk)]
             except DBAPIError as error:
                 # The pool has thrown its dead connections away; the second try opens a fresh one.

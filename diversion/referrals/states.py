@@ -7,12 +7,13 @@ transaction. ``evaluate_progress`` computes completion from the programme: it is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from diversion.audit.services import record_event
 from diversion.db import utcnow
@@ -95,20 +96,29 @@ class _Facts:
 
 def _facts(referral: Referral) -> _Facts:
     """The case's appointments and whether its assessment is complete and its plan agreed: two statements."""
+    appointments_query, products_query = _facts_statements()
+    appointments = db.session.scalars(appointments_query, {"referral_id": referral.id}).all()
+    assessment_complete, plan_agreed = db.session.execute(products_query, {"referral_id": referral.id}).one()
+    return _Facts(list(appointments), bool(assessment_complete), bool(plan_agreed))
+
+
+@functools.cache
+def _facts_statements() -> tuple[Any, Any]:
+    """The two statements of _facts, built once: every case page runs them."""
     from diversion.appointments.models import Appointment
     from diversion.assessments.models import Assessment
     from diversion.care_plans.models import CarePlan
 
-    appointments = db.session.scalars(
+    referral_id = bindparam("referral_id")
+    appointments = (
         select(Appointment)
-        .where(Appointment.referral_id == referral.id)
+        .where(Appointment.referral_id == referral_id)
         .order_by(Appointment.number, Appointment.starts_at)
-    ).all()
+    )
     # A case has at most one assessment and one plan (unique per referral).
-    complete = exists().where(Assessment.referral_id == referral.id, Assessment.completed_at.is_not(None))
-    agreed = exists().where(CarePlan.referral_id == referral.id, CarePlan.is_agreed.is_(True))
-    assessment_complete, plan_agreed = db.session.execute(select(complete, agreed)).one()
-    return _Facts(list(appointments), bool(assessment_complete), bool(plan_agreed))
+    complete = exists().where(Assessment.referral_id == referral_id, Assessment.completed_at.is_not(None))
+    agreed = exists().where(CarePlan.referral_id == referral_id, CarePlan.is_agreed.is_(True))
+    return appointments, select(complete, agreed)
 
 
 def _progress(referral: Referral, facts: _Facts, prog: Programme | None = None) -> list[StepProgress]:

@@ -147,10 +147,13 @@ class KeyStore:
             # be dead is tried once more (unwrap_many). A busy connection is not pinged before every page.
             event.listen(self.engine, "checkout", _ping_when_idle)
             event.listen(self.engine, "checkin", _note_checkin)
-        # Reads of keys are single SELECTs: without a transaction around them, a page's key read is one round trip,
-        # not three (BEGIN, SELECT, ROLLBACK). Same pool; the isolation level is put back when a connection returns.
-        self.reader: Engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # Reads of keys are single SELECTs: on a server, without a transaction around them a page's key read is one
+        # round trip, not three (BEGIN, SELECT, ROLLBACK); same pool, the isolation level put back when a connection
+        # returns. SQLite opens no transaction for a SELECT, and switching would only cost time.
+        self.reader: Engine = (
+            self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         try:
             self._placeholder = _PLACEHOLDERS[self.engine.dialect.paramstyle]
         except KeyError:

@@ -13,6 +13,7 @@ they protect never change.
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 import uuid
@@ -37,9 +38,16 @@ _LENGTH = struct.Struct(">H")
 ClientId = str | uuid.UUID
 
 
+@functools.lru_cache(maxsize=8192, typed=True)
+def id_text(value: object) -> str:
+    """An id as text (a UUID's canonical form), remembered: a list page turns the same few hundred ids into text on
+    every request, and a UUID's conversion costs more than looking it up."""
+    return str(value)
+
+
 def client_id_text(client_id: ClientId) -> str:
     """The canonical text of a client id (a UUID's hyphenated lower-case form); ValueError when empty or too long."""
-    text = str(client_id)
+    text = id_text(client_id)
     if not 0 < len(text) <= 36:
         raise ValueError("A client id is 1 to 36 characters.")
     return text

@@ -50,6 +50,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import mapped_column
 
 from diversion.crypto.aead import FieldCipher, FieldContext, decrypt_field, encrypt_field, placement, read_key_id
+from diversion.crypto.datakeys import id_text
 from diversion.crypto.errors import CryptoError, DecryptionError, EncryptionError, KeyDestroyedError
 from diversion.crypto.provider import KeyProvider, KeyStoreProvider, current_key_provider
 
@@ -243,14 +244,19 @@ class EncryptedField(Generic[T]):
             # as below, without asking for the key again, and the record's ids encoded once for all its fields (kept
             # on the instance against the very id objects they were made from). Anything unusual takes the full
             # path, which says why.
-            row_id = getattr(obj, self.id_attr, None)
-            owner = row_id if self.client_id_attr is None else getattr(obj, self.client_id_attr, None)
-            placed = obj.__dict__.get(self._placement_key)
+            state = obj.__dict__  # a loaded column's value lives here; getattr covers one that is not loaded
+            row_id = state[self.id_attr] if self.id_attr in state else getattr(obj, self.id_attr, None)
+            if self.client_id_attr is None:
+                owner = row_id
+            else:
+                name = self.client_id_attr
+                owner = state[name] if name in state else getattr(obj, name, None)
+            placed = state.get(self._placement_key)
             if placed is None or placed[0] is not row_id or placed[1] is not owner:
                 placed = None
                 if row_id is not None and owner is not None:
-                    client_text = str(owner)
-                    row_text = client_text if owner is row_id else str(row_id)
+                    client_text = id_text(owner)
+                    row_text = client_text if owner is row_id else id_text(row_id)
                     placed = obj.__dict__[self._placement_key] = (
                         row_id,
                         owner,

@@ -45,6 +45,9 @@ def filters() -> tuple[OutcomesForm, services.Scope | None, dict[str, Any]]:
         "worker": worker,
         "args": args,
         "label": f"{period.label}, {court.name if court else 'all courts'}" + (f", {worker.email}" if worker else ""),
+        # What leaves the organisation (the printable return, the exports) names no member of staff.
+        "export_label": f"{period.label}, {court.name if court else 'all courts'}"
+        + (", one support worker" if worker else ""),
     }
     return form, services.scope_of(period, court, worker), about
 

@@ -24,10 +24,15 @@ def _return(about: dict[str, Any], scope: Any) -> returns.FunderReturn:
     return returns.funder_return(about["period"], scope, suppressed=_suppressed())
 
 
+ONE_WORKER = "One support worker"
+
+
 def _names(about: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The court and worker as an export names them: a return leaves the organisation, so a staff member's email
+    stays behind (the page itself, which stays inside, names her)."""
     return (
         about["court"].name if about.get("court") else None,
-        about["worker"].email if about.get("worker") else None,
+        ONE_WORKER if about.get("worker") else None,
     )
 
 

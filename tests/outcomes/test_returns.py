@@ -331,3 +331,22 @@ def test_the_returns_shared_queries_count_what_each_measures_own_rows_hold(built
             )
     built_figures = returns.compute(scope, returns.indicators()[0])
     assert {item.indicator.key for item in built_figures} >= {"referrals", "onward_made", "age_band"}
+
+
+def test_an_export_for_one_worker_does_not_name_her(client, built) -> None:
+    """A return filtered to one support worker leaves the organisation without her email, in CSV and XLSX."""
+    log_in_as(client, create_user(role="manager"))
+    args = {**QUARTER, "worker": str(built.worker_2.id)}
+    page = client.get(url("/outcomes/return", args)).get_data(as_text=True)
+    assert built.worker_2.email in page  # the page stays inside and says whose cases these are
+    printable = client.get(url("/outcomes/return/print", args)).get_data(as_text=True)
+    assert "one support worker" in printable
+    assert built.worker_2.email not in printable
+    text = client.get(url("/outcomes/return.csv", args)).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {row["worker"] for row in rows} == {"One support worker"}
+    assert built.worker_2.email not in text
+    workbook = load_workbook(io.BytesIO(client.get(url("/outcomes/return.xlsx", args)).data))
+    cells = [str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert "One support worker" in cells
+    assert not any(built.worker_2.email in cell for cell in cells)

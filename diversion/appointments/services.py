@@ -7,13 +7,14 @@ but no outcome can be recorded for a time still to come; the system never marks 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.orm import aliased
 
 from diversion.appointments.models import Appointment, Outcome
@@ -67,37 +68,45 @@ def _superseded_ids() -> Any:
     return exists().where(newer.supersedes_id == Appointment.id)
 
 
+@functools.cache
+def _appointments_query() -> Any:
+    # Built once: every case page reads a case's appointments.
+    return (
+        select(Appointment)
+        .where(Appointment.referral_id == bindparam("referral_id"))
+        .order_by(Appointment.number, Appointment.starts_at)
+    )
+
+
 def appointments_of(referral: Referral) -> list[Appointment]:
     """Every appointment of the case, superseded ones too, in order."""
-    return list(
-        db.session.scalars(
-            select(Appointment)
-            .where(Appointment.referral_id == referral.id)
-            .order_by(Appointment.number, Appointment.starts_at)
-        )
-    )
+    return list(db.session.scalars(_appointments_query(), {"referral_id": referral.id}))
+
+
+def current_among(appointments: list[Appointment]) -> list[Appointment]:
+    """Of a case's appointments (all of them, in order), those that count: not superseded by a rebooking."""
+    superseded = {item.supersedes_id for item in appointments if item.supersedes_id is not None}
+    return [item for item in appointments if item.id not in superseded]
 
 
 def current_appointments(referral: Referral) -> list[Appointment]:
     """The appointments that count: those not superseded by a rebooking."""
-    return list(
-        db.session.scalars(
-            select(Appointment)
-            .where(Appointment.referral_id == referral.id, ~_superseded_ids())
-            .order_by(Appointment.number, Appointment.starts_at)
-        )
-    )
+    return current_among(appointments_of(referral))
+
+
+def attended_among(appointments: list[Appointment], return_date: Any) -> set[int]:
+    """Of a case's appointments, the numbers she attended (on time or late) before the return date; rebooked
+    appointments count too."""
+    return {
+        item.number
+        for item in appointments
+        if item.outcome in ATTENDED_VALUES and london_date(item.starts_at) < return_date
+    }
 
 
 def attended_numbers(referral: Referral) -> set[int]:
     """Appointment numbers she attended before the return date."""
-    rows = db.session.execute(
-        select(Appointment.number, Appointment.starts_at).where(
-            Appointment.referral_id == referral.id,
-            Appointment.outcome.in_(ATTENDED_VALUES),
-        )
-    ).all()
-    return {number for number, starts_at in rows if london_date(starts_at) < referral.return_date}
+    return attended_among(appointments_of(referral), referral.return_date)
 
 
 def _attended(referral: Referral, number: int) -> Appointment | None:

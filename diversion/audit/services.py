@@ -94,10 +94,9 @@ def _ensure_head() -> None:
 
 
 def _locked_head() -> AuditHead:
-    """The head, locked until the transaction ends, read over whatever the session held. The UPDATE takes the row
-    lock (PostgreSQL) or the write lock (SQLite) before the head is read, as a writer's does."""
-    _ensure_head()
-    db.session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq))
+    """The head, locked as a writer locks it (moved on by nothing) until the transaction ends, read over whatever the
+    session held."""
+    _advance_head(0)
     query = select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(populate_existing=True)
     return db.session.execute(query).scalar_one()
 
@@ -116,23 +115,22 @@ def _statements() -> _Statements:
     """The statements every event is written with, built once (building one costs more than running it)."""
     head, events = AuditHead.__table__, AuditEvent.__table__
     at_head = head.c.id == HEAD_ID
+    write_head = (
+        update(head)
+        .where(at_head)
+        .values(mac=bindparam("mac"), key_id=bindparam("key_id"), head_mac=bindparam("head_mac"))
+    )
+    insert_one = insert(events).values(
+        {column.key: bindparam(f"event_{column.key}", type_=column.type) for column in events.c}
+    )
     return _Statements(
         advance=update(head)
         .where(at_head)
         .values(seq=head.c.seq + bindparam("count"))
         .returning(head.c.seq, head.c.mac),
-        write_head=update(head)
-        .where(at_head)
-        .values(mac=bindparam("mac"), key_id=bindparam("key_id"), head_mac=bindparam("head_mac")),
+        write_head=write_head,
         insert=insert(events),
-        insert_one_and_write_head=update(head)
-        .where(at_head)
-        .values(mac=bindparam("mac"), key_id=bindparam("key_id"), head_mac=bindparam("head_mac"))
-        .add_cte(
-            insert(events)
-            .values({column.key: bindparam(f"event_{column.key}", type_=column.type) for column in events.c})
-            .cte("written")
-        ),
+        insert_one_and_write_head=write_head.add_cte(insert_one.cte("written")),
     )
 
 

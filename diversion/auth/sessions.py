@@ -60,7 +60,7 @@ def user_for_session(token: str | None, user_id: str | None) -> tuple[User | Non
         return None, None
     # The session and its user in one round trip: every signed-in request starts here.
     found = db.session.execute(_session_and_user(), {"session_id": _hash(token)}).first()
-    record, user = (found[0], found[1]) if found is not None else (None, None)
+    record, user = found if found is not None else (None, None)
     now = utcnow()
     problem = session_problem(record, now)
     if record is None or str(record.user_id) != user_id:

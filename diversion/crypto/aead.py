@@ -76,17 +76,12 @@ def _place_aad(header: bytes, context: FieldContext) -> bytes:
         prefix = _PREFIXES[header][table][column]
     except KeyError:
         prefix = _prefix(header, table, column)
-    row_id = row_text.encode("utf-8")
-    client_id = client_text.encode("utf-8")
-    # The lengths inline rather than through _length: this runs for every field read and written.
-    row_length = _LENGTHS[size] if (size := len(row_id)) < 4096 else _LENGTH.pack(size)
-    client_length = _LENGTHS[size] if (size := len(client_id)) < 4096 else _LENGTH.pack(size)
-    return prefix + row_length + row_id + client_length + client_id
+    return prefix + placement(row_text, client_text)
 
 
 def placement(row_text: str, client_text: str) -> bytes:
-    """The row and client part of the associated data, which every field of one record shares: with the table and
-    column in front (:meth:`FieldCipher.decrypt_placed`) it is the whole of what ``_place_aad`` builds."""
+    """The row and client part of the associated data, which every field of one record shares: with the header,
+    table and column in front it is the whole associated data (:meth:`FieldCipher.decrypt_placed`)."""
     row_id = row_text.encode("utf-8")
     client_id = client_text.encode("utf-8")
     return _length(row_id) + row_id + _length(client_id) + client_id

@@ -257,7 +257,7 @@ class EncryptedField(Generic[T]):
                 if row_id is not None and owner is not None:
                     client_text = id_text(owner)
                     row_text = client_text if owner is row_id else id_text(row_id)
-                    placed = obj.__dict__[self._placement_key] = (
+                    placed = state[self._placement_key] = (
                         row_id,
                         owner,
                         client_text,

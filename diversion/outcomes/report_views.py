@@ -21,6 +21,8 @@ from diversion.reports import services as report_services
 from diversion.reports.forms import PERIOD_KINDS
 
 MEASURE_KEYS = tuple(services.MEASURES)
+# How anything that leaves the organisation names the one support worker a report is filtered to.
+ONE_WORKER = "One support worker"
 
 
 def filters() -> tuple[OutcomesForm, services.Scope | None, dict[str, Any]]:
@@ -39,15 +41,15 @@ def filters() -> tuple[OutcomesForm, services.Scope | None, dict[str, Any]]:
     args = OutcomesForm.link_args(period, court.code if court else None)
     if worker is not None:
         args["worker"] = str(worker.id)
+    place = f"{period.label}, {court.name if court else 'all courts'}"
     about = {
         "period": period,
         "court": court,
         "worker": worker,
         "args": args,
-        "label": f"{period.label}, {court.name if court else 'all courts'}" + (f", {worker.email}" if worker else ""),
+        "label": place + (f", {worker.email}" if worker else ""),
         # What leaves the organisation (the printable return, the exports) names no member of staff.
-        "export_label": f"{period.label}, {court.name if court else 'all courts'}"
-        + (", one support worker" if worker else ""),
+        "export_label": place + (f", {ONE_WORKER.lower()}" if worker else ""),
     }
     return form, services.scope_of(period, court, worker), about
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from diversion.errors import NotFound
 from diversion.outcomes import bp, exports, returns
-from diversion.outcomes.report_views import filters
+from diversion.outcomes.report_views import ONE_WORKER, filters
 from diversion.permissions import requires
 from diversion.reports.forms import PERIOD_KINDS
 
@@ -22,9 +22,6 @@ def _suppressed() -> bool:
 
 def _return(about: dict[str, Any], scope: Any) -> returns.FunderReturn:
     return returns.funder_return(about["period"], scope, suppressed=_suppressed())
-
-
-ONE_WORKER = "One support worker"
 
 
 def _names(about: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -19,7 +19,7 @@ from diversion.audit.services import record_event
 from diversion.db import utcnow
 from diversion.errors import InvalidTransition
 from diversion.extensions import db
-from diversion.referrals.calendar import london_date, today
+from diversion.referrals.calendar import today
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.programme import Programme, Step, programme
 
@@ -96,41 +96,30 @@ class _Facts:
 
 def _facts(referral: Referral) -> _Facts:
     """The case's appointments and whether its assessment is complete and its plan agreed: two statements."""
-    appointments_query, products_query = _facts_statements()
-    appointments = db.session.scalars(appointments_query, {"referral_id": referral.id}).all()
-    assessment_complete, plan_agreed = db.session.execute(products_query, {"referral_id": referral.id}).one()
-    return _Facts(list(appointments), bool(assessment_complete), bool(plan_agreed))
+    from diversion.appointments.services import appointments_of
+
+    assessment_complete, plan_agreed = db.session.execute(_products_query(), {"referral_id": referral.id}).one()
+    return _Facts(appointments_of(referral), bool(assessment_complete), bool(plan_agreed))
 
 
 @functools.cache
-def _facts_statements() -> tuple[Any, Any]:
-    """The two statements of _facts, built once: every case page runs them."""
-    from diversion.appointments.models import Appointment
+def _products_query() -> Any:
+    """Whether the case's assessment is complete and its plan agreed, in one statement built once."""
     from diversion.assessments.models import Assessment
     from diversion.care_plans.models import CarePlan
 
     referral_id = bindparam("referral_id")
-    appointments = (
-        select(Appointment)
-        .where(Appointment.referral_id == referral_id)
-        .order_by(Appointment.number, Appointment.starts_at)
-    )
     # A case has at most one assessment and one plan (unique per referral).
     complete = exists().where(Assessment.referral_id == referral_id, Assessment.completed_at.is_not(None))
     agreed = exists().where(CarePlan.referral_id == referral_id, CarePlan.is_agreed.is_(True))
-    return appointments, select(complete, agreed)
+    return select(complete, agreed)
 
 
 def _progress(referral: Referral, facts: _Facts, prog: Programme | None = None) -> list[StepProgress]:
-    from diversion.appointments.services import ATTENDED_VALUES
+    from diversion.appointments.services import attended_among
 
     prog = prog or programme()
-    # As attended_numbers: attended (on time or late) at a time before the return date, rebooked ones included.
-    attended = {
-        a.number
-        for a in facts.appointments
-        if a.outcome in ATTENDED_VALUES and london_date(a.starts_at) < referral.return_date
-    }
+    attended = attended_among(facts.appointments, referral.return_date)
     products = {"assessment": facts.assessment_complete, "care_plan": facts.plan_agreed, None: True}
     return [StepProgress(step, step.number in attended, products[step.produces]) for step in prog.steps]
 
@@ -170,10 +159,10 @@ def next_action(referral: Referral) -> NextAction:
         return NextAction("none")
     if state is State.REFERRED:
         return NextAction("record_consent")
+    from diversion.appointments.services import current_among
+
     facts = _facts(referral)
-    # As current_appointments: those not superseded by a rebooking.
-    superseded = {a.supersedes_id for a in facts.appointments if a.supersedes_id is not None}
-    appointments = [a for a in facts.appointments if a.id not in superseded]
+    appointments = current_among(facts.appointments)
     for item in _progress(referral, facts):
         if item.is_done:
             continue

@@ -41,7 +41,7 @@ Keys come from the key provider bound to the current context (:mod:`diversion.cr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, Final, Generic, Literal, TypeVar, overload
 
@@ -245,12 +245,12 @@ class EncryptedField(Generic[T]):
             # on the instance against the very id objects they were made from). Anything unusual takes the full
             # path, which says why.
             state = obj.__dict__  # a loaded column's value lives here; getattr covers one that is not loaded
-            row_id = state[self.id_attr] if self.id_attr in state else getattr(obj, self.id_attr, None)
-            if self.client_id_attr is None:
+            id_attr, owner_attr = self.id_attr, self.client_id_attr
+            row_id = state[id_attr] if id_attr in state else getattr(obj, id_attr, None)
+            if owner_attr is None:
                 owner = row_id
             else:
-                name = self.client_id_attr
-                owner = state[name] if name in state else getattr(obj, name, None)
+                owner = state[owner_attr] if owner_attr in state else getattr(obj, owner_attr, None)
             placed = state.get(self._placement_key)
             if placed is None or placed[0] is not row_id or placed[1] is not owner:
                 placed = None
@@ -263,12 +263,11 @@ class EncryptedField(Generic[T]):
                         client_text,
                         placement(row_text, client_text),
                     )
-            held = None if placed is None else provider.held_client_cipher(placed[2])
-            if held is not None and placed is not None:
+            if placed is not None and (held := provider.held_client_cipher(placed[2])) is not None:
+                cls = type(obj)
+                table = self._tables[cls] if cls in self._tables else self._table_name(cls)
                 try:
-                    return self._from_bytes(
-                        held.decrypt_placed(blob, self._table_name(type(obj)), self.column_name, placed[3])
-                    )
+                    return self._from_bytes(held.decrypt_placed(blob, table, self.column_name, placed[3]))
                 except (CryptoError, ValueError):
                     pass
         context: FieldContext | None = None
@@ -365,6 +364,15 @@ def encrypted(
 def _cipher(provider: KeyProvider, key_id: str, key: bytes) -> bytes | FieldCipher:
     """The provider's field cipher for this key, built once per request, when it keeps them; else the key itself."""
     return provider.field_cipher(key_id, key) if isinstance(provider, KeyStoreProvider) else key
+
+
+def read_fields(records: Iterable[object], *names: str) -> None:
+    """Decrypt these fields of every record now, each remembered on its record as any read is. A list page that does
+    this for what its rows show, straight after prefetching their keys, decrypts in one tight pass what its template
+    would otherwise decrypt one value at a time between rendering steps, at a noticeably higher cost per value."""
+    for record in records:
+        for name in names:
+            getattr(record, name)
 
 
 def encrypted_fields(cls: type[Any]) -> dict[str, EncryptedField[Any]]:

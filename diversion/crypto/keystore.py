@@ -196,7 +196,10 @@ class KeyStore:
 
     def unwrap_many(self, client_ids: Iterable[ClientId]) -> dict[str, bytes | DecryptionError]:
         """Each client's data key, or the DecryptionError saying why it cannot be had (missing, destroyed, forged)."""
-        wanted = sorted({client_id_text(c) for c in client_ids})
+        return self.unwrap_texts(sorted({client_id_text(c) for c in client_ids}))
+
+    def unwrap_texts(self, wanted: Sequence[str]) -> dict[str, bytes | DecryptionError]:
+        """:meth:`unwrap_many` for client ids already in canonical text (:func:`client_id_text`), each once."""
         out: dict[str, bytes | DecryptionError] = {}
         rows: list[Sequence[Any]] = []
         if wanted:
@@ -448,16 +451,17 @@ class RequestKeyCache:
 
     def prefetch(self, client_ids: Iterable[ClientId]) -> None:
         """Read the keys of many clients in one query, ahead of a page that shows them all."""
-        wanted = [cid for cid in {client_id_text(c) for c in client_ids} if cid not in self._keys]
-        wanted = [cid for cid in wanted if cid not in self._failures]
+        keys, failures = self._keys, self._failures
+        texts = {client_id_text(c) for c in client_ids}
+        wanted = sorted(cid for cid in texts if cid not in keys and cid not in failures)
         if not wanted:
             return
         self.store_reads += 1
-        for cid, result in self.keystore.unwrap_many(wanted).items():
+        for cid, result in self.keystore.unwrap_texts(wanted).items():
             if isinstance(result, DecryptionError):
-                self._failures[cid] = result
+                failures[cid] = result
             else:
-                self._keys[cid] = result
+                keys[cid] = result
 
     def create(self, client_id: ClientId) -> bytes:
         """Create and commit a new client's data key in the key store, and keep it for this request."""

@@ -97,6 +97,8 @@ class KeyStoreProvider:
         self.keyring = keyring
         self.cache = RequestKeyCache(keystore)
         self._ciphers: dict[tuple[str, bytes], FieldCipher] = {}
+        # Client id (text) -> (the data key held for her, its field cipher): the list-page fast path's one lookup.
+        self._client_ciphers: dict[str, tuple[bytes, FieldCipher]] = {}
 
     def key_for_client(self, client_id: str) -> tuple[str, bytes]:
         """The client's data key under the marker id; it must exist (see new_client_key)."""
@@ -138,9 +140,17 @@ class KeyStoreProvider:
         """The field cipher of a client whose data key this provider already holds (client id as text), or None:
         the fast path of a list page, which prefetched its clients' keys. Never reads the key store."""
         key = self.cache.peek(client_id)
-        return None if key is None else self.field_cipher(DATA_KEY_ID, key)
+        if key is None:
+            return None
+        held = self._client_ciphers.get(client_id)
+        if held is not None and held[0] is key:  # the very key the cache holds now, not one it has since forgotten
+            return held[1]
+        cipher = self.field_cipher(DATA_KEY_ID, key)
+        self._client_ciphers[client_id] = (key, cipher)
+        return cipher
 
     def clear(self) -> None:
         """Forget every cached data key."""
         self.cache.clear()
         self._ciphers.clear()
+        self._client_ciphers.clear()

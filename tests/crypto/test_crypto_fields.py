@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from diversion.crypto.aead import FieldCipher
 from diversion.crypto.errors import EncryptionError, KeyConfigurationError
-from diversion.crypto.fields import UNREADABLE, encrypted_fields, is_unreadable, stored_key_id
+from diversion.crypto.fields import UNREADABLE, encrypted_fields, is_unreadable, read_fields, stored_key_id
 from diversion.crypto.keys import KeyRing
 from diversion.crypto.keystore import KeyStore
 from diversion.crypto.provider import (
@@ -128,8 +128,8 @@ def test_data_key_read_once_per_request_and_values_once_per_instance(
     client_id = make_client(engine, provider, date_of_birth=date(1980, 3, 4), **TEXT_FIELDS)
     request = new_request()
     store_reads: list[object] = []
-    real_unwrap_many = store.unwrap_many
-    monkeypatch.setattr(store, "unwrap_many", lambda ids: store_reads.append(ids) or real_unwrap_many(ids))
+    real_unwrap_texts = store.unwrap_texts  # every key-store read of unwrapped keys goes through it
+    monkeypatch.setattr(store, "unwrap_texts", lambda ids: store_reads.append(ids) or real_unwrap_texts(ids))
     decryptions: list[object] = []
     real_decrypt, real_decrypt_placed = FieldCipher.decrypt, FieldCipher.decrypt_placed
     monkeypatch.setattr(FieldCipher, "decrypt", lambda *a: decryptions.append(a) or real_decrypt(*a))
@@ -149,6 +149,43 @@ def test_data_key_read_once_per_request_and_values_once_per_instance(
         assert session.get(Client, client_id).phone == TEXT_FIELDS["phone"]  # type: ignore[union-attr]
     assert len(store_reads) == 2
     assert next_request.cache.store_reads == 1
+
+
+def test_a_held_cipher_goes_with_the_key_it_was_built_for(
+    engine: Engine, store: KeyStore, new_request: Callable[[], KeyStoreProvider]
+) -> None:
+    first = make_client(engine, new_request(), family_name="First")
+    second = make_client(engine, new_request(), family_name="Second")
+    request = new_request()
+    request.prefetch([first, second])
+    text = str(first)
+    cipher = request.held_client_cipher(text)
+    assert cipher is not None
+    assert request.held_client_cipher(text) is cipher  # built once for the request
+    assert request.held_client_cipher(str(second)) not in (None, cipher)  # one per client
+    request.cache.forget(first)  # as erasure does after destroying her key
+    assert request.held_client_cipher(text) is None
+    request.prefetch([first])  # read again: held again
+    assert request.held_client_cipher(text) is not None
+    request.clear()
+    assert request.held_client_cipher(text) is None
+
+
+def test_read_fields_decrypts_each_field_of_each_record_once(
+    engine: Engine, new_request: Callable[[], KeyStoreProvider], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [make_client(engine, new_request(), family_name=f"Family{n}", phone=f"0700 900 00{n}") for n in range(3)]
+    request = new_request()
+    decryptions: list[object] = []
+    real_decrypt_placed = FieldCipher.decrypt_placed
+    monkeypatch.setattr(FieldCipher, "decrypt_placed", lambda *a: decryptions.append(a) or real_decrypt_placed(*a))
+    with Session(engine) as session:
+        clients = [session.get(Client, client_id) for client_id in ids]
+        request.prefetch(ids)
+        read_fields(clients, "family_name", "phone")
+        assert len(decryptions) == 6
+        assert [(c.family_name, c.phone) for c in clients if c] == [(f"Family{n}", f"0700 900 00{n}") for n in range(3)]
+        assert len(decryptions) == 6  # the page's later reads are the values already decrypted
 
 
 def test_cache_follows_the_ciphertext(engine: Engine, provider: KeyStoreProvider) -> None:

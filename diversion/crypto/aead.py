@@ -205,10 +205,11 @@ class FieldCipher:
     does): constructing the AES-GCM object costs more than encrypting a short field with it.
     """
 
-    __slots__ = ("_aead", "_header", "_header_length", "_min_length", "_nonce_end", "_prefixes", "key_id")
+    __slots__ = ("_aead", "_header", "_header_length", "_min_length", "_nonce_end", "_prefixes", "key", "key_id")
 
     def __init__(self, key: bytes, key_id: str) -> None:
         self._aead = AESGCM(key)
+        self.key = key  # the key object it was built from, so a holder can tell it from a key read since
         self.key_id = key_id
         # A page builds one per client, all for the same key id: what depends on the key id alone is looked up.
         shape = _CIPHER_SHAPES.get(key_id)

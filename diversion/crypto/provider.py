@@ -97,8 +97,8 @@ class KeyStoreProvider:
         self.keyring = keyring
         self.cache = RequestKeyCache(keystore)
         self._ciphers: dict[tuple[str, bytes], FieldCipher] = {}
-        # Client id (text) -> (the data key held for her, its field cipher): the list-page fast path's one lookup.
-        self._client_ciphers: dict[str, tuple[bytes, FieldCipher]] = {}
+        # Client id (text) -> her field cipher: the list-page fast path's one lookup.
+        self._client_ciphers: dict[str, FieldCipher] = {}
 
     def key_for_client(self, client_id: str) -> tuple[str, bytes]:
         """The client's data key under the marker id; it must exist (see new_client_key)."""
@@ -142,11 +142,9 @@ class KeyStoreProvider:
         key = self.cache.peek(client_id)
         if key is None:
             return None
-        held = self._client_ciphers.get(client_id)
-        if held is not None and held[0] is key:  # the very key the cache holds now, not one it has since forgotten
-            return held[1]
-        cipher = self.field_cipher(DATA_KEY_ID, key)
-        self._client_ciphers[client_id] = (key, cipher)
+        cipher = self._client_ciphers.get(client_id)
+        if cipher is None or cipher.key is not key:  # built for the very key the cache holds now, not a forgotten one
+            cipher = self._client_ciphers[client_id] = FieldCipher(key, DATA_KEY_ID)
         return cipher
 
     def clear(self) -> None:

@@ -3,6 +3,9 @@
 Each module has ``run(quick: bool) -> list[dict]`` returning results shaped as BENCH.md says (name, value, unit, goal,
 met, detail). ``BENCH_QUICK=1`` runs reduced sizes under the same names. Goals that are not met are reported as they
 are and the exit status stays 0; a benchmark that crashes is reported and makes the exit status 1.
+
+Each module runs in a process of its own (``run.py --module PATH RESULTS``), so what one leaves behind (a heap grown
+by 100,000 clients, filled caches, garbage the collector has yet to scan) does not weigh on the next one's figures.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -70,11 +75,14 @@ def main() -> int:
     crashed: list[str] = []
     for path in discover():
         print(f"running {path.name} ({'quick' if quick else 'full'})...", flush=True)
-        try:
-            results.extend(check(result, path.name) for result in load(path).run(quick))
-        except Exception:  # noqa: BLE001 - one broken benchmark must not hide the others' figures
-            traceback.print_exc()
-            crashed.append(path.name)
+        with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+            written = Path(folder) / "results.json"
+            finished = subprocess.run([sys.executable, __file__, "--module", str(path), str(written)], check=False)
+            if finished.returncode != 0 or not written.exists():
+                # One broken benchmark must not hide the others' figures; its traceback is already on stderr.
+                crashed.append(path.name)
+                continue
+            results.extend(json.loads(written.read_text(encoding="utf-8")))
     print()
     print(table(results))
     RESULTS_FILE.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -90,5 +98,21 @@ def main() -> int:
     return 0
 
 
+def run_module(path: Path, written: Path) -> int:
+    """In a child process: run one module and write its checked results to ``written``."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    quick = os.environ.get("BENCH_QUICK") == "1"
+    try:
+        results = [check(result, path.name) for result in load(path).run(quick)]
+    except Exception:  # noqa: BLE001 - reported to the parent by the exit status
+        traceback.print_exc()
+        return 1
+    written.write_text(json.dumps(results), encoding="utf-8")
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--module":
+        sys.exit(run_module(Path(sys.argv[2]), Path(sys.argv[3])))
     sys.exit(main())

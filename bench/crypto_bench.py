@@ -214,9 +214,9 @@ class SearchFixture:
             Column("family_name", LargeBinary),
             Column("date_of_birth", LargeBinary),
             Column("name_dob_index", LargeBinary),
-            Column("name_dob_index16", LargeBinary),
+            Column("name_dob_index_default", LargeBinary),
             Index("ix_clients_name_dob", "name_dob_index"),
-            Index("ix_clients_name_dob16", "name_dob_index16"),
+            Index("ix_clients_name_dob_default", "name_dob_index_default"),
         )
         self.plain = Table(
             "plain_clients",
@@ -245,7 +245,7 @@ class SearchFixture:
                         dob.isoformat().encode(), FieldContext("clients", "date_of_birth", cid, cid)
                     ),
                     "name_dob_index": name_dob_index(self.index_key, family, dob, self.bits),
-                    "name_dob_index16": name_dob_index(self.index_key, family, dob, DEFAULT_NAME_DOB_BITS),
+                    "name_dob_index_default": name_dob_index(self.index_key, family, dob, DEFAULT_NAME_DOB_BITS),
                 }
             )
             plain.append({"id": cid, "family_name": normalise_text(family), "date_of_birth": dob.isoformat()})
@@ -256,18 +256,19 @@ class SearchFixture:
         # Statements built once for both sides, as an app's query layer would reuse them.
         c, p = self.clients.c, self.plain.c
         self.bucket_query = {
-            wide: select(c.id, c.family_name, c.date_of_birth).where(column == bindparam("value"))
-            for wide, column in ((False, c.name_dob_index), (True, c.name_dob_index16))
+            at_default: select(c.id, c.family_name, c.date_of_birth).where(column == bindparam("value"))
+            for at_default, column in ((False, c.name_dob_index), (True, c.name_dob_index_default))
         }
         self.plain_query = select(p.id).where(p.family_name == bindparam("name"), p.date_of_birth == bindparam("dob"))
         self.all_query = select(c.id, c.family_name, c.date_of_birth)
 
-    def blind(self, conn: Any, family: str, dob: date, wide: bool = False) -> set[str]:
+    def blind(self, conn: Any, family: str, dob: date, at_default: bool = False) -> set[str]:
         """Blind-index lookup: indexed bucket query, one key-store read, decrypt candidates, drop false positives."""
         want_name, want_dob = normalise_text(family), normalise_date(dob)
-        value = blind_index(self.index_key, want_name, want_dob, bits=DEFAULT_NAME_DOB_BITS if wide else self.bits)
-        rows = conn.execute(self.bucket_query[wide], {"value": value}).all()
-        self.candidates_seen[wide].append(len(rows))
+        bits = DEFAULT_NAME_DOB_BITS if at_default else self.bits
+        value = blind_index(self.index_key, want_name, want_dob, bits=bits)
+        rows = conn.execute(self.bucket_query[at_default], {"value": value}).all()
+        self.candidates_seen[at_default].append(len(rows))
         # A fresh provider is a fresh request: its data-key cache starts empty, as the app's does per request.
         provider = KeyStoreProvider(self.ring, self.keystore)
         provider.prefetch([row.id for row in rows])
@@ -343,16 +344,20 @@ def bench_search(quick: bool) -> list[dict[str, Any]]:
                     expected = fixture.plaintext(conn, family, dob)
                     if cid not in expected or fixture.blind(conn, family, dob) != expected:
                         raise AssertionError("blind-index search disagrees with the plaintext index")
-                    if fixture.blind(conn, family, dob, wide=True) != expected:
-                        raise AssertionError("16-bit blind-index search disagrees with the plaintext index")
+                    if fixture.blind(conn, family, dob, at_default=True) != expected:
+                        raise AssertionError("search at the default width disagrees with the plaintext index")
                 fixture.candidates_seen = {False: [], True: []}
                 batches = [queries[start : start + 50] for start in range(0, len(queries), 50)]
                 # Each side cycles through the same batches, so every round times all sides on the same 50 lookups.
-                blind_batches, wide_batches, plain_batches, floor_batches = (itertools.cycle(batches) for _ in range(4))
+                blind_batches, default_batches, plain_batches, floor_batches = (
+                    itertools.cycle(batches) for _ in range(4)
+                )
                 t = _interleaved(
                     {
                         "blind": lambda: [fixture.blind(conn, f, d) for f, d in next(blind_batches)],
-                        "blind16": lambda: [fixture.blind(conn, f, d, wide=True) for f, d in next(wide_batches)],
+                        "blind_default": lambda: [
+                            fixture.blind(conn, f, d, at_default=True) for f, d in next(default_batches)
+                        ],
                         "plain": lambda: [fixture.plaintext(conn, f, d) for f, d in next(plain_batches)],
                         "reads": lambda: [fixture.reads_only(conn, f, d) for f, d in next(floor_batches)],
                     },
@@ -362,7 +367,7 @@ def bench_search(quick: bool) -> list[dict[str, Any]]:
                 # Where a blind lookup's time goes (not part of the ratio; it explains it).
                 stages = [fixture.blind_stages(conn, f, d) for _ in range(3) for f, d in queries]
                 stage_us = [statistics.median(stage[i] for stage in stages) * 1e6 for i in range(3)]
-                wide_candidates = statistics.mean(fixture.candidates_seen[True])
+                default_candidates = statistics.mean(fixture.candidates_seen[True])
                 scan_queries = queries[:1]
                 scan = _interleaved(
                     {
@@ -374,7 +379,7 @@ def bench_search(quick: bool) -> list[dict[str, Any]]:
                 )
         finally:
             fixture.close()
-    per_query = {name: _median_us(t, name, 50) for name in ("blind", "blind16", "plain", "reads")}
+    per_query = {name: _median_us(t, name, 50) for name in ("blind", "blind_default", "plain", "reads")}
     scan_us = _median_us(scan, "scan", 1)
     blind_us = _median_us(scan, "blind", 50)
     return [
@@ -385,8 +390,9 @@ def bench_search(quick: bool) -> list[dict[str, Any]]:
             f"{count} clients in SQLite, 200 family name + DOB lookups in 24 interleaved paired rounds of 50: "
             f"blind index at {fixture.bits} bits (recommended_bits, {candidates:.1f} candidates per bucket; indexed "
             f"query + key-store read + decrypt) {per_query['blind']:.0f} us/lookup vs plaintext composite index "
-            f"{per_query['plain']:.0f} us/lookup; at the default {DEFAULT_NAME_DOB_BITS} bits ({wide_candidates:.1f} "
-            f"candidates) {per_query['blind16']:.0f} us/lookup, ratio {_ratio(t, 'blind16', 'plain'):.2f}. "
+            f"{per_query['plain']:.0f} us/lookup; at the default {DEFAULT_NAME_DOB_BITS} bits "
+            f"({default_candidates:.1f} candidates) {per_query['blind_default']:.0f} us/lookup, "
+            f"ratio {_ratio(t, 'blind_default', 'plain'):.2f}. "
             f"Median stages of a blind lookup: index + bucket query {stage_us[0]:.0f} us, "
             f"key-store read and unwrap of the candidates' data keys {stage_us[1]:.0f} us, "
             f"decrypt and compare {stage_us[2]:.0f} us; the key-store round trip is the one the plaintext side "

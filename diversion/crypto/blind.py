@@ -37,7 +37,9 @@ from diversion.crypto.keys import KeyRing
 
 NAME_DOB_PURPOSE = "blind-index/name-dob"
 URN_PURPOSE = "blind-index/urn"
-DEFAULT_NAME_DOB_BITS = 16
+# 4,096 buckets: about 2 clients a bucket at 10,000 clients and 25 at 100,000, so an index value stands for a few
+# people, never for one (a scheme expecting N clients sets recommended_bits(N); docs/encryption.md).
+DEFAULT_NAME_DOB_BITS = 12
 FULL_BITS = 256
 _PART_LENGTH = struct.Struct(">I")
 

@@ -132,7 +132,7 @@ def test_truncated_buckets_collide_and_equal_values_always_match() -> None:
 
 
 def test_default_width_and_recommended_bits() -> None:
-    assert DEFAULT_NAME_DOB_BITS == 16
+    assert DEFAULT_NAME_DOB_BITS == 12  # docs/encryption.md states this width and what it leaks
     assert len(name_dob_index(KEY, "Smith", date(1990, 1, 2))) == 2
     assert recommended_bits(10_000) == 10
     assert recommended_bits(100_000) == 14

@@ -35,7 +35,8 @@ EXCEPTIONS = ROOT / "security" / "pip-audit-exceptions.txt"
 DEFAULT_REQUIREMENTS = (ROOT / "requirements" / "app.txt", ROOT / "requirements" / "dev.txt")
 VULN_ID = re.compile(r"^(PYSEC|GHSA|CVE|OSV)-[0-9A-Za-z-]+$")
 PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s:]+)$")
-RELEASE_URL = re.compile(r"^https://pypi\.org/pypi/(?P<name>[^/]+)/(?P<version>[^/]+)/json$")
+# pip-audit's release-record address, whatever the index host: .../pypi/NAME/VERSION/json
+RELEASE_URL = re.compile(r"^(?P<project>.+/pypi/(?P<name>[^/]+))/(?P<version>[^/]+)/json$")
 
 
 class ProjectRecordSession:
@@ -53,7 +54,7 @@ class ProjectRecordSession:
         if response.status_code != 404 or match is None:
             return response
         name, version = match["name"], match["version"]
-        project = self._session.get(url=f"https://pypi.org/pypi/{name}/json", **kwargs)
+        project = self._session.get(url=f"{match['project']}/json", **kwargs)
         if project.status_code != 200:
             return response
         latest = str(project.json().get("info", {}).get("version", ""))

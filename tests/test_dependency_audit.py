@@ -59,7 +59,7 @@ class ProjectOnlySession:
 
     def get(self, url: str, **_kwargs: Any) -> FakeResponse:
         self.urls.append(url)
-        parts = url.removeprefix("https://pypi.org/pypi/").removesuffix("/json").split("/")
+        parts = url.split("/pypi/", 1)[1].removesuffix("/json").split("/")
         if len(parts) == 1 and parts[0] in self.projects:
             latest, vulns = self.projects[parts[0]]
             return FakeResponse(200, {"info": {"version": latest}, "vulnerabilities": vulns})
@@ -130,8 +130,8 @@ def test_the_release_record_is_asked_first(tmp_path: Path) -> None:
     requirements.write_text("alpha==2.0.0\n", encoding="utf-8")
     inner = ProjectOnlySession({"alpha": ("2.0.0", [])})
     session = audit.ProjectRecordSession(inner)
-    session.get(url="https://pypi.org/pypi/alpha/2.0.0/json", timeout=5)
-    assert inner.urls == ["https://pypi.org/pypi/alpha/2.0.0/json", "https://pypi.org/pypi/alpha/json"]
+    session.get(url="https://index.example/pypi/alpha/2.0.0/json", timeout=5)
+    assert inner.urls == ["https://index.example/pypi/alpha/2.0.0/json", "https://index.example/pypi/alpha/json"]
 
 
 def test_the_committed_exceptions_file_reads_and_gives_every_entry_a_reason() -> None:

@@ -193,11 +193,6 @@ def decrypt_field(blob: bytes, key_for: Callable[[str], bytes | AESGCM | FieldCi
         raise DecryptionError("Ciphertext failed authentication.") from None
 
 
-# Key id -> (header, its length, its associated-data prefixes): a few key ids per process (the data-key marker and
-# the master key ids), so unbounded is fine.
-_CIPHER_SHAPES: dict[str, tuple[bytes, int, dict[str, dict[str, bytes]]]] = {}
-
-
 class FieldCipher:
     """One key's AES-GCM object reused across many fields: the same format as encrypt_field, without rebuilding it.
 
@@ -205,20 +200,16 @@ class FieldCipher:
     does): constructing the AES-GCM object costs more than encrypting a short field with it.
     """
 
-    __slots__ = ("_aead", "_header", "_header_length", "_min_length", "_nonce_end", "_prefixes", "key", "key_id")
+    __slots__ = ("_aead", "_header", "_header_length", "_min_length", "_nonce_end", "_prefixes", "key_id")
 
     def __init__(self, key: bytes, key_id: str) -> None:
-        self._aead = AESGCM(key)
-        self.key = key  # the key object it was built from, so a holder can tell it from a key read since
         self.key_id = key_id
-        # A page builds one per client, all for the same key id: what depends on the key id alone is looked up.
-        shape = _CIPHER_SHAPES.get(key_id)
-        if shape is None:
-            header = _header(key_id)
-            shape = _CIPHER_SHAPES[key_id] = (header, len(header), _PREFIXES.setdefault(header, {}))
-        self._header, self._header_length, self._prefixes = shape
+        self._header = _header(key_id)
+        self._header_length = len(self._header)
+        self._aead = AESGCM(key)
         self._nonce_end = self._header_length + NONCE_BYTES
         self._min_length = self._nonce_end + TAG_BYTES
+        self._prefixes = _PREFIXES.setdefault(self._header, {})
 
     # encrypt and decrypt build the associated data inline, as _place_aad does with this cipher's header (the test
     # of the fast paths holds them to it): a call per field cost more than any single step of building it.

@@ -264,8 +264,7 @@ class EncryptedField(Generic[T]):
                         placement(row_text, client_text),
                     )
             if placed is not None and (held := provider.held_client_cipher(placed[2])) is not None:
-                cls = type(obj)
-                table = self._tables[cls] if cls in self._tables else self._table_name(cls)
+                table = self._table_name(type(obj))
                 try:
                     return self._from_bytes(held.decrypt_placed(blob, table, self.column_name, placed[3]))
                 except (CryptoError, ValueError):

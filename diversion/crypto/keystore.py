@@ -144,7 +144,7 @@ class KeyStore:
         if not url.startswith("sqlite") and not engine_options.get("pool_pre_ping"):
             # A key-store server restarted overnight must not fail the first request of the morning: a connection
             # idle for a while is tested before use (replaced when dead), and a read whose connection turns out to
-            # be dead is tried once more (unwrap_many). A busy connection is not pinged before every page.
+            # be dead is tried once more (_read_keys). A busy connection is not pinged before every page.
             event.listen(self.engine, "checkout", _ping_when_idle)
             event.listen(self.engine, "checkin", _note_checkin)
         self.is_sqlite = self.engine.dialect.name == "sqlite"

@@ -97,8 +97,6 @@ class KeyStoreProvider:
         self.keyring = keyring
         self.cache = RequestKeyCache(keystore)
         self._ciphers: dict[tuple[str, bytes], FieldCipher] = {}
-        # Client id (text) -> her field cipher: the list-page fast path's one lookup.
-        self._client_ciphers: dict[str, FieldCipher] = {}
 
     def key_for_client(self, client_id: str) -> tuple[str, bytes]:
         """The client's data key under the marker id; it must exist (see new_client_key)."""
@@ -140,15 +138,9 @@ class KeyStoreProvider:
         """The field cipher of a client whose data key this provider already holds (client id as text), or None:
         the fast path of a list page, which prefetched its clients' keys. Never reads the key store."""
         key = self.cache.peek(client_id)
-        if key is None:
-            return None
-        cipher = self._client_ciphers.get(client_id)
-        if cipher is None or cipher.key is not key:  # built for the very key the cache holds now, not a forgotten one
-            cipher = self._client_ciphers[client_id] = FieldCipher(key, DATA_KEY_ID)
-        return cipher
+        return None if key is None else self.field_cipher(DATA_KEY_ID, key)
 
     def clear(self) -> None:
         """Forget every cached data key."""
         self.cache.clear()
         self._ciphers.clear()
-        self._client_ciphers.clear()

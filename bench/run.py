@@ -51,11 +51,25 @@ def check(result: dict[str, Any], source: str) -> dict[str, Any]:
     return {key: result[key] for key in KEYS}
 
 
+def shown(result: dict[str, Any]) -> str:
+    """The value to two decimals, or to all it has when two would read as the goal itself (1.051 against <= 1.05
+    would otherwise print as 1.05 and "NO")."""
+    value = result["value"]
+    text = f"{value:.2f}"
+    target = str(result["goal"]).split()[-1]
+    try:
+        if float(text) == float(target) and value != float(target):
+            return f"{value:g}"
+    except ValueError:
+        pass
+    return text
+
+
 def table(results: list[dict[str, Any]]) -> str:
     """The results as aligned text: one line per result, the detail last."""
     headers = ("name", "value", "unit", "goal", "met", "detail")
     rows = [
-        (r["name"], f"{r['value']:.2f}", str(r["unit"]), str(r["goal"]), "yes" if r["met"] else "NO", str(r["detail"]))
+        (r["name"], shown(r), str(r["unit"]), str(r["goal"]), "yes" if r["met"] else "NO", str(r["detail"]))
         for r in results
     ]
     widths = [max(len(headers[i]), *(len(row[i]) for row in rows)) if rows else len(headers[i]) for i in range(5)]

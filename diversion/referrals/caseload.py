@@ -35,6 +35,8 @@ TABS = {
     "unresolved": "Unresolved appointments",
     "closed": "Closed",
 }
+# The scope of a search: every case the user may see, open or closed, whoever's (not a tab: it has no link).
+SEARCH = "search"
 SORTS = {
     "return_date": ("Return date", Referral.return_date.asc()),
     "referred_on": ("Referred", Referral.referred_on.desc()),
@@ -84,6 +86,8 @@ def _base(tab: str, user: User) -> Select[Any]:
         query = query.where(Referral.state.in_(open_values), Referral.return_date <= at_risk_cutoff())
     elif tab == "closed":
         query = query.where(Referral.state.in_([state.value for state in FINAL_STATES]))
+    elif tab != SEARCH:
+        raise ValueError(f"No caseload tab {tab!r}.")
     return query
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -104,15 +106,37 @@ class ReturnDateForm(FlaskForm):
 
 
 class SearchForm(FlaskForm):
-    """The caseload search: a GET form, so no CSRF token (it changes nothing)."""
+    """The caseload search, by family name and date of birth or by URN. Sent by POST: in a GET form's address they
+    would sit in the browser's history and in any proxy's log."""
 
-    class Meta:
-        csrf = False
-
-    family_name = StringField("Family name", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
+    family_name = StringField(
+        "Family name",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=100, message="Family name must be 100 characters or fewer")],
+    )
     date_of_birth = DateInputField("Date of birth", what="the date of birth", required=False)
-    urn = StringField("URN", widget=GovTextInput(), validators=[Optional(), Length(max=40)])
+    urn = StringField(
+        "URN",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=40, message="URN must be 40 characters or fewer")],
+    )
     submit = SubmitField("Search", widget=GovSubmitInput())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """A URN, or a family name with a date of birth: a name alone would match nothing exactly."""
+        if not super().validate(extra_validators):
+            return False
+        named = bool((self.family_name.data or "").strip())
+        born = self.date_of_birth.data is not None
+        if (self.urn.data or "").strip() or (named and born):
+            return True
+        if named:
+            self.date_of_birth.errors = ["Enter her date of birth to search by family name"]
+        elif born:
+            self.family_name.errors = ["Enter her family name to search by date of birth"]
+        else:
+            self.family_name.errors = ["Enter a family name and date of birth, or a URN"]
+        return False
 
 
 class CourtDayForm(FlaskForm):

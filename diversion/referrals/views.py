@@ -46,26 +46,38 @@ def caseload_page():
     tab = request.args.get("tab", "mine")
     if tab not in caseload.TABS:
         abort(404)
-    search = SearchForm(request.args)
-    searching = bool(request.args.get("family_name") or request.args.get("urn"))
-    if searching and not search.validate():
-        searching = False
+    return _caseload(tab, SearchForm(formdata=None))
+
+
+@bp.route("/cases/search", methods=["POST"])
+@requires("client_records")
+def caseload_search():
+    """Search every case this user may see (open and closed, anyone's), by POST so that her name and date of birth
+    never sit in an address. A search that cannot run shows the user's own cases with the reason."""
+    search = SearchForm()
+    if not search.validate_on_submit():
+        return _caseload("mine", search)
+    return _caseload(caseload.SEARCH, search, searched=True)
+
+
+def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
     appointments = []
     page = None
+    sort = request.args.get("sort", "return_date")
     if tab == "unresolved":
         appointments = unresolved_appointments()
     elif tab == "today":
         appointments = caseload.appointments_on(services.today())
-    else:
+    elif searched:
         page = caseload.caseload(
             tab,
             _user(),
-            sort=request.args.get("sort", "return_date"),
-            page=request.args.get("page", 1, type=int),
-            family_name=search.family_name.data if searching else None,
-            date_of_birth=search.date_of_birth.data if searching else None,
-            urn=search.urn.data if searching else None,
+            family_name=search.family_name.data or None,
+            date_of_birth=search.date_of_birth.data,
+            urn=search.urn.data or None,
         )
+    else:
+        page = caseload.caseload(tab, _user(), sort=sort, page=request.args.get("page", 1, type=int))
     cases = caseload.cases_by_id(list({a.referral_id for a in appointments})) if appointments else {}
     return render_template(
         "referrals/caseload.html",
@@ -76,8 +88,9 @@ def caseload_page():
         appointments=appointments,
         cases=cases,
         search=search,
+        searched=searched,
         sorts=caseload.SORTS,
-        sort=request.args.get("sort", "return_date"),
+        sort=sort,
     )
 
 

@@ -93,3 +93,25 @@ def test_pages_shown_after_a_form_is_accepted_pass_axe(role_pages) -> None:
     reports.append(inspect(page, "admin", "with a token"))
     problems = all_findings(reports)
     assert not problems, _message(problems, "problems on pages shown after a form")
+
+
+def test_the_caseload_search_keeps_what_was_typed_out_of_the_address_and_passes_axe(role_pages) -> None:
+    page = role_pages["worker"]
+    reports: list[PageReport] = []
+    page.goto("/cases?tab=open")
+    urn = page.locator("table tbody tr").first.locator("td").first.inner_text().strip()
+    assert urn, "the open tab lists at least one case"
+    page.locator("#urn").fill(urn.lower().replace("/", " "))
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("table caption")).to_have_text("Search results: 1 case")
+    assert page.url.endswith("/cases/search"), page.url
+    reports.append(inspect(page, "worker", "caseload search results"))
+
+    page.locator("#urn").fill("")
+    page.locator("#family_name").fill("Nobody")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter her date of birth to search by family name")
+    assert "Nobody" not in page.url, page.url
+    reports.append(inspect(page, "worker", "caseload search without a date of birth"))
+    problems = all_findings(reports)
+    assert not problems, _message(problems, "problems on the caseload search")

@@ -381,19 +381,92 @@ def test_every_case_page_view_is_audited(signed_in, app_ctx, worker) -> None:
     assert "Referral received" in history
 
 
+def _search(client, **data):
+    fields = {
+        "family_name": "",
+        "date_of_birth-day": "",
+        "date_of_birth-month": "",
+        "date_of_birth-year": "",
+        "urn": "",
+    }
+    return post_form(client, "/cases/search", {**fields, **data}, get_path="/cases")
+
+
 def test_caseload_search_by_name_and_date_of_birth_and_by_urn(signed_in, app_ctx, worker) -> None:
     wanted = create_referral(
         worker=worker, family_name="Searchable", date_of_birth=date(1985, 6, 7), urn="07/XY/99887/25"
     )
     other = create_referral(worker=worker)
-    by_name = signed_in.get(
-        "/cases?tab=open&family_name=SEARCHABLE&date_of_birth-day=7&date_of_birth-month=6&date_of_birth-year=1985"
-    ).get_data(as_text=True)
-    assert str(wanted.id) in by_name
-    assert str(other.id) not in by_name
-    by_urn = signed_in.get("/cases?tab=open&urn=07xy9988725").get_data(as_text=True)
+    page = signed_in.get("/cases").get_data(as_text=True)
+    assert re.search(r'<form method="post" action="/cases/search"', page)
+    by_name = _search(
+        signed_in,
+        family_name="SEARCHABLE",
+        **{"date_of_birth-day": "7", "date_of_birth-month": "6", "date_of_birth-year": "1985"},
+    )
+    assert by_name.status_code == 200
+    html = by_name.get_data(as_text=True)
+    assert "Search results: 1 case" in html
+    assert str(wanted.id) in html
+    assert str(other.id) not in html
+    # Nothing typed into the search is put into an address on the page (the links of pages and sorting included).
+    assert not re.search(r'href="[^"]*(?:Searchable|SEARCHABLE|1985|99887)', html, re.IGNORECASE)
+    by_urn = _search(signed_in, urn="07xy9988725").get_data(as_text=True)
     assert str(wanted.id) in by_urn
     assert str(other.id) not in by_urn
+
+
+def test_caseload_search_covers_closed_cases_and_other_workers_cases(signed_in, app_ctx, worker) -> None:
+    someone_else = create_user(role="worker")
+    closed = create_referral(state="COMPLETED", worker=worker, family_name="Closedcase", date_of_birth=date(1990, 1, 2))
+    theirs = create_referral(worker=someone_else, family_name="Closedcase", date_of_birth=date(1990, 1, 2))
+    html = _search(
+        signed_in,
+        family_name="closedcase",
+        **{"date_of_birth-day": "2", "date_of_birth-month": "1", "date_of_birth-year": "1990"},
+    ).get_data(as_text=True)
+    assert "Search results: 2 cases" in html
+    assert str(closed.id) in html
+    assert str(theirs.id) in html
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Enter a family name and date of birth, or a URN"),
+        ({"family_name": "Searchable"}, "Enter her date of birth to search by family name"),
+        (
+            {"date_of_birth-day": "7", "date_of_birth-month": "6", "date_of_birth-year": "1985"},
+            "Enter her family name to search by date of birth",
+        ),
+        (
+            {
+                "family_name": "Searchable",
+                "date_of_birth-day": "31",
+                "date_of_birth-month": "2",
+                "date_of_birth-year": "1985",
+            },
+            "The date of birth must be a real date",
+        ),
+        ({"urn": "x" * 41}, "URN must be 40 characters or fewer"),
+    ],
+)
+def test_a_caseload_search_that_cannot_run_says_why_and_lists_nothing_searched(
+    signed_in, app_ctx, worker, data, message
+) -> None:
+    create_referral(worker=worker, family_name="Searchable", date_of_birth=date(1985, 6, 7))
+    response = _search(signed_in, **data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "govuk-error-summary" in html
+    assert message in html
+    assert "<title>Error: Caseload: My cases" in html
+    assert "Search results" not in html
+
+
+def test_a_caseload_search_needs_its_csrf_token(signed_in, app_ctx) -> None:
+    response = signed_in.post("/cases/search", data={"urn": "07xy9988725"})
+    assert response.status_code == 400
 
 
 def _count_queries(app, work):

@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, event, update
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 # Constraint names are stable across SQLite and PostgreSQL, so migrations can alter them by name.
 NAMING_CONVENTION = {
@@ -117,3 +118,22 @@ def transaction(*, expire: bool = True) -> Iterator[Any]:
         raise
     finally:
         session.expire_on_commit = keep
+
+
+def claim_version(record: Any, read: int | None, stale: str) -> None:
+    """Move a versioned record (``id`` and ``version`` columns) to its next version inside the caller's transaction,
+    only if its version is still ``read``, the one the caller was shown. The check and the claim are one UPDATE, so
+    of two saves at the same moment one passes and the other gets Conflict(stale) instead of overwriting it."""
+    from diversion.errors import Conflict
+    from diversion.extensions import db
+
+    model = type(record)
+    moved = db.session.execute(
+        update(model)
+        .where(model.id == record.id, model.version == read)
+        .values(version=model.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise Conflict(stale)
+    set_committed_value(record, "version", (read or 0) + 1)

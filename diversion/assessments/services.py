@@ -10,15 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from diversion.assessments.models import EXPLOITATION_INDICATORS, Assessment, AssessmentDomain, Domain
 from diversion.audit.services import record_event
 from diversion.auth.models import User
 from diversion.crypto.fields import is_unreadable
-from diversion.db import transaction, utcnow
+from diversion.db import claim_version, transaction, utcnow
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals.models import Referral, State
@@ -131,7 +130,7 @@ def save_assessment(
             db.session.add(assessment)
             db.session.flush()
         else:
-            _claim_version(assessment, version)
+            claim_version(assessment, version, STALE)
         rows = {row.domain: row for row in assessment.domains}
         for position, domain in enumerate(Domain):
             need, score, notes = clean[domain]
@@ -167,20 +166,6 @@ def save_assessment(
         )
         evaluate_progress(referral, actor=actor)
     return assessment
-
-
-def _claim_version(assessment: Assessment, read: int | None) -> None:
-    """Move the version on only if it is still the one the caller read, in one UPDATE: two saves at the same
-    moment cannot both pass the check above, and the second gets 409 instead of overwriting the first."""
-    moved = db.session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment.id, Assessment.version == read)
-        .values(version=Assessment.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:
-        raise Conflict(STALE)
-    set_committed_value(assessment, "version", (read or 0) + 1)
 
 
 @contextmanager

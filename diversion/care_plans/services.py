@@ -9,9 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from diversion.assessments.models import Domain
 from diversion.audit.services import record_event
@@ -26,7 +25,7 @@ from diversion.care_plans.models import (
     OnwardReferral,
     Service,
 )
-from diversion.db import transaction, utcnow
+from diversion.db import claim_version, transaction, utcnow
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals.models import Referral, State
@@ -155,7 +154,7 @@ def save_care_plan(
             db.session.add(plan)
             db.session.flush()
         else:
-            _claim_version(plan, version)
+            claim_version(plan, version, STALE)
         _replace_goals(plan, goals)
         _replace_onward(plan, onward)
         plan.notes = (notes or "").strip() or None
@@ -172,20 +171,6 @@ def save_care_plan(
         )
         evaluate_progress(referral, actor=actor)
     return plan
-
-
-def _claim_version(plan: CarePlan, read: int | None) -> None:
-    """Move the version on only if it is still the one the caller read, in one UPDATE: two saves at the same
-    moment cannot both pass the check above, and the second gets 409 instead of overwriting the first."""
-    moved = db.session.execute(
-        update(CarePlan)
-        .where(CarePlan.id == plan.id, CarePlan.version == read)
-        .values(version=CarePlan.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:
-        raise Conflict(STALE)
-    set_committed_value(plan, "version", (read or 0) + 1)
 
 
 @contextmanager

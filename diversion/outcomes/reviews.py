@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from diversion.assessments.models import Assessment, AssessmentDomain, Domain
 from diversion.assessments.services import assessment_of
 from diversion.audit.services import record_event
 from diversion.auth.models import User
-from diversion.db import transaction
+from diversion.db import claim_version, transaction
 from diversion.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.outcomes.models import Review, ReviewDomain
@@ -176,15 +175,7 @@ def change_review(referral: Referral, review: Review, data: ReviewInput, version
     if version != review.version:
         raise Conflict(STALE)
     with transaction():
-        moved = db.session.execute(
-            update(Review)
-            .where(Review.id == review.id, Review.version == version)
-            .values(version=Review.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if moved.rowcount != 1:
-            raise Conflict(STALE)
-        set_committed_value(review, "version", version + 1)
+        claim_version(review, version, STALE)
         review.reviewed_on = data.reviewed_on  # type: ignore[assignment]
         review.notes = notes
         rows = {row.domain: row for row in review.domains}

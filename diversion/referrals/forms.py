@@ -105,6 +105,25 @@ class ReturnDateForm(FlaskForm):
     submit = SubmitField("Change return date", widget=GovSubmitInput())
 
 
+class AssignForm(FlaskForm):
+    """A manager gives the case to a support worker or manager, or to no one (choices set by the view)."""
+
+    worker = RadioField(
+        "Who is her support worker?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Choose who is her support worker")],
+    )
+    version = HiddenField()
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class TakeForm(FlaskForm):
+    """A support worker takes a case that has no worker."""
+
+    version = HiddenField()
+    submit = SubmitField("Take this case", widget=GovSubmitInput())
+
+
 class SearchForm(FlaskForm):
     """The caseload search, by family name and date of birth or by URN. Sent by POST: in a GET form's address they
     would sit in the browser's history and in any proxy's log."""

@@ -15,9 +15,8 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from diversion.admin.services import court_by_code
 from diversion.audit.services import record_event
@@ -25,7 +24,7 @@ from diversion.auth.models import Role, User
 from diversion.clients.models import Client
 from diversion.clients.services import Identity, SafeContact, create_client, find_clients, get_client
 from diversion.crypto.blind import URN_PURPOSE, normalise_urn, urn_index
-from diversion.db import transaction, utcnow
+from diversion.db import claim_version, transaction, utcnow
 from diversion.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import keyring
@@ -430,23 +429,9 @@ def change_return_date(
         raise ValidationFailed(next(iter(errors.values())), errors)
     if not referral.is_open:
         raise InvalidTransition("The return date of a closed case cannot be changed")
-    stale = "Someone else changed this case while you were working on it. Reload it and try again"
-    if version is not None and version != referral.version:
-        raise Conflict(stale)
+    _refuse_stale(referral, version)
     with transaction():
-        if version is not None:
-            # The check above and this claim are one: two changes at the same moment cannot both pass.
-            claimed = db.session.execute(
-                update(Referral)
-                .where(Referral.id == referral.id, Referral.version == version)
-                .values(version=Referral.version + 1)
-                .execution_options(synchronize_session=False)
-            )
-            if claimed.rowcount != 1:
-                raise Conflict(stale)
-            set_committed_value(referral, "version", version + 1)
-        else:
-            referral.version += 1
+        _claim_version(referral, version)
         change = ReturnDateChange(
             id=uuid.uuid4(),
             client_id=referral.client_id,
@@ -468,14 +453,47 @@ def change_return_date(
         )
 
 
-def assign_worker(referral: Referral, worker: User | None, actor: User) -> None:
-    """Give the case to a support worker (managers reassign)."""
-    if worker is not None and worker.role not in (Role.WORKER, Role.MANAGER):
-        raise ValidationFailed.on("worker", "Cases go to support workers or managers")
+_STALE = "Someone else changed this case while you were working on it. Reload it and try again"
+
+
+def _refuse_stale(referral: Referral, version: int | None) -> None:
+    if version is not None and version != referral.version:
+        raise Conflict(_STALE)
+
+
+def _claim_version(referral: Referral, version: int | None) -> None:
+    """The case's next version, claimed against the one the form was shown (a request with none just moves it on)."""
+    if version is None:
+        referral.version += 1
+    else:
+        claim_version(referral, version, _STALE)
+
+
+def assign_worker(referral: Referral, worker: User | None, version: int | None, actor: User) -> None:
+    """Give an open case to a support worker or manager, or to no one. Managers reassign any case; a support worker
+    may only take a case that has no worker (one referred by the court, say) for herself."""
+    if worker is not None and (worker.role not in (Role.WORKER, Role.MANAGER) or worker.is_disabled):
+        raise ValidationFailed.on("worker", "Choose a support worker or manager whose account is active")
+    if not referral.is_open:
+        raise InvalidTransition("A closed case cannot be given to another worker")
+    if actor.role != Role.MANAGER:
+        if worker is None or worker.id != actor.id:
+            raise Forbidden("Only a manager can give a case to someone else")
+        if referral.assigned_worker_id not in (None, actor.id):
+            raise Conflict("Another support worker has taken this case")
+    if worker is not None and referral.assigned_worker_id == worker.id:
+        return
+    _refuse_stale(referral, version)
     with transaction():
+        _claim_version(referral, version)
         referral.assigned_worker_id = worker.id if worker else None
         record_event(
-            "referral.assigned", object_type="referral", object_id=referral.id, case_id=referral.id, actor=actor
+            "referral.assigned",
+            object_type="referral",
+            object_id=referral.id,
+            case_id=referral.id,
+            details={"worker": str(worker.id) if worker else None},
+            actor=actor,
         )
 
 

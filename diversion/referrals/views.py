@@ -13,14 +13,16 @@ from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
 from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
-from diversion.permissions import court_scope, current_role, load_case, requires
+from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import bp, caseload, queries, services
 from diversion.referrals.forms import (
+    AssignForm,
     ConsentForm,
     CourtDayForm,
     ReferralForm,
     ReturnDateForm,
     SearchForm,
+    TakeForm,
     WithdrawForm,
 )
 from diversion.referrals.models import ConsentPurpose, State
@@ -176,8 +178,18 @@ def _case_page(referral, page: str, template: str, **context):
 @requires("client_records")
 def detail(referral_id):
     referral = load_case(referral_id)
+    user = _user()
+    can_assign = allows(user.role, "case_management")
+    take_form = None
+    if referral.is_open and referral.assigned_worker_id is None and not can_assign:
+        take_form = TakeForm(formdata=None, version=str(referral.version))
     return _case_page(
-        referral, "overview", "referrals/overview.html", return_date_changes=services.return_date_changes(referral)
+        referral,
+        "overview",
+        "referrals/overview.html",
+        return_date_changes=services.return_date_changes(referral),
+        can_assign=can_assign and referral.is_open,
+        take_form=take_form,
     )
 
 
@@ -248,6 +260,53 @@ def return_date(referral_id):
             flash("Return date changed.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     return _case_page(referral, "overview", "referrals/return_date.html", form=form)
+
+
+NO_WORKER = "none"
+
+
+@bp.route("/cases/<uuid:referral_id>/worker", methods=["GET", "POST"])
+@requires("case_management")
+def assign(referral_id):
+    """A manager gives the case to a support worker or manager, or to no one."""
+    referral = load_case(referral_id)
+    form = AssignForm()
+    workers = services.workers()
+    form.worker.choices = choices(
+        [(str(worker.id), f"{worker.email} ({Role(worker.role).label.lower()})") for worker in workers]
+        + [(NO_WORKER, "No one for now")]
+    )
+    if request.method == "GET":
+        form.version.data = str(referral.version)
+        form.worker.data = str(referral.assigned_worker_id) if referral.assigned_worker_id else NO_WORKER
+    status = 200
+    if form.validate_on_submit():
+        chosen = next((worker for worker in workers if str(worker.id) == form.worker.data), None)
+        try:
+            services.assign_worker(referral, chosen, services.parse_int(form.version.data), _user())
+        except DomainError as error:
+            apply_errors(form, error, "worker")
+            status = error.status if error.status == 409 else 200
+        else:
+            flash("Support worker saved.", "success")
+            return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return _case_page(referral, "overview", "referrals/assign.html", form=form), status
+
+
+@bp.route("/cases/<uuid:referral_id>/take", methods=["POST"])
+@requires("client_records")
+def take(referral_id):
+    """A support worker takes a case that has no worker, from its overview."""
+    referral = load_case(referral_id)
+    form = TakeForm()
+    if form.validate_on_submit():
+        try:
+            services.assign_worker(referral, _user(), services.parse_int(form.version.data), _user())
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("This case is now yours.", "success")
+    return redirect(url_for("referrals.detail", referral_id=referral.id))
 
 
 @bp.route("/court-day")

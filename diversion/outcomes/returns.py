@@ -3,9 +3,10 @@ numbers suppressed for anything that leaves the organisation, and snapshots that
 compared.
 
 Suppression: a count from 1 to 4 reads ``<5`` (primary). Where a total would give a suppressed count away (the parts
-of a breakdown, or indicators declared as ``parts`` of another), the smallest other part is withheld too and reads
-``[c]`` (secondary), until no total has exactly one withheld part, or withheld parts adding up to less than 5. A
-rate, mean or median reads ``[c]`` when a count it is made from is withheld, since it would give that count away.
+of a breakdown, indicators declared as ``parts`` of another, and a rate's denominator, which is its numerator plus
+the rest: 13 opted in of 15 would say that 2 declined), the smallest other part is withheld too and reads ``[c]``
+(secondary), until no total has exactly one withheld part, or withheld parts adding up to less than 5. A rate, mean
+or median reads ``[c]`` when a count it is made from is withheld, since it would give that count away.
 """
 
 from __future__ import annotations
@@ -287,6 +288,17 @@ def suppress(figures: list[IndicatorFigures]) -> list[IndicatorFigures]:
                 relations.append(((measure, ALL), [(measure, cell.group) for cell in item.cells if cell.group != ALL]))
         if indicator.parts:
             relations.append(((indicator.numerator, ALL), [(numerators[part], ALL) for part in indicator.parts]))
+        if indicator.format == "rate" and indicator.denominator:
+            # A rate's denominator is its numerator plus the rest (opted in + declined): when the rest is 1 to 4,
+            # showing both would give it away, so the rest counts as a withheld part of the denominator.
+            for cell in item.cells:
+                total = (indicator.denominator, cell.group)
+                counted = (indicator.numerator, cell.group)
+                rest = (f"{indicator.key}:rest", cell.group)
+                values[rest] = values.get(total, 0) - values.get(counted, 0)
+                if 1 <= values[rest] <= 4:
+                    state[rest] = "small"
+                relations.append((total, [counted, rest]))
     changed = True
     while changed:
         changed = False

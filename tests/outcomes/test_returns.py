@@ -350,3 +350,26 @@ def test_an_export_for_one_worker_does_not_name_her(client, built) -> None:
     cells = [str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row]
     assert "One support worker" in cells
     assert not any(built.worker_2.email in cell for cell in cells)
+
+
+def test_a_rate_whose_rest_is_1_to_4_is_withheld_so_it_cannot_give_the_rest_away() -> None:
+    # 13 opted in of 15 asked would say that 2 declined: the numerator is withheld, and the rate made from it.
+    opted_in = count("opted_in", "opted_in")
+    asked = count("asked", "asked")
+    rate = Indicator("opt_in_rate", "rate", "", "opted_in", "asked", "rate")
+    result = returns.suppress(
+        figures((opted_in, [Cell(ALL, 13, 13)]), (asked, [Cell(ALL, 15, 15)]), (rate, [Cell(ALL, 0.867, 13, 15)]))
+    )
+    shown = {item.indicator.key: item.cells[0].value for item in result}
+    assert shown == {"opted_in": WITHHELD, "asked": 15, "opt_in_rate": WITHHELD}
+    assert (result[2].cells[0].numerator, result[2].cells[0].denominator) == (WITHHELD, 15)
+    # With 5 or more in the rest, and with none, everything is shown.
+    for taken in (10, 15):
+        result = returns.suppress(
+            figures(
+                (opted_in, [Cell(ALL, taken, taken)]),
+                (asked, [Cell(ALL, 15, 15)]),
+                (rate, [Cell(ALL, taken / 15, taken, 15)]),
+            )
+        )
+        assert [item.cells[0].value for item in result] == [taken, 15, taken / 15]

@@ -579,6 +579,17 @@ def _return_date_changes_query() -> Select[tuple[ReturnDateChange]]:
     )
 
 
+def other_referrals(referral: Referral) -> list[Referral]:
+    """Her other referrals, newest first: what happened the other times she was referred."""
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .where(Referral.client_id == referral.client_id, Referral.id != referral.id)
+            .order_by(Referral.referred_on.desc(), Referral.id)
+        )
+    )
+
+
 def workers() -> list[User]:
     """Active support workers and managers, for assigning cases and booking."""
     return list(

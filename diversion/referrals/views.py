@@ -6,13 +6,16 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from diversion.admin.services import list_courts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
 from diversion.errors import DomainError
+from diversion.extensions import db
 from diversion.forms import apply_errors, choices
+from diversion.notices.models import OutcomeNotice
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import bp, caseload, queries, services
 from diversion.referrals.forms import (
@@ -188,6 +191,8 @@ def detail(referral_id):
         "overview",
         "referrals/overview.html",
         return_date_changes=services.return_date_changes(referral),
+        notice=db.session.scalar(select(OutcomeNotice).where(OutcomeNotice.referral_id == referral.id)),
+        other_referrals=services.other_referrals(referral),
         can_assign=can_assign and referral.is_open,
         take_form=take_form,
     )

@@ -1,5 +1,6 @@
-"""Who has the case: a manager gives it to a support worker (or to no one); a support worker takes a case that has
-none, such as one the court referred."""
+"""The case overview. Who has the case: a manager gives it to a support worker (or to no one); a support worker takes
+a case that has none, such as one the court referred. What else she needs at a glance: her other referrals, and what
+the CPS decided."""
 
 from __future__ import annotations
 
@@ -152,3 +153,28 @@ def test_a_support_worker_takes_a_case_with_no_worker_and_no_one_elses(client, a
     assert response.status_code == 302
     assert _assigned(theirs) == colleague.id
     assert "Another support worker has taken this case" in client.get(f"/cases/{theirs.id}").get_data(as_text=True)
+
+
+def test_the_overview_shows_her_other_referrals_and_the_cps_decision(client, app_ctx, worker) -> None:
+    from datetime import date
+
+    from diversion.notices.models import OutcomeNotice
+
+    earlier = create_referral(state="COMPLETED", worker=worker, family_name="Twice", date_of_birth=date(1991, 3, 4))
+    notice = db.session.scalar(select(OutcomeNotice).where(OutcomeNotice.referral_id == earlier.id))
+    assert notice is not None, "completing a case makes its notice"
+    later = create_referral(
+        worker=worker, link_client_id=earlier.client_id, family_name="Twice", date_of_birth=date(1991, 3, 4)
+    )
+    log_in_as(client, worker)
+    html = client.get(f"/cases/{later.id}").get_data(as_text=True)
+    assert "Her other referrals" in html
+    assert f'href="/cases/{earlier.id}"' in html
+    assert "Outcome notice" not in html  # the open case has none yet
+    earlier_page = client.get(f"/cases/{earlier.id}").get_data(as_text=True)
+    assert "Outcome notice" in earlier_page
+    assert "Awaiting decision" in earlier_page
+    assert f'href="/cases/{later.id}"' in earlier_page
+    notice.decision, notice.decided_on = "discontinued", date(2026, 11, 30)
+    db.session.flush()
+    assert "Discontinued on 30 November 2026" in client.get(f"/cases/{earlier.id}").get_data(as_text=True)

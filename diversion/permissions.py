@@ -67,6 +67,14 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def user_allows(user: Any, rule: str) -> bool:
+    """True when this user passes ``rule``: their role does, and for anything beyond being signed in their account
+    is not waiting for a manager to confirm it (see ``User.confirmation_needed_at``)."""
+    if not allows(user.role, rule):
+        return False
+    return rule == "signed_in" or getattr(user, "confirmation_needed_at", None) is None
+
+
 def requires(rule: str) -> Callable[[F], F]:
     """Declare that a route needs a signed-in user whose role passes ``rule``. Put it right under ``@bp.route``."""
     if rule not in RULES:
@@ -79,7 +87,7 @@ def requires(rule: str) -> Callable[[F], F]:
                 if _wants_json():
                     abort(401)
                 return redirect(url_for("auth.login"))
-            if not allows(current_user.role, rule):
+            if not user_allows(current_user, rule):
                 abort(403)
             return view(*args, **kwargs)
 

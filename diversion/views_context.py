@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from diversion.forms import error_summary
 from diversion.headers import csp_nonce
-from diversion.permissions import allows
+from diversion.permissions import user_allows
 
 # (endpoint, label, rule): shown when the user's role passes the rule. Later domains add their entries here.
 NAVIGATION: list[tuple[str, str, str]] = [
@@ -28,6 +28,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("privacy.index", "Data protection", "data_protection"),
     ("privacy.audit", "Audit log", "audit_log"),
     ("notifications.preferences", "Email settings", "notice_emails"),
+    ("admin.accounts_to_confirm", "Accounts to confirm", "case_management"),
     ("admin.users", "Users", "admin"),
     ("admin.courts", "Courts", "admin"),
     ("auth.account", "Your account", "signed_in"),
@@ -82,7 +83,7 @@ def navigation_items() -> list[dict[str, Any]]:
     items = []
     current = request.endpoint or ""
     for endpoint, label, rule in NAVIGATION:
-        if not allows(current_user.role, rule):
+        if not user_allows(current_user, rule):
             continue
         in_section = current not in NOT_IN_SECTIONS and current.startswith(SECTIONS.get(endpoint, (endpoint,)))
         items.append({"href": url_for(endpoint), "text": label, "active": current == endpoint or in_section})

@@ -10,7 +10,7 @@ from diversion.auth.models import RecoveryCode, Role, User
 from diversion.auth.services import find_user_by_email, normalise_email, temporary_password
 from diversion.courts.models import Court
 from diversion.db import transaction, utcnow
-from diversion.errors import Conflict, ValidationFailed
+from diversion.errors import Conflict, Forbidden, ValidationFailed
 from diversion.extensions import db
 
 
@@ -71,12 +71,58 @@ def create_user(
             password_hash=passwords.hash_password(password),
             must_change_password=issued is not None,
         )
+        _needs_confirmation(user, "created", actor)
         db.session.add(user)
         db.session.flush()
         record_event(
             "user.created", object_type="user", object_id=user.id, details={"role": role_value.value}, actor=actor
         )
     return user, issued
+
+
+# Why an account waits for a manager's confirmation, in words.
+CONFIRMATION_REASONS = {
+    "created": "Account created",
+    "password_reset": "Temporary password issued",
+    "two_factor_reset": "Authenticator reset",
+}
+# The roles that open cases: an administrator's change to how one of these signs in waits for a manager.
+CASE_ROLES = frozenset({Role.WORKER.value, Role.MANAGER.value})
+
+
+def _needs_confirmation(user: User, reason: str, actor: User | None) -> None:
+    """Mark a case-reading account changed by an administrator as waiting for a manager (the command line, run by
+    whoever runs the server, is not an administrator acting in the app)."""
+    if actor is not None and actor.role == Role.ADMIN.value and user.role in CASE_ROLES:
+        user.confirmation_needed_at = utcnow()
+        user.confirmation_reason = reason
+
+
+def accounts_to_confirm() -> list[User]:
+    """Accounts waiting for a manager's confirmation, oldest first."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.confirmation_needed_at.is_not(None), User.is_disabled.is_(False))
+            .order_by(User.confirmation_needed_at, User.email)
+        )
+    )
+
+
+def confirm_account(user: User, actor: User) -> None:
+    """A manager confirms an account an administrator created or reset: it may open cases again. Nobody confirms
+    their own account."""
+    if actor.role != Role.MANAGER.value:
+        raise Forbidden("Only a manager can confirm an account")
+    if user.id == actor.id:
+        raise Forbidden("Another manager must confirm your account")
+    if user.confirmation_needed_at is None:
+        raise Conflict("This account is not waiting to be confirmed")
+    with transaction():
+        reason = user.confirmation_reason
+        user.confirmation_needed_at = None
+        user.confirmation_reason = None
+        record_event("user.confirmed", object_type="user", object_id=user.id, details={"reason": reason}, actor=actor)
 
 
 def disable_user(user: User, actor: User | None = None) -> None:
@@ -113,6 +159,7 @@ def reset_two_factor(user: User, actor: User | None = None) -> None:
         user.totp_enrolled_at = None
         user.totp_last_step = None
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        _needs_confirmation(user, "two_factor_reset", actor)
         sessions.end_all_sessions(user.id, "two_factor_reset")
         record_event("two_factor.reset", object_type="user", object_id=user.id, actor=actor)
 
@@ -123,6 +170,7 @@ def reset_password(user: User, actor: User | None = None) -> str:
     with transaction():
         user.password_hash = passwords.hash_password(issued)
         user.must_change_password = True
+        _needs_confirmation(user, "password_reset", actor)
         sessions.end_all_sessions(user.id, "password_reset")
         record_event("user.password_reset", object_type="user", object_id=user.id, actor=actor)
     return issued

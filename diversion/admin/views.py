@@ -110,3 +110,30 @@ def _court_form(court: Court | None):
             flash("Court saved.", "success")
             return redirect(url_for("admin.courts"))
     return render_template("admin/court_form.html", form=form, court=court)
+
+
+@bp.route("/accounts-to-confirm")
+@requires("case_management")
+def accounts_to_confirm():
+    """A manager's list of accounts an administrator created or reset, which open no case until confirmed."""
+    return render_template(
+        "admin/accounts_to_confirm.html",
+        accounts=services.accounts_to_confirm(),
+        reasons=services.CONFIRMATION_REASONS,
+        form=ConfirmForm(formdata=None),
+    )
+
+
+@bp.route("/accounts-to-confirm/<uuid:user_id>", methods=["POST"])
+@requires("case_management")
+def confirm_account(user_id):
+    user = load_or_404(User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_account(user, current_user._get_current_object())
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{user.email} confirmed: the account can open cases.", "success")
+    return redirect(url_for("admin.accounts_to_confirm"))

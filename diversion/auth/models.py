@@ -66,6 +66,11 @@ class User(UUIDPrimaryKey, Timestamps, db.Model):
     first_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when an administrator creates a support worker's or manager's account, or resets its password or its
+    # authenticator: until a manager confirms it, the account signs in but opens no case, so that an administrator
+    # cannot make themselves a way into the records (separation of duties). Why: CONFIRMATION_REASONS.
+    confirmation_needed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    confirmation_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     court: Mapped[Court | None] = relationship(lazy="joined")
 

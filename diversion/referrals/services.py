@@ -210,6 +210,12 @@ def matching_clients(family_name: str, date_of_birth: date) -> list[ClientMatch]
     return [ClientMatch(client, *(counts.get(client.id) or (0, 0, None))) for client in clients]
 
 
+def referral_problems(data: ReferralInput, actor: User) -> dict[str, str]:
+    """What is wrong with a referral as typed, by field, saving nothing: for a form that has another question to
+    ask first, so that every problem is said at once."""
+    return _validate(data, actor, today())[0]
+
+
 def create_referral(data: ReferralInput, actor: User) -> Referral:
     """Take a referral: validate, find or create the client, refuse a second open case for the URN, and record it."""
     on = today()

@@ -12,7 +12,7 @@ from diversion.admin.services import list_courts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
-from diversion.errors import DomainError
+from diversion.errors import DomainError, ValidationFailed
 from diversion.extensions import db
 from diversion.forms import apply_errors, choices
 from diversion.notices.models import OutcomeNotice
@@ -140,14 +140,20 @@ def new():
         form.link.choices = choices([(form.link.data, "Chosen person")])
     if form.validate_on_submit():
         # Workers are offered earlier records of the same person; court staff see only their own court's cases.
-        if user.role != Role.COURT and form.date_of_birth.data and not form.link.data:
+        # The question stays on the page, with her answer, until the referral is saved.
+        if user.role != Role.COURT and form.date_of_birth.data:
             matches = services.matching_clients(form.family_name.data, form.date_of_birth.data)
         if matches:
             form.link.choices = choices(
                 [(str(m.client.id), f"{m.client.given_name} {m.client.family_name}") for m in matches]
                 + [("new", "A different person")]
             )
+        if matches and not form.link.data:
             form.link.errors = ["Choose whether she is someone referred before"]
+            # Everything else that is wrong is said now too, not once this question is answered.
+            problems = services.referral_problems(_referral_input(form), user)
+            if problems:
+                apply_errors(form, _form_error(ValidationFailed(next(iter(problems.values())), problems)), "urn")
         else:
             try:
                 referral = services.create_referral(_referral_input(form), user)

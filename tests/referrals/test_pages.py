@@ -145,6 +145,22 @@ def test_referred_before_is_offered_and_linking_reuses_her_record(signed_in, app
     assert newest.client_id == first.client_id
 
 
+def test_the_referred_before_question_comes_with_every_other_problem_and_keeps_her_answer(signed_in, app_ctx) -> None:
+    court = create_court()
+    first = create_referral(state="COMPLETED", family_name="Okafor", date_of_birth=date(1990, 5, 6))
+    form = referral_form(
+        court, family_name="Okafor", urn=new_urn(), phone="12345", **date_fields("date_of_birth", date(1990, 5, 6))
+    )
+    errors = error_texts(post_form(signed_in, "/cases/new", form).get_data(as_text=True))
+    assert "Choose whether she is someone referred before" in errors
+    assert any("phone" in error.lower() for error in errors), errors
+    answered = post_form(signed_in, "/cases/new", {**form, "link": str(first.client_id)}).get_data(as_text=True)
+    assert any("phone" in error.lower() for error in error_texts(answered))
+    # The question is still there, with her answer chosen.
+    assert re.search(rf'value="{first.client_id}"[^>]*checked|checked[^>]*value="{first.client_id}"', answered)
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
+
+
 # --- consent, withdrawal, return date ---
 
 

@@ -68,6 +68,11 @@ class ConsentPurpose(StrEnum):
         return CONSENT_LABELS[self]
 
 
+def in_a_sentence(label: str) -> str:
+    """A label after a colon mid-sentence: its first letter lower case, and the rest (the CPS, a GP) left alone."""
+    return label[:1].lower() + label[1:]
+
+
 CONSENT_LABELS = {
     ConsentPurpose.SUPPORT: "Support from the diversion scheme",
     ConsentPurpose.SHARE_WITH_COURT_CPS: "Sharing attendance and outcome with the court and the CPS",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from diversion.appointments.models import OUTCOME_LABELS, Outcome
-from diversion.referrals.models import CONSENT_LABELS, STATE_LABELS, ConsentPurpose, State
+from diversion.referrals.models import CONSENT_LABELS, STATE_LABELS, ConsentPurpose, State, in_a_sentence
 from diversion.referrals.services import OFFENCES, format_urn
 
 EVENT_TITLES = {
@@ -56,7 +56,7 @@ def event_title(event: Any) -> str:
         return f"Status changed to {state_label(details.get('to', '')).lower()}"
     if action == "consent.recorded":
         decision = "agreed" if details.get("given") else ("withdrawn" if details.get("withdrawal") else "not agreed")
-        return f"Consent {decision}: {consent_label(details.get('purpose', '')).lower()}"
+        return f"Consent {decision}: {in_a_sentence(consent_label(details.get('purpose', '')))}"
     if action in ("appointment.booked", "appointment.rebooked"):
         verb = "rebooked" if action.endswith("rebooked") else "booked"
         return f"Appointment {details.get('number', '')} {verb}"

@@ -28,7 +28,7 @@ from diversion.referrals.forms import (
     TakeForm,
     WithdrawForm,
 )
-from diversion.referrals.models import ConsentPurpose, State
+from diversion.referrals.models import ConsentPurpose, State, in_a_sentence
 
 # Service field paths (API names) to the form's field names.
 FIELD_NAMES = {
@@ -215,7 +215,7 @@ def consent(referral_id):
         except DomainError as error:
             apply_errors(form, error, "purpose")
         else:
-            flash(f"Decision recorded: {ConsentPurpose(form.purpose.data).label.lower()}.", "success")
+            flash(f"Decision recorded: {in_a_sentence(ConsentPurpose(form.purpose.data).label)}.", "success")
             return redirect(url_for("referrals.consent", referral_id=referral.id))
     return _case_page(
         referral,

@@ -169,6 +169,11 @@ def test_recording_consent_opts_her_in(signed_in, app_ctx, worker) -> None:
     path = f"/cases/{referral.id}/consent"
     assert post_form(signed_in, path, {"purpose": "support", "decision": "given"}).status_code == 302
     assert post_form(signed_in, path, {"purpose": "share_with_court_cps", "decision": "given"}).status_code == 302
+    assert "Decision recorded: sharing attendance and outcome with the court and the CPS." in signed_in.get(
+        path
+    ).get_data(as_text=True)
+    history = signed_in.get(f"/cases/{referral.id}/history").get_data(as_text=True)
+    assert "sharing attendance and outcome with the court and the CPS" in history
     assert db.session.get(Referral, referral.id).state == State.OPTED_IN
     errors = error_texts(post_form(signed_in, path, {}).get_data(as_text=True))
     assert "Select what she is deciding about" in errors

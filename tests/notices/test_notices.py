@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -195,6 +196,8 @@ def test_court_day_list_shows_each_case_returning_that_day_and_no_support_conten
         assert case.client.family_name in html
     assert elsewhere.client.family_name not in html
     assert "Appointment 1: attended" in html
+    # The court's code, with its name for anyone who does not know the codes.
+    assert f'<abbr title="{escape(court.name)}">{court.code}</abbr>' in html
     for canary in canaries.values():
         assert canary not in html
     assert client.get(f"/cases/{elsewhere.id}/status").status_code == 404

@@ -62,7 +62,7 @@ STATUS_CLIENT_COLUMNS = (
     Client._family_name,  # type: ignore[attr-defined]
     Client._date_of_birth,  # type: ignore[attr-defined]
 )
-STATUS_COURT_COLUMNS = (Court.id, Court.code)
+STATUS_COURT_COLUMNS = (Court.id, Court.code, Court.name)
 STATUS_APPOINTMENT_COLUMNS = (
     Appointment.id,
     Appointment.referral_id,

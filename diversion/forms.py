@@ -14,7 +14,7 @@ from flask import render_template_string
 from markupsafe import Markup
 from wtforms import Field, SelectChoice
 from wtforms.utils import unset_value
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 
 from diversion.errors import DomainError
 
@@ -126,6 +126,23 @@ class DateInputField(Field):
 
     def _value(self) -> str:
         return self.data.isoformat() if self.data else ""
+
+
+class MaxLength:
+    """At most ``limit`` characters, said as GOV.UK says it and naming the field: "Place must be 120 characters or
+    fewer" (WTForms' Length says "Field cannot be longer than 120 characters", whichever field it is). A field whose
+    label is a question gets "The answer must be ...", shown beside the question."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.field_flags = {"maxlength": limit}
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if len(field.data or "") <= self.limit:
+            return
+        label = str(field.label.text).removesuffix(" (optional)").strip()
+        what = "The answer" if label.endswith("?") or not label else label
+        raise ValidationError(f"{what} must be {self.limit:,} characters or fewer")
 
 
 def apply_errors(form: Any, error: DomainError, default: str) -> None:

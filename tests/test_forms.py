@@ -69,3 +69,25 @@ def test_date_input_missing_from_a_post_is_not_a_server_error(fresh_app) -> None
         client.post("/date-probe", data={"dob-day": "2", "dob-month": "1", "dob-year": "2000"}).get_data(as_text=True)
         == "2000-01-02"
     )
+
+
+def test_a_too_long_answer_is_refused_naming_the_field(app) -> None:
+    from wtforms import StringField
+
+    from diversion.forms import MaxLength
+
+    class PlaceForm(FlaskForm):
+        class Meta:
+            csrf = False
+
+        place = StringField("Place (optional)", validators=[MaxLength(10)])
+        why = StringField("Why is it being rebooked?", validators=[MaxLength(5)])
+
+    with app.test_request_context():
+        form = PlaceForm(MultiDict({"place": "x" * 11, "why": "y" * 6}))
+        assert not form.validate()
+        assert form.place.errors == ["Place must be 10 characters or fewer"]
+        assert form.why.errors == ["The answer must be 5 characters or fewer"]
+        assert 'maxlength="10"' in str(form.place())
+        fits = PlaceForm(MultiDict({"place": "x" * 10, "why": "y" * 5}))
+        assert fits.validate()

@@ -8,13 +8,14 @@ from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringFie
 from wtforms.validators import InputRequired, Length, Optional
 
 from diversion.auth.models import ROLE_LABELS
+from diversion.forms import MaxLength
 
 
 class UserForm(FlaskForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter an email address"), Length(max=254)],
+        validators=[InputRequired(message="Enter an email address"), MaxLength(254)],
     )
     role = RadioField(
         "Role",

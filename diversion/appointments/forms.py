@@ -14,10 +14,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from diversion.appointments.models import OUTCOME_LABELS
-from diversion.forms import DateInputField, choices
+from diversion.forms import DateInputField, MaxLength, choices
 
 TIME_PATTERN = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
 DURATIONS = [
@@ -49,16 +49,16 @@ class BookingForm(FlaskForm):
     supersedes = HiddenField()
     day = DateInputField("Date", what="the date of the appointment")
     time = StringField(
-        "Time", widget=GovTextInput(), validators=[InputRequired(message="Enter the time"), Length(max=10)]
+        "Time", widget=GovTextInput(), validators=[InputRequired(message="Enter the time"), MaxLength(10)]
     )
     duration = SelectField("Length", choices=choices(DURATIONS), default="60", widget=GovSelect())
-    location = StringField("Place", widget=GovTextInput(), validators=[Optional(), Length(max=120)])
+    location = StringField("Place", widget=GovTextInput(), validators=[Optional(), MaxLength(120)])
     worker = SelectField("Support worker", choices=[], widget=GovSelect(), validators=[Optional()])
     rebook_reason = StringField(
-        "Why is it being rebooked?", widget=GovTextInput(), validators=[Optional(), Length(max=200)]
+        "Why is it being rebooked?", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
     )
     override_reason = StringField(
-        "Reason to book it anyway", widget=GovTextInput(), validators=[Optional(), Length(max=200)]
+        "Reason to book it anyway", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
     )
     submit = SubmitField("Book appointment", widget=GovSubmitInput())
 
@@ -74,5 +74,5 @@ class OutcomeForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select what happened")],
     )
-    notes = TextAreaField("Notes (optional)", widget=GovCharacterCount(), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField("Notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(5000)])
     submit = SubmitField("Save", widget=GovSubmitInput())

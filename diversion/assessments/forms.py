@@ -13,10 +13,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
 )
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from diversion.assessments.models import DOMAIN_LABELS, EXPLOITATION_INDICATORS, NEED_LEVELS, Domain
-from diversion.forms import choices
+from diversion.forms import MaxLength, choices
 
 SCORES = [("", "Select a score")] + [(str(n), str(n)) for n in range(1, 11)]
 
@@ -24,7 +24,7 @@ SCORES = [("", "Select a score")] + [(str(n), str(n)) for n in range(1, 11)]
 class _AssessmentBase(FlaskForm):
     version = HiddenField()
     risk_notes = TextAreaField(
-        "Risk notes (optional)", widget=GovCharacterCount(), validators=[Optional(), Length(max=2000)]
+        "Risk notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)]
     )
     indicators = SelectMultipleField(
         "Signs of exploitation or trafficking",
@@ -52,7 +52,7 @@ def _build() -> type[FlaskForm]:
             validators=[InputRequired(message=f"Give a wellbeing score from 1 to 10 for {label.lower()}")],
         )
         fields[f"{domain.value}_notes"] = TextAreaField(
-            f"{label}: notes (optional)", widget=GovCharacterCount(), validators=[Optional(), Length(max=2000)]
+            f"{label}: notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)]
         )
     return type("AssessmentForm", (_AssessmentBase,), fields)
 

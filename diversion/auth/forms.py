@@ -7,17 +7,19 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from diversion.forms import MaxLength
+
 
 class LoginForm(FlaskForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter your email address"), Length(max=254)],
+        validators=[InputRequired(message="Enter your email address"), MaxLength(254)],
     )
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter your password"), Length(max=256)],
+        validators=[InputRequired(message="Enter your password"), MaxLength(256)],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
@@ -26,7 +28,7 @@ class CodeForm(FlaskForm):
     code = StringField(
         "Security code",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the security code"), Length(max=20)],
+        validators=[InputRequired(message="Enter the security code"), MaxLength(20)],
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
@@ -35,12 +37,12 @@ class NewPasswordForm(FlaskForm):
     password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter a new password"), Length(max=256)],
+        validators=[InputRequired(message="Enter a new password"), MaxLength(256)],
     )
     confirm = PasswordField(
         "Confirm new password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Confirm your new password"), Length(max=256)],
+        validators=[InputRequired(message="Confirm your new password"), MaxLength(256)],
     )
     submit = SubmitField("Save password", widget=GovSubmitInput())
 

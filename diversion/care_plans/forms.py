@@ -14,11 +14,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
 )
 from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from diversion.assessments.models import DOMAIN_LABELS
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, SERVICE_LABELS
-from diversion.forms import DateInputField, choices
+from diversion.forms import DateInputField, MaxLength, choices
 
 GOAL_SLOTS = 5
 ACTION_SLOTS = 3
@@ -26,7 +26,7 @@ ACTION_SLOTS = 3
 
 class _PlanBase(FlaskForm):
     version = HiddenField()
-    notes = TextAreaField("Notes (optional)", widget=GovCharacterCount(), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField("Notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(5000)])
     agreed = BooleanField("She agrees to this plan", widget=GovCheckboxInput())
     submit = SubmitField("Save plan", widget=GovSubmitInput())
 
@@ -41,12 +41,12 @@ def _build() -> type[FlaskForm]:
             validators=[Optional()],
         )
         fields[f"goal{g}_text"] = TextAreaField(
-            f"Goal {g + 1}", widget=GovTextArea(), validators=[Optional(), Length(max=1000)]
+            f"Goal {g + 1}", widget=GovTextArea(), validators=[Optional(), MaxLength(1000)]
         )
         for a in range(ACTION_SLOTS):
             prefix = f"goal{g}_action{a}"
             fields[f"{prefix}_text"] = TextAreaField(
-                f"Goal {g + 1}, action {a + 1}", widget=GovTextArea(), validators=[Optional(), Length(max=1000)]
+                f"Goal {g + 1}, action {a + 1}", widget=GovTextArea(), validators=[Optional(), MaxLength(1000)]
             )
             fields[f"{prefix}_owner"] = SelectField(
                 f"Goal {g + 1}, action {a + 1}: who",

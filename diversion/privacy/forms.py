@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Optional, ValidationError
 
-from diversion.forms import DateInputField, choices
+from diversion.forms import DateInputField, MaxLength, choices
 from diversion.privacy.services import REQUEST_REASONS
 
 
@@ -68,7 +68,7 @@ class AuditSearchForm(FlaskForm):
     user_email = StringField(
         "User's email address",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=254), Email(message="Enter an email address like name@example.org")],
+        validators=[Optional(), MaxLength(254), Email(message="Enter an email address like name@example.org")],
     )
     action = SelectField("Action", choices=[], widget=GovSelect(), validators=[Optional()])
     from_date = DateInputField("From", what="the first day", required=False)

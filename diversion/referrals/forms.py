@@ -15,7 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from diversion.forms import DateInputField, choices
+from diversion.forms import DateInputField, MaxLength, choices
 from diversion.referrals.models import ConsentPurpose
 from diversion.referrals.services import OFFENCES
 
@@ -40,16 +40,16 @@ class ReferralForm(FlaskForm):
     given_name = StringField(
         "Given name",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter her given name"), Length(max=100)],
+        validators=[InputRequired(message="Enter her given name"), MaxLength(100)],
     )
     family_name = StringField(
         "Family name",
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter her family name"), Length(max=100)],
+        validators=[InputRequired(message="Enter her family name"), MaxLength(100)],
     )
     date_of_birth = DateInputField("Date of birth", what="her date of birth", autocomplete_bday=True)
-    phone = StringField("Phone number (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=30)])
-    email = StringField("Email address (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=254)])
+    phone = StringField("Phone number (optional)", widget=GovTextInput(), validators=[Optional(), MaxLength(30)])
+    email = StringField("Email address (optional)", widget=GovTextInput(), validators=[Optional(), MaxLength(254)])
     may_text = RadioField(
         "Is it safe to send her text messages?",
         choices=choices(YES_NO_UNKNOWN),
@@ -60,10 +60,10 @@ class ReferralForm(FlaskForm):
         "Is it safe to leave her voicemail?", choices=choices(YES_NO_UNKNOWN), default="unknown", widget=GovRadioInput()
     )
     safe_times = StringField(
-        "When is it safe to call or text? (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=200)]
+        "When is it safe to call or text? (optional)", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
     )
     notes = TextAreaField(
-        "Referral notes (optional)", widget=GovCharacterCount(), validators=[Optional(), Length(max=5000)]
+        "Referral notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(5000)]
     )
     link = RadioField("Is this the same person?", choices=[], widget=GovRadioInput(), validators=[Optional()])
     submit = SubmitField("Save referral", widget=GovSubmitInput())
@@ -89,7 +89,7 @@ class WithdrawForm(FlaskForm):
     reason = TextAreaField(
         "Why is she withdrawing?",
         widget=GovCharacterCount(),
-        validators=[InputRequired(message="Enter why she is withdrawing"), Length(max=2000)],
+        validators=[InputRequired(message="Enter why she is withdrawing"), MaxLength(2000)],
     )
     submit = SubmitField("Withdraw from the scheme", widget=GovSubmitInput())
 
@@ -99,7 +99,7 @@ class ReturnDateForm(FlaskForm):
     reason = TextAreaField(
         "Why did the return date change?",
         widget=GovCharacterCount(),
-        validators=[InputRequired(message="Enter why the return date changed"), Length(max=2000)],
+        validators=[InputRequired(message="Enter why the return date changed"), MaxLength(2000)],
     )
     version = HiddenField()
     submit = SubmitField("Change return date", widget=GovSubmitInput())

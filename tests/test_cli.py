@@ -227,3 +227,30 @@ def test_demo_seed_is_idempotent_and_prints_a_line_per_role(cli) -> None:
     assert second.exit_code == 0, second.output
     assert (_count(User), _count(Court)) == counts
     assert second.stdout == first.stdout
+
+
+def test_demo_cases_come_with_their_outcome_notices_the_older_ones_decided(cli) -> None:
+    from datetime import timedelta
+
+    from diversion.notices.models import OutcomeNotice
+    from diversion.referrals.calendar import today
+    from diversion.referrals.models import Referral
+
+    result = cli("demo", "seed", "--clients", "60")
+    assert result.exit_code == 0, result.output
+    closed = db.session.scalar(
+        select(func.count())
+        .select_from(Referral)
+        .where(Referral.state.in_(["COMPLETED", "NOT_COMPLETED", "WITHDRAWN"]))
+    )
+    notices = list(db.session.scalars(select(OutcomeNotice)))
+    assert closed
+    assert len(notices) == closed
+    cutoff = today() - timedelta(days=7)
+    for notice in notices:
+        decided = notice.decision is not None
+        assert decided == (notice.outcome_date < cutoff), (notice.outcome_date, notice.decision)
+        if decided:
+            expected = "discontinued" if notice.outcome == "completed" else "proceeding"
+            assert notice.decision == expected
+            assert notice.decided_on >= notice.outcome_date

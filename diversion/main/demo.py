@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import time, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from diversion.admin.services import court_by_code, create_user, save_court
+from diversion.auth.models import User
 from diversion.auth.services import find_user_by_email
+from diversion.db import transaction
 from diversion.extensions import db
 from diversion.main.demo_cases import seed_cases
+from diversion.notices.models import OutcomeNotice
+from diversion.notices.services import make_missing_notices
+from diversion.referrals.calendar import from_london, today
 from diversion.referrals.models import Referral
 
 DEMO_PASSWORD = "diversion-demo-2026"  # noqa: S105 - demo data, refused in production
@@ -51,3 +57,22 @@ def seed_demo(clients: int = 0, seed: int = 1) -> Iterator[str]:
             find_user_by_email(email) for email, role, _court, _who in DEMO_USERS if role in ("worker", "manager")
         ]
         yield from seed_cases(clients, seed, courts, workers)
+        yield _demo_notices(find_user_by_email("cps@example.org"))
+
+
+def _demo_notices(cps: User | None) -> str:
+    """The outcome notices of the closed demo cases, dated when each case closed, with the CPS's decision recorded
+    on those more than a week old: the notices inbox then shows a week's new notices beside decided ones."""
+    made = make_missing_notices()
+    cutoff = today() - timedelta(days=7)
+    decided = 0
+    with transaction():
+        for notice in db.session.scalars(select(OutcomeNotice)):
+            notice.created_at = from_london(notice.outcome_date, time(17, 0))
+            if cps is not None and notice.outcome_date < cutoff and notice.decision is None:
+                notice.acknowledged_at = notice.created_at + timedelta(days=2)
+                notice.acknowledged_by_id = cps.id
+                notice.decision = "discontinued" if notice.outcome == "completed" else "proceeding"
+                notice.decided_on = notice.outcome_date + timedelta(days=2)
+                decided += 1
+    return f"  {made} outcome notices made; the CPS has decided {decided} of them (those over a week old)"

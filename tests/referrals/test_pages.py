@@ -400,6 +400,12 @@ def test_every_case_page_view_is_audited(signed_in, app_ctx, worker) -> None:
     assert after - before == 6
     history = signed_in.get(f"/cases/{referral.id}/history").get_data(as_text=True)
     assert "Referral received" in history
+    # Her name is on the page, never in its title (browser history, the tab list).
+    title = re.search(r"<title>(.*?)</title>", history, re.S).group(1)
+    assert title.strip().startswith("History - Case - ")
+    assert referral.client.family_name in history
+    assert referral.client.family_name not in title
+    assert referral.client.given_name not in title
 
 
 def _search(client, **data):

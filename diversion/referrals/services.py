@@ -23,6 +23,7 @@ from diversion.audit.services import record_event
 from diversion.auth.models import Role, User
 from diversion.clients.models import Client
 from diversion.clients.services import Identity, SafeContact, create_client, find_clients, get_client
+from diversion.courts.models import Court
 from diversion.crypto.blind import URN_PURPOSE, normalise_urn, urn_index
 from diversion.db import claim_version, transaction, utcnow
 from diversion.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -208,6 +209,18 @@ def matching_clients(family_name: str, date_of_birth: date) -> list[ClientMatch]
     ).all()
     counts = {row[0]: row[1:] for row in rows}
     return [ClientMatch(client, *(counts.get(client.id) or (0, 0, None))) for client in clients]
+
+
+def last_referral_court(user: User, offered: list[str]) -> str | None:
+    """The code of the court of this user's most recent referral, when it is among the courts ``offered``."""
+    code = db.session.scalar(
+        select(Court.code)
+        .join(Referral, Referral.court_id == Court.id)
+        .where(Referral.referred_by_id == user.id)
+        .order_by(Referral.referred_on.desc(), Referral.created_at.desc())
+        .limit(1)
+    )
+    return code if code in offered else None
 
 
 def referral_problems(data: ReferralInput, actor: User) -> dict[str, str]:

@@ -134,6 +134,9 @@ def new():
         form.first_hearing_date.process(None, services.today())
         if user.role == Role.COURT and user.court is not None:
             form.court.data = user.court.code
+        else:
+            # Support staff mostly sit at one court: start from the court of their last referral.
+            form.court.data = services.last_referral_court(user, [court.code for court in courts])
     matches = []
     if form.link.data:
         # The person chose from the 'referred before' list: the service checks the choice against her details.

@@ -534,3 +534,13 @@ def test_caseload_of_50_rows_costs_a_bounded_number_of_queries(signed_in, app_ct
     assert counts["main"] == small["main"], (small, counts)
     assert counts["keys"] <= 1
     assert counts["main"] <= 20
+
+
+def test_the_new_referral_form_starts_from_the_court_of_her_last_referral(signed_in, app_ctx, worker) -> None:
+    northgate, riverside = create_court(), create_court()
+    first = signed_in.get("/cases/new").get_data(as_text=True)
+    assert not re.search(r'<option value="[^"]*" selected', first)  # nothing referred yet: she chooses
+    create_referral(worker=worker, court=riverside)
+    html = signed_in.get("/cases/new").get_data(as_text=True)
+    assert re.search(rf'<option value="{riverside.code}" selected', html), "the last court is chosen"
+    assert not re.search(rf'<option value="{northgate.code}" selected', html)

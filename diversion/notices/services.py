@@ -36,12 +36,17 @@ OUTCOME_OF_STATE = {
 REVIVAL_WINDOW = timedelta(days=35)
 
 
+def notice_for(referral: Referral) -> OutcomeNotice | None:
+    """The case's outcome notice, or None before it reaches a final state."""
+    return db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.referral_id == referral.id)).first()
+
+
 def create_notice(referral: Referral, actor: Any = None) -> OutcomeNotice | None:
     """A final-state hook: make the case's notice in the same transaction, unless it has one (flush only)."""
     outcome = OUTCOME_OF_STATE.get(referral.state_enum)
     if outcome is None:
         return None
-    existing = db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.referral_id == referral.id)).first()
+    existing = notice_for(referral)
     if existing is not None:
         return existing
     notice = OutcomeNotice(

@@ -272,11 +272,11 @@ def on_appointment_change(appointment: Appointment, change: str) -> None:
 
 def on_final_state(referral: Referral, actor: Any = None) -> None:
     """Final-state hook: a closed case gets no more reminders; partners who asked hear of its notice."""
-    from diversion.notices.models import OutcomeNotice
+    from diversion.notices.services import notice_for
     from diversion.notifications.digests import queue_notice_emails
 
     cancel_reminders(referral_id=referral.id, reason="case_closed")
-    notice = db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.referral_id == referral.id)).first()
+    notice = notice_for(referral)
     if notice is not None:
         queue_notice_emails(notice)
 

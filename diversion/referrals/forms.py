@@ -131,13 +131,13 @@ class SearchForm(FlaskForm):
     family_name = StringField(
         "Family name",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=100, message="Family name must be 100 characters or fewer")],
+        validators=[Optional(), MaxLength(100)],
     )
     date_of_birth = DateInputField("Date of birth", what="the date of birth", required=False)
     urn = StringField(
         "URN",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=40, message="URN must be 40 characters or fewer")],
+        validators=[Optional(), MaxLength(40)],
     )
     submit = SubmitField("Search", widget=GovSubmitInput())
 

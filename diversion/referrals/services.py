@@ -223,18 +223,19 @@ def last_referral_court(user: User, offered: list[str]) -> str | None:
     return code if code in offered else None
 
 
-def referral_problems(data: ReferralInput, actor: User) -> dict[str, str]:
-    """What is wrong with a referral as typed, by field, saving nothing: for a form that has another question to
-    ask first, so that every problem is said at once."""
-    return _validate(data, actor, today())[0]
+def check_referral(data: ReferralInput, actor: User, on: date | None = None) -> dict[str, Any]:
+    """The referral's details cleaned, or ValidationFailed naming every field that is wrong; saves nothing. A form
+    with another question to ask first calls it so that every problem is said at once."""
+    errors, clean = _validate(data, actor, on or today())
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    return clean
 
 
 def create_referral(data: ReferralInput, actor: User) -> Referral:
     """Take a referral: validate, find or create the client, refuse a second open case for the URN, and record it."""
     on = today()
-    errors, clean = _validate(data, actor, on)
-    if errors:
-        raise ValidationFailed(next(iter(errors.values())), errors)
+    clean = check_referral(data, actor, on)
     if open_case_with_urn(clean["urn"]) is not None:
         raise Conflict(
             "There is already an open case with this URN", {"urn": "There is already an open case with this URN"}

@@ -6,16 +6,14 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from diversion.admin.services import list_courts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
-from diversion.errors import DomainError, ValidationFailed
-from diversion.extensions import db
+from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
-from diversion.notices.models import OutcomeNotice
+from diversion.notices.services import notice_for
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import bp, caseload, queries, services
 from diversion.referrals.forms import (
@@ -154,9 +152,10 @@ def new():
         if matches and not form.link.data:
             form.link.errors = ["Choose whether she is someone referred before"]
             # Everything else that is wrong is said now too, not once this question is answered.
-            problems = services.referral_problems(_referral_input(form), user)
-            if problems:
-                apply_errors(form, _form_error(ValidationFailed(next(iter(problems.values())), problems)), "urn")
+            try:
+                services.check_referral(_referral_input(form), user)
+            except DomainError as error:
+                apply_errors(form, _form_error(error), "urn")
         else:
             try:
                 referral = services.create_referral(_referral_input(form), user)
@@ -200,7 +199,7 @@ def detail(referral_id):
         "overview",
         "referrals/overview.html",
         return_date_changes=services.return_date_changes(referral),
-        notice=db.session.scalar(select(OutcomeNotice).where(OutcomeNotice.referral_id == referral.id)),
+        notice=notice_for(referral),
         other_referrals=services.other_referrals(referral),
         can_assign=can_assign and referral.is_open,
         take_form=take_form,

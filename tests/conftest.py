@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
 from diversion.crypto.keys import generate_master_key_line
+from tests.clock import SUITE_NOW, named_moment
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -77,6 +79,17 @@ class DatabaseFactory:
             for name in self.created:
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordinates]:
+    """Every test's "now": SUITE_NOW, or the moment its ``@pytest.mark.clock(...)`` names; running on from there
+    unless ``tick=False`` (tests/clock.py). Autouse fixtures come first, so the test's other fixtures see it too."""
+    marker = request.node.get_closest_marker("clock")
+    start = named_moment(marker.args[0]) if marker is not None else SUITE_NOW
+    tick = marker.kwargs.get("tick", True) if marker is not None else True
+    with time_machine.travel(start, tick=tick) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from diversion.referrals.calendar import today
 from diversion.referrals.models import Referral
 from tests.api import bodies
 from tests.api.conftest import count, error_of
+from tests.clock import FromToday, on_clock
 
 CLIENT_STATUS_KEYS = {"id", "given_name", "family_name", "date_of_birth"}
 CASE_STATUS_KEYS = {
@@ -61,9 +62,9 @@ def test_a_referral_is_answered_as_the_caller_may_see_it(as_role, team, role: st
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"client": {"date_of_birth": (date.today() - timedelta(days=17 * 365)).isoformat()}}, "client.date_of_birth"),
-        ({"return_date": (today() - timedelta(days=7)).isoformat()}, "return_date"),
-        ({"return_date": (today() - timedelta(days=8)).isoformat()}, "return_date"),
+        ({"client": {"date_of_birth": FromToday(-17 * 365, iso=True)}}, "client.date_of_birth"),
+        ({"return_date": FromToday(-7, iso=True)}, "return_date"),
+        ({"return_date": FromToday(-8, iso=True)}, "return_date"),
         ({"urn": "not a urn"}, "urn"),
         ({"urn": "01/AB/1234/26"}, "urn"),
         ({"offence": "MURDER"}, "offence"),
@@ -77,7 +78,8 @@ def test_a_referral_is_answered_as_the_caller_may_see_it(as_role, team, role: st
 def test_intake_rules_answer_422_and_change_nothing(as_role, team, change, field: str) -> None:
     worker = as_role("worker")
     before = (count(Referral), count(Client))
-    error = error_of(worker.post("/referrals", bodies.referral(team.court.code, **change)), 422, "validation_error")
+    body = bodies.referral(team.court.code, **on_clock(change))
+    error = error_of(worker.post("/referrals", body), 422, "validation_error")
     assert field in error["fields"]
     assert (count(Referral), count(Client)) == before
 

@@ -12,13 +12,15 @@ from diversion.appointments.services import NeedsOverride, appointments_of, book
 from diversion.db import utcnow
 from diversion.errors import InvalidTransition, ValidationFailed
 from diversion.extensions import db
-from diversion.referrals.calendar import from_london, today
+from diversion.referrals.calendar import from_london
 from diversion.referrals.models import FINAL_STATES, Referral, State
 from tests.factories import attend, audit_events, book, create_referral, create_user, last_audit_id, row_counts
 
-# Around December 2026 (so weekdays and bank holidays are known) and around today (so appointments can be in the past).
-FIRST_HEARING = min(today() - timedelta(days=30), date(2026, 11, 1))
-RETURN_DATE = max(today() + timedelta(days=30), date(2027, 1, 15))
+# Each test starts on Tuesday 1 December 2026, with the case open from 1 November 2026 to 15 January 2027: the
+# factory's appointments (56 hours ago and so on) fall before the Wednesday the tests book.
+pytestmark = pytest.mark.clock("2026-12-01 10:00")
+FIRST_HEARING = date(2026, 11, 1)
+RETURN_DATE = date(2027, 1, 15)
 WEDNESDAY = date(2026, 12, 2)
 CLASH = "The worker already has an appointment at that time."
 

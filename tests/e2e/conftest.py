@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import time_machine
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from tests.clock import SERVER_CLOCK_ENV, SUITE_NOW, shared_clock, shared_clock_now
 from tests.conftest import DatabaseFactory
 from tests.e2e import server as e2e_server
 from tests.e2e.checks import PageReport, inspect
@@ -85,8 +87,25 @@ def _healthy(url: str) -> bool:
         return False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def server_clock() -> Iterator[str]:
+    """One clock for the whole browser run, shared with the server (tests/clock.py): the contexts sign in once, at
+    session scope, with authenticator codes worked out here and checked there."""
+    value = shared_clock(SUITE_NOW)
+    with time_machine.travel(shared_clock_now(value), tick=True):
+        yield value
+
+
+@pytest.fixture(autouse=True)
+def clock(server_clock: str) -> str:
+    """The browser tests keep the run's shared clock (this replaces tests/conftest.py's clock for them)."""
+    return server_clock
+
+
 @pytest.fixture(scope="session")
-def server(databases: DatabaseFactory, master_keys: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    databases: DatabaseFactory, master_keys: str, tmp_path_factory: pytest.TempPathFactory, server_clock: str
+) -> Iterator[Server]:
     """The app on a free port with a fresh, migrated and seeded database; stopped at the end of the run."""
     instance = tmp_path_factory.mktemp("e2e-instance")
     port = _free_port()
@@ -97,6 +116,7 @@ def server(databases: DatabaseFactory, master_keys: str, tmp_path_factory: pytes
         # The key store is a database of its own, of the same kind as the main one, as in tests/conftest.py.
         "DIVERSION_KEYSTORE_URL": databases.new("e2e_keys"),
         "DIVERSION_MASTER_KEYS": master_keys,
+        SERVER_CLOCK_ENV: server_clock,
     }
     log_path = instance / "server.log"
     with log_path.open("wb") as log:

@@ -280,12 +280,26 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _start_clock() -> None:
+    """Run on the clock the browser tests share with us (tests/clock.py), never the real one: seeding, sessions and
+    authenticator codes all read it."""
+    import time_machine
+
+    from tests.clock import SERVER_CLOCK_ENV, shared_clock_now
+
+    value = os.environ.get(SERVER_CLOCK_ENV)
+    if not value:
+        raise SystemExit(f"{SERVER_CLOCK_ENV} is not set: the browser tests' server runs on the tests' clock")
+    time_machine.travel(shared_clock_now(value), tick=True).start()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Build, migrate, seed and serve until terminated."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--instance", type=Path, required=True)
     args = parser.parse_args(argv)
+    _start_clock()
 
     from flask_migrate import upgrade
     from werkzeug.serving import make_server

@@ -4,7 +4,6 @@ optimistic lock (409 when stale), audited, and the pages with their error summar
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
@@ -13,6 +12,7 @@ from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.outcomes import equality, reviews
 from diversion.outcomes.models import Review
 from diversion.referrals.calendar import today
+from tests.clock import FromToday, on_clock
 from tests.factories import audit_events, create_referral, create_user, csrf_token, log_in_as, raw_column
 
 
@@ -69,8 +69,8 @@ def test_a_review_needs_the_assessment_first(worker) -> None:
     ("change", "field", "message"),
     [
         ({"reviewed_on": None}, "reviewed_on", "Enter the date of the review"),
-        ({"reviewed_on": today() + timedelta(days=1)}, "reviewed_on", "today or in the past"),
-        ({"reviewed_on": today() - timedelta(days=400)}, "reviewed_on", "after the assessment"),
+        ({"reviewed_on": FromToday(1)}, "reviewed_on", "today or in the past"),
+        ({"reviewed_on": FromToday(-400)}, "reviewed_on", "after the assessment"),
         ({"scores": {"drugs": "11"}}, "domains.drugs.score", "from 1 to 10 for drug use"),
         ({"needs": {"drugs": "4"}}, "domains.drugs.need", "need level for drug use"),
         ({"notes": "x" * 2001}, "notes", "2000 characters or fewer"),
@@ -78,7 +78,7 @@ def test_a_review_needs_the_assessment_first(worker) -> None:
 )
 def test_a_review_with_a_problem_is_refused_and_nothing_is_saved(completed, worker, change, field, message) -> None:
     data = scores()
-    for name, value in change.items():
+    for name, value in on_clock(change).items():
         if isinstance(value, dict):
             getattr(data, name).update(value)
         else:

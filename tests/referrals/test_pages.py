@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select
 
 from diversion.appointments.models import Appointment
 from diversion.audit.models import AuditEvent
+from diversion.db import utcnow
 from diversion.extensions import db
 from diversion.keyring import keystore
 from diversion.referrals.calendar import london_date, today
@@ -366,7 +367,7 @@ def test_agreeing_the_plan_completes_the_case(signed_in, app_ctx, worker) -> Non
 
     referral = create_referral(state="ASSESSED", worker=worker)
     second = book_appointment(
-        referral, BookingInput(number=2, starts_at=_past_weekday() + timedelta(hours=2), override_reason="t"), worker
+        referral, BookingInput(number=2, starts_at=utcnow() - timedelta(hours=2), override_reason="t"), worker
     )
     record_outcome(second, "attended", worker)
     path = f"/cases/{referral.id}/plan/edit"

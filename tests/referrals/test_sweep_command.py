@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,8 +14,10 @@ from diversion.referrals.calendar import today
 from diversion.referrals.models import State
 from tests.factories import create_referral, row_counts
 
-FIRST_HEARING = today() - timedelta(days=30)
-RETURN_DATE = today() + timedelta(days=10)
+# Each test starts on Tuesday 1 December 2026: the case opened a month before and returns ten days after.
+pytestmark = pytest.mark.clock("2026-12-01 10:00")
+FIRST_HEARING = date(2026, 11, 1)
+RETURN_DATE = date(2026, 12, 11)
 
 
 @pytest.fixture

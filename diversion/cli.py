@@ -138,11 +138,13 @@ def demo_seed(clients: int, seed: int) -> None:
 def cases_sweep(on: datetime | None) -> None:
     """Mark open cases whose return date has passed NOT_COMPLETED, make any missing outcome notices, then queue and
     send the reminders, digests and notice emails that are due (on RQ when REDIS_URL is set). Checks the audit
-    chain too: when it is broken, says where on standard error, emails the managers and exits 1.
+    chain too: when it is broken, says where on standard error, emails the managers and exits 1. From 90 days
+    before the bundled bank holidays run out, emails each manager once to say so (docs/calendar.md).
 
     Safe to run as often as you like (cron, a systemd timer): a second run changes nothing more and sends nothing
     twice. Messages always go by the real clock, whatever --today says."""
     from diversion.notices.services import make_missing_notices
+    from diversion.notifications.horizon import alert_managers_of_horizon
     from diversion.notifications.services import sweep_messages
     from diversion.privacy.review import check_chain_and_alert
     from diversion.referrals.services import sweep_passed_return_dates
@@ -153,10 +155,20 @@ def cases_sweep(on: datetime | None) -> None:
     click.echo(f"Cases swept: {moved} moved to NOT_COMPLETED; {made} missing notices made.")
     # The audit chain is checked before messages go, so an alert to managers goes out in this same sweep.
     chain = check_chain_and_alert()
+    told = alert_managers_of_horizon()
+    if told:
+        click.echo(f"Bank holidays are known only to {_horizon_text()}: {told} managers emailed.")
     click.echo(sweep_messages().line())
     if not chain.ok:
         where = f"event {chain.bad_event_id}" if chain.bad_event_id is not None else "the chain head"
         _fail(f"Audit chain broken at {where}: {chain.problem}. Managers have been alerted.")
+
+
+def _horizon_text() -> str:
+    from diversion.referrals.calendar import bank_holidays_known_until
+
+    horizon = bank_holidays_known_until()
+    return f"{horizon.day} {horizon:%B %Y}"
 
 
 @notifications_cli.command("worker")

@@ -13,6 +13,7 @@ from flask_login import current_user
 from diversion.forms import error_summary
 from diversion.headers import csp_nonce
 from diversion.permissions import user_allows
+from diversion.referrals.calendar import horizon_warning
 
 # (endpoint, label, rule): shown when the user's role passes the rule. Later domains add their entries here.
 NAVIGATION: list[tuple[str, str, str]] = [
@@ -157,5 +158,6 @@ def register_template_context(app: Flask) -> None:
             "navigation_items": navigation_items,
             "home_links": home_links,
             "error_summary": error_summary,
+            "horizon_warning": horizon_warning,
             "session_timeout_seconds": int(app.config["SESSION_IDLE_TIMEOUT"].total_seconds()),
         }

@@ -23,7 +23,7 @@ from diversion.auth.models import Role, User
 from diversion.db import transaction, utcnow
 from diversion.errors import DomainError, InvalidTransition, ValidationFailed
 from diversion.extensions import db
-from diversion.referrals.calendar import bank_holidays, london_date
+from diversion.referrals.calendar import horizon_warning, is_working_day, london_date
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.programme import programme
 from diversion.referrals.states import evaluate_progress
@@ -122,13 +122,17 @@ def _attended(referral: Referral, number: int) -> Appointment | None:
 
 
 def booking_warnings(starts_at: datetime, duration: int, worker_id: uuid.UUID | None, ignore: Any = None) -> list[str]:
-    """Why a time needs a second thought: weekend, bank holiday, or the worker already booked then."""
+    """Why a time needs a second thought: weekend, bank holiday, a day past the calendar's horizon (whose bank
+    holidays are not known yet), or the worker already booked then."""
     warnings = []
     day = london_date(starts_at)
     if day.weekday() >= 5:
         warnings.append(f"{day:%A} is a weekend day.")
-    if day in bank_holidays():
+    if day.weekday() < 5 and not is_working_day(day):
         warnings.append("That day is a bank holiday in England and Wales.")
+    beyond = horizon_warning(day)
+    if beyond:
+        warnings.append(f"{beyond}: check the day is not one.")
     if worker_id is not None:
         ends_at = starts_at + timedelta(minutes=duration)
         # No appointment is longer than 8 hours, so only those starting in that window can overlap.

@@ -1,5 +1,11 @@
 """Dates and times as the service sees them: stored in UTC, shown and reasoned about in Europe/London; working
-days, weekends and bank holidays in England and Wales."""
+days, weekends and bank holidays in England and Wales.
+
+The bank holidays come from the data bundled with govuk-bank-holidays, which runs to the end of one year (its
+horizon). Past it the service never takes a weekday for a working day without saying so: it counts the usual bank
+holidays (``usual_bank_holidays``), and every place that books or counts past the horizon warns with
+``horizon_warning``; ``cases sweep`` emails the managers 90 days before it (docs/calendar.md).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import functools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dateutil.easter import easter
 from govuk_bank_holidays.bank_holidays import BankHolidays
 
 from diversion.db import utcnow
@@ -41,9 +48,61 @@ def bank_holidays() -> frozenset[date]:
     return frozenset(item["date"] for item in source.get_holidays(division=BankHolidays.ENGLAND_AND_WALES))
 
 
+@functools.cache
+def bank_holidays_known_until() -> date:
+    """The calendar's horizon: the last day of the last year the bundled bank holidays cover."""
+    return date(max(bank_holidays()).year, 12, 31)
+
+
+def horizon_warning(*days: date | None) -> str | None:
+    """What to tell someone booking or counting working days up to ``days``: None while all are within the horizon."""
+    horizon = bank_holidays_known_until()
+    if any(day is not None and day > horizon for day in days):
+        return f"Bank holidays after {horizon.day} {horizon:%B %Y} are not known yet"
+    return None
+
+
+def _monday_on_or_before(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _substitute(day: date, taken: set[date]) -> date:
+    """A bank holiday that falls on a weekend (or on another one's substitute) moves to the next free weekday."""
+    while day.weekday() >= 5 or day in taken:
+        day += timedelta(days=1)
+    return day
+
+
+@functools.cache
+def usual_bank_holidays(year: int) -> frozenset[date]:
+    """The eight bank holidays England and Wales have every year, by the usual rules, with substitute days: for
+    years past the horizon, where the real ones are not published yet. One-off holidays (a jubilee, a coronation)
+    and moved ones (as in 2020) cannot be foreseen; tests/referrals/test_calendar_horizon.py checks the rules
+    against every year of the bundled data that had neither."""
+    easter_sunday = easter(year)
+    taken: set[date] = set()
+    for fixed in (date(year, 1, 1), date(year, 12, 25), date(year, 12, 26)):
+        taken.add(_substitute(fixed, taken))
+    return frozenset(
+        taken
+        | {
+            easter_sunday - timedelta(days=2),
+            easter_sunday + timedelta(days=1),
+            date(year, 5, 1) + timedelta(days=(7 - date(year, 5, 1).weekday()) % 7),
+            _monday_on_or_before(date(year, 5, 31)),
+            _monday_on_or_before(date(year, 8, 31)),
+        }
+    )
+
+
 def is_working_day(day: date) -> bool:
-    """Monday to Friday and not a bank holiday."""
-    return day.weekday() < 5 and day not in bank_holidays()
+    """Monday to Friday and not a bank holiday. Past the horizon, not one of the usual bank holidays either: the
+    callers that book or count there say so with ``horizon_warning``."""
+    if day.weekday() >= 5:
+        return False
+    if day > bank_holidays_known_until():
+        return day not in usual_bank_holidays(day.year)
+    return day not in bank_holidays()
 
 
 def working_days_between(start: date, end: date) -> int:

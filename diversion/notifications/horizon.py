@@ -1,0 +1,65 @@
+"""The calendar's horizon, told to the managers: 90 days before the bundled bank holidays run out, ``cases sweep``
+emails each active manager once, so that someone updates the service before it has to guess (docs/calendar.md)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from diversion.auth.models import Role, User
+from diversion.db import transaction, utcnow
+from diversion.extensions import db
+from diversion.referrals.calendar import bank_holidays_known_until, london_date
+
+WARN_DAYS_BEFORE = 90
+SUBJECT = "Bank holiday dates run out soon"
+
+
+def warning_starts(horizon: date | None = None) -> date:
+    """The first day the managers are told: 90 days before the horizon."""
+    return (horizon or bank_holidays_known_until()) - timedelta(days=WARN_DAYS_BEFORE)
+
+
+def _body(horizon: date) -> str:
+    written = f"{horizon.day} {horizon:%B %Y}"
+    return (
+        f"The service knows the bank holidays in England and Wales up to {written}. After that date it counts "
+        "working days and checks bookings with the usual bank holidays only, and warns whoever books or counts "
+        "past it that the real ones are not known yet.\n\n"
+        "Ask your system administrator to update the service (its govuk-bank-holidays package) before "
+        f"{written}, so that return dates and appointments after it are counted correctly."
+    )
+
+
+def alert_managers_of_horizon(now: datetime | None = None) -> int:
+    """From 90 days before the horizon, queue an email to each active manager who has not had one about this
+    horizon (so once each, however often the sweep runs); returns how many were queued."""
+    now = now or utcnow()
+    horizon = bank_holidays_known_until()
+    if london_date(now) < warning_starts(horizon):
+        return 0
+    from diversion.notifications.models import Kind, StaffMessage
+    from diversion.notifications.services import insert_if_absent
+
+    managers = db.session.scalars(
+        select(User).where(User.role == Role.MANAGER.value, User.is_disabled.is_(False)).order_by(User.email)
+    ).all()
+    added = 0
+    for manager in managers:
+        with transaction():
+            message = StaffMessage(
+                id=uuid.uuid4(),
+                kind=Kind.DIGEST.value,
+                dedupe_key=f"calendar-horizon:{manager.id}:{horizon.isoformat()}",
+                channel="email",
+                due_at=now,
+                next_attempt_at=now,
+                user_id=manager.id,
+            )
+            message.recipient = manager.email
+            message.subject = SUBJECT
+            message.body = _body(horizon)
+            added += insert_if_absent(message)
+    return added

@@ -10,7 +10,7 @@ BUILD := diversion/static/build
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: help install install-dev assets run test test-sqlite test-postgresql lint format bench loadtest audit browser system-libs clean worker
+.PHONY: help install install-dev assets run test test-sqlite test-postgresql test-dates faketime lint format bench loadtest audit browser system-libs clean worker
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -88,6 +88,21 @@ test-sqlite: ## Run the suite on SQLite only
 test-postgresql: ## Run the suite on PostgreSQL only (PG_TEST_URL)
 	$(PY) -m pytest --db=postgresql --pg-url=$(PG_TEST_URL) -n $(PYTEST_WORKERS) --ignore=tests/e2e $(PYTEST_ARGS)
 	$(PY) -m pytest --db=postgresql --pg-url=$(PG_TEST_URL) tests/e2e $(PYTEST_ARGS)
+
+# The machine's own clock set to far-off moments, London time, and left running: the non-browser suite must pass at
+# each, since every test runs on a clock it names (docs/testing.md). The two FAKETIME_ variables keep Python from
+# hanging at exit.
+TEST_DATES := 2026-12-31T23:30:00 2028-02-29T09:00:00 2028-03-26T01:30:00 2028-10-29T01:30:00 2029-06-01T12:00:00
+
+faketime: ## Install Debian's faketime when it is missing
+	$(call apt_install,faketime)
+
+test-dates: install-dev faketime ## Run the non-browser suite on SQLite under faketime at each of TEST_DATES
+	@for moment in $(TEST_DATES); do \
+	  echo "== make test-dates: the machine's clock starts at $${moment/T/ } Europe/London"; \
+	  TZ=Europe/London FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_DISABLE_SHM=1 faketime -f "@$${moment/T/ }" \
+	    $(PY) -m pytest --db=sqlite -n $(PYTEST_WORKERS) --ignore=tests/e2e $(PYTEST_ARGS) || exit 1; \
+	done
 
 lint: install-dev ## ruff (lint and format check), djlint, mypy strict on the crypto package
 	$(VENV)/bin/ruff check .

@@ -138,7 +138,7 @@ PATHS: dict[str, Any] = {
             {"201": json_content(ref("ConsentLine"), "The ledger line."), **_errors(400, 401, 403, 404, 422)},
             body="ConsentInput",
             description="support and share_with_court_cps given: OPTED_IN; either refused first: DECLINED; either "
-            "withdrawn later: WITHDRAWN.",
+            "withdrawn later: WITHDRAWN, and notice_id names the outcome notice made.",
         ),
     },
     "/referrals/{referral_id}/withdraw": {
@@ -147,7 +147,10 @@ PATHS: dict[str, Any] = {
             "withdrawReferral",
             "client_records",
             "She withdraws from the scheme",
-            {"200": json_content(ref("Case"), "The case, WITHDRAWN."), **_errors(400, 401, 403, 404, 422)},
+            {
+                "200": json_content(ref("EndedCase"), "The case, WITHDRAWN, with the outcome notice made."),
+                **_errors(400, 401, 403, 404, 422),
+            },
             body="WithdrawInput",
         ),
     },
@@ -197,7 +200,12 @@ PATHS: dict[str, Any] = {
             "saveCarePlan",
             "client_records",
             "Save the Care Action Plan",
-            {"200": json_content(ref("CarePlan"), "The plan."), **_errors(400, 401, 403, 404, 409, 422)},
+            {
+                "200": json_content(
+                    ref("CarePlanSaved"), "The plan, the case's state, and the notice a completion made."
+                ),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
             body="CarePlanInput",
         ),
         "get": _operation(

@@ -9,7 +9,7 @@ from flask import abort, jsonify
 
 from diversion.api import bp, inputs, serializers
 from diversion.api.parsing import json_object
-from diversion.api.referrals import actor
+from diversion.api.referrals import actor, made_notice_id
 from diversion.assessments.services import assessment_of, save_assessment
 from diversion.care_plans.services import plan_of, save_care_plan
 from diversion.permissions import load_case, requires
@@ -45,10 +45,14 @@ def get_assessment(referral_id: uuid.UUID) -> Any:
 def put_care_plan(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     data = inputs.care_plan_input(json_object())
+    before = referral.state_enum
     plan = save_care_plan(
         referral, data.goals, data.onward, actor(), agreed=data.agreed, notes=data.notes, version=data.version
     )
-    return jsonify(serializers.care_plan(plan))
+    # The save that completes the case answers with the new state and the outcome notice it made.
+    return jsonify(
+        {**serializers.care_plan(plan), "state": referral.state, "notice_id": made_notice_id(referral, before)}
+    )
 
 
 @bp.route("/referrals/<uuid:referral_id>/care-plan", methods=["GET"])

@@ -11,6 +11,7 @@ from flask_login import current_user
 from diversion.api import bp, inputs, serializers
 from diversion.api.parsing import json_object
 from diversion.appointments.services import appointments_of
+from diversion.notices.services import notice_made
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import queries, services
 
@@ -38,11 +39,20 @@ def case_body(referral_id: uuid.UUID) -> tuple[dict[str, Any], str]:
     return serializers.case_status(status, queries.status_appointments(referral_id), who), "status"
 
 
-def answer_case(referral_id: uuid.UUID, page: str, status: int = 200, **headers: str) -> Any:
-    """Answer with the case, after auditing the read."""
+def answer_case(
+    referral_id: uuid.UUID, page: str, status: int = 200, extra: dict[str, Any] | None = None, **headers: str
+) -> Any:
+    """Answer with the case (and any ``extra`` fields), after auditing the read."""
     body, view = case_body(referral_id)
     queries.record_case_reads([referral_id], actor(), page=page, view=view)
-    return jsonify(body), status, headers
+    return jsonify({**body, **(extra or {})}), status, headers
+
+
+def made_notice_id(referral: Any, before: Any) -> str | None:
+    """The id of the outcome notice a decision made (None when it made none): answers to decisions that end a case
+    carry it with the new state."""
+    notice = notice_made(referral, before)
+    return str(notice.id) if notice is not None else None
 
 
 @bp.route("/referrals", methods=["POST"])
@@ -81,8 +91,9 @@ def referral_detail(referral_id: uuid.UUID) -> Any:
 def record_consent(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     data = inputs.consent_input(json_object())
+    before = referral.state_enum
     line = services.record_consent(referral, data.purpose, data.given, actor(), data.wording_version)
-    return jsonify(serializers.consent_line(line, referral)), 201
+    return jsonify(serializers.consent_line(line, referral, made_notice_id(referral, before))), 201
 
 
 @bp.route("/referrals/<uuid:referral_id>", methods=["PATCH"])
@@ -98,5 +109,6 @@ def change_return_date(referral_id: uuid.UUID) -> Any:
 @requires("client_records")
 def withdraw(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
+    before = referral.state_enum
     services.withdraw(referral, inputs.withdraw_input(json_object()), actor())
-    return answer_case(referral_id, "api.withdraw")
+    return answer_case(referral_id, "api.withdraw", extra={"notice_id": made_notice_id(referral, before)})

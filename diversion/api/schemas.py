@@ -122,6 +122,62 @@ _CASE_STATUS_REQUIRED = [
     "outcome_date",
     "version",
 ]
+_CASE_RECORD_PROPERTIES = {
+    **_CASE_STATUS_PROPERTIES,
+    "client": ref("ClientRecord"),
+    "appointments": {"type": "array", "items": ref("Appointment")},
+    "offence": {"type": "string"},
+    "notes": NULLABLE_TEXT,
+    "consents": {
+        "type": "object",
+        "description": "Per purpose: true given, false refused or withdrawn, null not asked.",
+        "properties": {purpose.value: {"type": ["boolean", "null"]} for purpose in ConsentPurpose},
+        "required": [purpose.value for purpose in ConsentPurpose],
+        "additionalProperties": False,
+    },
+}
+_CASE_RECORD_REQUIRED = [*_CASE_STATUS_REQUIRED, "appointments", "offence", "notes", "consents"]
+_CARE_PLAN_PROPERTIES = {
+    "id": UUID,
+    "referral_id": UUID,
+    "version": {"type": "integer"},
+    "agreed": {"type": "boolean"},
+    "agreed_at": _nullable(ref("DateTime")),
+    "goals": {
+        "type": "array",
+        "items": _object(
+            {
+                "domain": {"type": "string"},
+                "text": NULLABLE_TEXT,
+                "actions": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "text": NULLABLE_TEXT,
+                            "owner": {"type": "string"},
+                            "due_date": NULLABLE_DATE,
+                            "status": {"type": "string"},
+                        },
+                        ["text", "owner", "due_date", "status"],
+                    ),
+                },
+            },
+            ["domain", "text", "actions"],
+        ),
+    },
+    "onward_referrals": {
+        "type": "array",
+        "items": _object({"service": {"type": "string"}, "status": {"type": "string"}}, ["service", "status"]),
+    },
+    "notes": NULLABLE_TEXT,
+    "unreadable_fields": ref("UnreadableFields"),
+}
+_CARE_PLAN_REQUIRED = ["id", "referral_id", "version", "agreed", "agreed_at", "goals", "onward_referrals", "notes"]
+# In the answers to decisions that end a case (withdrawal, a consent that withdraws her, the plan save that completes).
+NOTICE_MADE = {
+    **_nullable(UUID),
+    "description": "The outcome notice this decision made for the CPS and the court; null when it made none.",
+}
 _NOTICE_PROPERTIES = {
     "id": UUID,
     "referral_id": UUID,
@@ -228,22 +284,14 @@ SCHEMAS: dict[str, Any] = {
         description="A case as court and CPS users see it: no contact details, no notes.",
     ),
     "CaseRecord": _object(
-        {
-            **_CASE_STATUS_PROPERTIES,
-            "client": ref("ClientRecord"),
-            "appointments": {"type": "array", "items": ref("Appointment")},
-            "offence": {"type": "string"},
-            "notes": NULLABLE_TEXT,
-            "consents": {
-                "type": "object",
-                "description": "Per purpose: true given, false refused or withdrawn, null not asked.",
-                "properties": {purpose.value: {"type": ["boolean", "null"]} for purpose in ConsentPurpose},
-                "required": [purpose.value for purpose in ConsentPurpose],
-                "additionalProperties": False,
-            },
-        },
-        [*_CASE_STATUS_REQUIRED, "appointments", "offence", "notes", "consents"],
+        _CASE_RECORD_PROPERTIES,
+        _CASE_RECORD_REQUIRED,
         description="A case as support workers and managers see it.",
+    ),
+    "EndedCase": _object(
+        {**_CASE_RECORD_PROPERTIES, "notice_id": NOTICE_MADE},
+        [*_CASE_RECORD_REQUIRED, "notice_id"],
+        description="The case as support workers and managers see it, after a decision that ended it.",
     ),
     "Case": {"anyOf": [ref("CaseStatus"), ref("CaseRecord")], "description": "The case as the caller may see it."},
     "CaseListItem": _object(_CASE_STATUS_PROPERTIES, _CASE_STATUS_REQUIRED),
@@ -272,8 +320,9 @@ SCHEMAS: dict[str, Any] = {
             "recorded_at": ref("DateTime"),
             "state": ref("State"),
             "version": {"type": "integer"},
+            "notice_id": NOTICE_MADE,
         },
-        ["id", "referral_id", "purpose", "given", "wording_version", "recorded_at", "state", "version"],
+        ["id", "referral_id", "purpose", "given", "wording_version", "recorded_at", "state", "version", "notice_id"],
     ),
     "ReturnDateInput": _object(
         {
@@ -378,43 +427,12 @@ SCHEMAS: dict[str, Any] = {
         },
         ["goals", "onward_referrals", "agreed"],
     ),
-    "CarePlan": _object(
-        {
-            "id": UUID,
-            "referral_id": UUID,
-            "version": {"type": "integer"},
-            "agreed": {"type": "boolean"},
-            "agreed_at": _nullable(ref("DateTime")),
-            "goals": {
-                "type": "array",
-                "items": _object(
-                    {
-                        "domain": {"type": "string"},
-                        "text": NULLABLE_TEXT,
-                        "actions": {
-                            "type": "array",
-                            "items": _object(
-                                {
-                                    "text": NULLABLE_TEXT,
-                                    "owner": {"type": "string"},
-                                    "due_date": NULLABLE_DATE,
-                                    "status": {"type": "string"},
-                                },
-                                ["text", "owner", "due_date", "status"],
-                            ),
-                        },
-                    },
-                    ["domain", "text", "actions"],
-                ),
-            },
-            "onward_referrals": {
-                "type": "array",
-                "items": _object({"service": {"type": "string"}, "status": {"type": "string"}}, ["service", "status"]),
-            },
-            "notes": NULLABLE_TEXT,
-            "unreadable_fields": ref("UnreadableFields"),
-        },
-        ["id", "referral_id", "version", "agreed", "agreed_at", "goals", "onward_referrals", "notes"],
+    "CarePlan": _object(_CARE_PLAN_PROPERTIES, _CARE_PLAN_REQUIRED),
+    "CarePlanSaved": _object(
+        {**_CARE_PLAN_PROPERTIES, "state": ref("State"), "notice_id": NOTICE_MADE},
+        [*_CARE_PLAN_REQUIRED, "state", "notice_id"],
+        description="The plan saved, the state of the case after it, and the outcome notice the save made when it "
+        "completed the case.",
     ),
     "Notice": _object(
         _NOTICE_PROPERTIES,

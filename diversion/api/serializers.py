@@ -144,8 +144,8 @@ def case_record(
     return plain.finish(body)
 
 
-def consent_line(line: Consent, referral: Referral) -> dict[str, Any]:
-    """A consent ledger line, and the state the case is in after it."""
+def consent_line(line: Consent, referral: Referral, notice_id: str | None = None) -> dict[str, Any]:
+    """A consent ledger line, the state the case is in after it, and the outcome notice it made (a withdrawal)."""
     return {
         "id": line.id,
         "referral_id": str(referral.id),
@@ -155,6 +155,7 @@ def consent_line(line: Consent, referral: Referral) -> dict[str, Any]:
         "recorded_at": moment(line.recorded_at),
         "state": referral.state,
         "version": referral.version,
+        "notice_id": notice_id,
     }
 
 

@@ -30,7 +30,7 @@ from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals.models import Referral, State
 from diversion.referrals.programme import programme
-from diversion.referrals.states import evaluate_progress
+from diversion.referrals.states import evaluate_progress, step_progress
 
 MAX_TEXT = 1000
 MAX_GOALS = 12
@@ -120,18 +120,15 @@ def _validate(goals: list[GoalInput], onward: list[OnwardInput], agreed: bool, n
     return errors
 
 
-def save_care_plan(
+def _check(
     referral: Referral,
     goals: list[GoalInput],
     onward: list[OnwardInput],
-    actor: User,
-    *,
-    agreed: bool = False,
-    notes: str | None = None,
-    version: int | None = None,
-) -> CarePlan:
-    """Save the plan; with ``agreed`` (after the plan's appointment is attended) the case may complete.
-    A stale version is refused with 409 and nothing saved."""
+    agreed: bool,
+    notes: str | None,
+    version: int | None,
+) -> tuple[CarePlan | None, bool]:
+    """Refuse what the save would refuse; the plan saved so far and whether this save records her agreement."""
     from diversion.appointments.services import attended_numbers
 
     if referral.state_enum not in (State.OPTED_IN, State.ASSESSED, State.COMPLETED):
@@ -148,6 +145,41 @@ def save_care_plan(
         raise InvalidTransition(f"Record that she attended appointment {step} before recording her agreement")
     if existing is not None and existing.is_agreed and not agreed:
         raise InvalidTransition("Her agreement to the plan has been recorded and cannot be taken back here")
+    return existing, newly_agreed
+
+
+def save_completes_case(
+    referral: Referral,
+    goals: list[GoalInput],
+    onward: list[OnwardInput],
+    *,
+    agreed: bool = False,
+    notes: str | None = None,
+    version: int | None = None,
+) -> bool:
+    """True when this save would complete the case (her agreement recorded with every other step done), so the
+    page asks to confirm first; raises what the save would raise. Saves nothing."""
+    _, newly_agreed = _check(referral, goals, onward, agreed, notes, version)
+    if not newly_agreed or referral.state_enum not in (State.OPTED_IN, State.ASSESSED):
+        return False
+    return all(
+        item.attended and (item.produced or item.step.produces == "care_plan") for item in step_progress(referral)
+    )
+
+
+def save_care_plan(
+    referral: Referral,
+    goals: list[GoalInput],
+    onward: list[OnwardInput],
+    actor: User,
+    *,
+    agreed: bool = False,
+    notes: str | None = None,
+    version: int | None = None,
+) -> CarePlan:
+    """Save the plan; with ``agreed`` (after the plan's appointment is attended) the case may complete.
+    A stale version is refused with 409 and nothing saved."""
+    existing, newly_agreed = _check(referral, goals, onward, agreed, notes, version)
     with _stale_on_duplicate(), transaction():
         plan = existing or CarePlan(id=uuid.uuid4(), client_id=referral.client_id, referral_id=referral.id)
         if existing is None:

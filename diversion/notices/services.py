@@ -41,6 +41,14 @@ def notice_for(referral: Referral) -> OutcomeNotice | None:
     return db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.referral_id == referral.id)).first()
 
 
+def notice_made(referral: Referral, before: State) -> OutcomeNotice | None:
+    """The notice a decision made: the case's notice when the decision took it from ``before`` to a final state
+    that has one (a decline has none), else None. The answers to decisions that end a case carry its id."""
+    if referral.state_enum is before or referral.state_enum not in OUTCOME_OF_STATE:
+        return None
+    return notice_for(referral)
+
+
 def create_notice(referral: Referral, actor: Any = None) -> OutcomeNotice | None:
     """A final-state hook: make the case's notice in the same transaction, unless it has one (flush only)."""
     outcome = OUTCOME_OF_STATE.get(referral.state_enum)

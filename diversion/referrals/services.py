@@ -330,6 +330,22 @@ def has_consent(referral: Referral, purpose: ConsentPurpose) -> bool:
     return line is not None and line.is_current
 
 
+DIVERSION_PURPOSES = (ConsentPurpose.SUPPORT, ConsentPurpose.SHARE_WITH_COURT_CPS)
+
+
+def _purpose(value: ConsentPurpose | str) -> ConsentPurpose:
+    try:
+        return ConsentPurpose(value)
+    except ValueError:
+        raise ValidationFailed.on("purpose", "Select what she is agreeing to") from None
+
+
+def _refuse_diversion_on_final(referral: Referral, purpose: ConsentPurpose, is_given: bool) -> None:
+    state = referral.state_enum
+    if state.is_final and purpose in DIVERSION_PURPOSES and is_given:
+        raise InvalidTransition(f"The case is {state.label.lower()}: consent to diversion can no longer be given")
+
+
 def record_consent(
     referral: Referral,
     purpose: ConsentPurpose | str,
@@ -342,41 +358,118 @@ def record_consent(
     later withdraws her from diversion. She may withdraw any consent at any time, a final case included: its
     state then stays as it is, and court and CPS users stop seeing her identity once sharing is withdrawn.
     Refusing equality monitoring clears her stored ethnic group."""
-    try:
-        purpose = ConsentPurpose(purpose)
-    except ValueError:
-        raise ValidationFailed.on("purpose", "Select what she is agreeing to") from None
-    state = referral.state_enum
-    diversion_purposes = (ConsentPurpose.SUPPORT, ConsentPurpose.SHARE_WITH_COURT_CPS)
-    if state.is_final and purpose in diversion_purposes and is_given:
-        raise InvalidTransition(f"The case is {state.label.lower()}: consent to diversion can no longer be given")
+    purpose = _purpose(purpose)
+    _refuse_diversion_on_final(referral, purpose, is_given)
     with transaction():
-        previous = current_consents(referral)[purpose]
-        line = Consent(
-            referral_id=referral.id,
-            purpose=purpose.value,
-            is_given=is_given,
-            wording_version=(wording_version or CONSENT_WORDING_VERSION)[:32],
-            recorded_by_id=actor.id,
-        )
-        if not is_given and previous is not None and previous.is_current:
-            previous.withdrawn_at = line.recorded_at = utcnow()
-            previous.withdrawn_by_id = actor.id
-        db.session.add(line)
-        db.session.flush()
-        record_event(
-            "consent.recorded",
-            object_type="referral",
-            object_id=referral.id,
-            case_id=referral.id,
-            details={"purpose": purpose.value, "given": is_given, "withdrawal": bool(previous and previous.is_given)},
-            actor=actor,
-        )
-        if purpose is ConsentPurpose.EQUALITY_MONITORING and not is_given:
-            _clear_equality_codes(referral, actor)
-        if purpose in diversion_purposes:
+        line = _add_consent_line(referral, purpose, is_given, actor, wording_version)
+        if purpose in DIVERSION_PURPOSES:
             _apply_consent_to_state(referral, actor)
     return line
+
+
+def _add_consent_line(
+    referral: Referral, purpose: ConsentPurpose, is_given: bool, actor: User, wording_version: str | None
+) -> Consent:
+    """One ledger line and its audit event (flush only; the caller holds the transaction)."""
+    previous = current_consents(referral)[purpose]
+    line = Consent(
+        referral_id=referral.id,
+        purpose=purpose.value,
+        is_given=is_given,
+        wording_version=(wording_version or CONSENT_WORDING_VERSION)[:32],
+        recorded_by_id=actor.id,
+    )
+    if not is_given and previous is not None and previous.is_current:
+        previous.withdrawn_at = line.recorded_at = utcnow()
+        previous.withdrawn_by_id = actor.id
+    db.session.add(line)
+    db.session.flush()
+    record_event(
+        "consent.recorded",
+        object_type="referral",
+        object_id=referral.id,
+        case_id=referral.id,
+        details={"purpose": purpose.value, "given": is_given, "withdrawal": bool(previous and previous.is_given)},
+        actor=actor,
+    )
+    if purpose is ConsentPurpose.EQUALITY_MONITORING and not is_given:
+        _clear_equality_codes(referral, actor)
+    return line
+
+
+@dataclass(frozen=True)
+class ConsentEffect:
+    """What a set of consent answers does to a case: the purposes whose answer differs from the ledger, and the
+    case's state before and after (docs/confirmations.md)."""
+
+    before: State
+    after: State
+    changed: tuple[ConsentPurpose, ...]
+
+    @property
+    def ends_case(self) -> bool:
+        """True when the answers decline her or withdraw her from diversion: the page asks to confirm first."""
+        return self.after is not self.before and self.after in (State.DECLINED, State.WITHDRAWN)
+
+
+def _state_after(state: State, support: bool | None, share: bool | None) -> State:
+    """The state the consent rules give a case whose support and sharing answers are these (None: not asked)."""
+    if state is State.REFERRED:
+        if support is False or share is False:
+            return State.DECLINED
+        if support and share:
+            return State.OPTED_IN
+    elif state in OPEN_STATES and (support is False or share is False):
+        return State.WITHDRAWN
+    return state
+
+
+def consent_effect(referral: Referral, answers: dict[ConsentPurpose, bool]) -> ConsentEffect:
+    """What recording these answers (one per purpose, given or not) would do, refusing what the rules refuse;
+    changes nothing."""
+    current = current_consents(referral)
+    standing = {purpose: (None if line is None else line.is_current) for purpose, line in current.items()}
+    changed = tuple(purpose for purpose, given in answers.items() if standing[purpose] is not given)
+    for purpose in changed:
+        _refuse_diversion_on_final(referral, purpose, answers[purpose])
+    after = {**standing, **answers}
+    state = referral.state_enum
+    return ConsentEffect(
+        state,
+        _state_after(state, after[ConsentPurpose.SUPPORT], after[ConsentPurpose.SHARE_WITH_COURT_CPS]),
+        changed,
+    )
+
+
+def record_consents(
+    referral: Referral,
+    answers: dict[ConsentPurpose, bool],
+    actor: User,
+    *,
+    version: int | None = None,
+    wording_version: str | None = None,
+) -> ConsentEffect:
+    """Her answers for several purposes at once (the consent page): a ledger line for each answer that differs from
+    the ledger, then the case's state follows them, all in one transaction. A stale version (the page was shown
+    before someone else changed the case) is refused with Conflict, changing nothing."""
+    effect = consent_effect(referral, answers)
+    _refuse_stale(referral, version)
+    if not effect.changed:
+        return effect
+    with transaction():
+        if version is not None:
+            _claim_version(referral, version)
+        for purpose in effect.changed:
+            _add_consent_line(referral, purpose, answers[purpose], actor, wording_version)
+        if any(purpose in DIVERSION_PURPOSES for purpose in effect.changed):
+            _apply_consent_to_state(referral, actor)
+    return effect
+
+
+def check_version(referral: Referral, version: int | None) -> None:
+    """Conflict when the case changed since the page was shown at ``version``: a page that asks to confirm a decision
+    checks before it asks, and the decision checks again when it is confirmed."""
+    _refuse_stale(referral, version)
 
 
 def _clear_equality_codes(referral: Referral, actor: User) -> None:
@@ -402,21 +495,19 @@ def _apply_consent_to_state(referral: Referral, actor: User) -> None:
     consents = current_consents(referral)
     support, share = consents[ConsentPurpose.SUPPORT], consents[ConsentPurpose.SHARE_WITH_COURT_CPS]
     state = referral.state_enum
-    refused = [line for line in (support, share) if line is not None and not line.is_current]
-    if state is State.REFERRED:
-        if refused:
-            change_state(referral, State.DECLINED, actor=actor)
-        elif support is not None and share is not None:
-            change_state(referral, State.OPTED_IN, actor=actor)
-    elif state in OPEN_STATES and refused:
-        change_state(referral, State.WITHDRAWN, actor=actor)
+    after = _state_after(
+        state, None if support is None else support.is_current, None if share is None else share.is_current
+    )
+    if after is not state:
+        change_state(referral, after, actor=actor)
 
 
 # --- withdrawal and re-adjournment ---
 
 
-def withdraw(referral: Referral, reason: str, actor: User) -> None:
-    """She leaves the scheme: the case is withdrawn and the court and CPS will be told it proceeds."""
+def check_withdrawal(referral: Referral, reason: str) -> str:
+    """The reason, cleaned, when the case may be withdrawn with it; ValidationFailed or InvalidTransition when not.
+    Saves nothing: the withdrawal page checks before it asks to confirm."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed.on("reason", "Enter why she is withdrawing")
@@ -424,18 +515,36 @@ def withdraw(referral: Referral, reason: str, actor: User) -> None:
         raise ValidationFailed.on("reason", "The reason must be 2000 characters or fewer")
     if not referral.is_open:
         raise InvalidTransition(f"A case that is {referral.state_enum.label.lower()} cannot be withdrawn")
+    return reason
+
+
+def withdraw(referral: Referral, reason: str, actor: User, *, version: int | None = None) -> None:
+    """She leaves the scheme: the case is withdrawn and the court and CPS will be told it proceeds. With ``version``
+    (the case's version the page was shown), a case changed since is refused with Conflict."""
+    reason = check_withdrawal(referral, reason)
+    _refuse_stale(referral, version)
     with transaction():
+        if version is not None:
+            _claim_version(referral, version)
         referral.withdrawal_reason = reason
         change_state(referral, State.WITHDRAWN, actor=actor)
 
 
 def change_return_date(
-    referral: Referral, new_date: date | None, reason: str, version: int | None, actor: User
+    referral: Referral,
+    new_date: date | None,
+    reason: str,
+    version: int | None,
+    actor: User,
+    override_reason: str | None = None,
 ) -> None:
-    """The court re-adjourned: move the return date, with the reason, refusing a stale edit."""
+    """The court re-adjourned: move the return date, with the reason, refusing a stale edit. A new return date on a
+    weekend, a bank holiday or past the calendar's horizon needs ``override_reason`` (docs/court-dates.md)."""
     errors: dict[str, str] = {}
     if new_date is None:
         errors["return_date"] = "Enter the new return date"
+    elif not within_service_years(new_date):
+        errors["return_date"] = out_of_range_message("the new return date")
     elif new_date <= referral.first_hearing_date:
         errors["return_date"] = "The return date must be after the first hearing"
     elif new_date == referral.return_date:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from diversion.auth.loaders import SESSION_TOKEN_KEY
 from diversion.extensions import login_manager
 
 log = logging.getLogger("diversion.errors")
@@ -96,8 +97,8 @@ HTTP_MESSAGES = {
 
 
 def is_api_request() -> bool:
-    """True for requests under /api/, which get JSON errors."""
-    return request.path.startswith("/api/")
+    """True for requests under /api/, and for the page's session checks under /session, which get JSON errors."""
+    return request.path.startswith(("/api/", "/session"))
 
 
 def json_error(status: int, message: str, code: str | None = None, fields: dict[str, str] | None = None) -> Any:
@@ -135,6 +136,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError) -> Any:
+        if is_api_request() and SESSION_TOKEN_KEY not in session:
+            # A session check from a page whose session has gone (and was cleared): say so, as the rule would.
+            return json_error(401, HTTP_MESSAGES[401])
         return _respond(400, "Your form expired or was sent from somewhere else. Go back, reload and try again.")
 
     @app.errorhandler(HTTPException)

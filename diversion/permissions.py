@@ -64,7 +64,9 @@ def rule_of(view: Callable[..., Any] | None) -> str | None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    # The API, and the page's own session checks (/session/...), which must learn "signed out" as a 401 and never
+    # follow a redirect to the sign-in page (docs/sessions.md).
+    return request.path.startswith(("/api/", "/session"))
 
 
 def user_allows(user: Any, rule: str) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import current_app, redirect, render_template, session, url_for
+from flask import current_app, jsonify, redirect, render_template, session, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from diversion.auth import bp, services, tokens
 from diversion.auth.forms import CodeForm, ConfirmForm, LoginForm, NewPasswordForm, TokenForm
@@ -175,8 +176,29 @@ def revoke_token(token_id):
     return redirect(url_for("auth.account"))
 
 
+def _session_answer() -> Any:
+    """The JSON the page's session checks read (docs/sessions.md): who is signed in, and a CSRF token for this
+    session that the page puts into its forms, so that a form typed before signing in again can still be sent."""
+    return jsonify(
+        {
+            "signed_in": True,
+            "user": str(current_user.id),
+            "idle_timeout_seconds": int(current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()),
+            "csrf_token": generate_csrf(),
+        }
+    )
+
+
 @bp.route("/session/keep-alive", methods=["POST"])
 @requires("signed_in")
 def keep_alive():
-    # Loading the user already moved the session's last activity on; nothing else to do.
-    return "", 204
+    # Loading the user already moved the session's last activity on. Without a live session the rule answers 401
+    # in JSON (the /session/ paths answer in JSON, never with a redirect to the sign-in page).
+    return _session_answer()
+
+
+@bp.route("/session", methods=["GET"])
+@requires("signed_in")
+def session_status():
+    # Read by the page before it sends a form and after she signs in again in another tab: 401 when signed out.
+    return _session_answer()

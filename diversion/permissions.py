@@ -14,6 +14,7 @@ from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from diversion.auth.models import Role
+from diversion.auth.next_page import next_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,7 +89,8 @@ def requires(rule: str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 if _wants_json():
                     abort(401)
-                return redirect(url_for("auth.login"))
+                # Back to this page once she has signed in again (a path on this site only, docs/sessions.md).
+                return redirect(url_for("auth.login", next=next_for(request)))
             if not user_allows(current_user, rule):
                 abort(403)
             return view(*args, **kwargs)

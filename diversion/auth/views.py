@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import current_app, jsonify, redirect, render_template, session, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
@@ -13,6 +13,7 @@ from diversion.auth import bp, services, tokens
 from diversion.auth.forms import CodeForm, ConfirmForm, LoginForm, NewPasswordForm, TokenForm
 from diversion.auth.loaders import SESSION_TOKEN_KEY
 from diversion.auth.models import User
+from diversion.auth.next_page import safe_next
 from diversion.errors import DomainError
 from diversion.extensions import limiter
 from diversion.permissions import login_in_progress, public, requires
@@ -25,12 +26,22 @@ def _login_rate_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
-def _begin_pending(user: User) -> str:
-    """The password was right: a fresh session holding only 'this user is signing in, at this stage'."""
+def _begin_pending(user: User, next_page: str | None) -> str:
+    """The password was right: a fresh session holding only 'this user is signing in, at this stage', and the page
+    to go back to afterwards (docs/sessions.md)."""
     session.clear()
     stage = services.next_stage(user)
-    session[PENDING_KEY] = {"uid": str(user.id), "at": time.time(), "stage": stage}
+    pending = {"uid": str(user.id), "at": time.time(), "stage": stage}
+    if next_page:
+        pending["next"] = next_page
+    session[PENDING_KEY] = pending
     return STAGE_ENDPOINTS[stage]
+
+
+def _pending_next() -> str | None:
+    """The page the pending sign-in goes back to, checked again as it leaves the session."""
+    pending = session.get(PENDING_KEY)
+    return safe_next(pending.get("next")) if isinstance(pending, dict) else None
 
 
 def _pending_user(stage: str) -> User | None:
@@ -58,8 +69,10 @@ def _finish(user: User) -> None:
 @public
 @limiter.limit(_login_rate_limit, methods=["POST"])
 def login():
+    next_page = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
+        # Signed in already, say in another tab: straight on to the page she asked for.
+        return redirect(next_page or url_for("main.index"))
     form = LoginForm()
     reason = session.pop("signed_out_reason", None)
     if form.validate_on_submit():
@@ -68,8 +81,8 @@ def login():
         except DomainError as error:
             form.password.errors.append(error.message)
         else:
-            return redirect(url_for(_begin_pending(user)))
-    return render_template("auth/login.html", form=form, signed_out_reason=reason)
+            return redirect(url_for(_begin_pending(user, next_page)))
+    return render_template("auth/login.html", form=form, signed_out_reason=reason, next_page=next_page)
 
 
 @bp.route("/sign-in/new-password", methods=["GET", "POST"])
@@ -86,7 +99,7 @@ def new_password():
             for name, message in error.fields.items():
                 getattr(form, name).errors.append(message)
         else:
-            return redirect(url_for(_begin_pending(user)))
+            return redirect(url_for(_begin_pending(user, _pending_next())))
     return render_template("auth/new_password.html", form=form)
 
 
@@ -103,8 +116,11 @@ def enrol():
         except DomainError as error:
             form.code.errors.append(error.message)
         else:
+            next_page = _pending_next()
             _finish(user)
-            return render_template("auth/recovery_codes.html", codes=codes)
+            return render_template(
+                "auth/recovery_codes.html", codes=codes, continue_url=next_page or url_for("main.index")
+            )
     enrolment = services.start_enrolment(user)
     return render_template("auth/enrol.html", form=form, enrolment=enrolment, grouped=services.totp.grouped)
 
@@ -122,8 +138,9 @@ def verify():
         except DomainError as error:
             form.code.errors.append(error.message)
         else:
+            next_page = _pending_next()
             _finish(user)
-            return redirect(url_for("main.index"))
+            return redirect(next_page or url_for("main.index"))
     return render_template("auth/verify.html", form=form)
 
 

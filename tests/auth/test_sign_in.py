@@ -43,7 +43,7 @@ def test_password_alone_does_not_sign_in(client, app_ctx) -> None:
     response = _post_password(client, user.email, PASSWORD)
     assert response.headers["Location"] == "/sign-in/security-code"
     assert client.get("/home").status_code == 302
-    assert client.get("/account").headers["Location"] == "/sign-in"
+    assert client.get("/account").headers["Location"] == "/sign-in?next=/account"
 
 
 def test_unknown_email_and_wrong_password_get_the_same_message(client, app_ctx) -> None:
@@ -220,7 +220,7 @@ def test_idle_session_ends_after_30_minutes(client, app_ctx, monkeypatch) -> Non
     later = sessions.utcnow() + timedelta(minutes=31)
     monkeypatch.setattr(sessions, "utcnow", lambda: later)
     response = client.get("/home")
-    assert response.headers["Location"] == "/sign-in"
+    assert response.headers["Location"] == "/sign-in?next=/home"
     assert "not done anything for 30 minutes" in client.get("/sign-in").get_data(as_text=True)
 
 

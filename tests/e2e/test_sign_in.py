@@ -46,7 +46,8 @@ def test_first_sign_in_sets_up_the_authenticator_and_sign_out_ends_the_session(s
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     for protected in ("/home", "/account"):
         page.goto(protected)
-        expect(page).to_have_url(re.compile(r"/sign-in$"))
+        # The sign-in page, which comes back to the page asked for afterwards (docs/sessions.md).
+        expect(page).to_have_url(re.compile(rf"/sign-in\?next={protected}$"))
 
 
 def test_wrong_password_shows_an_error_summary_whose_link_moves_focus_to_the_password(signed_out_page) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from diversion.assessments.models import DOMAIN_LABELS
+from diversion import confirmations
+from diversion.assessments.models import DOMAIN_LABELS, Domain
 from diversion.care_plans import bp, services
 from diversion.care_plans.forms import ACTION_SLOTS, GOAL_SLOTS, CarePlanForm
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, SERVICE_LABELS
@@ -13,6 +14,7 @@ from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors
 from diversion.permissions import load_case, requires
 from diversion.referrals import services as referral_services
+from diversion.referrals.models import State
 
 LABELS = {
     "domains": DOMAIN_LABELS,
@@ -45,17 +47,24 @@ def edit(referral_id):
     if request.method == "GET" and plan is not None:
         _fill(form, plan)
     status = 200
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not confirmations.changing():
         goals, onward, slots = _read(form)
+        agreed, version = bool(form.agreed.data), referral_services.parse_int(form.version.data)
+        before = referral.state_enum
         try:
+            # The save that completes her case is checked first (docs/confirmations.md).
+            if not confirmations.confirmed() and services.save_completes_case(
+                referral, goals, onward, agreed=agreed, notes=form.notes.data, version=version
+            ):
+                return _confirm(referral, form, goals, onward)
             services.save_care_plan(
                 referral,
                 goals,
                 onward,
                 current_user._get_current_object(),
-                agreed=bool(form.agreed.data),
+                agreed=agreed,
                 notes=form.notes.data,
-                version=referral_services.parse_int(form.version.data),
+                version=version,
             )
         except Conflict as error:
             status = 409
@@ -64,7 +73,8 @@ def edit(referral_id):
         except DomainError as error:
             apply_errors(form, _form_error(error, slots), "notes")
         else:
-            flash("Care Action Plan saved.", "success")
+            completed = before is not State.COMPLETED and referral.state_enum is State.COMPLETED
+            flash(COMPLETED if completed else "Care Action Plan saved.", "success")
             return redirect(url_for("care_plans.show", referral_id=referral.id))
     return _case_page(
         referral,
@@ -74,6 +84,31 @@ def edit(referral_id):
         goal_slots=range(GOAL_SLOTS),
         action_slots=range(ACTION_SLOTS),
         conflict=status == 409,
+    )
+
+
+COMPLETED = "Case completed. The CPS has been sent the outcome notice."
+
+
+def _confirm(referral, form, goals: list[services.GoalInput], onward: list[services.OnwardInput]):
+    """The page that asks to confirm the save that completes her case."""
+    domains = ", ".join(DOMAIN_LABELS[Domain(goal.domain)] for goal in goals)
+    return _case_page(
+        referral,
+        "referrals/confirm.html",
+        form=form,
+        title="Check before you complete her case",
+        rows=[
+            {"key": {"text": "Goals"}, "value": {"text": f"{len(goals)}: {domains}"}},
+            {"key": {"text": "Onward referrals"}, "value": {"text": str(len(onward))}},
+            {"key": {"text": "Her agreement"}, "value": {"text": "She agrees to this plan"}},
+        ],
+        warning="Her case will be completed. The CPS will be sent the outcome notice saying she completed the "
+        "diversion scheme, and may discontinue the case.",
+        action=url_for("care_plans.edit", referral_id=referral.id),
+        confirm_text="Save the plan and complete her case",
+        change_text="Change the plan",
+        carried=confirmations.carried_answers(),
     )
 
 

@@ -16,7 +16,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitFie
 from wtforms.validators import InputRequired, Length, Optional
 
 from diversion.forms import DateInputField, MaxLength, choices
-from diversion.referrals.models import ConsentPurpose
+from diversion.referrals.models import ConsentPurpose, in_a_sentence
 from diversion.referrals.services import OFFENCES
 
 YES_NO_UNKNOWN = [("yes", "Yes"), ("no", "No"), ("unknown", "Not asked yet")]
@@ -69,20 +69,36 @@ class ReferralForm(FlaskForm):
     submit = SubmitField("Save referral", widget=GovSubmitInput())
 
 
+AGREES = [("given", "She agrees"), ("refused", "She does not agree, or withdraws her agreement")]
+
+
+def _consent_question(purpose: ConsentPurpose) -> RadioField:
+    return RadioField(
+        purpose.label,
+        choices=choices(AGREES),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message=f"Select whether she agrees to {in_a_sentence(purpose.label)}")],
+    )
+
+
 class ConsentForm(FlaskForm):
-    purpose = RadioField(
-        "What is she deciding about?",
-        choices=choices((purpose.value, purpose.label) for purpose in ConsentPurpose),
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Select what she is deciding about")],
-    )
-    decision = RadioField(
-        "Her decision",
-        choices=choices([("given", "She agrees"), ("refused", "She does not agree, or withdraws her agreement")]),
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Select her decision")],
-    )
-    submit = SubmitField("Record decision", widget=GovSubmitInput())
+    """Her decision on each of the four purposes, on one page (docs/confirmations.md); a field per purpose, named by
+    its code."""
+
+    support = _consent_question(ConsentPurpose.SUPPORT)
+    share_with_court_cps = _consent_question(ConsentPurpose.SHARE_WITH_COURT_CPS)
+    reminders = _consent_question(ConsentPurpose.REMINDERS)
+    equality_monitoring = _consent_question(ConsentPurpose.EQUALITY_MONITORING)
+    version = HiddenField()
+    submit = SubmitField("Record her decisions", widget=GovSubmitInput())
+
+    def questions(self) -> list[tuple[ConsentPurpose, Any]]:
+        """Each purpose with its field, in the ledger's order."""
+        return [(purpose, self[purpose.value]) for purpose in ConsentPurpose]
+
+    def answers(self) -> dict[ConsentPurpose, bool]:
+        """Her answers, given (True) or not (False), by purpose."""
+        return {purpose: field.data == "given" for purpose, field in self.questions()}
 
 
 class WithdrawForm(FlaskForm):
@@ -91,6 +107,7 @@ class WithdrawForm(FlaskForm):
         widget=GovCharacterCount(),
         validators=[InputRequired(message="Enter why she is withdrawing"), MaxLength(2000)],
     )
+    version = HiddenField()
     submit = SubmitField("Withdraw from the scheme", widget=GovSubmitInput())
 
 

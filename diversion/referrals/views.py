@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from diversion import confirmations
 from diversion.admin.services import list_courts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
@@ -26,7 +27,8 @@ from diversion.referrals.forms import (
     TakeForm,
     WithdrawForm,
 )
-from diversion.referrals.models import ConsentPurpose, State, in_a_sentence
+from diversion.referrals.models import State, in_a_sentence
+from diversion.referrals.wording import consent_wording
 
 # Service field paths (API names) to the form's field names.
 FIELD_NAMES = {
@@ -209,15 +211,34 @@ def detail(referral_id):
 @bp.route("/cases/<uuid:referral_id>/consent", methods=["GET", "POST"])
 @requires("client_records")
 def consent(referral_id):
+    """All four purposes on one page and one submit; answers that decline or withdraw her are confirmed first
+    (docs/confirmations.md)."""
     referral = load_case(referral_id)
     form = ConsentForm()
-    if form.validate_on_submit():
+    current = services.current_consents(referral)
+    if request.method == "GET":
+        form.version.data = str(referral.version)
+        for purpose, field in form.questions():
+            line = current[purpose]
+            field.data = None if line is None else ("given" if line.is_current else "refused")
+    status = 200
+    if form.validate_on_submit() and not confirmations.changing():
+        answers, version = form.answers(), services.parse_int(form.version.data)
         try:
-            services.record_consent(referral, form.purpose.data, form.decision.data == "given", _user())
+            effect = services.consent_effect(referral, answers)
+            services.check_version(referral, version)
+            if effect.ends_case and not confirmations.confirmed():
+                return _confirm_consent(referral, form, effect, current)
+            effect = services.record_consents(referral, answers, _user(), version=version)
         except DomainError as error:
-            apply_errors(form, error, "purpose")
+            apply_errors(form, error, "support")
+            if error.status == 409:
+                status = 409
+                form.version.data = str(referral.version)
         else:
-            flash(f"Decision recorded: {in_a_sentence(ConsentPurpose(form.purpose.data).label)}.", "success")
+            # Fixed words only: nothing of hers goes into a flash message.
+            changed_state = effect.after if effect.after is not effect.before else None
+            flash(CONSENT_BANNERS.get(changed_state, _recorded(effect)), "success")
             return redirect(url_for("referrals.consent", referral_id=referral.id))
     return _case_page(
         referral,
@@ -225,7 +246,51 @@ def consent(referral_id):
         "referrals/consent.html",
         form=form,
         ledger=services.consent_ledger(referral),
-        current=services.current_consents(referral),
+        current=current,
+        wording=consent_wording(services.CONSENT_WORDING_VERSION),
+        wording_version=services.CONSENT_WORDING_VERSION,
+    ), status
+
+
+CONSENT_BANNERS = {
+    State.OPTED_IN: "Her decisions are recorded. She has opted in to diversion.",
+    State.DECLINED: "She has declined diversion. Her case is closed.",
+    State.WITHDRAWN: "She has been withdrawn from diversion. The CPS has been sent the outcome notice.",
+}
+# What the confirmation page says will happen, for each state a consent can end a case in.
+CONSENT_WARNINGS = {
+    State.DECLINED: "She will decline diversion. Her case will close as declined and cannot be opened again.",
+    State.WITHDRAWN: "She will be withdrawn from diversion. The CPS will be told the prosecution proceeds.",
+}
+
+
+def _recorded(effect: services.ConsentEffect) -> str:
+    if not effect.changed:
+        return "Nothing changed: her decisions were already recorded."
+    return "Her decisions are recorded: " + ", ".join(in_a_sentence(purpose.label) for purpose in effect.changed) + "."
+
+
+def _confirm_consent(referral, form: ConsentForm, effect: services.ConsentEffect, current):
+    rows = []
+    for purpose, field in form.questions():
+        line = current[purpose]
+        agrees = field.data == "given"
+        words = "She agrees" if agrees else "She does not agree"
+        if not agrees and line is not None and line.is_current:
+            words = "She withdraws her agreement"
+        rows.append({"key": {"text": purpose.label}, "value": {"text": words}})
+    return _case_page(
+        referral,
+        "consent",
+        "referrals/confirm.html",
+        form=form,
+        title="Check her decisions before you record them",
+        rows=rows,
+        warning=CONSENT_WARNINGS[effect.after],
+        action=url_for("referrals.consent", referral_id=referral.id),
+        confirm_text="Withdraw her from diversion" if effect.after is State.WITHDRAWN else "Record that she declines",
+        change_text="Change her decisions",
+        carried=confirmations.carried_answers(),
     )
 
 
@@ -239,20 +304,41 @@ def history(referral_id):
 @bp.route("/cases/<uuid:referral_id>/withdraw", methods=["GET", "POST"])
 @requires("client_records")
 def withdraw(referral_id):
+    """She leaves the scheme: the reason, then a confirmation, then the withdrawal (docs/confirmations.md)."""
     referral = load_case(referral_id)
     form = WithdrawForm()
-    if form.validate_on_submit():
+    if request.method == "GET":
+        form.version.data = str(referral.version)
+    status = 200
+    if form.validate_on_submit() and not confirmations.changing():
+        version = services.parse_int(form.version.data)
         try:
-            services.withdraw(referral, form.reason.data, _user())
+            reason = services.check_withdrawal(referral, form.reason.data)
+            services.check_version(referral, version)
+            if not confirmations.confirmed():
+                return _case_page(
+                    referral,
+                    "overview",
+                    "referrals/confirm.html",
+                    form=form,
+                    title="Check before you withdraw her",
+                    rows=[{"key": {"text": "Why she is withdrawing"}, "value": {"text": reason}}],
+                    warning=CONSENT_WARNINGS[State.WITHDRAWN],
+                    action=url_for("referrals.withdraw", referral_id=referral.id),
+                    confirm_text="Withdraw her from diversion",
+                    change_text="Change the reason",
+                    carried=confirmations.carried_answers(),
+                )
+            services.withdraw(referral, form.reason.data, _user(), version=version)
         except DomainError as error:
             apply_errors(form, error, "reason")
+            if error.status == 409:
+                status = 409
+                form.version.data = str(referral.version)
         else:
-            flash(
-                "She has been withdrawn from the scheme. The CPS and the court will be told the case proceeds.",
-                "success",
-            )
+            flash(CONSENT_BANNERS[State.WITHDRAWN], "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
-    return _case_page(referral, "overview", "referrals/withdraw.html", form=form)
+    return _case_page(referral, "overview", "referrals/withdraw.html", form=form), status
 
 
 @bp.route("/cases/<uuid:referral_id>/return-date", methods=["GET", "POST"])

@@ -92,7 +92,10 @@ def test_the_database_going_away_mid_session_gives_503_pages_and_the_session_rec
     for path in ("/cases?tab=open", f"/cases/{case_id}", f"/cases/{case_id}/history", "/court-day", "/health"):
         _assert_unavailable_page(client.get(path))
     _assert_unavailable_page(
-        client.post(f"/cases/{case_id}/withdraw", data={"reason": "Sent during the outage", "csrf_token": form_token})
+        client.post(
+            f"/cases/{case_id}/withdraw",
+            data={"reason": "Sent during the outage", "confirmed": "yes", "csrf_token": form_token},
+        )
     )
     api = client.get(f"/api/v1/referrals/{case_id}", headers=bearer)
     assert api.status_code == 503
@@ -105,7 +108,9 @@ def test_the_database_going_away_mid_session_gives_503_pages_and_the_session_rec
     assert client.get(f"/api/v1/referrals/{case_id}", headers=bearer).status_code == 200
     with app.app_context():
         assert db.session.get(Referral, case_id).state == State.OPTED_IN, "the save sent during the outage is lost"
-    saved = client.post(f"/cases/{case_id}/withdraw", data={"reason": "She moved away", "csrf_token": form_token})
+    saved = client.post(
+        f"/cases/{case_id}/withdraw", data={"reason": "She moved away", "confirmed": "yes", "csrf_token": form_token}
+    )
     assert saved.status_code == 302
     with app.app_context():
         assert db.session.get(Referral, case_id).state == State.WITHDRAWN

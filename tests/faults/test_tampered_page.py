@@ -35,7 +35,9 @@ def test_a_tampered_name_reads_unreadable_on_the_pages_and_the_case_still_works(
             assert "Bernadette" in html, path
 
     token = csrf_token(client, f"/cases/{case_id}/withdraw")
-    saved = client.post(f"/cases/{case_id}/withdraw", data={"reason": "She moved away", "csrf_token": token})
+    saved = client.post(
+        f"/cases/{case_id}/withdraw", data={"reason": "She moved away", "confirmed": "yes", "csrf_token": token}
+    )
     assert saved.status_code == 302
     assert db.session.get(Referral, case_id).state == State.WITHDRAWN
     assert raw_column(model=Client, column="family_name", row_id=client_id) == tampered

@@ -374,7 +374,7 @@ def test_a_partner_cannot_change_her_consent_and_a_refused_request_changes_nothi
     )
     assert response.status_code == 403
     log_in_as(client, user)
-    form = {"purpose": "share_with_court_cps", "decision": "refused", "csrf_token": csrf_token(client, "/court-day")}
+    form = {"share_with_court_cps": "refused", "confirmed": "yes", "csrf_token": csrf_token(client, "/court-day")}
     assert client.post(f"/cases/{case.referral.id}/consent", data=form).status_code == 403
     assert shares_with_partners(case.referral)
     counts_after = row_counts()

@@ -168,25 +168,30 @@ def test_the_referred_before_question_comes_with_every_other_problem_and_keeps_h
 def test_recording_consent_opts_her_in(signed_in, app_ctx, worker) -> None:
     referral = create_referral(worker=worker)
     path = f"/cases/{referral.id}/consent"
-    assert post_form(signed_in, path, {"purpose": "support", "decision": "given"}).status_code == 302
-    assert post_form(signed_in, path, {"purpose": "share_with_court_cps", "decision": "given"}).status_code == 302
-    assert "Decision recorded: sharing attendance and outcome with the court and the CPS." in signed_in.get(
-        path
-    ).get_data(as_text=True)
+    # One page, one submit: the four purposes (docs/confirmations.md).
+    answers = {"support": "given", "share_with_court_cps": "given", "reminders": "given"}
+    answers["equality_monitoring"] = "refused"
+    assert post_form(signed_in, path, {**answers, "version": str(referral.version)}).status_code == 302
+    assert "Her decisions are recorded. She has opted in to diversion." in signed_in.get(path).get_data(as_text=True)
     history = signed_in.get(f"/cases/{referral.id}/history").get_data(as_text=True)
     assert "sharing attendance and outcome with the court and the CPS" in history
     assert db.session.get(Referral, referral.id).state == State.OPTED_IN
     errors = error_texts(post_form(signed_in, path, {}).get_data(as_text=True))
-    assert "Select what she is deciding about" in errors
+    assert "Select whether she agrees to support from the diversion scheme" in errors
 
 
-def test_withdrawal_needs_a_reason_then_closes_the_case(signed_in, app_ctx, worker) -> None:
+def test_withdrawal_needs_a_reason_then_closes_the_case_once_confirmed(signed_in, app_ctx, worker) -> None:
     referral = create_referral(state="OPTED_IN", worker=worker)
     path = f"/cases/{referral.id}/withdraw"
     assert "Enter why she is withdrawing" in error_texts(
         post_form(signed_in, path, {"reason": ""}).get_data(as_text=True)
     )
-    assert post_form(signed_in, path, {"reason": "Moving to another city"}).status_code == 302
+    answers = {"reason": "Moving to another city", "version": str(referral.version)}
+    asked = post_form(signed_in, path, answers)
+    assert asked.status_code == 200
+    assert "Check before you withdraw her" in asked.get_data(as_text=True)
+    assert db.session.get(Referral, referral.id).state == State.OPTED_IN
+    assert post_form(signed_in, path, {**answers, "confirmed": "yes"}).status_code == 302
     assert db.session.get(Referral, referral.id).state == State.WITHDRAWN
 
 
@@ -383,10 +388,16 @@ def test_agreeing_the_plan_completes_the_case(signed_in, app_ctx, worker) -> Non
         "onward_gp": "suggested",
         "agreed": "y",
     }
-    assert post_form(signed_in, path, form).status_code == 302
+    # The save that completes the case asks to confirm first (docs/confirmations.md).
+    asked = post_form(signed_in, path, form)
+    assert asked.status_code == 200
+    assert "Check before you complete her case" in asked.get_data(as_text=True)
+    assert db.session.get(Referral, referral.id).state == State.ASSESSED
+    assert post_form(signed_in, path, {**form, "confirmed": "yes"}).status_code == 302
     assert db.session.get(Referral, referral.id).state == State.COMPLETED
     page = signed_in.get(f"/cases/{referral.id}/plan").get_data(as_text=True)
     assert "Somewhere safe to stay" in page
+    assert "Case completed. The CPS has been sent the outcome notice." in page
 
 
 # --- audit of reads, history, caseload ---

@@ -50,16 +50,22 @@ def courts_add(code: str, name: str) -> None:
 @click.option("--role", required=True, type=click.Choice(["worker", "manager", "court", "cps", "admin"]))
 @click.option("--court", "court_code", default=None, help="Court code, for court users.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def users_create(email: str, role: str, court_code: str | None, password_stdin: bool) -> None:
+@click.option("--name", "display_name", default=None, help="The name shown for them. Default: the email before the @.")
+def users_create(
+    email: str, role: str, court_code: str | None, password_stdin: bool, display_name: str | None
+) -> None:
     """Create a user. They set up their authenticator at first sign-in."""
     from diversion.admin.services import create_user
+    from diversion.auth.names import name_from_email
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    if display_name is None:
+        display_name = name_from_email(email)
     try:
-        user, issued = create_user(email, role, court_code, password)
+        user, issued = create_user(email, role, court_code, password, display_name=display_name)
     except DomainError as error:
         _fail(error.message)
-    click.echo(f"User {user.email} created with role {user.role}.")
+    click.echo(f"User {user.email} ({user.display_name}) created with role {user.role}.")
     if issued:
         click.echo(f"Temporary password (shown once; changed at first sign-in): {issued}")
 

@@ -35,13 +35,19 @@ def create_user(
     password: str = PASSWORD,
     enrolled: bool = True,
     must_change_password: bool = False,
+    display_name: str | None = None,
 ) -> User:
-    """A user; enrolled users have a TOTP secret set (read it back with totp_secret(user))."""
+    """A user; enrolled users have a TOTP secret set (read it back with totp_secret(user)). The default name
+    ("Worker Person 3") is not in the email, so a page showing the email instead of the name is caught."""
     n = next(_counter)
     if role == "court" and court is None:
         court = create_court()
     user, _ = admin_services.create_user(
-        email or f"{role}{n}@example.org", role, court.code if court else None, password
+        email or f"{role}{n}@example.org",
+        role,
+        court.code if court else None,
+        password,
+        display_name=display_name or f"{role.capitalize()} Person {n}",
     )
     if enrolled:
         with transaction():

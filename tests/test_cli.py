@@ -61,15 +61,30 @@ def test_courts_add_refuses_a_duplicate_code(cli) -> None:
 # --- users ---
 
 
+def test_users_create_takes_a_display_name(cli) -> None:
+    result = cli("users", "create", "named@example.org", "--role", "worker", "--name", "  Ruth   Adeyemi ")
+    assert result.exit_code == 0, result.output
+    assert "User named@example.org (Ruth Adeyemi) created with role worker." in result.stdout
+    assert find_user_by_email("named@example.org").display_name == "Ruth Adeyemi"
+
+
+def test_users_create_refuses_a_blank_name(cli) -> None:
+    result = cli("users", "create", "blank.name@example.org", "--role", "worker", "--name", "   ")
+    assert result.exit_code == 1
+    assert "Enter a name" in result.stderr
+    assert find_user_by_email("blank.name@example.org") is None
+
+
 def test_users_create_with_a_password_from_stdin(cli) -> None:
     result = cli(
         "users", "create", "Stdin.User@Example.org", "--role", "manager", "--password-stdin", stdin=STRONG + "\n"
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "User stdin.user@example.org created with role manager."
+    assert result.stdout.strip() == "User stdin.user@example.org (Stdin.User) created with role manager."
     assert STRONG not in result.output
     user = find_user_by_email("stdin.user@example.org")
     assert user.role == "manager"
+    assert user.display_name == "Stdin.User"  # no --name: the part of the email before the @
     assert user.must_change_password is False
     assert passwords.verify_password(user.password_hash, STRONG)
 

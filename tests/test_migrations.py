@@ -35,9 +35,9 @@ def test_upgrade_to_head_matches_models_and_downgrades_to_base(databases, master
 def test_foreign_keys_are_enforced(app, app_ctx) -> None:
     """On SQLite too (PRAGMA foreign_keys=ON on every connection): a user pointing at no court is refused."""
     insert = sa.text(
-        "INSERT INTO users (id, email, role, court_id, password_hash, must_change_password, is_disabled,"
-        " failed_login_count, created_at, updated_at) VALUES (:id, 'x@example.org', 'court', 999999, 'x',"
-        " false, false, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        "INSERT INTO users (id, email, display_name, role, court_id, password_hash, must_change_password,"
+        " is_disabled, failed_login_count, created_at, updated_at) VALUES (:id, 'x@example.org', 'X', 'court',"
+        " 999999, 'x', false, false, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
     )
     row_id = uuid.uuid4().hex if db.engine.dialect.name == "sqlite" else str(uuid.uuid4())
     with pytest.raises(sa.exc.IntegrityError):

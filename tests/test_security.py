@@ -40,7 +40,15 @@ def _snapshot(*users: User) -> tuple[Any, ...]:
 
     db.session.expire_all()
     people = tuple(
-        (u.is_disabled, u.password_hash, u.totp_secret, u.failed_login_count, u.locked_until, u.must_change_password)
+        (
+            u.is_disabled,
+            u.password_hash,
+            u.totp_secret,
+            u.failed_login_count,
+            u.locked_until,
+            u.must_change_password,
+            u.display_name,
+        )
         for u in (db.session.get(User, user.id) for user in users)
     )
     return (
@@ -80,7 +88,15 @@ def test_every_post_endpoint_refuses_a_missing_csrf_token(app, app_ctx) -> None:
     token_id = _token_id(actors["worker"])
     ids = {"user_id": target.id, "court_id": court.id, "token_id": token_id}
     # Forms that would change something if they got through: a new user or court, a rename, a counted failure.
-    form = {"email": "someone.new@example.org", "password": PASSWORD, "role": "worker", "code": "NEW1", "name": "N"}
+    form = {
+        "email": "someone.new@example.org",
+        "password": PASSWORD,
+        "role": "worker",
+        "code": "NEW1",
+        "name": "N",
+        "display_name": "Someone New",
+        "seen": "",
+    }
     forms = {"/sign-in": {"email": target.email, "password": "wrong password here"}}
 
     posted = []
@@ -115,7 +131,9 @@ def test_every_post_endpoint_refuses_a_missing_csrf_token(app, app_ctx) -> None:
         "/sign-in",
         "/sign-out",
         "/account/api-tokens",
+        "/account/name",
         "/admin/users/new",
+        f"/admin/users/{target.id}/name",
         "/admin/courts/new",
         f"/admin/courts/{court.id}/edit",
         f"/admin/users/{target.id}/disable",

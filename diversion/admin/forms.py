@@ -7,11 +7,15 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubm
 from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
+from diversion.auth.forms import display_name_field
 from diversion.auth.models import ROLE_LABELS
 from diversion.forms import MaxLength
 
+THEIR_NAME_HINT = "Their name as colleagues know it. It is shown on cases, lists and histories."
+
 
 class UserForm(FlaskForm):
+    display_name = display_name_field(hint=THEIR_NAME_HINT)
     email = EmailField(
         "Email address",
         widget=GovTextInput(),

@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, select
 from diversion.audit.services import record_event
 from diversion.auth import passwords, sessions, tokens
 from diversion.auth.models import RecoveryCode, Role, User
+from diversion.auth.names import clean_display_name, display_name_problem
 from diversion.auth.services import find_user_by_email, normalise_email, temporary_password
 from diversion.courts.models import Court
 from diversion.db import transaction, utcnow
@@ -15,8 +16,8 @@ from diversion.extensions import db
 
 
 def list_users() -> list[User]:
-    """Every user, by email."""
-    return list(db.session.scalars(select(User).order_by(User.email)))
+    """Every user, by name (then email, which is unique)."""
+    return list(db.session.scalars(select(User).order_by(func.lower(User.display_name), User.email)))
 
 
 def list_courts(active_only: bool = False) -> list[Court]:
@@ -33,11 +34,20 @@ def court_by_code(code: str) -> Court | None:
 
 
 def create_user(
-    email: str, role: str, court_code: str | None = None, password: str | None = None, actor: User | None = None
+    email: str,
+    role: str,
+    court_code: str | None = None,
+    password: str | None = None,
+    actor: User | None = None,
+    *,
+    display_name: str,
 ) -> tuple[User, str | None]:
-    """Create a user. Without a password, a temporary one is made, returned once, and must be changed at sign-in."""
+    """Create a user, with the name shown wherever they are named. Without a password, a temporary one is made,
+    returned once, and must be changed at sign-in."""
     email = normalise_email(email)
     errors: dict[str, str] = {}
+    if (problem := display_name_problem(display_name)) is not None:
+        errors["display_name"] = problem
     try:
         role_value = Role(role)
     except ValueError:
@@ -66,6 +76,7 @@ def create_user(
     with transaction():
         user = User(
             email=email,
+            display_name=clean_display_name(display_name),
             role=role_value.value,
             court_id=court.id if court else None,
             password_hash=passwords.hash_password(password),
@@ -104,7 +115,7 @@ def accounts_to_confirm() -> list[User]:
         db.session.scalars(
             select(User)
             .where(User.confirmation_needed_at.is_not(None), User.is_disabled.is_(False))
-            .order_by(User.confirmation_needed_at, User.email)
+            .order_by(User.confirmation_needed_at, User.display_name, User.email)
         )
     )
 

@@ -6,9 +6,10 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from diversion.admin import bp, services
-from diversion.admin.forms import CourtForm, UserForm
-from diversion.auth.forms import ConfirmForm
+from diversion.admin.forms import THEIR_NAME_HINT, CourtForm, UserForm
+from diversion.auth.forms import ConfirmForm, DisplayNameForm
 from diversion.auth.models import User
+from diversion.auth.names import change_display_name
 from diversion.auth.services import is_locked
 from diversion.courts.models import Court
 from diversion.errors import DomainError
@@ -42,7 +43,11 @@ def new_user():
     if form.validate_on_submit():
         try:
             user, issued = services.create_user(
-                form.email.data, form.role.data, form.court.data or None, actor=current_user._get_current_object()
+                form.email.data,
+                form.role.data,
+                form.court.data or None,
+                actor=current_user._get_current_object(),
+                display_name=form.display_name.data,
             )
         except DomainError as error:
             _apply_errors(form, error, "email")
@@ -56,6 +61,38 @@ def new_user():
 def user_detail(user_id):
     user = load_or_404(User, user_id)
     return render_template("admin/user_detail.html", user=user, form=ConfirmForm(), is_locked=is_locked(user))
+
+
+@bp.route("/users/<uuid:user_id>/name", methods=["GET", "POST"])
+@requires("admin")
+def user_name(user_id):
+    """An administrator changes a user's name (the user changes their own on their account page)."""
+    user = load_or_404(User, user_id)
+    form = DisplayNameForm()
+    form.display_name.description = THEIR_NAME_HINT
+    if form.validate_on_submit():
+        try:
+            change_display_name(
+                user, form.display_name.data, actor=current_user._get_current_object(), seen=form.seen.data
+            )
+        except DomainError as error:
+            _apply_errors(form, error, "display_name")
+            form.seen.data = user.display_name
+        else:
+            flash("Name saved.", "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    elif not form.is_submitted():
+        form.display_name.data = form.seen.data = user.display_name
+    return render_template(
+        "auth/display_name.html",
+        form=form,
+        title="Change the user's name",
+        caption=user.email,
+        action=url_for("admin.user_name", user_id=user.id),
+        back=url_for("admin.user_detail", user_id=user.id),
+        autocomplete="off",
+        back_text="Back to the user",
+    )
 
 
 @bp.route("/users/<uuid:user_id>/<any(disable, enable, unlock, 'reset-two-factor'):action>", methods=["POST"])
@@ -135,5 +172,5 @@ def confirm_account(user_id):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"{user.email} confirmed: the account can open cases.", "success")
+            flash(f"{user.display_name}'s account confirmed: it can open cases.", "success")
     return redirect(url_for("admin.accounts_to_confirm"))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from diversion.auth.models import DISPLAY_NAME_MAX
+from diversion.auth.names import NAME_MISSING, clean_display_name
 from diversion.forms import MaxLength
 
 
@@ -63,6 +65,26 @@ class TokenForm(FlaskForm):
     def validate_name(self, field: StringField) -> None:
         if not (field.data or "").strip():
             raise ValidationError("Enter a name for the token")
+
+
+def display_name_field(label: str = "Name", hint: str | None = None) -> StringField:
+    """A staff member's name: trimmed, required, at most ``DISPLAY_NAME_MAX`` characters."""
+    return StringField(
+        label,
+        description=hint or "",
+        widget=GovTextInput(),
+        filters=[clean_display_name],
+        validators=[DataRequired(message=NAME_MISSING), MaxLength(DISPLAY_NAME_MAX)],
+    )
+
+
+class DisplayNameForm(FlaskForm):
+    """Change a name (one's own on the account page, or anyone's as an administrator). ``seen`` carries the name the
+    form started from, so that a change made meanwhile by someone else is refused rather than overwritten."""
+
+    display_name = display_name_field(hint="As colleagues know you. It is shown on cases, lists and histories.")
+    seen = HiddenField()
+    submit = SubmitField("Save name", widget=GovSubmitInput())
 
 
 class ConfirmForm(FlaskForm):

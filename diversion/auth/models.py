@@ -40,6 +40,9 @@ ROLE_LABELS = {
 
 _ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
 
+# The longest display name kept (the column's length).
+DISPLAY_NAME_MAX = 100
+
 
 class User(UUIDPrimaryKey, Timestamps, db.Model):
     """A person who signs in. Court users belong to exactly one court; nobody else has a court."""
@@ -51,6 +54,9 @@ class User(UUIDPrimaryKey, Timestamps, db.Model):
     )
 
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    # The name shown wherever the person is named (case pages, lists, history, choices); the email is shown only on
+    # account pages. A staff member's own name, not client data: kept in clear. See docs/people.md.
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"), nullable=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from diversion.auth import bp, services, tokens
-from diversion.auth.forms import CodeForm, ConfirmForm, LoginForm, NewPasswordForm, TokenForm
+from diversion.auth.forms import CodeForm, ConfirmForm, DisplayNameForm, LoginForm, NewPasswordForm, TokenForm
 from diversion.auth.loaders import SESSION_TOKEN_KEY
 from diversion.auth.models import User
+from diversion.auth.names import change_display_name
 from diversion.auth.next_page import safe_next
 from diversion.errors import DomainError
 from diversion.extensions import limiter
+from diversion.forms import apply_errors
 from diversion.permissions import login_in_progress, public, requires
 
 PENDING_KEY = "login"
@@ -170,6 +172,35 @@ def _account_page(token_form: TokenForm) -> Any:
         recovery_left=services.unused_recovery_codes(user),
         confirm=ConfirmForm(),
         form=token_form,
+    )
+
+
+@bp.route("/account/name", methods=["GET", "POST"])
+@requires("signed_in")
+def change_name():
+    """Everyone changes their own name here; an administrator changes anyone's from the user's page."""
+    user = current_user._get_current_object()
+    form = DisplayNameForm()
+    if form.validate_on_submit():
+        try:
+            change_display_name(user, form.display_name.data, actor=user, seen=form.seen.data)
+        except DomainError as error:
+            apply_errors(form, error, "display_name")
+            form.seen.data = user.display_name
+        else:
+            flash("Your name has been saved.", "success")
+            return redirect(url_for("auth.account"))
+    elif not form.is_submitted():
+        form.display_name.data = form.seen.data = user.display_name
+    return render_template(
+        "auth/display_name.html",
+        form=form,
+        title="Change your name",
+        caption="Your account",
+        action=url_for("auth.change_name"),
+        back=url_for("auth.account"),
+        autocomplete="name",
+        back_text="Back to your account",
     )
 
 

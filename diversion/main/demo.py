@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from diversion.admin.services import court_by_code, create_user, save_court
 from diversion.auth.models import User
+from diversion.auth.names import name_from_email
 from diversion.auth.services import find_user_by_email
 from diversion.db import transaction
 from diversion.extensions import db
@@ -33,6 +34,15 @@ DEMO_USERS = [
     ("cps@example.org", "cps", None, "Tom, CPS caseworker"),
     ("admin@example.org", "admin", None, "Alex, administrator"),
 ]
+# The names shown for the demo users wherever they are named (a user missing here is named from their email).
+DEMO_NAMES = {
+    "worker@example.org": "Sam Okafor",
+    "manager@example.org": "Jo Whitfield",
+    "court@example.org": "Priya Shah",
+    "court.riverside@example.org": "Dan Riley",
+    "cps@example.org": "Tom Brennan",
+    "admin@example.org": "Alex Morgan",
+}
 
 
 def seed_demo(clients: int = 0, seed: int = 1) -> Iterator[str]:
@@ -45,7 +55,9 @@ def seed_demo(clients: int = 0, seed: int = 1) -> Iterator[str]:
     yield "Demo sign-ins (every user sets up an authenticator app at first sign-in):"
     for email, role, court, who in DEMO_USERS:
         if find_user_by_email(email) is None:
-            create_user(email, role, court, DEMO_PASSWORD)
+            create_user(
+                email, role, court, DEMO_PASSWORD, display_name=DEMO_NAMES.get(email) or name_from_email(email)
+            )
         yield f"  {role:<8} {email:<30} {DEMO_PASSWORD}   ({who})"
     if clients:
         existing = db.session.scalar(select(func.count()).select_from(Referral)) or 0

@@ -23,11 +23,11 @@ def upgrade():
     # Existing accounts are named by the part of their email before the @
     # until they (or an administrator) give a name.
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute("UPDATE users SET display_name = split_part(email, '@', 1)")
+        op.execute("UPDATE users SET display_name = substr(split_part(email, '@', 1), 1, 100)")
     else:
         op.execute(
             "UPDATE users SET display_name = CASE WHEN instr(email, '@') > 1 "
-            "THEN substr(email, 1, instr(email, '@') - 1) ELSE email END"
+            "THEN substr(email, 1, min(instr(email, '@') - 1, 100)) ELSE substr(email, 1, 100) END"
         )
     op.execute("UPDATE users SET display_name = substr(email, 1, 100) WHERE display_name = ''")
 

@@ -44,7 +44,14 @@ def _audit_count() -> int:
 
 
 def _create_user_form(client: FlaskClient, **fields: str) -> Any:
-    data = {"email": "", "role": "", "court": "", **fields, "csrf_token": csrf_token(client, "/admin/users/new")}
+    data = {
+        "display_name": "New Person",
+        "email": "",
+        "role": "",
+        "court": "",
+        **fields,
+        "csrf_token": csrf_token(client, "/admin/users/new"),
+    }
     return client.post("/admin/users/new", data=data)
 
 

@@ -51,7 +51,14 @@ def test_an_account_an_administrator_creates_opens_no_case_until_a_manager_confi
     log_in_as(client, admin)
     token = csrf_token(client, "/admin/users/new")
     response = client.post(
-        "/admin/users/new", data={"email": "new.worker@example.org", "role": "worker", "court": "", "csrf_token": token}
+        "/admin/users/new",
+        data={
+            "display_name": "New Worker",
+            "email": "new.worker@example.org",
+            "role": "worker",
+            "court": "",
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 200
     worker = db.session.scalar(select(User).where(User.email == "new.worker@example.org"))
@@ -99,7 +106,7 @@ def test_an_administrators_reset_of_a_case_readers_sign_in_waits_for_a_manager(
 
 
 def test_the_command_line_and_a_managers_own_account_are_handled_apart(app_ctx, manager) -> None:
-    made, _ = services.create_user("from.cli@example.org", "worker")
+    made, _ = services.create_user("from.cli@example.org", "worker", display_name="From Cli")
     assert made.confirmation_needed_at is None  # whoever runs the server's commands is not an administrator in the app
     services.reset_two_factor(manager, actor=create_user(role="admin"))
     with pytest.raises(Forbidden):

@@ -34,7 +34,7 @@ def test_full_sign_in_reaches_home_and_is_audited(client, app_ctx) -> None:
     assert response.headers["Location"] == "/"
     home = client.get("/home")
     assert home.status_code == 200
-    assert user.email in home.get_data(as_text=True)
+    assert f"You are signed in as {user.display_name}" in home.get_data(as_text=True)
     assert "login.succeeded" in _actions()
 
 

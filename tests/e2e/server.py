@@ -24,13 +24,25 @@ ROLES = ("worker", "manager", "court", "cps", "admin")
 ROLE_EMAILS = {role: f"{role}@e2e.example.org" for role in ROLES}
 # Signs in and out in the journey test; nobody else uses it, so signing out ends no other test's session.
 JOURNEY_EMAIL = "journey@e2e.example.org"
+JOURNEY_NAME = "Jude Rivers"
 # Only ever gets a wrong password, or a right one without finishing: never locked, never signed in.
 SPARE_EMAIL = "spare@e2e.example.org"
 # Has a temporary password, so its sign-in goes through the new-password page.
 TEMPORARY_EMAIL = "temporary@e2e.example.org"
 # Walks a case from referral to completion with the keyboard alone, in its own session; nobody else signs in as it.
 KEYBOARD_EMAIL = "keyboard@e2e.example.org"
+# Has her session ended from another device while she types a referral (tests/e2e/test_session.py); nobody else
+# signs in as her.
+SESSION_EMAIL = "session@e2e.example.org"
 SEED_FILE = "seed.json"
+# Every seeded user has a name that is not in their email, so a page showing an email where a name belongs is caught.
+ROLE_NAMES = {
+    "worker": "Wren Walker",
+    "manager": "Morgan Hale",
+    "court": "Cora Bennett",
+    "cps": "Sid Patel",
+    "admin": "Ada Marsh",
+}
 
 
 def seed(instance: Path) -> None:
@@ -40,12 +52,13 @@ def seed(instance: Path) -> None:
     for code, name in COURTS:
         save_court(code, name)
     for role, email in ROLE_EMAILS.items():
-        create_user(email, role, COURTS[0][0] if role == "court" else None, PASSWORD)
-    create_user(JOURNEY_EMAIL, "worker", None, PASSWORD)
-    create_user(SPARE_EMAIL, "worker", None, PASSWORD)
-    _, temporary = create_user(TEMPORARY_EMAIL, "worker", None, None)
+        create_user(email, role, COURTS[0][0] if role == "court" else None, PASSWORD, display_name=ROLE_NAMES[role])
+    create_user(JOURNEY_EMAIL, "worker", None, PASSWORD, display_name=JOURNEY_NAME)
+    create_user(SPARE_EMAIL, "worker", None, PASSWORD, display_name="Sasha Park")
+    _, temporary = create_user(TEMPORARY_EMAIL, "worker", None, None, display_name="Tam Ellis")
     partners = _seed_cases()
-    create_user(KEYBOARD_EMAIL, "worker", None, PASSWORD)
+    create_user(KEYBOARD_EMAIL, "worker", None, PASSWORD, display_name="Kit Barnes")
+    create_user(SESSION_EMAIL, "worker", None, PASSWORD, display_name="Sol Hardy")
     outcomes = _seed_outcomes(instance)
     (instance / SEED_FILE).write_text(
         json.dumps({"temporary_password": temporary, "partners": partners, "outcomes": outcomes})
@@ -223,6 +236,7 @@ def _seed_outcomes(instance: Path) -> dict:
 # The data protection pages' records (tests/e2e/test_privacy.py): a second manager, since an erasure asked for by
 # one manager must be confirmed by another; she signs in only in that test. Each client is named for the test alone.
 SECOND_MANAGER_EMAIL = "manager2@e2e.example.org"
+SECOND_MANAGER_NAME = "Mina Shaw"
 PRIVACY_CLIENTS = {"due": "Ines Thorne", "held": "Jude Ferris", "requested": "Kay Lister"}
 
 
@@ -242,7 +256,7 @@ def _seed_privacy_cases() -> None:
 
     worker = find_user_by_email(ROLE_EMAILS["worker"])
     manager = find_user_by_email(ROLE_EMAILS["manager"])
-    second_manager, _ = create_user(SECOND_MANAGER_EMAIL, "manager", None, PASSWORD)
+    second_manager, _ = create_user(SECOND_MANAGER_EMAIL, "manager", None, PASSWORD, display_name=SECOND_MANAGER_NAME)
 
     def client(key: str, state: str, return_date: date, number: int):
         given, family = PRIVACY_CLIENTS[key].split(" ")

@@ -69,6 +69,7 @@ def test_pages_shown_after_a_form_is_accepted_pass_axe(role_pages) -> None:
     page = role_pages["admin"]
     reports: list[PageReport] = []
     page.goto("/admin/users/new")
+    page.locator("#display_name").fill("Casey Created")
     page.locator("#email").fill("created@e2e.example.org")
     page.get_by_role("radio", name="Support worker").check()
     page.get_by_role("button", name="Create user").click()

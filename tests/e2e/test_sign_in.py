@@ -39,7 +39,7 @@ def test_first_sign_in_sets_up_the_authenticator_and_sign_out_ends_the_session(s
     assert all(re.fullmatch(r"[a-z2-9]{5}-[a-z2-9]{5}", code) for code in codes), codes
 
     leave_recovery_codes(page)
-    expect(page.locator("main")).to_contain_text(f"You are signed in as {e2e_server.JOURNEY_EMAIL}")
+    expect(page.locator("main")).to_contain_text(f"You are signed in as {e2e_server.JOURNEY_NAME}")
 
     sign_out(page)
     expect(page.locator("main")).to_contain_text("You have signed out on every device")

@@ -46,7 +46,7 @@ def book(referral_id):
     form = BookingForm()
     number = referral_services.parse_int(request.values.get("number")) or 1
     to_replace = services.appointment_to_replace(referral, number, request.values.get("supersedes"))
-    form.worker.choices = choices([(str(w.id), w.email) for w in referral_services.workers()])
+    form.worker.choices = choices([(str(w.id), w.display_name) for w in referral_services.workers()])
     warnings: list[str] = []
     if request.method == "GET":
         form.worker.data = str(_user().id)

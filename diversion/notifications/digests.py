@@ -77,6 +77,9 @@ def digest_body(user: User, on: Any) -> str | None:
     key_provider().prefetch([referral.client_id for referral in cases.values()])
 
     def case_line(referral: Referral, what: str) -> str:
+        if team:  # the team's digest says whose case it is, by name
+            worker = referral.assigned_worker
+            what += f", {worker.display_name}" if worker is not None else ", not assigned"
         return f"- {initials(referral)} {what}: {link('referrals.detail', referral_id=referral.id)}"
 
     def appointment_line(appointment: Appointment) -> str:

@@ -65,7 +65,9 @@ class OutcomesForm(CompletionForm):
 
     def __init__(self, formdata: Any, *, workers: list[Any], **kwargs: Any) -> None:
         super().__init__(formdata, **kwargs)
-        self.worker.choices = choices([("", "All support workers"), *((str(user.id), user.email) for user in workers)])
+        self.worker.choices = choices(
+            [("", "All support workers"), *((str(user.id), user.display_name) for user in workers)]
+        )
 
     def validate_worker(self, field: SelectField) -> None:
         if (field.data or "") not in self._offered(field):

@@ -47,7 +47,7 @@ def filters() -> tuple[OutcomesForm, services.Scope | None, dict[str, Any]]:
         "court": court,
         "worker": worker,
         "args": args,
-        "label": place + (f", {worker.email}" if worker else ""),
+        "label": place + (f", {worker.display_name}" if worker else ""),
         # What leaves the organisation (the printable return, the exports) names no member of staff.
         "export_label": place + (f", {ONE_WORKER.lower()}" if worker else ""),
     }

@@ -321,8 +321,12 @@ def referrals_by_month(period: Period, scope: Scope) -> list[tuple[int, int, int
 
 
 def support_workers() -> list[User]:
-    """Workers and managers, who may hold cases, by email."""
-    query = select(User).where(User.role.in_((Role.WORKER.value, Role.MANAGER.value))).order_by(User.email)
+    """Workers and managers, who may hold cases, by name."""
+    query = (
+        select(User)
+        .where(User.role.in_((Role.WORKER.value, Role.MANAGER.value)))
+        .order_by(db.func.lower(User.display_name), User.email)
+    )
     return list(db.session.scalars(query))
 
 
@@ -391,7 +395,7 @@ def cases_behind(
         select(
             Referral.id,
             CourtModel.name,
-            Worker.email,
+            Worker.display_name,
             Referral.referred_on,
             Referral.state,
             Referral.outcome_date,

@@ -41,14 +41,15 @@ class AuditFilters:
 
 @dataclass
 class AuditRow:
-    """An event with the email of who did it."""
+    """An event with the email of who did it (the audit log is searched by email) and their name."""
 
     event: AuditEvent
     email: str | None
+    name: str | None = None
 
 
 def _query(filters: AuditFilters) -> Any:
-    query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_id)
+    query = select(AuditEvent, User.email, User.display_name).outerjoin(User, User.id == AuditEvent.actor_id)
     if filters.client_id is not None:
         referral_ids = list(db.session.scalars(select(Referral.id).where(Referral.client_id == filters.client_id)))
         conditions = [AuditEvent.object_id == str(filters.client_id)]
@@ -69,7 +70,9 @@ def _query(filters: AuditFilters) -> Any:
 
 def search_events(filters: AuditFilters, limit: int = PAGE_SIZE) -> list[AuditRow]:
     """The newest events matching the filters (at most ``limit``)."""
-    return [AuditRow(event, email) for event, email in db.session.execute(_query(filters).limit(limit)).all()]
+    return [
+        AuditRow(event, email, name) for event, email, name in db.session.execute(_query(filters).limit(limit)).all()
+    ]
 
 
 def known_actions() -> list[str]:
@@ -121,9 +124,9 @@ def events_csv(filters: AuditFilters, actor: Any) -> str:
 
 @dataclass
 class Viewer:
-    """Someone who viewed a case: how often and when last."""
+    """Someone who viewed a case (by name): how often and when last."""
 
-    email: str | None
+    name: str | None
     role: str | None
     views: int
     last_at: datetime
@@ -134,13 +137,13 @@ def case_viewers(referral_ids: Sequence[uuid.UUID]) -> list[Viewer]:
     if not referral_ids:
         return []
     rows = db.session.execute(
-        select(User.email, AuditEvent.actor_role, func.count(), func.max(AuditEvent.at))
+        select(User.display_name, AuditEvent.actor_role, func.count(), func.max(AuditEvent.at))
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.case_id.in_(list(referral_ids)), AuditEvent.action == "case.viewed")
-        .group_by(User.email, AuditEvent.actor_role)
+        .group_by(AuditEvent.actor_id, User.display_name, AuditEvent.actor_role)
         .order_by(func.max(AuditEvent.at).desc())
     ).all()
-    return [Viewer(email, role, int(count), last_at) for email, role, count, last_at in rows]
+    return [Viewer(name, role, int(count), last_at) for name, role, count, last_at in rows]
 
 
 # --- the chain, from the daily sweep ---

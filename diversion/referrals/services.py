@@ -685,7 +685,7 @@ def case_history(referral: Referral) -> list[Any]:
 
     return list(
         db.session.execute(
-            select(AuditEvent, User.email)
+            select(AuditEvent, User.display_name)
             .outerjoin(User, User.id == AuditEvent.actor_id)
             .where(AuditEvent.case_id == referral.id, AuditEvent.action != "case.viewed")
             .order_by(AuditEvent.id.desc())
@@ -725,7 +725,7 @@ def workers() -> list[User]:
         db.session.scalars(
             select(User)
             .where(User.role.in_([Role.WORKER.value, Role.MANAGER.value]), User.is_disabled.is_(False))
-            .order_by(User.email)
+            .order_by(func.lower(User.display_name), User.email)
         )
     )
 

@@ -372,7 +372,7 @@ def assign(referral_id):
     form = AssignForm()
     workers = services.workers()
     form.worker.choices = choices(
-        [(str(worker.id), f"{worker.email} ({Role(worker.role).label.lower()})") for worker in workers]
+        [(str(worker.id), f"{worker.display_name} ({Role(worker.role).label.lower()})") for worker in workers]
         + [(NO_WORKER, "No one for now")]
     )
     if request.method == "GET":

@@ -231,3 +231,78 @@ def test_the_migration_names_existing_accounts_from_their_email(databases, maste
         assert "display_name" not in columns
         upgrade()
     dispose_app(app)
+
+
+# --- pages that name people show the name, never the email ---
+
+
+@pytest.fixture
+def named_case(app_ctx):
+    """A case referred and opted in by a named support worker, seen by a named manager."""
+    from tests.factories import create_referral
+
+    worker = create_user(role="worker", display_name="Sam Okafor", email="s.okafor@example.org")
+    manager = create_user(role="manager", display_name="Jo Whitfield", email="j.whitfield@example.org")
+    referral = create_referral(state="OPTED_IN", worker=worker)
+    return worker, manager, referral
+
+
+def _page(client: FlaskClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def test_the_overview_history_and_consent_record_name_the_worker(client, named_case) -> None:
+    worker, manager, referral = named_case
+    log_in_as(client, manager)
+    for page in ("", "/history", "/consent"):
+        html = _page(client, f"/cases/{referral.id}{page}")
+        assert "Sam Okafor" in html, page
+        assert worker.email not in html, page
+    history = _page(client, f"/cases/{referral.id}/history")
+    assert "by Sam Okafor" in history
+
+
+def test_the_worker_choices_name_people(client, named_case) -> None:
+    worker, manager, referral = named_case
+    log_in_as(client, manager)
+    assign = _page(client, f"/cases/{referral.id}/worker")
+    assert "Sam Okafor (support worker)" in assign
+    assert "Jo Whitfield (service manager)" in assign
+    booking = _page(client, f"/cases/{referral.id}/appointments/new")
+    assert ">Sam Okafor</option>" in booking
+    for html in (assign, booking):
+        assert worker.email not in html
+        assert manager.email not in html
+
+
+def test_the_appointment_lists_name_the_worker(client, named_case) -> None:
+    from datetime import timedelta
+
+    from diversion.db import utcnow
+    from tests.factories import book
+
+    worker, manager, referral = named_case
+    book(referral=referral, worker=worker, number=1, starts_at=utcnow() + timedelta(days=1))
+    log_in_as(client, manager)
+    appointments = _page(client, f"/cases/{referral.id}/appointments")
+    assert "Sam Okafor" in appointments
+    assert worker.email not in appointments
+
+
+def test_the_teams_digest_says_whose_case_each_is(named_case) -> None:
+    from datetime import timedelta
+
+    from diversion.notifications.digests import digest_body
+    from diversion.referrals.calendar import today
+    from tests.factories import create_referral
+
+    worker, manager, _ = named_case
+    create_referral(state="OPTED_IN", worker=worker, return_date=today() + timedelta(days=2))
+    team = digest_body(manager, today()) or ""
+    own = digest_body(worker, today()) or ""
+    assert re.search(r"^- \S+ return date [^\n]*, Sam Okafor: https?://", team, re.M), team
+    assert worker.email not in team
+    assert own
+    assert "Sam Okafor" not in own  # her own digest is all hers

@@ -31,6 +31,9 @@ pytestmark = pytest.mark.e2e
 LONDON = ZoneInfo("Europe/London")
 MANAGER = e2e_server.ROLE_EMAILS["manager"]
 SECOND_MANAGER = e2e_server.SECOND_MANAGER_EMAIL
+# Pages name people; the audit log (searched by email) shows both.
+MANAGER_NAME = e2e_server.ROLE_NAMES["manager"]
+SECOND_MANAGER_NAME = e2e_server.SECOND_MANAGER_NAME
 DUE, HELD = e2e_server.PRIVACY_CLIENTS["due"], e2e_server.PRIVACY_CLIENTS["held"]
 DUE_CAPTION = "Clients past their retention period"
 HELD_CAPTION = "Clients whose retention is paused"
@@ -118,7 +121,7 @@ def test_a_manager_holds_and_releases_a_client_due_for_erasure_exports_her_recor
     expect(table(page, DUE_CAPTION)).to_be_visible()
     expect(table(page, HELD_CAPTION)).to_be_visible()
     pending = table(page, PENDING_CAPTION)
-    expect(pending.locator("tbody tr", has_text=SECOND_MANAGER)).to_have_count(1)
+    expect(pending.locator("tbody tr", has_text=SECOND_MANAGER_NAME)).to_have_count(1)
     check("data protection")
     held_clients = listed_clients(page, HELD_CAPTION)
 
@@ -186,7 +189,7 @@ def test_a_manager_holds_and_releases_a_client_due_for_erasure_exports_her_recor
     follow(page, "Viewed by")
     expect(page.locator("h1")).to_have_text("Who has viewed this case")
     expect(page.locator(".moj-sub-navigation__link[aria-current=page]")).to_have_text("Viewed by")
-    viewers = table(page, "Who has viewed this case").locator("tbody tr", has_text=MANAGER)
+    viewers = table(page, "Who has viewed this case").locator("tbody tr", has_text=MANAGER_NAME)
     expect(viewers).to_have_count(1)
     expect(viewers.locator("td").nth(1)).to_have_text("manager")
     check("viewed by")
@@ -197,7 +200,9 @@ def test_a_manager_holds_and_releases_a_client_due_for_erasure_exports_her_recor
     events = table(page, "Matching audit events")
     for action, times in (("client.legal_hold_set", 1), ("client.legal_hold_released", 1), ("client.exported", 2)):
         expect(events.locator("tbody tr", has_text=action)).to_have_count(times)
-        expect(events.locator("tbody tr", has_text=action).first).to_contain_text(f"{MANAGER} (manager)")
+        expect(events.locator("tbody tr", has_text=action).first).to_contain_text(
+            f"{MANAGER_NAME}, {MANAGER} (manager)"
+        )
     check("audit events about her")
 
     assert_clean(reports, "holding, exporting and the viewed by tab")
@@ -217,12 +222,12 @@ def test_a_manager_asks_for_an_erasure_cannot_confirm_it_herself_and_a_second_ma
 
     # The request the second manager made is waiting for another manager: this one may decide it (and leaves it).
     page.goto("/privacy")
-    seeded = table(page, PENDING_CAPTION).locator("tbody tr", has_text=SECOND_MANAGER)
+    seeded = table(page, PENDING_CAPTION).locator("tbody tr", has_text=SECOND_MANAGER_NAME)
     expect(seeded).to_contain_text("A duplicate record")
     seeded.get_by_role("link", name=re.compile("^Decide")).click()
     expect(page.locator("h1")).to_have_text("Erasure request")
     expect(summary_value(page, "Status")).to_have_text("Waiting for another manager")
-    expect(summary_value(page, "Asked for by")).to_contain_text(SECOND_MANAGER)
+    expect(summary_value(page, "Asked for by")).to_contain_text(SECOND_MANAGER_NAME)
     expect(page.get_by_role("button", name="Confirm and erase")).to_be_visible()
     check(page, "a request of another manager")
 
@@ -243,7 +248,7 @@ def test_a_manager_asks_for_an_erasure_cannot_confirm_it_herself_and_a_second_ma
         "Erasure requested. Another manager must confirm it."
     )
     expect(page.get_by_role("button", name="Ask for erasure")).to_have_count(0)
-    expect(page.locator("main")).to_contain_text(f"{MANAGER} asked for her record to be erased on")
+    expect(page.locator("main")).to_contain_text(f"{MANAGER_NAME} asked for her record to be erased on")
     check(page, "erasure asked for")
 
     # She cannot confirm her own request: refused, and her record is kept.
@@ -252,7 +257,7 @@ def test_a_manager_asks_for_an_erasure_cannot_confirm_it_herself_and_a_second_ma
     erasure_path = path_of(page.url)
     expect(page.locator("h1")).to_have_text("Erasure request")
     expect(summary_value(page, "Client id")).to_have_text(client_id)
-    expect(summary_value(page, "Asked for by")).to_contain_text(MANAGER)
+    expect(summary_value(page, "Asked for by")).to_contain_text(MANAGER_NAME)
     check(page, "her own request")
     send(page, "Confirm and erase")
     expect_error_summary(page, "The manager who asked for the erasure cannot confirm it: another manager must")
@@ -266,7 +271,7 @@ def test_a_manager_asks_for_an_erasure_cannot_confirm_it_herself_and_a_second_ma
     other = second_manager
     other.goto("/home")
     follow(other, "Data protection")
-    waiting = table(other, PENDING_CAPTION).locator("tbody tr", has_text=MANAGER)
+    waiting = table(other, PENDING_CAPTION).locator("tbody tr", has_text=MANAGER_NAME)
     expect(waiting).to_have_count(1)
     expect(waiting).to_contain_text("She asked for her record to be erased")
     expect(waiting.get_by_role("link", name=re.compile("^Decide"))).to_have_attribute("href", erasure_path)
@@ -280,8 +285,8 @@ def test_a_manager_asks_for_an_erasure_cannot_confirm_it_herself_and_a_second_ma
     expect(other.locator(".govuk-notification-banner--success")).to_contain_text("Her record is erased.")
     expect(other.locator("h1")).to_have_text("Erasure certificate")
     expect(summary_value(other, "Status")).to_have_text("Confirmed: erased")
-    expect(summary_value(other, "Asked for by")).to_contain_text(MANAGER)
-    expect(summary_value(other, "Confirmed by")).to_contain_text(SECOND_MANAGER)
+    expect(summary_value(other, "Asked for by")).to_contain_text(MANAGER_NAME)
+    expect(summary_value(other, "Confirmed by")).to_contain_text(SECOND_MANAGER_NAME)
     kept = table(other, "Rows kept, by kind of record").locator("tbody tr")
     expect(kept).not_to_have_count(0)
     expect(other.get_by_role("button", name="Confirm and erase")).to_have_count(0)
@@ -297,7 +302,7 @@ def test_a_manager_asks_for_an_erasure_cannot_confirm_it_herself_and_a_second_ma
     check(page, "an erased client")
     page.goto("/privacy")
     assert client_path not in listed_clients(page, DUE_CAPTION)
-    expect(table(page, PENDING_CAPTION).locator("tbody tr", has_text=MANAGER)).to_have_count(0)
+    expect(table(page, PENDING_CAPTION).locator("tbody tr", has_text=MANAGER_NAME)).to_have_count(0)
 
     assert_clean(reports, "the erasure request, its refusal and its certificate")
 
@@ -347,7 +352,7 @@ def test_a_manager_searches_the_audit_log_and_downloads_the_events_as_csv(role_p
     rows = table(page, "Matching audit events").locator("tbody tr")
     expect(rows).to_have_count(shown)
     for index in range(shown):
-        expect(rows.nth(index).locator("td").nth(1)).to_have_text(f"{MANAGER} (manager)")
+        expect(rows.nth(index).locator("td").nth(1)).to_have_text(f"{MANAGER_NAME}, {MANAGER} (manager)")
         expect(rows.nth(index).locator("td").nth(2)).to_have_text(re.compile(r"^login\.succeeded "))
     check("today's sign-ins of one manager")
 

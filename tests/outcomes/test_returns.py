@@ -334,22 +334,25 @@ def test_the_returns_shared_queries_count_what_each_measures_own_rows_hold(built
 
 
 def test_an_export_for_one_worker_does_not_name_her(client, built) -> None:
-    """A return filtered to one support worker leaves the organisation without her email, in CSV and XLSX."""
+    """A return filtered to one support worker leaves the organisation without her name or email, in CSV and XLSX."""
     log_in_as(client, create_user(role="manager"))
     args = {**QUARTER, "worker": str(built.worker_2.id)}
     page = client.get(url("/outcomes/return", args)).get_data(as_text=True)
-    assert built.worker_2.email in page  # the page stays inside and says whose cases these are
+    assert built.worker_2.display_name in page  # the page stays inside and says whose cases these are
+    assert built.worker_2.email not in page
     printable = client.get(url("/outcomes/return/print", args)).get_data(as_text=True)
     assert "one support worker" in printable
     assert built.worker_2.email not in printable
+    assert built.worker_2.display_name not in printable
     text = client.get(url("/outcomes/return.csv", args)).get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {row["worker"] for row in rows} == {"One support worker"}
     assert built.worker_2.email not in text
+    assert built.worker_2.display_name not in text
     workbook = load_workbook(io.BytesIO(client.get(url("/outcomes/return.xlsx", args)).data))
     cells = [str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row]
     assert "One support worker" in cells
-    assert not any(built.worker_2.email in cell for cell in cells)
+    assert not any(built.worker_2.email in cell or built.worker_2.display_name in cell for cell in cells)
 
 
 def test_a_rate_whose_rest_is_1_to_4_is_withheld_so_it_cannot_give_the_rest_away() -> None:

@@ -87,7 +87,7 @@ def test_who_has_viewed_this_case(client, app, app_ctx) -> None:
     log_in_as(manager, create_user(role="manager"))
     page = manager.get(f"/cases/{referral.id}/viewed-by").get_data(as_text=True)
     assert "Who has viewed this case" in page
-    assert worker.email in page
+    assert worker.display_name in page
     assert "Viewed by" in manager.get(f"/cases/{referral.id}").get_data(as_text=True)
     assert "Viewed by" not in client.get(f"/cases/{referral.id}").get_data(as_text=True)
 

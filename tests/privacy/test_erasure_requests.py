@@ -102,8 +102,8 @@ def test_two_managers_through_the_pages_and_the_certificate(client, app, app_ctx
     assert done.status_code == 302
     certificate = other.get(decision).get_data(as_text=True)
     assert "Erasure certificate" in certificate
-    assert first.email in certificate
-    assert second.email in certificate
+    assert first.display_name in certificate
+    assert second.display_name in certificate
     assert "Rows kept" in certificate
     assert completion_report(period, None).figures == figures
 

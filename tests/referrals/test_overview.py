@@ -59,9 +59,10 @@ def test_a_manager_gives_a_case_to_another_support_worker(client, app_ctx, manag
     page = client.get(f"/cases/{referral.id}/worker")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert other.email in html
-    assert disabled.email not in html
-    assert court_user.email not in html
+    assert other.display_name in html
+    assert disabled.display_name not in html
+    assert court_user.display_name not in html
+    assert other.email not in html  # people by name, not email
     response = client.post(
         f"/cases/{referral.id}/worker",
         data={

@@ -182,7 +182,7 @@ def seed(environ: dict[str, str], size: Size, rng: random.Random) -> list[Person
             users = {}
             for number, (email, role) in enumerate(people):
                 court = COURTS[number % len(COURTS)][0] if role == "court" else None
-                user, _ = create_user(email, role, court, PASSWORD)
+                user, _ = create_user(email, role, court, PASSWORD, display_name=f"Bench {role} {number}")
                 secret = pyotp.random_base32(32)
                 with transaction():
                     user.totp_secret = secret

@@ -31,6 +31,7 @@ from diversion.audit.services import (
     record_event,
     verify_chain,
 )
+from diversion.auth.names import change_display_name
 from diversion.crypto.keys import MasterKey, derive_key
 from diversion.db import transaction
 from diversion.extensions import db
@@ -328,7 +329,10 @@ def test_user_and_court_administration_is_recorded_with_the_administrator_as_act
     start = _head_seq()
     court = admin_services.save_court("AUD1", "Audit Magistrates' Court", actor=admin)
     admin_services.save_court("AUD1", "Audit Magistrates' Court (renamed)", court, actor=admin)
-    user, _ = admin_services.create_user("audited.person@example.org", "court", "AUD1", actor=admin)
+    user, _ = admin_services.create_user(
+        "audited.person@example.org", "court", "AUD1", actor=admin, display_name="Audrey Person"
+    )
+    change_display_name(user, "Audrey Persona", actor=admin)
     admin_services.disable_user(user, actor=admin)
     admin_services.enable_user(user, actor=admin)
     admin_services.unlock_user(user, actor=admin)
@@ -340,6 +344,7 @@ def test_user_and_court_administration_is_recorded_with_the_administrator_as_act
         ("court.created", "court", str(court.id)),
         ("court.updated", "court", str(court.id)),
         ("user.created", "user", str(user.id)),
+        ("user.renamed", "user", str(user.id)),
         ("user.disabled", "user", str(user.id)),
         ("user.enabled", "user", str(user.id)),
         ("user.unlocked", "user", str(user.id)),
@@ -348,7 +353,7 @@ def test_user_and_court_administration_is_recorded_with_the_administrator_as_act
     ]
     assert {(row.actor_id, row.actor_role) for row in events} == {(admin.id, "admin")}
     assert events[2].details == {"role": "court"}
-    _assert_no_values(events, "audited.person", "Audit Magistrates")
+    _assert_no_values(events, "audited.person", "Audit Magistrates", "Audrey")
     assert verify_chain().ok
 
 

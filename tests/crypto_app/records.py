@@ -90,7 +90,9 @@ class CaseRecords:
 def create_staff(canaries: Canaries) -> tuple[Any, User]:
     """A court and a support worker whose TOTP secret is a canary (committed)."""
     court = save_court("C" + secrets.token_hex(3).upper(), f"Plain Court {secrets.token_hex(6)}")
-    user, _ = create_user(f"worker-{secrets.token_hex(4)}@example.org", "worker", None, PASSWORD)
+    user, _ = create_user(
+        f"worker-{secrets.token_hex(4)}@example.org", "worker", None, PASSWORD, display_name="Plain Worker"
+    )
     with transaction():
         canaries.fill(user)
     return court, user

@@ -306,3 +306,54 @@ def test_the_teams_digest_says_whose_case_each_is(named_case) -> None:
     assert worker.email not in team
     assert own
     assert "Sam Okafor" not in own  # her own digest is all hers
+
+
+# --- courts are named; the code only beside the name where a table has no room ---
+
+
+@pytest.fixture
+def northgate_notice(app_ctx):
+    from diversion.notices.models import OutcomeNotice
+    from tests.factories import create_court, create_referral
+
+    court = create_court(code="NTH", name="Northgate Magistrates' Court")
+    referral = create_referral(state="COMPLETED", court=court)
+    notice = db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.referral_id == referral.id)).one()
+    return court, referral, notice
+
+
+def _summary_value(html: str, key: str) -> str:
+    match = re.search(
+        rf'<dt class="govuk-summary-list__key">\s*{key}\s*</dt>\s*<dd class="govuk-summary-list__value">(.*?)</dd>',
+        html,
+        re.S,
+    )
+    assert match, f"no {key} row"
+    return match.group(1).strip()
+
+
+@pytest.mark.parametrize("role", ["cps", "court", "manager"])
+def test_the_notice_and_its_letter_name_the_court(client, northgate_notice, role: str) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    court, referral, notice = northgate_notice
+    log_in_as(client, create_user(role=role, court=court if role == "court" else None))
+    page = _page(client, f"/notices/{notice.id}")
+    assert _summary_value(page, "Court") == "Northgate Magistrates&#39; Court"
+    status = _page(client, f"/cases/{referral.id}/status")
+    assert _summary_value(status, "Court") == "Northgate Magistrates&#39; Court"
+    pdf = client.get(f"/notices/{notice.id}/letter.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Northgate Magistrates' Court" in text
+    assert "NTH" not in text
+
+
+@pytest.mark.usefixtures("northgate_notice")
+def test_tables_give_the_courts_name_beside_its_code(client) -> None:
+    log_in_as(client, create_user(role="cps"))
+    shown = '<abbr title="Northgate Magistrates&#39; Court">NTH</abbr>'
+    assert shown in _page(client, "/notices")
+    assert shown in _page(client, "/statuses")

@@ -107,9 +107,10 @@ PATHS: dict[str, Any] = {
             "listReferrals",
             "referral_status",
             "List cases",
-            {"200": json_content(ref("CaseList"), "A page of cases, newest first."), **_errors(400, 401, 403)},
+            {"200": json_content(ref("CaseList"), "A page of cases, newest first."), **_errors(400, 401, 403, 422)},
             parameters=LIST_PARAMETERS,
-            description="Court users see their own court's cases only. Each case in the answer is audited as read.",
+            description="Court users see their own court's cases only. Each case in the answer is audited as read. "
+            "422 for a date outside 1900 to 2100.",
         ),
     },
     "/referrals/{referral_id}": {
@@ -221,10 +222,14 @@ PATHS: dict[str, Any] = {
             "listNotices",
             "notices",
             "List outcome notices",
-            {"200": json_content(ref("NoticeList"), "A page of notices, newest first."), **_errors(400, 401, 403)},
+            {
+                "200": json_content(ref("NoticeList"), "A page of notices, newest first."),
+                **_errors(400, 401, 403, 422),
+            },
             parameters=NOTICE_LIST_PARAMETERS,
             description="Without `status`, the new notices: the CPS's inbox. Court users see their own court's "
-            "notices only. Each notice's case is audited as read. A notice carries no support content.",
+            "notices only. Each notice's case is audited as read. A notice carries no support content. 422 for a "
+            "date outside 1900 to 2100.",
         ),
     },
     "/notices/{notice_id}/acknowledge": {

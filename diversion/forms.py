@@ -2,7 +2,8 @@
 
 The date input reads three inputs named ``<name>-day``, ``<name>-month`` and ``<name>-year``. Any of them may be
 missing from a POST (a hand-made request, a browser extension): that is a validation message, never an error page.
-Messages follow the GOV.UK Design System's date input guidance.
+Messages follow the GOV.UK Design System's date input guidance, and every one names the date it is about ("The
+year of the return date must include 4 numbers"). Only dates from 1900 to 2100 are taken (docs/court-dates.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 
 from diversion.errors import DomainError
+from diversion.referrals.calendar import out_of_range_message, within_service_years
 
 PARTS = ("day", "month", "year")
 _TEMPLATE = """{% from 'govuk_frontend_jinja/components/date-input/macro.html' import govukDateInput %}
@@ -113,12 +115,18 @@ class DateInputField(Field):
             self._problem, self.error_parts = f"{what.capitalize()} must be a real date", bad
             return
         if len(self.parts["year"]) != 4:
-            self._problem, self.error_parts = "Year must include 4 numbers", ("year",)
+            self._problem, self.error_parts = f"The year of {what} must include 4 numbers", ("year",)
             return
         try:
-            self.data = date(int(self.parts["year"]), int(self.parts["month"]), int(self.parts["day"]))
+            day = date(int(self.parts["year"]), int(self.parts["month"]), int(self.parts["day"]))
         except ValueError:
             self._problem, self.error_parts = f"{what.capitalize()} must be a real date", PARTS
+            return
+        if not within_service_years(day):
+            # Year 0001 or 9999 would overflow the arithmetic of any page that works with the day.
+            self._problem, self.error_parts = out_of_range_message(what), ("year",)
+            return
+        self.data = day
 
     def pre_validate(self, form: Any) -> None:
         if self._problem:

@@ -28,7 +28,11 @@ class BirthForm(FlaskForm):
         ({"dob-day": "1", "dob-month": "2"}, "Date of birth must include a year"),
         ({"dob-day": "31", "dob-month": "2", "dob-year": "1990"}, "Date of birth must be a real date"),
         ({"dob-day": "x", "dob-month": "2", "dob-year": "1990"}, "Date of birth must be a real date"),
-        ({"dob-day": "1", "dob-month": "2", "dob-year": "90"}, "Year must include 4 numbers"),
+        ({"dob-day": "1", "dob-month": "2", "dob-year": "90"}, "The year of date of birth must include 4 numbers"),
+        (
+            {"dob-day": "1", "dob-month": "2", "dob-year": "0001"},
+            "Date of birth must be between 1 January 1900 and 31 December 2100",
+        ),
     ],
 )
 def test_date_input_messages(app_ctx, data: dict[str, str], message: str) -> None:

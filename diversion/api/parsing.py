@@ -20,12 +20,14 @@ from typing import Any
 from flask import request
 
 from diversion.errors import DomainError, ValidationFailed
+from diversion.referrals.calendar import EARLIEST_DATE, LATEST_DATE, within_service_years
 
 DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_TEXT = 20000
 MAX_MOMENT_TEXT = 64
-# Times outside these years cannot be converted between UTC and London, and mean nothing to a court case.
-FIRST_YEAR, LAST_YEAR = 1900, 9998
+# Dates and times outside these years mean nothing to a court case, and near Python's own limits they cannot be
+# converted between UTC and London or have days added (docs/court-dates.md).
+FIRST_YEAR, LAST_YEAR = EARLIEST_DATE.year, LATEST_DATE.year
 
 REQUIRED = "This field is required"
 UNKNOWN = "Unknown field"
@@ -40,6 +42,7 @@ BAD_DATE = "Enter a date as YYYY-MM-DD"
 BAD_TIME = "Enter a time in ISO 8601 with its UTC offset, like 2026-12-01T10:00:00+00:00"
 NAIVE_TIME = "Give the time with its UTC offset, like 2026-12-01T10:00:00+00:00"
 TIME_RANGE = f"Enter a time between the years {FIRST_YEAR} and {LAST_YEAR}"
+DATE_RANGE = f"Enter a date from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"
 
 
 class Malformed(DomainError):
@@ -179,6 +182,9 @@ class Reader:
         parsed = parse_day(value) if isinstance(value, str) else None
         if parsed is None:
             self._malformed(name, BAD_DATE)
+        elif not within_service_years(parsed):
+            self.problems.invalid[self.at(name)] = DATE_RANGE
+            return None
         return parsed
 
     def moment(self, name: str, *, required: bool = False) -> datetime | None:
@@ -288,6 +294,9 @@ class Query:
         parsed = parse_day(value)
         if parsed is None:
             self.problems.malformed[name] = BAD_DATE
+        elif not within_service_years(parsed):
+            self.problems.invalid[name] = DATE_RANGE
+            return None
         return parsed
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:

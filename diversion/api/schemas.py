@@ -214,7 +214,13 @@ SCHEMAS: dict[str, Any] = {
         },
         ["error"],
     ),
-    "Date": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2026-12-01"]},
+    "Date": {
+        "type": "string",
+        "format": "date",
+        "pattern": r"^\d{4}-\d{2}-\d{2}$",
+        "description": "From 1900-01-01 to 2100-12-31; any other date is refused (422) naming the field.",
+        "examples": ["2026-12-01"],
+    },
     "DateTime": {
         "type": "string",
         "format": "date-time",

@@ -20,6 +20,26 @@ from diversion.db import utcnow
 
 LONDON = ZoneInfo("Europe/London")
 
+# Every date the service takes, typed or sent, is within these (docs/court-dates.md): nothing about a court case
+# lies outside them, and a day near the ends of Python's own range (year 1 or 9999) would overflow the arithmetic.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def within_service_years(day: date) -> bool:
+    """True for a date from 1 January 1900 to 31 December 2100."""
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def out_of_range_message(what: str) -> str:
+    """The refusal of a date outside the service's years, naming the date ("the return date"), as GOV.UK words it."""
+    return f"{what[:1].upper()}{what[1:]} must be between {long_date(EARLIEST_DATE)} and {long_date(LATEST_DATE)}"
+
+
+def long_date(day: date) -> str:
+    """A date as people write it: 1 January 1900."""
+    return f"{day.day} {day:%B %Y}"
+
 
 def now_london() -> datetime:
     """The current time in London."""

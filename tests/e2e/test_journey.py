@@ -59,6 +59,7 @@ DOMAINS = (
 NEED_LABELS = ("0: No need", "1: Low need", "2: Medium need", "3: High need")
 INDICATOR = "Someone else controls her money or documents"
 WARNING_ERROR = "Give a reason to book it anyway, or choose another time"
+AGREES, DOES_NOT_AGREE = "She agrees", "She does not agree, or withdraws her agreement"
 # Each form of the journey, by the path it is shown and sent at: checked as shown and in an error state.
 FORMS = (
     "/cases/new",
@@ -237,21 +238,40 @@ def test_a_worker_takes_a_case_from_referral_to_completed_with_the_keyboard_alon
     type_into(page, "#date_of_birth-year", str(adult.year))
     send(page, "Save referral")
 
-    # Consent, sent empty first; then support and sharing agreed, a decision each.
+    # Consent: the four purposes on one page, sent empty first. Then "does not agree" to sharing by mistake: the
+    # confirmation says she would be declined, and going back keeps her answers to put the one right.
     expect(page.locator("h1")).to_have_text("Consent")
     expect_saved(page, "Referral saved.")
     expect(page.locator(".app-identity-bar")).to_contain_text(f"Dana {family_name}")
     expect(page.locator(".app-identity-bar")).to_contain_text(f"URN 01/AB/{digits}/26")
     expect_status(page, "Referred")
     check()
-    send(page, "Record decision")
-    expect_error_summary(page, "Select what she is deciding about", "Select her decision")
+    send(page, "Record her decisions")
+    expect_error_summary(
+        page,
+        "Select whether she agrees to support from the diversion scheme",
+        "Select whether she agrees to equality monitoring",
+    )
     check("sent empty")
-    for purpose in ("Support from the diversion scheme", "Sharing attendance and outcome with the court and the CPS"):
-        choose_radio(page, "purpose", purpose)
-        choose_radio(page, "decision", "She agrees")
-        send(page, "Record decision")
-        expect_saved(page, "Decision recorded")
+    for purpose, answer in (
+        ("support", AGREES),
+        ("share_with_court_cps", DOES_NOT_AGREE),
+        ("reminders", AGREES),
+        ("equality_monitoring", DOES_NOT_AGREE),
+    ):
+        choose_radio(page, purpose, answer)
+    send(page, "Record her decisions")
+    expect(page.locator("h1")).to_have_text("Check her decisions before you record them")
+    expect(page.locator(".govuk-warning-text")).to_contain_text("She will decline diversion.")
+    expect_status(page, "Referred")
+    check("asked to confirm")
+    send(page, "Change her decisions")
+    expect(page.locator("h1")).to_have_text("Consent")
+    expect(page.locator("input[name=share_with_court_cps][value=refused]")).to_be_checked()
+    expect(page.locator("input[name=reminders][value=given]")).to_be_checked()
+    choose_radio(page, "share_with_court_cps", AGREES)
+    send(page, "Record her decisions")
+    expect_saved(page, "She has opted in to diversion.")
     expect_status(page, "Opted in")
     check("support and sharing agreed")
 
@@ -312,7 +332,13 @@ def test_a_worker_takes_a_case_from_referral_to_completed_with_the_keyboard_alon
     type_date(page, "goal0_action0_due", due.day, due.month, due.year)
     press_to_navigate(page)
 
-    expect_saved(page, "Care Action Plan saved.")
+    # The save that completes her case is checked first, saying what will happen.
+    expect(page.locator("h1")).to_have_text("Check before you complete her case")
+    expect(page.locator(".govuk-warning-text")).to_contain_text("The CPS will be sent the outcome notice")
+    expect_status(page, "Assessed")
+    check("asked to confirm")
+    send(page, "Save the plan and complete her case")
+    expect_saved(page, "Case completed. The CPS has been sent the outcome notice.")
     expect_status(page, "Completed")
     check()
     follow(page, "Overview", backwards=True)

@@ -230,7 +230,7 @@ def test_a_month_and_a_quarter_are_chosen_from_lists(client, app_ctx) -> None:
         ),
         (
             {**custom(date(2026, 1, 1), date(2026, 1, 1)), "end-year": "26"},
-            ["The end date's year must include 4 numbers"],
+            ["The year of the end date must include 4 numbers"],
         ),
         (custom(date(2026, 3, 1), date(2026, 2, 28)), ["The end date must be the same as or after the start date"]),
         (custom(date(2010, 1, 1), date(2026, 1, 1)), ["The period must be 10 years or shorter"]),

@@ -29,7 +29,13 @@ from diversion.db import claim_version, transaction, utcnow
 from diversion.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import keyring
-from diversion.referrals.calendar import today, working_days_between
+from diversion.referrals.calendar import out_of_range_message, today, within_service_years, working_days_between
+from diversion.referrals.court_dates import (
+    CourtDates,
+    check_intake_dates,
+    check_return_date_day,
+    with_override_reason,
+)
 from diversion.referrals.models import (
     OPEN_STATES,
     Consent,
@@ -114,6 +120,10 @@ class ReferralInput:
     notes: str | None = None
     # Set when the person making the referral chose an existing client found by name and date of birth.
     link_client_id: uuid.UUID | None = None
+    # A manager's explicit choice to record a case whose return date is today or has passed (docs/court-dates.md).
+    past_case: bool = False
+    # Why a return date on a weekend, a bank holiday or past the calendar's horizon stands.
+    override_reason: str | None = None
 
 
 def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str], dict[str, Any]]:
@@ -131,12 +141,15 @@ def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str
         errors["urn"] = str(error)
     if data.offence not in OFFENCES:
         errors["offence"] = "Select the offence"
-    if data.first_hearing_date is None:
-        errors["first_hearing_date"] = "Enter the date of the first hearing"
-    if data.return_date is None:
-        errors["return_date"] = "Enter the return date"
-    elif data.first_hearing_date is not None and data.return_date <= data.first_hearing_date:
-        errors["return_date"] = "The return date must be after the first hearing"
+    clean["dates"] = check_intake_dates(
+        data.first_hearing_date,
+        data.return_date,
+        on=on,
+        past_case=data.past_case,
+        override_reason=data.override_reason,
+        actor=actor,
+        errors=errors,
+    )
     for name, label in (("given_name", "given name"), ("family_name", "family name")):
         value = (getattr(data, name) or "").strip()
         if not value:
@@ -226,9 +239,9 @@ def last_referral_court(user: User, offered: list[str]) -> str | None:
 def check_referral(data: ReferralInput, actor: User, on: date | None = None) -> dict[str, Any]:
     """The referral's details cleaned, or ValidationFailed naming every field that is wrong; saves nothing. A form
     with another question to ask first calls it so that every problem is said at once."""
-    errors, clean = _validate(data, actor, on or today())
-    if errors:
-        raise ValidationFailed(next(iter(errors.values())), errors)
+    _, clean = _validate(data, actor, on or today())
+    # Every problem at once; a return date that needs a reason says why beside them (ReturnDateNeedsReason).
+    clean["dates"].raise_if_any()
     return clean
 
 
@@ -265,7 +278,9 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
                 urn_index=urn_index_value(clean["urn"]),
             )
             referral.urn = clean["urn"]
-            referral.notes = (data.notes or "").strip() or None
+            dates: CourtDates = clean["dates"]
+            # A reason for keeping a warned return date is kept with the referral notes, encrypted like them.
+            referral.notes = with_override_reason((data.notes or "").strip() or None, dates)
             db.session.add(referral)
             db.session.flush()
             record_event(
@@ -273,7 +288,13 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
                 object_type="referral",
                 object_id=referral.id,
                 case_id=referral.id,
-                details={"court": clean["court"].code, "linked": data.link_client_id is not None},
+                details={
+                    "court": clean["court"].code,
+                    "linked": data.link_client_id is not None,
+                    # Said only when so: a manager recorded a past case, or a warned return date was kept.
+                    **({"past_case": True} if data.past_case else {}),
+                    **({"return_date_warnings": dates.warning_codes} if dates.warnings else {}),
+                },
                 actor=actor,
             )
     except IntegrityError:
@@ -554,8 +575,12 @@ def change_return_date(
         errors["reason"] = "Enter the reason the return date changed"
     elif len(reason) > 2000:
         errors["reason"] = "The reason must be 2000 characters or fewer"
-    if errors:
-        raise ValidationFailed(next(iter(errors.values())), errors)
+    dates = (
+        check_return_date_day(new_date, override_reason, errors, "the new return date")
+        if new_date is not None
+        else CourtDates(errors, [], None)
+    )
+    dates.raise_if_any()
     if not referral.is_open:
         raise InvalidTransition("The return date of a closed case cannot be changed")
     _refuse_stale(referral, version)
@@ -569,7 +594,8 @@ def change_return_date(
             to_date=new_date,
             changed_by_id=actor.id,
         )
-        change.reason = reason
+        # A reason for keeping a warned return date is kept with the reason for the change, encrypted like it.
+        change.reason = with_override_reason(reason, dates, "the new return date")
         db.session.add(change)
         referral.return_date = new_date  # type: ignore[assignment]
         record_event(
@@ -577,7 +603,11 @@ def change_return_date(
             object_type="referral",
             object_id=referral.id,
             case_id=referral.id,
-            details={"from": change.from_date.isoformat(), "to": new_date.isoformat()},  # type: ignore[union-attr]
+            details={
+                "from": change.from_date.isoformat(),
+                "to": new_date.isoformat(),  # type: ignore[union-attr]
+                **({"return_date_warnings": dates.warning_codes} if dates.warnings else {}),
+            },
             actor=actor,
         )
 
@@ -752,11 +782,12 @@ def parse_state(value: Any) -> State | None:
 
 
 def parse_date(value: Any) -> date | None:
-    """An ISO date from a query string, or None."""
+    """An ISO date from a query string, or None (also for a date outside 1900 to 2100, which no page can use)."""
     try:
-        return date.fromisoformat(str(value)) if value else None
+        day = date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
+    return day if day is not None and within_service_years(day) else None
 
 
 def parse_int(value: Any) -> int | None:

@@ -185,7 +185,12 @@ def test_an_attendance_on_or_after_the_return_date_does_not_count(case, worker) 
     appointment = attend(appointment=book(referral=case, worker=worker, number=1), worker=worker)
     # The court later brought the return date forward to the day of the appointment.
     referral_services.change_return_date(
-        case, london_date(appointment.starts_at), "Listed earlier by the court.", case.version, worker
+        case,
+        london_date(appointment.starts_at),
+        "Listed earlier by the court.",
+        case.version,
+        worker,
+        override_reason="A weekend court sat that day.",
     )
     assert attended_numbers(case) == set()
 

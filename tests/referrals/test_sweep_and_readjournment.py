@@ -116,7 +116,8 @@ def test_the_return_date_moves_with_a_reason_recorded_and_audited(app_ctx) -> No
     manager = create_user(role="manager")
     version = referral.version
     mark = last_audit_id()
-    new_date = RETURN_DATE + timedelta(days=14)
+    # Thursday 24 December 2026: a working day (a weekend or bank holiday would need a reason).
+    new_date = RETURN_DATE + timedelta(days=13)
     services.change_return_date(
         referral, new_date, "  Court list moved: the bench was unavailable.  ", version, manager
     )

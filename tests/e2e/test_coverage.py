@@ -9,8 +9,8 @@ from werkzeug.routing import RequestRedirect
 
 pytestmark = pytest.mark.e2e
 
-# Files, the health check and the JSON API are not pages.
-NOT_PAGES = frozenset({"main.assets", "main.health", "static"})
+# Files, the health check, the JSON API and the page's JSON session check (docs/sessions.md) are not pages.
+NOT_PAGES = frozenset({"main.assets", "main.health", "static", "auth.session_status"})
 
 
 def page_endpoints(app: Flask) -> set[str]:

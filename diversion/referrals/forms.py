@@ -7,12 +7,13 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
+    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from diversion.forms import DateInputField, MaxLength, choices
@@ -35,8 +36,14 @@ class ReferralForm(FlaskForm):
         widget=GovSelect(),
         validators=[InputRequired(message="Select the offence")],
     )
-    first_hearing_date = DateInputField("First hearing", what="the date of the first hearing")
+    first_hearing_date = DateInputField("First hearing", what="the first hearing date")
     return_date = DateInputField("Return date", what="the return date")
+    # Offered to managers only (the view removes it for everyone else): docs/court-dates.md.
+    past_case = BooleanField("This is a past case: its return date is today or has passed", widget=GovCheckboxInput())
+    # Asked for when the return date is on a weekend, a bank holiday or past the calendar's horizon.
+    override_reason = StringField(
+        "Reason to keep this return date", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
+    )
     given_name = StringField(
         "Given name",
         widget=GovTextInput(),
@@ -117,6 +124,10 @@ class ReturnDateForm(FlaskForm):
         "Why did the return date change?",
         widget=GovCharacterCount(),
         validators=[InputRequired(message="Enter why the return date changed"), MaxLength(2000)],
+    )
+    # Asked for when the new return date is on a weekend, a bank holiday or past the calendar's horizon.
+    override_reason = StringField(
+        "Reason to keep this return date", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
     )
     version = HiddenField()
     submit = SubmitField("Change return date", widget=GovSubmitInput())

@@ -17,6 +17,7 @@ from diversion.forms import apply_errors, choices
 from diversion.notices.services import notice_for
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import bp, caseload, queries, services
+from diversion.referrals.court_dates import ReturnDateNeedsReason
 from diversion.referrals.forms import (
     AssignForm,
     ConsentForm,
@@ -120,7 +121,23 @@ def _referral_input(form: ReferralForm) -> services.ReferralInput:
         ),
         notes=form.notes.data,
         link_client_id=services.parse_uuid(link),
+        # Only a manager's form has the choice (docs/court-dates.md).
+        past_case=bool("past_case" in form and form.past_case.data),
+        override_reason=form.override_reason.data,
     )
+
+
+NEEDS_REASON = "Give a reason to keep this return date, or change it"
+
+
+def _refused(form, error: DomainError, default: str) -> list[str]:
+    """Show a service's refusal on the form; the warnings about the return date, if that was the reason, for the
+    page's warning text (the field asking for a reason then says only what to do)."""
+    apply_errors(form, error, default)
+    if not isinstance(error, ReturnDateNeedsReason):
+        return []
+    form.override_reason.errors = [NEEDS_REASON]
+    return error.warnings
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -128,6 +145,10 @@ def _referral_input(form: ReferralForm) -> services.ReferralInput:
 def new():
     user = _user()
     form = ReferralForm()
+    if user.role != Role.MANAGER:
+        # Recording a past case is a manager's choice alone: nobody else's form carries it.
+        del form.past_case
+    warnings: list[str] = []
     courts = [court for court in list_courts(active_only=True) if user.role != Role.COURT or court.id == user.court_id]
     form.court.choices = choices([("", "Select the court")] + [(court.code, court.name) for court in courts])
     if request.method == "GET":
@@ -157,18 +178,20 @@ def new():
             try:
                 services.check_referral(_referral_input(form), user)
             except DomainError as error:
-                apply_errors(form, _form_error(error), "urn")
+                warnings = _refused(form, _form_error(error), "urn")
         else:
             try:
                 referral = services.create_referral(_referral_input(form), user)
             except DomainError as error:
-                apply_errors(form, _form_error(error), "urn")
+                warnings = _refused(form, _form_error(error), "urn")
             else:
                 flash("Referral saved.", "success")
                 if user.role == Role.COURT:
                     return redirect(url_for("referrals.new"))
                 return redirect(url_for("referrals.consent", referral_id=referral.id))
-    return render_template("referrals/new.html", form=form, matches=matches, fixed_court=user.role == Role.COURT)
+    return render_template(
+        "referrals/new.html", form=form, matches=matches, fixed_court=user.role == Role.COURT, warnings=warnings
+    )
 
 
 def _form_error(error: DomainError) -> DomainError:
@@ -346,19 +369,25 @@ def withdraw(referral_id):
 def return_date(referral_id):
     referral = load_case(referral_id)
     form = ReturnDateForm()
+    warnings: list[str] = []
     if request.method == "GET":
         form.version.data = str(referral.version)
     if form.validate_on_submit():
         try:
             services.change_return_date(
-                referral, form.return_date.data, form.reason.data, services.parse_int(form.version.data), _user()
+                referral,
+                form.return_date.data,
+                form.reason.data,
+                services.parse_int(form.version.data),
+                _user(),
+                override_reason=form.override_reason.data,
             )
         except DomainError as error:
-            apply_errors(form, error, "return_date")
+            warnings = _refused(form, error, "return_date")
         else:
             flash("Return date changed.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
-    return _case_page(referral, "overview", "referrals/return_date.html", form=form)
+    return _case_page(referral, "overview", "referrals/return_date.html", form=form, warnings=warnings)
 
 
 NO_WORKER = "none"

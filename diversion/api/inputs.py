@@ -20,13 +20,30 @@ CLIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "email")
 
 def referral_input(body: dict[str, Any]) -> ReferralInput:
     """POST /referrals."""
-    reader = Reader(body, ("court", "urn", "offence", "first_hearing_date", "return_date", "client", "notes"))
+    reader = Reader(
+        body,
+        (
+            "court",
+            "urn",
+            "offence",
+            "first_hearing_date",
+            "return_date",
+            "client",
+            "notes",
+            "past_case",
+            "override_reason",
+        ),
+    )
     court = reader.text("court", required=True)
     urn = reader.text("urn", required=True)
     offence = reader.text("offence", required=True)
     first_hearing = reader.day("first_hearing_date", required=True)
     return_date = reader.day("return_date", required=True)
     notes = reader.text("notes")
+    # A manager's choice to record a past case; why a return date on a weekend or bank holiday stands
+    # (docs/court-dates.md).
+    past_case = reader.boolean("past_case")
+    override_reason = reader.text("override_reason", max_length=200)
     client = reader.member("client", CLIENT_FIELDS, required=True)
     given_name = family_name = phone = email = None
     date_of_birth = None
@@ -49,6 +66,8 @@ def referral_input(body: dict[str, Any]) -> ReferralInput:
         phone=phone,
         email=email,
         notes=notes,
+        past_case=bool(past_case),
+        override_reason=override_reason,
     )
 
 
@@ -78,16 +97,18 @@ class ReturnDateInput:
     return_date: date | None
     reason: str
     version: int
+    override_reason: str | None = None
 
 
 def return_date_input(body: dict[str, Any]) -> ReturnDateInput:
     """PATCH /referrals/{id}."""
-    reader = Reader(body, ("return_date", "reason", "version"))
+    reader = Reader(body, ("return_date", "reason", "version", "override_reason"))
     return_date = reader.day("return_date", required=True)
     reason = reader.text("reason", required=True)
     version = reader.integer("version", required=True)
+    override_reason = reader.text("override_reason", max_length=200)
     reader.problems.raise_if_any()
-    return ReturnDateInput(return_date, reason or "", int(version or 0))
+    return ReturnDateInput(return_date, reason or "", int(version or 0), override_reason)
 
 
 def withdraw_input(body: dict[str, Any]) -> str:

@@ -101,7 +101,10 @@ PATHS: dict[str, Any] = {
             },
             body="ReferralInput",
             description="Court users refer to their own court only (403 otherwise). 422 for someone under 18, a "
-            "return date not after the first hearing, or a malformed URN; 409 while a case with that URN is open.",
+            "return date not after the first hearing, or a malformed URN; 409 while a case with that URN is open. "
+            "422 too for a return date not after today (a manager may record a past case with past_case), a first "
+            "hearing in the future or more than 90 days ago, and a return date on a weekend, a bank holiday or past "
+            "the calendar's horizon without override_reason.",
         ),
         "get": _operation(
             "listReferrals",

@@ -101,7 +101,9 @@ def record_consent(referral_id: uuid.UUID) -> Any:
 def change_return_date(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     data = inputs.return_date_input(json_object())
-    services.change_return_date(referral, data.return_date, data.reason, data.version, actor())
+    services.change_return_date(
+        referral, data.return_date, data.reason, data.version, actor(), override_reason=data.override_reason
+    )
     return answer_case(referral_id, "api.change_return_date")
 
 

@@ -258,10 +258,28 @@ SCHEMAS: dict[str, Any] = {
             "court": text(description="The court's code; court users may refer to their own only."),
             "urn": text(description="Police URN, e.g. 01/AB/12345/26 (separators optional)."),
             "offence": {"type": "string", "enum": list(OFFENCES)},
-            "first_hearing_date": DATE,
-            "return_date": {**DATE, "description": "After the first hearing."},
+            "first_hearing_date": {
+                **DATE,
+                "description": "Today or in the last 90 days (a past case's may be older); never in the future.",
+            },
+            "return_date": {
+                **DATE,
+                "description": "After the first hearing and after today, unless past_case. On a weekend, a bank "
+                "holiday or past the calendar's horizon it needs override_reason.",
+            },
             "client": ref("ClientInput"),
             "notes": text(5000, nullable=True),
+            "past_case": {
+                "type": ["boolean", "null"],
+                "description": "Managers only (403 for anyone else): record a case whose return date is today or "
+                "has passed. Audited.",
+            },
+            "override_reason": text(
+                200,
+                nullable=True,
+                description="Why to keep a return date on a weekend, a bank holiday or past the calendar's "
+                "horizon; without it, 422.",
+            ),
         },
         ["court", "urn", "offence", "first_hearing_date", "return_date", "client"],
     ),
@@ -332,9 +350,19 @@ SCHEMAS: dict[str, Any] = {
     ),
     "ReturnDateInput": _object(
         {
-            "return_date": DATE,
+            "return_date": {
+                **DATE,
+                "description": "After the first hearing. On a weekend, a bank holiday or past the calendar's "
+                "horizon it needs override_reason.",
+            },
             "reason": text(2000),
             "version": {"type": "integer", "description": "The case's version as last read."},
+            "override_reason": text(
+                200,
+                nullable=True,
+                description="Why to keep a return date on a weekend, a bank holiday or past the calendar's "
+                "horizon; without it, 422.",
+            ),
         },
         ["return_date", "reason", "version"],
     ),

@@ -123,10 +123,15 @@ def audit_verify() -> None:
 
 
 @demo_cli.command("seed")
-@click.option("--clients", default=0, show_default=True, help="Synthetic clients to add.")
-@click.option("--seed", default=1, show_default=True, help="Random seed, for repeatable data.")
+@click.option(
+    "--clients", default=0, show_default=True, help="Synthetic clients to add, once: cases as of today (docs/demo.md)."
+)
+@click.option(
+    "--seed", default=1, show_default=True, help="Random seed: the same seed on the same day, the same cases."
+)
 def demo_seed(clients: int, seed: int) -> None:
-    """Add demo courts and one user per role, and print their sign-in details."""
+    """Add demo courts and one user per role, and print their sign-in details. With --clients, cases that make today
+    look like a day in a living service: a third open, today's court-day list, new CPS notices, reviews."""
     from diversion.main.demo import seed_demo
 
     for line in seed_demo(clients=clients, seed=seed):

@@ -465,7 +465,17 @@ def court_day():
         counts=counts,
         previous_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
+        # The printed list says whose list it is and when it was printed (docs/small-screens.md).
+        court_names=_court_names(user, cases),
+        printed_at=services.utcnow(),
     )
+
+
+def _court_names(user, cases) -> list[str]:
+    """The court a court user's list is for; for anyone else, the courts of the cases listed."""
+    if user.role == Role.COURT and user.court is not None:
+        return [user.court.name]
+    return sorted({item.referral.court.name for item in cases})
 
 
 @bp.route("/cases/<uuid:referral_id>/status")

@@ -70,6 +70,7 @@ def user_name(user_id):
     user = load_or_404(User, user_id)
     form = DisplayNameForm()
     form.display_name.description = THEIR_NAME_HINT
+    status = 200
     if form.validate_on_submit():
         try:
             change_display_name(
@@ -78,6 +79,7 @@ def user_name(user_id):
         except DomainError as error:
             _apply_errors(form, error, "display_name")
             form.seen.data = user.display_name
+            status = error.status if error.status == 409 else 200
         else:
             flash("Name saved.", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -92,7 +94,7 @@ def user_name(user_id):
         back=url_for("admin.user_detail", user_id=user.id),
         autocomplete="off",
         back_text="Back to the user",
-    )
+    ), status
 
 
 @bp.route("/users/<uuid:user_id>/<any(disable, enable, unlock, 'reset-two-factor'):action>", methods=["POST"])

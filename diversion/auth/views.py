@@ -181,12 +181,14 @@ def change_name():
     """Everyone changes their own name here; an administrator changes anyone's from the user's page."""
     user = current_user._get_current_object()
     form = DisplayNameForm()
+    status = 200
     if form.validate_on_submit():
         try:
             change_display_name(user, form.display_name.data, actor=user, seen=form.seen.data)
         except DomainError as error:
             apply_errors(form, error, "display_name")
             form.seen.data = user.display_name
+            status = error.status if error.status == 409 else 200
         else:
             flash("Your name has been saved.", "success")
             return redirect(url_for("auth.account"))
@@ -201,7 +203,7 @@ def change_name():
         back=url_for("auth.account"),
         autocomplete="name",
         back_text="Back to your account",
-    )
+    ), status
 
 
 @bp.route("/account/api-tokens", methods=["POST"])

@@ -154,7 +154,7 @@ def test_a_name_changed_meanwhile_is_not_overwritten(client, app_ctx) -> None:
     assert seen == "Sam Jones"
     change_display_name(worker, "Sam Jones-Okafor", actor=create_user(role="admin"))
     response = _post(client, "/account/name", display_name="Samantha Jones", seen=seen)
-    assert response.status_code == 200
+    assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "Someone else changed this name to" in _error_summary(html)
     assert _fresh(worker).display_name == "Sam Jones-Okafor"
@@ -180,6 +180,10 @@ def test_an_administrator_changes_a_users_name(client, app_ctx) -> None:
     assert _fresh(worker).display_name == "Samira Jones"
     [event] = _renames(worker)
     assert event.actor_id == admin.id
+    # Sent again from the page as it was: she has been renamed since, so it is refused, not overwritten.
+    stale = _post(client, path, display_name="Sami Jones", seen="Sam Jones")
+    assert stale.status_code == 409
+    assert _fresh(worker).display_name == "Samira Jones"
 
 
 @pytest.mark.parametrize("role", ["worker", "manager", "court", "cps"])

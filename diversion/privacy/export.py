@@ -64,7 +64,7 @@ SECTION_TITLES = {
     "reminder_preferences": "Reminder preferences",
     "erasure_requests": "Erasure requests",
 }
-# Relationship columns to staff: shown as the member of staff's email rather than an id.
+# Relationship columns to staff: shown as the member of staff's name rather than an id (docs/people.md).
 _USER_TABLE = "users"
 
 
@@ -136,7 +136,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def serialize_row(obj: Any, emails: dict[Any, str]) -> dict[str, Any]:
+def serialize_row(obj: Any, staff: dict[Any, str]) -> dict[str, Any]:
     """A row as JSON-ready values: plain columns (not ciphertext or indexes), then the decrypted fields."""
     mapper = sa_inspect(type(obj))
     specs = encrypted_fields(type(obj))
@@ -148,7 +148,7 @@ def serialize_row(obj: Any, emails: dict[Any, str]) -> dict[str, Any]:
             continue
         value = getattr(obj, attr.key)
         if value is not None and any(fk.column.table.name == _USER_TABLE for fk in column.foreign_keys):
-            data[attr.key.removesuffix("_id") or attr.key] = emails.get(value, str(value))
+            data[attr.key.removesuffix("_id") or attr.key] = staff.get(value, str(value))
             continue
         data[attr.key] = _plain(value)
     for name in specs:
@@ -168,10 +168,11 @@ def audit_events_about(rows: dict[str, list[Any]]) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(or_(*conditions)).order_by(AuditEvent.id)))
 
 
-def _emails(user_ids: set[Any]) -> dict[Any, str]:
+def _staff_names(user_ids: set[Any]) -> dict[Any, str]:
     if not user_ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.email).where(User.id.in_(sorted(user_ids, key=str)))).all())
+    query = select(User.id, User.display_name).where(User.id.in_(sorted(user_ids, key=str)))
+    return dict(db.session.execute(query).all())
 
 
 @dataclass
@@ -209,14 +210,14 @@ def build_export(client: Client) -> SubjectAccessExport:
                     value = getattr(obj, attr.key)
                     if value is not None:
                         user_ids.add(value)
-    emails = _emails(user_ids)
+    staff = _staff_names(user_ids)
     export = SubjectAccessExport(client_id=str(client.id), made_at=utcnow().isoformat(), is_erased=client.is_erased)
     for table, found in rows.items():
-        export.sections[table] = [serialize_row(obj, emails) for obj in found]
+        export.sections[table] = [serialize_row(obj, staff) for obj in found]
     export.audit_events = [
         {
             "at": event.at.isoformat(),
-            "who": emails.get(event.actor_id, str(event.actor_id)) if event.actor_id else "the system",
+            "who": staff.get(event.actor_id, str(event.actor_id)) if event.actor_id else "the system",
             "role": event.actor_role,
             "action": event.action,
             "object_type": event.object_type,

@@ -58,7 +58,7 @@ def test_the_export_holds_every_canary_of_hers_and_none_of_anothers(app_ctx) -> 
     assert {"care_plan_goals", "care_plan_actions", "reviews", "notifications"} <= set(made.sections)
     viewed = [event for event in made.audit_events if event["action"] == "case.viewed"]
     assert viewed
-    assert viewed[0]["who"] == worker.email
+    assert viewed[0]["who"] == worker.display_name
     assert all(event["case_id"] in (None, str(her.referral_id)) for event in made.audit_events)
 
 

@@ -26,7 +26,7 @@ from diversion.extensions import db
 from diversion.referrals.calendar import horizon_warning, is_working_day, london_date
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.programme import programme
-from diversion.referrals.states import evaluate_progress
+from diversion.referrals.states import NotYet, closed_case, evaluate_progress
 
 MAX_NOTES = 5000
 DEFAULT_DURATION = 60
@@ -151,14 +151,25 @@ def booking_warnings(starts_at: datetime, duration: int, worker_id: uuid.UUID | 
     return warnings
 
 
+def not_yet(referral: Referral, number: int | None = None) -> NotYet | None:
+    """What must happen before an appointment (appointment ``number``, when given) can be booked, or None when it
+    can be: the one rule the booking form, the section's links and ``book_appointment`` share."""
+    if referral.state_enum is State.REFERRED:
+        return NotYet("Record her consent to support and to sharing before booking appointments", "consent")
+    if referral.state_enum not in (State.OPTED_IN, State.ASSESSED):
+        return closed_case(referral, "it takes no more appointments")
+    if number is not None and number > 1 and (number - 1) not in attended_numbers(referral):
+        return NotYet(f"Appointment {number} can be booked once appointment {number - 1} is attended", "appointments")
+    return None
+
+
 def book_appointment(referral: Referral, data: BookingInput, actor: User) -> Appointment:
     """Book (or rebook) an appointment for the case, enforcing the programme's order and deadline."""
     prog = programme()
     errors: dict[str, str] = {}
-    if referral.state_enum not in (State.OPTED_IN, State.ASSESSED):
-        if referral.state_enum is State.REFERRED:
-            raise InvalidTransition("Record her consent to support and to sharing before booking appointments")
-        raise InvalidTransition(f"A case that is {referral.state_enum.label.lower()} takes no more appointments")
+    blocked = not_yet(referral)
+    if blocked is not None:
+        raise InvalidTransition(blocked.reason)
     step = prog.step(data.number)
     if step is None:
         errors["number"] = f"Choose an appointment number from 1 to {prog.required_appointments}"

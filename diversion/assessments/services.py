@@ -22,7 +22,7 @@ from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals.models import Referral, State
 from diversion.referrals.programme import programme
-from diversion.referrals.states import evaluate_progress
+from diversion.referrals.states import NotYet, closed_case, evaluate_progress
 
 MAX_NOTES = 2000
 STALE = (
@@ -75,6 +75,25 @@ def _assessment_step_number() -> int | None:
     return next((step.number for step in programme().steps if step.produces == "assessment"), None)
 
 
+def not_yet(referral: Referral) -> NotYet | None:
+    """What must happen before the assessment can be saved, or None when it can be: the one rule the form, the
+    section's links and ``save_assessment`` share."""
+    from diversion.appointments.services import attended_numbers
+
+    if referral.state_enum is State.REFERRED:
+        return NotYet(
+            "Record her consent to support and to sharing first: the assessment is done with her once she has "
+            "opted in and attended her first appointment",
+            "consent",
+        )
+    if referral.state_enum not in (State.OPTED_IN, State.ASSESSED, State.COMPLETED):
+        return closed_case(referral, "the assessment can no longer be recorded or changed")
+    step = _assessment_step_number()
+    if step is not None and step not in attended_numbers(referral):
+        return NotYet(f"Record that she attended appointment {step} before the assessment", "appointments")
+    return None
+
+
 def save_assessment(
     referral: Referral,
     domains: dict[str, DomainInput],
@@ -85,13 +104,9 @@ def save_assessment(
     version: int | None = None,
 ) -> Assessment:
     """Save the assessment (all twelve domains); a stale version is refused with 409 and nothing saved."""
-    from diversion.appointments.services import attended_numbers
-
-    if referral.state_enum not in (State.OPTED_IN, State.ASSESSED, State.COMPLETED):
-        raise InvalidTransition("The assessment is recorded once she has opted in and attended her first appointment")
-    step = _assessment_step_number()
-    if step is not None and step not in attended_numbers(referral):
-        raise InvalidTransition(f"Record that she attended appointment {step} before the assessment")
+    blocked = not_yet(referral)
+    if blocked is not None:
+        raise InvalidTransition(blocked.reason)
     errors: dict[str, str] = {}
     clean: dict[Domain, tuple[int, int, str | None]] = {}
     for domain in Domain:

@@ -29,6 +29,7 @@ def show(referral_id):
         referral,
         "assessments/show.html",
         assessment=assessment,
+        not_yet=services.not_yet(referral),
         indicators=services.indicators_of(assessment) if assessment else [],
         labels=DOMAIN_LABELS,
         need_levels=NEED_LEVELS,
@@ -40,6 +41,16 @@ def show(referral_id):
 @requires("client_records")
 def edit(referral_id):
     referral = load_case(referral_id)
+    blocked = services.not_yet(referral)
+    if blocked is not None:
+        # No form that could not be saved: what comes first instead (a refused POST changes nothing).
+        return _case_page(
+            referral,
+            "referrals/not_yet.html",
+            status=200 if request.method == "GET" else 409,
+            heading="Needs assessment",
+            not_yet=blocked,
+        )
     assessment = services.assessment_of(referral)
     form = AssessmentForm()
     if request.method == "GET" and assessment is not None:

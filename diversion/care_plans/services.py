@@ -30,7 +30,7 @@ from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals.models import Referral, State
 from diversion.referrals.programme import programme
-from diversion.referrals.states import evaluate_progress, step_progress
+from diversion.referrals.states import NotYet, closed_case, evaluate_progress, step_progress
 
 MAX_TEXT = 1000
 MAX_GOALS = 12
@@ -131,8 +131,9 @@ def _check(
     """Refuse what the save would refuse; the plan saved so far and whether this save records her agreement."""
     from diversion.appointments.services import attended_numbers
 
-    if referral.state_enum not in (State.OPTED_IN, State.ASSESSED, State.COMPLETED):
-        raise InvalidTransition("A Care Action Plan is made with her once she has opted in")
+    blocked = not_yet(referral)
+    if blocked is not None:
+        raise InvalidTransition(blocked.reason)
     errors = _validate(goals, onward, agreed, notes)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
@@ -165,6 +166,20 @@ def save_completes_case(
     return all(
         item.attended and (item.produced or item.step.produces == "care_plan") for item in step_progress(referral)
     )
+
+
+def not_yet(referral: Referral) -> NotYet | None:
+    """What must happen before the plan can be saved, or None when it can be: the one rule the form, the section's
+    links and ``save_care_plan`` share. (Recording her agreement has a rule of its own, checked on saving.)"""
+    if referral.state_enum is State.REFERRED:
+        return NotYet(
+            "Record her consent to support and to sharing first: the Care Action Plan is made with her once she "
+            "has opted in",
+            "consent",
+        )
+    if referral.state_enum not in (State.OPTED_IN, State.ASSESSED, State.COMPLETED):
+        return closed_case(referral, "the Care Action Plan can no longer be made or changed")
+    return None
 
 
 def save_care_plan(

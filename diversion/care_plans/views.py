@@ -35,13 +35,29 @@ def _case_page(referral, template: str, status: int = 200, **context):
 @requires("client_records")
 def show(referral_id):
     referral = load_case(referral_id)
-    return _case_page(referral, "care_plans/show.html", plan=services.plan_of(referral), case_width="full")
+    return _case_page(
+        referral,
+        "care_plans/show.html",
+        plan=services.plan_of(referral),
+        not_yet=services.not_yet(referral),
+        case_width="full",
+    )
 
 
 @bp.route("/cases/<uuid:referral_id>/plan/edit", methods=["GET", "POST"])
 @requires("client_records")
 def edit(referral_id):
     referral = load_case(referral_id)
+    blocked = services.not_yet(referral)
+    if blocked is not None:
+        # No form that could not be saved: what comes first instead (a refused POST changes nothing).
+        return _case_page(
+            referral,
+            "referrals/not_yet.html",
+            status=200 if request.method == "GET" else 409,
+            heading="Care Action Plan",
+            not_yet=blocked,
+        )
     plan = services.plan_of(referral)
     form = CarePlanForm()
     if request.method == "GET" and plan is not None:

@@ -24,6 +24,7 @@ from diversion.extensions import db
 from diversion.outcomes.models import Review, ReviewDomain
 from diversion.referrals.calendar import london_date, today
 from diversion.referrals.models import Referral
+from diversion.referrals.states import NotYet
 
 MAX_NOTES = 2000
 STALE = (
@@ -112,10 +113,20 @@ def _as_int(value: Any, low: int, high: int) -> int | None:
     return number if low <= number <= high else None
 
 
-def _clean(referral: Referral, data: ReviewInput) -> tuple[dict[Domain, tuple[int, int]], str | None]:
+def not_yet(referral: Referral) -> NotYet | None:
+    """What must happen before a review can be recorded, or None when it can be: the one rule the form, the
+    section's links and ``record_review`` share."""
     assessment = assessment_of(referral)
     if assessment is None or assessment.completed_at is None:
-        raise InvalidTransition("Record the needs assessment before a review: it is what a review is compared with")
+        return NotYet("Record the needs assessment before a review: it is what a review is compared with", "assessment")
+    return None
+
+
+def _clean(referral: Referral, data: ReviewInput) -> tuple[dict[Domain, tuple[int, int]], str | None]:
+    blocked = not_yet(referral)
+    if blocked is not None:
+        raise InvalidTransition(blocked.reason)
+    assessment = assessment_of(referral)
     errors: dict[str, str] = {}
     if data.reviewed_on is None:
         errors["reviewed_on"] = "Enter the date of the review"

@@ -79,6 +79,16 @@ def _form_page(referral: Any, form: Any, review: Any = None, status: int = 200) 
 @requires("client_records")
 def new_review(referral_id: Any) -> Any:
     referral = load_case(referral_id)
+    blocked = reviews.not_yet(referral)
+    if blocked is not None:
+        # No form that could not be saved: what comes first instead (a refused POST changes nothing).
+        return _case_page(
+            referral,
+            "referrals/not_yet.html",
+            status=200 if request.method == "GET" else 409,
+            heading="Record a review",
+            not_yet=blocked,
+        )
     form = ReviewForm()
     if form.validate_on_submit():
         try:

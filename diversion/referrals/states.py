@@ -144,6 +144,20 @@ def evaluate_progress(referral: Referral, *, actor: Any = None) -> State:
 
 
 @dataclass(frozen=True)
+class NotYet:
+    """Why a section's form cannot be saved yet, and where what comes first is done: "consent", "appointments" or
+    "assessment" (a section of the case), or None when nothing will make it possible (a closed case)."""
+
+    reason: str
+    first: str | None = None
+
+
+def closed_case(referral: Referral, what: str) -> NotYet:
+    """A closed case's refusal: "The case is withdrawn: <what>"."""
+    return NotYet(f"The case is {referral.state_enum.label.lower()}: {what}")
+
+
+@dataclass(frozen=True)
 class NextAction:
     """What a case needs next: a code the case page turns into words and a link, and the step it is about."""
 

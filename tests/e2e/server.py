@@ -267,7 +267,8 @@ def _seed_privacy_cases() -> None:
             given_name=given,
             family_name=family,
             date_of_birth=date(1975 + number, number, number + 5),
-            first_hearing_date=return_date - timedelta(weeks=6),
+            # Six weeks before, or today for a return date nearer than that: a first hearing is never in the future.
+            first_hearing_date=min(return_date - timedelta(weeks=6), today()),
             return_date=return_date,
         ).client
 

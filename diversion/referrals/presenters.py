@@ -54,6 +54,9 @@ def event_title(event: Any) -> str:
     action = event.action
     if action == "referral.state_changed":
         return f"Status changed to {state_label(details.get('to', '')).lower()}"
+    if action == "referral.created" and details.get("past_case"):
+        # A manager recorded the case after its return date (docs/court-dates.md).
+        return "Referral received: recorded as a past case"
     if action == "consent.recorded":
         decision = "agreed" if details.get("given") else ("withdrawn" if details.get("withdrawal") else "not agreed")
         return f"Consent {decision}: {in_a_sentence(consent_label(details.get('purpose', '')))}"

@@ -454,3 +454,11 @@ def test_report_and_audit_period_filters_take_any_year_without_a_server_error(cl
     assert page.status_code in (200, 422)
     if year in ("0001", "9999"):
         assert "must be between 1 January 1900 and 31 December 2100" in page.get_data(as_text=True)
+
+
+def test_the_case_history_says_a_past_case_was_recorded_as_one(client, manager) -> None:
+    data = referral_input(first_hearing_date=date(2026, 10, 1), return_date=date(2026, 11, 30), past_case=True)
+    referral = services.create_referral(data, manager)
+    log_in_as(client, manager)
+    html = client.get(f"/cases/{referral.id}/history").get_data(as_text=True)
+    assert "Referral received: recorded as a past case" in html

@@ -175,4 +175,6 @@ def error_summary(form: Any) -> dict[str, Any]:
             continue
         target = f"{field.id}-{(field.error_parts or PARTS)[0]}" if isinstance(field, DateInputField) else field.id
         items.append({"text": field.errors[0], "href": f"#{target}"})
+    # Problems that are not one field's, linked to where they are shown (a stale save: diversion/conflicts.py).
+    items = [*getattr(form, "extra_summary", []), *items]
     return {"titleText": "There is a problem", "errorList": items}

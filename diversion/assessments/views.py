@@ -1,10 +1,11 @@
-"""The needs assessment of a case: read it, record it."""
+"""The needs assessment of a case: read it, record it (a stale save shown beside the saved one: docs/conflicts.md)."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
+from diversion import conflicts
 from diversion.assessments import bp, services
 from diversion.assessments.forms import AssessmentForm
 from diversion.assessments.models import DOMAIN_LABELS, EXPLOITATION_INDICATORS, NEED_LEVELS, Domain
@@ -56,34 +57,55 @@ def edit(referral_id):
     if request.method == "GET" and assessment is not None:
         _fill(form, assessment)
     status = 200
+    comparison = None
     if form.validate_on_submit():
-        domains = {
-            domain.value: services.DomainInput(
-                need=form[f"{domain.value}_need"].data,
-                score=form[f"{domain.value}_score"].data,
-                notes=form[f"{domain.value}_notes"].data,
-            )
-            for domain in Domain
-        }
-        try:
-            services.save_assessment(
-                referral,
-                domains,
-                current_user._get_current_object(),
-                risk_notes=form.risk_notes.data,
-                indicators=form.indicators.data or [],
-                version=referral_services.parse_int(form.version.data),
-            )
-        except Conflict as error:
-            # What this person typed stays on the page; they reconcile it with the other save.
-            status = 409
-            apply_errors(form, error, "risk_notes")
-            form.version.data = str(services.assessment_of(referral).version)
-        except DomainError as error:
-            apply_errors(form, _form_error(error), "risk_notes")
-        else:
-            flash("Assessment saved.", "success")
-            return redirect(url_for("assessments.show", referral_id=referral.id))
+        answers = _answers(form)
+        version = referral_services.parse_int(form.version.data)
+        resolved = conflicts.resolved_version(request.form)
+        saved = services.assessment_of(referral) if resolved is not None else None
+        if saved is not None and saved.version == resolved:
+            # Save again after a conflict: only with a choice for every difference, then at the version compared.
+            comparison = _compare(answers, saved, request.form)
+            if comparison.unchosen:
+                status = 409
+                comparison.refuse(form)
+            else:
+                _put(form, comparison.chosen())
+                version = resolved
+        if status == 200:
+            domains = {
+                domain.value: services.DomainInput(
+                    need=form[f"{domain.value}_need"].data,
+                    score=form[f"{domain.value}_score"].data,
+                    notes=form[f"{domain.value}_notes"].data,
+                )
+                for domain in Domain
+            }
+            try:
+                services.save_assessment(
+                    referral,
+                    domains,
+                    current_user._get_current_object(),
+                    risk_notes=form.risk_notes.data,
+                    indicators=form.indicators.data or [],
+                    version=version,
+                )
+            except Conflict as error:
+                # What this person typed stays on the page beside the saved answers; the form keeps the version she
+                # started from, and the saved version only goes with the resolved marker (docs/conflicts.md).
+                status = 409
+                saved = services.assessment_of(referral)
+                if saved is None:
+                    apply_errors(form, error, "risk_notes")
+                else:
+                    _put(form, answers)
+                    comparison = _compare(answers, saved, None)
+                    comparison.show(form)
+            except DomainError as error:
+                apply_errors(form, _form_error(error), "risk_notes")
+            else:
+                flash("Assessment saved.", "success")
+                return redirect(url_for("assessments.show", referral_id=referral.id))
     return _case_page(
         referral,
         "assessments/edit.html",
@@ -92,7 +114,61 @@ def edit(referral_id):
         domains=list(Domain),
         labels=DOMAIN_LABELS,
         conflict=status == 409,
+        comparison=comparison,
     )
+
+
+def _questions() -> list[tuple[str, str]]:
+    """Every answer of the form by name, with the words the comparison shows for it."""
+    questions = []
+    for domain in Domain:
+        label = DOMAIN_LABELS[domain]
+        questions += [
+            (f"{domain.value}_need", f"{label}: need"),
+            (f"{domain.value}_score", f"{label}: wellbeing score"),
+            (f"{domain.value}_notes", f"{label}: notes"),
+        ]
+    return [*questions, ("indicators", "Signs of exploitation or trafficking"), ("risk_notes", "Risk notes")]
+
+
+def _answers(form) -> dict:
+    return {name: form[name].data for name, _ in _questions()}
+
+
+def _saved(assessment) -> dict:
+    values = {}
+    for row in assessment.domains:
+        values[f"{row.domain}_need"] = row.need_level
+        values[f"{row.domain}_score"] = row.wellbeing_score
+        values[f"{row.domain}_notes"] = row.notes
+    values["indicators"] = services.indicators_of(assessment)
+    values["risk_notes"] = assessment.risk_notes
+    return values
+
+
+def _shown(name: str, value) -> str:
+    if name == "indicators":
+        return ", ".join(EXPLOITATION_INDICATORS.get(code, code) for code in value) if value else "None ticked"
+    if name.endswith("_need") and value != "":
+        return f"{value}: {NEED_LEVELS.get(int(value), '')}" if value.isdigit() else value
+    return value if value != "" else "Not given"
+
+
+def _compare(answers: dict, saved, formdata) -> conflicts.Comparison:
+    return conflicts.compare(
+        what="assessment",
+        questions=_questions(),
+        mine=answers,
+        saved=_saved(saved),
+        version=saved.version,
+        shown=_shown,
+        formdata=formdata,
+    )
+
+
+def _put(form, values: dict) -> None:
+    for name, value in values.items():
+        form[name].data = list(value) if name == "indicators" else value
 
 
 def _fill(form, assessment) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 KEEP_SAVED = "theirs"
@@ -31,9 +32,12 @@ def resolved_version(formdata: Mapping[str, Any]) -> int | None:
 
 
 def normal(value: Any) -> Any:
-    """One answer in a form comparable with the saved one: text stripped (empty for none), lists sorted."""
+    """One answer in a form comparable with the saved one: text stripped (empty for none), lists sorted, dates as
+    ISO text."""
     if value is None:
         return ""
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, list | tuple | set):
         return tuple(sorted(str(item) for item in value))
     return str(value).strip()
@@ -58,7 +62,8 @@ class Row:
 
 @dataclass
 class Comparison:
-    """Her answers against the saved answers at ``version``; ``keep_all`` is the choice made for every difference."""
+    """Her answers against the saved answers at ``version`` (as given, for saving); ``keep_all`` is the choice made
+    for every difference."""
 
     version: int
     what: str
@@ -114,6 +119,7 @@ def compare(
 ) -> Comparison:
     """Compare her answers with the saved ones (both by question name); ``formdata`` holds the choices made on a
     comparison already shown (None for a new conflict: no choice is taken for her)."""
+    questions = list(questions)
     mine_values = {name: normal(mine.get(name)) for name, _ in questions}
     saved_values = {name: normal(saved.get(name)) for name, _ in questions}
     rows = []
@@ -129,4 +135,4 @@ def compare(
             row.choice = formdata.get(row.choice_name)
         rows.append(row)
     keep_all = formdata.get(ALL) if formdata is not None and formdata.get(ALL) in CHOICES else None
-    return Comparison(version=version, what=what, rows=rows, mine=mine_values, saved=saved_values, keep_all=keep_all)
+    return Comparison(version=version, what=what, rows=rows, mine=dict(mine), saved=dict(saved), keep_all=keep_all)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from diversion import conflicts
 from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
 from diversion.errors import Conflict, DomainError, NotFound
+from diversion.extensions import db
 from diversion.forms import apply_errors
 from diversion.outcomes import bp, reviews
 from diversion.outcomes import equality as equality_services
 from diversion.outcomes.forms import EthnicityForm, ReviewForm
 from diversion.permissions import load_case, requires
 from diversion.referrals import services as referral_services
+from diversion.referrals.calendar import long_date
 
 
 def _case_page(referral: Any, template: str, status: int = 200, **context: Any) -> Any:
@@ -62,13 +66,14 @@ def _form_error(error: DomainError) -> DomainError:
     return error
 
 
-def _form_page(referral: Any, form: Any, review: Any = None, status: int = 200) -> Any:
+def _form_page(referral: Any, form: Any, review: Any = None, status: int = 200, comparison: Any = None) -> Any:
     return _case_page(
         referral,
         "outcomes/review_form.html",
         status=status,
         form=form,
         review=review,
+        comparison=comparison,
         domains=list(Domain),
         labels=DOMAIN_LABELS,
         need_levels=NEED_LEVELS,
@@ -115,21 +120,86 @@ def edit_review(referral_id: Any, review_id: Any) -> Any:
             form[f"{row.domain}_need"].data = str(row.need_level)
             form[f"{row.domain}_score"].data = str(row.wellbeing_score)
     status = 200
+    comparison = None
     if form.validate_on_submit():
+        answers = _answers(form)
         version = referral_services.parse_int(form.version.data)
-        try:
-            reviews.change_review(referral, review, _input(form), version, current_user._get_current_object())
-        except Conflict as error:
-            # What this person typed stays on the page; they reconcile it with the other save.
-            status = 409
-            apply_errors(form, error, "reviewed_on")
-            form.version.data = str(reviews.current_version(review))
-        except DomainError as error:
-            apply_errors(form, _form_error(error), "reviewed_on")
-        else:
-            flash("Review saved.", "success")
-            return redirect(url_for("outcomes.review_list", referral_id=referral.id))
-    return _form_page(referral, form, review, status)
+        resolved = conflicts.resolved_version(request.form)
+        if resolved is not None and resolved == reviews.current_version(review):
+            # Save again after a conflict: only with a choice for every difference, then at the version compared.
+            comparison = _compare(answers, review, resolved, request.form)
+            if comparison.unchosen:
+                status = 409
+                comparison.refuse(form)
+            else:
+                _put(form, comparison.chosen())
+                version = resolved
+        if status == 200:
+            try:
+                reviews.change_review(referral, review, _input(form), version, current_user._get_current_object())
+            except Conflict:
+                # What this person typed stays on the page beside the saved answers; the form keeps the version she
+                # started from, and the saved version only goes with the resolved marker (docs/conflicts.md).
+                status = 409
+                _put(form, answers)
+                db.session.refresh(review)
+                comparison = _compare(answers, review, review.version, None)
+                comparison.show(form)
+            except DomainError as error:
+                apply_errors(form, _form_error(error), "reviewed_on")
+            else:
+                flash("Review saved.", "success")
+                return redirect(url_for("outcomes.review_list", referral_id=referral.id))
+    return _form_page(referral, form, review, status, comparison)
+
+
+def _questions() -> list[tuple[str, str]]:
+    """Every answer of the review form by name, with the words the comparison shows for it."""
+    questions = [("reviewed_on", "Date of the review")]
+    for domain in Domain:
+        label = DOMAIN_LABELS[domain]
+        questions += [
+            (f"{domain.value}_need", f"{label}: need"),
+            (f"{domain.value}_score", f"{label}: wellbeing score"),
+        ]
+    return [*questions, ("notes", "Notes")]
+
+
+def _answers(form: Any) -> dict[str, Any]:
+    return {name: form[name].data for name, _ in _questions()}
+
+
+def _saved(review: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"reviewed_on": review.reviewed_on, "notes": review.notes}
+    for row in review.domains:
+        values[f"{row.domain}_need"] = row.need_level
+        values[f"{row.domain}_score"] = row.wellbeing_score
+    return values
+
+
+def _shown(name: str, value: str) -> str:
+    if name == "reviewed_on" and value:
+        return long_date(date.fromisoformat(value))
+    if name.endswith("_need") and value.isdigit():
+        return f"{value}: {NEED_LEVELS.get(int(value), '')}"
+    return value if value != "" else "Not given"
+
+
+def _compare(answers: dict[str, Any], review: Any, version: int, formdata: Any) -> conflicts.Comparison:
+    return conflicts.compare(
+        what="review",
+        questions=_questions(),
+        mine=answers,
+        saved=_saved(review),
+        version=version,
+        shown=_shown,
+        formdata=formdata,
+    )
+
+
+def _put(form: Any, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        form[name].data = value
 
 
 @bp.route("/cases/<uuid:referral_id>/equality", methods=["GET", "POST"])

@@ -140,9 +140,11 @@ def test_a_stale_form_gets_409_and_keeps_what_was_typed(client, completed, worke
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Someone else saved this review" in page
-    assert re.search(r'name="version"[^>]*value="2"', page)
+    # The form keeps the version it was shown at: the saved one goes only with the resolved marker (docs/conflicts.md).
+    assert re.search(r'name="version"[^>]*value="1"', page)
+    assert re.search(r'name="resolved"[^>]*value="2"', page)
     assert '<option value="4" selected>' in page
-    response = client.post(path, data=form_data(token, score=4, version="2"))
+    response = client.post(path, data=form_data(token, score=4, version="1", resolved="2", **{"keep-all": "mine"}))
     assert response.status_code == 302
 
 

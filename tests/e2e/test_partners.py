@@ -259,7 +259,7 @@ def test_the_cps_acknowledges_a_new_notice_and_it_moves_to_the_acknowledged_tab(
     assert rows[sentence][1:4] == [
         case["urn"],
         short_date(date.fromisoformat(case["date_of_birth"])),
-        FIRST_COURT[0],
+        f"{FIRST_COURT[0]} ({FIRST_COURT[1]})",  # the code, with the court's name for screen readers
     ], rows[sentence]
     assert rows[sentence][5] == "Awaiting decision"
     reports.append(inspect(page, "cps", "new notices"))

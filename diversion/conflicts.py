@@ -116,14 +116,18 @@ def compare(
     version: int,
     shown: Callable[[str, Any], str],
     formdata: Mapping[str, Any] | None = None,
+    skip_blank: bool = False,
 ) -> Comparison:
     """Compare her answers with the saved ones (both by question name); ``formdata`` holds the choices made on a
-    comparison already shown (None for a new conflict: no choice is taken for her)."""
+    comparison already shown (None for a new conflict: no choice is taken for her). ``skip_blank`` leaves out the
+    questions neither answered (a form of many optional rows)."""
     questions = list(questions)
     mine_values = {name: normal(mine.get(name)) for name, _ in questions}
     saved_values = {name: normal(saved.get(name)) for name, _ in questions}
     rows = []
     for name, label in questions:
+        if skip_blank and mine_values[name] == "" and saved_values[name] == "":
+            continue
         row = Row(
             name=name,
             label=label,

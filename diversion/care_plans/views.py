@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from diversion import confirmations
+from diversion import confirmations, conflicts
 from diversion.assessments.models import DOMAIN_LABELS, Domain
 from diversion.care_plans import bp, services
 from diversion.care_plans.forms import ACTION_SLOTS, GOAL_SLOTS, CarePlanForm
@@ -14,6 +16,7 @@ from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors
 from diversion.permissions import load_case, requires
 from diversion.referrals import services as referral_services
+from diversion.referrals.calendar import long_date
 from diversion.referrals.models import State
 
 LABELS = {
@@ -63,35 +66,57 @@ def edit(referral_id):
     if request.method == "GET" and plan is not None:
         _fill(form, plan)
     status = 200
+    comparison = None
     if form.validate_on_submit() and not confirmations.changing():
-        goals, onward, slots = _read(form)
-        agreed, version = bool(form.agreed.data), referral_services.parse_int(form.version.data)
-        before = referral.state_enum
-        try:
-            # The save that completes her case is checked first (docs/confirmations.md).
-            if not confirmations.confirmed() and services.save_completes_case(
-                referral, goals, onward, agreed=agreed, notes=form.notes.data, version=version
-            ):
-                return _confirm(referral, form, goals, onward)
-            services.save_care_plan(
-                referral,
-                goals,
-                onward,
-                current_user._get_current_object(),
-                agreed=agreed,
-                notes=form.notes.data,
-                version=version,
-            )
-        except Conflict as error:
-            status = 409
-            apply_errors(form, error, "notes")
-            form.version.data = str(services.plan_of(referral).version)
-        except DomainError as error:
-            apply_errors(form, _form_error(error, slots), "notes")
-        else:
-            completed = before is not State.COMPLETED and referral.state_enum is State.COMPLETED
-            flash(COMPLETED if completed else "Care Action Plan saved.", "success")
-            return redirect(url_for("care_plans.show", referral_id=referral.id))
+        answers = _answers(form)
+        version = referral_services.parse_int(form.version.data)
+        resolved = conflicts.resolved_version(request.form)
+        saved = plan if resolved is not None else None
+        if saved is not None and saved.version == resolved:
+            # Save again after a conflict: only with a choice for every difference, then at the version compared.
+            comparison = _compare(answers, saved, request.form)
+            if comparison.unchosen:
+                status = 409
+                comparison.refuse(form)
+            else:
+                _put(form, comparison.chosen())
+                version = resolved
+        if status == 200:
+            goals, onward, slots = _read(form)
+            agreed = bool(form.agreed.data)
+            before = referral.state_enum
+            try:
+                # The save that completes her case is checked first (docs/confirmations.md).
+                if not confirmations.confirmed() and services.save_completes_case(
+                    referral, goals, onward, agreed=agreed, notes=form.notes.data, version=version
+                ):
+                    return _confirm(referral, form, goals, onward)
+                services.save_care_plan(
+                    referral,
+                    goals,
+                    onward,
+                    current_user._get_current_object(),
+                    agreed=agreed,
+                    notes=form.notes.data,
+                    version=version,
+                )
+            except Conflict as error:
+                # What this person typed stays on the page beside the saved plan; the form keeps the version she started
+                # from, and the saved version only goes with the resolved marker (docs/conflicts.md).
+                status = 409
+                _put(form, answers)
+                saved = services.plan_of(referral)
+                if saved is None:
+                    apply_errors(form, error, "notes")
+                else:
+                    comparison = _compare(answers, saved, None)
+                    comparison.show(form)
+            except DomainError as error:
+                apply_errors(form, _form_error(error, slots), "notes")
+            else:
+                completed = before is not State.COMPLETED and referral.state_enum is State.COMPLETED
+                flash(COMPLETED if completed else "Care Action Plan saved.", "success")
+                return redirect(url_for("care_plans.show", referral_id=referral.id))
     return _case_page(
         referral,
         "care_plans/edit.html",
@@ -100,6 +125,7 @@ def edit(referral_id):
         goal_slots=range(GOAL_SLOTS),
         action_slots=range(ACTION_SLOTS),
         conflict=status == 409,
+        comparison=comparison,
     )
 
 
@@ -153,6 +179,62 @@ def _read(form) -> tuple[list[services.GoalInput], list[services.OnwardInput], l
         if form[f"onward_{service}"].data
     ]
     return goals, onward, slots
+
+
+def _answers(form) -> dict:
+    """Every answer of the plan form by name; an action's who, due date and status count only with its text."""
+    values = {name: form[name].data for name in _names(form)}
+    for g in range(GOAL_SLOTS):
+        for a in range(ACTION_SLOTS):
+            prefix = f"goal{g}_action{a}"
+            if not (values[f"{prefix}_text"] or "").strip():
+                values |= {f"{prefix}_owner": None, f"{prefix}_due": None, f"{prefix}_status": None}
+    return values
+
+
+def _names(form) -> list[str]:
+    return [field.name for field in form if field.name not in ("csrf_token", "version", "submit")]
+
+
+def _compare(answers: dict, plan, formdata) -> conflicts.Comparison:
+    saved = CarePlanForm(formdata=None)
+    _fill(saved, plan)
+    return conflicts.compare(
+        what="Care Action Plan",
+        questions=[(name, _label(saved[name])) for name in _names(saved)],
+        mine=answers,
+        saved=_answers(saved),
+        version=plan.version,
+        shown=_shown,
+        formdata=formdata,
+        skip_blank=True,
+    )
+
+
+def _label(field) -> str:
+    return str(field.label.text).removesuffix(" (optional)")
+
+
+def _shown(name: str, value) -> str:
+    if value in ("", None):
+        return "Not given"
+    if name == "agreed":
+        return "She agrees" if value == "True" else "Not agreed yet"
+    if name.endswith("_due"):
+        return long_date(date.fromisoformat(value))
+    for suffix, words in (("_domain", DOMAIN_LABELS), ("_owner", ACTION_OWNERS), ("_status", ACTION_STATUSES)):
+        if name.endswith(suffix):
+            return str(words.get(Domain(value) if suffix == "_domain" else value, value))
+    if name.startswith("onward_"):
+        return str(ONWARD_STATUSES.get(value, value))
+    return value
+
+
+def _put(form, values: dict) -> None:
+    for name, value in values.items():
+        if value is None and name.endswith(("_owner", "_status")):
+            continue  # an action row left blank keeps the form's own default
+        form[name].data = value
 
 
 def _fill(form, plan) -> None:

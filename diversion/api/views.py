@@ -1,3 +1,14 @@
 """API endpoints (see API.md). Each module adds its routes to the blueprint when imported here."""
 
-from diversion.api import appointments, bp, notices, openapi, outcomes, plans, referrals, reports  # noqa: F401
+# idempotency: the Idempotency-Key hooks on every POST (docs/idempotency.md).
+from diversion.api import (  # noqa: F401
+    appointments,
+    bp,
+    idempotency,
+    notices,
+    openapi,
+    outcomes,
+    plans,
+    referrals,
+    reports,
+)

@@ -23,6 +23,7 @@ def upgrade():
         sa.Column('user_id', sa.Uuid(), nullable=False),
         sa.Column('key', sa.String(length=255), nullable=False),
         sa.Column('fingerprint', sa.String(length=64), nullable=False),
+        sa.Column('referral_id', sa.Uuid(), nullable=True),
         sa.Column('client_id', sa.Uuid(), nullable=True),
         sa.Column('status', sa.Integer(), nullable=True),
         sa.Column('location', sa.String(length=2000), nullable=True),

@@ -3,14 +3,9 @@ emails each active manager once, so that someone updates the service before it h
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-
-from diversion.auth.models import Role, User
-from diversion.db import transaction, utcnow
-from diversion.extensions import db
+from diversion.db import utcnow
 from diversion.referrals.calendar import bank_holidays_known_until, london_date
 
 WARN_DAYS_BEFORE = 90
@@ -40,26 +35,8 @@ def alert_managers_of_horizon(now: datetime | None = None) -> int:
     horizon = bank_holidays_known_until()
     if london_date(now) < warning_starts(horizon):
         return 0
-    from diversion.notifications.models import Kind, StaffMessage
-    from diversion.notifications.services import insert_if_absent
+    from diversion.notifications.services import email_active_managers
 
-    managers = db.session.scalars(
-        select(User).where(User.role == Role.MANAGER.value, User.is_disabled.is_(False)).order_by(User.email)
-    ).all()
-    added = 0
-    for manager in managers:
-        with transaction():
-            message = StaffMessage(
-                id=uuid.uuid4(),
-                kind=Kind.DIGEST.value,
-                dedupe_key=f"calendar-horizon:{manager.id}:{horizon.isoformat()}",
-                channel="email",
-                due_at=now,
-                next_attempt_at=now,
-                user_id=manager.id,
-            )
-            message.recipient = manager.email
-            message.subject = SUBJECT
-            message.body = _body(horizon)
-            added += insert_if_absent(message)
-    return added
+    return email_active_managers(
+        dedupe=f"calendar-horizon:{horizon.isoformat()}", subject=SUBJECT, body=_body(horizon), now=now
+    )

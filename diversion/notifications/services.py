@@ -50,6 +50,35 @@ def insert_if_absent(message: Notification) -> bool:
     return True
 
 
+def email_active_managers(*, dedupe: str, subject: str, body: str, now: datetime) -> int:
+    """Queue one staff email to each active manager, keyed ``<dedupe>:<manager id>`` so that no manager gets the same
+    one twice however often this runs; returns how many were queued (alerts from the sweep: a broken audit chain,
+    the calendar's horizon)."""
+    from diversion.auth.models import Role
+    from diversion.notifications.models import StaffMessage
+
+    managers = db.session.scalars(
+        select(User).where(User.role == Role.MANAGER.value, User.is_disabled.is_(False)).order_by(User.email)
+    ).all()
+    added = 0
+    for manager in managers:
+        with transaction():
+            message = StaffMessage(
+                id=uuid.uuid4(),
+                kind=Kind.DIGEST.value,
+                dedupe_key=f"{dedupe}:{manager.id}",
+                channel="email",
+                due_at=now,
+                next_attempt_at=now,
+                user_id=manager.id,
+            )
+            message.recipient = manager.email
+            message.subject = subject
+            message.body = body
+            added += insert_if_absent(message)
+    return added
+
+
 def claim(notification_id: uuid.UUID, now: datetime) -> bool:
     """Take a queued message for sending (committed at once); False when another sender has it or it is not due."""
     with transaction():

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 
 from diversion.audit.models import AuditEvent
 from diversion.audit.services import ChainReport, record_event, verify_chain
-from diversion.auth.models import Role, User
+from diversion.auth.models import User
 from diversion.db import transaction, utcnow
 from diversion.extensions import db
 from diversion.referrals.calendar import from_london, london_date
@@ -165,8 +165,7 @@ def check_chain_and_alert(now: datetime | None = None) -> ChainReport:
 
 
 def _alert_managers(report: ChainReport, now: datetime) -> int:
-    from diversion.notifications.models import Kind, StaffMessage
-    from diversion.notifications.services import insert_if_absent
+    from diversion.notifications.services import email_active_managers
 
     where = f"event {report.bad_event_id}" if report.bad_event_id is not None else "the head of the chain"
     body = (
@@ -174,24 +173,6 @@ def _alert_managers(report: ChainReport, now: datetime) -> int:
         "Someone may have edited or deleted audit records. Run `flask --app wsgi audit verify` and tell the "
         "system administrator and your data protection lead today."
     )
-    managers = db.session.scalars(
-        select(User).where(User.role == Role.MANAGER.value, User.is_disabled.is_(False)).order_by(User.email)
-    ).all()
+    # Once a day each: the dedupe key ends in the manager's id, after the day.
     day = london_date(now).isoformat()
-    added = 0
-    for manager in managers:
-        with transaction():
-            message = StaffMessage(
-                id=uuid.uuid4(),
-                kind=Kind.DIGEST.value,
-                dedupe_key=f"audit-alert:{manager.id}:{day}",
-                channel="email",
-                due_at=now,
-                next_attempt_at=now,
-                user_id=manager.id,
-            )
-            message.recipient = manager.email
-            message.subject = ALERT_SUBJECT
-            message.body = body
-            added += insert_if_absent(message)
-    return added
+    return email_active_managers(dedupe=f"audit-alert:{day}", subject=ALERT_SUBJECT, body=body, now=now)

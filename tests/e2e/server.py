@@ -60,6 +60,7 @@ def seed(instance: Path) -> None:
     create_user(KEYBOARD_EMAIL, "worker", None, PASSWORD, display_name="Kit Barnes")
     create_user(SESSION_EMAIL, "worker", None, PASSWORD, display_name="Sol Hardy")
     outcomes = _seed_outcomes(instance)
+    outcomes["cases"]["conflict"] = _seed_conflict_case()
     (instance / SEED_FILE).write_text(
         json.dumps({"temporary_password": temporary, "partners": partners, "outcomes": outcomes})
     )
@@ -85,6 +86,27 @@ def _seed_cases() -> dict:
     )
     create_referral(state="COMPLETED", worker=worker, court=_court(COURTS[1][0]))
     return _seed_partner_cases(worker)
+
+
+def _seed_conflict_case() -> dict:
+    """An assessed case whose assessment only the stale-save test changes (tests/e2e/test_conflicts.py), at the second
+    court and returning on no day another test reads."""
+    from datetime import timedelta
+
+    from diversion.auth.services import find_user_by_email
+    from diversion.referrals.calendar import today
+    from tests.factories import create_referral
+
+    referral = create_referral(
+        state="ASSESSED",
+        worker=find_user_by_email(ROLE_EMAILS["worker"]),
+        court=_court(COURTS[1][0]),
+        given_name="Nell",
+        family_name="Vance",
+        date_of_birth=date(1991, 6, 9),
+        return_date=today() + timedelta(weeks=9),
+    )
+    return {"id": str(referral.id), "name": "Nell Vance"}
 
 
 def _seed_partner_cases(worker) -> dict:

@@ -10,11 +10,13 @@ from wtforms.validators import InputRequired, Length, Optional
 from diversion.auth.forms import display_name_field
 from diversion.auth.models import ROLE_LABELS
 from diversion.forms import MaxLength
+from diversion.idempotency.forms import OneTimeKeyField
 
 THEIR_NAME_HINT = "Their name as colleagues know it. It is shown on cases, lists and histories."
 
 
 class UserForm(FlaskForm):
+    one_time_key = OneTimeKeyField()  # a second submit of the page creates no second account (docs/idempotency.md)
     display_name = display_name_field(hint=THEIR_NAME_HINT)
     email = EmailField(
         "Email address",
@@ -37,6 +39,7 @@ class UserForm(FlaskForm):
 
 
 class CourtForm(FlaskForm):
+    one_time_key = OneTimeKeyField()  # a new court's second submit adds nothing more (docs/idempotency.md)
     code = StringField(
         "Court code",
         widget=GovTextInput(),

@@ -13,6 +13,7 @@ from diversion.auth.names import change_display_name
 from diversion.auth.services import is_locked
 from diversion.courts.models import Court
 from diversion.errors import DomainError
+from diversion.idempotency.forms import already_saved, held
 from diversion.permissions import load_or_404, requires
 
 USER_ACTIONS = {
@@ -40,15 +41,19 @@ def users():
 def new_user():
     form = UserForm()
     form.court.choices = [("", "Not a court user")] + [(c.code, c.name) for c in services.list_courts(True)]
+    if (saved := already_saved(form)) is not None:
+        return saved  # the same form posted again: to the account it made (its password is shown only once)
     if form.validate_on_submit():
         try:
-            user, issued = services.create_user(
-                form.email.data,
-                form.role.data,
-                form.court.data or None,
-                actor=current_user._get_current_object(),
-                display_name=form.display_name.data,
-            )
+            with held(form) as one_time:
+                user, issued = services.create_user(
+                    form.email.data,
+                    form.role.data,
+                    form.court.data or None,
+                    actor=current_user._get_current_object(),
+                    display_name=form.display_name.data,
+                )
+                one_time.saved(url_for("admin.user_detail", user_id=user.id))
         except DomainError as error:
             _apply_errors(form, error, "email")
         else:
@@ -140,9 +145,13 @@ def edit_court(court_id: int):
 
 def _court_form(court: Court | None):
     form = CourtForm(obj=court)
+    if court is None and (saved := already_saved(form)) is not None:
+        return saved  # a new court's form posted again: nothing more is added
     if form.validate_on_submit():
         try:
-            services.save_court(form.code.data, form.name.data, court, actor=current_user._get_current_object())
+            with held(form if court is None else None) as one_time:
+                services.save_court(form.code.data, form.name.data, court, actor=current_user._get_current_object())
+                one_time.saved(url_for("admin.courts"))
         except DomainError as error:
             _apply_errors(form, error, "code")
         else:

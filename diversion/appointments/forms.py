@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from diversion.appointments.models import OUTCOME_LABELS
 from diversion.forms import DateInputField, MaxLength, choices
+from diversion.idempotency.forms import OneTimeKeyField
 
 TIME_PATTERN = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
 DURATIONS = [
@@ -45,6 +46,7 @@ def parse_time(text: str) -> time | None:
 
 
 class BookingForm(FlaskForm):
+    one_time_key = OneTimeKeyField()  # a second submit of the page books nothing more (docs/idempotency.md)
     number = HiddenField()
     supersedes = HiddenField()
     day = DateInputField("Date", what="the date of the appointment")
@@ -68,6 +70,7 @@ class BookingForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
+    one_time_key = OneTimeKeyField()  # a second submit of the page records nothing more (docs/idempotency.md)
     outcome = RadioField(
         "What happened?",
         choices=choices((outcome.value, label) for outcome, label in OUTCOME_LABELS.items()),

@@ -10,6 +10,7 @@ from diversion.appointments.forms import BookingForm, OutcomeForm, parse_time
 from diversion.appointments.models import Outcome
 from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
+from diversion.idempotency.forms import already_saved, held
 from diversion.permissions import load_case, load_or_404, requires
 from diversion.referrals import services as referral_services
 from diversion.referrals.calendar import from_london, today
@@ -45,6 +46,8 @@ def list_for_case(referral_id):
 def book(referral_id):
     referral = load_case(referral_id)
     form = BookingForm()
+    if (saved := already_saved(form)) is not None:
+        return saved  # the same form posted again: nothing more is booked (docs/idempotency.md)
     number = referral_services.parse_int(request.values.get("number")) or 1
     blocked = services.not_yet(referral, number)
     if blocked is not None:
@@ -70,7 +73,9 @@ def book(referral_id):
             rebook_reason=form.rebook_reason.data,
         )
         try:
-            services.book_appointment(referral, data, _user())
+            with held(form) as one_time:
+                services.book_appointment(referral, data, _user())
+                one_time.saved(url_for("appointments.list_for_case", referral_id=referral.id))
         except services.NeedsOverride as warning:
             warnings = warning.warnings
             form.override_reason.errors = ["Give a reason to book it anyway, or choose another time"]
@@ -102,11 +107,15 @@ def outcome(appointment_id):
     appointment = load_or_404(services.Appointment, appointment_id)
     referral = load_case(appointment.referral_id)
     form = OutcomeForm()
+    if (saved := already_saved(form)) is not None:
+        return saved  # the same form posted again: nothing more is recorded (docs/idempotency.md)
     if request.method == "GET" and appointment.outcome:
         form.outcome.data = appointment.outcome
     if form.validate_on_submit():
         try:
-            services.record_outcome(appointment, form.outcome.data, _user(), form.notes.data)
+            with held(form) as one_time:
+                services.record_outcome(appointment, form.outcome.data, _user(), form.notes.data)
+                one_time.saved(url_for("referrals.detail", referral_id=referral.id))
         except DomainError as error:
             apply_errors(form, error, "outcome")
         else:

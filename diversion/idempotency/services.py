@@ -121,7 +121,7 @@ def complete(
     status: int,
     location: str | None,
     content_type: str | None = None,
-    body: bytes = b"",
+    body: bytes | None = None,
     referral_id: uuid.UUID | None = None,
     client_id: uuid.UUID | None = None,
 ) -> None:
@@ -135,6 +135,8 @@ def complete(
         row.content_type = content_type[:100] if content_type else None
         row.referral_id = referral_id
         row.completed_at = utcnow()
+        if body is None:
+            return  # a form's save: where it went is all a repeat needs
         text = body.decode("utf-8", errors="replace")
         if client_id is not None:
             row.client_id = client_id
@@ -147,6 +149,15 @@ def release(key_id: uuid.UUID) -> None:
     """Forget a key whose request was refused or failed: it changed nothing, so a retry runs again."""
     with transaction():
         db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == key_id, IdempotencyKey.status.is_(None)))
+
+
+def find(user_id: uuid.UUID, key: str) -> IdempotencyKey | None:
+    """The user's unexpired key, if any."""
+    return db.session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == user_id, IdempotencyKey.key == key, IdempotencyKey.expires_at > utcnow()
+        )
+    )
 
 
 def remembered(key_id: uuid.UUID) -> IdempotencyKey | None:

@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
 from diversion.forms import DateInputField, MaxLength, choices
+from diversion.idempotency.forms import OneTimeKeyField
 from diversion.outcomes.equality import ETHNIC_GROUPS
 from diversion.reports.forms import CompletionForm
 
@@ -18,6 +19,8 @@ SCORES = [("", "Select a score")] + [(str(n), str(n)) for n in range(1, 11)]
 
 
 class _ReviewBase(FlaskForm):
+    # A new review's second submit saves nothing more (docs/idempotency.md); an edit is guarded by its version.
+    one_time_key = OneTimeKeyField()
     version = HiddenField()
     reviewed_on = DateInputField("Date of the review", what="the date of the review")
     notes = TextAreaField("Notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)])

@@ -13,6 +13,7 @@ from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
 from diversion.errors import Conflict, DomainError, NotFound
 from diversion.extensions import db
 from diversion.forms import apply_errors
+from diversion.idempotency.forms import already_saved, held
 from diversion.outcomes import bp, reviews
 from diversion.outcomes import equality as equality_services
 from diversion.outcomes.forms import EthnicityForm, ReviewForm
@@ -95,9 +96,13 @@ def new_review(referral_id: Any) -> Any:
             not_yet=blocked,
         )
     form = ReviewForm()
+    if (saved := already_saved(form)) is not None:
+        return saved  # the same form posted again: nothing more is saved
     if form.validate_on_submit():
         try:
-            reviews.record_review(referral, _input(form), current_user._get_current_object())
+            with held(form) as one_time:
+                reviews.record_review(referral, _input(form), current_user._get_current_object())
+                one_time.saved(url_for("outcomes.review_list", referral_id=referral.id))
         except DomainError as error:
             apply_errors(form, _form_error(error), "reviewed_on")
         else:

@@ -17,6 +17,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, Optional
 
 from diversion.forms import DateInputField, MaxLength, choices
+from diversion.idempotency.forms import OneTimeKeyField
 from diversion.referrals.models import ConsentPurpose, in_a_sentence
 from diversion.referrals.services import OFFENCES
 
@@ -24,6 +25,7 @@ YES_NO_UNKNOWN = [("yes", "Yes"), ("no", "No"), ("unknown", "Not asked yet")]
 
 
 class ReferralForm(FlaskForm):
+    one_time_key = OneTimeKeyField()  # a second submit of the page saves nothing more (docs/idempotency.md)
     court = SelectField("Court", choices=[], widget=GovSelect(), validators=[InputRequired(message="Select the court")])
     urn = StringField(
         "URN",

@@ -14,6 +14,7 @@ from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
 from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
+from diversion.idempotency.forms import already_saved, held
 from diversion.notices.services import notice_for
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import bp, caseload, queries, services
@@ -158,6 +159,8 @@ def new():
         else:
             # Support staff mostly sit at one court: start from the court of their last referral.
             form.court.data = services.last_referral_court(user, [court.code for court in courts])
+    if (saved := already_saved(form)) is not None:
+        return saved  # the same form posted again (a retry, the back button): nothing more is made
     matches = []
     if form.link.data:
         # The person chose from the 'referred before' list: the service checks the choice against her details.
@@ -181,14 +184,17 @@ def new():
                 warnings = _refused(form, _form_error(error), "urn")
         else:
             try:
-                referral = services.create_referral(_referral_input(form), user)
+                with held(form) as one_time:
+                    referral = services.create_referral(_referral_input(form), user)
+                    if user.role == Role.COURT:
+                        one_time.saved(url_for("referrals.new"))
+                    else:
+                        one_time.saved(url_for("referrals.consent", referral_id=referral.id))
             except DomainError as error:
                 warnings = _refused(form, _form_error(error), "urn")
             else:
                 flash("Referral saved.", "success")
-                if user.role == Role.COURT:
-                    return redirect(url_for("referrals.new"))
-                return redirect(url_for("referrals.consent", referral_id=referral.id))
+                return redirect(one_time.address or url_for("referrals.new"))
     return render_template(
         "referrals/new.html", form=form, matches=matches, fixed_court=user.role == Role.COURT, warnings=warnings
     )

@@ -71,6 +71,7 @@ class Comparison:
     mine: dict[str, Any]
     saved: dict[str, Any]
     keep_all: str | None = None
+    message: str | None = None
     refused: bool = False
     summary: list[dict[str, str]] = field(default_factory=list)
 
@@ -93,7 +94,7 @@ class Comparison:
     def show(self, form: Any) -> None:
         """Put the conflict at the top of the form's error summary (a form-level error, so that the page's title
         and summary say there is a problem)."""
-        text = MESSAGE.format(what=self.what)
+        text = self.message or MESSAGE.format(what=self.what)
         form.form_errors = [*list(form.form_errors or []), text]
         self.summary = [{"text": text, "href": "#conflict"}]
         form.extra_summary = self.summary
@@ -117,10 +118,11 @@ def compare(
     shown: Callable[[str, Any], str],
     formdata: Mapping[str, Any] | None = None,
     skip_blank: bool = False,
+    message: str | None = None,
 ) -> Comparison:
     """Compare her answers with the saved ones (both by question name); ``formdata`` holds the choices made on a
     comparison already shown (None for a new conflict: no choice is taken for her). ``skip_blank`` leaves out the
-    questions neither answered (a form of many optional rows)."""
+    questions neither answered (a form of many optional rows); ``message`` replaces the error summary's first line."""
     questions = list(questions)
     mine_values = {name: normal(mine.get(name)) for name, _ in questions}
     saved_values = {name: normal(saved.get(name)) for name, _ in questions}
@@ -139,4 +141,12 @@ def compare(
             row.choice = formdata.get(row.choice_name)
         rows.append(row)
     keep_all = formdata.get(ALL) if formdata is not None and formdata.get(ALL) in CHOICES else None
-    return Comparison(version=version, what=what, rows=rows, mine=dict(mine), saved=dict(saved), keep_all=keep_all)
+    return Comparison(
+        version=version,
+        what=what,
+        rows=rows,
+        mine=dict(mine),
+        saved=dict(saved),
+        keep_all=keep_all,
+        message=message,
+    )

@@ -95,6 +95,10 @@ class Config:
     # her data key, so she is crypto-shredded when the shorter of the two has passed (never kept past either).
     RETENTION_YEARS: ClassVar[dict[str, int]] = {"client_identity": 6, "support_content": 6, "audit_events": 7}
 
+    # A manager may reverse a decline or withdrawal this many days after it, while the CPS has not acknowledged
+    # its outcome notice (docs/reversals.md).
+    DECISION_REVERSAL_DAYS = 14
+
     DEMO_SEED_ON_FIRST_RUN = False
     IS_PRODUCTION = False
     TESTING = False

@@ -27,6 +27,8 @@ RULES: dict[str, frozenset[Role]] = {
     "admin": frozenset({Role.ADMIN}),
     "client_records": frozenset({Role.WORKER, Role.MANAGER}),
     "case_management": frozenset({Role.MANAGER}),
+    # Reversing a decline or withdrawal made in error (docs/reversals.md).
+    "reverse_decisions": frozenset({Role.MANAGER}),
     "referral_status": frozenset({Role.WORKER, Role.MANAGER, Role.COURT, Role.CPS}),
     # Shown in the navigation only to partners: support staff have the caseload.
     "partner_status": frozenset({Role.COURT, Role.CPS}),

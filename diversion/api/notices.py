@@ -54,10 +54,11 @@ def notice_query() -> NoticeQuery:
     return NoticeQuery(status, since, after, limit)
 
 
-def decision_input(body: dict[str, Any]) -> tuple[str, date | None]:
-    """POST /notices/{id}/acknowledge: the decision and its date (the service checks both against its rules)."""
+def decision_input(body: dict[str, Any], *, correction: bool = False) -> tuple[str, date | None]:
+    """POST /notices/{id}/acknowledge: the decision and its date (the service checks both against its rules). A
+    correction asks for no decision (docs/reversals.md): the service refuses one given."""
     reader = Reader(body, ("decision", "decided_on"))
-    decision = reader.text("decision", required=True, max_length=32)
+    decision = reader.text("decision", required=not correction, max_length=32)
     decided_on = reader.day("decided_on", required=True)
     reader.problems.raise_if_any()
     return decision or "", decided_on
@@ -81,6 +82,10 @@ def notice_body(notice: OutcomeNotice, who: queries.Identity) -> dict[str, Any]:
         "acknowledged_at": moment(notice.acknowledged_at),
         "decision": notice.decision,
         "decided_on": day(notice.decided_on),
+        # A correction names the notice it corrects (docs/reversals.md).
+        "corrects": str(notice.corrects_id) if notice.corrects_id else None,
+        "returned_to": notice.returned_to,
+        "superseded_at": moment(notice.superseded_at),
     }
     return plain.finish(body)
 
@@ -115,7 +120,7 @@ def notices() -> Any:
 @requires("cps_decisions")
 def acknowledge_notice(notice_id: uuid.UUID) -> Any:
     notice = scoped_notice(notice_id)
-    decision, decided_on = decision_input(json_object())
+    decision, decided_on = decision_input(json_object(), correction=notice.is_correction)
     services.acknowledge(notice, decision, decided_on, actor())
     # Read again through the status-only query, and answer before the audit's commit expires what was read.
     shown = scoped_notice(notice_id)

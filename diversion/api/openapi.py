@@ -232,7 +232,8 @@ PATHS: dict[str, Any] = {
             parameters=NOTICE_LIST_PARAMETERS,
             description="Without `status`, the new notices: the CPS's inbox. Court users see their own court's "
             "notices only. Each notice's case is audited as read. A notice carries no support content. 422 for a "
-            "date outside 1900 to 2100.",
+            "date outside 1900 to 2100. A correction of an earlier notice (a decision a manager reversed) is listed "
+            "as a new notice with `corrects` naming the notice it corrects; the superseded notice leaves the lists.",
         ),
     },
     "/notices/{notice_id}/acknowledge": {
@@ -248,7 +249,8 @@ PATHS: dict[str, Any] = {
             body="AcknowledgeInput",
             description="A notice is acknowledged once: a second time is refused (409) and changes nothing. 422 for "
             "discontinued after an outcome other than completed, or a decision date in the future or before the "
-            "outcome date.",
+            "outcome date. A correction (`corrects` set) is acknowledged with no decision; a superseded notice is "
+            "refused (409): acknowledge its correction.",
         ),
     },
     "/reports/completion": {

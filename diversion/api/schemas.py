@@ -193,6 +193,20 @@ _NOTICE_PROPERTIES = {
     "acknowledged_at": {**_nullable(ref("DateTime")), "description": "When the CPS recorded its decision; null: new."},
     "decision": _nullable(ref("Decision")),
     "decided_on": {**NULLABLE_DATE, "description": "The date of the CPS's decision; null until acknowledged."},
+    "corrects": {
+        **_nullable(UUID),
+        "description": "On a correction: the id of the notice it corrects, which was sent in error and is withdrawn "
+        "(a manager reversed the decision it told of); null on any other notice. A correction keeps the corrected "
+        "notice's outcome and outcome date; it asks for no decision.",
+    },
+    "returned_to": {
+        "type": ["string", "null"],
+        "description": "On a correction: the state the case returned to (REFERRED, OPTED_IN or ASSESSED); else null.",
+    },
+    "superseded_at": {
+        **_nullable(ref("DateTime")),
+        "description": "When a correction took this notice's place (it then leaves both lists); null while in force.",
+    },
     "unreadable_fields": ref("UnreadableFields"),
 }
 
@@ -485,11 +499,12 @@ SCHEMAS: dict[str, Any] = {
         {
             "decision": {
                 **ref("Decision"),
-                "description": "discontinued only for a completed diversion; otherwise proceeding (422).",
+                "description": "Required on a notice: discontinued only for a completed diversion; otherwise "
+                "proceeding (422). Left out on a correction, which asks for no decision (422 if given).",
             },
             "decided_on": {**DATE, "description": "Today or before, and not before the outcome date (422)."},
         },
-        ["decision", "decided_on"],
+        ["decided_on"],
     ),
     "CompletionReport": _object(
         {

@@ -19,3 +19,9 @@ class AcknowledgeForm(FlaskForm):
     )
     decided_on = DateInputField("Date of the decision", what="the date of the decision")
     submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+class AcknowledgeCorrectionForm(FlaskForm):
+    """A correction asks for no decision: the CPS acknowledges it as read (docs/reversals.md)."""
+
+    submit = SubmitField("Acknowledge the correction", widget=GovSubmitInput())

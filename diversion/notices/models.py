@@ -41,7 +41,8 @@ class Decision(StrEnum):
 
 
 class OutcomeNotice(UUIDPrimaryKey, db.Model):
-    """One notice per case that reached an outcome, made in the same transaction as its final state."""
+    """A case's outcome, made in the same transaction as its final state; or a correction of one (``corrects_id``),
+    made when a manager reverses the decision the earlier notice told of (docs/reversals.md)."""
 
     __tablename__ = "outcome_notices"
     __table_args__ = (
@@ -49,8 +50,9 @@ class OutcomeNotice(UUIDPrimaryKey, db.Model):
         CheckConstraint("decision IS NULL OR decision IN ('discontinued', 'proceeding')", name="decision_known"),
     )
 
-    # Unique: a case has one notice, however many times its final state is saved or the sweep runs.
-    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), nullable=False, unique=True)
+    # A case has one notice in force (neither superseded nor a correction), however many times its final state is
+    # saved or the sweep runs; notices_service.notice_for finds it.
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), nullable=False, index=True)
     court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"), nullable=False, index=True)
     outcome: Mapped[str] = mapped_column(String(16), nullable=False)
     outcome_date: Mapped[date] = mapped_column(Date, nullable=False)
@@ -61,11 +63,23 @@ class OutcomeNotice(UUIDPrimaryKey, db.Model):
     decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
     decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # A correction: the notice it corrects, and the state the case returned to. A correction keeps the outcome and
+    # outcome date of the notice it corrects, so that its sentence can say which notice was sent in error.
+    corrects_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("outcome_notices.id"), nullable=True, unique=True)
+    returned_to: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # When a correction took this notice's place: it is no longer in force, and the CPS can no longer act on it.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     referral: Mapped[Referral] = relationship()
+    corrects: Mapped[OutcomeNotice | None] = relationship(remote_side="OutcomeNotice.id", foreign_keys=[corrects_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
 
     @property
     def outcome_enum(self) -> NoticeOutcome:
         """The outcome as an enum member."""
         return NoticeOutcome(self.outcome)
+
+    @property
+    def is_correction(self) -> bool:
+        """True for a notice that corrects an earlier one."""
+        return self.corrects_id is not None

@@ -36,9 +36,61 @@ OUTCOME_OF_STATE = {
 REVIVAL_WINDOW = timedelta(days=35)
 
 
+def _in_force() -> Any:
+    """Notices in force: neither superseded by a correction nor corrections themselves."""
+    return and_(OutcomeNotice.superseded_at.is_(None), OutcomeNotice.corrects_id.is_(None))
+
+
 def notice_for(referral: Referral) -> OutcomeNotice | None:
-    """The case's outcome notice, or None before it reaches a final state."""
-    return db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.referral_id == referral.id)).first()
+    """The case's outcome notice in force, or None before it reaches a final state (or after its decision was
+    reversed: the notice is then superseded by its correction, docs/reversals.md)."""
+    return db.session.scalars(
+        select(OutcomeNotice).where(OutcomeNotice.referral_id == referral.id, _in_force())
+    ).first()
+
+
+def correct_notice(notice: OutcomeNotice, returned_to: State, actor: Any = None) -> OutcomeNotice:
+    """Supersede a notice the CPS has not acknowledged by a correction saying the case returned to ``returned_to``
+    (flush only; the caller holds the transaction). The claim is one conditional update, so a CPS acknowledgement
+    racing with it wins or loses cleanly: Conflict when the notice was acknowledged (or corrected) meanwhile."""
+    claimed = db.session.execute(
+        OutcomeNotice.__table__.update()
+        .where(
+            OutcomeNotice.id == notice.id,
+            OutcomeNotice.acknowledged_at.is_(None),
+            OutcomeNotice.superseded_at.is_(None),
+        )
+        .values(superseded_at=utcnow(), version=OutcomeNotice.version + 1)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict("The CPS has acknowledged the outcome notice: the decision can no longer be reversed")
+    correction = OutcomeNotice(
+        referral_id=notice.referral_id,
+        court_id=notice.court_id,
+        outcome=notice.outcome,
+        outcome_date=notice.outcome_date,
+        corrects_id=notice.id,
+        returned_to=returned_to.value,
+    )
+    db.session.add(correction)
+    db.session.flush()
+    record_event(
+        "notice.superseded",
+        object_type="notice",
+        object_id=notice.id,
+        case_id=notice.referral_id,
+        details={"by": str(correction.id)},
+        actor=actor,
+    )
+    record_event(
+        "notice.created",
+        object_type="notice",
+        object_id=correction.id,
+        case_id=notice.referral_id,
+        details={"outcome": notice.outcome, "corrects": str(notice.id), "returned_to": returned_to.value},
+        actor=actor,
+    )
+    return correction
 
 
 def notice_made(referral: Referral, before: State) -> OutcomeNotice | None:
@@ -85,7 +137,7 @@ def make_missing_notices() -> int:
     ids = db.session.scalars(
         select(Referral.id).where(
             Referral.state.in_(finals),
-            ~select(OutcomeNotice.id).where(OutcomeNotice.referral_id == Referral.id).exists(),
+            ~select(OutcomeNotice.id).where(OutcomeNotice.referral_id == Referral.id, _in_force()).exists(),
         )
     ).all()
     made = 0
@@ -94,8 +146,7 @@ def make_missing_notices() -> int:
             referral = db.session.get(Referral, referral_id)
             if referral is None or referral.state_enum not in OUTCOME_OF_STATE:
                 continue
-            exists = db.session.scalars(select(OutcomeNotice.id).where(OutcomeNotice.referral_id == referral.id))
-            if exists.first() is None:
+            if notice_for(referral) is None:
                 create_notice(referral)
                 made += 1
     return made
@@ -110,8 +161,14 @@ def register_hooks() -> None:
 
 
 def sentence(notice: OutcomeNotice, name: str) -> str:
-    """The notice's one fixed sentence for its outcome."""
+    """The notice's one fixed sentence for its outcome; a correction's names the notice it corrects."""
     day = f"{notice.outcome_date.day} {notice.outcome_date:%B %Y}"
+    if notice.is_correction:
+        returned = State(notice.returned_to).label.lower() if notice.returned_to else "open"
+        return (
+            f"Correction: the notice that {name} {_told[notice.outcome_enum]} on {day} was sent in error and is "
+            f"withdrawn. Her case is {returned} again and diversion continues."
+        )
     return {
         NoticeOutcome.COMPLETED: f"{name} completed the diversion scheme on {day}. The CPS may discontinue the case.",
         NoticeOutcome.NOT_COMPLETED: (
@@ -119,6 +176,21 @@ def sentence(notice: OutcomeNotice, name: str) -> str:
         ),
         NoticeOutcome.WITHDRAWN: f"{name} withdrew from the diversion scheme on {day}. The prosecution proceeds.",
     }[notice.outcome_enum]
+
+
+# What a corrected notice had told the CPS, for the correction's sentence.
+_told = {
+    NoticeOutcome.COMPLETED: "completed the diversion scheme",
+    NoticeOutcome.NOT_COMPLETED: "did not complete the diversion scheme",
+    NoticeOutcome.WITHDRAWN: "withdrew from the diversion scheme",
+}
+
+
+def correction_of(notice: OutcomeNotice) -> OutcomeNotice | None:
+    """The correction that superseded a notice, or None."""
+    if notice.superseded_at is None:
+        return None
+    return db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.corrects_id == notice.id)).first()
 
 
 def revival_deadline(notice: OutcomeNotice) -> date | None:
@@ -155,6 +227,8 @@ def list_notices(
     ready to read; ``court_id`` limits a court user to their court, ``since`` to notices made on or after that
     London day, and ``after`` continues from a previous page."""
     query = _query(court_id)
+    # A superseded notice leaves the lists: its correction, which names it, takes its place.
+    query = query.where(OutcomeNotice.superseded_at.is_(None))
     if status == "acknowledged":
         query = query.where(OutcomeNotice.acknowledged_at.is_not(None))
     else:
@@ -176,7 +250,7 @@ def list_notices(
     counted = select(
         func.count().filter(OutcomeNotice.acknowledged_at.is_(None)),
         func.count().filter(OutcomeNotice.acknowledged_at.is_not(None)),
-    )
+    ).where(OutcomeNotice.superseded_at.is_(None))
     if court_id is not None:
         counted = counted.where(OutcomeNotice.court_id == court_id)
     new, acknowledged = db.session.execute(counted).one()
@@ -193,13 +267,19 @@ def get_notice(notice_id: Any, *, court_id: int | None) -> OutcomeNotice | None:
 
 
 def acknowledge(notice: OutcomeNotice, decision: Decision | str | None, decided_on: date | None, actor: User) -> None:
-    """The CPS records its decision on a notice. A notice is acknowledged once; a second time is refused."""
+    """The CPS records its decision on a notice. A notice is acknowledged once; a second time is refused. A
+    correction asks for no decision (it is acknowledged as read, decision empty); a superseded notice is refused."""
     errors: dict[str, str] = {}
     try:
         decision = Decision(decision) if decision else None
     except ValueError:
         decision = None
-    if decision is None:
+    if notice.superseded_at is not None:
+        raise Conflict("This notice was corrected: acknowledge its correction instead")
+    if notice.is_correction:
+        if decision is not None:
+            errors["decision"] = "A correction needs no decision: leave the decision out"
+    elif decision is None:
         errors["decision"] = "Select the decision"
     if decided_on is None:
         errors["decided_on"] = "Enter the date of the decision"
@@ -216,23 +296,27 @@ def acknowledge(notice: OutcomeNotice, decision: Decision | str | None, decided_
     with transaction():
         claimed = db.session.execute(
             OutcomeNotice.__table__.update()
-            .where(OutcomeNotice.id == notice.id, OutcomeNotice.acknowledged_at.is_(None))
+            .where(
+                OutcomeNotice.id == notice.id,
+                OutcomeNotice.acknowledged_at.is_(None),
+                OutcomeNotice.superseded_at.is_(None),
+            )
             .values(
                 acknowledged_at=utcnow(),
                 acknowledged_by_id=actor.id,
-                decision=decision.value,  # type: ignore[union-attr]
+                decision=decision.value if decision else None,
                 decided_on=decided_on,
                 version=OutcomeNotice.version + 1,
             )
         )
         if claimed.rowcount != 1:
-            raise Conflict("This notice has already been acknowledged")
+            raise Conflict("This notice has already been acknowledged, or was corrected meanwhile")
         record_event(
             "notice.acknowledged",
             object_type="notice",
             object_id=notice.id,
             case_id=notice.referral_id,
-            details={"decision": decision.value},  # type: ignore[union-attr]
+            details={"decision": decision.value if decision else None},
             actor=actor,
         )
     db.session.refresh(notice)

@@ -8,7 +8,7 @@ from flask_login import current_user
 from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.notices import bp, services
-from diversion.notices.forms import AcknowledgeForm
+from diversion.notices.forms import AcknowledgeCorrectionForm, AcknowledgeForm
 from diversion.notices.models import NoticeOutcome
 from diversion.permissions import court_scope, current_role, requires
 from diversion.referrals.calendar import today
@@ -54,6 +54,7 @@ def show(notice_id):
         who=who,
         sentence=services.sentence,
         deadline=services.revival_deadline(notice),
+        correction=services.correction_of(notice),
     )
 
 
@@ -82,11 +83,18 @@ def letter(notice_id):
 @requires("cps_decisions")
 def acknowledge(notice_id):
     notice = _notice(notice_id)
-    form = AcknowledgeForm()
-    if request.method == "GET" and notice.acknowledged_at is not None:
-        # Decided already: the notice shows the decision; the form would only be refused.
-        flash("This notice has already been acknowledged.", "information")
+    if request.method == "GET" and (notice.acknowledged_at is not None or notice.superseded_at is not None):
+        # Decided already (or corrected): the notice shows the decision; the form would only be refused.
+        flash(
+            "This notice has already been acknowledged."
+            if notice.acknowledged_at
+            else "This notice was corrected: acknowledge its correction instead.",
+            "information",
+        )
         return redirect(url_for("notices.show", notice_id=notice.id))
+    if notice.is_correction:
+        return _acknowledge_correction(notice)
+    form = AcknowledgeForm()
     if request.method == "GET":
         form.decided_on.process(None, today())
         if notice.outcome_enum is not NoticeOutcome.COMPLETED:
@@ -102,3 +110,23 @@ def acknowledge(notice_id):
     who = identity(notice.referral, current_role())
     record_case_reads([notice.referral_id], _user(), page="notice", view="status")
     return render_template("notices/acknowledge.html", notice=notice, who=who, form=form, sentence=services.sentence)
+
+
+def _acknowledge_correction(notice):
+    """A correction is acknowledged as read, with no decision (docs/reversals.md)."""
+    form = AcknowledgeCorrectionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.acknowledge(notice, None, today(), _user())
+        except DomainError as error:
+            flash(error.message, "error")
+            status = error.status
+        else:
+            flash("Correction acknowledged.", "success")
+            return redirect(url_for("notices.show", notice_id=notice.id))
+    who = identity(notice.referral, current_role())
+    record_case_reads([notice.referral_id], _user(), page="notice", view="status")
+    return render_template(
+        "notices/acknowledge.html", notice=notice, who=who, form=form, sentence=services.sentence
+    ), status

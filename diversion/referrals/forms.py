@@ -196,3 +196,15 @@ class CourtDayForm(FlaskForm):
 
     day = DateInputField("Another day", what="the day")
     submit = SubmitField("Show that day", widget=GovSubmitInput())
+
+
+class ReverseForm(FlaskForm):
+    """A manager reverses a decline or withdrawal made in error (docs/reversals.md)."""
+
+    reason = TextAreaField(
+        "Why is the decision being reversed?",
+        widget=GovCharacterCount(),
+        validators=[InputRequired(message="Enter why the decision is being reversed"), MaxLength(2000)],
+    )
+    version = HiddenField()
+    submit = SubmitField("Reverse this decision", widget=GovSubmitInput())

@@ -121,6 +121,8 @@ class Referral(UUIDPrimaryKey, Timestamps, db.Model):
     consent_scope = encrypted("consent_scope")
     # Why she withdrew, in the worker's words: free text about her, so encrypted.
     withdrawal_reason = encrypted("withdrawal_reason")
+    # Why a manager reversed the decline or withdrawal (docs/reversals.md): free text about her, so encrypted.
+    reversal_reason = encrypted("reversal_reason")
 
     client: Mapped[Client] = relationship(lazy="joined", innerjoin=True)
     court: Mapped[Court] = relationship(lazy="joined", innerjoin=True)

@@ -93,13 +93,18 @@ def is_partner(role: Role | str | None) -> bool:
 
 def sharing_withdrawn() -> ColumnElement[bool]:
     """SQL, correlated to ``Referral``: true when her consent to share with the court and the CPS on this case was
-    refused or has been withdrawn. Refusing or withdrawing it ends diversion (the case is declined or withdrawn, and
-    a final case takes no new consent to diversion), so one such ledger line is enough, and it fails closed."""
-    return exists().where(
-        Consent.referral_id == Referral.id,
-        Consent.purpose == ConsentPurpose.SHARE_WITH_COURT_CPS.value,
-        or_(Consent.is_given.is_(False), Consent.withdrawn_at.is_not(None)),
+    refused or has been withdrawn, and is not given again. Refusing or withdrawing it ends diversion (the case is
+    declined or withdrawn, and a final case takes no new consent to diversion), so one such ledger line is enough,
+    and it fails closed; the one way back is a manager's reversal of that decision (docs/reversals.md), which gives
+    the consent again in a new ledger line (a decline reversed: she is asked again)."""
+    share = Consent.purpose == ConsentPurpose.SHARE_WITH_COURT_CPS.value
+    refused = exists().where(
+        Consent.referral_id == Referral.id, share, or_(Consent.is_given.is_(False), Consent.withdrawn_at.is_not(None))
     )
+    given_now = exists().where(
+        Consent.referral_id == Referral.id, share, Consent.is_given.is_(True), Consent.withdrawn_at.is_(None)
+    )
+    return and_(refused, ~given_now)
 
 
 def withheld_from_partners(referral_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:

@@ -71,6 +71,49 @@ def change_state(referral: Referral, to: State, *, actor: Any = None, on: date |
             hook(referral, actor)
 
 
+# Final states a manager may reverse within the configured days (docs/reversals.md).
+REVERSIBLE_STATES = frozenset({State.DECLINED, State.WITHDRAWN})
+
+
+def state_before_final(referral: Referral) -> State | None:
+    """The state a final case was in before its last change, read from the audit trail's state history (the
+    ``referral.state_changed`` event that brought it to its present state); None when none is recorded."""
+    from diversion.audit.models import AuditEvent
+
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == referral.id, AuditEvent.action == "referral.state_changed")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).all()
+    if not events or not events[0].details or events[0].details.get("to") != referral.state:
+        return None
+    try:
+        return State(events[0].details.get("from"))
+    except ValueError:
+        return None
+
+
+def reverse_final_state(referral: Referral, to: State, *, actor: Any = None) -> None:
+    """Put a declined or withdrawn case back in the open state it was in before (flush only): the one change of
+    state that leaves a final state. The caller (referrals.services.reverse_decision) checks who, when and why."""
+    current = referral.state_enum
+    if current not in REVERSIBLE_STATES or to.is_final:
+        raise InvalidTransition(f"A case that is {current.label.lower()} cannot become {to.label.lower()}")
+    referral.state = to.value
+    referral.version += 1
+    referral.outcome_date = None
+    referral.final_at = None
+    record_event(
+        "referral.state_changed",
+        object_type="referral",
+        object_id=referral.id,
+        case_id=referral.id,
+        details={"from": current.value, "to": to.value, "reason": "decision_reversed"},
+        actor=actor,
+    )
+
+
 @dataclass(frozen=True)
 class StepProgress:
     """How far a case has got with one step of the programme."""

@@ -17,7 +17,7 @@ from diversion.forms import apply_errors, choices
 from diversion.idempotency.forms import already_saved, held
 from diversion.notices.services import notice_for
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
-from diversion.referrals import bp, caseload, queries, services
+from diversion.referrals import bp, caseload, queries, reversals, services
 from diversion.referrals.court_dates import ReturnDateNeedsReason
 from diversion.referrals.forms import (
     AssignForm,
@@ -25,6 +25,7 @@ from diversion.referrals.forms import (
     CourtDayForm,
     ReferralForm,
     ReturnDateForm,
+    ReverseForm,
     SearchForm,
     TakeForm,
     WithdrawForm,
@@ -234,6 +235,7 @@ def detail(referral_id):
         other_referrals=services.other_referrals(referral),
         can_assign=can_assign and referral.is_open,
         take_form=take_form,
+        can_reverse=reversals.may_offer(referral, user),
     )
 
 
@@ -288,7 +290,10 @@ CONSENT_BANNERS = {
 }
 # What the confirmation page says will happen, for each state a consent can end a case in.
 CONSENT_WARNINGS = {
-    State.DECLINED: "She will decline diversion. Her case will close as declined and cannot be opened again.",
+    State.DECLINED: (
+        "She will decline diversion. Her case will close as declined: only a manager can reopen it, to put right a "
+        "mistake."
+    ),
     State.WITHDRAWN: "She will be withdrawn from diversion. The CPS will be told the prosecution proceeds.",
 }
 
@@ -368,6 +373,82 @@ def withdraw(referral_id):
             flash(CONSENT_BANNERS[State.WITHDRAWN], "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     return _case_page(referral, "overview", "referrals/withdraw.html", form=form), status
+
+
+def _reversal_warning(reversal: reversals.Reversal) -> str:
+    returns = reversal.returns_to.label.lower()
+    words = f"The case will return to {returns}."
+    if reversal.restores:
+        words += " Her consent to support and to sharing will be recorded as given again."
+    if reversal.tells_cps:
+        words += " The CPS will be sent a correction of the outcome notice."
+    else:
+        words += " The CPS was sent no outcome notice, so no correction is needed."
+    return words
+
+
+@bp.route("/cases/<uuid:referral_id>/reverse", methods=["GET", "POST"])
+@requires("reverse_decisions")
+def reverse(referral_id):
+    """A manager reverses a decline or withdrawal: the reason, a confirmation, then the reversal
+    (docs/reversals.md). A case whose decision can no longer be reversed shows why, with no form."""
+    referral = load_case(referral_id)
+    form = ReverseForm()
+    if request.method == "GET":
+        form.version.data = str(referral.version)
+    status = 200
+    refused = None
+    try:
+        reversal = reversals.check_reversal(referral, _user())
+    except DomainError as error:
+        refused, status = error.message, error.status
+    if refused is None and form.validate_on_submit() and not confirmations.changing():
+        version = services.parse_int(form.version.data)
+        try:
+            reason = reversals.clean_reason(form.reason.data)
+            services.check_version(referral, version)
+            if not confirmations.confirmed():
+                return _case_page(
+                    referral,
+                    "overview",
+                    "referrals/confirm.html",
+                    form=form,
+                    title="Check before you reverse this decision",
+                    rows=[
+                        {"key": {"text": "Decision reversed"}, "value": {"text": reversal.before.label}},
+                        {"key": {"text": "The case returns to"}, "value": {"text": reversal.returns_to.label}},
+                        {"key": {"text": "Why it is reversed"}, "value": {"text": reason}},
+                    ],
+                    warning=_reversal_warning(reversal),
+                    action=url_for("referrals.reverse", referral_id=referral.id),
+                    confirm_text="Reverse this decision",
+                    change_text="Change the reason",
+                    carried=confirmations.carried_answers(),
+                )
+            done = reversals.reverse_decision(referral, form.reason.data, _user(), version=version)
+        except DomainError as error:
+            apply_errors(form, error, "reason")
+            if error.status == 409:
+                status = 409
+                form.version.data = str(referral.version)
+        else:
+            banner = f"Decision reversed. The case is {done.returns_to.label.lower()} again."
+            if done.tells_cps:
+                banner += " The CPS has been sent a correction of the outcome notice."
+            flash(banner, "success")
+            return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return (
+        _case_page(
+            referral,
+            "overview",
+            "referrals/reverse.html",
+            form=form,
+            refused=refused,
+            reversal=None if refused else reversal,
+            warning=None if refused else _reversal_warning(reversal),
+        ),
+        status,
+    )
 
 
 @bp.route("/cases/<uuid:referral_id>/return-date", methods=["GET", "POST"])

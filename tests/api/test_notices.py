@@ -33,6 +33,10 @@ NOTICE_KEYS = {
     "acknowledged_at",
     "decision",
     "decided_on",
+    # A correction's fields (docs/reversals.md): null on a notice that corrects nothing.
+    "corrects",
+    "returned_to",
+    "superseded_at",
 }
 LIST_ROLES = {"manager", "court", "cps"}
 UNKNOWN = "0b0e3a70-1111-4222-8333-944445555666"
@@ -153,6 +157,9 @@ def test_a_notice_names_the_case_and_its_outcome_only(as_role, team) -> None:
             "acknowledged_at": None,
             "decision": None,
             "decided_on": None,
+            "corrects": None,
+            "returned_to": None,
+            "superseded_at": None,
         }
 
 

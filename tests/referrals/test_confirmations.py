@@ -158,7 +158,10 @@ def test_refusing_support_before_opting_in_is_confirmed_before_she_is_declined(s
     assert page.status_code == 200
     words = text_of(page)
     assert "Check her decisions before you record them" in words
-    assert "She will decline diversion. Her case will close as declined and cannot be opened again." in words
+    assert (
+        "She will decline diversion. Her case will close as declined: only a manager can reopen it, to put right a "
+        "mistake."
+    ) in words
     assert "Support from the diversion scheme She does not agree" in words
     assert snapshot(referral.id) == before, "nothing changes until it is confirmed"
     done = confirm_from(signed_in, path, page)

@@ -1,12 +1,12 @@
 """``Idempotency-Key`` on every POST under /api/v1: one pair of blueprint hooks, so every POST route has it, today's
 and tomorrow's. See docs/idempotency.md.
 
-Before the view: a POST with the header claims the key for the signed-in user (a request without a user is left to
-the view, which answers 401). A repeat of an answered request gets that answer again with ``Idempotent-Replayed:
-true``; a repeat while the first still runs is 409; the same key with another body is 422; a key that is not 1 to
-255 printable ASCII characters is 400. After the view: a success (below 400) is remembered with its status, Location
-and body (encrypted, models.IdempotencyKey); anything else releases the key, since a refused request changed
-nothing.
+Before the view: a POST with the header claims the key for the signed-in user (a request without a user, or whose
+role the route's rule refuses, is left to the view, which answers 401 or 403). A repeat of an answered request gets
+that answer again with ``Idempotent-Replayed: true``; a repeat while the first still runs is 409; the same key with
+another body is 422; a key that is not 1 to 255 printable ASCII characters is 400. After the view: a success (below
+400) is remembered with its status, Location and body (encrypted, models.IdempotencyKey); anything else releases the
+key, since a refused request changed nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 import uuid
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask_login import current_user
 
 from diversion.api import bp
@@ -23,6 +23,7 @@ from diversion.crypto.fields import is_unreadable
 from diversion.errors import json_error
 from diversion.extensions import db
 from diversion.idempotency import services
+from diversion.permissions import RULES, rule_of, user_allows
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -36,6 +37,9 @@ def claim_key() -> Any:
         return None
     if not current_user.is_authenticated:
         return None
+    rule = rule_of(current_app.view_functions.get(request.endpoint or ""))
+    if rule is None or rule not in RULES or not user_allows(current_user, rule):
+        return None  # the view refuses it first (401, 403): a key is looked at only for a request that may run
     key = request.headers.get(HEADER, "")
     if not services.valid_key(key):
         return json_error(

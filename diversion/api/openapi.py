@@ -19,8 +19,10 @@ ERROR_DESCRIPTIONS = {
     401: "No bearer token, or a revoked or unknown one.",
     403: "The caller's role may not do this.",
     404: "No such object, or one outside the caller's scope (another court's case).",
-    409: "A stale version, or a duplicate (an open case with this URN, a notice already acknowledged).",
-    422: "Valid JSON that breaks a rule of the service, or misses a required field. Nothing was changed.",
+    409: "A stale version, or a duplicate (an open case with this URN, a notice already acknowledged), or a POST "
+    "whose Idempotency-Key is still in use by a request being processed.",
+    422: "Valid JSON that breaks a rule of the service, or misses a required field, or an Idempotency-Key already "
+    "used with a different request. Nothing was changed.",
 }
 
 
@@ -323,6 +325,40 @@ PATHS: dict[str, Any] = {
     },
 }
 
+IDEMPOTENCY_KEY = {"$ref": "#/components/parameters/idempotency_key"}
+IDEMPOTENCY_NOTE = (
+    "Send an `Idempotency-Key` to make a retry safe: a repeat within 24 hours gets the first answer again (marked "
+    "`Idempotent-Replayed: true`) and changes nothing; the same key with a different body is 422; a repeat while the "
+    "first is still being processed is 409. A refused request (4xx) is not remembered. See docs/idempotency.md."
+)
+REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the remembered answer to an earlier request with the same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
+def _idempotent_posts(paths: dict[str, Any]) -> None:
+    """Every POST takes the Idempotency-Key header (one blueprint hook, diversion/api/idempotency.py): its
+    parameter, its 400, 409 and 422, and the replay header on its successful answers."""
+    for item in paths.values():
+        operation = item.get("post")
+        if operation is None or operation.get("security") == []:
+            continue
+        operation["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY]
+        responses = operation["responses"]
+        for status in ("400", "409", "422"):  # 400: a key that is not valid
+            responses.setdefault(status, {"$ref": f"#/components/responses/{status}"})
+        for status, answer in list(responses.items()):
+            if status.startswith("2") and "$ref" not in answer:
+                responses[status] = {**answer, "headers": {**answer.get("headers", {}), **REPLAYED_HEADER}}
+        operation["description"] = operation["description"] + "\n\n" + IDEMPOTENCY_NOTE
+        operation["responses"] = dict(sorted(responses.items()))
+
+
+_idempotent_posts(PATHS)
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -340,6 +376,14 @@ DOCUMENT: dict[str, Any] = {
             "referral_id": {"name": "referral_id", "in": "path", "required": True, "schema": UUID},
             "appointment_id": {"name": "appointment_id", "in": "path", "required": True, "schema": UUID},
             "notice_id": {"name": "notice_id", "in": "path", "required": True, "schema": UUID},
+            "idempotency_key": {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+                "description": "1 to 255 printable ASCII characters, new for each request you mean to make once "
+                "(a UUID does). Kept 24 hours for the user who sent it. 400 when not valid.",
+            },
         },
         "responses": {
             str(status): json_content(ref("Error"), description) for status, description in ERROR_DESCRIPTIONS.items()

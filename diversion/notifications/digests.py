@@ -170,7 +170,12 @@ def queue_notice_emails(notice: OutcomeNotice) -> int:
         message.subject = NOTICE_EMAIL_SUBJECT
         message.body = NOTICE_EMAIL_BODY.substitute(
             court=court,
-            outcome=notice.outcome_enum.label.lower(),
+            outcome=(
+                # A correction (docs/reversals.md) keeps the outcome it corrects: say which it is.
+                f"a correction: the earlier notice ({notice.outcome_enum.label.lower()}) was sent in error"
+                if notice.corrects_id
+                else notice.outcome_enum.label.lower()
+            ),
             link=link("notices.show", notice_id=notice.id),
             settings=link("notifications.preferences"),
         )

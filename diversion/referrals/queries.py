@@ -384,7 +384,9 @@ def court_day(day: date, *, court_id: int | None) -> list[CourtDayCase]:
             .order_by(Appointment.number, Appointment.starts_at)
         ):
             appointments[appointment.referral_id].append(appointment)
-        for notice in db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.referral_id.in_(ids))):
+        # The notice in force only: not one superseded by a correction, nor the correction (docs/reversals.md).
+        in_force = OutcomeNotice.superseded_at.is_(None), OutcomeNotice.corrects_id.is_(None)
+        for notice in db.session.scalars(select(OutcomeNotice).where(OutcomeNotice.referral_id.in_(ids), *in_force)):
             notices[notice.referral_id] = notice
         key_provider().prefetch([referral.client_id for referral in referrals])
     return [CourtDayCase(referral, appointments[referral.id], notices.get(referral.id)) for referral in referrals]

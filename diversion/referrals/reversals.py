@@ -116,6 +116,7 @@ def reverse_decision(referral: Referral, reason: str, actor: User, *, version: i
     """Reverse the case's decline or withdrawal (docs/reversals.md): refused with the reason, changing nothing,
     when the rules do not allow it; Conflict when the case changed since the page was shown at ``version``."""
     from diversion.notices.services import correct_notice
+    from diversion.notifications.digests import queue_notice_emails
     from diversion.referrals.services import _add_consent_line, _claim_version, _refuse_stale, current_consents
 
     reversal = check_reversal(referral, actor, reason)
@@ -129,6 +130,9 @@ def reverse_decision(referral: Referral, reason: str, actor: User, *, version: i
             line = consents[purpose]
             _add_consent_line(referral, purpose, True, actor, line.wording_version if line is not None else None)
         correction = correct_notice(reversal.notice, reversal.returns_to, actor) if reversal.notice else None
+        if correction is not None:
+            # Partners who asked to be emailed about notices hear of the correction as of any notice.
+            queue_notice_emails(correction)
         referral.reversal_reason = reason
         referral.withdrawal_reason = None
         reverse_final_state(referral, reversal.returns_to, actor=actor)

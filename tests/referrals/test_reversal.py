@@ -7,10 +7,12 @@ nothing."""
 from __future__ import annotations
 
 import html
+import io
 import re
 from datetime import date, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from diversion.db import transaction
@@ -381,3 +383,40 @@ def test_the_cps_sees_the_correction_in_its_inbox_and_on_the_notice_page(client,
     done = post(client, path, {})
     assert done.status_code == 302
     assert notices_of(referral)[1].acknowledged_at is not None
+
+
+def test_the_correction_letter_says_it_is_a_correction(client, worker, manager, cps) -> None:
+    referral = withdrawn_by_consent(worker)
+    (original,) = notices_of(referral)
+    reversals.reverse_decision(referral, REASON, manager, version=fresh(referral).version)
+    _, correction = notices_of(referral)
+    log_in_as(client, cps)
+    pdf = client.get(f"/notices/{correction.id}/letter.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = re.sub(r"\s+", " ", "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages))
+    assert "Correction of an outcome notice" in text
+    assert str(original.id) in text.replace(" ", ""), "it names the notice it corrects"
+    assert "was sent in error" in text
+
+
+def test_partners_who_asked_are_emailed_about_the_correction(worker, manager, cps) -> None:
+    from diversion.notifications.digests import set_notice_emails
+    from diversion.notifications.models import StaffMessage
+
+    set_notice_emails(cps, True)
+    referral = withdrawn_by_consent(worker)
+    reversals.reverse_decision(referral, REASON, manager, version=fresh(referral).version)
+    _, correction = notices_of(referral)
+    (message,) = db.session.scalars(select(StaffMessage).where(StaffMessage.notice_id == correction.id)).all()
+    assert message.user_id == cps.id
+    assert "a correction: the earlier notice (withdrawn) was sent in error" in message.body
+    assert f"/notices/{correction.id}" in message.body
+
+
+def test_the_court_day_list_shows_no_notice_once_the_decision_is_reversed(worker, manager) -> None:
+    from diversion.referrals.queries import court_day
+
+    referral = withdrawn_by_consent(worker)
+    reversals.reverse_decision(referral, REASON, manager, version=fresh(referral).version)
+    (row,) = [row for row in court_day(referral.return_date, court_id=None) if row.referral.id == referral.id]
+    assert row.notice is None

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from diversion import confirmations
+from diversion import confirmations, conflicts
 from diversion.admin.services import list_courts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
-from diversion.errors import DomainError
+from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors, choices
 from diversion.idempotency.forms import already_saved, held
 from diversion.notices.services import notice_for
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import bp, caseload, queries, reversals, services
+from diversion.referrals.calendar import long_date
 from diversion.referrals.court_dates import ReturnDateNeedsReason
 from diversion.referrals.forms import (
     AssignForm,
@@ -459,22 +460,67 @@ def return_date(referral_id):
     warnings: list[str] = []
     if request.method == "GET":
         form.version.data = str(referral.version)
+    status, comparison = 200, None
     if form.validate_on_submit():
-        try:
-            services.change_return_date(
-                referral,
-                form.return_date.data,
-                form.reason.data,
-                services.parse_int(form.version.data),
-                _user(),
-                override_reason=form.override_reason.data,
-            )
-        except DomainError as error:
-            warnings = _refused(form, error, "return_date")
-        else:
-            flash("Return date changed.", "success")
-            return redirect(url_for("referrals.detail", referral_id=referral.id))
-    return _case_page(referral, "overview", "referrals/return_date.html", form=form, warnings=warnings)
+        version = services.parse_int(form.version.data)
+        resolved = conflicts.resolved_version(request.form)
+        if resolved is not None and resolved == referral.version:
+            # Save again after a conflict: only with the choice made, then at the version compared
+            # (docs/conflicts.md).
+            comparison = _return_date_comparison(referral, form, request.form)
+            if comparison.unchosen:
+                status = 409
+                comparison.refuse(form)
+            elif comparison.differences and comparison.chosen()["return_date"] != form.return_date.data:
+                flash("The saved return date is kept. Nothing was changed.", "success")
+                return redirect(url_for("referrals.detail", referral_id=referral.id))
+            else:
+                version = resolved
+        if status == 200:
+            try:
+                services.change_return_date(
+                    referral,
+                    form.return_date.data,
+                    form.reason.data,
+                    version,
+                    _user(),
+                    override_reason=form.override_reason.data,
+                )
+            except Conflict:
+                # Her answer stays on the page beside the saved return date; the form keeps the version she started
+                # from, and the saved version only goes with the resolved marker (docs/conflicts.md).
+                status = 409
+                comparison = _return_date_comparison(referral, form, None)
+                comparison.show(form)
+            except DomainError as error:
+                warnings = _refused(form, error, "return_date")
+            else:
+                flash("Return date changed.", "success")
+                return redirect(url_for("referrals.detail", referral_id=referral.id))
+    page = _case_page(
+        referral, "overview", "referrals/return_date.html", form=form, warnings=warnings, comparison=comparison
+    )
+    return page, status
+
+
+def _return_date_comparison(referral, form, formdata) -> conflicts.Comparison:
+    """Her new return date beside the case's saved one (the case itself may have changed in other ways)."""
+    return conflicts.compare(
+        what="case",
+        questions=[("return_date", "Return date")],
+        mine={"return_date": form.return_date.data},
+        saved={"return_date": referral.return_date},
+        version=referral.version,
+        shown=lambda _, value: long_date(date.fromisoformat(value)) if value else "Not given",
+        formdata=formdata,
+        message=RETURN_DATE_STALE,
+    )
+
+
+RETURN_DATE_STALE = (
+    "Someone else changed this case while you were working on it. Nothing of yours has been saved yet: compare your "
+    "new return date with the saved one and choose which to keep"
+)
 
 
 NO_WORKER = "none"

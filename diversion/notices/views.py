@@ -13,6 +13,7 @@ from diversion.notices.models import NoticeOutcome
 from diversion.permissions import court_scope, current_role, requires
 from diversion.referrals.calendar import today
 from diversion.referrals.queries import identities, identity, record_case_reads
+from diversion.referrals.reversals import offered_on_notice
 
 STATUSES = {"new": "New", "acknowledged": "Acknowledged"}
 
@@ -55,6 +56,7 @@ def show(notice_id):
         sentence=services.sentence,
         deadline=services.revival_deadline(notice),
         correction=services.correction_of(notice),
+        can_reverse=offered_on_notice(notice, _user()),
     )
 
 

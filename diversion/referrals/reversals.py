@@ -65,6 +65,20 @@ def may_offer(referral: Referral, user: User) -> bool:
     return True
 
 
+def offered_on_notice(notice: Any, user: User) -> bool:
+    """True when a manager reading a withdrawal's notice should be offered "Reverse this decision": the notice is in
+    force, unacknowledged and within the days (it is made in the same transaction as the decision). Reads only the
+    notice and the case's status columns; the reversal page checks every rule again."""
+    return (
+        user_allows(user, "reverse_decisions")
+        and notice.corrects_id is None
+        and notice.superseded_at is None
+        and notice.acknowledged_at is None
+        and notice.referral.state in {state.value for state in REVERSIBLE_STATES}
+        and utcnow() <= notice.created_at + timedelta(days=reversal_days())
+    )
+
+
 def check_reversal(referral: Referral, actor: User, reason: str | None = None) -> Reversal:
     """What reversing the case's decision would do, or the reason it is refused; changes nothing. With ``reason``
     (the form's answer) the reason is checked too."""

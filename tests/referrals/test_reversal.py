@@ -420,3 +420,18 @@ def test_the_court_day_list_shows_no_notice_once_the_decision_is_reversed(worker
     reversals.reverse_decision(referral, REASON, manager, version=fresh(referral).version)
     (row,) = [row for row in court_day(referral.return_date, court_id=None) if row.referral.id == referral.id]
     assert row.notice is None
+
+
+def test_a_manager_reading_the_notice_is_offered_the_reversal_while_it_can_be_done(
+    client, worker, manager, cps, clock
+) -> None:
+    referral = withdrawn_by_consent(worker)
+    (notice,) = notices_of(referral)
+    reverse_link = f'href="/cases/{referral.id}/reverse"'
+    log_in_as(client, manager)
+    assert reverse_link in client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    log_in_as(client, cps)
+    assert reverse_link not in client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    clock.shift(timedelta(days=15))
+    log_in_as(client, manager)
+    assert reverse_link not in client.get(f"/notices/{notice.id}").get_data(as_text=True)

@@ -125,7 +125,8 @@ def complete(
     referral_id: uuid.UUID | None = None,
     client_id: uuid.UUID | None = None,
 ) -> None:
-    """Remember the answer of the request that held ``key_id``: the body only encrypted (models.IdempotencyKey)."""
+    """Remember the answer of the request that held ``key_id``: the body only encrypted under her data key, and only
+    for an answer about a case (models.IdempotencyKey)."""
     with transaction():
         row = db.session.get(IdempotencyKey, key_id)
         if row is None:
@@ -135,14 +136,10 @@ def complete(
         row.content_type = content_type[:100] if content_type else None
         row.referral_id = referral_id
         row.completed_at = utcnow()
-        if body is None:
-            return  # a form's save: where it went is all a repeat needs
-        text = body.decode("utf-8", errors="replace")
-        if client_id is not None:
-            row.client_id = client_id
-            row.answer = text
-        else:
-            row.sealed_answer = text
+        if body is None or client_id is None:
+            return  # a form's save (where it went is all a repeat needs), or an answer about no case
+        row.client_id = client_id
+        row.answer = body.decode("utf-8", errors="replace")
 
 
 def release(key_id: uuid.UUID) -> None:
@@ -165,8 +162,8 @@ def remembered(key_id: uuid.UUID) -> IdempotencyKey | None:
 
 
 def answer_text(row: IdempotencyKey) -> Any:
-    """The remembered body (or the marker of one that cannot be read: her data key was destroyed)."""
-    return row.answer if row.client_id is not None else row.sealed_answer
+    """The remembered body: None when none was kept, the unreadable marker when her data key was destroyed."""
+    return row.answer if row.client_id is not None else None
 
 
 def sweep_expired(now: datetime | None = None) -> int:

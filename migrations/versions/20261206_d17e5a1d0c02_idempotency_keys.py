@@ -29,12 +29,17 @@ def upgrade():
         sa.Column('location', sa.String(length=2000), nullable=True),
         sa.Column('content_type', sa.String(length=100), nullable=True),
         sa.Column('answer', sa.LargeBinary(), nullable=True),
-        sa.Column('sealed_answer', sa.LargeBinary(), nullable=True),
         sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ['user_id'], ['users.id'], name=op.f('fk_idempotency_keys_user_id_users'), ondelete='CASCADE'
+        ),
+        sa.ForeignKeyConstraint(
+            ['referral_id'], ['referrals.id'], name=op.f('fk_idempotency_keys_referral_id_referrals'), ondelete='CASCADE'
+        ),
+        sa.ForeignKeyConstraint(
+            ['client_id'], ['clients.id'], name=op.f('fk_idempotency_keys_client_id_clients'), ondelete='CASCADE'
         ),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
         sa.UniqueConstraint('user_id', 'key', name='uq_idempotency_keys_user_key'),

@@ -165,7 +165,7 @@ def create_case(canaries: Canaries, court: Any, worker: User, *, state: str = "C
             db.session.add(obj)
             db.session.flush()
             made.append(obj)
-        made.extend(_fill_other_models(canaries, made))
+        made.extend(_fill_other_models(canaries, made, worker))
     return CaseRecords(
         client.id,
         referral.id,
@@ -185,10 +185,10 @@ def encrypted_models() -> list[type[Any]]:
     )
 
 
-def _fill_other_models(canaries: Canaries, made: list[Any]) -> Iterator[Any]:
+def _fill_other_models(canaries: Canaries, made: list[Any], worker: User) -> Iterator[Any]:
     # A model given encrypted fields after this test was written still gets a row of canaries: its required
-    # columns take a plain value of their type, or the id of a record made above for a foreign key.
-    by_table = {type(obj).__table__.name: obj for obj in made}
+    # columns take a plain value of their type, or the id of a record made above (or of the worker) for a foreign key.
+    by_table = {"users": worker, **{type(obj).__table__.name: obj for obj in made}}
     client = made[0]
     for cls in encrypted_models():
         if cls in canaries.classes or cls is User:
@@ -221,6 +221,11 @@ def _plain_value(column: sa.Column[Any], by_table: dict[str, Any]) -> Any:
         return 1
     if python_type is uuid.UUID:
         return uuid.uuid4()
+    if column.unique or any(
+        isinstance(constraint, sa.UniqueConstraint) and column.key in constraint.columns
+        for constraint in column.table.constraints
+    ):
+        return secrets.token_hex(4)  # two cases' rows must not collide
     return "x"
 
 

@@ -84,7 +84,7 @@ def test_the_form_posted_twice_with_one_key_makes_one_case(client, worker) -> No
     row = db.session.scalar(select(IdempotencyKey))
     assert row.location == first.headers["Location"]
     assert row.answer is None
-    assert row.sealed_answer is None
+    assert row.client_id is None
 
 
 def test_a_second_post_changed_after_going_back_still_makes_nothing(client, worker) -> None:

@@ -16,6 +16,9 @@ EVENT_TITLES = {
     "care_plan.saved": "Care Action Plan saved",
     "care_plan.agreed": "Care Action Plan agreed",
     "notice.created": "Outcome notice made",
+    # A manager put right a decline or withdrawal (docs/reversals.md).
+    "decision.reversed": "Decision reversed by a manager",
+    "notice.superseded": "Outcome notice withdrawn: sent in error",
 }
 
 
@@ -53,7 +56,10 @@ def event_title(event: Any) -> str:
     details = event.details or {}
     action = event.action
     if action == "referral.state_changed":
-        return f"Status changed to {state_label(details.get('to', '')).lower()}"
+        reversed_ = " (decision reversed)" if details.get("reason") == "decision_reversed" else ""
+        return f"Status changed to {state_label(details.get('to', '')).lower()}{reversed_}"
+    if action == "notice.created" and details.get("corrects"):
+        return "Correction of the outcome notice made"
     if action == "referral.created" and details.get("past_case"):
         # A manager recorded the case after its return date (docs/court-dates.md).
         return "Referral received: recorded as a past case"

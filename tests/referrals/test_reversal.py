@@ -435,3 +435,19 @@ def test_a_manager_reading_the_notice_is_offered_the_reversal_while_it_can_be_do
     clock.shift(timedelta(days=15))
     log_in_as(client, manager)
     assert reverse_link not in client.get(f"/notices/{notice.id}").get_data(as_text=True)
+
+
+def test_the_case_history_tells_the_reversal(client, worker, manager) -> None:
+    referral = withdrawn_by_consent(worker)
+    reversals.reverse_decision(referral, REASON, manager, version=fresh(referral).version)
+    log_in_as(client, manager)
+    words = text_of(client.get(f"/cases/{referral.id}/history"))
+    for title in (
+        "Decision reversed by a manager",
+        "Status changed to opted in (decision reversed)",
+        "Correction of the outcome notice made",
+        "Outcome notice withdrawn: sent in error",
+        "Consent agreed: sharing",
+    ):
+        assert title in words, title
+    assert REASON not in words, "the timeline is built from the audit, which never holds the reason"

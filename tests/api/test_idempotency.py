@@ -224,3 +224,12 @@ def test_every_post_documents_the_key_and_its_answers() -> None:
     header = DOCUMENT["components"]["parameters"]["idempotency_key"]
     assert header["in"] == "header"
     assert header["schema"]["maxLength"] == 255
+
+
+def test_a_repeat_of_an_answer_kept_without_a_body_is_409_and_changes_nothing(as_role, team) -> None:
+    api = as_role("worker")
+    body = json.dumps(bodies.referral(team.court.code)).encode()
+    claim = services.claim(team.worker.id, KEY, services.fingerprint("POST", "/api/v1/referrals", body))
+    services.complete(claim.key_id, status=201, location="/api/v1/referrals/x")  # an answer about no case
+    error_of(api.post("/referrals", raw=body, headers={"Idempotency-Key": KEY}), 409, "conflict")
+    assert count(Referral) == 0

@@ -252,3 +252,22 @@ def test_the_new_account_form_posted_twice_goes_to_the_account_it_made(client, a
     made = db.session.scalar(select(User).where(User.email == "new.person@example.org"))
     assert second.headers["Location"].endswith(f"/admin/users/{made.id}")
     assert db.session.scalar(select(func.count()).select_from(User)) == users
+
+
+def test_the_outcome_form_posted_twice_records_the_outcome_once(client, worker) -> None:
+    from tests.api.conftest import case_in
+    from tests.factories import audit_events
+
+    case = case_in("OPTED_IN", court=create_court(), worker=worker, appointment="booked")
+    log_in_as(client, worker)
+    path = f"/appointments/{case.test_appointment_id}/outcome"
+    key, token = _key_and_token(client, path)
+    data = {"csrf_token": token, "one_time_key": key, "outcome": "attended", "notes": ""}
+    first = client.post(path, data=data)
+    assert first.status_code == 302, first.get_data(as_text=True)[:2000]
+    second = client.post(path, data=data)
+    assert second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    recorded = audit_events(case_id=case.id, action="appointment.outcome_recorded")
+    corrected = audit_events(case_id=case.id, action="appointment.outcome_corrected")
+    assert (len(recorded), len(corrected)) == (1, 0)

@@ -233,3 +233,19 @@ def test_a_repeat_of_an_answer_kept_without_a_body_is_409_and_changes_nothing(as
     services.complete(claim.key_id, status=201, location="/api/v1/referrals/x")  # an answer about no case
     error_of(api.post("/referrals", raw=body, headers={"Idempotency-Key": KEY}), 409, "conflict")
     assert count(Referral) == 0
+
+
+def test_a_replay_is_audited_as_a_read_of_her_case(as_role, team) -> None:
+    from tests.factories import audit_events
+
+    api = as_role("worker")
+    body = bodies.referral(team.court.code)
+    first = _post(api, "/referrals", body)
+    case_id = first.get_json()["id"]
+    assert _post(api, "/referrals", body).headers["Idempotent-Replayed"] == "true"
+    replays = [
+        event
+        for event in audit_events(action="case.viewed")
+        if str(event.case_id) == case_id and (event.details or {}).get("page") == "api.replay"
+    ]
+    assert len(replays) == 1

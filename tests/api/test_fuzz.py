@@ -76,6 +76,10 @@ NOTICE_KEYS = {
     "decision",
     "decided_on",
     "unreadable_fields",
+    # A correction of an earlier notice (a manager reversed the decision: docs/reversals.md).
+    "corrects",
+    "returned_to",
+    "superseded_at",
 }
 
 AUDIENCE_SHAPED = {"createReferral", "listReferrals", "getReferral"}

@@ -24,10 +24,12 @@ FORBIDDEN_COLUMNS = re.compile(
     re.IGNORECASE,
 )
 # The one read of the consent ledger allowed for them: whether she withdrew consent to share with the court and the
-# CPS (an EXISTS that hands back no column of the ledger), which decides whether they may see her identity.
+# CPS and has not given it again since a manager's reversal (two EXISTS that hand back no column of the ledger), which
+# decides whether they may see her identity.
 SHARING_CHECK = re.compile(
     r"EXISTS \(SELECT \*\s+FROM consents\s+WHERE consents\.referral_id = referrals\.id"
-    r" AND consents\.purpose = \S+ AND \(consents\.is_given IS \w+ OR consents\.withdrawn_at IS NOT NULL\)\)",
+    r" AND consents\.purpose = \S+ AND (\(consents\.is_given IS \w+ OR consents\.withdrawn_at IS NOT NULL\)"
+    r"|consents\.is_given IS \w+ AND consents\.withdrawn_at IS NULL)\)",
     re.IGNORECASE,
 )
 

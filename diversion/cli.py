@@ -51,9 +51,7 @@ def courts_add(code: str, name: str) -> None:
 @click.option("--court", "court_code", default=None, help="Court code, for court users.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--name", "display_name", default=None, help="The name shown for them. Default: the email before the @.")
-def users_create(
-    email: str, role: str, court_code: str | None, password_stdin: bool, display_name: str | None
-) -> None:
+def users_create(email: str, role: str, court_code: str | None, password_stdin: bool, display_name: str | None) -> None:
     """Create a user. They set up their authenticator at first sign-in."""
     from diversion.admin.services import create_user
     from diversion.auth.names import name_from_email

@@ -55,9 +55,7 @@ def seed_demo(clients: int = 0, seed: int = 1) -> Iterator[str]:
     yield "Demo sign-ins (every user sets up an authenticator app at first sign-in):"
     for email, role, court, who in DEMO_USERS:
         if find_user_by_email(email) is None:
-            create_user(
-                email, role, court, DEMO_PASSWORD, display_name=DEMO_NAMES.get(email) or name_from_email(email)
-            )
+            create_user(email, role, court, DEMO_PASSWORD, display_name=DEMO_NAMES.get(email) or name_from_email(email))
         yield f"  {role:<8} {email:<30} {DEMO_PASSWORD}   ({who})"
     if clients:
         existing = db.session.scalar(select(func.count()).select_from(Referral)) or 0

@@ -1,6 +1,7 @@
 """A gunicorn configuration file for the worker-killed test: each worker, once started, stops dead inside the first
 transaction that writes a case (after the client and the referral are flushed, before the commit), writes its pid to
-FAULT_MARKER and sleeps until it is killed. Later saves go through normally."""
+FAULT_MARKER and sleeps until it is killed. Later saves go through normally. Each worker runs on the test's clock
+(DIVERSION_TEST_CLOCK, tests/clock.py), as the browser tests' server does."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 
 def post_worker_init(worker: Any) -> None:
+    _start_test_clock()
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
@@ -25,3 +27,11 @@ def post_worker_init(worker: Any) -> None:
         time.sleep(300)
 
     event.listen(Session, "after_flush", block_mid_save)
+
+
+def _start_test_clock() -> None:
+    import time_machine
+
+    from tests.clock import SERVER_CLOCK_ENV, shared_clock_now
+
+    time_machine.travel(shared_clock_now(os.environ[SERVER_CLOCK_ENV]), tick=True).start()

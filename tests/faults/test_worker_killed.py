@@ -18,8 +18,10 @@ import requests
 
 from diversion.auth.tokens import create_api_token
 from diversion.courts.models import Court
+from diversion.db import utcnow
 from diversion.extensions import db
 from tests.api import bodies
+from tests.clock import SERVER_CLOCK_ENV, shared_clock
 from tests.factories import create_court, create_user, row_counts
 from tests.faults.conftest import closed_port
 
@@ -50,6 +52,8 @@ def gunicorn(committed_app, tmp_path):
     marker = tmp_path / "blocked.pid"
     env = committed.process_env()
     env["FAULT_MARKER"] = str(marker)
+    # The server answers on this test's clock, not the machine's: the referral it is sent is dated by the test.
+    env[SERVER_CLOCK_ENV] = shared_clock(utcnow())
     command = [sys.executable, "-m", "gunicorn", "-c", str(HOOKS), "--workers", "1", "--timeout", "120"]
     command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
     log = (tmp_path / "gunicorn.log").open("w")

@@ -11,6 +11,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,16 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--db", choices=["sqlite", "postgresql"], default=os.environ.get("TEST_DB", "sqlite"))
     parser.addoption("--pg-url", default=os.environ.get("PG_TEST_URL", DEFAULT_PG_URL))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep time-machine's clock functions patched for the whole run, reading the real time between tests (a travel
+    to now that ticks). When its last travel ends, time-machine unpatches them, and a thread reading the clock at
+    that instant fails with "Not currently time-travelling": limits' in-memory rate-limit storage expires its
+    counters from a timer thread. Each test's own clock (the ``clock`` fixture) travels on top of this one, and
+    ``make test-dates`` still moves what runs between tests, since this reads the machine's clock (docs/testing.md).
+    It is never stopped: the process ends with it."""
+    time_machine.travel(datetime.now(UTC), tick=True).start()
 
 
 def pytest_report_header(config: pytest.Config) -> str:

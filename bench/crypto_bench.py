@@ -6,7 +6,7 @@ merges its results into ``bench/results.json``. ``run(quick)`` returns the same 
 Every comparison times both sides on the same values, interleaving repetitions (alternating which side goes first)
 and comparing medians, so drift in machine load hits both sides alike.
 
-What each side does (BENCH.md defines the names and goals):
+What each side does (docs/benchmarks.md defines the names and goals):
 
 - ``crypto.*``: ours is :class:`~diversion.crypto.aead.FieldCipher`, the object the app's encrypted attributes use
   (one per data key per request, from ``KeyStoreProvider.field_cipher``), encrypting and decrypting each value with

@@ -1,8 +1,8 @@
 """``make bench``: run every ``bench/*_bench.py`` module, print one table, write ``bench/results.json``.
 
-Each module has ``run(quick: bool) -> list[dict]`` returning results shaped as BENCH.md says (name, value, unit, goal,
-met, detail). ``BENCH_QUICK=1`` runs reduced sizes under the same names. Goals that are not met are reported as they
-are and the exit status stays 0; a benchmark that crashes is reported and makes the exit status 1.
+Each module has ``run(quick: bool) -> list[dict]`` returning results shaped as docs/benchmarks.md says (name, value,
+unit, goal, met, detail). ``BENCH_QUICK=1`` runs reduced sizes under the same names. Goals that are not met are reported
+as they are and the exit status stays 0; a benchmark that crashes is reported and makes the exit status 1.
 
 Each module runs in a process of its own (``run.py --module PATH RESULTS``), so what one leaves behind (a heap grown
 by 100,000 clients, filled caches, garbage the collector has yet to scan) does not weigh on the next one's figures.
@@ -44,7 +44,7 @@ def load(path: Path) -> ModuleType:
 
 
 def check(result: dict[str, Any], source: str) -> dict[str, Any]:
-    """The result with exactly the keys BENCH.md names; ValueError naming the module when one is missing."""
+    """The result with exactly the keys docs/benchmarks.md names; ValueError naming the module when one is missing."""
     missing = [key for key in KEYS if key not in result]
     if missing:
         raise ValueError(f"{source} returned a result without {', '.join(missing)}")

@@ -1,4 +1,4 @@
-"""Domain exceptions and the error handlers: GOV.UK-styled pages for the UI, the API.md JSON shape under /api/.
+"""Domain exceptions and the error handlers: GOV.UK-styled pages for the UI, the docs/api.md JSON shape under /api/.
 
 Error pages and JSON bodies never carry a traceback, SQL or a sensitive value. Domain errors carry a message written
 for the person using the service, and field-level messages keyed by field path.
@@ -102,7 +102,7 @@ def is_api_request() -> bool:
 
 
 def json_error(status: int, message: str, code: str | None = None, fields: dict[str, str] | None = None) -> Any:
-    """An error response in the shape of API.md."""
+    """An error response in the shape of docs/api.md."""
     body: dict[str, Any] = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}}
     if fields:
         body["error"]["fields"] = fields

@@ -1,4 +1,4 @@
-"""Each endpoint's body, read into the services' own input types (API.md field names to service names)."""
+"""Each endpoint's body, read into the services' own input types (docs/api.md field names to service names)."""
 
 from __future__ import annotations
 

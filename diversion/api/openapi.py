@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of API v1, written by hand to match API.md exactly, and served at /api/v1/openapi.json.
+"""The OpenAPI 3.1 document of API v1, written by hand to match docs/api.md exactly, and served at /api/v1/openapi.json.
 
 Each operation names the permission rule of its view (``x-rule``) and the roles that pass it (``x-roles``); the
 tests check both against the routes, so the document cannot drift from what the API enforces.
@@ -364,7 +364,7 @@ DOCUMENT: dict[str, Any] = {
     "info": {
         "title": "Court diversion case system API",
         "version": "1.0.0",
-        "description": "The contract in API.md. Bearer tokens only; bodies are JSON; dates YYYY-MM-DD; times ISO 8601 "
+        "description": "The contract of API v1. Bearer tokens only; bodies are JSON; dates YYYY-MM-DD; times ISO 8601 "
         'with offset. Errors are {"error": {"code", "message", "fields"?}}. A refused request changes nothing.',
     },
     "servers": [{"url": "/api/v1"}],

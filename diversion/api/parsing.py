@@ -1,10 +1,10 @@
 """Reading API input: the JSON body and query strings, field by field, into typed values.
 
-Two kinds of problem, as API.md sets out: a body that is not JSON, a value of the wrong type, an unparseable date or
-time, a time without its UTC offset, or characters no record can hold answer 400 (malformed); a required field that
-is missing or a field the contract does not know answer 422 (valid JSON breaking a rule), as do the services' own
-rules. Every malformed field is reported before anything is checked against the rules. Error messages name fields,
-never the values sent.
+Two kinds of problem, as docs/api.md sets out: a body that is not JSON, a value of the wrong type, an unparseable date
+or time, a time without its UTC offset, or characters no record can hold answer 400 (malformed); a required field that
+is missing or a field the contract does not know answer 422 (valid JSON breaking a rule), as do the services' own rules.
+Every malformed field is reported before anything is checked against the rules. Error messages name fields, never the
+values sent.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ def completion_query() -> tuple[services.Period, str | None]:
 
 
 def completion_body(report: services.CompletionReport) -> dict[str, Any]:
-    """The report in API.md's shape: counts, rates as fractions (3 places; null when the denominator is 0)."""
+    """The report in docs/api.md's shape: counts, rates as fractions (3 places; null when the denominator is 0)."""
     figures = report.figures
     interval = figures.completion.reported_interval
     return {

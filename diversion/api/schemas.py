@@ -551,7 +551,7 @@ SCHEMAS: dict[str, Any] = {
             "opt_in_rate",
             "definition",
         ],
-        description="The completion report of a period and court (DESIGN.md section 3).",
+        description="The completion report of a period and court (docs/design.md section 3).",
     ),
     "OutcomesReport": _object(
         {

@@ -117,7 +117,7 @@ def case_list_item(referral: Referral, who: Identity) -> dict[str, Any]:
 
 
 def case_status(referral: Referral, appointments: list[Appointment], who: Identity) -> dict[str, Any]:
-    """A case as court and CPS see it (API.md): no contact details, no notes, her identity as they may see it."""
+    """A case as court and CPS see it (docs/api.md): no contact details, no notes, her identity as they may see it."""
     plain = Plain()
     body = _case_core(referral, plain, who)
     body["appointments"] = [status_appointment(item) for item in appointments]

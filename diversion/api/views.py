@@ -1,4 +1,4 @@
-"""API endpoints (see API.md). Each module adds its routes to the blueprint when imported here."""
+"""API endpoints (see docs/api.md). Each module adds its routes to the blueprint when imported here."""
 
 # idempotency: the Idempotency-Key hooks on every POST (docs/idempotency.md).
 from diversion.api import (  # noqa: F401

@@ -15,7 +15,7 @@ from diversion.extensions import db
 
 
 class Domain(StrEnum):
-    """The twelve needs domains (API.md codes)."""
+    """The twelve needs domains (docs/api.md codes)."""
 
     ACCOMMODATION = "accommodation"
     DRUGS = "drugs"

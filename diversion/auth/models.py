@@ -16,7 +16,7 @@ from diversion.extensions import db
 
 
 class Role(StrEnum):
-    """What a user may do; see DESIGN.md section 2."""
+    """What a user may do; see docs/design.md section 2."""
 
     WORKER = "worker"
     MANAGER = "manager"

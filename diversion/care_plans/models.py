@@ -15,7 +15,7 @@ from diversion.extensions import db
 
 
 class Service(StrEnum):
-    """Services she may be referred on to (API.md codes)."""
+    """Services she may be referred on to (docs/api.md codes)."""
 
     DRUG_TREATMENT = "drug_treatment"
     ALCOHOL_SERVICE = "alcohol_service"

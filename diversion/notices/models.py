@@ -16,7 +16,7 @@ from diversion.referrals.models import Referral
 
 
 class NoticeOutcome(StrEnum):
-    """What the notice says happened (API.md codes)."""
+    """What the notice says happened (docs/api.md codes)."""
 
     COMPLETED = "completed"
     NOT_COMPLETED = "not_completed"

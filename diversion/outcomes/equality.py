@@ -1,5 +1,5 @@
 """Equality monitoring: her ethnic group, recorded only with her consent to equality monitoring, as a plain code on
-the client (DESIGN.md section 4) so that the funder return can count it without reading anything about her."""
+the client (docs/design.md section 4) so that the funder return can count it without reading anything about her."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from diversion.outcomes.queries import Scope
 from diversion.referrals.models import Referral, State
 from diversion.reports.services import MonthFigures, Period, Rate
 
-REFERENCE_COMPLETION_RATE = 0.89  # the completion rate of the scheme this one is modelled on (DESIGN.md section 1)
+REFERENCE_COMPLETION_RATE = 0.89  # the completion rate of the scheme this one is modelled on (docs/design.md section 1)
 DRILL_DOWN_LIMIT = 1000
 MAX_GROUP = 32  # a group is a short code (a service, a domain, an age band, an ethnic group)
 

@@ -18,7 +18,7 @@ from diversion.extensions import db
 
 
 class State(StrEnum):
-    """Where a case is; see DESIGN.md section 3."""
+    """Where a case is; see docs/design.md section 3."""
 
     REFERRED = "REFERRED"
     DECLINED = "DECLINED"

@@ -1,6 +1,6 @@
 """Role-shaped reads of cases, and the audit of every read.
 
-Court and CPS users may see the status of a case and nothing more (DESIGN.md section 2): name, date of birth, URN,
+Court and CPS users may see the status of a case and nothing more (docs/design.md section 2): name, date of birth, URN,
 dates, state, and appointment numbers, times and outcomes. The queries here for those roles load only those
 columns, with every other column set to raise if touched, so contact details, notes, assessment and plan are never
 read from the database for them, not merely left out of the answer. Support staff read whole records through the

@@ -2,7 +2,7 @@
 CSV export. The figures come from a few SQL aggregates (``diversion.reports.queries``); nothing about a person is
 read.
 
-The completion rate is DESIGN.md section 3's: completed / (completed + not completed + withdrawn), over cases whose
+The completion rate is docs/design.md section 3's: completed / (completed + not completed + withdrawn), over cases whose
 final state was reached in the period. Every figure counts by one date, named in ``FIGURES`` and printed with the
 report (page, CSV and API) as ``DEFINITION``.
 """

@@ -101,7 +101,7 @@ def as_role(client, team) -> Callable[[str | None], Api]:
 
 
 def error_of(response, status: int, code: str | None = None) -> dict[str, Any]:
-    """Assert a JSON error in the API.md shape and return its inner object."""
+    """Assert a JSON error in the docs/api.md shape and return its inner object."""
     assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:800])
     assert response.mimetype == "application/json"
     body = response.get_json()

@@ -1,5 +1,5 @@
 """Court dates a court would accept, through the API (docs/court-dates.md): the same rules as the web forms, in
-API.md's error shape. A new referral's return date after today unless a manager sends ``"past_case": true``
+docs/api.md's error shape. A new referral's return date after today unless a manager sends ``"past_case": true``
 (audited; 403 for anyone else); its first hearing in the last 90 days and not in the future; a return date on a
 weekend, a bank holiday or past the calendar's horizon needs ``override_reason``, at intake and on re-adjournment;
 every date from 1900-01-01 to 2100-12-31, in bodies and query parameters, else 422 naming the field, never 500.

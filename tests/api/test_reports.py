@@ -1,4 +1,4 @@
-"""GET /api/v1/reports/completion: the figures per API.md, by hand count; who may ask and for which court; null rates
+"""GET /api/v1/reports/completion: the figures (docs/api.md), by hand count; who may ask and for which court; null rates
 for an empty period; 400 and 422 for bad periods; and the same numbers as the page's CSV."""
 
 from __future__ import annotations

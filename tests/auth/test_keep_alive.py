@@ -12,7 +12,7 @@ from tests.factories import create_user, csrf_token, log_in_as, sign_in
 
 
 def _signed_out(response) -> None:
-    """A JSON 401 in the API.md error shape, not a redirect and not the sign-in page."""
+    """A JSON 401 in the docs/api.md error shape, not a redirect and not the sign-in page."""
     assert response.status_code == 401
     assert "Location" not in response.headers
     assert response.is_json

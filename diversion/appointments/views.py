@@ -51,9 +51,9 @@ def book(referral_id):
     number = referral_services.parse_int(request.values.get("number")) or 1
     blocked = services.not_yet(referral, number)
     if blocked is not None:
-        # No form that could not be saved: what comes first instead (a refused POST changes nothing).
-        page = _case_page(referral, "referrals/not_yet.html", heading="Book an appointment", not_yet=blocked)
-        return page, 200 if request.method == "GET" else 409
+        from diversion.referrals.views import not_yet_page
+
+        return not_yet_page(referral, "appointments", "Book an appointment", blocked)
     to_replace = services.appointment_to_replace(referral, number, request.values.get("supersedes"))
     form.worker.choices = choices([(str(w.id), w.display_name) for w in referral_services.workers()])
     warnings: list[str] = []

@@ -44,14 +44,9 @@ def edit(referral_id):
     referral = load_case(referral_id)
     blocked = services.not_yet(referral)
     if blocked is not None:
-        # No form that could not be saved: what comes first instead (a refused POST changes nothing).
-        return _case_page(
-            referral,
-            "referrals/not_yet.html",
-            status=200 if request.method == "GET" else 409,
-            heading="Needs assessment",
-            not_yet=blocked,
-        )
+        from diversion.referrals.views import not_yet_page
+
+        return not_yet_page(referral, "assessment", "Needs assessment", blocked)
     assessment = services.assessment_of(referral)
     form = AssessmentForm()
     if request.method == "GET" and assessment is not None:

@@ -87,14 +87,9 @@ def new_review(referral_id: Any) -> Any:
     referral = load_case(referral_id)
     blocked = reviews.not_yet(referral)
     if blocked is not None:
-        # No form that could not be saved: what comes first instead (a refused POST changes nothing).
-        return _case_page(
-            referral,
-            "referrals/not_yet.html",
-            status=200 if request.method == "GET" else 409,
-            heading="Record a review",
-            not_yet=blocked,
-        )
+        from diversion.referrals.views import not_yet_page
+
+        return not_yet_page(referral, "reviews", "Record a review", blocked)
     form = ReviewForm()
     if (saved := already_saved(form)) is not None:
         return saved  # the same form posted again: nothing more is saved

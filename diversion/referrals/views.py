@@ -218,6 +218,13 @@ def _case_page(referral, page: str, template: str, **context):
     return render_template(template, referral=referral, page=page, **context)
 
 
+def not_yet_page(referral, page: str, heading: str, blocked, **context):
+    """A section whose form cannot be saved yet shows what comes first instead of the form (docs/not-yet.md): a GET
+    answers 200, a POST is refused with 409 and changes nothing."""
+    body = _case_page(referral, page, "referrals/not_yet.html", heading=heading, not_yet=blocked, **context)
+    return body, 200 if request.method == "GET" else 409
+
+
 @bp.route("/cases/<uuid:referral_id>")
 @requires("client_records")
 def detail(referral_id):

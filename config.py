@@ -99,6 +99,11 @@ class Config:
     # its outcome notice (docs/reversals.md).
     DECISION_REVERSAL_DAYS = 14
 
+    # A draft of a long form is kept this long after it was last saved, and autosaved this often while she types
+    # (docs/drafts.md).
+    DRAFT_EXPIRY = timedelta(days=7)
+    DRAFT_AUTOSAVE_SECONDS = 20
+
     DEMO_SEED_ON_FIRST_RUN = False
     IS_PRODUCTION = False
     TESTING = False

@@ -24,6 +24,7 @@ DOMAINS = (
     "outcomes",
     "notifications",
     "privacy",
+    "drafts",
     "api",
 )
 

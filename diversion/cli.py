@@ -147,12 +147,13 @@ def demo_seed(clients: int, seed: int) -> None:
 def cases_sweep(on: datetime | None) -> None:
     """Mark open cases whose return date has passed NOT_COMPLETED, make any missing outcome notices, then queue and
     send the reminders, digests and notice emails that are due (on RQ when REDIS_URL is set). Deletes expired one-time
-    keys (docs/idempotency.md). Checks the audit chain too: when it is broken, says where on standard error, emails
-    the managers and exits 1. From 90 days before the bundled bank holidays run out, emails each manager once to say
-    so (docs/calendar.md).
+    keys (docs/idempotency.md) and expired drafts (docs/drafts.md). Checks the audit chain too: when it is broken,
+    says where on standard error, emails the managers and exits 1. From 90 days before the bundled bank holidays run
+    out, emails each manager once to say so (docs/calendar.md).
 
     Safe to run as often as you like (cron, a systemd timer): a second run changes nothing more and sends nothing
     twice. Messages always go by the real clock, whatever --today says."""
+    from diversion.drafts.services import sweep_expired as sweep_expired_drafts
     from diversion.idempotency.services import sweep_expired
     from diversion.notices.services import make_missing_notices
     from diversion.notifications.horizon import alert_managers_of_horizon
@@ -167,6 +168,9 @@ def cases_sweep(on: datetime | None) -> None:
     expired = sweep_expired()
     if expired:
         click.echo(f"One-time keys swept: {expired} expired keys deleted.")
+    drafts = sweep_expired_drafts()
+    if drafts:
+        click.echo(f"Drafts swept: {drafts} expired drafts deleted.")
     # The audit chain is checked before messages go, so an alert to managers goes out in this same sweep.
     chain = check_chain_and_alert()
     told = alert_managers_of_horizon()

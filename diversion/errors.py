@@ -97,8 +97,12 @@ HTTP_MESSAGES = {
 
 
 def is_api_request() -> bool:
-    """True for requests under /api/, and for the page's session checks under /session, which get JSON errors."""
-    return request.path.startswith(("/api/", "/session"))
+    """True for requests under /api/, for the page's session checks under /session, and for a draft autosaved by the
+    page's script (it asks for JSON), which all get JSON errors: a 401 when signed out, never a redirect a script
+    would follow to the sign-in page (docs/sessions.md, docs/drafts.md)."""
+    if request.path.startswith(("/api/", "/session")):
+        return True
+    return request.path.startswith("/drafts/") and request.accept_mimetypes.best == "application/json"
 
 
 def json_error(status: int, message: str, code: str | None = None, fields: dict[str, str] | None = None) -> Any:

@@ -67,9 +67,11 @@ def rule_of(view: Callable[..., Any] | None) -> str | None:
 
 
 def _wants_json() -> bool:
-    # The API, and the page's own session checks (/session/...), which must learn "signed out" as a 401 and never
-    # follow a redirect to the sign-in page (docs/sessions.md).
-    return request.path.startswith(("/api/", "/session"))
+    # The API, the page's own session checks (/session/...) and its draft autosave, which must learn "signed out"
+    # as a 401 and never follow a redirect to the sign-in page (docs/sessions.md): one rule, in diversion.errors.
+    from diversion.errors import is_api_request
+
+    return is_api_request()
 
 
 def user_allows(user: Any, rule: str) -> bool:

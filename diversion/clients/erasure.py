@@ -18,6 +18,7 @@ from diversion.audit.services import record_event
 from diversion.clients.models import Client
 from diversion.crypto.fields import encrypted_fields
 from diversion.db import transaction, utcnow
+from diversion.drafts.services import forget_client
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import key_provider, keystore
@@ -74,6 +75,8 @@ def _erase_in_main_db(client: Client, action: str, details: dict[str, Any], acto
     referral_ids = list(db.session.scalars(select(Referral.id).where(Referral.client_id == client.id)))
     client.name_dob_index = None
     client.erased_at = utcnow()
+    # Drafts typed about her are unreadable once her key is gone; they go with her (docs/drafts.md).
+    forget_client(client.id)
     table = Referral.__table__
     for referral_id in referral_ids:
         # The column backs the one-open-case rule and may not be NULL; random bytes match no URN.

@@ -8,6 +8,7 @@ from flask_login import current_user
 from diversion.appointments import bp, services
 from diversion.appointments.forms import BookingForm, OutcomeForm, parse_time
 from diversion.appointments.models import Outcome
+from diversion.drafts import forms as drafts
 from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
 from diversion.idempotency.forms import already_saved, held
@@ -111,6 +112,7 @@ def outcome(appointment_id):
         return saved  # the same form posted again: nothing more is recorded (docs/idempotency.md)
     if request.method == "GET" and appointment.outcome:
         form.outcome.data = appointment.outcome
+    draft = drafts.offer(form, "outcome", appointment.id)
     if form.validate_on_submit():
         try:
             with held(form) as one_time:
@@ -119,6 +121,7 @@ def outcome(appointment_id):
         except DomainError as error:
             apply_errors(form, error, "outcome")
         else:
+            drafts.used("outcome", appointment.id)
             flash(f"Appointment {appointment.number}: {Outcome(form.outcome.data).label.lower()}.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     return _case_page(
@@ -127,6 +130,7 @@ def outcome(appointment_id):
         form=form,
         appointment=appointment,
         is_future=appointment.starts_at > services.utcnow(),
+        draft=draft,
     )
 
 

@@ -9,6 +9,7 @@ from diversion import conflicts
 from diversion.assessments import bp, services
 from diversion.assessments.forms import AssessmentForm
 from diversion.assessments.models import DOMAIN_LABELS, EXPLOITATION_INDICATORS, NEED_LEVELS, Domain
+from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors
 from diversion.permissions import load_case, requires
@@ -51,6 +52,7 @@ def edit(referral_id):
     form = AssessmentForm()
     if request.method == "GET" and assessment is not None:
         _fill(form, assessment)
+    draft = drafts.offer(form, "assessment", referral.id)
     status = 200
     comparison = None
     if form.validate_on_submit():
@@ -99,6 +101,7 @@ def edit(referral_id):
             except DomainError as error:
                 apply_errors(form, _form_error(error), "risk_notes")
             else:
+                drafts.used("assessment", referral.id)
                 flash("Assessment saved.", "success")
                 return redirect(url_for("assessments.show", referral_id=referral.id))
     return _case_page(
@@ -110,6 +113,7 @@ def edit(referral_id):
         labels=DOMAIN_LABELS,
         conflict=status == 409,
         comparison=comparison,
+        draft=draft,
     )
 
 

@@ -12,6 +12,7 @@ from diversion.assessments.models import DOMAIN_LABELS, Domain
 from diversion.care_plans import bp, services
 from diversion.care_plans.forms import ACTION_SLOTS, GOAL_SLOTS, CarePlanForm
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, SERVICE_LABELS
+from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors
 from diversion.permissions import load_case, requires
@@ -60,6 +61,7 @@ def edit(referral_id):
     form = CarePlanForm()
     if request.method == "GET" and plan is not None:
         _fill(form, plan)
+    draft = drafts.offer(form, "plan", referral.id)
     status = 200
     comparison = None
     if form.validate_on_submit() and not confirmations.changing():
@@ -109,6 +111,7 @@ def edit(referral_id):
             except DomainError as error:
                 apply_errors(form, _form_error(error, slots), "notes")
             else:
+                drafts.used("plan", referral.id)
                 completed = before is not State.COMPLETED and referral.state_enum is State.COMPLETED
                 flash(COMPLETED if completed else "Care Action Plan saved.", "success")
                 return redirect(url_for("care_plans.show", referral_id=referral.id))
@@ -121,6 +124,7 @@ def edit(referral_id):
         action_slots=range(ACTION_SLOTS),
         conflict=status == 409,
         comparison=comparison,
+        draft=draft,
     )
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from diversion import conflicts
 from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
+from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError, NotFound
 from diversion.extensions import db
 from diversion.forms import apply_errors
@@ -67,7 +68,9 @@ def _form_error(error: DomainError) -> DomainError:
     return error
 
 
-def _form_page(referral: Any, form: Any, review: Any = None, status: int = 200, comparison: Any = None) -> Any:
+def _form_page(
+    referral: Any, form: Any, draft: Any, review: Any = None, status: int = 200, comparison: Any = None
+) -> Any:
     return _case_page(
         referral,
         "outcomes/review_form.html",
@@ -78,6 +81,7 @@ def _form_page(referral: Any, form: Any, review: Any = None, status: int = 200, 
         domains=list(Domain),
         labels=DOMAIN_LABELS,
         need_levels=NEED_LEVELS,
+        draft=draft,
     )
 
 
@@ -93,6 +97,7 @@ def new_review(referral_id: Any) -> Any:
     form = ReviewForm()
     if (saved := already_saved(form)) is not None:
         return saved  # the same form posted again: nothing more is saved
+    draft = drafts.offer(form, "new-review", referral.id)
     if form.validate_on_submit():
         try:
             with held(form) as one_time:
@@ -101,9 +106,10 @@ def new_review(referral_id: Any) -> Any:
         except DomainError as error:
             apply_errors(form, _form_error(error), "reviewed_on")
         else:
+            drafts.used("new-review", referral.id)
             flash("Review saved.", "success")
             return redirect(url_for("outcomes.review_list", referral_id=referral.id))
-    return _form_page(referral, form)
+    return _form_page(referral, form, draft)
 
 
 @bp.route("/cases/<uuid:referral_id>/reviews/<uuid:review_id>/edit", methods=["GET", "POST"])
@@ -119,6 +125,7 @@ def edit_review(referral_id: Any, review_id: Any) -> Any:
         for row in review.domains:
             form[f"{row.domain}_need"].data = str(row.need_level)
             form[f"{row.domain}_score"].data = str(row.wellbeing_score)
+    draft = drafts.offer(form, "review", review.id)
     status = 200
     comparison = None
     if form.validate_on_submit():
@@ -148,9 +155,10 @@ def edit_review(referral_id: Any, review_id: Any) -> Any:
             except DomainError as error:
                 apply_errors(form, _form_error(error), "reviewed_on")
             else:
+                drafts.used("review", review.id)
                 flash("Review saved.", "success")
                 return redirect(url_for("outcomes.review_list", referral_id=referral.id))
-    return _form_page(referral, form, review, status, comparison)
+    return _form_page(referral, form, draft, review, status, comparison)
 
 
 def _questions() -> list[tuple[str, str]]:

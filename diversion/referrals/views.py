@@ -12,6 +12,7 @@ from diversion.admin.services import list_courts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
+from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors, choices
 from diversion.idempotency.forms import already_saved, held
@@ -163,6 +164,8 @@ def new():
             form.court.data = services.last_referral_court(user, [court.code for court in courts])
     if (saved := already_saved(form)) is not None:
         return saved  # the same form posted again (a retry, the back button): nothing more is made
+    # Whether she is someone referred before is asked again once the details are checked: a draft does not keep it.
+    draft = drafts.offer(form, "new-referral", "new", exclude=frozenset({"link"}))
     matches = []
     if form.link.data:
         # The person chose from the 'referred before' list: the service checks the choice against her details.
@@ -195,10 +198,16 @@ def new():
             except DomainError as error:
                 warnings = _refused(form, _form_error(error), "urn")
             else:
+                drafts.used("new-referral", "new")
                 flash("Referral saved.", "success")
                 return redirect(one_time.address or url_for("referrals.new"))
     return render_template(
-        "referrals/new.html", form=form, matches=matches, fixed_court=user.role == Role.COURT, warnings=warnings
+        "referrals/new.html",
+        form=form,
+        matches=matches,
+        fixed_court=user.role == Role.COURT,
+        warnings=warnings,
+        draft=draft,
     )
 
 

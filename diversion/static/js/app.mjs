@@ -218,3 +218,73 @@ function sessionGuard() {
 }
 
 sessionGuard();
+
+// Drafts (docs/drafts.md): a form marked with data-draft-url is saved to the server as a draft while she types,
+// every data-draft-seconds (20) and whenever a field loses focus, if anything changed since the last save. The draft
+// is encrypted there and offered back when she opens the form again. Without this script the form's "Save draft"
+// button does the same by a plain submit.
+function draftKeeper() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  for (const form of document.querySelectorAll("form[data-draft-url]")) {
+    const url = form.dataset.draftUrl;
+    const every = Number(form.dataset.draftSeconds || 20) * 1000;
+    const status = form.querySelector("[data-draft-status]");
+    // What the form holds, leaving out the session's token (it changes when she signs in again, her answers do not).
+    const answers = () => {
+      const data = new FormData(form);
+      data.delete("csrf_token");
+      return new URLSearchParams(data).toString();
+    };
+    let kept = answers();
+    let busy = false;
+    const say = (text) => {
+      if (status) {
+        status.textContent = text;
+      }
+    };
+    const save = async () => {
+      const now = answers();
+      if (busy || now === kept) {
+        return;
+      }
+      busy = true;
+      try {
+        const response = await fetch(url, {
+          method: "POST",
+          body: new FormData(form),
+          headers: { Accept: "application/json", "X-CSRFToken": meta ? meta.content : "" },
+          credentials: "same-origin",
+          redirect: "error",
+          cache: "no-store",
+        });
+        if (response.ok) {
+          kept = now;
+          const answer = await response.json();
+          say(answer.message || "Draft saved.");
+        } else if (response.status === 401) {
+          say("Your draft could not be saved because you have been signed out. What you typed is still on this page.");
+        }
+      } catch {
+        // No connection: what she typed stays on the page, and the next save tries again.
+      } finally {
+        busy = false;
+      }
+    };
+    window.setInterval(save, every);
+    // A field losing focus saves a moment later, so that pressing Save (which takes the focus first) sends the form
+    // alone and no draft of it arrives after the form was saved.
+    let soon;
+    form.addEventListener("focusout", (event) => {
+      if (event.target instanceof HTMLElement && event.target.matches("input, textarea, select")) {
+        window.clearTimeout(soon);
+        soon = window.setTimeout(save, 1000);
+      }
+    });
+    form.addEventListener("submit", () => {
+      window.clearTimeout(soon);
+      kept = answers();
+    });
+  }
+}
+
+draftKeeper();

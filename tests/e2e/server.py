@@ -34,6 +34,9 @@ KEYBOARD_EMAIL = "keyboard@e2e.example.org"
 # Has her session ended from another device while she types a referral (tests/e2e/test_session.py); nobody else
 # signs in as her.
 SESSION_EMAIL = "session@e2e.example.org"
+# Has her session ended while she types the needs assessment, which keeps drafts (tests/e2e/test_drafts.py); nobody
+# else signs in as her, and her case is hers alone.
+DRAFTS_EMAIL = "drafts@e2e.example.org"
 SEED_FILE = "seed.json"
 # Every seeded user has a name that is not in their email, so a page showing an email where a name belongs is caught.
 ROLE_NAMES = {
@@ -61,6 +64,7 @@ def seed(instance: Path) -> None:
     create_user(SESSION_EMAIL, "worker", None, PASSWORD, display_name="Sol Hardy")
     outcomes = _seed_outcomes(instance)
     outcomes["cases"]["conflict"] = _seed_conflict_case()
+    outcomes["cases"]["drafts"] = _seed_drafts_case()
     (instance / SEED_FILE).write_text(
         json.dumps({"temporary_password": temporary, "partners": partners, "outcomes": outcomes})
     )
@@ -107,6 +111,31 @@ def _seed_conflict_case() -> dict:
         return_date=today() + timedelta(weeks=9),
     )
     return {"id": str(referral.id), "name": "Nell Vance"}
+
+
+def _seed_drafts_case() -> dict:
+    """An opted-in case whose first appointment she attended, so the needs assessment is the form to fill, assigned to
+    the drafts test's own worker at the second court and returning on no day another test reads."""
+    from datetime import timedelta
+
+    from diversion.admin.services import create_user
+    from diversion.auth.services import find_user_by_email
+    from diversion.referrals.calendar import today
+    from tests.factories import attend, book, create_referral
+
+    create_user(DRAFTS_EMAIL, "worker", None, PASSWORD, display_name="Dee Quarry")
+    worker = find_user_by_email(DRAFTS_EMAIL)
+    referral = create_referral(
+        state="OPTED_IN",
+        worker=worker,
+        court=_court(COURTS[1][0]),
+        given_name="Ivy",
+        family_name="Marchetti",
+        date_of_birth=date(1994, 2, 17),
+        return_date=today() + timedelta(weeks=10),
+    )
+    attend(appointment=book(referral=referral, worker=worker, number=1), worker=worker)
+    return {"id": str(referral.id), "name": "Ivy Marchetti"}
 
 
 def _seed_partner_cases(worker) -> dict:

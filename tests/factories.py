@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from datetime import date
 from typing import Any
 
 import pyotp
@@ -20,6 +21,11 @@ from diversion.extensions import db
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
+
+
+def date_fields(name: str, day: date) -> dict[str, str]:
+    """A date as a form posts it: the field's day, month and year inputs."""
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
 
 
 def create_court(*, code: str | None = None, name: str | None = None) -> Court:

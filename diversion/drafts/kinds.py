@@ -61,37 +61,33 @@ def _new_referral(target: str) -> Place:
     return Place("new-referral", "new", None, ReferralForm, url_for("referrals.new"), frozenset({"link"}))
 
 
+def _on_case(kind: str, endpoint: str, target: str, form_class: type[Any], not_yet: Callable[[Any], Any]) -> Place:
+    """A form about a case: a support record, opened through the scoped case loader, and only once it can be saved."""
+    _require("client_records")
+    referral = load_case(_id(target))
+    _open(referral, not_yet)
+    return Place(kind, str(referral.id), referral.client_id, form_class, url_for(endpoint, referral_id=referral.id))
+
+
 def _assessment(target: str) -> Place:
     from diversion.assessments import services
     from diversion.assessments.forms import AssessmentForm
 
-    _require("client_records")
-    referral = load_case(_id(target))
-    _open(referral, services.not_yet)
-    url = url_for("assessments.edit", referral_id=referral.id)
-    return Place("assessment", str(referral.id), referral.client_id, AssessmentForm, url)
+    return _on_case("assessment", "assessments.edit", target, AssessmentForm, services.not_yet)
 
 
 def _plan(target: str) -> Place:
     from diversion.care_plans import services
     from diversion.care_plans.forms import CarePlanForm
 
-    _require("client_records")
-    referral = load_case(_id(target))
-    _open(referral, services.not_yet)
-    url = url_for("care_plans.edit", referral_id=referral.id)
-    return Place("plan", str(referral.id), referral.client_id, CarePlanForm, url)
+    return _on_case("plan", "care_plans.edit", target, CarePlanForm, services.not_yet)
 
 
 def _new_review(target: str) -> Place:
     from diversion.outcomes import reviews
     from diversion.outcomes.forms import ReviewForm
 
-    _require("client_records")
-    referral = load_case(_id(target))
-    _open(referral, reviews.not_yet)
-    url = url_for("outcomes.new_review", referral_id=referral.id)
-    return Place("new-review", str(referral.id), referral.client_id, ReviewForm, url)
+    return _on_case("new-review", "outcomes.new_review", target, ReviewForm, reviews.not_yet)
 
 
 def _review(target: str) -> Place:

@@ -27,6 +27,7 @@ from tests.factories import (
     create_referral,
     create_user,
     csrf_token,
+    date_fields,
     log_in_as,
     raw_column,
 )
@@ -273,10 +274,6 @@ def test_erasing_her_deletes_drafts_about_her(mine, case, app, worker) -> None:
 
 
 # --- a new referral: a key of its own ---
-
-
-def date_fields(name: str, day: date) -> dict[str, str]:
-    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
 
 
 def referral_form(court, **overrides) -> dict:

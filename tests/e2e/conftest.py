@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,6 +182,23 @@ def signed_out_page(signed_out_tab: Page) -> Page:
     """The signed-out tab, with its cookies cleared so that nothing carries over from the test before."""
     signed_out_tab.context.clear_cookies()
     return signed_out_tab
+
+
+@pytest.fixture
+def devices(browser: Browser, server: Server) -> Iterator[Callable[[], Page]]:
+    """Opens a tab in a context of its own, as on another device (her computer, her phone); all closed at the end."""
+    opened: list[BrowserContext] = []
+
+    def open_device() -> Page:
+        context = _new_context(browser, server)
+        opened.append(context)
+        return context.new_page()
+
+    try:
+        yield open_device
+    finally:
+        for context in opened:
+            context.close()
 
 
 @pytest.fixture

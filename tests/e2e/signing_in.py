@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pyotp
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 ENROL_PATH = "/sign-in/set-up-authenticator"
 VERIFY_PATH = "/sign-in/security-code"
@@ -73,3 +75,13 @@ def send_empty(page: Page, button: str) -> None:
     """Send the page's form with nothing filled in, to show its error state."""
     page.get_by_role("button", name=button).click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+def code_after(secret: str, last_step: int) -> str:
+    """A code for a step after the last one used: the server accepts one step ahead of its own."""
+    return pyotp.TOTP(secret).generate_otp(max(int(time.time() // 30), last_step + 1))
+
+
+def timeout_dialog_heading(page: Page) -> Locator:
+    """The heading of the page's session dialog (docs/sessions.md)."""
+    return page.locator("dialog.app-timeout-dialog h2")

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
-import pyotp
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from diversion.assessments.models import Domain
 from tests.e2e import server as e2e_server
@@ -25,16 +23,17 @@ from tests.e2e.checks import PageReport, assert_clean, inspect
 from tests.e2e.signing_in import (
     ENROL_PATH,
     VERIFY_PATH,
+    code_after,
     confirm_enrolment,
     leave_recovery_codes,
     shown_secret,
     sign_out,
     submit_password,
+    timeout_dialog_heading,
 )
 
 pytestmark = pytest.mark.e2e
 
-STEP_TIMEOUT_MS = 10_000
 WHO = "worker"
 NOTES = {
     "accommodation": "Sofa-surfing at her sister's since October",
@@ -42,32 +41,6 @@ NOTES = {
     "alcohol": "Drinks most evenings",
 }
 RISK = "Partner waits outside the drop-in"
-
-
-@pytest.fixture
-def contexts(browser: Browser, server) -> Iterator[list[BrowserContext]]:
-    opened: list[BrowserContext] = []
-    try:
-        yield opened
-    finally:
-        for context in opened:
-            context.close()
-
-
-def _open(browser: Browser, server, opened: list[BrowserContext]) -> Page:
-    context = browser.new_context(base_url=server.url)
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    opened.append(context)
-    return context.new_page()
-
-
-def _code_after(secret: str, last_step: int) -> str:
-    """A code for a step after the last one used: the server accepts one step ahead of its own."""
-    return pyotp.TOTP(secret).generate_otp(max(int(time.time() // 30), last_step + 1))
-
-
-def _dialog_heading(page: Page):
-    return page.locator("dialog.app-timeout-dialog h2")
 
 
 def _answer(page: Page, domain: str, need: int, score: int) -> None:
@@ -82,11 +55,11 @@ def _typed(page: Page) -> dict[str, str]:
     return values
 
 
-def test_a_half_typed_assessment_survives_a_session_ended_elsewhere(browser: Browser, server, contexts) -> None:
+def test_a_half_typed_assessment_survives_a_session_ended_elsewhere(server, devices) -> None:
     case = server.outcomes["cases"]["drafts"]["id"]
     path = f"/cases/{case}/assessment/edit"
     reports: list[PageReport] = []
-    page = _open(browser, server, contexts)
+    page = devices()
     submit_password(page, e2e_server.DRAFTS_EMAIL, e2e_server.PASSWORD)
     expect(page).to_have_url(re.compile(f"{ENROL_PATH}$"))
     secret = shown_secret(page)
@@ -124,7 +97,7 @@ def test_a_half_typed_assessment_survives_a_session_ended_elsewhere(browser: Bro
     other_tab.close()
 
     # On another device she signs in (with a recovery code) and signs out, which ends every session of hers.
-    other = _open(browser, server, contexts)
+    other = devices()
     submit_password(other, e2e_server.DRAFTS_EMAIL, e2e_server.PASSWORD)
     expect(other).to_have_url(re.compile(f"{VERIFY_PATH}$"))
     other.locator("#code").fill(recovery_codes[0])
@@ -141,24 +114,23 @@ def test_a_half_typed_assessment_survives_a_session_ended_elsewhere(browser: Bro
 
     # The warning comes; staying signed in finds the session gone.
     page.clock.fast_forward("26:00")
-    expect(_dialog_heading(page)).to_have_text("You will be signed out soon")
+    expect(timeout_dialog_heading(page)).to_have_text("You will be signed out soon")
     page.get_by_role("button", name="Stay signed in").click()
-    expect(_dialog_heading(page)).to_have_text("You have been signed out")
+    expect(timeout_dialog_heading(page)).to_have_text("You have been signed out")
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Save assessment").click()
-    expect(_dialog_heading(page)).to_have_text("You have been signed out")
+    expect(timeout_dialog_heading(page)).to_have_text("You have been signed out")
     expect(page).to_have_url(re.compile(f"{re.escape(path)}$"))
 
     # She signs in again in a new tab, which comes back to the assessment and offers her draft.
     with page.context.expect_page() as opened:
         page.get_by_role("link", name="Sign in again (opens in a new tab)").click()
     tab = opened.value
-    tab.set_default_timeout(STEP_TIMEOUT_MS)
     tab.locator("#email").fill(e2e_server.DRAFTS_EMAIL)
     tab.locator("#password").fill(e2e_server.PASSWORD)
     tab.get_by_role("button", name="Sign in").click()
     expect(tab).to_have_url(re.compile(f"{VERIFY_PATH}$"))
-    tab.locator("#code").fill(_code_after(secret, last_step))
+    tab.locator("#code").fill(code_after(secret, last_step))
     tab.get_by_role("button", name="Continue").click()
     expect(tab).to_have_url(re.compile(f"{re.escape(path)}$"))
     expect(tab.locator("[data-draft-banner=offered]")).to_contain_text("You have a draft of this form")
@@ -167,7 +139,7 @@ def test_a_half_typed_assessment_survives_a_session_ended_elsewhere(browser: Bro
     # Back on her page, everything she typed is still there, and Save works.
     page.bring_to_front()
     page.get_by_role("button", name="I have signed in again").click()
-    expect(_dialog_heading(page)).to_have_text("You are signed in again")
+    expect(timeout_dialog_heading(page)).to_have_text("You are signed in again")
     page.get_by_role("button", name="Continue").click()
     for field, value in typed.items():
         expect(page.locator(field)).to_have_value(value)

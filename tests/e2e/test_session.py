@@ -10,51 +10,32 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-import pyotp
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import expect
 
 from tests.e2e import server as e2e_server
 from tests.e2e.checks import all_findings, inspect
 from tests.e2e.signing_in import (
     ENROL_PATH,
     VERIFY_PATH,
+    code_after,
     confirm_enrolment,
     leave_recovery_codes,
     shown_secret,
     sign_out,
     submit_password,
+    timeout_dialog_heading,
 )
 
 pytestmark = pytest.mark.e2e
 
 LONDON = ZoneInfo("Europe/London")
-STEP_TIMEOUT_MS = 10_000
 OFFENCE = "Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)"
 WHO = "worker"
-
-
-@pytest.fixture
-def contexts(browser: Browser, server) -> Iterator[list[BrowserContext]]:
-    """Browser contexts for the test to open (her computer, her other device), closed at the end."""
-    opened: list[BrowserContext] = []
-    try:
-        yield opened
-    finally:
-        for context in opened:
-            context.close()
-
-
-def _open(browser: Browser, server, opened: list[BrowserContext]) -> Page:
-    context = browser.new_context(base_url=server.url)
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    opened.append(context)
-    return context.new_page()
 
 
 def _weekday_after(day: date, days: int) -> date:
@@ -65,17 +46,8 @@ def _weekday_after(day: date, days: int) -> date:
     return candidate
 
 
-def _code_after(secret: str, last_step: int) -> str:
-    """A code for a step after the last one used: the server accepts one step ahead of its own."""
-    return pyotp.TOTP(secret).generate_otp(max(int(time.time() // 30), last_step + 1))
-
-
-def _dialog_heading(page: Page):
-    return page.locator("dialog.app-timeout-dialog h2")
-
-
-def test_a_session_ended_elsewhere_loses_nothing_she_typed(browser: Browser, server, contexts) -> None:
-    page = _open(browser, server, contexts)
+def test_a_session_ended_elsewhere_loses_nothing_she_typed(server, devices) -> None:
+    page = devices()
     submit_password(page, e2e_server.SESSION_EMAIL, e2e_server.PASSWORD)
     expect(page).to_have_url(re.compile(f"{ENROL_PATH}$"))
     secret = shown_secret(page)
@@ -109,7 +81,7 @@ def test_a_session_ended_elsewhere_loses_nothing_she_typed(browser: Browser, ser
     }
 
     # On another device she signs in (with a recovery code) and signs out, which ends every session of hers.
-    other = _open(browser, server, contexts)
+    other = devices()
     submit_password(other, e2e_server.SESSION_EMAIL, e2e_server.PASSWORD)
     expect(other).to_have_url(re.compile(f"{VERIFY_PATH}$"))
     other.locator("#code").fill(recovery_codes[0])
@@ -119,9 +91,9 @@ def test_a_session_ended_elsewhere_loses_nothing_she_typed(browser: Browser, ser
 
     # 26 minutes on, as this page counts them, the warning comes; staying signed in finds the session gone.
     page.clock.fast_forward("26:00")
-    expect(_dialog_heading(page)).to_have_text("You will be signed out soon")
+    expect(timeout_dialog_heading(page)).to_have_text("You will be signed out soon")
     page.get_by_role("button", name="Stay signed in").click()
-    expect(_dialog_heading(page)).to_have_text("You have been signed out")
+    expect(timeout_dialog_heading(page)).to_have_text("You have been signed out")
     expect(page.locator("#timeout-message")).to_contain_text("What you typed on this page is still here")
     reports = [inspect(page, WHO, "signed-out dialog")]
 
@@ -129,7 +101,7 @@ def test_a_session_ended_elsewhere_loses_nothing_she_typed(browser: Browser, ser
     page.keyboard.press("Escape")
     expect(page.locator("dialog.app-timeout-dialog")).not_to_be_visible()
     page.get_by_role("button", name="Save referral").click()
-    expect(_dialog_heading(page)).to_have_text("You have been signed out")
+    expect(timeout_dialog_heading(page)).to_have_text("You have been signed out")
     expect(page).to_have_url(re.compile(r"/cases/new$"))
 
     # She signs in again in a new tab, which comes back to the page she was on.
@@ -138,14 +110,13 @@ def test_a_session_ended_elsewhere_loses_nothing_she_typed(browser: Browser, ser
     with page.context.expect_page() as opened:
         sign_in_link.click()
     tab = opened.value
-    tab.set_default_timeout(STEP_TIMEOUT_MS)
     expect(tab).to_have_url(re.compile(r"/sign-in\?next="))
     assert parse_qs(urlsplit(tab.url).query) == {"next": ["/cases/new"]}
     tab.locator("#email").fill(e2e_server.SESSION_EMAIL)
     tab.locator("#password").fill(e2e_server.PASSWORD)
     tab.get_by_role("button", name="Sign in").click()
     expect(tab).to_have_url(re.compile(f"{VERIFY_PATH}$"))
-    tab.locator("#code").fill(_code_after(secret, last_step))
+    tab.locator("#code").fill(code_after(secret, last_step))
     tab.get_by_role("button", name="Continue").click()
     expect(tab).to_have_url(re.compile(r"/cases/new$"))
     tab.close()
@@ -153,7 +124,7 @@ def test_a_session_ended_elsewhere_loses_nothing_she_typed(browser: Browser, ser
     # Back on her page: signed in again, and everything she typed is still there.
     page.bring_to_front()
     page.get_by_role("button", name="I have signed in again").click()
-    expect(_dialog_heading(page)).to_have_text("You are signed in again")
+    expect(timeout_dialog_heading(page)).to_have_text("You are signed in again")
     reports.append(inspect(page, WHO, "signed in again dialog"))
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("dialog.app-timeout-dialog")).not_to_be_visible()

@@ -27,6 +27,7 @@ from tests.factories import (
     create_referral,
     create_user,
     csrf_token,
+    date_fields,
     log_in_as,
     raw_column,
     referral_input,
@@ -261,10 +262,6 @@ def test_a_date_outside_1900_to_2100_is_refused_naming_the_field(worker, case, d
 
 def post_form(client, path: str, data: dict, get_path: str | None = None):
     return client.post(path, data={**data, "csrf_token": csrf_token(client, get_path or path)})
-
-
-def date_fields(name: str, day: date) -> dict[str, str]:
-    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
 
 
 def error_texts(html: str) -> list[str]:

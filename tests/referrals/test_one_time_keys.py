@@ -13,17 +13,13 @@ from diversion.extensions import db
 from diversion.idempotency import services
 from diversion.idempotency.models import IdempotencyKey
 from diversion.referrals.models import Referral
-from tests.factories import create_court, create_user, csrf_token, log_in_as
+from tests.factories import create_court, create_user, csrf_token, date_fields, log_in_as
 
 pytestmark = pytest.mark.clock("2026-12-01 10:00")
 
 
 def referrals() -> int:
     return int(db.session.scalar(select(func.count()).select_from(Referral)) or 0)
-
-
-def date_fields(name: str, day: date) -> dict[str, str]:
-    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
 
 
 def one_time_key(html: str) -> str:

@@ -21,6 +21,7 @@ from tests.factories import (
     create_referral,
     create_user,
     csrf_token,
+    date_fields,
     log_in_as,
     new_urn,
 )
@@ -29,10 +30,6 @@ from tests.factories import (
 def post_form(client, path: str, data: dict, get_path: str | None = None):
     """POST a form with the CSRF token from its page."""
     return client.post(path, data={**data, "csrf_token": csrf_token(client, get_path or path)})
-
-
-def date_fields(name: str, day: date) -> dict[str, str]:
-    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
 
 
 def error_texts(html: str) -> list[str]:

@@ -83,6 +83,11 @@ def populate(engine: sa.Engine, referrals: int, seed: int = 7) -> None:
         connection.execute(
             tables["courts"].insert(), [{"id": i, "code": f"C{i}", "name": f"Court {i}"} for i in range(1, 7)]
         )
+        # The schema is made without the migrations, so the one wording the consents point at is written here.
+        connection.execute(
+            tables["consent_wordings"].insert(),
+            [{"id": 1, "purpose": "equality_monitoring", "number": 1, "version": "2026-1", "text": "Bench wording."}],
+        )
         workers = [uuid.uuid4() for _ in range(12)]
         connection.execute(
             tables["users"].insert(),
@@ -237,7 +242,7 @@ def _programme(
             "referral_id": referral,
             "purpose": "equality_monitoring",
             "is_given": True,
-            "wording_version": "1",
+            "wording_id": 1,
             "recorded_at": at(referred),
         }
     )

@@ -64,6 +64,8 @@ SECTIONS = {
         "privacy.export_",
         "privacy.request_",
         "privacy.erasure",
+        "privacy.consent_wordings",
+        "privacy.new_consent_wording",
     ),
     "outcomes.dashboard": (
         "outcomes.dashboard",

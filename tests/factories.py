@@ -80,6 +80,15 @@ def fresh_code(secret: str, last_step: int | None) -> str:
     return totp.generate_otp(step)
 
 
+def shown_wordings() -> str:
+    """The consent form's hidden ``wordings`` field as the page fills it: the ids of the wordings in use now."""
+    from diversion.referrals.models import ConsentPurpose
+    from diversion.referrals.wording import current_wordings
+
+    current = current_wordings()
+    return ",".join(str(current[purpose].id) for purpose in ConsentPurpose)
+
+
 def csrf_token(client: FlaskClient, path: str) -> str:
     """The CSRF token from a page's form."""
     html = client.get(path).get_data(as_text=True)

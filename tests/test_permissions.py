@@ -366,7 +366,8 @@ def test_message_routes_declare_their_rules(app) -> None:
 
 
 def test_data_protection_routes_are_for_managers_only(app) -> None:
-    """Retention, holds, exports and erasure are the manager's; the audit review needs the audit-log rule."""
+    """Retention, holds, exports, erasure and the consent wordings are the manager's; the audit review needs the
+    audit-log rule."""
     assert RULES["data_protection"] == frozenset({Role.MANAGER})
     assert RULES["audit_log"] == frozenset({Role.MANAGER})
     declared = {
@@ -384,4 +385,6 @@ def test_data_protection_routes_are_for_managers_only(app) -> None:
         "privacy.audit": "audit_log",
         "privacy.audit_csv": "audit_log",
         "privacy.viewed_by": "audit_log",
+        "privacy.consent_wordings": "data_protection",
+        "privacy.new_consent_wording": "data_protection",
     }

@@ -135,6 +135,19 @@ PATHS: dict[str, Any] = {
             body="ReturnDateInput",
         ),
     },
+    "/consent-wordings": {
+        "get": _operation(
+            "listConsentWordings",
+            "client_records",
+            "The consent wordings in use",
+            {
+                "200": json_content(ref("ConsentWordingList"), "The current wording of each purpose."),
+                **_errors(401, 403),
+            },
+            description="The words she is read for each purpose, and the version to send as `wording_version` when "
+            "recording her answer. Old versions are kept, never edited; a new one is published in the web pages.",
+        ),
+    },
     "/referrals/{referral_id}/consent": {
         "parameters": [REFERRAL_ID],
         "post": _operation(
@@ -144,7 +157,9 @@ PATHS: dict[str, Any] = {
             {"201": json_content(ref("ConsentLine"), "The ledger line."), **_errors(400, 401, 403, 404, 422)},
             body="ConsentInput",
             description="support and share_with_court_cps given: OPTED_IN; either refused first: DECLINED; either "
-            "withdrawn later: WITHDRAWN, and notice_id names the outcome notice made.",
+            "withdrawn later: WITHDRAWN, and notice_id names the outcome notice made. The line points at the "
+            "wording version named by `wording_version` (the current one when null); an unknown version, or "
+            "agreement to a replaced one, is 422 with a `wording_version` field error.",
         ),
     },
     "/referrals/{referral_id}/withdraw": {

@@ -14,6 +14,7 @@ from diversion.appointments.services import appointments_of
 from diversion.notices.services import notice_made
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import queries, services
+from diversion.referrals.wording import current_wordings
 
 
 def actor() -> Any:
@@ -84,6 +85,14 @@ def referrals() -> Any:
 @requires("referral_status")
 def referral_detail(referral_id: uuid.UUID) -> Any:
     return answer_case(referral_id, "api.referral")
+
+
+@bp.route("/consent-wordings", methods=["GET"])
+@requires("client_records")
+def consent_wordings() -> Any:
+    """The words each purpose is read in now (docs/api.md): a client shows these and sends back their version."""
+    items = [serializers.consent_wording(wording) for wording in current_wordings().values()]
+    return jsonify({"items": items, "next": None})
 
 
 @bp.route("/referrals/<uuid:referral_id>/consent", methods=["POST"])

@@ -344,9 +344,31 @@ SCHEMAS: dict[str, Any] = {
         {
             "purpose": ref("ConsentPurpose"),
             "given": {"type": "boolean", "description": "false refuses, or withdraws a consent given before."},
-            "wording_version": text(32, nullable=True),
+            "wording_version": text(
+                32,
+                nullable=True,
+                description="The version of the purpose's wording she was read (GET /consent-wordings); null or "
+                "absent: the current one. A version the register does not hold for the purpose is 422, and so is "
+                "agreement (given true) to a version since replaced.",
+            ),
         },
         ["purpose", "given"],
+    ),
+    "ConsentWording": _object(
+        {
+            "purpose": ref("ConsentPurpose"),
+            "version": {"type": "string", "description": "Send as `wording_version` when recording her answer."},
+            "text": {"type": "string", "description": "The words she is read, exactly."},
+            "published_at": ref("DateTime"),
+        },
+        ["purpose", "version", "text", "published_at"],
+    ),
+    "ConsentWordingList": _object(
+        {
+            "items": {"type": "array", "items": ref("ConsentWording")},
+            "next": {"type": "null", "description": "Always null: one item per purpose, on one page."},
+        },
+        ["items", "next"],
     ),
     "ConsentLine": _object(
         {

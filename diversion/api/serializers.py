@@ -18,7 +18,7 @@ from diversion.assessments.models import Assessment
 from diversion.assessments.services import indicators_of
 from diversion.care_plans.models import CarePlan
 from diversion.crypto.fields import is_unreadable
-from diversion.referrals.models import Consent, ConsentPurpose, Referral
+from diversion.referrals.models import Consent, ConsentPurpose, ConsentWording, Referral
 from diversion.referrals.queries import Identity
 from diversion.referrals.services import format_urn
 
@@ -142,6 +142,16 @@ def case_record(
         staff_appointment(item, plain, f"appointments.{position}.") for position, item in enumerate(appointments)
     ]
     return plain.finish(body)
+
+
+def consent_wording(wording: ConsentWording) -> dict[str, Any]:
+    """One version of a purpose's consent wording: plain text, the same for everyone."""
+    return {
+        "purpose": wording.purpose,
+        "version": wording.version,
+        "text": wording.text,
+        "published_at": moment(wording.published_at),
+    }
 
 
 def consent_line(line: Consent, referral: Referral, notice_id: str | None = None) -> dict[str, Any]:

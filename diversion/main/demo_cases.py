@@ -46,7 +46,8 @@ from diversion.referrals.calendar import from_london, is_working_day, today
 from diversion.referrals.caseload import at_risk_cutoff
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
 from diversion.referrals.programme import programme
-from diversion.referrals.services import CONSENT_WORDING_VERSION, urn_index_value
+from diversion.referrals.services import urn_index_value
+from diversion.referrals.wording import current_wordings
 from diversion.reports.services import quarter_of, quarter_period
 
 GIVEN = [
@@ -194,6 +195,8 @@ class _Case:
         self.client_id = uuid.uuid4()
         self.referral_id = uuid.uuid4()
         self.rows: list[object] = []
+        # The id of each purpose's wording, set by seed_cases before any row is written.
+        self.wordings: dict[ConsentPurpose, int] = {}
         self.flagged = False
         self.scores: dict[str, tuple[int, int]] = {}
 
@@ -254,7 +257,7 @@ class _Case:
             referral_id=self.referral_id,
             purpose=purpose.value,
             is_given=given,
-            wording_version=CONSENT_WORDING_VERSION,
+            wording_id=self.wordings[purpose],
             recorded_at=_at(on, self.rng),
             recorded_by_id=self.worker.id,
         )
@@ -644,6 +647,10 @@ def seed_cases(
     ``home`` (default the first court) is the court whose court-day list is made."""
     on = today()
     cases = plan_cases(count, seed, courts, workers, home, on)
+    # Every demo consent is on the wording in use now (the plan is made without the database, so it is set here).
+    wordings = {purpose: wording.id for purpose, wording in current_wordings().items()}
+    for case in cases:
+        case.wordings = wordings
     written = 0
     while written < count:
         batch = cases[written : written + 200]

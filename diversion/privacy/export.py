@@ -214,6 +214,10 @@ def build_export(client: Client) -> SubjectAccessExport:
     export = SubjectAccessExport(client_id=str(client.id), made_at=utcnow().isoformat(), is_erased=client.is_erased)
     for table, found in rows.items():
         export.sections[table] = [serialize_row(obj, staff) for obj in found]
+    # Each consent line with the words she was read, not only the id of the register's row (docs/privacy.md).
+    for line, obj in zip(export.sections.get("consents", []), rows.get("consents", []), strict=True):
+        line["wording_version"] = obj.wording.version
+        line["wording_text"] = obj.wording.text
     export.audit_events = [
         {
             "at": event.at.isoformat(),

@@ -99,11 +99,25 @@ class ConsentForm(FlaskForm):
     reminders = _consent_question(ConsentPurpose.REMINDERS)
     equality_monitoring = _consent_question(ConsentPurpose.EQUALITY_MONITORING)
     version = HiddenField()
+    # The ids of the wordings the page read her, one per purpose in the ledger's order: a version published while
+    # she was reading is caught on submit and she is asked again (docs/privacy.md, "Consent").
+    wordings = HiddenField()
     submit = SubmitField("Record her decisions", widget=GovSubmitInput())
 
     def questions(self) -> list[tuple[ConsentPurpose, Any]]:
         """Each purpose with its field, in the ledger's order."""
         return [(purpose, self[purpose.value]) for purpose in ConsentPurpose]
+
+    def show_wordings(self, wordings: dict[ConsentPurpose, Any]) -> None:
+        """Carry the ids of the wordings shown."""
+        self.wordings.data = ",".join(str(wordings[purpose].id) for purpose in ConsentPurpose)
+
+    def shown(self) -> dict[ConsentPurpose, int | None]:
+        """The id of the wording shown for each purpose (None when the form did not say: treated as changed)."""
+        parts = (self.wordings.data or "").split(",")
+        ids = [int(part) if part.strip().isdigit() else None for part in parts]
+        ids += [None] * (len(ConsentPurpose) - len(ids))
+        return dict(zip(ConsentPurpose, ids, strict=False))
 
     def answers(self) -> dict[ConsentPurpose, bool]:
         """Her answers, given (True) or not (False), by purpose."""

@@ -1,4 +1,4 @@
-"""The Referral (a case) and its consent ledger."""
+"""The Referral (a case), its consent ledger and the register of consent wordings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,20 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diversion.auth.models import User
@@ -14,6 +27,7 @@ from diversion.clients.models import Client
 from diversion.courts.models import Court
 from diversion.crypto.fields import encrypted
 from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
+from diversion.errors import Conflict
 from diversion.extensions import db
 
 
@@ -139,6 +153,55 @@ class Referral(UUIDPrimaryKey, Timestamps, db.Model):
         return self.state_enum in OPEN_STATES
 
 
+class WordingIsFixed(Conflict):
+    """A published consent wording was about to be changed or deleted: it never is (docs/privacy.md)."""
+
+    code = "wording_is_fixed"
+
+
+class ConsentWording(db.Model):
+    """One version of the words she is read for one purpose, published by a manager and never edited afterwards:
+    ledger lines point at the version she was shown, so changing its text would change what she agreed to. A new
+    wording is a new row with the next number; the current wording of a purpose is its highest number. Plain text,
+    the same for everyone: nothing of hers is in it."""
+
+    __tablename__ = "consent_wordings"
+    __table_args__ = (
+        CheckConstraint(f"purpose IN ({_PURPOSE_VALUES})", name="purpose_known"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        UniqueConstraint("purpose", "number", name="uq_consent_wordings_purpose_number"),
+        UniqueConstraint("purpose", "version", name="uq_consent_wordings_purpose_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    # 1, 2, 3... per purpose, in the order published.
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The name people and API clients use: the year published and the number ("2026-1", "2027-2").
+    version: Mapped[str] = mapped_column(String(32), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    published_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
+
+    @property
+    def purpose_enum(self) -> ConsentPurpose:
+        """The purpose as an enum member."""
+        return ConsentPurpose(self.purpose)
+
+
+@event.listens_for(ConsentWording, "before_update")
+def _refuse_wording_edit(mapper, connection, target: ConsentWording) -> None:
+    # Reached only when a column really changed: an old version is kept exactly as she was shown it.
+    raise WordingIsFixed("A published consent wording cannot be changed: publish a new version instead")
+
+
+@event.listens_for(ConsentWording, "before_delete")
+def _refuse_wording_delete(mapper, connection, target: ConsentWording) -> None:
+    raise WordingIsFixed("A published consent wording cannot be deleted: ledger lines point at it")
+
+
 class Consent(db.Model):
     """One line of the consent ledger: a purpose given or refused, when, on which wording, by whom; and withdrawal."""
 
@@ -149,7 +212,8 @@ class Consent(db.Model):
     referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), nullable=False, index=True)
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
     is_given: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    wording_version: Mapped[str] = mapped_column(String(32), nullable=False)
+    # The exact words she was read (docs/privacy.md, "Consent"): a version of the register, never edited.
+    wording_id: Mapped[int] = mapped_column(ForeignKey("consent_wordings.id"), nullable=False, index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -157,6 +221,12 @@ class Consent(db.Model):
 
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
+    wording: Mapped[ConsentWording] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def wording_version(self) -> str:
+        """The version name of the words she was read (the API's ``wording_version``)."""
+        return self.wording.version
 
     @property
     def is_current(self) -> bool:

@@ -132,6 +132,7 @@ def reverse_decision(referral: Referral, reason: str, actor: User, *, version: i
     from diversion.notices.services import correct_notice
     from diversion.notifications.digests import queue_notice_emails
     from diversion.referrals.services import _add_consent_line, _claim_version, _refuse_stale, current_consents
+    from diversion.referrals.wording import current_wording
 
     reversal = check_reversal(referral, actor, reason)
     reason = clean_reason(reason)
@@ -142,7 +143,8 @@ def reverse_decision(referral: Referral, reason: str, actor: User, *, version: i
         for purpose in reversal.restores:
             # On the wording she last agreed to for this purpose (the line the decision withdrew), if any.
             line = consents[purpose]
-            _add_consent_line(referral, purpose, True, actor, line.wording_version if line is not None else None)
+            wording = line.wording if line is not None else current_wording(purpose)
+            _add_consent_line(referral, purpose, True, actor, wording)
         correction = correct_notice(reversal.notice, reversal.returns_to, actor) if reversal.notice else None
         if correction is not None:
             # Partners who asked to be emailed about notices hear of the correction as of any notice.

@@ -40,17 +40,18 @@ from diversion.referrals.models import (
     OPEN_STATES,
     Consent,
     ConsentPurpose,
+    ConsentWording,
     Referral,
     ReturnDateChange,
     State,
 )
 from diversion.referrals.states import change_state, next_action  # noqa: F401 - used by the case pages
+from diversion.referrals.wording import current_wording, current_wordings, refuse_changed, wording_named
 
 URN_SHAPE = re.compile(r"^(\d{2})([A-Z]{2})(\d{5})(\d{2})$")
 ADULT_AGE = 18
 MAX_NAME = 100
 MAX_NOTES = 5000
-CONSENT_WORDING_VERSION = "2026-1"
 
 OFFENCES = {
     "SOA1959_S1": "Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)",
@@ -378,26 +379,40 @@ def record_consent(
     follows: support and sharing given opts her in; refusing either before that declines; withdrawing either
     later withdraws her from diversion. She may withdraw any consent at any time, a final case included: its
     state then stays as it is, and court and CPS users stop seeing her identity once sharing is withdrawn.
-    Refusing equality monitoring clears her stored ethnic group."""
+    Refusing equality monitoring clears her stored ethnic group.
+
+    ``wording_version`` names the version of the purpose's wording she was read (None: the current one). A version
+    the register does not hold is refused; so is agreement to a version since replaced, because she would be
+    agreeing to words the scheme no longer uses (docs/privacy.md, "Consent")."""
     purpose = _purpose(purpose)
+    wording = wording_named(purpose, wording_version)
+    if is_given and wording.id != current_wording(purpose).id:
+        raise ValidationFailed.on(
+            "wording_version",
+            f"Version {wording.version} of this wording has been replaced: read her the current wording "
+            f"({current_wording(purpose).version}) and ask her again",
+        )
     _refuse_diversion_on_final(referral, purpose, is_given)
     with transaction():
-        line = _add_consent_line(referral, purpose, is_given, actor, wording_version)
+        line = _add_consent_line(referral, purpose, is_given, actor, wording)
         if purpose in DIVERSION_PURPOSES:
             _apply_consent_to_state(referral, actor)
     return line
 
 
 def _add_consent_line(
-    referral: Referral, purpose: ConsentPurpose, is_given: bool, actor: User, wording_version: str | None
+    referral: Referral, purpose: ConsentPurpose, is_given: bool, actor: User, wording: ConsentWording
 ) -> Consent:
-    """One ledger line and its audit event (flush only; the caller holds the transaction)."""
+    """One ledger line, on the wording she was read, and its audit event (flush only; the caller holds the
+    transaction)."""
+    if wording.purpose != purpose.value:
+        raise ValueError("a ledger line points at a wording of its own purpose")
     previous = current_consents(referral)[purpose]
     line = Consent(
         referral_id=referral.id,
         purpose=purpose.value,
         is_given=is_given,
-        wording_version=(wording_version or CONSENT_WORDING_VERSION)[:32],
+        wording_id=wording.id,
         recorded_by_id=actor.id,
     )
     if not is_given and previous is not None and previous.is_current:
@@ -468,20 +483,30 @@ def record_consents(
     actor: User,
     *,
     version: int | None = None,
-    wording_version: str | None = None,
+    shown: dict[ConsentPurpose, int | None] | None = None,
 ) -> ConsentEffect:
     """Her answers for several purposes at once (the consent page): a ledger line for each answer that differs from
     the ledger, then the case's state follows them, all in one transaction. A stale version (the page was shown
-    before someone else changed the case) is refused with Conflict, changing nothing."""
+    before someone else changed the case) is refused with Conflict, changing nothing.
+
+    ``shown`` is the id of the wording the page read her for each purpose. When a new version was published while
+    she was reading, nothing is recorded (WordingChanged): an answer is never recorded against words she was not
+    read. Without ``shown`` (a caller that shows no page) each line is on the purpose's current wording."""
+    if shown is None:
+        shown = {purpose: wording.id for purpose, wording in current_wordings().items()}
     effect = consent_effect(referral, answers)
     _refuse_stale(referral, version)
+    refuse_changed({purpose: shown.get(purpose) for purpose in answers})
     if not effect.changed:
         return effect
     with transaction():
         if version is not None:
             _claim_version(referral, version)
+        # Checked again inside the transaction that writes, against a publish since the check above.
+        refuse_changed({purpose: shown.get(purpose) for purpose in answers})
+        wordings = {wording.id: wording for wording in db.session.scalars(select(ConsentWording))}
         for purpose in effect.changed:
-            _add_consent_line(referral, purpose, answers[purpose], actor, wording_version)
+            _add_consent_line(referral, purpose, answers[purpose], actor, wordings[shown[purpose]])
         if any(purpose in DIVERSION_PURPOSES for purpose in effect.changed):
             _apply_consent_to_state(referral, actor)
     return effect

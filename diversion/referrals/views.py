@@ -33,7 +33,7 @@ from diversion.referrals.forms import (
     WithdrawForm,
 )
 from diversion.referrals.models import State, in_a_sentence
-from diversion.referrals.wording import consent_wording
+from diversion.referrals.wording import WordingChanged, current_wordings, refuse_changed
 
 # Service field paths (API names) to the form's field names.
 FIELD_NAMES = {
@@ -264,8 +264,10 @@ def consent(referral_id):
     referral = load_case(referral_id)
     form = ConsentForm()
     current = services.current_consents(referral)
+    wordings = current_wordings()
     if request.method == "GET":
         form.version.data = str(referral.version)
+        form.show_wordings(wordings)
         for purpose, field in form.questions():
             line = current[purpose]
             field.data = None if line is None else ("given" if line.is_current else "refused")
@@ -275,9 +277,20 @@ def consent(referral_id):
         try:
             effect = services.consent_effect(referral, answers)
             services.check_version(referral, version)
+            refuse_changed(form.shown())
             if effect.ends_case and not confirmations.confirmed():
                 return _confirm_consent(referral, form, effect, current)
-            effect = services.record_consents(referral, answers, _user(), version=version)
+            effect = services.record_consents(referral, answers, _user(), version=version, shown=form.shown())
+        except WordingChanged as error:
+            # She is read the new words and asked again: her answer to each changed purpose is cleared.
+            status = 409
+            wordings = current_wordings()
+            form.show_wordings(wordings)
+            form.version.data = str(referral.version)
+            form.extra_summary = [{"text": error.message, "href": f"#{error.purposes[0].value}"}]
+            for purpose in error.purposes:
+                form[purpose.value].data = None
+                form[purpose.value].errors = ["The wording changed: read her the new wording and ask her again"]
         except DomainError as error:
             apply_errors(form, error, "support")
             if error.status == 409:
@@ -295,8 +308,7 @@ def consent(referral_id):
         form=form,
         ledger=services.consent_ledger(referral),
         current=current,
-        wording=consent_wording(services.CONSENT_WORDING_VERSION),
-        wording_version=services.CONSENT_WORDING_VERSION,
+        wordings=wordings,
     ), status
 
 

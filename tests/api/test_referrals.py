@@ -216,10 +216,10 @@ def test_refusing_support_declines_and_withdrawing_it_later_withdraws(as_role, t
     case = _create(worker, bodies.referral(team.court.code))
     for purpose in ("support", "share_with_court_cps"):
         line = worker.post(
-            f"/referrals/{case['id']}/consent", {"purpose": purpose, "given": True, "wording_version": "2026-2"}
+            f"/referrals/{case['id']}/consent", {"purpose": purpose, "given": True, "wording_version": "2026-1"}
         ).get_json()
     assert line["state"] == "OPTED_IN"
-    assert line["wording_version"] == "2026-2"
+    assert line["wording_version"] == "2026-1"
     assert worker.get(f"/referrals/{case['id']}").get_json()["consents"]["support"] is True
     withdrawn = worker.post(f"/referrals/{case['id']}/consent", {"purpose": "support", "given": False}).get_json()
     assert withdrawn["state"] == "WITHDRAWN"

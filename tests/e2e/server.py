@@ -264,6 +264,16 @@ def _seed_outcomes(instance: Path) -> dict:
         record_consent(referral, "reminders", True, worker)
         book(referral=referral, worker=worker, number=number, starts_at=starts + timedelta(hours=number - 1))
     plan_reminders(starts + timedelta(hours=1) - timedelta(days=2))
+    # A second version of the reminders wording, so the register of consent wordings shows an earlier version.
+    from diversion.referrals.wording import publish_wording
+
+    publish_wording(
+        "reminders",
+        "I agree to be sent reminders of my appointments by text message or email. A reminder never says what the "
+        "appointment is for or who it is with.",
+        find_user_by_email(ROLE_EMAILS["manager"]),
+        based_on=None,
+    )
     # The outbox is a path under a file, so writing to it fails; with one attempt allowed, each message fails.
     blocker = instance / "not-a-directory"
     blocker.write_text("")

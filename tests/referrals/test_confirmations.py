@@ -16,7 +16,7 @@ from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
 from diversion.referrals import services
 from diversion.referrals.models import ConsentPurpose, Referral, State
-from diversion.referrals.wording import CONSENT_WORDINGS
+from diversion.referrals.wording import current_wordings
 from tests.factories import (
     CASE_TABLES,
     attend,
@@ -28,6 +28,7 @@ from tests.factories import (
     last_audit_id,
     log_in_as,
     row_counts,
+    shown_wordings,
 )
 
 # Audit events are compared without the page reads (see last_audit_id_without_reads).
@@ -55,6 +56,10 @@ def text_of(response) -> str:
 
 
 def post(client, path: str, data: dict, **kwargs):
+    """POST a form with its page's CSRF token; the consent form also carries the wordings it showed, as the page's
+    hidden field does (unless the test sends its own)."""
+    if path.endswith("/consent"):
+        data = {"wordings": shown_wordings(), **data}
     return client.post(path, data={**data, "csrf_token": csrf_token(client, path)}, **kwargs)
 
 
@@ -112,7 +117,7 @@ def test_all_four_purposes_are_asked_on_one_page_with_their_wording(signed_in, w
     page = signed_in.get(f"/cases/{referral.id}/consent").get_data(as_text=True)
     for purpose in ConsentPurpose:
         assert f'name="{purpose.value}"' in page
-        assert html.escape(CONSENT_WORDINGS[services.CONSENT_WORDING_VERSION][purpose], quote=True) in page
+        assert html.escape(current_wordings()[purpose].text, quote=True) in page
     form = re.search(r'<form method="post" action="/cases/[^"]+/consent".*?</form>', page, re.S).group(0)
     assert form.count('type="submit"') == 1, "one submit for all four"
     assert f'name="version" type="hidden" value="{referral.version}"' in page
@@ -126,7 +131,7 @@ def test_one_submit_records_all_four_and_opts_her_in(signed_in, worker) -> None:
     assert "Her decisions are recorded. She has opted in to diversion." in text_of(response)
     lines = services.consent_ledger(referral)
     assert sorted(line.purpose for line in lines) == sorted(purpose.value for purpose in ConsentPurpose)
-    assert all(line.is_given and line.wording_version == services.CONSENT_WORDING_VERSION for line in lines)
+    assert all(line.is_given and line.wording_version == "2026-1" for line in lines)
     assert db.session.get(Referral, referral.id).state == State.OPTED_IN
     recorded = audit_events(case_id=referral.id, action="consent.recorded", after=after)
     assert sorted(event.details["purpose"] for event in recorded) == sorted(p.value for p in ConsentPurpose)

@@ -89,14 +89,14 @@ def test_each_line_keeps_purpose_date_wording_and_recorder(app_ctx) -> None:
     worker = create_user(role="worker")
     manager = create_user(role="manager")
     referral = create_referral(worker=worker)
-    services.record_consent(referral, SUPPORT, True, worker, wording_version="2025-3")
+    services.record_consent(referral, SUPPORT, True, worker, wording_version="2026-1")
     services.record_consent(referral, SHARE, True, manager)
     services.record_consent(referral, "reminders", False, manager)
     lines = services.consent_ledger(referral)
     assert [(line.purpose, line.wording_version, line.recorded_by_id) for line in lines] == [
-        ("support", "2025-3", worker.id),
-        ("share_with_court_cps", services.CONSENT_WORDING_VERSION, manager.id),
-        ("reminders", services.CONSENT_WORDING_VERSION, manager.id),
+        ("support", "2026-1", worker.id),
+        ("share_with_court_cps", "2026-1", manager.id),
+        ("reminders", "2026-1", manager.id),
     ]
     assert all(line.recorded_at is not None and line.withdrawn_at is None for line in lines)
     assert all(line.referral_id == referral.id for line in lines)

@@ -24,6 +24,7 @@ from tests.factories import (
     date_fields,
     log_in_as,
     new_urn,
+    shown_wordings,
 )
 
 
@@ -168,7 +169,8 @@ def test_recording_consent_opts_her_in(signed_in, app_ctx, worker) -> None:
     # One page, one submit: the four purposes (docs/confirmations.md).
     answers = {"support": "given", "share_with_court_cps": "given", "reminders": "given"}
     answers["equality_monitoring"] = "refused"
-    assert post_form(signed_in, path, {**answers, "version": str(referral.version)}).status_code == 302
+    form = {**answers, "version": str(referral.version), "wordings": shown_wordings()}
+    assert post_form(signed_in, path, form).status_code == 302
     assert "Her decisions are recorded. She has opted in to diversion." in signed_in.get(path).get_data(as_text=True)
     history = signed_in.get(f"/cases/{referral.id}/history").get_data(as_text=True)
     assert "sharing attendance and outcome with the court and the CPS" in history

@@ -83,6 +83,22 @@ def user_allows(user: Any, rule: str) -> bool:
     return rule == "signed_in" or getattr(user, "confirmation_needed_at", None) is None
 
 
+def awaiting_confirmation() -> Any:
+    """Refuse a page or API call to an account waiting for a manager's confirmation, saying why: a page that tells
+    them to ask a manager, or the API's JSON error. Nothing of the record they asked for is read."""
+    from flask import render_template
+
+    from diversion.errors import json_error
+
+    if _wants_json():
+        return json_error(403, AWAITING_CONFIRMATION)
+    return render_template("auth/awaiting_confirmation.html"), 403
+
+
+# What an account waiting for a manager is told when it asks for anything with client data (docs/people.md).
+AWAITING_CONFIRMATION = "A manager must confirm this account before it can open any record."
+
+
 def requires(rule: str) -> Callable[[F], F]:
     """Declare that a route needs a signed-in user whose role passes ``rule``. Put it right under ``@bp.route``."""
     if rule not in RULES:
@@ -97,6 +113,8 @@ def requires(rule: str) -> Callable[[F], F]:
                 # Back to this page once she has signed in again (a path on this site only, docs/sessions.md).
                 return redirect(url_for("auth.login", next=next_for(request)))
             if not user_allows(current_user, rule):
+                if allows(current_user.role, rule):
+                    return awaiting_confirmation()
                 abort(403)
             return view(*args, **kwargs)
 

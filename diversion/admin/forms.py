@@ -38,6 +38,24 @@ class UserForm(FlaskForm):
     submit = SubmitField("Create user", widget=GovSubmitInput())
 
 
+class RoleForm(FlaskForm):
+    """An administrator gives an account another role (docs/people.md: a data-reading role waits for a manager)."""
+
+    role = RadioField(
+        "Role",
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select a role")],
+    )
+    court = SelectField(
+        "Court (court staff only)",
+        choices=[],
+        widget=GovSelect(),
+        validators=[Optional()],
+    )
+    submit = SubmitField("Change role", widget=GovSubmitInput())
+
+
 class CourtForm(FlaskForm):
     one_time_key = OneTimeKeyField()  # a new court's second submit adds nothing more (docs/idempotency.md)
     code = StringField(

@@ -82,31 +82,45 @@ def create_user(
             password_hash=passwords.hash_password(password),
             must_change_password=issued is not None,
         )
-        _needs_confirmation(user, "created", actor)
         db.session.add(user)
         db.session.flush()
         record_event(
             "user.created", object_type="user", object_id=user.id, details={"role": role_value.value}, actor=actor
         )
+        _needs_confirmation(user, "created", actor)
     return user, issued
 
 
 # Why an account waits for a manager's confirmation, in words.
 CONFIRMATION_REASONS = {
     "created": "Account created",
+    "enabled": "Account enabled again",
+    "role_changed": "Role changed",
     "password_reset": "Temporary password issued",
     "two_factor_reset": "Authenticator reset",
 }
-# The roles that open cases: an administrator's change to how one of these signs in waits for a manager.
-CASE_ROLES = frozenset({Role.WORKER.value, Role.MANAGER.value})
+# The roles that read client data (support content, or a case's status with her name, date of birth and URN): an
+# administrator's change to one of these accounts, or to how it signs in, waits for a manager (docs/people.md).
+DATA_ROLES = frozenset({Role.WORKER.value, Role.MANAGER.value, Role.COURT.value, Role.CPS.value})
 
 
 def _needs_confirmation(user: User, reason: str, actor: User | None) -> None:
-    """Mark a case-reading account changed by an administrator as waiting for a manager (the command line, run by
-    whoever runs the server, is not an administrator acting in the app)."""
-    if actor is not None and actor.role == Role.ADMIN.value and user.role in CASE_ROLES:
-        user.confirmation_needed_at = utcnow()
-        user.confirmation_reason = reason
+    """Mark a data-reading account changed by an administrator as waiting for a manager, and audit it. The command
+    line is trusted (``actor`` None): whoever runs it on the server already holds the database and its keys, so a
+    confirmation would not stop them (docs/people.md). Call inside the change's transaction."""
+    if actor is None or actor.role != Role.ADMIN.value or user.role not in DATA_ROLES:
+        return
+    user.confirmation_needed_at = utcnow()
+    user.confirmation_reason = reason
+    user.confirmation_asked_by_id = actor.id
+    db.session.flush()
+    record_event(
+        "user.confirmation_needed",
+        object_type="user",
+        object_id=user.id,
+        details={"reason": reason, "role": user.role},
+        actor=actor,
+    )
 
 
 def accounts_to_confirm() -> list[User]:
@@ -121,19 +135,76 @@ def accounts_to_confirm() -> list[User]:
 
 
 def confirm_account(user: User, actor: User) -> None:
-    """A manager confirms an account an administrator created or reset: it may open cases again. Nobody confirms
-    their own account."""
-    if actor.role != Role.MANAGER.value:
-        raise Forbidden("Only a manager can confirm an account")
+    """A manager confirms an account an administrator changed: it may open records again. Nobody confirms their own
+    account, a manager whose own account is waiting confirms nothing, and the administrator who made the change
+    cannot confirm it through a manager's account of theirs."""
+    if actor.role != Role.MANAGER.value or actor.confirmation_needed_at is not None:
+        raise Forbidden("Only a confirmed manager can confirm an account")
     if user.id == actor.id:
         raise Forbidden("Another manager must confirm your account")
     if user.confirmation_needed_at is None:
         raise Conflict("This account is not waiting to be confirmed")
+    if user.confirmation_asked_by_id == actor.id:
+        raise Forbidden("You made this change as an administrator: another manager must confirm it")
     with transaction():
         reason = user.confirmation_reason
         user.confirmation_needed_at = None
         user.confirmation_reason = None
-        record_event("user.confirmed", object_type="user", object_id=user.id, details={"reason": reason}, actor=actor)
+        user.confirmation_asked_by_id = None
+        record_event(
+            "user.confirmed",
+            object_type="user",
+            object_id=user.id,
+            details={"reason": reason, "role": user.role},
+            actor=actor,
+        )
+
+
+def change_role(user: User, role: str, court_code: str | None = None, actor: User | None = None) -> None:
+    """An administrator gives an account another role (and court, for court staff). An account holds one role, so an
+    administrator made a support worker is no longer an administrator; a data-reading role waits for a manager.
+    Nobody changes their own role, and the account's API tokens end: they were made for the old role."""
+    errors: dict[str, str] = {}
+    try:
+        role_value = Role(role)
+    except ValueError:
+        errors["role"] = "Select a role"
+        role_value = None
+    court = None
+    if role_value is Role.COURT:
+        court = court_by_code(court_code) if court_code else None
+        if court is None:
+            errors["court"] = "Select the court this user works at"
+    elif court_code:
+        errors["court"] = "Only court staff belong to a court"
+    if errors or role_value is None:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    if actor is not None and actor.id == user.id:
+        raise Forbidden("Another administrator must change your role", {"role": "You cannot change your own role"})
+    court_id = court.id if court else None
+    if role_value.value == user.role and court_id == user.court_id:
+        raise ValidationFailed(
+            "Choose a different role or court", {"role": "This user already has this role and court"}
+        )
+    with transaction():
+        before = user.role
+        user.role = role_value.value
+        user.court_id = court_id
+        if role_value is Role.ADMIN:
+            # An administrator reads no client data: nothing is left for a manager to confirm.
+            user.confirmation_needed_at = None
+            user.confirmation_reason = None
+            user.confirmation_asked_by_id = None
+        tokens.revoke_all_tokens(user)
+        db.session.flush()
+        record_event(
+            "user.role_changed",
+            object_type="user",
+            object_id=user.id,
+            details={"from": before, "to": role_value.value},
+            actor=actor,
+        )
+        _needs_confirmation(user, "role_changed", actor)
 
 
 def disable_user(user: User, actor: User | None = None) -> None:
@@ -152,6 +223,8 @@ def enable_user(user: User, actor: User | None = None) -> None:
         user.is_disabled = False
         user.disabled_at = None
         record_event("user.enabled", object_type="user", object_id=user.id, actor=actor)
+        # Whoever signs in to an account that was shut may not be the person it was for.
+        _needs_confirmation(user, "enabled", actor)
 
 
 def unlock_user(user: User, actor: User | None = None) -> None:
@@ -170,9 +243,9 @@ def reset_two_factor(user: User, actor: User | None = None) -> None:
         user.totp_enrolled_at = None
         user.totp_last_step = None
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-        _needs_confirmation(user, "two_factor_reset", actor)
         sessions.end_all_sessions(user.id, "two_factor_reset")
         record_event("two_factor.reset", object_type="user", object_id=user.id, actor=actor)
+        _needs_confirmation(user, "two_factor_reset", actor)
 
 
 def reset_password(user: User, actor: User | None = None) -> str:
@@ -181,9 +254,9 @@ def reset_password(user: User, actor: User | None = None) -> str:
     with transaction():
         user.password_hash = passwords.hash_password(issued)
         user.must_change_password = True
-        _needs_confirmation(user, "password_reset", actor)
         sessions.end_all_sessions(user.id, "password_reset")
         record_event("user.password_reset", object_type="user", object_id=user.id, actor=actor)
+        _needs_confirmation(user, "password_reset", actor)
     return issued
 
 

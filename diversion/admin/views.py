@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from diversion.admin import bp, services
-from diversion.admin.forms import THEIR_NAME_HINT, CourtForm, UserForm
+from diversion.admin.forms import THEIR_NAME_HINT, CourtForm, RoleForm, UserForm
 from diversion.auth.forms import ConfirmForm, DisplayNameForm
 from diversion.auth.models import User
 from diversion.auth.names import change_display_name
@@ -18,9 +18,15 @@ from diversion.permissions import load_or_404, requires
 
 USER_ACTIONS = {
     "disable": (services.disable_user, "User disabled. Their sessions and API tokens have ended."),
-    "enable": (services.enable_user, "User enabled."),
+    "enable": (
+        services.enable_user,
+        "User enabled. If they read client data, a manager must confirm the account before it opens any record.",
+    ),
     "unlock": (services.unlock_user, "User unlocked."),
-    "reset-two-factor": (services.reset_two_factor, "Authenticator reset. They will set up a new one at sign-in."),
+    "reset-two-factor": (
+        services.reset_two_factor,
+        "Authenticator reset. They will set up a new one at sign-in, and a manager must confirm the account.",
+    ),
 }
 
 
@@ -100,6 +106,31 @@ def user_name(user_id):
         autocomplete="off",
         back_text="Back to the user",
     ), status
+
+
+@bp.route("/users/<uuid:user_id>/role", methods=["GET", "POST"])
+@requires("admin")
+def user_role(user_id):
+    """An administrator gives a user another role; a role that reads client data waits for a manager's confirmation."""
+    user = load_or_404(User, user_id)
+    form = RoleForm()
+    form.court.choices = [("", "Not a court user")] + [(c.code, c.name) for c in services.list_courts(True)]
+    if form.validate_on_submit():
+        try:
+            services.change_role(
+                user, form.role.data, form.court.data or None, actor=current_user._get_current_object()
+            )
+        except DomainError as error:
+            _apply_errors(form, error, "role")
+        else:
+            waits = user.confirmation_needed_at is not None
+            then = " A manager must confirm the account before it opens any record." if waits else ""
+            flash(f"Role changed.{then}", "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    elif not form.is_submitted():
+        form.role.data = user.role
+        form.court.data = user.court.code if user.court else ""
+    return render_template("admin/user_role.html", form=form, user=user)
 
 
 @bp.route("/users/<uuid:user_id>/<any(disable, enable, unlock, 'reset-two-factor'):action>", methods=["POST"])

@@ -72,13 +72,22 @@ class User(UUIDPrimaryKey, Timestamps, db.Model):
     first_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Set when an administrator creates a support worker's or manager's account, or resets its password or its
-    # authenticator: until a manager confirms it, the account signs in but opens no case, so that an administrator
-    # cannot make themselves a way into the records (separation of duties). Why: CONFIRMATION_REASONS.
+    # Set when an administrator creates, re-enables or changes the role of an account that reads client data (support
+    # worker, manager, court staff, CPS), or resets its password or its authenticator: until a manager confirms it,
+    # the account signs in but opens nothing (no page, API call, export or email with her data), so that an
+    # administrator cannot make themselves a way into the records (separation of duties, docs/people.md). Why:
+    # CONFIRMATION_REASONS in diversion/admin/services.py.
     confirmation_needed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     confirmation_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The administrator who made the change: that person may not confirm it, whatever account they use later.
+    confirmation_asked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     court: Mapped[Court | None] = relationship(lazy="joined")
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """True while a manager has still to confirm an administrator's change to this account."""
+        return self.confirmation_needed_at is not None
 
     # Flask-Login protocol. Sessions are checked against user_sessions on every request (see auth.sessions).
     @property

@@ -109,7 +109,12 @@ def queue_digests(now: datetime) -> int:
     day = local.date()
     users = db.session.scalars(
         select(User)
-        .where(User.role.in_([Role.WORKER.value, Role.MANAGER.value]), User.is_disabled.is_(False))
+        .where(
+            User.role.in_([Role.WORKER.value, Role.MANAGER.value]),
+            User.is_disabled.is_(False),
+            # An account waiting for a manager's confirmation opens nothing, its digest included (docs/people.md).
+            User.confirmation_needed_at.is_(None),
+        )
         .order_by(User.email)
     ).all()
     added = 0
@@ -146,6 +151,7 @@ def partners_for(notice: OutcomeNotice) -> list[User]:
             .where(
                 PartnerPreference.wants_notice_emails.is_(True),
                 User.is_disabled.is_(False),
+                User.confirmation_needed_at.is_(None),  # not until a manager confirms the account
                 (User.role == Role.CPS.value) | ((User.role == Role.COURT.value) & (User.court_id == notice.court_id)),
             )
             .order_by(User.email)

@@ -24,7 +24,7 @@ from diversion.auth.models import User
 from diversion.db import transaction, utcnow
 from diversion.errors import InvalidTransition
 from diversion.extensions import db
-from diversion.notifications.models import ClientMessage, Kind, Notification, Status
+from diversion.notifications.models import ClientMessage, Kind, Notification, StaffMessage, Status
 from diversion.notifications.providers import DeliveryError, NotifyNotifier, OutgoingMessage, notifier_for
 from diversion.notifications.reminders import fill_reminder, quiet_hours_of, reminder_blocker, safe_contact_for
 from diversion.referrals.models import ConsentPurpose, Referral
@@ -55,10 +55,16 @@ def email_active_managers(*, dedupe: str, subject: str, body: str, now: datetime
     one twice however often this runs; returns how many were queued (alerts from the sweep: a broken audit chain,
     the calendar's horizon)."""
     from diversion.auth.models import Role
-    from diversion.notifications.models import StaffMessage
 
     managers = db.session.scalars(
-        select(User).where(User.role == Role.MANAGER.value, User.is_disabled.is_(False)).order_by(User.email)
+        select(User)
+        .where(
+            User.role == Role.MANAGER.value,
+            User.is_disabled.is_(False),
+            # A manager's account waiting for confirmation opens nothing, emails included (docs/people.md).
+            User.confirmation_needed_at.is_(None),
+        )
+        .order_by(User.email)
     ).all()
     added = 0
     for manager in managers:
@@ -137,6 +143,17 @@ def _recheck_reminder(message: ClientMessage, now: datetime) -> str | None:
     return None
 
 
+def _staff_blocker(message: StaffMessage) -> str | None:
+    """Just before a staff email goes: why it must not, if its reader was disabled, or is waiting for a manager to
+    confirm an administrator's change to the account (docs/people.md), since it was queued; else None."""
+    user = db.session.get(User, message.user_id) if message.user_id is not None else None
+    if user is None or user.is_disabled:
+        return "account_disabled"
+    if user.confirmation_needed_at is not None:
+        return "account_not_confirmed"
+    return None
+
+
 def deliver(notification_id: uuid.UUID, now: datetime | None = None) -> str:
     """Send one message if it is still due and still allowed; returns its status afterwards ('skipped' when another
     sender has it)."""
@@ -151,6 +168,8 @@ def deliver(notification_id: uuid.UUID, now: datetime | None = None) -> str:
             held = _recheck_reminder(message, now)
             if held is not None:
                 return held
+        if isinstance(message, StaffMessage) and (blocked := _staff_blocker(message)) is not None:
+            return _finish(message, Status.CANCELLED, blocked)
     outgoing = OutgoingMessage(
         str(message.id), message.channel, str(message.recipient), message.subject, str(message.body)
     )

@@ -344,12 +344,17 @@ def test_user_and_court_administration_is_recorded_with_the_administrator_as_act
         ("court.created", "court", str(court.id)),
         ("court.updated", "court", str(court.id)),
         ("user.created", "user", str(user.id)),
+        # Court staff read client data: each change that gives a way to sign in as them waits for a manager.
+        ("user.confirmation_needed", "user", str(user.id)),
         ("user.renamed", "user", str(user.id)),
         ("user.disabled", "user", str(user.id)),
         ("user.enabled", "user", str(user.id)),
+        ("user.confirmation_needed", "user", str(user.id)),
         ("user.unlocked", "user", str(user.id)),
         ("two_factor.reset", "user", str(user.id)),
+        ("user.confirmation_needed", "user", str(user.id)),
         ("user.password_reset", "user", str(user.id)),
+        ("user.confirmation_needed", "user", str(user.id)),
     ]
     assert {(row.actor_id, row.actor_role) for row in events} == {(admin.id, "admin")}
     assert events[2].details == {"role": "court"}

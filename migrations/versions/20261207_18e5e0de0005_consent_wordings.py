@@ -1,7 +1,7 @@
 """The register of consent wordings: each ledger line points at the version of the words she was read
 
 Revision ID: 18e5e0de0005
-Revises: f17d4a5b6c07
+Revises: 18a1c0de0001
 Create Date: 2026-12-07 09:00:00.000000
 
 The first version of each purpose is the wording the consent page showed until now (version "2026-1"). Every
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "18e5e0de0005"
-down_revision = "f17d4a5b6c07"
+down_revision = "18a1c0de0001"
 branch_labels = None
 depends_on = None
 

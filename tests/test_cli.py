@@ -75,6 +75,15 @@ def test_users_create_refuses_a_blank_name(cli) -> None:
     assert find_user_by_email("blank.name@example.org") is None
 
 
+def test_users_create_refuses_an_email_address_in_the_wrong_format(cli) -> None:
+    before = _count(User)
+    result = cli("users", "create", '=hyperlink("http://evil.example","x")@x.example', "--role", "worker")
+    assert result.exit_code == 1
+    assert "Enter an email address in the correct format, like name@example.org" in result.stderr
+    assert "evil.example" not in result.stderr
+    assert _count(User) == before
+
+
 def test_users_create_with_a_password_from_stdin(cli) -> None:
     result = cli(
         "users", "create", "Stdin.User@Example.org", "--role", "manager", "--password-stdin", stdin=STRONG + "\n"

@@ -11,6 +11,7 @@ from diversion.auth.names import clean_display_name, display_name_problem
 from diversion.auth.services import find_user_by_email, normalise_email, temporary_password
 from diversion.courts.models import Court
 from diversion.db import transaction, utcnow
+from diversion.emails import InvalidEmail, checked_email
 from diversion.errors import Conflict, Forbidden, ValidationFailed
 from diversion.extensions import db
 
@@ -60,10 +61,14 @@ def create_user(
             errors["court"] = "Select the court this user works at"
     elif court_code:
         errors["court"] = "Only court staff belong to a court"
-    if "@" not in email or len(email) > 254:
-        errors["email"] = "Enter an email address in the correct format, like name@example.org"
-    elif find_user_by_email(email) is not None:
-        errors["email"] = "A user with this email address already exists"
+    try:
+        # Lower-cased whole, as sign-in compares it (normalise_email).
+        email = normalise_email(checked_email(email))
+    except InvalidEmail as error:
+        errors["email"] = str(error)
+    else:
+        if find_user_by_email(email) is not None:
+            errors["email"] = "A user with this email address already exists"
     issued = None
     if password is None:
         password = issued = temporary_password()

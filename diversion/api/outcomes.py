@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import jsonify
 
 from diversion.api import bp
 from diversion.api.parsing import Query
 from diversion.api.reports import period_of, require_together
+from diversion.exports import download
 from diversion.outcomes import exports, returns, services
-from diversion.outcomes.return_views import XLSX_TYPE
 from diversion.permissions import requires
 from diversion.reports import services as report_services
 
@@ -78,10 +78,7 @@ def outcomes_report() -> Any:
     if answer_format == "json":
         return jsonify(outcomes_body(report, code))
     name = f"outcomes-{period.start.isoformat()}-to-{period.end.isoformat()}"
+    court_name = court.name if court else None
     if answer_format == "csv":
-        body: Any = exports.return_csv(report, court.name if court else None, None)
-        mimetype = "text/csv"
-    else:
-        body, mimetype = exports.return_xlsx(report, court.name if court else None, None), XLSX_TYPE
-    disposition = f'attachment; filename="{name}.{answer_format}"'
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
+        return download(exports.return_csv(report, court_name, None), f"{name}.csv")
+    return download(exports.return_xlsx(report, court_name, None), f"{name}.xlsx")

@@ -1,8 +1,10 @@
 """Storing, sending, retrying and cancelling messages; STOP; the sweep's message steps.
 
-Sending is claim, then send, then record. The claim is one conditional UPDATE (queued -> sending) committed before the
-provider is called, so of two sweeps (or RQ workers) racing for a message only one sends it; the unique dedupe key
-means a second sweep cannot queue it twice either. A failure worth retrying goes back to the queue with exponential
+Sending is claim, then send, then record. The claim is one conditional UPDATE (queued -> sending, with the claim's time)
+committed before the provider is called, so of two sweeps (or RQ workers) racing for a message only one sends it; the
+send runs with no transaction open and the result is recorded in a new one (``deliver``); a claim left by a sender
+that crashed is put back on the queue after STALE_CLAIM. The unique dedupe key means a second sweep cannot queue a
+message twice either. A failure worth retrying goes back to the queue with exponential
 backoff until the attempts run out.
 """
 
@@ -25,7 +27,13 @@ from diversion.db import transaction, utcnow
 from diversion.errors import InvalidTransition
 from diversion.extensions import db
 from diversion.notifications.models import ClientMessage, Kind, Notification, StaffMessage, Status
-from diversion.notifications.providers import DeliveryError, NotifyNotifier, OutgoingMessage, notifier_for
+from diversion.notifications.providers import (
+    DeliveryError,
+    NotifyNotifier,
+    OutgoingMessage,
+    SendResult,
+    notifier_for,
+)
 from diversion.notifications.reminders import fill_reminder, quiet_hours_of, reminder_blocker, safe_contact_for
 from diversion.referrals.models import ConsentPurpose, Referral
 
@@ -156,7 +164,13 @@ def _staff_blocker(message: StaffMessage) -> str | None:
 
 def deliver(notification_id: uuid.UUID, now: datetime | None = None) -> str:
     """Send one message if it is still due and still allowed; returns its status afterwards ('skipped' when another
-    sender has it)."""
+    sender has it).
+
+    Three steps, and the provider is called in none of them: the claim (committed), reading and checking what to
+    send (committed), then the send with no transaction open and no connection checked out, then the result in a
+    transaction of its own. A provider may take its whole timeout (20 seconds) to answer; holding a transaction
+    meanwhile would keep the message's row locked and a pooled connection busy, so a concurrent sweep, a manager's
+    retry or a cancellation would wait on it, and a few slow sends would empty the pool for the pages."""
     now = now or utcnow()
     if not claim(notification_id, now):
         return "skipped"
@@ -170,25 +184,55 @@ def deliver(notification_id: uuid.UUID, now: datetime | None = None) -> str:
                 return held
         if isinstance(message, StaffMessage) and (blocked := _staff_blocker(message)) is not None:
             return _finish(message, Status.CANCELLED, blocked)
-    outgoing = OutgoingMessage(
-        str(message.id), message.channel, str(message.recipient), message.subject, str(message.body)
-    )
-    notifier = notifier_for(message.channel, current_app.config)
+        # Everything the send needs is read here, inside the transaction: touching the message after the commit
+        # would load it again and open a new one.
+        outgoing = OutgoingMessage(
+            str(message.id), message.channel, str(message.recipient), message.subject, str(message.body)
+        )
+        notifier = notifier_for(message.channel, current_app.config)
+        attempt = message.attempts
+        claimed_at = message.claimed_at
+    # The commit above gave the session's connection back to the pool: the wait below holds neither a transaction nor
+    # a connection (tests/notifications/test_sending.py checks both).
+    try:
+        result: SendResult | DeliveryError = notifier.send(outgoing)
+    except DeliveryError as error:
+        result = error
+    return _record(notification_id, notifier.name, result, attempt=attempt, claimed_at=claimed_at, now=now)
+
+
+def _record(
+    notification_id: uuid.UUID,
+    provider: str,
+    result: SendResult | DeliveryError,
+    *,
+    attempt: int,
+    claimed_at: datetime | None,
+    now: datetime,
+) -> str:
+    """What the provider said, in a transaction of its own. Only the sender whose claim still stands records it: if a
+    send outlived STALE_CLAIM and another sender took the message over, the taker's result is the one kept. A message
+    put back on the queue but not taken again is recorded here, since it did go."""
     with transaction():
         message = _load(notification_id)
-        assert message is not None  # noqa: S101 - claimed above, so it exists
-        message.provider = notifier.name
-        try:
-            result = notifier.send(outgoing)
-        except DeliveryError as error:
+        if message is None:
+            return "skipped"
+        ours = (
+            message.status == Status.SENDING.value and message.attempts == attempt and message.claimed_at == claimed_at
+        )
+        if not ours and message.status != Status.QUEUED.value:
+            log.warning("send finished after its claim was taken over", extra={"notification_id": str(message.id)})
+            return message.status
+        message.provider = provider
+        if isinstance(result, DeliveryError):
             log.warning(
                 "message not sent",
-                extra={"notification_id": str(message.id), "code": error.code, "attempt": message.attempts},
+                extra={"notification_id": str(message.id), "code": result.code, "attempt": attempt},
             )
-            if error.transient and message.attempts < current_app.config["NOTIFY_MAX_ATTEMPTS"]:
-                message.next_attempt_at = now + backoff(message.attempts)
-                return _finish(message, Status.QUEUED, error.code)
-            return _finish(message, Status.FAILED, error.code)
+            if result.transient and attempt < current_app.config["NOTIFY_MAX_ATTEMPTS"]:
+                message.next_attempt_at = now + backoff(attempt)
+                return _finish(message, Status.QUEUED, result.code)
+            return _finish(message, Status.FAILED, result.code)
         message.provider_reference = result.reference[:100]
         message.sent_at = now
         if result.delivered:

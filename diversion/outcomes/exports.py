@@ -1,20 +1,17 @@
 """The funder return as rows, CSV and XLSX (a figures sheet and a definitions sheet, frozen header rows, dates as
-dates). Cells a spreadsheet would run as formulas are made plain text."""
+dates), written by diversion/exports.py, which makes text a spreadsheet would run as a formula plain text."""
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date
 from typing import Any
 
 from diversion.assessments.models import DOMAIN_LABELS, Domain
 from diversion.care_plans.models import SERVICE_LABELS, Service
+from diversion.exports import Sheet, csv_text, xlsx_bytes
 from diversion.outcomes import services
 from diversion.outcomes.equality import ETHNIC_GROUPS
 from diversion.outcomes.queries import NOT_RECORDED
 from diversion.outcomes.returns import ALL, SUPPRESSION_TEXT, FunderReturn
-from diversion.reports.services import formula_safe
 
 FIGURE_COLUMNS = ("indicator", "name", "group", "value", "numerator", "denominator", "from", "to", "court", "worker")
 DEFINITION_COLUMNS = ("indicator", "name", "format", "definition", "numerator", "denominator", "by")
@@ -79,50 +76,22 @@ def definition_rows(report: FunderReturn) -> list[list[Any]]:
     return rows
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(formula_safe(value))
-
-
 def return_csv(report: FunderReturn, court: str | None, worker: str | None) -> str:
     """The figures as CSV: a header row, one row per indicator cell."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(FIGURE_COLUMNS)
-    for row in figure_rows(report, court, worker):
-        writer.writerow([_text(value) for value in row])
-    return buffer.getvalue()
+    return csv_text(FIGURE_COLUMNS, figure_rows(report, court, worker))
 
 
 def return_xlsx(report: FunderReturn, court: str | None, worker: str | None) -> bytes:
     """The return as an XLSX workbook: Figures and Definitions sheets, header rows frozen, dates as dates."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    figures = book.active
-    figures.title = "Figures"
-    definitions = book.create_sheet("Definitions")
-    for sheet, header, rows in (
-        (figures, FIGURE_COLUMNS, figure_rows(report, court, worker)),
-        (definitions, DEFINITION_COLUMNS, definition_rows(report)),
-    ):
-        sheet.append(list(header))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([formula_safe(value) for value in row])
-        sheet.freeze_panes = "A2"
-    for row in figures.iter_rows(min_row=2, min_col=7, max_col=8):
-        for cell in row:
-            cell.number_format = "yyyy-mm-dd"
-    for column, width in zip("ABCDEFGHIJ", (24, 48, 32, 10, 12, 12, 12, 12, 24, 28), strict=True):
-        figures.column_dimensions[column].width = width
-    for column, width in zip("ABCDEFG", (24, 48, 10, 80, 60, 60, 12), strict=True):
-        definitions.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(
+        [
+            Sheet(
+                "Figures",
+                FIGURE_COLUMNS,
+                figure_rows(report, court, worker),
+                widths=(24, 48, 32, 10, 12, 12, 12, 12, 24, 28),
+                date_columns=(7, 8),
+            ),
+            Sheet("Definitions", DEFINITION_COLUMNS, definition_rows(report), widths=(24, 48, 10, 80, 60, 60, 12)),
+        ]
+    )

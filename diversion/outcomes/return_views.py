@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from diversion.errors import NotFound
+from diversion.exports import download
 from diversion.outcomes import bp, exports, returns
 from diversion.outcomes.report_views import ONE_WORKER, filters
 from diversion.permissions import requires
@@ -83,11 +84,7 @@ def funder_return_csv() -> Any:
     if scope is None:
         abort(400)
     body = exports.return_csv(_return(about, scope), *_names(about))
-    disposition = f'attachment; filename="{_file_name(about, "csv")}"'
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": disposition})
-
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return download(body, _file_name(about, "csv"))
 
 
 @bp.route("/outcomes/return.xlsx")
@@ -97,8 +94,7 @@ def funder_return_xlsx() -> Any:
     if scope is None:
         abort(400)
     body = exports.return_xlsx(_return(about, scope), *_names(about))
-    disposition = f'attachment; filename="{_file_name(about, "xlsx")}"'
-    return Response(body, mimetype=XLSX_TYPE, headers={"Content-Disposition": disposition})
+    return download(body, _file_name(about, "xlsx"))
 
 
 @bp.route("/outcomes/return/snapshots", methods=["POST"])

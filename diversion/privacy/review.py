@@ -3,8 +3,6 @@ and checking the chain from the daily sweep, with an alert to managers when it i
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import uuid
 from collections.abc import Sequence
@@ -18,6 +16,7 @@ from diversion.audit.models import AuditEvent
 from diversion.audit.services import ChainReport, record_event, verify_chain
 from diversion.auth.models import User
 from diversion.db import transaction, utcnow
+from diversion.exports import csv_text
 from diversion.extensions import db
 from diversion.referrals.calendar import from_london, london_date
 from diversion.referrals.models import Referral
@@ -89,12 +88,10 @@ def _details_text(details: dict[str, Any] | None) -> str:
 def events_csv(filters: AuditFilters, actor: Any) -> str:
     """The matching events as CSV (ids and codes only, as the log holds them); the export is audited."""
     rows = search_events(filters, limit=CSV_LIMIT)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+    lines = []
     for row in rows:
         event = row.event
-        writer.writerow(
+        lines.append(
             [
                 event.id,
                 event.at.isoformat(),
@@ -119,7 +116,9 @@ def events_csv(filters: AuditFilters, actor: Any) -> str:
             },
             actor=actor,
         )
-    return out.getvalue()
+    # Every cell goes through the export writer: an email address, an id or a detail that starts like a formula is
+    # written as text a spreadsheet will not run (diversion/exports.py).
+    return csv_text(CSV_HEADER, lines)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from flask_login import current_user
 from diversion import confirmations
 from diversion.clients.models import Client
 from diversion.errors import DomainError
+from diversion.exports import download
 from diversion.forms import apply_errors, choices
 from diversion.permissions import load_case, load_or_404, requires
 from diversion.privacy import bp, export, retention, review, services
@@ -191,10 +192,7 @@ def audit_csv():
     form, valid = _audit_form()
     if not valid:
         return redirect(url_for("privacy.audit", **request.args))
-    body = review.events_csv(_audit_filters(form), _user())
-    return Response(
-        body, mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="audit-events.csv"'}
-    )
+    return download(review.events_csv(_audit_filters(form), _user()), "audit-events.csv")
 
 
 @bp.route("/cases/<uuid:referral_id>/viewed-by")

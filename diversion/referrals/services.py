@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +25,7 @@ from diversion.clients.services import Identity, SafeContact, create_client, fin
 from diversion.courts.models import Court
 from diversion.crypto.blind import URN_PURPOSE, normalise_urn, urn_index
 from diversion.db import claim_version, transaction, utcnow
+from diversion.emails import InvalidEmail, checked_email
 from diversion.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import keyring
@@ -176,9 +176,9 @@ def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str
     clean["email"] = None
     if data.email and data.email.strip():
         try:
-            clean["email"] = validate_email(data.email.strip(), check_deliverability=False).normalized
-        except EmailNotValidError:
-            errors["client.email"] = "Enter an email address in the correct format, like name@example.com"
+            clean["email"] = checked_email(data.email)
+        except InvalidEmail as error:
+            errors["client.email"] = str(error)
     if data.notes and len(data.notes) > MAX_NOTES:
         errors["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
     if len(data.safe_contact.safe_times or "") > 200:

@@ -10,17 +10,15 @@ report (page, CSV and API) as ``DEFINITION``.
 from __future__ import annotations
 
 import calendar
-import csv
-import io
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from diversion.admin.services import court_by_code
 from diversion.courts.models import Court
 from diversion.errors import NotFound, ValidationFailed
+from diversion.exports import csv_text
 from diversion.extensions import db
 from diversion.referrals.calendar import today
 from diversion.referrals.models import State
@@ -330,17 +328,6 @@ CSV_COLUMNS = (
 )
 
 
-def formula_safe(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula, made plain text; any other value as it is."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _cell(value: object) -> str:
-    return formula_safe("" if value is None else str(value))
-
-
 def completion_csv(report: CompletionReport) -> str:
     """The report as CSV: a header row and one row of figures, rates as fractions, and the definition."""
     figures = report.figures
@@ -355,8 +342,4 @@ def completion_csv(report: CompletionReport) -> str:
         figures.opt_in.reported,
         DEFINITION,
     ]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue()
+    return csv_text(CSV_COLUMNS, [row])

@@ -10,6 +10,7 @@ from flask import Response, abort, render_template, request, url_for
 from diversion.admin.services import list_courts
 from diversion.courts.models import Court
 from diversion.errors import ValidationFailed
+from diversion.exports import download
 from diversion.forms import apply_errors
 from diversion.permissions import court_scope, requires
 from diversion.referrals.calendar import today
@@ -99,8 +100,4 @@ def completion_csv() -> Any:
     report = services.completion_report(period, court)
     court_part = (re.sub(r"[^A-Za-z0-9-]", "", report.court_code) or "court") if report.court_code else "all-courts"
     name = f"completion-{period.start.isoformat()}-to-{period.end.isoformat()}-{court_part}"
-    return Response(
-        services.completion_csv(report),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
+    return download(services.completion_csv(report), f"{name}.csv")

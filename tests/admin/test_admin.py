@@ -110,6 +110,14 @@ def test_creating_a_user_shows_a_temporary_password_once(admin_client, app) -> N
         ({"email": "worker.court@example.org", "role": "worker", "court": "CRT1"}, "court", "Only court staff belong"),
         ({"email": "", "role": "worker"}, "email", "Enter an email address"),
         ({"email": "not-an-email", "role": "worker"}, "email", "Enter an email address in the correct format"),
+        # Only "@" was checked once: an address a spreadsheet would run, or one with no domain, is refused.
+        (
+            {"email": '=hyperlink("http://evil.example","x")@x.example', "role": "worker"},
+            "email",
+            "Enter an email address in the correct format, like name@example.org",
+        ),
+        ({"email": "two@at@example.org", "role": "worker"}, "email", "Enter an email address in the correct format"),
+        ({"email": "nodomain@", "role": "worker"}, "email", "Enter an email address in the correct format"),
         ({"email": "no.role@example.org"}, "role", "Select a role"),
         ({"email": "odd.role@example.org", "role": "superuser"}, "role", "Not a valid choice"),
     ],

@@ -71,6 +71,7 @@ def test_a_referral_is_answered_as_the_caller_may_see_it(as_role, team, role: st
         ({"court": "NOSUCHCOURT"}, "court"),
         ({"client": {"phone": "12"}}, "client.phone"),
         ({"client": {"email": "not an email"}}, "client.email"),
+        ({"client": {"email": '=hyperlink("http://evil.example","x")@x.example'}}, "client.email"),
         ({"client": {"given_name": ""}}, "client.given_name"),
         ({"client": {"given_name": "x" * 101}}, "client.given_name"),
     ],
@@ -82,6 +83,12 @@ def test_intake_rules_answer_422_and_change_nothing(as_role, team, change, field
     error = error_of(worker.post("/referrals", body), 422, "validation_error")
     assert field in error["fields"]
     assert (count(Referral), count(Client)) == before
+
+
+def test_an_email_address_in_the_wrong_format_is_explained_in_gov_uk_words(as_role, team) -> None:
+    body = bodies.referral(team.court.code, client={"email": "name@example"})
+    error = error_of(as_role("worker").post("/referrals", body), 422)
+    assert error["fields"]["client.email"] == "Enter an email address in the correct format, like name@example.org"
 
 
 def test_under_18_explains_the_safeguarding_route(as_role, team) -> None:

@@ -225,8 +225,9 @@ def test_a_worker_taking_a_referral_is_assigned_it_and_it_is_audited(app_ctx) ->
         lambda data: setattr(data, "offence", "THEFT"),
         lambda data: setattr(data, "phone", "12345"),
         lambda data: setattr(data, "email", "not an email"),
+        lambda data: setattr(data, "email", '=hyperlink("http://evil.example","x")@x.example'),
     ],
-    ids=["urn", "under-18", "return-date", "offence", "phone", "email"],
+    ids=["urn", "under-18", "return-date", "offence", "phone", "email", "formula-email"],
 )
 def test_a_refused_referral_creates_no_client_no_referral_and_no_audit_event(app_ctx, break_it) -> None:
     worker = create_user(role="worker")

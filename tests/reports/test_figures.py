@@ -217,13 +217,6 @@ def test_the_report_is_five_aggregate_queries_whatever_the_number_of_cases(cases
     assert len(_statements(lambda: services.completion_report(Q1, None))) == 4
 
 
-def test_the_csv_cells_cannot_run_as_spreadsheet_formulas() -> None:
-    assert services._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert services._cell("-ABC") == "'-ABC"
-    assert services._cell(None) == ""
-    assert services._cell(0.8) == "0.8"
-
-
 def test_on_sqlite_each_count_takes_its_dates_index(app, cases) -> None:
     """The plans on SQLite, for every court: referral and consent dates are counted from their own indexes alone, and
     the in-progress count goes through the outcome date, not a range over every referral. (For one court, SQLite

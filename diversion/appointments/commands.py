@@ -107,12 +107,24 @@ def migrate_locations(batch_size: int = DEFAULT_BATCH, compact: bool = True) -> 
 
 def compact_main_database() -> None:
     """Rewrite the appointments' storage so emptied values leave the files, not just the rows."""
+    db.session.remove()  # no transaction of ours may stay open across the rewrite
     engine = db.engine
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("VACUUM")
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        elif engine.dialect.name == "postgresql":
+    if engine.dialect.name == "sqlite":
+        # VACUUM runs outside any transaction: on the driver's connection, in its own autocommit mode.
+        raw = engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            previous = driver.isolation_level
+            driver.isolation_level = None
+            try:
+                driver.execute("VACUUM")
+                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                driver.isolation_level = previous
+        finally:
+            raw.close()
+    elif engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM FULL appointments"))
 
 

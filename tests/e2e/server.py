@@ -51,7 +51,6 @@ ROLE_NAMES = {
 def seed(instance: Path) -> None:
     """Two courts, one user per role (the court user at the first court), and the users the sign-in tests need."""
     from diversion.admin.services import create_user, save_court
-
     from diversion.venues.services import save_venue
 
     for code, name in COURTS:

@@ -17,6 +17,7 @@ DOMAINS = (
     "clients",
     "referrals",
     "appointments",
+    "venues",
     "assessments",
     "care_plans",
     "notices",

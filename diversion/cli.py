@@ -24,6 +24,8 @@ cases_cli = AppGroup("cases", help="Case housekeeping: the daily sweep.")
 notifications_cli = AppGroup("notifications", help="Messages: the RQ worker that sends them.")
 retention_cli = AppGroup("retention", help="Retention: erasing clients past the retention period.")
 backup_cli = AppGroup("backup", help="Backups of the main database and the key store, kept apart.")
+venues_cli = AppGroup("venues", help="The venues where appointments are held.")
+appointments_cli = AppGroup("appointments", help="Appointments: moving old plaintext places into encrypted fields.")
 
 
 def _fail(message: str) -> None:
@@ -43,6 +45,20 @@ def courts_add(code: str, name: str) -> None:
     except DomainError as error:
         _fail(error.message)
     click.echo(f"Court {court.code} added.")
+
+
+@venues_cli.command("add")
+@click.argument("name")
+@click.argument("address")
+def venues_add(name: str, address: str) -> None:
+    """Add a venue with a NAME and an ADDRESS (the agency's own place)."""
+    from diversion.venues.services import save_venue
+
+    try:
+        venue = save_venue(name, address)
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(f"Venue {venue.id} added.")
 
 
 @users_cli.command("create")
@@ -204,6 +220,7 @@ def notifications_worker(burst: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
+    from diversion.appointments.commands import appointments_migrate_locations
     from diversion.clients.commands import KEYS_COMMANDS, clients_erase
     from diversion.privacy.commands import BACKUP_COMMANDS, RETENTION_COMMANDS, clients_export
 
@@ -215,6 +232,7 @@ def register_commands(app: Flask) -> None:
         retention_cli.add_command(command)
     for command in BACKUP_COMMANDS:
         backup_cli.add_command(command)
+    appointments_cli.add_command(appointments_migrate_locations)
     for group in (
         courts_cli,
         users_cli,
@@ -226,5 +244,7 @@ def register_commands(app: Flask) -> None:
         notifications_cli,
         retention_cli,
         backup_cli,
+        venues_cli,
+        appointments_cli,
     ):
         app.cli.add_command(group)

@@ -44,6 +44,8 @@ RULES: dict[str, frozenset[Role]] = {
     # Retention, legal holds, subject access exports, erasure requests and the consent wordings she is read: the
     # service manager's duties.
     "data_protection": frozenset({Role.MANAGER}),
+    # The list of the agency's venues where appointments are held: the manager keeps it (workers choose from it).
+    "venues": frozenset({Role.MANAGER}),
 }
 
 # Rules that are not about roles: open to anyone, or to someone halfway through signing in.

@@ -32,6 +32,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("admin.accounts_to_confirm", "Accounts to confirm", "case_management"),
     ("admin.users", "Users", "admin"),
     ("admin.courts", "Courts", "admin"),
+    ("venues.index", "Venues", "venues"),
     ("auth.account", "Your account", "signed_in"),
 ]
 
@@ -54,6 +55,7 @@ SECTIONS = {
     ),
     "admin.users": ("admin.user",),
     "admin.courts": ("admin.new_court", "admin.edit_court"),
+    "venues.index": ("venues.",),
     "notices.inbox": ("notices.",),
     "notifications.failed": ("notifications.failed", "notifications.retry"),
     "referrals.status_list": ("referrals.status",),

@@ -12,6 +12,7 @@ from diversion.api.parsing import json_object
 from diversion.api.referrals import actor
 from diversion.appointments import services
 from diversion.permissions import load_case, requires
+from diversion.venues import services as venue_services
 
 
 def appointment_body(appointment: Any) -> dict[str, Any]:
@@ -39,3 +40,11 @@ def record_outcome(appointment_id: uuid.UUID) -> Any:
     data = inputs.outcome_input(json_object())
     services.record_outcome(appointment, data.outcome, actor(), data.notes)
     return jsonify(appointment_body(appointment))
+
+
+@bp.route("/venues")
+@requires("client_records")
+def list_venues() -> Any:
+    venues = venue_services.list_venues(active_only=True)
+    items = [{"id": str(venue.id), "name": venue.name, "address": venue.address} for venue in venues]
+    return jsonify({"items": items, "next": None})

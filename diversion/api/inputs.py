@@ -123,12 +123,22 @@ def booking_input(body: dict[str, Any]) -> BookingInput:
     """POST /referrals/{id}/appointments; ``supersedes`` names the appointment a rebooking replaces."""
     reader = Reader(
         body,
-        ("number", "starts_at", "duration_minutes", "location", "override_reason", "supersedes", "rebook_reason"),
+        (
+            "number",
+            "starts_at",
+            "duration_minutes",
+            "venue_id",
+            "location",
+            "override_reason",
+            "supersedes",
+            "rebook_reason",
+        ),
     )
     number = reader.integer("number", required=True)
     starts_at = reader.moment("starts_at", required=True)
     duration = reader.integer("duration_minutes")
-    location = reader.text("location")
+    venue_id = reader.identifier("venue_id")
+    location = reader.text("location", max_length=120)
     override = reader.text("override_reason", max_length=200)
     supersedes = reader.identifier("supersedes")
     rebook_reason = reader.text("rebook_reason", max_length=200)
@@ -137,6 +147,7 @@ def booking_input(body: dict[str, Any]) -> BookingInput:
         number=int(number or 0),
         starts_at=starts_at,
         duration_minutes=DEFAULT_DURATION if duration is None else duration,
+        venue_id=venue_id,
         location=location,
         override_reason=override,
         supersedes_id=supersedes,

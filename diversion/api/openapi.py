@@ -184,7 +184,18 @@ PATHS: dict[str, Any] = {
             {"201": json_content(ref("Appointment"), "The appointment."), **_errors(400, 401, 403, 404, 422)},
             body="BookingInput",
             description="422 after the return date, before consent, or number 2 before number 1 is attended; a "
-            "weekend, bank holiday or clash needs override_reason.",
+            "weekend, bank holiday or clash needs override_reason. 422 for an unknown or retired venue_id, or for "
+            "venue_id and location together.",
+        ),
+    },
+    "/venues": {
+        "get": _operation(
+            "listVenues",
+            "client_records",
+            "List the venues appointments can be booked at",
+            {"200": json_content(ref("VenueList"), "The active venues, by name."), **_errors(401, 403)},
+            description="The agency's own places, kept by the service manager. Pass a venue's id as `venue_id` "
+            "when booking; a place not on the list goes in `location`.",
         ),
     },
     "/appointments/{appointment_id}/outcome": {

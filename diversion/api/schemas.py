@@ -311,10 +311,26 @@ SCHEMAS: dict[str, Any] = {
             **_APPOINTMENT_STATUS_PROPERTIES,
             "referral_id": UUID,
             "duration_minutes": {"type": "integer"},
-            "location": NULLABLE_TEXT,
+            "venue_id": {**_nullable(UUID), "description": "The venue it is at; null for somewhere else."},
+            "location": {
+                **NULLABLE_TEXT,
+                "description": "Where, as text: the venue's name and address, or the place given as somewhere "
+                "else (kept encrypted); null when no place was given.",
+            },
             "notes": {**NULLABLE_TEXT, "description": "Attendance notes: in the case record only."},
         },
-        [*_APPOINTMENT_STATUS_PROPERTIES, "referral_id", "duration_minutes", "location"],
+        [*_APPOINTMENT_STATUS_PROPERTIES, "referral_id", "duration_minutes", "venue_id", "location"],
+    ),
+    "Venue": _object(
+        {"id": UUID, "name": {"type": "string"}, "address": {"type": "string"}},
+        ["id", "name", "address"],
+    ),
+    "VenueList": _object(
+        {
+            "items": {"type": "array", "items": ref("Venue")},
+            "next": {"type": "null", "description": "The list is short and comes in one page."},
+        },
+        ["items", "next"],
     ),
     "CaseStatus": _object(
         {**_CASE_STATUS_PROPERTIES, "appointments": {"type": "array", "items": ref("AppointmentStatus")}},
@@ -408,7 +424,15 @@ SCHEMAS: dict[str, Any] = {
             "number": {"type": "integer", "minimum": 1, "description": "Which appointment of the programme."},
             "starts_at": {**ref("DateTime"), "description": "A past time is allowed (recorded afterwards)."},
             "duration_minutes": {"type": ["integer", "null"], "minimum": 5, "maximum": 480, "default": 60},
-            "location": text(120, nullable=True),
+            "venue_id": {
+                **_nullable(UUID),
+                "description": "One of the active venues (GET /venues). Leave it null for somewhere else.",
+            },
+            "location": text(
+                120,
+                nullable=True,
+                description="Somewhere else: a place not on the venue list, kept encrypted. Not with venue_id.",
+            ),
             "override_reason": text(
                 200,
                 nullable=True,

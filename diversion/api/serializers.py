@@ -105,7 +105,9 @@ def staff_appointment(appointment: Appointment, plain: Plain | None = None, path
         **status_appointment(appointment),
         "referral_id": str(appointment.referral_id),
         "duration_minutes": appointment.duration_minutes,
-        "location": appointment.location,
+        "venue_id": str(appointment.venue_id) if appointment.venue_id else None,
+        # The place as text (docs/api.md): the venue's name and address, or her "somewhere else" text.
+        "location": plain(appointment.place or None, f"{path}location"),
         "notes": plain(appointment.notes, f"{path}notes"),
     }
 

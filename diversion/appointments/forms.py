@@ -54,7 +54,9 @@ class BookingForm(FlaskForm):
         "Time", widget=GovTextInput(), validators=[InputRequired(message="Enter the time"), MaxLength(10)]
     )
     duration = SelectField("Length", choices=choices(DURATIONS), default="60", widget=GovSelect())
-    location = StringField("Place", widget=GovTextInput(), validators=[Optional(), MaxLength(120)])
+    # One of the agency's venues (set by the view), or "somewhere else", typed below and kept encrypted.
+    venue = SelectField("Venue", choices=[], widget=GovSelect(), validators=[Optional()])
+    location = StringField("Somewhere else", widget=GovTextInput(), validators=[Optional(), MaxLength(120)])
     worker = SelectField("Support worker", choices=[], widget=GovSelect(), validators=[Optional()])
     rebook_reason = StringField(
         "Why is it being rebooked?", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]

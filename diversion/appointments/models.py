@@ -13,6 +13,7 @@ from diversion.auth.models import User
 from diversion.crypto.fields import encrypted
 from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey
 from diversion.extensions import db
+from diversion.venues.models import Venue
 
 
 class Outcome(StrEnum):
@@ -60,7 +61,12 @@ class Appointment(UUIDPrimaryKey, Timestamps, db.Model):
     number: Mapped[int] = mapped_column(Integer, nullable=False)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=60)
-    location: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # One of the agency's venues; with none, the place is ``elsewhere`` (encrypted) or not given.
+    venue_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("venues.id"), nullable=True, index=True)
+    # The free-text place of bookings made before venues existed, in plaintext: a worker may have typed where she
+    # is staying. `flask --app wsgi appointments migrate-locations` moves each into ``elsewhere`` and empties this
+    # column; nothing writes it any more, and a later migration drops it (docs/encryption.md, "Appointment places").
+    legacy_location: Mapped[str | None] = mapped_column("location", String(120), nullable=True)
     worker_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
     outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -73,8 +79,20 @@ class Appointment(UUIDPrimaryKey, Timestamps, db.Model):
     booked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     notes = encrypted("notes")
+    # "Somewhere else": a place not on the venue list, typed by the worker. It may be where she is staying, so it is
+    # encrypted under her data key and shown only to support staff (docs/encryption.md).
+    elsewhere = encrypted("elsewhere")
 
     worker: Mapped[User | None] = relationship(foreign_keys=[worker_id], lazy="joined")
+    venue: Mapped[Venue | None] = relationship(lazy="joined")
+
+    @property
+    def place(self) -> str:
+        """Where it is, as support staff see it: the venue's name and address, or the "somewhere else" text (or an
+        old plaintext place not yet migrated); empty when no place was given."""
+        if self.venue is not None:
+            return self.venue.label
+        return self.elsewhere or self.legacy_location or ""
 
     @property
     def ends_at(self) -> datetime:

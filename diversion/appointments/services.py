@@ -27,8 +27,10 @@ from diversion.referrals.calendar import horizon_warning, is_working_day, london
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.programme import programme
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress
+from diversion.venues.models import Venue
 
 MAX_NOTES = 5000
+MAX_ELSEWHERE = 120
 DEFAULT_DURATION = 60
 ATTENDED_VALUES = (Outcome.ATTENDED.value, Outcome.ATTENDED_LATE.value)
 
@@ -56,6 +58,8 @@ class BookingInput:
     number: int
     starts_at: datetime | None
     duration_minutes: int = DEFAULT_DURATION
+    # Where: one of the agency's venues, or "somewhere else" as text (encrypted under her key), or neither.
+    venue_id: uuid.UUID | None = None
     location: str | None = None
     worker_id: uuid.UUID | None = None
     override_reason: str | None = None
@@ -179,8 +183,7 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
         errors["starts_at"] = "The appointment must be before the return date"
     if not 5 <= int(data.duration_minutes or 0) <= 480:
         errors["duration_minutes"] = "The length must be between 5 minutes and 8 hours"
-    if data.location and len(data.location) > 120:
-        errors["location"] = "The place must be 120 characters or fewer"
+    venue, elsewhere = _place(data, errors)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     assert data.starts_at is not None  # noqa: S101 - checked above; for the type checker
@@ -211,7 +214,8 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
             number=data.number,
             starts_at=data.starts_at,
             duration_minutes=data.duration_minutes,
-            location=(data.location or "").strip() or None,
+            venue_id=venue.id if venue else None,
+            elsewhere=elsewhere,
             worker_id=worker.id if worker else None,
             supersedes_id=superseded.id if superseded else None,
             rebook_reason=(data.rebook_reason or "").strip()[:200] or None,
@@ -232,6 +236,21 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
             actor=actor,
         )
     return appointment
+
+
+def _place(data: BookingInput, errors: dict[str, str]) -> tuple[Venue | None, str | None]:
+    """The venue chosen, or the "somewhere else" text: one or the other, or neither (a place not decided yet)."""
+    elsewhere = (data.location or "").strip() or None
+    venue = None
+    if data.venue_id is not None:
+        venue = db.session.get(Venue, data.venue_id)
+        if venue is None or not venue.is_active:
+            errors["venue_id"] = "Choose a venue from the list"
+        elif elsewhere:
+            errors["location"] = "Choose a venue or give somewhere else, not both"
+    if elsewhere and len(elsewhere) > MAX_ELSEWHERE:
+        errors["location"] = f"The place must be {MAX_ELSEWHERE} characters or fewer"
+    return venue, elsewhere
 
 
 def _check_supersedes(referral: Referral, data: BookingInput) -> Appointment | None:
@@ -360,7 +379,8 @@ def calendar_invite(appointment: Appointment) -> bytes:
     event.add("dtstart", appointment.starts_at.astimezone(LONDON))
     event.add("dtend", appointment.ends_at.astimezone(LONDON))
     event.add("summary", "Appointment")
-    if appointment.location:
-        event.add("location", appointment.location)
+    # The venue, or her "somewhere else" text: the invite is for her and the worker, who both need to know where.
+    if appointment.place:
+        event.add("location", appointment.place)
     calendar.add_component(event)
     return calendar.to_ical()

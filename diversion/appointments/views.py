@@ -16,6 +16,9 @@ from diversion.permissions import load_case, load_or_404, requires
 from diversion.referrals import services as referral_services
 from diversion.referrals.calendar import from_london, today
 from diversion.referrals.models import Referral
+from diversion.venues import services as venue_services
+
+NO_VENUE = ""
 
 
 def _user():
@@ -57,6 +60,10 @@ def book(referral_id):
         return not_yet_page(referral, "appointments", "Book an appointment", blocked)
     to_replace = services.appointment_to_replace(referral, number, request.values.get("supersedes"))
     form.worker.choices = choices([(str(w.id), w.display_name) for w in referral_services.workers()])
+    form.venue.choices = choices(
+        [(NO_VENUE, "Somewhere else, or not decided yet")]
+        + [(str(venue.id), venue.label) for venue in venue_services.list_venues(active_only=True)]
+    )
     warnings: list[str] = []
     if request.method == "GET":
         form.worker.data = str(_user().id)
@@ -67,6 +74,7 @@ def book(referral_id):
             number=number,
             starts_at=starts_at,
             duration_minutes=int(form.duration.data),
+            venue_id=referral_services.parse_uuid(form.venue.data),
             location=form.location.data,
             worker_id=referral_services.parse_uuid(form.worker.data),
             override_reason=form.override_reason.data,
@@ -95,6 +103,7 @@ def _booking_error(error: DomainError) -> DomainError:
         "starts_at": "day",
         "duration_minutes": "duration",
         "worker_id": "worker",
+        "venue_id": "venue",
         "number": "day",
         "supersedes": "rebook_reason",
     }

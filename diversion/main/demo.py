@@ -1,4 +1,4 @@
-"""Demonstration data for a laptop or a training copy: courts and one user per role. Refused in production."""
+"""Demonstration data for a laptop or a training copy: courts, venues and one user per role. Refused in production."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from diversion.auth.names import name_from_email
 from diversion.auth.services import find_user_by_email
 from diversion.db import transaction
 from diversion.extensions import db
-from diversion.main.demo_cases import seed_cases
+from diversion.main.demo_cases import DEMO_VENUES, seed_cases
 from diversion.notices.models import OutcomeNotice
 from diversion.notices.services import make_missing_notices
 from diversion.referrals.calendar import from_london, today
 from diversion.referrals.models import Referral
+from diversion.venues.services import save_venue, venue_by_name
 
 DEMO_PASSWORD = "diversion-demo-2026"  # noqa: S105 - demo data, refused in production
 DEMO_COURTS = [
@@ -52,6 +53,9 @@ def seed_demo(clients: int = 0, seed: int = 1) -> Iterator[str]:
     for code, name in DEMO_COURTS:
         if court_by_code(code) is None:
             save_court(code, name)
+    for name, address in DEMO_VENUES:
+        if venue_by_name(name) is None:
+            save_venue(name, address)
     yield "Demo sign-ins (every user sets up an authenticator app at first sign-in):"
     for email, role, court, who in DEMO_USERS:
         if find_user_by_email(email) is None:

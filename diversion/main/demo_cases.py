@@ -49,6 +49,7 @@ from diversion.referrals.programme import programme
 from diversion.referrals.services import urn_index_value
 from diversion.referrals.wording import current_wordings
 from diversion.reports.services import quarter_of, quarter_period
+from diversion.venues.services import list_venues
 
 GIVEN = [
     "Amber",
@@ -96,7 +97,15 @@ FAMILY_STEMS = [
     "Yew",
 ]
 FAMILY_ENDINGS = ["test", "sample", "demo", "example", "fiction"]
-PLACES = ["Drop-in centre", "Women's centre", "Court interview room", "Outreach van"]
+# The agency's venues (made by diversion/main/demo.py), and where appointments are held: mostly a venue, sometimes
+# somewhere else, which is kept encrypted under her key like any place she might be staying.
+DEMO_VENUES = [
+    ("Drop-in centre", "12 Canal Street, Northgate NG1 4AB"),
+    ("Women's centre", "3 Mill Lane, Riverside RV2 7CD"),
+    ("Court interview room", "Northgate Magistrates' Court, Castle Square, Northgate NG1 1AA"),
+]
+ELSEWHERE = "Outreach van, car park behind the station"
+PLACES = [*(name for name, _address in DEMO_VENUES), ELSEWHERE]
 GOALS = {
     "accommodation": ("Find somewhere safe to live", "Housing options appointment"),
     "drugs": ("Reduce crack use", "First appointment at the drug service"),
@@ -199,6 +208,7 @@ class _Case:
         self.wordings: dict[ConsentPurpose, int] = {}
         self.flagged = False
         self.scores: dict[str, tuple[int, int]] = {}
+        self.venue_ids: dict[str, uuid.UUID] = {}  # by name, set before the rows are written
 
     def key(self) -> tuple[object, ...]:
         """What the plan decided, for comparing two plans (the ids are left out: they are random)."""
@@ -265,14 +275,16 @@ class _Case:
     def appointment(
         self, number: int, on: date, outcome: str | None, supersedes: Appointment | None = None
     ) -> Appointment:
+        # Drawn in this order so that a seed makes the same cases as before venues existed.
+        starts_at = _at(on, self.rng)
+        place = self.rng.choice(PLACES)
         appointment = Appointment(
             id=uuid.uuid4(),
             client_id=self.client_id,
             referral_id=self.referral_id,
             number=number,
-            starts_at=_at(on, self.rng),
+            starts_at=starts_at,
             duration_minutes=60,
-            location=self.rng.choice(PLACES),
             worker_id=self.worker.id,
             outcome=outcome,
             outcome_recorded_at=_at(on, self.rng) if outcome else None,
@@ -281,6 +293,10 @@ class _Case:
             rebook_reason="She did not come; rebooked by phone" if supersedes else None,
             booked_by_id=self.worker.id,
         )
+        if place in self.venue_ids:
+            appointment.venue_id = self.venue_ids[place]
+        else:
+            appointment.elsewhere = place
         self.rows.append(appointment)
         return appointment
 
@@ -649,8 +665,10 @@ def seed_cases(
     cases = plan_cases(count, seed, courts, workers, home, on)
     # Every demo consent is on the wording in use now (the plan is made without the database, so it is set here).
     wordings = {purpose: wording.id for purpose, wording in current_wordings().items()}
+    venue_ids = {venue.name: venue.id for venue in list_venues(active_only=True)}
     for case in cases:
         case.wordings = wordings
+        case.venue_ids = venue_ids
     written = 0
     while written < count:
         batch = cases[written : written + 200]

@@ -24,6 +24,7 @@ from diversion.crypto.fields import encrypted_fields, is_unreadable
 from diversion.db import transaction, utcnow
 from diversion.extensions import db
 from diversion.keyring import key_provider
+from diversion.venues.models import Venue
 
 # Tables of records about her, in the order people read them; any other table found follows, by name.
 SECTION_ORDER = (
@@ -66,6 +67,7 @@ SECTION_TITLES = {
 }
 # Relationship columns to staff: shown as the member of staff's name rather than an id (docs/people.md).
 _USER_TABLE = "users"
+_VENUE_TABLE = "venues"
 
 
 def _mappers() -> list[Any]:
@@ -149,6 +151,11 @@ def serialize_row(obj: Any, staff: dict[Any, str]) -> dict[str, Any]:
         value = getattr(obj, attr.key)
         if value is not None and any(fk.column.table.name == _USER_TABLE for fk in column.foreign_keys):
             data[attr.key.removesuffix("_id") or attr.key] = staff.get(value, str(value))
+            continue
+        if value is not None and any(fk.column.table.name == _VENUE_TABLE for fk in column.foreign_keys):
+            # Where her appointment was: the venue's name and address, which she can read, not an id.
+            venue = db.session.get(Venue, value)
+            data[attr.key.removesuffix("_id")] = venue.label if venue is not None else str(value)
             continue
         data[attr.key] = _plain(value)
     for name in specs:

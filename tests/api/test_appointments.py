@@ -201,3 +201,69 @@ def test_a_whole_number_may_be_written_as_a_float_and_reasons_are_never_cut_shor
     booked = worker.post(f"/referrals/{opted_in.id}/appointments", {**bodies.future_booking(1), "number": 1.0})
     assert booked.status_code == 201, booked.get_json()
     assert booked.get_json()["number"] == 1
+
+
+# --- venues and somewhere else ---
+
+
+def test_venues_are_listed_and_booked_at_by_venue_id(as_role, opted_in) -> None:
+    from diversion.venues.services import save_venue, set_active
+
+    venue = save_venue("Hub", "1 Street")
+    set_active(save_venue("Old hall", "9 Street"), False)
+    listed = as_role("worker").get("/venues")
+    assert listed.status_code == 200
+    assert listed.get_json() == {"items": [{"id": str(venue.id), "name": "Hub", "address": "1 Street"}], "next": None}
+    assert as_role("court").get("/venues").status_code == 403
+    day = _next(lambda d: d.weekday() < 5 and d not in bank_holidays())
+    response = as_role("worker").post(
+        f"/referrals/{opted_in.id}/appointments", {"number": 1, "starts_at": _at(day), "venue_id": str(venue.id)}
+    )
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert (body["venue_id"], body["location"]) == (str(venue.id), "Hub, 1 Street")
+
+
+def test_location_is_somewhere_else_and_is_stored_encrypted(as_role, opted_in) -> None:
+    day = _next(lambda d: d.weekday() < 5 and d not in bank_holidays())
+    response = as_role("worker").post(
+        f"/referrals/{opted_in.id}/appointments", {"number": 1, "starts_at": _at(day), "location": "Her sister's flat"}
+    )
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["venue_id"], response.get_json()["location"]) == (None, "Her sister's flat")
+    appointment = Appointment.query.one()
+    assert (appointment.elsewhere, appointment.legacy_location) == ("Her sister's flat", None)
+
+
+@pytest.mark.parametrize(
+    ("place", "field"),
+    [
+        ({"venue_id": "VENUE", "location": "A flat"}, "location"),
+        ({"venue_id": "RETIRED"}, "venue_id"),
+        ({"venue_id": "00000000-0000-4000-8000-000000000000"}, "venue_id"),
+        ({"location": "x" * 121}, "location"),
+    ],
+)
+def test_a_wrong_place_is_422_and_books_nothing(as_role, opted_in, place, field) -> None:
+    from diversion.venues.services import save_venue, set_active
+
+    venue = save_venue("Hub", "1 Street")
+    retired = save_venue("Old hall", "9 Street")
+    set_active(retired, False)
+    ids = {"VENUE": str(venue.id), "RETIRED": str(retired.id)}
+    place = {key: ids.get(value, value) for key, value in place.items()}
+    day = _next(lambda d: d.weekday() < 5 and d not in bank_holidays())
+    response = as_role("worker").post(
+        f"/referrals/{opted_in.id}/appointments", {"number": 1, "starts_at": _at(day), **place}
+    )
+    assert field in error_of(response, 422)["fields"]
+    assert count(Appointment) == 0
+
+
+def test_a_malformed_venue_id_is_400(as_role, opted_in) -> None:
+    day = _next(lambda d: d.weekday() < 5 and d not in bank_holidays())
+    response = as_role("worker").post(
+        f"/referrals/{opted_in.id}/appointments", {"number": 1, "starts_at": _at(day), "venue_id": "hub"}
+    )
+    assert "venue_id" in error_of(response, 400)["fields"]
+    assert count(Appointment) == 0

@@ -88,7 +88,8 @@ def test_a_booked_appointment_is_stored_and_audited(case, worker) -> None:
     assert (appointment.referral_id, appointment.client_id, appointment.number) == (case.id, case.client_id, 1)
     assert appointment.starts_at == datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
     assert appointment.ends_at == datetime(2026, 12, 2, 10, 45, tzinfo=UTC)
-    assert (appointment.location, appointment.worker_id, appointment.booked_by_id) == (
+    assert appointment.legacy_location is None  # the plaintext column is never written any more
+    assert (appointment.elsewhere, appointment.worker_id, appointment.booked_by_id) == (
         "Drop-in centre",
         worker.id,
         worker.id,

@@ -51,9 +51,12 @@ ROLE_NAMES = {
 def seed(instance: Path) -> None:
     """Two courts, one user per role (the court user at the first court), and the users the sign-in tests need."""
     from diversion.admin.services import create_user, save_court
+    from diversion.venues.services import save_venue
 
     for code, name in COURTS:
         save_court(code, name)
+    # A venue, so that the manager's walk reaches the venue pages and workers can book at one.
+    save_venue("Drop-in centre", "12 Canal Street, Northgate NG1 4AB")
     for role, email in ROLE_EMAILS.items():
         create_user(email, role, COURTS[0][0] if role == "court" else None, PASSWORD, display_name=ROLE_NAMES[role])
     create_user(JOURNEY_EMAIL, "worker", None, PASSWORD, display_name=JOURNEY_NAME)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from diversion.auth.loaders import SESSION_TOKEN_KEY
+from diversion.crypto.errors import KeyStoreUnavailable
 from diversion.extensions import login_manager
 
 log = logging.getLogger("diversion.errors")
@@ -159,6 +160,14 @@ def register_error_handlers(app: Flask) -> None:
         _rollback_quietly()
         # The page's header would look the user up again in the database that is down: render it signed out.
         g._login_user = login_manager.anonymous_user()
+        return _respond(503, HTTP_MESSAGES[503])
+
+    @app.errorhandler(KeyStoreUnavailable)
+    def handle_keystore_unavailable(error: KeyStoreUnavailable) -> Any:
+        # The main database is up: pages without client records (sign-in, administration) carry on; this one
+        # needed a client's key. Nothing half-done is kept (docs/operations.md).
+        log.error("key store unavailable", extra={"error_type": type(error).__name__})
+        _rollback_quietly()
         return _respond(503, HTTP_MESSAGES[503])
 
     @app.errorhandler(Exception)

@@ -7,20 +7,29 @@ sign-in and administration work, and a page that needs a client's key answers th
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+import requests
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from diversion.auth.tokens import create_api_token
+from diversion.db import utcnow
 from diversion.extensions import db
 from diversion.keyring import keystore
+from tests.clock import SERVER_CLOCK_ENV, shared_clock
 from tests.conftest import build_app, dispose_app
 from tests.factories import PASSWORD, create_referral, create_user, csrf_token, log_in_as, sign_in
 from tests.faults.conftest import closed_port
 from tests.test_security import LEAKS
 
 PROBLEM = "Sorry, there is a problem with the service"
+ROOT = Path(__file__).resolve().parents[2]
+CLOCK_HOOKS = Path(__file__).with_name("gunicorn_clock.py")
 
 
 def _nowhere(name: str) -> str:
@@ -139,3 +148,47 @@ def test_db_upgrade_makes_the_key_store_table_too(databases, app_environ) -> Non
             db.session.remove()
     finally:
         dispose_app(app)
+
+
+def _answers(url: str) -> int | None:
+    try:
+        return requests.get(url, timeout=2).status_code
+    except requests.RequestException:
+        return None
+
+
+def test_gunicorn_stays_up_with_the_key_store_port_closed(committed_app, tmp_path) -> None:
+    """Before, each worker died in start-up connecting to the key store, and gunicorn exited with them."""
+    env = committed_app().process_env()
+    env["DIVERSION_KEYSTORE_URL"] = _nowhere("keys")
+    env[SERVER_CLOCK_ENV] = shared_clock(utcnow())
+    port = closed_port()
+    command = [sys.executable, "-m", "gunicorn", "-c", str(CLOCK_HOOKS), "--workers", "2", "--timeout", "60"]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    log_path = tmp_path / "gunicorn.log"
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while _answers(f"{base}/health/live") != 200 and server.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert server.poll() is None, log_path.read_text()[-2000:]
+            assert _answers(f"{base}/health/live") == 200
+            # Every worker has been through start-up by now; a worker that died would take the arbiter down with it
+            # (gunicorn stops when a worker fails to boot), so the server must still be there after a while.
+            time.sleep(2)
+            assert server.poll() is None, log_path.read_text()[-2000:]
+            for _ in range(4):  # more requests than workers: each worker answers
+                assert _answers(f"{base}/health/live") == 200
+                assert _answers(f"{base}/sign-in") == 200
+            ready = requests.get(f"{base}/health/ready", timeout=5)
+            assert ready.status_code == 503
+            assert ready.json() == {"database": "ok", "keystore": "unreachable"}
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()

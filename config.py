@@ -59,6 +59,12 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, Any]] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
+    # Request size limits, in bytes: a larger body is refused with 413 before it is read (diversion/request_limits.py).
+    # The longest form (a needs assessment with every note filled) is a few tens of kilobytes; nothing is uploaded.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    MAX_FORM_PARTS = 1000
+
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
 
@@ -192,9 +198,24 @@ def load_config(
         settings["REMINDER_LEAD_TIMES"] = tuple(
             item.strip() for item in env["REMINDER_LEAD_TIMES"].split(",") if item.strip()
         )
+    for key in ("MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS"):
+        settings[key] = _positive_int(env, key, settings[key])
     settings["LOG_LEVEL"] = env.get("LOG_LEVEL", settings["LOG_LEVEL"])
     settings["TRUSTED_PROXIES"] = int(env.get("DIVERSION_TRUSTED_PROXIES", "0") or 0)
     return settings
+
+
+def _positive_int(env: Mapping[str, str], key: str, default: int) -> int:
+    value = env.get(key)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{key} must be a whole number above 0; got {value!r}.")
+    return number
 
 
 def _database_url(value: str | None, default_file: Path) -> str:

@@ -56,6 +56,11 @@ def create_app(
     register_blueprints(app)
     register_hooks(app)
 
+    from diversion.request_limits import register_request_limits
+
+    # Last, so that its hook goes first of all: a request too large is refused before any other work.
+    register_request_limits(app)
+
     from diversion.errors import register_error_handlers
 
     register_error_handlers(app)

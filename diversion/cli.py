@@ -120,6 +120,21 @@ def keys_generate() -> None:
     click.echo(generate_master_key_line())
 
 
+@keys_cli.command("init")
+def keys_init() -> None:
+    """Create the key store's table when it is missing. Safe to run again; `db upgrade` runs it too."""
+    from flask import current_app
+
+    from diversion.crypto.errors import KeyStoreUnavailable
+    from diversion.keyring import create_keystore_schema
+
+    try:
+        create_keystore_schema(current_app)
+    except KeyStoreUnavailable as error:
+        _fail(str(error))
+    click.echo("Key store ready.")
+
+
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Check the audit chain; exit 1 naming the first bad event."""

@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from diversion.auth.loaders import SESSION_TOKEN_KEY
+from diversion.crypto.errors import KeyStoreUnavailable
 from diversion.extensions import login_manager
 
 log = logging.getLogger("diversion.errors")
@@ -76,6 +77,7 @@ HTTP_CODES = {
     404: "not_found",
     405: "validation_error",
     409: "conflict",
+    413: "too_large",
     422: "validation_error",
     429: "rate_limited",
     500: "server_error",
@@ -89,6 +91,7 @@ HTTP_MESSAGES = {
     404: "Page not found.",
     405: "That action is not allowed here.",
     409: "Someone else changed this record while you were working on it.",
+    413: "What was sent is too large. Shorten it and try again.",
     422: "The request breaks a rule of the service.",
     429: "Too many requests. Wait a few minutes and try again.",
     500: "Sorry, there is a problem with the service.",
@@ -159,6 +162,14 @@ def register_error_handlers(app: Flask) -> None:
         _rollback_quietly()
         # The page's header would look the user up again in the database that is down: render it signed out.
         g._login_user = login_manager.anonymous_user()
+        return _respond(503, HTTP_MESSAGES[503])
+
+    @app.errorhandler(KeyStoreUnavailable)
+    def handle_keystore_unavailable(error: KeyStoreUnavailable) -> Any:
+        # The main database is up: pages without client records (sign-in, administration) carry on; this one
+        # needed a client's key. Nothing half-done is kept (docs/operations.md).
+        log.error("key store unavailable", extra={"error_type": type(error).__name__})
+        _rollback_quietly()
         return _respond(503, HTTP_MESSAGES[503])
 
     @app.errorhandler(Exception)

@@ -1,6 +1,10 @@
 """The app's binding of the crypto package: master keys and the key store, loaded once at start-up, and a key
 provider bound to every app context (a request, a CLI command), so encrypted attributes find their keys.
 
+Start-up never connects to the key store: its engine connects on first use, and its table is made by a command
+(``keys init``, which ``db upgrade`` also runs), so a key store that is down leaves the app running, answering 503
+for the pages that need keys (docs/operations.md).
+
 The provider caches unwrapped data keys for the life of its app context only: one request, one command.
 """
 
@@ -39,16 +43,21 @@ def init_keyring(app: Flask) -> KeyRing:
 
 
 def init_keystore(app: Flask, ring: KeyRing) -> KeyStore:
-    """Open the separate data-key store (creating its one table when new) and bind providers to app contexts."""
+    """Set up the separate data-key store's engine, without connecting, and bind providers to app contexts."""
     url = app.config["DIVERSION_KEYSTORE_URL"]
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     store = KeyStore(url, ring)
-    store.ensure_schema()
     app.extensions[KEYSTORE_EXTENSION] = store
     appcontext_pushed.connect(_bind_provider, app)
     appcontext_tearing_down.connect(_reset_provider, app)
     return store
+
+
+def create_keystore_schema(app: Flask) -> None:
+    """Create the key store's table when it is missing (``keys init``, and ``db upgrade`` through migrations/env.py)."""
+    store: KeyStore = app.extensions[KEYSTORE_EXTENSION]
+    store.ensure_schema()
 
 
 def _bind_provider(sender: Flask, **extra: Any) -> None:

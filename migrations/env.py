@@ -57,7 +57,16 @@ def run_migrations_online():
             context.run_migrations()
 
 
+def create_keystore_schema():
+    """The key store's one table, made here so that `db upgrade` sets up both databases: the app never makes it when
+    it starts (diversion/keyring.py). Idempotent, and the same whichever revision the main database is moved to."""
+    from diversion.keyring import create_keystore_schema as create
+
+    create(current_app)
+
+
 if context.is_offline_mode():
     run_migrations_offline()
 else:
     run_migrations_online()
+    create_keystore_schema()

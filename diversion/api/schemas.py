@@ -16,7 +16,18 @@ from diversion.reports.services import FIGURES as REPORT_FIGURES
 # A figure of the outcomes report: a number, `<5` or `[c]` when suppressed, or null when there is none.
 OUTCOME_VALUE = {"anyOf": [{"type": "number"}, {"type": "string", "enum": ["<5", "[c]"]}, {"type": "null"}]}
 
-ERROR_CODES = ["validation_error", "not_found", "forbidden", "conflict", "invalid_transition", "unauthorized"]
+ERROR_CODES = [
+    "validation_error",
+    "not_found",
+    "forbidden",
+    "conflict",
+    "invalid_transition",
+    "unauthorized",
+    "too_large",
+    "rate_limited",
+    "unavailable",
+    "server_error",
+]
 
 
 def ref(name: str) -> dict[str, str]:

@@ -32,3 +32,9 @@ class RewrapError(CryptoError):
 
 class EncryptionError(CryptoError):
     """A value could not be encrypted: its row has no id yet, it names no client, or no key is available."""
+
+
+class KeyStoreUnavailable(Exception):
+    """The key store could not be reached (refused, timed out, its file missing). Not a CryptoError, on purpose: no
+    value is at fault, so a page that needs keys answers 503 rather than showing every value as "unreadable" and
+    logging a security event for each (docs/encryption.md)."""

@@ -33,7 +33,8 @@ give it a type for mypy or other options) and keeps ``family_name`` as a plain P
   instance ``__dict__`` (``_encrypted_cache_<name>``): never pickle, cache or log model instances wholesale.
 - a value that fails to decrypt reads as :data:`UNREADABLE` (a ``str`` whose text is "unreadable") and is logged on
   the ``diversion.security`` logger with ids only; it never raises into a page. A missing key provider *does*
-  raise KeyConfigurationError: it is a wiring bug, not bad data.
+  raise KeyConfigurationError: it is a wiring bug, not bad data. So does a key store that cannot be reached
+  (KeyStoreUnavailable): the value is not at fault, and the page answers 503.
 
 Keys come from the key provider bound to the current context (:mod:`diversion.crypto.provider`).
 """
@@ -51,7 +52,13 @@ from sqlalchemy.orm import mapped_column
 
 from diversion.crypto.aead import FieldCipher, FieldContext, decrypt_field, encrypt_field, placement, read_key_id
 from diversion.crypto.datakeys import id_text
-from diversion.crypto.errors import CryptoError, DecryptionError, EncryptionError, KeyDestroyedError
+from diversion.crypto.errors import (
+    CryptoError,
+    DecryptionError,
+    EncryptionError,
+    KeyDestroyedError,
+    KeyStoreUnavailable,
+)
 from diversion.crypto.provider import KeyProvider, KeyStoreProvider, current_key_provider
 
 security_log = logging.getLogger("diversion.security")
@@ -231,10 +238,11 @@ class EncryptedField(Generic[T]):
             if self.purpose == "user":
                 return provider.user_key(key_id)
             return provider.client_key(context.client_id, key_id)
-        except CryptoError:
+        except (CryptoError, KeyStoreUnavailable):
+            # A key store that cannot be reached is not a fault in this value: it reaches the page, which answers 503.
             raise
         except Exception as error:
-            # A key store that is down must not break the page; its message may quote SQL, so keep the type only.
+            # Any other failure of a provider reads as unreadable; its message may quote SQL, so keep the type only.
             raise DecryptionError(f"key unavailable: {type(error).__name__}") from error
 
     def _decrypt(self, obj: object, blob: bytes) -> T | Unreadable:

@@ -39,7 +39,15 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine, Row
-from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from diversion.crypto.datakeys import (
     ClientId,
@@ -54,6 +62,7 @@ from diversion.crypto.errors import (
     KeyConfigurationError,
     KeyDestroyedError,
     KeyStoreError,
+    KeyStoreUnavailable,
     RewrapError,
 )
 from diversion.crypto.keys import KeyRing
@@ -134,6 +143,11 @@ def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
         record.info["checked_in_at"] = time.monotonic()
 
 
+# What a key store that cannot be reached raises: the server refused or dropped the connection, the pool timed out,
+# or (SQLite) the file cannot be opened. IntegrityError and the like are answers from a working store, not these.
+_UNREACHABLE = (OperationalError, InterfaceError, PoolTimeoutError)
+
+
 class KeyStore:
     """Wrapped per-client data keys in their own database, behind their own engine."""
 
@@ -164,8 +178,27 @@ class KeyStore:
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     def ensure_schema(self) -> None:
-        """Create the ``data_keys`` table when it does not exist: the key store's whole schema."""
-        metadata.create_all(self.engine)
+        """Create the ``data_keys`` table when it does not exist: the key store's whole schema. A command runs this
+        (``keys init``, and ``db upgrade``), never the app's start-up, so the app starts with the key store down."""
+        try:
+            metadata.create_all(self.engine)
+        except _UNREACHABLE as error:
+            raise KeyStoreUnavailable(f"The key store cannot be reached: {type(error).__name__}") from None
+
+    def status(self) -> str:
+        """``"ok"`` when the store answers and holds its table, ``"no_schema"`` when it answers without it (``keys
+        init`` not run), ``"unreachable"`` when it does not answer. For the readiness check: never raises."""
+        try:
+            with self.reader.connect() as conn:
+                conn.execute(select(data_keys.c.client_id).limit(1)).all()
+        except ProgrammingError:
+            return "no_schema"  # a server's "relation does not exist"
+        except OperationalError as error:
+            # SQLite says "no such table" with an OperationalError, and "unable to open" when it cannot.
+            return "no_schema" if "no such table" in str(error.orig) else "unreachable"
+        except Exception:  # noqa: BLE001 - whatever the failure, the answer is that the store cannot serve keys
+            return "unreachable"
+        return "ok"
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -192,6 +225,9 @@ class KeyStore:
                 conn.execute(insert(data_keys), rows)
         except IntegrityError:
             raise KeyStoreError("A data key already exists for one of these clients.") from None
+        except _UNREACHABLE as error:
+            # The type only: a driver's message may quote the server's address or the statement.
+            raise KeyStoreUnavailable(f"The key store cannot be reached: {type(error).__name__}") from None
         return keys
 
     def unwrap_many(self, client_ids: Iterable[ClientId]) -> dict[str, bytes | DecryptionError]:
@@ -230,8 +266,13 @@ class KeyStore:
                     return [row for chunk in _chunks(client_ids) for row in self._select_keys(conn, chunk)]
             except DBAPIError as error:
                 # The pool has thrown its dead connections away; the second try opens a fresh one.
-                if attempt == 2 or not error.connection_invalidated:
-                    raise
+                if attempt == 1 and error.connection_invalidated:
+                    continue
+                if isinstance(error, _UNREACHABLE):
+                    raise KeyStoreUnavailable(f"The key store cannot be reached: {type(error).__name__}") from None
+                raise
+            except PoolTimeoutError:
+                raise KeyStoreUnavailable("The key store cannot be reached: its connection pool timed out.") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _select_keys(self, conn: Connection, client_ids: Sequence[str]) -> Sequence[Row[Any]]:

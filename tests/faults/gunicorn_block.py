@@ -12,7 +12,9 @@ from typing import Any
 
 
 def post_worker_init(worker: Any) -> None:
-    _start_test_clock()
+    from tests.faults.gunicorn_clock import start_test_clock
+
+    start_test_clock()
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
@@ -27,11 +29,3 @@ def post_worker_init(worker: Any) -> None:
         time.sleep(300)
 
     event.listen(Session, "after_flush", block_mid_save)
-
-
-def _start_test_clock() -> None:
-    import time_machine
-
-    from tests.clock import SERVER_CLOCK_ENV, shared_clock_now
-
-    time_machine.travel(shared_clock_now(os.environ[SERVER_CLOCK_ENV]), tick=True).start()

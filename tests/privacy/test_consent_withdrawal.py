@@ -337,7 +337,11 @@ def test_withdrawing_sharing_after_the_notice_is_recorded_audited_and_keeps_the_
     assert case.referral.state == State.COMPLETED
     assert not shares_with_partners(case.referral)
     lines = list(db.session.scalars(select(Consent).where(Consent.referral_id == case.referral.id)))
-    share = [line for line in lines if line.purpose == "share_with_court_cps"]
+    # In the order recorded (PostgreSQL keeps no insertion order after an UPDATE): her agreement, then the withdrawal.
+    share = sorted(
+        (line for line in lines if line.purpose == "share_with_court_cps"),
+        key=lambda line: (line.recorded_at, not line.is_given),
+    )
     assert [line.is_given for line in share] == [True, False]
     assert share[0].withdrawn_at is not None
     assert share[0].withdrawn_by_id == case.worker.id

@@ -35,6 +35,7 @@ from diversion.drafts.services import own_key_ids
 from diversion.errors import DomainError
 from diversion.extensions import db
 from diversion.keyring import key_provider, keyring, keystore
+from diversion.notices.models import OutcomeNotice
 from diversion.referrals.models import Referral
 
 Echo = Callable[[str], None]
@@ -338,8 +339,15 @@ def _existing_client_ids(page: Sequence[str]) -> set[str]:
     if not ids:
         return set()
     known = {str(client_id) for client_id in db.session.scalars(select(Client.id).where(Client.id.in_(ids)))}
-    # A new referral's draft holds a key of its own under the draft's id (docs/drafts.md): not an orphan.
-    return known | own_key_ids(ids)
+    # A new referral's draft holds a key of its own under the draft's id (docs/drafts.md), and so does a notice
+    # keeping an erased woman's URN for the CPS (docs/privacy.md): not orphans.
+    keeping = {
+        str(notice_id)
+        for notice_id in db.session.scalars(
+            select(OutcomeNotice.id).where(OutcomeNotice.id.in_(ids), OutcomeNotice.kept_until.is_not(None))
+        )
+    }
+    return known | own_key_ids(ids) | keeping
 
 
 def sweep_orphan_keys(older_than: timedelta = timedelta(days=1), max_orphans: int = 1000) -> int:

@@ -22,7 +22,7 @@ from diversion.drafts.services import forget_client
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import key_provider, keystore
-from diversion.notices.services import keep_for_cps
+from diversion.notices.services import forget_stale_kept, keep_for_cps
 from diversion.referrals.models import OPEN_STATES, Referral
 
 # Reasons recorded as themselves in the audit log; any other reason is recorded as "other" and not kept.
@@ -70,6 +70,7 @@ def complete_erasure(client: Client, actor: Any = None) -> None:
     if client.is_erased:
         return
     with transaction():
+        forget_stale_kept(client.id)
         _erase_in_main_db(client, "client.erasure_reapplied", {}, actor)
     key_provider().cache.forget(client.id)
     _drop_decrypted_values()

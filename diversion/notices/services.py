@@ -17,6 +17,7 @@ from sqlalchemy.orm import contains_eager
 
 from diversion.audit.services import record_event
 from diversion.auth.models import User
+from diversion.crypto.errors import CryptoError
 from diversion.db import transaction, utcnow
 from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
@@ -360,7 +361,22 @@ def keep_for_cps(client_id: uuid.UUID, reason: str, actor: Any = None) -> int:
     erasure's transaction commits it. Returns how many notices keep something."""
     kept = 0
     now = utcnow()
-    for notice in pending_notices_of(client_id):
+    pending = pending_notices_of(client_id)
+    # Anything still kept on a notice of hers the CPS has dealt with goes with her (acknowledging destroys it, so
+    # this finds nothing in normal running).
+    table = OutcomeNotice.__table__
+    leftover = (
+        select(OutcomeNotice)
+        .join(OutcomeNotice.referral)
+        .where(
+            Referral.client_id == client_id,
+            table.c.kept_urn.is_not(None),
+            OutcomeNotice.id.not_in([n.id for n in pending]),
+        )
+    )
+    for notice in db.session.scalars(leftover).all():
+        _forget_kept(notice, "erased", actor)
+    for notice in pending:
         urn = notice.referral.urn
         notice.subject_erased_at = now
         notice.subject_erasure_reason = reason
@@ -379,6 +395,30 @@ def keep_for_cps(client_id: uuid.UUID, reason: str, actor: Any = None) -> int:
         )
     db.session.flush()
     return kept
+
+
+def forget_stale_kept(client_id: uuid.UUID) -> int:
+    """After a restore re-applies her erasure: drop what her notices keep when its key is already destroyed (the
+    restored database predates the acknowledgement or the sweep), or when the CPS has acknowledged the notice. A
+    notice still in its window, with its key live, keeps it. Flush only; returns how many were dropped."""
+    table = OutcomeNotice.__table__
+    notices = db.session.scalars(
+        select(OutcomeNotice)
+        .join(OutcomeNotice.referral)
+        .where(Referral.client_id == client_id, table.c.kept_urn.is_not(None))
+    ).all()
+    dropped = 0
+    for notice in notices:
+        try:
+            keystore().get_data_key(notice.id)
+            live = True
+        except CryptoError:
+            live = False
+        if live and notice.acknowledged_at is None and notice.kept_until is not None:
+            continue
+        _forget_kept(notice, "erased")
+        dropped += 1
+    return dropped
 
 
 def _forget_kept(notice: OutcomeNotice, why: str, actor: Any = None) -> None:

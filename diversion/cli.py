@@ -186,7 +186,7 @@ def cases_sweep(on: datetime | None) -> None:
     twice. Messages always go by the real clock, whatever --today says."""
     from diversion.drafts.services import sweep_expired as sweep_expired_drafts
     from diversion.idempotency.services import sweep_expired
-    from diversion.notices.services import make_missing_notices
+    from diversion.notices.services import make_missing_notices, sweep_kept
     from diversion.notifications.horizon import alert_managers_of_horizon
     from diversion.notifications.services import sweep_messages
     from diversion.privacy.review import check_chain_and_alert
@@ -199,6 +199,9 @@ def cases_sweep(on: datetime | None) -> None:
     expired = sweep_expired()
     if expired:
         click.echo(f"One-time keys swept: {expired} expired keys deleted.")
+    kept = sweep_kept()
+    if kept:
+        click.echo(f"Notices swept: what {kept} notices kept for the CPS of erased clients destroyed after 35 days.")
     drafts = sweep_expired_drafts()
     if drafts:
         click.echo(f"Drafts swept: {drafts} expired drafts deleted.")

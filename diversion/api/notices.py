@@ -69,13 +69,13 @@ def notice_body(notice: OutcomeNotice, who: queries.Identity) -> dict[str, Any]:
     it (withheld from court and CPS once she withdraws consent to share with them) and the notice's own fields."""
     plain = Plain()
     referral = notice.referral
-    urn = plain(referral.urn, "urn")
+    urn = plain(notice.shown_urn, "urn")
     body = {
         "id": str(notice.id),
         "referral_id": str(notice.referral_id),
         "urn": format_urn(urn) if urn else None,
         "court": referral.court.code,
-        **identity_fields(who, plain),
+        **(_erased_identity() if notice.subject_erased else identity_fields(who, plain)),
         "outcome": notice.outcome,
         "outcome_date": day(notice.outcome_date),
         "created_at": moment(notice.created_at),
@@ -86,8 +86,17 @@ def notice_body(notice: OutcomeNotice, who: queries.Identity) -> dict[str, Any]:
         "corrects": str(notice.corrects_id) if notice.corrects_id else None,
         "returned_to": notice.returned_to,
         "superseded_at": moment(notice.superseded_at),
+        # Her record was erased while the notice waited for the CPS (docs/privacy.md): when, what the notice says,
+        # and until when the URN is kept for the CPS (null once it has gone).
+        "subject_erased_at": moment(notice.subject_erased_at),
+        "erasure_note": notice.erasure_note,
+        "kept_until": moment(notice.kept_until),
     }
     return plain.finish(body)
+
+
+def _erased_identity() -> dict[str, Any]:
+    return {"given_name": None, "family_name": None, "date_of_birth": None, "identity_erased": True}
 
 
 def scoped_notice(notice_id: uuid.UUID) -> OutcomeNotice:

@@ -218,8 +218,30 @@ _NOTICE_PROPERTIES = {
         **_nullable(ref("DateTime")),
         "description": "When a correction took this notice's place (it then leaves both lists); null while in force.",
     },
+    "identity_erased": {
+        "type": "boolean",
+        "description": "Present and true when her record was erased while the notice waited for the CPS: her name "
+        "and date of birth are null, and are held nowhere (docs/privacy.md).",
+    },
+    "subject_erased_at": {
+        **_nullable(ref("DateTime")),
+        "description": "When her record was erased while this notice waited for the CPS; null otherwise.",
+    },
+    "erasure_note": {
+        "type": ["string", "null"],
+        "description": "On a notice whose subject was erased: what the notice says about it (that she asked to be "
+        "erased, and until when the URN is kept for the CPS); null otherwise.",
+    },
+    "kept_until": {
+        **_nullable(ref("DateTime")),
+        "description": "Until when the URN of an erased woman's notice is kept for the CPS (it goes sooner when the "
+        "notice is acknowledged); null when nothing is kept.",
+    },
     "unreadable_fields": ref("UnreadableFields"),
 }
+
+# Present only when they apply, or only when a field could not be read.
+_NOTICE_OPTIONAL = ("unreadable_fields", "identity_withheld", "identity_erased")
 
 SCHEMAS: dict[str, Any] = {
     "Error": _object(
@@ -541,7 +563,11 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Notice": _object(
         _NOTICE_PROPERTIES,
-        [name for name in _NOTICE_PROPERTIES if name not in ("unreadable_fields", "identity_withheld")],
+        [
+            name
+            for name in _NOTICE_PROPERTIES
+            if name not in ("unreadable_fields", "identity_withheld", "identity_erased")
+        ],
         description="An outcome notice: the case's URN, court, her name and date of birth, the outcome and the "
         "CPS's decision. Never anything of the assessment, the plan, notes or contact details.",
     ),

@@ -57,3 +57,13 @@ class AuditHead(db.Model):
     first_prev_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
     anchor_key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     anchor_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The running SHA-256 digest of the chain just before first_seq, when a seal (below) reaches past a pruned start;
+    # otherwise NULL and the digest starts from first_seq and first_prev_mac alone. Covered by anchor_mac.
+    first_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The seal made when the audit key was rotated (docs/encryption.md, "The audit chain across a rotation"): the
+    # chain up to event seal_seq, summed up by a keyless running digest of every event's content and MAC, vouched
+    # for by an HMAC under the new key. Events before it may then name a master key that is no longer configured.
+    seal_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seal_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    seal_key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    seal_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)

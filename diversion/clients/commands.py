@@ -22,6 +22,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import load_only, raiseload
 
+from diversion.audit.services import ResealReport, reseal_chain
 from diversion.clients.erasure import REASON_CODES, complete_erasure, erase_client
 from diversion.clients.models import Client
 from diversion.clients.services import get_client, name_dob_index_value
@@ -34,6 +35,7 @@ from diversion.drafts.services import own_key_ids
 from diversion.errors import DomainError
 from diversion.extensions import db
 from diversion.keyring import key_provider, keyring, keystore
+from diversion.notices.models import OutcomeNotice
 from diversion.referrals.models import Referral
 
 Echo = Callable[[str], None]
@@ -86,11 +88,19 @@ class RotationReport:
     user_fields: int = 0
     user_failures: list[tuple[str, str, str]] = field(default_factory=list)
     reindex: ReindexReport = field(default_factory=ReindexReport)
+    audit: ResealReport | None = None
 
     @property
     def ok(self) -> bool:
-        """True when every data key, user secret and index is under the active master key."""
-        return not self.key_failures and not self.pending and not self.user_failures and not self.reindex.unreadable
+        """True when every data key, user secret, index and the audit chain is under the active master key."""
+        audit_ok = self.audit is None or self.audit.chain.ok
+        return (
+            not self.key_failures
+            and not self.pending
+            and not self.user_failures
+            and not self.reindex.unreadable
+            and audit_ok
+        )
 
 
 def rotate_keys(batch_size: int = DEFAULT_BATCH, progress: Progress = _quiet) -> RotationReport:
@@ -100,6 +110,10 @@ def rotate_keys(batch_size: int = DEFAULT_BATCH, progress: Progress = _quiet) ->
     report.rewrapped, report.key_failures, report.pending = result.rewrapped, result.failed, result.pending
     report.user_fields, report.user_failures = reencrypt_user_fields(batch_size, progress)
     report.reindex = reindex_blind_indexes(batch_size, progress)
+    # The audit chain last: it is checked with every configured key and sealed under the active one, so that
+    # removing the old keys leaves it verifiable (docs/encryption.md, "The audit chain across a rotation").
+    with transaction():
+        report.audit = reseal_chain()
     return report
 
 
@@ -325,8 +339,15 @@ def _existing_client_ids(page: Sequence[str]) -> set[str]:
     if not ids:
         return set()
     known = {str(client_id) for client_id in db.session.scalars(select(Client.id).where(Client.id.in_(ids)))}
-    # A new referral's draft holds a key of its own under the draft's id (docs/drafts.md): not an orphan.
-    return known | own_key_ids(ids)
+    # A new referral's draft holds a key of its own under the draft's id (docs/drafts.md), and so does a notice
+    # keeping an erased woman's URN for the CPS (docs/privacy.md): not orphans.
+    keeping = {
+        str(notice_id)
+        for notice_id in db.session.scalars(
+            select(OutcomeNotice.id).where(OutcomeNotice.id.in_(ids), OutcomeNotice.kept_until.is_not(None))
+        )
+    }
+    return known | own_key_ids(ids) | keeping
 
 
 def sweep_orphan_keys(older_than: timedelta = timedelta(days=1), max_orphans: int = 1000) -> int:
@@ -420,6 +441,14 @@ def keys_rotate(batch_size: int) -> None:
         click.echo(f"unreadable: table={table} column={column} row={row_id}", err=True)
     for table, row_id in report.reindex.unreadable:
         click.echo(f"index not rebuilt (value unreadable): table={table} row={row_id}", err=True)
+    if report.audit is not None:
+        chain = report.audit.chain
+        if not chain.ok:
+            where = f"event {chain.bad_event_id}" if chain.bad_event_id is not None else "the chain head"
+            click.echo(f"audit chain not sealed: broken at {where}: {chain.problem}", err=True)
+        elif report.audit.sealed_to is not None:
+            sealed_to = report.audit.sealed_to
+            click.echo(f"Audit chain checked and sealed under {keyring().active.id} up to event {sealed_to}.")
     if not report.ok:
         _fail(f"{keyring().active.id} is not yet protecting everything; see above, then run keys verify.")
     click.echo(f"Everything is under master key {keyring().active.id}. Run keys verify, then remove the old keys.")

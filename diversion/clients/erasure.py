@@ -22,6 +22,7 @@ from diversion.drafts.services import forget_client
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import key_provider, keystore
+from diversion.notices.services import forget_stale_kept, keep_for_cps
 from diversion.referrals.models import OPEN_STATES, Referral
 
 # Reasons recorded as themselves in the audit log; any other reason is recorded as "other" and not kept.
@@ -53,6 +54,9 @@ def erase_client(client: Client, reason: str, actor: Any = None) -> None:
         # The court and the CPS still need the outcome notice, which carries her name: close the case first.
         raise InvalidTransition("She has an open case: withdraw it or wait for its outcome before erasing her record")
     with transaction():
+        # What the CPS needs to act on a notice it has not acknowledged is kept apart first, under a key of the
+        # notice's own: her key is about to go (docs/privacy.md, "A pending notice when she is erased").
+        keep_for_cps(client.id, reason_code(reason), actor)
         _erase_in_main_db(client, "client.erased", {"reason": reason_code(reason)}, actor)
         # The key goes last, inside the transaction: if destroying it fails, nothing is marked erased; if the commit
         # then fails, the key is gone but she is not marked erased, and running the erasure again completes it.
@@ -66,6 +70,7 @@ def complete_erasure(client: Client, actor: Any = None) -> None:
     if client.is_erased:
         return
     with transaction():
+        forget_stale_kept(client.id)
         _erase_in_main_db(client, "client.erasure_reapplied", {}, actor)
     key_provider().cache.forget(client.id)
     _drop_decrypted_values()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diversion.auth.models import User
+from diversion.crypto.fields import encrypted
 from diversion.db import UTCDateTime, UUIDPrimaryKey, utcnow
 from diversion.extensions import db
 from diversion.referrals.models import Referral
@@ -70,6 +72,15 @@ class OutcomeNotice(UUIDPrimaryKey, db.Model):
     # When a correction took this notice's place: it is no longer in force, and the CPS can no longer act on it.
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    # Her record was erased while this notice waited for the CPS (docs/privacy.md, "A pending notice when she is
+    # erased"): when, and the erasure's reason code. The URN the CPS needs is copied first, encrypted under a data
+    # key of the notice's own (in the key store under the notice's id), which goes when the CPS acknowledges the
+    # notice or at kept_until, whichever is first; kept_urn is then NULL.
+    subject_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    subject_erasure_reason: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    kept_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    kept_urn = encrypted("kept_urn", client_id_attr="id")
+
     referral: Mapped[Referral] = relationship()
     corrects: Mapped[OutcomeNotice | None] = relationship(remote_side="OutcomeNotice.id", foreign_keys=[corrects_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
@@ -78,6 +89,39 @@ class OutcomeNotice(UUIDPrimaryKey, db.Model):
     def outcome_enum(self) -> NoticeOutcome:
         """The outcome as an enum member."""
         return NoticeOutcome(self.outcome)
+
+    @property
+    def subject_erased(self) -> bool:
+        """True when her record was erased while the notice waited for the CPS."""
+        return self.subject_erased_at is not None
+
+    @property
+    def shown_urn(self) -> Any:
+        """The URN to show on the notice: the case's, or for an erased woman the copy kept for the CPS (None once
+        it has gone)."""
+        if self.subject_erased:
+            return self.kept_urn if self.kept_until is not None else None
+        return self.referral.urn
+
+    @property
+    def erasure_note(self) -> str | None:
+        """What a notice says when her record was erased while it waited for the CPS; None otherwise."""
+        if not self.subject_erased_at:
+            return None
+        erased = self.subject_erased_at.date()
+        asked = (
+            "She asked for her record to be erased"
+            if self.subject_erasure_reason == "erasure_request"
+            else "Her record was erased"
+        )
+        text = f"{asked} on {erased.day} {erased:%B %Y}. Her name and date of birth are no longer held."
+        if self.kept_until is not None:
+            until = self.kept_until.date()
+            return (
+                f"{text} The URN, court, outcome and dates are kept so that the CPS can act on this notice, until it "
+                f"is acknowledged or until {until.day} {until:%B %Y}, whichever comes first."
+            )
+        return f"{text} The details kept for the CPS have been destroyed."
 
     @property
     def is_correction(self) -> bool:

@@ -17,10 +17,11 @@ from sqlalchemy.orm import contains_eager
 
 from diversion.audit.services import record_event
 from diversion.auth.models import User
+from diversion.crypto.errors import CryptoError
 from diversion.db import transaction, utcnow
 from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
-from diversion.keyring import key_provider
+from diversion.keyring import key_provider, keystore
 from diversion.notices.models import Decision, NoticeOutcome, OutcomeNotice
 from diversion.referrals.calendar import from_london, today
 from diversion.referrals.models import Referral, State
@@ -160,8 +161,13 @@ def register_hooks() -> None:
         FINAL_STATE_HOOKS.append(create_notice)
 
 
+ERASED_SUBJECT = "The defendant (her record was erased)"
+
+
 def sentence(notice: OutcomeNotice, name: str) -> str:
     """The notice's one fixed sentence for its outcome; a correction's names the notice it corrects."""
+    if notice.subject_erased:
+        name = ERASED_SUBJECT
     day = f"{notice.outcome_date.day} {notice.outcome_date:%B %Y}"
     if notice.is_correction:
         returned = State(notice.returned_to).label.lower() if notice.returned_to else "open"
@@ -311,6 +317,9 @@ def acknowledge(notice: OutcomeNotice, decision: Decision | str | None, decided_
         )
         if claimed.rowcount != 1:
             raise Conflict("This notice has already been acknowledged, or was corrected meanwhile")
+        if notice.kept_until is not None:
+            # The CPS has acted: what was kept for it of an erased woman goes now (docs/privacy.md).
+            _forget_kept(notice, "acknowledged", actor)
         record_event(
             "notice.acknowledged",
             object_type="notice",
@@ -320,3 +329,123 @@ def acknowledge(notice: OutcomeNotice, decision: Decision | str | None, decided_
             actor=actor,
         )
     db.session.refresh(notice)
+    key_provider().cache.forget(notice.id)
+
+
+# --- a pending notice when she is erased (docs/privacy.md) ---
+
+# How long the CPS has to act on an erased woman's notice before what was kept for it goes anyway.
+KEPT_FOR = timedelta(days=35)
+
+
+def pending_notices_of(client_id: uuid.UUID) -> list[OutcomeNotice]:
+    """Her notices the CPS still has to act on: in force or a correction, not acknowledged, not superseded."""
+    return list(
+        db.session.scalars(
+            select(OutcomeNotice)
+            .join(OutcomeNotice.referral)
+            .where(
+                Referral.client_id == client_id,
+                OutcomeNotice.acknowledged_at.is_(None),
+                OutcomeNotice.superseded_at.is_(None),
+            )
+            .order_by(OutcomeNotice.created_at)
+        )
+    )
+
+
+def keep_for_cps(client_id: uuid.UUID, reason: str, actor: Any = None) -> int:
+    """Before her data key is destroyed: copy the URN of each notice the CPS has not acknowledged onto the notice,
+    encrypted under a data key of the notice's own (committed to the key store first, like a new referral's draft's;
+    an unused one is an orphan the key sweep removes), and mark the notice as about an erased woman. Flush only: the
+    erasure's transaction commits it. Returns how many notices keep something."""
+    kept = 0
+    now = utcnow()
+    pending = pending_notices_of(client_id)
+    # Anything still kept on a notice of hers the CPS has dealt with goes with her (acknowledging destroys it, so
+    # this finds nothing in normal running).
+    table = OutcomeNotice.__table__
+    leftover = (
+        select(OutcomeNotice)
+        .join(OutcomeNotice.referral)
+        .where(
+            Referral.client_id == client_id,
+            table.c.kept_urn.is_not(None),
+            OutcomeNotice.id.not_in([n.id for n in pending]),
+        )
+    )
+    for notice in db.session.scalars(leftover).all():
+        _forget_kept(notice, "erased", actor)
+    for notice in pending:
+        urn = notice.referral.urn
+        notice.subject_erased_at = now
+        notice.subject_erasure_reason = reason
+        if isinstance(urn, str) and urn:
+            key_provider().new_client_key(notice.id)
+            notice.kept_urn = urn
+            notice.kept_until = now + KEPT_FOR
+            kept += 1
+        record_event(
+            "notice.kept_for_cps",
+            object_type="notice",
+            object_id=notice.id,
+            case_id=notice.referral_id,
+            details={"until": notice.kept_until.date().isoformat() if notice.kept_until else None},
+            actor=actor,
+        )
+    db.session.flush()
+    return kept
+
+
+def forget_stale_kept(client_id: uuid.UUID) -> int:
+    """After a restore re-applies her erasure: drop what her notices keep when its key is already destroyed (the
+    restored database predates the acknowledgement or the sweep), or when the CPS has acknowledged the notice. A
+    notice still in its window, with its key live, keeps it. Flush only; returns how many were dropped."""
+    table = OutcomeNotice.__table__
+    notices = db.session.scalars(
+        select(OutcomeNotice)
+        .join(OutcomeNotice.referral)
+        .where(Referral.client_id == client_id, table.c.kept_urn.is_not(None))
+    ).all()
+    dropped = 0
+    for notice in notices:
+        try:
+            keystore().get_data_key(notice.id)
+            live = True
+        except CryptoError:
+            live = False
+        if live and notice.acknowledged_at is None and notice.kept_until is not None:
+            continue
+        _forget_kept(notice, "erased")
+        dropped += 1
+    return dropped
+
+
+def _forget_kept(notice: OutcomeNotice, why: str, actor: Any = None) -> None:
+    """Destroy the notice's own key and drop the ciphertext (in the caller's transaction; the key goes first, so a
+    failure leaves the notice as it was and the sweep tries again)."""
+    keystore().destroy(notice.id)
+    key_provider().cache.forget(notice.id)
+    table = OutcomeNotice.__table__
+    db.session.execute(table.update().where(table.c.id == notice.id).values(kept_urn=None, kept_until=None))
+    notice.__dict__.pop("_encrypted_cache_kept_urn", None)
+    record_event(
+        "notice.kept_destroyed",
+        object_type="notice",
+        object_id=notice.id,
+        case_id=notice.referral_id,
+        details={"why": why},
+        actor=actor,
+    )
+
+
+def sweep_kept(now: Any = None) -> int:
+    """The daily sweep: destroy what was kept for the CPS on notices past their 35 days; returns how many."""
+    moment = now or utcnow()
+    ids = list(db.session.scalars(select(OutcomeNotice.id).where(OutcomeNotice.kept_until <= moment)))
+    for notice_id in ids:
+        with transaction():
+            notice = db.session.get(OutcomeNotice, notice_id)
+            if notice is not None and notice.kept_until is not None:
+                _forget_kept(notice, "expired")
+    return len(ids)

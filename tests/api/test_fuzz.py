@@ -80,6 +80,10 @@ NOTICE_KEYS = {
     "corrects",
     "returned_to",
     "superseded_at",
+    # An erased woman's notice kept for the CPS (docs/privacy.md): null on any other notice.
+    "subject_erased_at",
+    "erasure_note",
+    "kept_until",
 }
 
 AUDIENCE_SHAPED = {"createReferral", "listReferrals", "getReferral"}

@@ -37,6 +37,10 @@ NOTICE_KEYS = {
     "corrects",
     "returned_to",
     "superseded_at",
+    # An erased woman's notice kept for the CPS (docs/privacy.md): null on any other notice.
+    "subject_erased_at",
+    "erasure_note",
+    "kept_until",
 }
 LIST_ROLES = {"manager", "court", "cps"}
 UNKNOWN = "0b0e3a70-1111-4222-8333-944445555666"
@@ -160,6 +164,9 @@ def test_a_notice_names_the_case_and_its_outcome_only(as_role, team) -> None:
             "corrects": None,
             "returned_to": None,
             "superseded_at": None,
+            "subject_erased_at": None,
+            "erasure_note": None,
+            "kept_until": None,
         }
 
 

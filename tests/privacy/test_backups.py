@@ -37,7 +37,8 @@ def test_erase_then_restore_a_backup_from_before_the_erasure(committed_app, tmp_
     restored = committed.cli("backup", "restore", "--main", str(main_file), "--keys", str(keys_file), "--yes")
     assert restored.exit_code == 0, restored.output
     assert "Restored: key store, main database." in restored.output
-    assert "1 data keys destroyed again; 1 clients marked erased again" in restored.output
+    # Hers, and the key of her case's notice that kept a URN for the CPS (destroyed with her: docs/privacy.md).
+    assert "2 data keys destroyed again; 1 clients marked erased again" in restored.output
 
     with committed.app.app_context():
         client = db.session.get(Client, her.client_id)

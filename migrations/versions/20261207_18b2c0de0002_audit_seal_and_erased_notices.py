@@ -1,7 +1,7 @@
 """The audit chain's seal across a master-key rotation; an erased woman's pending notice kept for the CPS
 
 Revision ID: 18b2c0de0002
-Revises: f17d4a5b6c07
+Revises: 18d4e0de0004
 Create Date: 2026-12-07 09:00:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "18b2c0de0002"
-down_revision = "f17d4a5b6c07"
+down_revision = "18d4e0de0004"
 branch_labels = None
 depends_on = None
 

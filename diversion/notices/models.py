@@ -14,6 +14,7 @@ from diversion.auth.models import User
 from diversion.crypto.fields import encrypted
 from diversion.db import UTCDateTime, UUIDPrimaryKey, utcnow
 from diversion.extensions import db
+from diversion.referrals.calendar import london_date
 from diversion.referrals.models import Referral
 
 
@@ -108,7 +109,7 @@ class OutcomeNotice(UUIDPrimaryKey, db.Model):
         """What a notice says when her record was erased while it waited for the CPS; None otherwise."""
         if not self.subject_erased_at:
             return None
-        erased = self.subject_erased_at.date()
+        erased = london_date(self.subject_erased_at)
         asked = (
             "She asked for her record to be erased"
             if self.subject_erasure_reason == "erasure_request"
@@ -116,7 +117,7 @@ class OutcomeNotice(UUIDPrimaryKey, db.Model):
         )
         text = f"{asked} on {erased.day} {erased:%B %Y}. Her name and date of birth are no longer held."
         if self.kept_until is not None:
-            until = self.kept_until.date()
+            until = london_date(self.kept_until)
             return (
                 f"{text} The URN, court, outcome and dates are kept so that the CPS can act on this notice, until it "
                 f"is acknowledged or until {until.day} {until:%B %Y}, whichever comes first."

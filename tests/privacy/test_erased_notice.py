@@ -108,3 +108,20 @@ def test_an_erasure_with_no_pending_notice_keeps_nothing(app_ctx) -> None:
     assert not notice.subject_erased
     assert notice.kept_until is None
     assert notice.kept_urn is None
+
+
+def test_the_erasure_note_gives_london_dates() -> None:
+    """Erased at 23:30 UTC on 30 June is 1 July in London, and so is what the note says (and its kept-until date)."""
+    from datetime import UTC, datetime
+
+    from diversion.notices.models import OutcomeNotice
+
+    notice = OutcomeNotice(
+        subject_erased_at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC),
+        subject_erasure_reason="erasure_request",
+        kept_until=datetime(2026, 8, 4, 23, 30, tzinfo=UTC),
+    )
+    note = notice.erasure_note
+    assert note is not None
+    assert "erased on 1 July 2026" in note
+    assert "until 5 August 2026" in note

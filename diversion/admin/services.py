@@ -49,18 +49,7 @@ def create_user(
     errors: dict[str, str] = {}
     if (problem := display_name_problem(display_name)) is not None:
         errors["display_name"] = problem
-    try:
-        role_value = Role(role)
-    except ValueError:
-        errors["role"] = "Select a role"
-        role_value = None
-    court = None
-    if role_value is Role.COURT:
-        court = court_by_code(court_code) if court_code else None
-        if court is None:
-            errors["court"] = "Select the court this user works at"
-    elif court_code:
-        errors["court"] = "Only court staff belong to a court"
+    role_value, court = _role_and_court(role, court_code, errors)
     try:
         # Lower-cased whole, as sign-in compares it (normalise_email).
         email = normalise_email(checked_email(email))
@@ -165,13 +154,10 @@ def confirm_account(user: User, actor: User) -> None:
         )
 
 
-def change_role(user: User, role: str, court_code: str | None = None, actor: User | None = None) -> None:
-    """An administrator gives an account another role (and court, for court staff). An account holds one role, so an
-    administrator made a support worker is no longer an administrator; a data-reading role waits for a manager.
-    Nobody changes their own role, and the account's API tokens end: they were made for the old role."""
-    errors: dict[str, str] = {}
+def _role_and_court(role: str, court_code: str | None, errors: dict[str, str]) -> tuple[Role | None, Court | None]:
+    """The role asked for, and for court staff their court; what is wrong goes into ``errors`` by field."""
     try:
-        role_value = Role(role)
+        role_value: Role | None = Role(role)
     except ValueError:
         errors["role"] = "Select a role"
         role_value = None
@@ -182,6 +168,15 @@ def change_role(user: User, role: str, court_code: str | None = None, actor: Use
             errors["court"] = "Select the court this user works at"
     elif court_code:
         errors["court"] = "Only court staff belong to a court"
+    return role_value, court
+
+
+def change_role(user: User, role: str, court_code: str | None = None, actor: User | None = None) -> None:
+    """An administrator gives an account another role (and court, for court staff). An account holds one role, so an
+    administrator made a support worker is no longer an administrator; a data-reading role waits for a manager.
+    Nobody changes their own role, and the account's API tokens end: they were made for the old role."""
+    errors: dict[str, str] = {}
+    role_value, court = _role_and_court(role, court_code, errors)
     if errors or role_value is None:
         raise ValidationFailed(next(iter(errors.values())), errors)
     if actor is not None and actor.id == user.id:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request, session
+from flask import Flask, Response, g, jsonify, make_response, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from diversion.auth.loaders import SESSION_TOKEN_KEY
 from diversion.crypto.errors import KeyStoreUnavailable
@@ -75,9 +75,9 @@ HTTP_CODES = {
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
-    405: "validation_error",
+    405: "method_not_allowed",
     409: "conflict",
-    413: "too_large",
+    413: "payload_too_large",
     422: "validation_error",
     429: "rate_limited",
     500: "server_error",
@@ -153,7 +153,11 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if status == 401 and not is_api_request():
             status = 403
-        return _respond(status, HTTP_MESSAGES.get(status, error.name))
+        response = make_response(_respond(status, HTTP_MESSAGES.get(status, error.name)))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # A 405 says which methods the address does take (RFC 9110), so a client can correct itself.
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return response
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeoutError)

@@ -110,7 +110,7 @@ def test_a_10_mb_json_body_to_the_api_is_refused_in_the_json_shape(client, app_c
     assert response.status_code == 413
     assert response.mimetype == "application/json"
     assert response.get_json() == {
-        "error": {"code": "too_large", "message": "What was sent is too large. Shorten it and try again."}
+        "error": {"code": "payload_too_large", "message": "What was sent is too large. Shorten it and try again."}
     }
     assert row_counts() == before
     ok = client.post("/api/v1/referrals", json=bodies.referral(court.code), headers=headers)
@@ -137,7 +137,7 @@ def test_a_body_sent_without_a_length_is_refused_past_the_limit_and_read_whole_w
     large["notes"] = "x" * TEN_MB
     response = _chunked(client, "/api/v1/referrals", json.dumps(large).encode(), headers)
     assert response.status_code == 413
-    assert response.get_json()["error"]["code"] == "too_large"
+    assert response.get_json()["error"]["code"] == "payload_too_large"
     assert row_counts() == before
     ok = _chunked(client, "/api/v1/referrals", json.dumps(bodies.referral(court.code)).encode(), headers)
     assert ok.status_code == 201, ok.get_data(as_text=True)[:300]

@@ -466,3 +466,9 @@ def test_the_api_accepts_a_bearer_token_until_it_is_revoked(raising_app, app_ctx
     token_id = db.session.scalars(select(ApiToken.id).where(ApiToken.user_id == user.id)).one()
     assert revoke_token(db.session.get(User, user.id), token_id)
     _assert_json_error(client.get("/api/throwaway/me", headers={"Authorization": f"Bearer {raw}"}), 401)
+
+
+def test_a_405_page_names_the_methods_the_address_takes(client) -> None:
+    response = client.get("/sign-out")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"].split(", ")

@@ -167,7 +167,8 @@ def test_error_messages_never_echo_the_values_sent(as_role, team) -> None:
     assert secret.lower() not in response.get_data(as_text=True).lower()
 
 
-def test_methods_that_do_not_exist_are_json_405(as_role, case) -> None:
+def test_methods_that_do_not_exist_are_json_405_saying_which_are_allowed(as_role, case) -> None:
     response = as_role("worker").request("DELETE", f"/referrals/{case.id}")
     assert response.status_code == 405
-    assert response.get_json()["error"]["code"] == "validation_error"
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "PATCH"}

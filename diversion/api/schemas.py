@@ -111,7 +111,17 @@ _APPOINTMENT_STATUS_PROPERTIES = {
     "outcome": _nullable(ref("Outcome")),
     "supersedes": _nullable(UUID),
 }
+
+
+def _view(name: str, description: str) -> dict[str, Any]:
+    return {"type": "string", "enum": [name], "description": description}
+
+
+# Which shape a case answer is (docs/api.md, "Views"): the Case union's discriminator.
+STATUS_VIEW = _view("status", "The status shape: court and CPS users, and every list.")
+RECORD_VIEW = _view("record", "The record shape: support workers and managers.")
 _CASE_STATUS_PROPERTIES = {
+    "view": STATUS_VIEW,
     "id": UUID,
     "urn": {"type": ["string", "null"], "description": "Formatted the police way, e.g. 01/AB/12345/26."},
     "court": {"type": "string", "description": "The court's code."},
@@ -124,6 +134,7 @@ _CASE_STATUS_PROPERTIES = {
     "unreadable_fields": ref("UnreadableFields"),
 }
 _CASE_STATUS_REQUIRED = [
+    "view",
     "id",
     "urn",
     "court",
@@ -136,6 +147,7 @@ _CASE_STATUS_REQUIRED = [
 ]
 _CASE_RECORD_PROPERTIES = {
     **_CASE_STATUS_PROPERTIES,
+    "view": RECORD_VIEW,
     "client": ref("ClientRecord"),
     "appointments": {"type": "array", "items": ref("Appointment")},
     "offence": {"type": "string"},
@@ -381,7 +393,14 @@ SCHEMAS: dict[str, Any] = {
         [*_CASE_RECORD_REQUIRED, "notice_id"],
         description="The case as support workers and managers see it, after a decision that ended it.",
     ),
-    "Case": {"anyOf": [ref("CaseStatus"), ref("CaseRecord")], "description": "The case as the caller may see it."},
+    "Case": {
+        "oneOf": [ref("CaseStatus"), ref("CaseRecord")],
+        "discriminator": {
+            "propertyName": "view",
+            "mapping": {"status": "#/components/schemas/CaseStatus", "record": "#/components/schemas/CaseRecord"},
+        },
+        "description": "The case as the caller may see it: `view` says which shape it is.",
+    },
     "CaseListItem": _object(_CASE_STATUS_PROPERTIES, _CASE_STATUS_REQUIRED),
     "CaseList": _object(
         {

@@ -73,8 +73,10 @@ def _client_identity(who: Identity, plain: Plain) -> dict[str, Any]:
     return {"id": str(who.client_id) if who.client_id else None, **identity_fields(who, plain, "client.")}
 
 
-def _case_core(referral: Referral, plain: Plain, who: Identity) -> dict[str, Any]:
+def _case_core(referral: Referral, plain: Plain, who: Identity, view: str = "status") -> dict[str, Any]:
+    # ``view`` names the shape (docs/api.md, "Views"), so a client tells a record from a status without guessing.
     return {
+        "view": view,
         "id": str(referral.id),
         "urn": _urn(referral, plain),
         "court": referral.court.code,
@@ -131,7 +133,7 @@ def case_record(
 ) -> dict[str, Any]:
     """A case as support staff see it: the status fields and her contact details, notes and consents."""
     plain = Plain()
-    body = _case_core(referral, plain, Identity.of(referral.client))
+    body = _case_core(referral, plain, Identity.of(referral.client), view="record")
     client = referral.client
     body["client"]["phone"] = plain(client.phone, "client.phone")
     body["client"]["email"] = plain(client.email, "client.email")

@@ -49,6 +49,7 @@ MANAGER_EXAMPLES = {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 4}
 REFUSED_EXAMPLES = 2
 MODELS = (Referral, Client, Consent, ReturnDateChange, Appointment, Assessment, CarePlan, AuditEvent)
 STATUS_KEYS = {
+    "view",
     "id",
     "urn",
     "court",

@@ -16,6 +16,7 @@ from tests.clock import FromToday, on_clock
 
 CLIENT_STATUS_KEYS = {"id", "given_name", "family_name", "date_of_birth"}
 CASE_STATUS_KEYS = {
+    "view",
     "id",
     "urn",
     "court",
@@ -202,6 +203,25 @@ def test_support_staff_see_the_record_and_court_and_cps_the_status(as_role, team
         assert set(status) == CASE_STATUS_KEYS
         assert set(status["client"]) == CLIENT_STATUS_KEYS
         assert status["client"] == {key: full["client"][key] for key in CLIENT_STATUS_KEYS}
+
+
+def test_every_case_answer_says_which_view_it_is_and_the_document_discriminates_on_it(app, as_role, team) -> None:
+    """A generated client picks the shape by ``view`` (docs/api.md, "Views"), never by trying one and then the other."""
+    case = _create(as_role("worker"), bodies.referral(team.court.code))
+    assert case["view"] == "record"
+    assert as_role("manager").get(f"/referrals/{case['id']}").get_json()["view"] == "record"
+    for role in ("court", "cps"):
+        assert as_role(role).get(f"/referrals/{case['id']}").get_json()["view"] == "status"
+    for role in ("worker", "court"):
+        assert {item["view"] for item in as_role(role).get("/referrals").get_json()["items"]} == {"status"}
+    schemas = app.test_client().get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["Case"]["discriminator"]["propertyName"] == "view"
+    assert "oneOf" in schemas["Case"]
+    assert "anyOf" not in schemas["Case"]
+    assert schemas["CaseRecord"]["properties"]["view"]["enum"] == ["record"]
+    assert schemas["CaseStatus"]["properties"]["view"]["enum"] == ["status"]
+    assert "view" in schemas["CaseRecord"]["required"]
+    assert "view" in schemas["CaseStatus"]["required"]
 
 
 # --- consent ---

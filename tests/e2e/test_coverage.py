@@ -9,8 +9,11 @@ from werkzeug.routing import RequestRedirect
 
 pytestmark = pytest.mark.e2e
 
-# Files, the health check, the JSON API and the page's JSON session check (docs/sessions.md) are not pages.
-NOT_PAGES = frozenset({"main.assets", "main.health", "static", "auth.session_status"})
+# Files, the health checks (docs/operations.md), the JSON API and the page's JSON session check (docs/sessions.md)
+# are not pages.
+NOT_PAGES = frozenset(
+    {"main.assets", "main.health", "main.health_live", "main.health_ready", "static", "auth.session_status"}
+)
 
 
 def page_endpoints(app: Flask) -> set[str]:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ColumnElement, ForeignKey, Integer, String, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diversion.courts.models import Court
@@ -83,6 +83,12 @@ class User(UUIDPrimaryKey, Timestamps, db.Model):
     confirmation_asked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     court: Mapped[Court | None] = relationship(lazy="joined")
+
+    @classmethod
+    def may_be_sent_mail(cls) -> ColumnElement[bool]:
+        """SQL: the accounts emails may go to: not disabled, and not waiting for a manager to confirm an
+        administrator's change (such an account opens nothing, its emails included: docs/people.md)."""
+        return and_(cls.is_disabled.is_(False), cls.confirmation_needed_at.is_(None))
 
     @property
     def awaiting_confirmation(self) -> bool:

@@ -43,7 +43,8 @@ def expiry() -> timedelta:
 def values_from(field_names: Iterable[str], formdata: Any, exclude: Iterable[str] = ()) -> Values:
     """The values of the form's own fields in ``formdata``: a field's name, or its name followed by "-" (a date's
     day, month and year). Anything else the request carried is dropped."""
-    kept = [name for name in field_names if name not in NEVER_KEPT and name not in set(exclude)]
+    skipped = NEVER_KEPT | set(exclude)
+    kept = [name for name in field_names if name not in skipped]
     values: Values = {}
     for key in formdata:
         if any(key == name or key.startswith(f"{name}-") for name in kept):
@@ -118,10 +119,8 @@ def discard(draft: Draft) -> None:
 
 
 def used(author_id: uuid.UUID, kind: str, target: str) -> None:
-    """The form was saved: its draft, if any, has done its job."""
-    draft = db.session.scalar(
-        select(Draft).where(Draft.author_id == author_id, Draft.kind == kind, Draft.target == target)
-    )
+    """The form was saved: its draft, if any, has done its job (an expired one is discarded by ``find`` itself)."""
+    draft = find(author_id, kind, target)
     if draft is not None:
         discard(draft)
 

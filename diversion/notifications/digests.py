@@ -111,9 +111,7 @@ def queue_digests(now: datetime) -> int:
         select(User)
         .where(
             User.role.in_([Role.WORKER.value, Role.MANAGER.value]),
-            User.is_disabled.is_(False),
-            # An account waiting for a manager's confirmation opens nothing, its digest included (docs/people.md).
-            User.confirmation_needed_at.is_(None),
+            User.may_be_sent_mail(),
         )
         .order_by(User.email)
     ).all()
@@ -150,8 +148,7 @@ def partners_for(notice: OutcomeNotice) -> list[User]:
             .join(PartnerPreference, PartnerPreference.user_id == User.id)
             .where(
                 PartnerPreference.wants_notice_emails.is_(True),
-                User.is_disabled.is_(False),
-                User.confirmation_needed_at.is_(None),  # not until a manager confirms the account
+                User.may_be_sent_mail(),
                 (User.role == Role.CPS.value) | ((User.role == Role.COURT.value) & (User.court_id == notice.court_id)),
             )
             .order_by(User.email)

@@ -68,9 +68,7 @@ def email_active_managers(*, dedupe: str, subject: str, body: str, now: datetime
         select(User)
         .where(
             User.role == Role.MANAGER.value,
-            User.is_disabled.is_(False),
-            # A manager's account waiting for confirmation opens nothing, emails included (docs/people.md).
-            User.confirmation_needed_at.is_(None),
+            User.may_be_sent_mail(),
         )
         .order_by(User.email)
     ).all()

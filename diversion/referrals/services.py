@@ -350,8 +350,24 @@ def _client_for(link_client_id: uuid.UUID | None, identity: Identity) -> Client:
         client.phone = identity.phone
     if identity.email:
         client.email = identity.email
-    client.safe_contact = identity.safe_contact.to_json()
+    client.safe_contact = _kept_contact(client, identity.safe_contact).to_json()
     return client
+
+
+def _kept_contact(client: Client, new: SafeContact) -> SafeContact:
+    """Her contact preferences on a new referral of someone referred before: what this intake answered, and what it
+    left unanswered or empty (a question not asked, no quiet hours, no note) kept from her record, so a re-referral
+    never quietly drops quiet hours set on the Messages page (docs/notifications.md, "Contact preferences")."""
+    if is_unreadable(client.safe_contact):
+        return new
+    old = SafeContact.from_json(client.safe_contact)
+    return SafeContact(
+        new.may_text if new.may_text is not None else old.may_text,
+        new.may_voicemail if new.may_voicemail is not None else old.may_voicemail,
+        new.may_email if new.may_email is not None else old.may_email,
+        new.note or old.note,
+        new.quiet_hours or old.quiet_hours,
+    )
 
 
 # --- consent ---

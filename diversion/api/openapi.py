@@ -226,6 +226,29 @@ PATHS: dict[str, Any] = {
             description="404 until one is saved. Audited as a read of the case.",
         ),
     },
+    "/referrals/{referral_id}/contact-preferences": {
+        "parameters": [REFERRAL_ID],
+        "get": _operation(
+            "getContactPreferences",
+            "client_records",
+            "Her contact preferences",
+            {"200": json_content(ref("ContactPreferences"), "Her contact preferences."), **_errors(401, 403, 404)},
+            description="Audited as a read of the case. See docs/api.md, Contact preferences.",
+        ),
+        "put": _operation(
+            "saveContactPreferences",
+            "client_records",
+            "Replace her contact preferences",
+            {
+                "200": json_content(ref("ContactPreferences"), "Her contact preferences as saved."),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+            body="ContactPreferencesInput",
+            description="The same rules as the web form: quiet hours both times or null, HH:MM, ends that differ; "
+            "may_text needs a phone on record and may_email an email (422 naming the field). Audited by field "
+            "name, never by value.",
+        ),
+    },
     "/referrals/{referral_id}/care-plan": {
         "parameters": [REFERRAL_ID],
         "put": _operation(

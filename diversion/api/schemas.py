@@ -695,3 +695,34 @@ SCHEMAS: dict[str, Any] = {
         "withheld one, or a rate, mean or median made from it, `[c]`.",
     ),
 }
+
+# --- Contact preferences (docs/api.md, "Contact preferences"; docs/notifications.md) ---
+HOUR_MINUTE = {"type": "string", "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$"}
+_QUIET_HOURS = {
+    **_object(
+        {"from": {**HOUR_MINUTE, "examples": ["21:00"]}, "to": {**HOUR_MINUTE, "examples": ["08:00"]}},
+        ["from", "to"],
+    ),
+    "type": ["object", "null"],
+    "description": "Hours (Europe/London) when no message is sent to her, HH:MM in 24-hour time; the window may "
+    "run past midnight and its ends must differ. null for none.",
+}
+_CONTACT_FLAGS = {
+    "may_text": {"type": "boolean", "description": "Texts are safe; true needs a phone number on record."},
+    "may_voicemail": {"type": "boolean", "description": "Voicemail is safe."},
+    "may_email": {"type": "boolean", "description": "Email is safe; true needs an email address on record."},
+}
+SCHEMAS["ContactPreferences"] = _object(
+    {
+        **_CONTACT_FLAGS,
+        "quiet_hours": _QUIET_HOURS,
+        "note": {"type": "string", "description": "Free text for her worker; shown, never enforced."},
+    },
+    ["may_text", "may_voicemail", "may_email", "quiet_hours", "note"],
+    description="How it is safe to contact her. A question not yet answered reads as false.",
+)
+SCHEMAS["ContactPreferencesInput"] = _object(
+    {**_CONTACT_FLAGS, "quiet_hours": _QUIET_HOURS, "note": text(200)},
+    ["may_text", "may_voicemail", "may_email", "quiet_hours"],
+    description="The whole record (a PUT): every field but `note` is required; a `note` left out keeps hers.",
+)

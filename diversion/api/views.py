@@ -4,6 +4,7 @@
 from diversion.api import (  # noqa: F401
     appointments,
     bp,
+    contact_preferences,
     idempotency,
     notices,
     openapi,

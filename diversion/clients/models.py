@@ -34,7 +34,8 @@ class Client(UUIDPrimaryKey, Timestamps, db.Model):
     phone = encrypted("phone", client_id_attr=None)
     email = encrypted("email", client_id_attr=None)
     address = encrypted("address", client_id_attr=None)
-    # JSON: may we text, may we leave voicemail, safe times to call; see clients.services.SafeContact.
+    # JSON: may we text, leave voicemail, email; her quiet hours; a note for her worker (clients.contact.SafeContact,
+    # docs/notifications.md "Contact preferences").
     safe_contact = encrypted("safe_contact", client_id_attr=None)
     gp = encrypted("gp", client_id_attr=None)
 

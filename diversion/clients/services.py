@@ -6,7 +6,6 @@ candidates in it are decrypted and compared, and the false positives dropped.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +14,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from diversion.clients.contact import SafeContact
 from diversion.clients.models import Client
 from diversion.crypto.blind import NAME_DOB_PURPOSE, name_dob_index, normalise_text, search_index_keys
 from diversion.crypto.fields import is_unreadable
@@ -23,34 +23,7 @@ from diversion.keyring import key_provider, keyring
 
 DEFAULT_NAME_DOB_BITS = 12
 
-
-@dataclass
-class SafeContact:
-    """How it is safe to contact her: never assumed, always asked."""
-
-    may_text: bool | None = None
-    may_voicemail: bool | None = None
-    may_email: bool | None = None
-    safe_times: str = ""
-
-    def to_json(self) -> str:
-        """Stored encrypted as JSON."""
-        return json.dumps(
-            {
-                "may_text": self.may_text,
-                "may_voicemail": self.may_voicemail,
-                "may_email": self.may_email,
-                "safe_times": self.safe_times,
-            }
-        )
-
-    @classmethod
-    def from_json(cls, value: str | None) -> SafeContact:
-        """Read the stored preferences; unreadable or absent means nothing is known to be safe."""
-        if not value or is_unreadable(value):
-            return cls()
-        data: dict[str, Any] = json.loads(value)
-        return cls(data.get("may_text"), data.get("may_voicemail"), data.get("may_email"), data.get("safe_times") or "")
+__all__ = ["Identity", "SafeContact", "create_client", "find_clients", "get_client"]
 
 
 @dataclass

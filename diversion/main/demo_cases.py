@@ -35,6 +35,7 @@ from diversion.appointments.models import Appointment
 from diversion.assessments.models import EXPLOITATION_INDICATORS, Assessment, AssessmentDomain, Domain
 from diversion.auth.models import User
 from diversion.care_plans.models import CarePlan, CarePlanAction, CarePlanGoal, OnwardReferral, Service
+from diversion.clients.contact import QuietHours
 from diversion.clients.models import Client
 from diversion.clients.services import SafeContact, birth_year_band, name_dob_index_value
 from diversion.courts.models import Court
@@ -50,6 +51,11 @@ from diversion.referrals.services import urn_index_value
 from diversion.referrals.wording import current_wordings
 from diversion.reports.services import quarter_of, quarter_period
 from diversion.venues.services import list_venues
+
+DEMO_QUIET_HOURS = {
+    "after 10am": QuietHours(time(20), time(10)),
+    "never after 8pm": QuietHours(time(20), time(8)),
+}
 
 GIVEN = [
     "Amber",
@@ -233,12 +239,10 @@ class _Case:
         client.family_name = family
         client.date_of_birth = born
         client.phone = f"+447700{rng.randint(100000, 199999)}"
-        client.safe_contact = SafeContact(
-            rng.random() < 0.7,
-            rng.random() < 0.3,
-            None,
-            rng.choice(["after 10am", "never after 8pm", "weekday mornings", ""]),
-        ).to_json()
+        may_text, may_voicemail = rng.random() < 0.7, rng.random() < 0.3
+        note = rng.choice(["after 10am", "never after 8pm", "weekday mornings", ""])
+        # What she said, and the quiet hours her worker made of it (no further draw: the seed's cases stay the same).
+        client.safe_contact = SafeContact(may_text, may_voicemail, None, note, DEMO_QUIET_HOURS.get(note)).to_json()
         client.birth_year_band = birth_year_band(born)
         client.name_dob_index = name_dob_index_value(family, born)
         return client

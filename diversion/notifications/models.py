@@ -1,4 +1,5 @@
-"""Stored messages and reminder preferences.
+"""Stored messages, and a partner's choice of notice emails (her quiet hours are in her contact preferences,
+diversion/clients/contact.py).
 
 Every message is one row of ``notifications``: plain columns say what it is about, where it is in its delivery and
 why it stopped; the recipient, subject and body are encrypted. A message to a client is encrypted under her data key
@@ -137,16 +138,6 @@ class StaffMessage(Notification):
     recipient = encrypted("recipient", attr="_recipient", purpose="user")
     subject = encrypted("subject", attr="_subject", purpose="user")
     body = encrypted("body", attr="_body", purpose="user")
-
-
-class ReminderPreference(UUIDPrimaryKey, Timestamps, db.Model):
-    """Hours when a message is not safe for her to receive, as she told her worker. Encrypted: a pattern of her day."""
-
-    __tablename__ = "reminder_preferences"
-
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), nullable=False, unique=True)
-    # "HH:MM-HH:MM" in Europe/London; the window may run past midnight ("20:00-10:00").
-    quiet_hours = encrypted("quiet_hours")
 
 
 class PartnerPreference(db.Model):

@@ -18,25 +18,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from diversion.appointments.models import Appointment
-from diversion.audit.services import record_event
-from diversion.auth.models import User
+from diversion.clients.contact import QuietHours, SafeContact
 from diversion.clients.models import Client
-from diversion.clients.services import SafeContact
 from diversion.crypto.fields import is_unreadable
 from diversion.db import transaction
-from diversion.errors import ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import key_provider
-from diversion.notifications.models import ClientMessage, Kind, ReminderPreference
+from diversion.notifications.models import ClientMessage, Kind
 from diversion.notifications.wording import render_reminder
-from diversion.referrals.calendar import LONDON, from_london, london_date
+from diversion.referrals.calendar import from_london, london_date
 from diversion.referrals.models import OPEN_STATES, ConsentPurpose, Referral
 from diversion.referrals.services import has_consent
 
 _LEAD = re.compile(
     r"^(?:(?P<days>\d{1,2})d@(?P<hour>\d{2}):(?P<minute>\d{2})|(?P<hours>\d{1,3})h|(?P<minutes>\d{1,4})m)$"
 )
-_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*(?:-|to)\s*(\d{1,2}):(\d{2})\s*$")
 # A reminder whose time passed more than this before a sweep saw it is dropped rather than sent late.
 LATE_GRACE = timedelta(hours=1)
 
@@ -80,86 +76,13 @@ def min_notice() -> timedelta:
     return current_app.config["REMINDER_MIN_NOTICE"]
 
 
-@dataclass(frozen=True)
-class QuietHours:
-    """Hours (Europe/London) when a message is not safe for her to receive; the window may run past midnight."""
-
-    start: time
-    end: time
-
-    @classmethod
-    def parse(cls, text: str) -> QuietHours:
-        """'20:00-10:00'; ValueError with a message for the form otherwise."""
-        match = _HOURS.match(text or "")
-        problem = "Enter the hours like 20:00-10:00 (from, to), in 24-hour time"
-        if not match:
-            raise ValueError(problem)
-        try:
-            start = time(int(match[1]), int(match[2]))
-            end = time(int(match[3]), int(match[4]))
-        except ValueError:
-            raise ValueError(problem) from None
-        if start == end:
-            raise ValueError("The start and end of the quiet hours must differ")
-        return cls(start, end)
-
-    def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
-
-    def contains(self, moment: datetime) -> bool:
-        """True when the moment falls inside the quiet hours (the start is inside, the end is not)."""
-        local = moment.astimezone(LONDON).time().replace(second=0, microsecond=0)
-        if self.start < self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end
-
-    def next_safe(self, moment: datetime) -> datetime:
-        """The first moment at or after ``moment`` outside the quiet hours, in UTC."""
-        if not self.contains(moment):
-            return moment
-        local = moment.astimezone(LONDON)
-        day = local.date()
-        if self.start > self.end and local.time() >= self.start:
-            day += timedelta(days=1)
-        return from_london(day, self.end)
-
-
 def quiet_hours_of(client_id: uuid.UUID) -> QuietHours | None:
-    """Her quiet hours, or None when none are recorded (or they cannot be read)."""
-    preference = db.session.scalars(select(ReminderPreference).where(ReminderPreference.client_id == client_id)).first()
-    if preference is None or not preference.quiet_hours or is_unreadable(preference.quiet_hours):
+    """Her quiet hours, from her contact preferences (docs/notifications.md), or None when none are recorded (or
+    they cannot be read)."""
+    client = db.session.get(Client, client_id)
+    if client is None:
         return None
-    try:
-        return QuietHours.parse(str(preference.quiet_hours))
-    except ValueError:
-        return None
-
-
-def set_quiet_hours(referral: Referral, text: str | None, actor: User) -> QuietHours | None:
-    """Record (or clear, with empty text) the hours when messages are not safe for her."""
-    text = (text or "").strip()
-    try:
-        hours = QuietHours.parse(text) if text else None
-    except ValueError as error:
-        raise ValidationFailed.on("quiet_hours", str(error)) from None
-    with transaction():
-        preference = db.session.scalars(
-            select(ReminderPreference).where(ReminderPreference.client_id == referral.client_id)
-        ).first()
-        if preference is None:
-            preference = ReminderPreference(id=uuid.uuid4(), client_id=referral.client_id)
-            db.session.add(preference)
-        preference.quiet_hours = str(hours) if hours else None
-        db.session.flush()
-        record_event(
-            "reminders.quiet_hours_set",
-            object_type="client",
-            object_id=referral.client_id,
-            case_id=referral.id,
-            details={"cleared": hours is None},
-            actor=actor,
-        )
-    return hours
+    return SafeContact.from_json(client.safe_contact).quiet_hours
 
 
 @dataclass(frozen=True)

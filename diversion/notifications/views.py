@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from diversion.clients.preferences import set_quiet_hours
 from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.notifications import bp, digests, reminders, services
@@ -29,6 +30,10 @@ REASONS = {
 }
 
 
+# The service's field names (the API's) to this page's inputs.
+QUIET_FIELDS = {"quiet_hours.from": "quiet_from", "quiet_hours.to": "quiet_to"}
+
+
 def _user():
     return current_user._get_current_object()
 
@@ -37,7 +42,11 @@ def _messages_page(referral, hours_form=None, stop_form=None):
     from diversion.referrals.views import _case_page
 
     quiet = reminders.quiet_hours_of(referral.client_id)
-    hours_form = hours_form or QuietHoursForm(formdata=None, quiet_hours=str(quiet) if quiet else "")
+    hours_form = hours_form or QuietHoursForm(
+        formdata=None,
+        quiet_from=f"{quiet.start:%H:%M}" if quiet else "",
+        quiet_to=f"{quiet.end:%H:%M}" if quiet else "",
+    )
     form = hours_form if hours_form.errors else (stop_form or StopForm(formdata=None))
     return _case_page(
         referral,
@@ -68,9 +77,10 @@ def quiet_hours(referral_id):
     form = QuietHoursForm()
     if form.validate_on_submit():
         try:
-            hours = reminders.set_quiet_hours(referral, form.quiet_hours.data, _user())
+            hours = set_quiet_hours(referral, form.quiet_from.data, form.quiet_to.data, _user())
         except DomainError as error:
-            apply_errors(form, error, "quiet_hours")
+            error.fields = {QUIET_FIELDS.get(name, name): message for name, message in error.fields.items()}
+            apply_errors(form, error, "quiet_from")
         else:
             flash("Quiet hours saved." if hours else "Quiet hours cleared.", "success")
             return redirect(url_for("notifications.case_messages", referral_id=referral.id))

@@ -43,7 +43,6 @@ SECTION_ORDER = (
     "review_domains",
     "outcome_notices",
     "notifications",
-    "reminder_preferences",
     "erasure_requests",
 )
 SECTION_TITLES = {
@@ -62,7 +61,6 @@ SECTION_TITLES = {
     "review_domains": "Follow-up review domains",
     "outcome_notices": "Outcome notices",
     "notifications": "Messages to her",
-    "reminder_preferences": "Reminder preferences",
     "erasure_requests": "Erasure requests",
 }
 # Relationship columns to staff: shown as the member of staff's name rather than an id (docs/people.md).

@@ -68,8 +68,14 @@ class ReferralForm(FlaskForm):
     may_voicemail = RadioField(
         "Is it safe to leave her voicemail?", choices=choices(YES_NO_UNKNOWN), default="unknown", widget=GovRadioInput()
     )
-    safe_times = StringField(
-        "When is it safe to call or text? (optional)", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
+    # Her quiet hours, two times given together or not at all; checked by the one rule the messages page and the API
+    # follow (diversion/clients/contact.py, docs/notifications.md).
+    quiet_from = StringField("From", widget=GovTextInput())
+    quiet_to = StringField("To", widget=GovTextInput())
+    contact_note = StringField(
+        "Anything else about contacting her safely (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), MaxLength(200)],
     )
     notes = TextAreaField(
         "Referral notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(5000)]

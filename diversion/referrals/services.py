@@ -20,10 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from diversion.admin.services import court_by_code
 from diversion.audit.services import record_event
 from diversion.auth.models import Role, User
+from diversion.clients.contact import check_contact_preferences
 from diversion.clients.models import Client
 from diversion.clients.services import Identity, SafeContact, create_client, find_clients, get_client
 from diversion.courts.models import Court
 from diversion.crypto.blind import URN_PURPOSE, normalise_urn, urn_index
+from diversion.crypto.fields import is_unreadable
 from diversion.db import claim_version, transaction, utcnow
 from diversion.emails import InvalidEmail, checked_email
 from diversion.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -118,6 +120,9 @@ class ReferralInput:
     phone: str | None = None
     email: str | None = None
     safe_contact: SafeContact = field(default_factory=SafeContact)
+    # Her quiet hours as typed, "HH:MM" each, both or neither (docs/notifications.md, "Contact preferences").
+    quiet_from: str | None = None
+    quiet_to: str | None = None
     notes: str | None = None
     # Set when the person making the referral chose an existing client found by name and date of birth.
     link_client_id: uuid.UUID | None = None
@@ -181,9 +186,35 @@ def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str
             errors["client.email"] = str(error)
     if data.notes and len(data.notes) > MAX_NOTES:
         errors["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
-    if len(data.safe_contact.safe_times or "") > 200:
-        errors["client.safe_times"] = "Safe times must be 200 characters or fewer"
+    clean["safe_contact"] = _checked_contact(data, clean)
+    if isinstance(clean["safe_contact"], ValidationFailed):
+        errors.update(clean["safe_contact"].fields)
     return errors, clean
+
+
+def _checked_contact(data: ReferralInput, clean: dict[str, Any]) -> SafeContact | ValidationFailed:
+    """Her contact preferences by the one rule the messages page and the API follow too."""
+    phone = clean["phone"] or (data.phone or "").strip() or None
+    email = clean["email"] or (data.email or "").strip() or None
+    linked = get_client(data.link_client_id) if data.link_client_id else None
+    if linked is not None and not linked.is_erased:
+        # Contact details already on record for the person chosen count: the form may leave them empty.
+        phone = phone or (None if is_unreadable(linked.phone) else linked.phone)
+        email = email or (None if is_unreadable(linked.email) else linked.email)
+    chosen = data.safe_contact
+    try:
+        return check_contact_preferences(
+            may_text=chosen.may_text,
+            may_voicemail=chosen.may_voicemail,
+            may_email=chosen.may_email,
+            quiet_from=data.quiet_from,
+            quiet_to=data.quiet_to,
+            note=chosen.note,
+            phone=phone,
+            email=email,
+        )
+    except ValidationFailed as error:
+        return error
 
 
 def open_case_with_urn(normalised: str) -> Referral | None:
@@ -260,7 +291,7 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
         date_of_birth=data.date_of_birth,  # type: ignore[arg-type]
         phone=clean["phone"],
         email=clean["email"],
-        safe_contact=data.safe_contact,
+        safe_contact=clean["safe_contact"],
     )
     try:
         with transaction():
@@ -319,8 +350,24 @@ def _client_for(link_client_id: uuid.UUID | None, identity: Identity) -> Client:
         client.phone = identity.phone
     if identity.email:
         client.email = identity.email
-    client.safe_contact = identity.safe_contact.to_json()
+    client.safe_contact = _kept_contact(client, identity.safe_contact).to_json()
     return client
+
+
+def _kept_contact(client: Client, new: SafeContact) -> SafeContact:
+    """Her contact preferences on a new referral of someone referred before: what this intake answered, and what it
+    left unanswered or empty (a question not asked, no quiet hours, no note) kept from her record, so a re-referral
+    never quietly drops quiet hours set on the Messages page (docs/notifications.md, "Contact preferences")."""
+    if is_unreadable(client.safe_contact):
+        return new
+    old = SafeContact.from_json(client.safe_contact)
+    return SafeContact(
+        new.may_text if new.may_text is not None else old.may_text,
+        new.may_voicemail if new.may_voicemail is not None else old.may_voicemail,
+        new.may_email if new.may_email is not None else old.may_email,
+        new.note or old.note,
+        new.quiet_hours or old.quiet_hours,
+    )
 
 
 # --- consent ---

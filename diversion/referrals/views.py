@@ -42,7 +42,9 @@ FIELD_NAMES = {
     "client.date_of_birth": "date_of_birth",
     "client.phone": "phone",
     "client.email": "email",
-    "client.safe_times": "safe_times",
+    "note": "contact_note",
+    "quiet_hours.from": "quiet_from",
+    "quiet_hours.to": "quiet_to",
 }
 
 
@@ -121,8 +123,10 @@ def _referral_input(form: ReferralForm) -> services.ReferralInput:
         phone=form.phone.data,
         email=form.email.data,
         safe_contact=SafeContact(
-            yes_no(form.may_text.data), yes_no(form.may_voicemail.data), None, (form.safe_times.data or "").strip()
+            yes_no(form.may_text.data), yes_no(form.may_voicemail.data), None, (form.contact_note.data or "").strip()
         ),
+        quiet_from=form.quiet_from.data,
+        quiet_to=form.quiet_to.data,
         notes=form.notes.data,
         link_client_id=services.parse_uuid(link),
         # Only a manager's form has the choice (docs/court-dates.md).

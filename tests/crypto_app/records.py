@@ -107,7 +107,7 @@ def create_case(canaries: Canaries, court: Any, worker: User, *, state: str = "C
         date_of_birth=canary_date(),
         phone=canary(),
         email=canary(),
-        safe_contact=SafeContact(safe_times=canary()),
+        safe_contact=SafeContact(note=canary()),
     )
     family_name, date_of_birth = identity.family_name, identity.date_of_birth
     with transaction():
@@ -115,7 +115,7 @@ def create_case(canaries: Canaries, court: Any, worker: User, *, state: str = "C
         for name in ("given_name", "family_name", "date_of_birth", "phone", "email"):
             canaries.record(client, name, getattr(identity, name))
         canaries.record(client, "safe_contact", identity.safe_contact.to_json())
-        canaries.texts.append(identity.safe_contact.safe_times)
+        canaries.texts.append(identity.safe_contact.note)
         canaries.fill(client, skip=("given_name", "family_name", "date_of_birth", "phone", "email", "safe_contact"))
         urn = canary()
         referral = Referral(

@@ -223,11 +223,17 @@ def test_a_worker_takes_a_case_from_referral_to_completed_with_the_keyboard_alon
     type_into(page, "#phone", f"07700 1{rng.randrange(10_000, 100_000)}")
     choose_radio(page, "may_text", "Yes")
     choose_radio(page, "may_voicemail", "No")
-    type_into(page, "#safe_times", "Not after 8pm")
+    # Her quiet hours with the end left out: said beside her age, and put right with it.
+    type_into(page, "#quiet_from", "20:00")
+    type_into(page, "#contact_note", "Not after 8pm")
     send(page, "Save referral")
 
-    expect_error_summary(page, "She is under 18 on the referral date")
+    expect_error_summary(
+        page, "She is under 18 on the referral date", "Enter when her quiet hours end, or clear both times"
+    )
     expect(page.locator("#date_of_birth-error")).to_contain_text("safeguarding referral")
+    expect(page.locator("#quiet_to-error")).to_contain_text("Enter when her quiet hours end")
+    expect(page.locator("#quiet_from")).to_have_value("20:00")
     check("sent with her under 18")
     tab_to(page, ".govuk-error-summary a[href='#date_of_birth-day']")
     page.keyboard.press("Enter")
@@ -236,6 +242,7 @@ def test_a_worker_takes_a_case_from_referral_to_completed_with_the_keyboard_alon
     page.keyboard.type(str(adult.day))
     type_into(page, "#date_of_birth-month", str(adult.month))
     type_into(page, "#date_of_birth-year", str(adult.year))
+    type_into(page, "#quiet_to", "08:00")
     send(page, "Save referral")
 
     # Consent: the four purposes on one page, sent empty first. Then "does not agree" to sharing by mistake: the

@@ -20,7 +20,8 @@ from tests.e2e.keyboard import Focused, choose_radio, follow, press_to_navigate,
 
 pytestmark = pytest.mark.e2e
 
-QUIET_HOURS_ERROR = "Enter the hours like 20:00-10:00 (from, to), in 24-hour time"
+QUIET_FROM_ERROR = "Enter when her quiet hours start in 24-hour time, like 21:00"
+QUIET_TO_ERROR = "Enter when her quiet hours end, or clear both times"
 
 
 def table_rows(page: Page, selector: str) -> list[list[str]]:
@@ -61,27 +62,32 @@ def test_a_worker_sets_her_quiet_hours_and_records_her_stop_reply(role_pages: di
     expect(page).to_have_title(re.compile(r"^Messages - "))
     assert summary_value(page, "Consent to reminders") == "Given"
     assert summary_value(page, "Safe contact") == "By text to 07700 100123"
-    assert summary_value(page, "Safe times she gave") == "after 10am"
+    assert summary_value(page, "Contact note") == "after 10am"
+    assert summary_value(page, "Quiet hours") == "None recorded"
     rows = table_rows(page, "main")
     assert sorted(row[2] for row in rows) == ["Reminder (1d@10:00 before)", "Reminder (2h before)"], rows
     assert {(row[1], row[3]) for row in rows} == {("Text", "Queued")}, rows
     check("messages")
 
-    # Her quiet hours, typed as words first: refused, with what was typed kept.
-    type_into(page, "#quiet_hours", "evenings")
+    # Her quiet hours, the start typed as words and the end left out: refused, with what was typed kept.
+    type_into(page, "#quiet_from", "evenings")
     send(page, "Save quiet hours")
-    expect_error_summary(page, QUIET_HOURS_ERROR)
-    expect(page.locator(".govuk-error-summary a[href='#quiet_hours']")).to_have_count(1)
-    expect(page.locator("#quiet_hours")).to_have_value("evenings")
-    expect(page.locator("#quiet_hours-error")).to_contain_text(QUIET_HOURS_ERROR)
+    expect_error_summary(page, QUIET_FROM_ERROR, QUIET_TO_ERROR)
+    expect(page.locator(".govuk-error-summary a[href='#quiet_from']")).to_have_count(1)
+    expect(page.locator(".govuk-error-summary a[href='#quiet_to']")).to_have_count(1)
+    expect(page.locator("#quiet_from")).to_have_value("evenings")
+    expect(page.locator("#quiet_from-error")).to_contain_text(QUIET_FROM_ERROR)
+    expect(page.locator("#quiet_to-error")).to_contain_text(QUIET_TO_ERROR)
     check("quiet hours as words")
 
-    type_into(page, "#quiet_hours", "21:00-08:00")
+    type_into(page, "#quiet_from", "21:00")
+    type_into(page, "#quiet_to", "08:00")
     send(page, "Save quiet hours")
     expect(page).to_have_url(re.compile(f"/cases/{case['id']}/messages$"))
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Quiet hours saved.")
-    assert summary_value(page, "Quiet hours") == "21:00-08:00"
-    expect(page.locator("#quiet_hours")).to_have_value("21:00-08:00")
+    assert summary_value(page, "Quiet hours") == "From 21:00 to 08:00 (UK time)"
+    expect(page.locator("#quiet_from")).to_have_value("21:00")
+    expect(page.locator("#quiet_to")).to_have_value("08:00")
     check("quiet hours saved")
 
     # She replied STOP: her consent is withdrawn and her waiting reminders cancelled.

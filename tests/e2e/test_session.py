@@ -73,11 +73,23 @@ def test_a_session_ended_elsewhere_loses_nothing_she_typed(server, devices) -> N
     page.locator("#phone").fill("07700 100982")
     page.locator("input[name=may_text][value=yes]").check()
     page.locator("input[name=may_voicemail][value=no]").check()
-    page.locator("#safe_times").fill("Mornings only")
+    page.locator("#quiet_from").fill("20:00")
+    page.locator("#quiet_to").fill("09:00")
+    page.locator("#contact_note").fill("Mornings only")
     page.locator("#notes").fill("Prefers to meet at the drop-in.")
     typed = {
         field: page.locator(field).input_value()
-        for field in ("#urn", "#given_name", "#family_name", "#phone", "#safe_times", "#notes", "#return_date-day")
+        for field in (
+            "#urn",
+            "#given_name",
+            "#family_name",
+            "#phone",
+            "#quiet_from",
+            "#quiet_to",
+            "#contact_note",
+            "#notes",
+            "#return_date-day",
+        )
     }
 
     # On another device she signs in (with a recovery code) and signs out, which ends every session of hers.

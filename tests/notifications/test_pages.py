@@ -8,7 +8,8 @@ from datetime import UTC, timedelta
 
 import pytest
 
-from diversion.db import utcnow
+from diversion.clients.contact import SafeContact
+from diversion.db import transaction, utcnow
 from diversion.extensions import db
 from diversion.notifications.reminders import plan_reminders, quiet_hours_of
 from diversion.notifications.services import deliver
@@ -61,18 +62,43 @@ def _events(case):
 def test_quiet_hours_are_saved_and_a_bad_value_shows_the_error_summary(client, worker, case) -> None:
     log_in_as(client, worker)
     page = f"/cases/{case.id}/messages"
-    bad = post_form(client, f"{page}/quiet-hours", {"quiet_hours": "evenings"}, get_path=page)
+    bad = post_form(client, f"{page}/quiet-hours", {"quiet_from": "9pm", "quiet_to": ""}, get_path=page)
     assert bad.status_code == 200
     html = bad.get_data(as_text=True)
     assert title_of(html).startswith("Error: Messages")
-    assert error_texts(html) == ["Enter the hours like 20:00-10:00 (from, to), in 24-hour time"]
-    assert 'href="#quiet_hours"' in html
+    assert error_texts(html) == [
+        "Enter when her quiet hours start in 24-hour time, like 21:00",
+        "Enter when her quiet hours end, or clear both times",
+    ]
+    assert 'href="#quiet_from"' in html
+    assert 'href="#quiet_to"' in html
+    assert 'value="9pm"' in html
     assert quiet_hours_of(case.client_id) is None
-    good = post_form(client, f"{page}/quiet-hours", {"quiet_hours": "20:00-10:00"}, get_path=page)
+    same = post_form(client, f"{page}/quiet-hours", {"quiet_from": "21:00", "quiet_to": "21:00"}, get_path=page)
+    assert error_texts(same.get_data(as_text=True)) == [
+        "Her quiet hours must end at a different time from when they start"
+    ]
+    good = post_form(client, f"{page}/quiet-hours", {"quiet_from": "20:00", "quiet_to": "10:00"}, get_path=page)
     assert good.status_code == 302
     assert good.headers["Location"] == page
     assert str(quiet_hours_of(case.client_id)) == "20:00-10:00"
-    assert "20:00-10:00" in client.get(page).get_data(as_text=True)
+    shown = client.get(page).get_data(as_text=True)
+    assert "From 20:00 to 10:00 (UK time)" in shown
+    assert 'value="20:00"' in shown
+    assert 'value="10:00"' in shown
+    cleared = post_form(client, f"{page}/quiet-hours", {"quiet_from": "", "quiet_to": ""}, get_path=page)
+    assert cleared.status_code == 302
+    assert quiet_hours_of(case.client_id) is None
+
+
+def test_the_messages_page_shows_her_contact_note(client, worker, case) -> None:
+    """What she said about contacting her (once "safe times") is shown where reminders are set."""
+    with transaction():
+        case.client.safe_contact = SafeContact(True, False, None, "after 6pm only").to_json()
+    log_in_as(client, worker)
+    html = client.get(f"/cases/{case.id}/messages").get_data(as_text=True)
+    assert "Contact note" in html
+    assert "after 6pm only" in html
 
 
 def test_recording_stop_cancels_her_reminders(client, worker, case) -> None:

@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from diversion.clients.contact import QuietHours, SafeContact
+from diversion.clients.preferences import set_quiet_hours
 from diversion.db import transaction, utcnow
 from diversion.extensions import db
 from diversion.notifications import services
-from diversion.notifications.reminders import LeadTime, QuietHours, plan_reminders, set_quiet_hours
+from diversion.notifications.reminders import LeadTime, plan_reminders, quiet_hours_of
 from diversion.referrals import services as referral_services
 from diversion.referrals.calendar import LONDON
 from diversion.referrals.models import State
@@ -148,7 +150,7 @@ def test_quiet_hours_parse_and_wrap_past_midnight() -> None:
 
 def test_a_reminder_due_in_her_quiet_hours_moves_to_when_it_is_safe(worker) -> None:
     referral, appointment = reminder_case(worker=worker, starts_at=london(3, 14))
-    set_quiet_hours(referral, "08:00-12:30", worker)
+    set_quiet_hours(referral, "08:00", "12:30", worker)
     plan_reminders(planned_before(appointment.starts_at))
     day_before, two_hours = messages(appointment_id=appointment.id)
     assert day_before.due_at == london(2, 12, 30).astimezone(UTC)
@@ -158,7 +160,7 @@ def test_a_reminder_due_in_her_quiet_hours_moves_to_when_it_is_safe(worker) -> N
 
 def test_no_reminder_when_her_quiet_hours_leave_too_little_notice(worker) -> None:
     referral, appointment = reminder_case(worker=worker, starts_at=london(3, 11))
-    set_quiet_hours(referral, "20:00-10:45", worker)
+    set_quiet_hours(referral, "20:00", "10:45", worker)
     plan_reminders(planned_before(appointment.starts_at))
     # The day before at 10:00 moves to 10:45; two hours before (9:00) would move to 10:45, too close to 11:00.
     assert [(item.lead, item.due_at) for item in messages(appointment_id=appointment.id)] == [
@@ -170,7 +172,7 @@ def test_quiet_hours_recorded_after_planning_hold_the_reminder_at_send_time(work
     referral, appointment = reminder_case(worker=worker, starts_at=london(3, 14))
     plan_reminders(planned_before(appointment.starts_at))
     first = messages(appointment_id=appointment.id)[0]
-    set_quiet_hours(referral, "09:00-11:00", worker)
+    set_quiet_hours(referral, "09:00", "11:00", worker)
     assert services.deliver(first.id, first.due_at) == "queued"
     db.session.refresh(first)
     assert first.next_attempt_at == london(2, 11).astimezone(UTC)
@@ -181,19 +183,27 @@ def test_quiet_hours_recorded_after_planning_hold_the_reminder_at_send_time(work
 
 def test_quiet_hours_are_stored_encrypted_validated_and_audited(worker) -> None:
     referral, _ = reminder_case(worker=worker)
+    from diversion.clients.models import Client
     from diversion.errors import ValidationFailed
-    from diversion.notifications.models import ReminderPreference
     from tests.factories import raw_column
 
     with pytest.raises(ValidationFailed) as caught:
-        set_quiet_hours(referral, "evenings", worker)
-    assert caught.value.fields == {"quiet_hours": "Enter the hours like 20:00-10:00 (from, to), in 24-hour time"}
-    set_quiet_hours(referral, "21:00-09:00", worker)
-    preference = db.session.query(ReminderPreference).filter_by(client_id=referral.client_id).one()
-    assert b"21:00" not in raw_column(model=ReminderPreference, column="quiet_hours", row_id=preference.id)
+        set_quiet_hours(referral, "evenings", "", worker)
+    assert caught.value.fields == {
+        "quiet_hours.from": "Enter when her quiet hours start in 24-hour time, like 21:00",
+        "quiet_hours.to": "Enter when her quiet hours end, or clear both times",
+    }
+    set_quiet_hours(referral, "21:00", "09:00", worker)
+    stored = raw_column(model=Client, column="safe_contact", row_id=referral.client_id)
+    assert b"21:00" not in stored
+    assert b"quiet_hours" not in stored
     assert audit_events(case_id=referral.id, action="reminders.quiet_hours_set")[-1].details == {"cleared": False}
-    set_quiet_hours(referral, "", worker)
-    assert preference.quiet_hours is None
+    # Her other preferences are kept beside them.
+    assert SafeContact.from_json(referral.client.safe_contact).may_text is True
+    assert str(quiet_hours_of(referral.client_id)) == "21:00-09:00"
+    set_quiet_hours(referral, "", "", worker)
+    assert quiet_hours_of(referral.client_id) is None
+    assert audit_events(case_id=referral.id, action="reminders.quiet_hours_set")[-1].details == {"cleared": True}
 
 
 # --- cancellation when the appointment changes ---

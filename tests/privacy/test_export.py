@@ -24,7 +24,7 @@ def _texts(canaries: Canaries) -> list[str]:
             continue
         text = value.isoformat() if hasattr(value, "isoformat") else str(value)
         if class_name == "Client" and _name == "safe_contact":
-            text = json.loads(text)["safe_times"]
+            text = json.loads(text)["note"]
         texts.append(text)
     return texts
 

@@ -6,7 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from diversion.clients.contact import SafeContact
 from diversion.clients.models import Client
+from diversion.clients.preferences import set_quiet_hours
 from diversion.clients.services import name_dob_index_value
 from diversion.errors import Conflict, Forbidden, ValidationFailed
 from diversion.extensions import db
@@ -293,6 +295,22 @@ def test_linking_reuses_the_client_and_keeps_her_newest_phone(app_ctx) -> None:
     assert db.session.get(Client, first.client_id).phone == "+447700100456"
     [event] = audit_events(case_id=second.id, action="referral.created")
     assert event.details["linked"] is True
+
+
+def test_a_new_referral_of_someone_referred_before_keeps_her_quiet_hours(app_ctx) -> None:
+    """Quiet hours set on the Messages page are not dropped by a later intake that left them empty; what the intake
+    did answer replaces what was there."""
+    worker = create_user(role="worker")
+    dob = date(1992, 7, 30)
+    first = create_referral(state=State.DECLINED, worker=worker, family_name="Adeyemi", date_of_birth=dob)
+    set_quiet_hours(first, "21:00", "08:00", worker)
+    data = referral_input(family_name="Adeyemi", date_of_birth=dob, link_client_id=first.client_id)
+    data.safe_contact = SafeContact(False, None, None, "new number, texts now safe only at work")
+    services.create_referral(data, worker)
+    kept = SafeContact.from_json(db.session.get(Client, first.client_id).safe_contact)
+    assert str(kept.quiet_hours) == "21:00-08:00"
+    assert kept.may_text is False
+    assert kept.note == "new number, texts now safe only at work"
 
 
 def test_a_link_to_a_client_with_another_date_of_birth_is_refused(app_ctx) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select
 
 from diversion.appointments.models import Appointment
 from diversion.audit.models import AuditEvent
+from diversion.clients.contact import SafeContact
 from diversion.db import utcnow
 from diversion.extensions import db
 from diversion.keyring import keystore
@@ -65,7 +66,9 @@ def referral_form(court, **overrides) -> dict:
         "phone": "07700 100555",
         "may_text": "yes",
         "may_voicemail": "no",
-        "safe_times": "after 10am, never after 8pm",
+        "contact_note": "after 10am, never after 8pm",
+        "quiet_from": "",
+        "quiet_to": "",
         "notes": "Seen at court.",
     }
     data.update(overrides)
@@ -98,6 +101,58 @@ def test_new_referral_happy_path_leads_to_consent(signed_in, app_ctx) -> None:
     assert response.headers["Location"] == f"/cases/{referral.id}/consent"
     assert referral.urn == "01AB5432126"
     assert referral.client.phone == "+447700100555"
+
+
+def test_new_referral_records_her_quiet_hours_and_contact_note(signed_in, app_ctx) -> None:
+    court = create_court()
+    response = post_form(signed_in, "/cases/new", referral_form(court, quiet_from="20:00", quiet_to="08:00"))
+    assert response.status_code == 302
+    referral = db.session.scalars(select(Referral).order_by(Referral.created_at.desc())).first()
+    preferences = SafeContact.from_json(referral.client.safe_contact)
+    assert str(preferences.quiet_hours) == "20:00-08:00"
+    assert preferences.note == "after 10am, never after 8pm"
+    assert preferences.may_text is True
+    overview = signed_in.get(f"/cases/{referral.id}").get_data(as_text=True)
+    assert "From 20:00 to 08:00 (UK time)" in overview
+    assert "after 10am, never after 8pm" in overview
+
+
+@pytest.mark.parametrize(
+    ("quiet_from", "quiet_to", "errors"),
+    [
+        ("20:00", "", {"quiet_to": "Enter when her quiet hours end, or clear both times"}),
+        ("", "08:00", {"quiet_from": "Enter when her quiet hours start, or clear both times"}),
+        (
+            "8pm",
+            "24:00",
+            {
+                "quiet_from": "Enter when her quiet hours start in 24-hour time, like 21:00",
+                "quiet_to": "Enter when her quiet hours end in 24-hour time, like 21:00",
+            },
+        ),
+        ("09:00", "09:00", {"quiet_to": "Her quiet hours must end at a different time from when they start"}),
+    ],
+)
+def test_new_referral_refuses_quiet_hours_that_break_the_rule(signed_in, app_ctx, quiet_from, quiet_to, errors) -> None:
+    court = create_court()
+    before = db.session.scalar(select(func.count()).select_from(Referral))
+    response = post_form(signed_in, "/cases/new", referral_form(court, quiet_from=quiet_from, quiet_to=quiet_to))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert error_texts(html) == list(errors.values())
+    for field in errors:
+        assert f'href="#{field}"' in html
+        assert f'id="{field}-error"' in html
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == before
+
+
+def test_new_referral_refuses_texts_marked_safe_without_a_phone(signed_in, app_ctx) -> None:
+    court = create_court()
+    response = post_form(signed_in, "/cases/new", referral_form(court, phone=""))
+    assert response.status_code == 200
+    assert error_texts(response.get_data(as_text=True)) == [
+        "She has no phone number on record: add one before marking texts as safe"
+    ]
 
 
 def test_new_referral_with_nothing_filled_in_lists_every_problem(signed_in, app_ctx) -> None:

@@ -13,6 +13,7 @@ from flask import jsonify
 from diversion.api import bp
 from diversion.api.schemas import DATE, SCHEMAS, UUID, json_content, ref, text
 from diversion.permissions import RULES, public
+from diversion.referrals.queries import CURSOR_PATTERN
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed: not JSON, not an object, a wrong type, an unparseable date or time, or a time without offset.",
@@ -65,14 +66,17 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+CURSOR = _query(
+    "cursor", {"type": "string", "pattern": CURSOR_PATTERN}, "The `next` of the previous page (opaque: pass it on)."
+)
+
+# A search by who she is (urn, or family_name with date_of_birth) is a POST, so that her identity never travels in
+# a URL (docs/api.md, "Search by POST"): those are not parameters of this list.
 LIST_PARAMETERS = [
-    _query("urn", text(200), "Cases with this URN (any separators)."),
     _query("court", text(16), "Cases of the court with this code."),
     _query("state", ref("State"), "Cases in this state."),
     _query("return_date", DATE, "Cases with this return date."),
-    _query("family_name", text(200), "With date_of_birth: her cases, found by blind index."),
-    _query("date_of_birth", DATE, "With family_name."),
-    _query("cursor", text(400), "The `next` of the previous page."),
+    CURSOR,
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Page size."),
 ]
 
@@ -83,7 +87,7 @@ NOTICE_LIST_PARAMETERS = [
         "new (the default: not yet acknowledged, what the CPS still has to act on) or acknowledged.",
     ),
     _query("since", DATE, "Notices made on or after this day (London time)."),
-    _query("cursor", text(400), "The `next` of the previous page."),
+    CURSOR,
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Page size."),
 ]
 
@@ -296,8 +300,8 @@ PATHS: dict[str, Any] = {
                 _query("court", text(16), "A court's code; every court without it. Court users get their own."),
             ],
             description="Court users see their own court's figures only: another court's code answers 404, as does "
-            "an unknown code. 400 for an unreadable date or only one of `from` and `to`; 422 when `to` is before "
-            "`from` or the period is over ten years. Counts only: no case and no person is in the answer.",
+            "an unknown code. 400 for an unreadable date; 422 for only one of `from` and `to`, `to` before `from`, "
+            "or a period over ten years. Counts only: no case and no person is in the answer.",
         ),
     },
     "/reports/outcomes": {
@@ -336,8 +340,8 @@ PATHS: dict[str, Any] = {
                 ),
             ],
             description="The indicators are defined in the service's indicators file. An unknown court code answers "
-            "404. 400 for an unreadable date, only one of `from` and `to`, or an unknown `format` or `suppress`; 422 "
-            "when `to` is before `from` or the period is over ten years. Counts only: no case and no person is in "
+            "404. 400 for an unreadable date, or an unknown `format` or `suppress`; 422 for only one of `from` and "
+            "`to`, `to` before `from`, or a period over ten years. Counts only: no case and no person is in "
             "the answer.",
         ),
     },

@@ -6,7 +6,6 @@ examples, no network."""
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +15,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -109,9 +109,29 @@ SETUPS: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def schema():
-    return schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT))
+# Every check schemathesis has (`--checks all`), each enabled by default. One setting: a request the schema accepts
+# may still break a rule of the service that no schema can say (a return date not after the first hearing, a URN
+# already open), and that is 422 (docs/api.md, "Errors"); 400 is for what the schema itself refuses. So schema-valid
+# data must never be 400, but may be 422.
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "401", "403", "404", "409", "422"],
+            },
+        }
+    }
+)
+
+
+@pytest.fixture
+def schema(app, app_ctx):
+    """The document the app serves, sent to the app itself: the checks that send requests of their own (without the
+    token, with another method, without a required header) reach it too."""
+    served = app.test_client().get("/api/v1/openapi.json").get_json()
+    loaded = schemathesis.openapi.from_dict(served, config=CONFIG)
+    loaded.app = isolated(app)
+    return loaded
 
 
 def isolated(app) -> Any:
@@ -175,7 +195,6 @@ def _run(strategy: Any, max_examples: int, check: Callable[[Any], None]) -> None
 def _call_and_check(
     case: Any,
     *,
-    wsgi: Any,
     headers: dict[str, str],
     label: tuple[str, str],
     allowed: bool,
@@ -184,11 +203,11 @@ def _call_and_check(
 ) -> None:
     role, operation_id = label
     before = _snapshot()
-    response = case.call(app=wsgi, headers=headers)
+    response = case.call(headers=headers)
     statuses.add(response.status_code)
     if positive:
         assert response.status_code != 401, "the role's token must reach the app"
-    case.validate_response(response, checks=CHECKS, headers=headers)
+    case.validate_response(response, headers=headers)
     if response.status_code >= 400:
         assert _snapshot() == before, (label, response.status_code)
     if not allowed:
@@ -211,7 +230,6 @@ def _fuzz(app, team, role: str, operation) -> set[int]:
             "notice_id": str(notice_id or NO_SUCH_ID),
         }
     headers = {"Authorization": f"Bearer {team.token(role)}"}
-    wsgi = isolated(app)
     statuses: set[int] = set()
     # Negative cases need something to make invalid: the body or the query; failing those, the ids in the path.
     body_or_query = bool(operation.body) or any(True for _ in operation.query)
@@ -225,7 +243,6 @@ def _fuzz(app, team, role: str, operation) -> set[int]:
         strategy = operation.as_strategy(generation_mode=mode, path_parameters=fixed or None, headers=headers)
         check = functools.partial(
             _call_and_check,
-            wsgi=wsgi,
             headers=headers,
             label=(role, operation_id),
             allowed=allowed,

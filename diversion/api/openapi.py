@@ -24,7 +24,23 @@ ERROR_DESCRIPTIONS = {
     "whose Idempotency-Key is still in use by a request being processed.",
     422: "Valid JSON that breaks a rule of the service, or misses a required field, or an Idempotency-Key already "
     "used with a different request. Nothing was changed.",
+    405: "The address does not take this method: the Allow header names the methods it does take.",
+    413: "The body is larger than the service takes (1 MB by default): refused unread, and nothing was changed.",
+    500: "Something went wrong in the service. Nothing was changed; the error was logged. Report it if it recurs.",
+    503: "The database or the key store is unavailable. Nothing was changed; try again later.",
 }
+ALLOW_HEADER = {
+    "Allow": {
+        "description": "The methods the address takes, comma-separated.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+# What every operation can answer, whatever it does (docs/api.md, "Errors"): another method on its address (405),
+# a body too large (413, refused before anything else, on any method), and the service failing (500) or a database
+# or key store down (503; for the document itself, which reads no database, not that).
+EVERY_OPERATION = ("405", "413", "500")
+NEEDS_THE_DATABASE = ("503",)
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -389,6 +405,103 @@ def _idempotent_posts(paths: dict[str, Any]) -> None:
 
 _idempotent_posts(PATHS)
 
+
+def _every_answer(paths: dict[str, Any]) -> None:
+    """Add the answers every operation can give (EVERY_OPERATION), and 503 to those that read the database (every
+    one with a token: the token is looked up there)."""
+    for item in paths.values():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            statuses = EVERY_OPERATION + (() if operation.get("security") == [] else NEEDS_THE_DATABASE)
+            responses = operation["responses"]
+            for status in statuses:
+                responses.setdefault(status, {"$ref": f"#/components/responses/{status}"})
+            operation["responses"] = dict(sorted(responses.items()))
+
+
+_every_answer(PATHS)
+
+
+def _case_links(referral_id: str, *operation_ids: str) -> dict[str, Any]:
+    return {
+        operation_id[0].upper() + operation_id[1:]: {
+            "operationId": operation_id,
+            "parameters": {"referral_id": referral_id},
+        }
+        for operation_id in operation_ids
+    }
+
+
+def _link(operation_id: str, parameter: str, expression: str, description: str) -> dict[str, Any]:
+    return {
+        operation_id[0].upper() + operation_id[1:]: {
+            "operationId": operation_id,
+            "parameters": {parameter: expression},
+            "description": description,
+        }
+    }
+
+
+# What a client can do next with the ids an answer gives (OpenAPI links): a generated client or a stateful test
+# follows them from a case it made or listed to the case's other operations, from a booking to its outcome, and from
+# a notice to its acknowledgement.
+WHAT_A_CASE_TAKES = (
+    "getReferral",
+    "changeReturnDate",
+    "recordConsent",
+    "withdrawReferral",
+    "bookAppointment",
+    "saveAssessment",
+    "getAssessment",
+    "saveCarePlan",
+    "getCarePlan",
+)
+LINKS: dict[tuple[str, str], dict[str, Any]] = {
+    ("createReferral", "201"): _case_links("$response.body#/id", *WHAT_A_CASE_TAKES),
+    ("listReferrals", "200"): _case_links("$response.body#/items/0/id", *WHAT_A_CASE_TAKES),
+    ("getReferral", "200"): {
+        **_case_links("$response.body#/id", *WHAT_A_CASE_TAKES[1:]),
+        **_link("recordOutcome", "appointment_id", "$response.body#/appointments/0/id", "Her first appointment."),
+    },
+    ("changeReturnDate", "200"): _case_links("$response.body#/id", "getReferral", "bookAppointment"),
+    ("recordConsent", "201"): _case_links("$response.body#/referral_id", "getReferral", "bookAppointment"),
+    ("withdrawReferral", "200"): {
+        **_case_links("$response.body#/id", "getReferral"),
+        **_link("acknowledgeNotice", "notice_id", "$response.body#/notice_id", "The outcome notice it made."),
+    },
+    ("bookAppointment", "201"): {
+        **_link("recordOutcome", "appointment_id", "$response.body#/id", "What happened at it, once it is past."),
+        **_case_links("$response.body#/referral_id", "getReferral"),
+    },
+    ("recordOutcome", "200"): _case_links(
+        "$response.body#/referral_id", "getReferral", "bookAppointment", "saveAssessment"
+    ),
+    ("saveAssessment", "200"): _case_links("$response.body#/referral_id", "getAssessment", "saveCarePlan"),
+    ("getAssessment", "200"): _case_links("$response.body#/referral_id", "saveAssessment", "saveCarePlan"),
+    ("saveCarePlan", "200"): _case_links("$response.body#/referral_id", "getCarePlan", "getReferral"),
+    ("getCarePlan", "200"): _case_links("$response.body#/referral_id", "saveCarePlan"),
+    ("listNotices", "200"): _link(
+        "acknowledgeNotice", "notice_id", "$response.body#/items/0/id", "The first notice of the page."
+    ),
+    ("acknowledgeNotice", "200"): _case_links("$response.body#/referral_id", "getReferral"),
+}
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    operations = {
+        operation["operationId"]: operation
+        for item in paths.values()
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+    for (operation_id, status), links in LINKS.items():
+        response = operations[operation_id]["responses"][status]
+        response["links"] = links
+
+
+_add_links(PATHS)
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -416,7 +529,8 @@ DOCUMENT: dict[str, Any] = {
             },
         },
         "responses": {
-            str(status): json_content(ref("Error"), description) for status, description in ERROR_DESCRIPTIONS.items()
+            str(status): json_content(ref("Error"), description, **({"headers": ALLOW_HEADER} if status == 405 else {}))
+            for status, description in sorted(ERROR_DESCRIPTIONS.items())
         },
         "schemas": SCHEMAS,
     },

@@ -424,23 +424,23 @@ _every_answer(PATHS)
 
 
 def _case_links(referral_id: str, *operation_ids: str) -> dict[str, Any]:
-    return {
-        operation_id[0].upper() + operation_id[1:]: {
-            "operationId": operation_id,
-            "parameters": {"referral_id": referral_id},
-        }
-        for operation_id in operation_ids
-    }
+    links: dict[str, Any] = {}
+    for operation_id in operation_ids:
+        link: dict[str, Any] = {"operationId": operation_id, "parameters": {"referral_id": referral_id}}
+        if operation_id == "changeReturnDate" and referral_id.endswith("#/id"):
+            # The version the change is made against: the answer's own (docs/conflicts.md).
+            link["requestBody"] = {"version": referral_id.removesuffix("id") + "version"}
+        links[operation_id[0].upper() + operation_id[1:]] = link
+    return links
 
 
-def _link(operation_id: str, parameter: str, expression: str, description: str) -> dict[str, Any]:
-    return {
-        operation_id[0].upper() + operation_id[1:]: {
-            "operationId": operation_id,
-            "parameters": {parameter: expression},
-            "description": description,
-        }
-    }
+def _link(
+    operation_id: str, parameter: str, expression: str, description: str, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    link: dict[str, Any] = {"operationId": operation_id, "parameters": {parameter: expression}}
+    if body:
+        link["requestBody"] = body
+    return {operation_id[0].upper() + operation_id[1:]: {**link, "description": description}}
 
 
 # What a client can do next with the ids an answer gives (OpenAPI links): a generated client or a stateful test
@@ -481,9 +481,18 @@ LINKS: dict[tuple[str, str], dict[str, Any]] = {
     ("getAssessment", "200"): _case_links("$response.body#/referral_id", "saveAssessment", "saveCarePlan"),
     ("saveCarePlan", "200"): _case_links("$response.body#/referral_id", "getCarePlan", "getReferral"),
     ("getCarePlan", "200"): _case_links("$response.body#/referral_id", "saveCarePlan"),
-    ("listNotices", "200"): _link(
-        "acknowledgeNotice", "notice_id", "$response.body#/items/0/id", "The first notice of the page."
-    ),
+    ("listNotices", "200"): {
+        **_link(
+            "acknowledgeNotice",
+            "notice_id",
+            "$response.body#/items/0/id",
+            "Acknowledge the first notice of the page. The body is an example, a decision to proceed dated the "
+            "outcome day (a decision is dated on or after the outcome date, and not in the future); the decision "
+            "is the CPS's own.",
+            {"decision": "proceeding", "decided_on": "$response.body#/items/0/outcome_date"},
+        ),
+        **_case_links("$response.body#/items/0/referral_id", "getReferral"),
+    },
     ("acknowledgeNotice", "200"): _case_links("$response.body#/referral_id", "getReferral"),
 }
 

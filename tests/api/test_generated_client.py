@@ -1,6 +1,5 @@
-"""A real client in the suite: a Python client generated from the document the app serves, by the generator court and
-CPS integrators use (openapi-python-client, pinned in requirements/dev.txt), used with nothing else to do what their
-systems do: a court refers and reads the status; the CPS lists its notices and acknowledges one. Every answer the
+"""A real client in the suite: a Python client generated from the document the app serves, by openapi-python-client
+(pinned in requirements/dev.txt), used with nothing else to do what a court's and the CPS's systems do: a court refers and reads the status; the CPS lists its notices and acknowledges one. Every answer the
 client parses must keep all of the JSON it was sent (docs/api.md, "Views": a generated client reads each answer in
 its own shape), so a document looser or stricter than the answers fails here.
 

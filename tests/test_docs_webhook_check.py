@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-GUIDE = Path(__file__).resolve().parent.parent / "docs" / "api.md"
+GUIDE = Path(__file__).resolve().parent.parent / "docs/api.md"
 SECRET = "whsec_test_secret"
 BODY = b'{"id":"e1","event":"notice.created","created_at":"2026-12-01T10:00:00+00:00","data":{"id":"n1"}}'
 T = 1_796_119_200

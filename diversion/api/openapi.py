@@ -79,7 +79,16 @@ NOTICE_ID = {"$ref": "#/components/parameters/notice_id"}
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+    """An optional query parameter. Sent empty (`?since=`), it is read as not sent, as the API does
+    (diversion/api/parsing.py, Query): the document says so with allowEmptyValue."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "allowEmptyValue": True,
+        "schema": schema,
+        "description": description + " Empty: as if not sent.",
+    }
 
 
 CURSOR = _query(

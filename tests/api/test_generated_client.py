@@ -1,7 +1,8 @@
 """A real client in the suite: a Python client generated from the document the app serves, by openapi-python-client
-(pinned in requirements/dev.txt), used with nothing else to do what a court's and the CPS's systems do: a court refers and reads the status; the CPS lists its notices and acknowledges one. Every answer the
-client parses must keep all of the JSON it was sent (docs/api.md, "Views": a generated client reads each answer in
-its own shape), so a document looser or stricter than the answers fails here.
+(pinned in requirements/dev.txt), used with nothing else to do what a court's and the CPS's systems do: a court
+refers and reads the status; the CPS lists its notices and acknowledges one. Every answer the client parses must
+keep all of the JSON it was sent (docs/api.md, "Views": a generated client reads each answer in its own shape), so a
+document looser or stricter than the answers fails here.
 
 The client is generated once per session, into a temporary directory, and imported from there. Its httpx client
 talks to the app in-process through httpx's WSGI transport: no network.

@@ -181,7 +181,7 @@ def test_the_operation_is_in_the_openapi_document_with_its_rule_and_errors() -> 
     assert operation["operationId"] == "getCompletionReport"
     assert operation["x-rule"] == "completion_reports"
     assert operation["x-roles"] == ["court", "cps", "manager"]
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "422"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "405", "413", "422", "500", "503"}
     assert [parameter["name"] for parameter in operation["parameters"]] == ["from", "to", "court"]
     schema = DOCUMENT["components"]["schemas"]["CompletionReport"]
     assert set(schema["properties"]) == KEYS == set(schema["required"])

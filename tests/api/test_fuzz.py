@@ -1,8 +1,9 @@
-"""schemathesis against the live app, in-process (WSGI), with every role's token: for each operation, generated
-valid and invalid requests must never cause a server error, every answer must be one the document describes (status,
-content type, body schema, headers), court and CPS answers must be the status shape, and a refused request must
-change nothing. Bounded and deterministic: a fixed number of examples per operation, derandomized, no database of
-examples, no network."""
+"""schemathesis against the live app, in-process (WSGI), with every role's token and every one of its checks
+(`--checks all`): for each operation, generated valid and invalid requests must never cause a server error, every
+answer must be one the document describes (status, content type, body schema, headers), invalid requests must be
+refused and valid ones not refused as malformed, authentication must be enforced, other methods must be 405 with
+Allow, court and CPS answers must be the status shape, and a refused request must change nothing. Bounded and
+deterministic: a fixed number of examples per operation, derandomized, no database of examples, no network."""
 
 from __future__ import annotations
 
@@ -14,14 +15,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 from sqlalchemy import func, select
 
 from diversion.api.openapi import DOCUMENT
@@ -35,13 +30,6 @@ from diversion.notices.models import OutcomeNotice
 from diversion.referrals.models import Consent, Referral, ReturnDateChange
 from tests.api.conftest import ROLES, case_in
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-]
 # Examples per operation and generation mode. Managers pass exactly the rules workers pass, through the same code,
 # so they get fewer; a role the rule refuses is answered 403 before anything is read, so it needs only a few.
 EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 8}
@@ -131,6 +119,9 @@ def schema(app, app_ctx):
     served = app.test_client().get("/api/v1/openapi.json").get_json()
     loaded = schemathesis.openapi.from_dict(served, config=CONFIG)
     loaded.app = isolated(app)
+    load_all_checks()
+    checks = loaded.config.checks_config_for()
+    assert all(checks.get_by_name(name=name).enabled for name in CHECKS.get_all_names())  # --checks all
     return loaded
 
 

@@ -13,6 +13,7 @@ from flask import jsonify
 from diversion.api import bp
 from diversion.api.schemas import DATE, SCHEMAS, UUID, json_content, ref, text
 from diversion.permissions import RULES, public
+from diversion.referrals.queries import CURSOR_PATTERN
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed: not JSON, not an object, a wrong type, an unparseable date or time, or a time without offset.",
@@ -23,7 +24,23 @@ ERROR_DESCRIPTIONS = {
     "whose Idempotency-Key is still in use by a request being processed.",
     422: "Valid JSON that breaks a rule of the service, or misses a required field, or an Idempotency-Key already "
     "used with a different request. Nothing was changed.",
+    405: "The address does not take this method: the Allow header names the methods it does take.",
+    413: "The body is larger than the service takes (1 MB by default): refused unread, and nothing was changed.",
+    500: "Something went wrong in the service. Nothing was changed; the error was logged. Report it if it recurs.",
+    503: "The database or the key store is unavailable. Nothing was changed; try again later.",
 }
+ALLOW_HEADER = {
+    "Allow": {
+        "description": "The methods the address takes, comma-separated.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+# What every operation can answer, whatever it does (docs/api.md, "Errors"): another method on its address (405),
+# a body too large (413, refused before anything else, on any method), and the service failing (500) or a database
+# or key store down (503; for the document itself, which reads no database, not that).
+EVERY_OPERATION = ("405", "413", "500")
+NEEDS_THE_DATABASE = ("503",)
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -62,17 +79,29 @@ NOTICE_ID = {"$ref": "#/components/parameters/notice_id"}
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+    """An optional query parameter. Sent empty (`?since=`), it is read as not sent, as the API does
+    (diversion/api/parsing.py, Query): the document says so with allowEmptyValue."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "allowEmptyValue": True,
+        "schema": schema,
+        "description": description + " Empty: as if not sent.",
+    }
 
 
+CURSOR = _query(
+    "cursor", {"type": "string", "pattern": CURSOR_PATTERN}, "The `next` of the previous page (opaque: pass it on)."
+)
+
+# A search by who she is (urn, or family_name with date_of_birth) is a POST, so that her identity never travels in
+# a URL (docs/api.md, "Search by POST"): those are not parameters of this list.
 LIST_PARAMETERS = [
-    _query("urn", text(200), "Cases with this URN (any separators)."),
     _query("court", text(16), "Cases of the court with this code."),
     _query("state", ref("State"), "Cases in this state."),
     _query("return_date", DATE, "Cases with this return date."),
-    _query("family_name", text(200), "With date_of_birth: her cases, found by blind index."),
-    _query("date_of_birth", DATE, "With family_name."),
-    _query("cursor", text(400), "The `next` of the previous page."),
+    CURSOR,
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Page size."),
 ]
 
@@ -83,7 +112,7 @@ NOTICE_LIST_PARAMETERS = [
         "new (the default: not yet acknowledged, what the CPS still has to act on) or acknowledged.",
     ),
     _query("since", DATE, "Notices made on or after this day (London time)."),
-    _query("cursor", text(400), "The `next` of the previous page."),
+    CURSOR,
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Page size."),
 ]
 
@@ -319,8 +348,8 @@ PATHS: dict[str, Any] = {
                 _query("court", text(16), "A court's code; every court without it. Court users get their own."),
             ],
             description="Court users see their own court's figures only: another court's code answers 404, as does "
-            "an unknown code. 400 for an unreadable date or only one of `from` and `to`; 422 when `to` is before "
-            "`from` or the period is over ten years. Counts only: no case and no person is in the answer.",
+            "an unknown code. 400 for an unreadable date; 422 for only one of `from` and `to`, `to` before `from`, "
+            "or a period over ten years. Counts only: no case and no person is in the answer.",
         ),
     },
     "/reports/outcomes": {
@@ -359,8 +388,8 @@ PATHS: dict[str, Any] = {
                 ),
             ],
             description="The indicators are defined in the service's indicators file. An unknown court code answers "
-            "404. 400 for an unreadable date, only one of `from` and `to`, or an unknown `format` or `suppress`; 422 "
-            "when `to` is before `from` or the period is over ten years. Counts only: no case and no person is in "
+            "404. 400 for an unreadable date, or an unknown `format` or `suppress`; 422 for only one of `from` and "
+            "`to`, `to` before `from`, or a period over ten years. Counts only: no case and no person is in "
             "the answer.",
         ),
     },
@@ -408,6 +437,112 @@ def _idempotent_posts(paths: dict[str, Any]) -> None:
 
 _idempotent_posts(PATHS)
 
+
+def _every_answer(paths: dict[str, Any]) -> None:
+    """Add the answers every operation can give (EVERY_OPERATION), and 503 to those that read the database (every
+    one with a token: the token is looked up there)."""
+    for item in paths.values():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            statuses = EVERY_OPERATION + (() if operation.get("security") == [] else NEEDS_THE_DATABASE)
+            responses = operation["responses"]
+            for status in statuses:
+                responses.setdefault(status, {"$ref": f"#/components/responses/{status}"})
+            operation["responses"] = dict(sorted(responses.items()))
+
+
+_every_answer(PATHS)
+
+
+def _case_links(referral_id: str, *operation_ids: str) -> dict[str, Any]:
+    links: dict[str, Any] = {}
+    for operation_id in operation_ids:
+        link: dict[str, Any] = {"operationId": operation_id, "parameters": {"referral_id": referral_id}}
+        if operation_id == "changeReturnDate" and referral_id.endswith("#/id"):
+            # The version the change is made against: the answer's own (docs/conflicts.md).
+            link["requestBody"] = {"version": referral_id.removesuffix("id") + "version"}
+        links[operation_id[0].upper() + operation_id[1:]] = link
+    return links
+
+
+def _link(
+    operation_id: str, parameter: str, expression: str, description: str, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    link: dict[str, Any] = {"operationId": operation_id, "parameters": {parameter: expression}}
+    if body:
+        link["requestBody"] = body
+    return {operation_id[0].upper() + operation_id[1:]: {**link, "description": description}}
+
+
+# What a client can do next with the ids an answer gives (OpenAPI links): a generated client or a stateful test
+# follows them from a case it made or listed to the case's other operations, from a booking to its outcome, and from
+# a notice to its acknowledgement.
+WHAT_A_CASE_TAKES = (
+    "getReferral",
+    "changeReturnDate",
+    "recordConsent",
+    "withdrawReferral",
+    "bookAppointment",
+    "saveAssessment",
+    "getAssessment",
+    "saveCarePlan",
+    "getCarePlan",
+)
+LINKS: dict[tuple[str, str], dict[str, Any]] = {
+    ("createReferral", "201"): _case_links("$response.body#/id", *WHAT_A_CASE_TAKES),
+    ("listReferrals", "200"): _case_links("$response.body#/items/0/id", *WHAT_A_CASE_TAKES),
+    ("getReferral", "200"): {
+        **_case_links("$response.body#/id", *WHAT_A_CASE_TAKES[1:]),
+        **_link("recordOutcome", "appointment_id", "$response.body#/appointments/0/id", "Her first appointment."),
+    },
+    ("changeReturnDate", "200"): _case_links("$response.body#/id", "getReferral", "bookAppointment"),
+    ("recordConsent", "201"): _case_links("$response.body#/referral_id", "getReferral", "bookAppointment"),
+    ("withdrawReferral", "200"): {
+        **_case_links("$response.body#/id", "getReferral"),
+        **_link("acknowledgeNotice", "notice_id", "$response.body#/notice_id", "The outcome notice it made."),
+    },
+    ("bookAppointment", "201"): {
+        **_link("recordOutcome", "appointment_id", "$response.body#/id", "What happened at it, once it is past."),
+        **_case_links("$response.body#/referral_id", "getReferral"),
+    },
+    ("recordOutcome", "200"): _case_links(
+        "$response.body#/referral_id", "getReferral", "bookAppointment", "saveAssessment"
+    ),
+    ("saveAssessment", "200"): _case_links("$response.body#/referral_id", "getAssessment", "saveCarePlan"),
+    ("getAssessment", "200"): _case_links("$response.body#/referral_id", "saveAssessment", "saveCarePlan"),
+    ("saveCarePlan", "200"): _case_links("$response.body#/referral_id", "getCarePlan", "getReferral"),
+    ("getCarePlan", "200"): _case_links("$response.body#/referral_id", "saveCarePlan"),
+    ("listNotices", "200"): {
+        **_link(
+            "acknowledgeNotice",
+            "notice_id",
+            "$response.body#/items/0/id",
+            "Acknowledge the first notice of the page. The body is an example, a decision to proceed dated the "
+            "outcome day (a decision is dated on or after the outcome date, and not in the future); the decision "
+            "is the CPS's own.",
+            {"decision": "proceeding", "decided_on": "$response.body#/items/0/outcome_date"},
+        ),
+        **_case_links("$response.body#/items/0/referral_id", "getReferral"),
+    },
+    ("acknowledgeNotice", "200"): _case_links("$response.body#/referral_id", "getReferral"),
+}
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    operations = {
+        operation["operationId"]: operation
+        for item in paths.values()
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+    for (operation_id, status), links in LINKS.items():
+        response = operations[operation_id]["responses"][status]
+        response["links"] = links
+
+
+_add_links(PATHS)
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -435,7 +570,8 @@ DOCUMENT: dict[str, Any] = {
             },
         },
         "responses": {
-            str(status): json_content(ref("Error"), description) for status, description in ERROR_DESCRIPTIONS.items()
+            str(status): json_content(ref("Error"), description, **({"headers": ALLOW_HEADER} if status == 405 else {}))
+            for status, description in sorted(ERROR_DESCRIPTIONS.items())
         },
         "schemas": SCHEMAS,
     },

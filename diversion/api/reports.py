@@ -16,10 +16,12 @@ TOGETHER = "Give from and to together"
 
 
 def require_together(query: Query) -> None:
-    """``from`` and ``to`` come both or neither: one alone is malformed (400)."""
+    """``from`` and ``to`` come both or neither. One alone is readable but breaks that rule (422), as ``to`` before
+    ``from`` does: the OpenAPI document cannot say that two parameters go together, so a request the document allows
+    is never refused as malformed (400) for it (docs/api.md, "Errors")."""
     given = [name for name in ("from", "to") if query.args.get(name)]
     if len(given) == 1:
-        query.malformed("to" if given == ["from"] else "from", TOGETHER)
+        query.problems.invalid["to" if given == ["from"] else "from"] = TOGETHER
 
 
 def period_of(start: date | None, end: date | None) -> services.Period:
@@ -29,8 +31,8 @@ def period_of(start: date | None, end: date | None) -> services.Period:
 
 def completion_query() -> tuple[services.Period, str | None]:
     """The period (``from`` and ``to``, both or neither: the current quarter by default) and the court code asked
-    for. Unreadable dates are malformed (400); ``to`` before ``from``, or a period over ten years, breaks a rule
-    (422)."""
+    for. Unreadable dates are malformed (400); only one of them, ``to`` before ``from``, or a period over ten years,
+    breaks a rule (422)."""
     query = Query()
     start, end = query.day("from"), query.day("to")
     court = query.text("court", max_length=16)

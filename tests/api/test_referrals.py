@@ -3,10 +3,12 @@ re-adjournment and withdrawal."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
 
+from diversion.api.openapi import DOCUMENT
 from diversion.clients.models import Client
 from diversion.referrals.calendar import today
 from diversion.referrals.models import Referral
@@ -165,6 +167,30 @@ def test_lists_page_with_a_cursor(as_role, team) -> None:
         query = f"?limit=2&court={team.court.code}&cursor={body['next']}"
     assert pages == 3
     assert seen == list(reversed(made))
+
+
+def test_every_cursor_of_the_documented_pattern_is_a_place_in_the_list(as_role, team) -> None:
+    # The OpenAPI document gives the cursor's pattern; a text of that pattern no list gave is still a cursor, never
+    # refused (docs/api.md, "Paging"), and one that does not match it is 400.
+    worker = as_role("worker")
+    made = [_create(worker, bodies.referral(team.court.code))["id"] for _ in range(3)]
+    (cursor,) = [p for p in DOCUMENT["paths"]["/referrals"]["get"]["parameters"] if p["name"] == "cursor"]
+    pattern = cursor["schema"]["pattern"]
+    given = worker.get(f"/referrals?limit=1&court={team.court.code}").get_json()["next"]
+    assert re.search(pattern, given)
+
+    def listed(cursor: str) -> list[str]:
+        response = worker.get(f"/referrals?court={team.court.code}&cursor={cursor}")
+        assert response.status_code == 200
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert listed("9" * 16 + "." + "f" * 32) == list(reversed(made))  # a place after every case
+    assert listed("0." + "0" * 32) == []  # before every case
+    assert listed(given) == list(reversed(made))[1:]
+    for unlike in ("1." + "F" * 32, "1-" + "f" * 32, "9" * 17 + "." + "f" * 32, "eyJjIjoi"):
+        assert not re.search(pattern, unlike)
+        error = error_of(worker.get(f"/referrals?cursor={unlike}"), 400, "validation_error")
+        assert error["fields"] == {"cursor": "Not a cursor from this list"}
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from referencing.jsonschema import DRAFT202012
 
 from diversion.api import bp
 from diversion.api import schemas as names
+from diversion.api.openapi import DOCUMENT
 from diversion.referrals.services import URN_MESSAGE
 
 DOCUMENT_URI = "urn:diversion:api:v1:openapi"
@@ -124,21 +125,15 @@ def openapi_path(rule: str) -> str:
     return RULE_ARGUMENT.sub(r"{\1}", rule.removeprefix(bp.url_prefix or ""))
 
 
-def document() -> dict[str, Any]:
-    from diversion.api.openapi import DOCUMENT
-
-    return DOCUMENT
-
-
 @cache
 def registry() -> Registry:
     """The served document as the one resource every ``$ref`` of a request schema resolves in."""
-    return Registry().with_resource(DOCUMENT_URI, Resource.from_contents(document(), default_specification=DRAFT202012))
+    return Registry().with_resource(DOCUMENT_URI, Resource.from_contents(DOCUMENT, default_specification=DRAFT202012))
 
 
 def body_schema(path: str, method: str) -> dict[str, Any] | None:
     """The JSON schema of the request body of an operation, the very object in the document; None when it has none."""
-    operation = document()["paths"].get(path, {}).get(method.lower())
+    operation = DOCUMENT["paths"].get(path, {}).get(method.lower())
     if not isinstance(operation, dict):
         return None
     content = operation.get("requestBody", {}).get("content", {})

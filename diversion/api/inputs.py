@@ -1,4 +1,7 @@
-"""Each endpoint's body, read into the services' own input types (docs/api.md field names to service names)."""
+"""Each endpoint's body, read into the services' own input types (docs/api.md field names to service names).
+
+By the time a body gets here, ``json_object()`` has checked it against its operation's schema in the OpenAPI document
+(docs/api.md, "Validation"): its types, lengths, enums and required fields; these functions convert it."""
 
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ def referral_input(body: dict[str, Any]) -> ReferralInput:
     # A manager's choice to record a past case; why a return date on a weekend or bank holiday stands
     # (docs/court-dates.md).
     past_case = reader.boolean("past_case")
-    override_reason = reader.text("override_reason", max_length=200)
+    override_reason = reader.text("override_reason")
     client = reader.member("client", CLIENT_FIELDS, required=True)
     given_name = family_name = phone = email = None
     date_of_birth = None
@@ -85,7 +88,7 @@ def consent_input(body: dict[str, Any]) -> ConsentInput:
     reader = Reader(body, ("purpose", "given", "wording_version"))
     purpose = reader.text("purpose", required=True)
     given = reader.boolean("given", required=True)
-    wording = reader.text("wording_version", max_length=32)
+    wording = reader.text("wording_version")
     reader.problems.raise_if_any()
     return ConsentInput(purpose or "", bool(given), wording)
 
@@ -106,7 +109,7 @@ def return_date_input(body: dict[str, Any]) -> ReturnDateInput:
     return_date = reader.day("return_date", required=True)
     reason = reader.text("reason", required=True)
     version = reader.integer("version", required=True)
-    override_reason = reader.text("override_reason", max_length=200)
+    override_reason = reader.text("override_reason")
     reader.problems.raise_if_any()
     return ReturnDateInput(return_date, reason or "", int(version or 0), override_reason)
 
@@ -138,10 +141,10 @@ def booking_input(body: dict[str, Any]) -> BookingInput:
     starts_at = reader.moment("starts_at", required=True)
     duration = reader.integer("duration_minutes")
     venue_id = reader.identifier("venue_id")
-    location = reader.text("location", max_length=120)
-    override = reader.text("override_reason", max_length=200)
+    location = reader.text("location")
+    override = reader.text("override_reason")
     supersedes = reader.identifier("supersedes")
-    rebook_reason = reader.text("rebook_reason", max_length=200)
+    rebook_reason = reader.text("rebook_reason")
     reader.problems.raise_if_any()
     return BookingInput(
         number=int(number or 0),

@@ -22,6 +22,7 @@ ERROR_DESCRIPTIONS = {
     404: "No such object, or one outside the caller's scope (another court's case).",
     409: "A stale version, or a duplicate (an open case with this URN, a notice already acknowledged), or a POST "
     "whose Idempotency-Key is still in use by a request being processed.",
+    415: "The body was not sent as JSON (Content-Type application/json, or a +json type). Nothing was changed.",
     422: "Valid JSON that breaks a rule of the service, or misses a required field, or an Idempotency-Key already "
     "used with a different request. Nothing was changed.",
     405: "The address does not take this method: the Allow header names the methods it does take.",
@@ -69,7 +70,9 @@ def _operation(
     if parameters:
         operation["parameters"] = parameters
     if body:
+        # The body is validated against this very schema (diversion/api/contract.py); one not sent as JSON is 415.
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+        responses.setdefault("415", {"$ref": "#/components/responses/415"})
     return operation
 
 

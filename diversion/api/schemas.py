@@ -25,6 +25,8 @@ ERROR_CODES = [
     "unauthorized",
     "method_not_allowed",
     "payload_too_large",
+    "unsupported_media_type",
+    "possible_match",
     "rate_limited",
     "unavailable",
     "server_error",
@@ -57,14 +59,44 @@ def json_content(schema: dict[str, Any], description: str, **extra: Any) -> dict
     return {"description": description, "content": {"application/json": {"schema": schema}}, **extra}
 
 
-NO_NUL = "^[^\\u0000]*$"  # text holding NUL (or a lone surrogate) is refused as malformed (400)
+# What request bodies may hold, as JSON Schema says it, so that the document is the contract a body is validated
+# against (diversion/api/contract.py, docs/api.md "Validation"). Patterns are anchored with ^ and $ and use no class
+# that means more in one regular-expression dialect than in another ([0-9], never \d).
+#
+# Text: no control character but tab, newline and carriage return, and no lone surrogate (which no record can store
+# as UTF-8); a value breaking this is malformed (400).
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF]*$"
+# One line (names, codes, short answers): no control character at all.
+LINE_PATTERN = r"^[^\u0000-\u001F\u007F-\u009F\uD800-\uDFFF]*$"
+# Dates from 1900-01-01 to 2100-12-31 (docs/court-dates.md): a real day in any other year is 422 naming the field.
+DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
+DATE_TIME_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-"
+# The police URN: two digits (the force), two letters, five digits, two digits (the year), with spaces, slashes,
+# dots, hyphens or underscores between them or none. The service's check (referrals.services.check_urn) drops every
+# character that is not a letter or digit after Unicode normalisation, which no regular expression can say exactly;
+# this pattern takes only the common forms, each of which that check takes too, so it is at least as strict.
+URN_PATTERN = r"^ *[0-9]{2}[ ./_-]*[A-Za-z]{2}[ ./_-]*[0-9]{5}[ ./_-]*[0-9]{2} *$"
 
 
-def text(max_length: int | None = None, *, nullable: bool = False, **extra: Any) -> dict[str, Any]:
-    """An input string; longer than max_length is refused (422), never cut short."""
-    schema: dict[str, Any] = {"type": ["string", "null"] if nullable else "string", "pattern": NO_NUL, **extra}
+def text(
+    max_length: int | None = None,
+    *,
+    nullable: bool = False,
+    required: bool = False,
+    one_line: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """An input string; longer than max_length is refused (422), never cut short. A required one may not be empty
+    (422); ``one_line`` refuses every control character, tab and newline too (400)."""
+    schema: dict[str, Any] = {
+        "type": ["string", "null"] if nullable else "string",
+        "pattern": LINE_PATTERN if one_line else TEXT_PATTERN,
+    }
+    if required:
+        schema["minLength"] = 1
     if max_length is not None:
         schema["maxLength"] = max_length
+    schema.update(extra)
     return schema
 
 
@@ -277,14 +309,16 @@ SCHEMAS: dict[str, Any] = {
     "Date": {
         "type": "string",
         "format": "date",
-        "pattern": r"^\d{4}-\d{2}-\d{2}$",
+        "pattern": DATE_PATTERN,
         "description": "From 1900-01-01 to 2100-12-31; any other date is refused (422) naming the field.",
         "examples": ["2026-12-01"],
     },
     "DateTime": {
         "type": "string",
         "format": "date-time",
-        "description": "ISO 8601 with its UTC offset; a time without one is refused (400). Answers are in UTC.",
+        "pattern": DATE_TIME_PATTERN,
+        "description": "ISO 8601 with its UTC offset; a time without one is refused (400), one outside the years "
+        "1900 to 2100 too (422). Answers are in UTC.",
         "examples": ["2026-12-01T10:00:00+00:00"],
     },
     "Uuid": {"type": "string", "format": "uuid"},
@@ -305,18 +339,28 @@ SCHEMAS: dict[str, Any] = {
     },
     "ClientInput": _object(
         {
-            "given_name": text(100),
-            "family_name": text(100),
+            "given_name": text(100, required=True, one_line=True),
+            "family_name": text(100, required=True, one_line=True),
             "date_of_birth": DATE,
-            "phone": text(nullable=True, description="A UK phone number."),
-            "email": text(nullable=True),
+            "phone": text(40, nullable=True, one_line=True, description="A UK phone number."),
+            "email": text(254, nullable=True, one_line=True),
         },
         ["given_name", "family_name", "date_of_birth"],
     ),
     "ReferralInput": _object(
         {
-            "court": text(description="The court's code; court users may refer to their own only."),
-            "urn": text(description="Police URN, e.g. 01/AB/12345/26 (separators optional)."),
+            "court": text(
+                16,
+                required=True,
+                one_line=True,
+                description="The court's code; court users may refer to their own only.",
+            ),
+            "urn": {
+                "type": "string",
+                "pattern": URN_PATTERN,
+                "maxLength": 40,
+                "description": "Police URN, e.g. 01/AB/12345/26 (separators optional).",
+            },
             "offence": {"type": "string", "enum": list(OFFENCES)},
             "first_hearing_date": {
                 **DATE,
@@ -416,6 +460,7 @@ SCHEMAS: dict[str, Any] = {
             "wording_version": text(
                 32,
                 nullable=True,
+                one_line=True,
                 description="The version of the purpose's wording she was read (GET /consent-wordings); null or "
                 "absent: the current one. A version the register does not hold for the purpose is 422, and so is "
                 "agreement (given true) to a version since replaced.",
@@ -460,7 +505,7 @@ SCHEMAS: dict[str, Any] = {
                 "description": "After the first hearing. On a weekend, a bank holiday or past the calendar's "
                 "horizon it needs override_reason.",
             },
-            "reason": text(2000),
+            "reason": text(2000, required=True),
             "version": {"type": "integer", "description": "The case's version as last read."},
             "override_reason": text(
                 200,
@@ -471,7 +516,7 @@ SCHEMAS: dict[str, Any] = {
         },
         ["return_date", "reason", "version"],
     ),
-    "WithdrawInput": _object({"reason": text(2000)}, ["reason"]),
+    "WithdrawInput": _object({"reason": text(2000, required=True)}, ["reason"]),
     "BookingInput": _object(
         {
             "number": {"type": "integer", "minimum": 1, "description": "Which appointment of the programme."},
@@ -546,13 +591,13 @@ SCHEMAS: dict[str, Any] = {
                 "items": _object(
                     {
                         "domain": ref("Domain"),
-                        "text": text(1000),
+                        "text": text(1000, required=True),
                         "actions": {
                             "type": ["array", "null"],
                             "maxItems": 10,
                             "items": _object(
                                 {
-                                    "text": text(1000),
+                                    "text": text(1000, required=True),
                                     "owner": ref("ActionOwner"),
                                     "due_date": NULLABLE_DATE,
                                     "status": _nullable(ref("ActionStatus")),
@@ -601,7 +646,7 @@ SCHEMAS: dict[str, Any] = {
     "AcknowledgeInput": _object(
         {
             "decision": {
-                **ref("Decision"),
+                **_nullable(ref("Decision")),
                 "description": "Required on a notice: discontinued only for a completed diversion; otherwise "
                 "proceeding (422). Left out on a correction, which asks for no decision (422 if given).",
             },

@@ -51,6 +51,7 @@ from diversion.referrals.states import change_state, next_action  # noqa: F401 -
 from diversion.referrals.wording import current_wording, current_wordings, refuse_changed, wording_named
 
 URN_SHAPE = re.compile(r"^(\d{2})([A-Z]{2})(\d{5})(\d{2})$")
+URN_MESSAGE = "Enter the URN in the police format: force code, letters, number and year, like 01/AB/12345/26"
 ADULT_AGE = 18
 MAX_NAME = 100
 MAX_NOTES = 5000
@@ -77,9 +78,7 @@ def check_urn(raw: str) -> str:
     """Normalise a URN (separators removed, upper case) and check its shape; ValueError when it is not a URN."""
     normalised = normalise_urn(raw or "")
     if not URN_SHAPE.match(normalised):
-        raise ValueError(
-            "Enter the URN in the police format: force code, letters, number and year, like 01/AB/12345/26"
-        )
+        raise ValueError(URN_MESSAGE)
     return normalised
 
 

@@ -49,14 +49,14 @@ def test_the_document_describes_every_route_with_its_rule_and_roles(app) -> None
         assert operation["x-rule"] == declared, (path, method)
         assert operation["x-roles"] == sorted(role.value for role in RULES[declared])
         assert "admin" not in operation["x-roles"]
-        # Every operation that needs a token documents 401 and 403; those with an id, 404; those with a body, 400
-        # and 422; all in the error shape.
+        # Every operation that needs a token documents 401 and 403; those with an id, 404; those with a body, 400,
+        # 415 and 422; all in the error shape.
         statuses = set(operation["responses"])
         assert {"401", "403"} <= statuses, (path, method)
         if "{" in path:
             assert "404" in statuses
         if "requestBody" in operation:
-            assert {"400", "422"} <= statuses
+            assert {"400", "415", "422"} <= statuses
         for status in statuses - {"200", "201"}:
             assert operation["responses"][status] == {"$ref": f"#/components/responses/{status}"}
 
@@ -64,11 +64,11 @@ def test_the_document_describes_every_route_with_its_rule_and_roles(app) -> None
 @pytest.mark.parametrize(
     ("path", "method", "statuses"),
     [
-        ("/referrals", "post", {"201", "400", "401", "403", "409", "422"}),
-        ("/referrals/{referral_id}", "patch", {"200", "400", "401", "403", "404", "409", "422"}),
-        ("/referrals/{referral_id}/assessment", "put", {"200", "400", "401", "403", "404", "409", "422"}),
-        ("/referrals/{referral_id}/care-plan", "put", {"200", "400", "401", "403", "404", "409", "422"}),
-        ("/notices/{notice_id}/acknowledge", "post", {"200", "400", "401", "403", "404", "409", "422"}),
+        ("/referrals", "post", {"201", "400", "401", "403", "409", "415", "422"}),
+        ("/referrals/{referral_id}", "patch", {"200", "400", "401", "403", "404", "409", "415", "422"}),
+        ("/referrals/{referral_id}/assessment", "put", {"200", "400", "401", "403", "404", "409", "415", "422"}),
+        ("/referrals/{referral_id}/care-plan", "put", {"200", "400", "401", "403", "404", "409", "415", "422"}),
+        ("/notices/{notice_id}/acknowledge", "post", {"200", "400", "401", "403", "404", "409", "415", "422"}),
     ],
 )
 def test_conflicts_are_documented_where_they_happen(path: str, method: str, statuses: set[str]) -> None:

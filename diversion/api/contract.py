@@ -202,7 +202,12 @@ def _problems(error: ValidationError) -> list[tuple[bool, str, str]]:
         return _best_branch(error)
     if keyword == "required":
         present = instance if isinstance(instance, dict) else {}
-        return [(False, _path([*parts, name]), REQUIRED) for name in error.validator_value if present.get(name) is None]
+        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        return [
+            (False, _path([*parts, name]), _own_message(properties.get(name), "required") or REQUIRED)
+            for name in error.validator_value
+            if present.get(name) is None
+        ]
     if keyword == "additionalProperties" and isinstance(instance, dict) and isinstance(schema, dict):
         known = set(schema.get("properties", {}))
         return [(False, _path([*parts, str(name)[:64]]), UNKNOWN) for name in instance if name not in known]
@@ -214,8 +219,14 @@ def _problems(error: ValidationError) -> list[tuple[bool, str, str]]:
         return [(True, at, _format_message(str(error.validator_value), instance))]
     if keyword == "pattern":
         is_malformed, message = PATTERN_PROBLEMS.get(str(error.validator_value), (False, "Is not in the expected form"))
-        return [(is_malformed, at, message)]
+        return [(is_malformed, at, _own_message(schema, "pattern") or message)]
     return [(False, at, _rule_message(keyword, error.validator_value))]
+
+
+def _own_message(schema: Any, keyword: str) -> str | None:
+    """A field's own words for a broken rule, where its schema gives them (``x-messages``: {keyword: text})."""
+    messages = schema.get("x-messages") if isinstance(schema, dict) else None
+    return messages.get(keyword) if isinstance(messages, dict) else None
 
 
 def _best_branch(error: ValidationError) -> list[tuple[bool, str, str]]:

@@ -8,6 +8,7 @@ from typing import Any
 from diversion.appointments.models import Outcome
 from diversion.assessments.models import EXPLOITATION_INDICATORS, Domain
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, Service
+from diversion.clients.contact import QUIET_HOURS_MESSAGES
 from diversion.notices.models import Decision, NoticeOutcome
 from diversion.referrals.models import ConsentPurpose, State
 from diversion.referrals.services import OFFENCES
@@ -63,11 +64,13 @@ def json_content(schema: dict[str, Any], description: str, **extra: Any) -> dict
 # against (diversion/api/contract.py, docs/api.md "Validation"). Patterns are anchored with ^ and $ and use no class
 # that means more in one regular-expression dialect than in another ([0-9], never \d).
 #
-# Text: no control character but tab, newline and carriage return, and no lone surrogate (which no record can store
-# as UTF-8); a value breaking this is malformed (400).
-TEXT_PATTERN = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF]*$"
+# Text: no control character but tab, newline and carriage return; a value breaking this is malformed (400). A lone
+# surrogate, which no record can store as UTF-8, is malformed too, but the pattern does not say so: a range of
+# surrogates is not a regular expression many tools can compile (a client generator or a test tool that cannot read a
+# pattern drops it), so the body's reader refuses it instead (parsing.py).
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
 # One line (names, codes, short answers): no control character at all.
-LINE_PATTERN = r"^[^\u0000-\u001F\u007F-\u009F\uD800-\uDFFF]*$"
+LINE_PATTERN = r"^[^\u0000-\u001F\u007F-\u009F]*$"
 # Dates from 1900-01-01 to 2100-12-31 (docs/court-dates.md): a real day in any other year is 422 naming the field.
 DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
 DATE_TIME_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-"
@@ -742,10 +745,13 @@ SCHEMAS: dict[str, Any] = {
 }
 
 # --- Contact preferences (docs/api.md, "Contact preferences"; docs/notifications.md) ---
-HOUR_MINUTE = {"type": "string", "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$"}
+HOUR_MINUTE = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 _QUIET_HOURS = {
     **_object(
-        {"from": {**HOUR_MINUTE, "examples": ["21:00"]}, "to": {**HOUR_MINUTE, "examples": ["08:00"]}},
+        {
+            end: {**HOUR_MINUTE, "examples": [example], "x-messages": QUIET_HOURS_MESSAGES[end]}
+            for end, example in (("from", "21:00"), ("to", "08:00"))
+        },
         ["from", "to"],
     ),
     "type": ["object", "null"],

@@ -23,6 +23,18 @@ HOUR_MINUTE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _LEGACY_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*(?:-|to)\s*(\d{1,2}):(\d{2})\s*$")
 MAX_NOTE = 200
 TIME_HINT = "in 24-hour time, like 21:00"
+# What is wrong with one end of her quiet hours, in the same words from the web form, the API schema (x-messages) and
+# this check.
+QUIET_HOURS_MESSAGES = {
+    "from": {
+        "required": "Enter when her quiet hours start, or clear both times",
+        "pattern": f"Enter when her quiet hours start {TIME_HINT}",
+    },
+    "to": {
+        "required": "Enter when her quiet hours end, or clear both times",
+        "pattern": f"Enter when her quiet hours end {TIME_HINT}",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -151,13 +163,13 @@ def check_quiet_hours(start: str | None, end: str | None) -> QuietHours | None:
         return None
     errors: dict[str, str] = {}
     if not start:
-        errors["quiet_hours.from"] = "Enter when her quiet hours start, or clear both times"
+        errors["quiet_hours.from"] = QUIET_HOURS_MESSAGES["from"]["required"]
     elif not HOUR_MINUTE.match(start):
-        errors["quiet_hours.from"] = f"Enter when her quiet hours start {TIME_HINT}"
+        errors["quiet_hours.from"] = QUIET_HOURS_MESSAGES["from"]["pattern"]
     if not end:
-        errors["quiet_hours.to"] = "Enter when her quiet hours end, or clear both times"
+        errors["quiet_hours.to"] = QUIET_HOURS_MESSAGES["to"]["required"]
     elif not HOUR_MINUTE.match(end):
-        errors["quiet_hours.to"] = f"Enter when her quiet hours end {TIME_HINT}"
+        errors["quiet_hours.to"] = QUIET_HOURS_MESSAGES["to"]["pattern"]
     if not errors and start == end:
         errors["quiet_hours.to"] = "Her quiet hours must end at a different time from when they start"
     if errors:

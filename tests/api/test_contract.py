@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -91,6 +93,16 @@ OPERATIONS: dict[tuple[str, str], tuple[str, Callable[[World], dict[str, Any]]]]
                 }
             ],
         ),
+    ),
+    ("/referrals/{referral_id}/contact-preferences", "put"): (
+        "worker",
+        lambda world: {
+            "may_text": False,
+            "may_voicemail": True,
+            "may_email": False,
+            "quiet_hours": {"from": "21:00", "to": "08:00"},
+            "note": "Not before school run.",
+        },
     ),
     ("/notices/{notice_id}/acknowledge", "post"): (
         "cps",
@@ -318,6 +330,16 @@ TRICKY = [
 DOMAINS = set(SCHEMAS["Domain"]["enum"])
 
 
+def holds_a_lone_surrogate(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 @pytest.mark.parametrize(("path", "method"), sorted(OPERATIONS))
 def test_every_edge_value_in_every_place_is_400_only_when_the_schema_refuses(
     as_role, world, path: str, method: str
@@ -334,7 +356,8 @@ def test_every_edge_value_in_every_place_is_400_only_when_the_schema_refuses(
         for value in TRICKY:
             body = make(world)
             put(body, at, value)
-            accepted = not list(validator.iter_errors(body))
+            # A lone surrogate is the one thing the schema takes and the reader refuses (schemas.TEXT_PATTERN says why).
+            accepted = not list(validator.iter_errors(body)) and not holds_a_lone_surrogate(value)
             before = everything()
             response = api.request(method.upper(), url(path, world), body)
             assert response.status_code < 500, (at, value)
@@ -525,3 +548,23 @@ def test_every_operation_with_a_body_documents_415() -> None:
         assert DOCUMENT["paths"][path][method]["responses"]["415"] == {"$ref": "#/components/responses/415"}
     assert "unsupported_media_type" in SCHEMAS["Error"]["properties"]["error"]["properties"]["code"]["enum"]
     assert "possible_match" in SCHEMAS["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+
+
+def _patterns(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return own + [pattern for value in node.values() for pattern in _patterns(value)]
+    if isinstance(node, list):
+        return [pattern for value in node for pattern in _patterns(value)]
+    return []
+
+
+def test_every_pattern_in_the_document_compiles_in_another_regex_engine() -> None:
+    """A tool that cannot compile a pattern drops it and then builds values the server refuses (a surrogate range
+    did this to schemathesis, whose engine is Rust's). Every pattern must compile there too, and mean the same on
+    plain cases."""
+    patterns = set(_patterns(DOCUMENT))
+    assert len(patterns) >= 5
+    for pattern in patterns:
+        validator = jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+        assert validator.is_valid("a\u0016b") is bool(re.search(pattern, "a\u0016b")), pattern

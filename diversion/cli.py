@@ -21,6 +21,7 @@ audit_cli = AppGroup("audit", help="The audit log.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 clients_cli = AppGroup("clients", help="Client records.")
 cases_cli = AppGroup("cases", help="Case housekeeping: the daily sweep.")
+webhooks_cli = AppGroup("webhooks", help="Webhooks for partners: send the deliveries that are due (docs/webhooks.md).")
 notifications_cli = AppGroup("notifications", help="Messages: the RQ worker that sends them.")
 retention_cli = AppGroup("retention", help="Retention: erasing clients past the retention period.")
 backup_cli = AppGroup("backup", help="Backups of the main database and the key store, kept apart.")
@@ -211,6 +212,9 @@ def cases_sweep(on: datetime | None) -> None:
     if told:
         click.echo(f"Bank holidays are known only to {_horizon_text()}: {told} managers emailed.")
     click.echo(sweep_messages().line())
+    from diversion.webhooks.services import send_due as send_due_webhooks
+
+    click.echo(send_due_webhooks().line())
     if not chain.ok:
         where = f"event {chain.bad_event_id}" if chain.bad_event_id is not None else "the chain head"
         _fail(f"Audit chain broken at {where}: {chain.problem}. Managers have been alerted.")
@@ -234,6 +238,15 @@ def notifications_worker(burst: bool) -> None:
     if not current_app.config.get("REDIS_URL"):
         _fail("REDIS_URL is not set: without it the sweep sends messages itself.")
     run_worker(burst=burst)
+
+
+@webhooks_cli.command("deliver")
+def webhooks_deliver() -> None:
+    """Send the webhook deliveries that are due, retries included (on RQ when REDIS_URL is set). The sweep does this
+    too; run it more often (every minute) for prompt retries."""
+    from diversion.webhooks.services import send_due
+
+    click.echo(send_due().line())
 
 
 def register_commands(app: Flask) -> None:
@@ -264,5 +277,6 @@ def register_commands(app: Flask) -> None:
         backup_cli,
         venues_cli,
         appointments_cli,
+        webhooks_cli,
     ):
         app.cli.add_command(group)

@@ -12,6 +12,7 @@ from flask import jsonify
 
 from diversion.api import bp
 from diversion.api.schemas import DATE, SCHEMAS, UUID, json_content, ref, text
+from diversion.api.webhook_document import WEBHOOK_PATHS, WEBHOOK_SCHEMAS
 from diversion.permissions import RULES, public
 
 ERROR_DESCRIPTIONS = {
@@ -383,6 +384,8 @@ def _idempotent_posts(paths: dict[str, Any]) -> None:
         operation["responses"] = dict(sorted(responses.items()))
 
 
+PATHS.update(WEBHOOK_PATHS)  # docs/webhooks.md
+SCHEMAS.update(WEBHOOK_SCHEMAS)
 _idempotent_posts(PATHS)
 
 DOCUMENT: dict[str, Any] = {

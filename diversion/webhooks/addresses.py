@@ -71,9 +71,10 @@ def _embedded(address: IPAddress) -> list[IPAddress]:
             found.append(address.sixtofour)
         if address.teredo is not None:
             found.extend(address.teredo)
-        # IPv4-compatible (::a.b.c.d, deprecated) and NAT64 (64:ff9b::a.b.c.d) forms.
+        # IPv4-compatible (::a.b.c.d, deprecated; not :: or ::1, which are themselves) and NAT64 (64:ff9b::a.b.c.d).
         packed = address.packed
-        if packed[:12] == bytes(12) or packed[:12] == bytes.fromhex("0064ff9b0000000000000000"):
+        compatible = packed[:12] == bytes(12) and int(address) > 1
+        if compatible or packed[:12] == bytes.fromhex("0064ff9b0000000000000000"):
             found.append(ipaddress.IPv4Address(packed[12:]))
     return found
 

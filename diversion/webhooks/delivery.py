@@ -61,8 +61,10 @@ def post(
     *,
     timeout: float,
     resolver: Resolver | None = None,
+    verify: bool | str = True,
 ) -> Outcome:
-    """Check the target, then POST the body to a checked address; never raises for what the receiver does."""
+    """Check the target, then POST the body to a checked address; never raises for what the receiver does.
+    ``verify`` is the certificate check: the system's trusted authorities, or a bundle's path (the tests')."""
     try:
         target = check(url, resolver)
     except RefusedAddress as refused:
@@ -89,6 +91,7 @@ def post(
                 timeout=(timeout, timeout),
                 allow_redirects=False,
                 stream=True,
+                verify=verify,
             )
             response.close()
     except requests.exceptions.SSLError:

@@ -19,9 +19,7 @@ def create(client, url: str, events: list[str]):
 
 
 @pytest.mark.parametrize("role", ["court", "cps"])
-def test_a_partner_creates_a_webhook_sees_its_secret_once_and_its_deliveries(
-    client, team, role: str, receiver
-) -> None:
+def test_a_partner_creates_a_webhook_sees_its_secret_once_and_its_deliveries(client, team, role: str, receiver) -> None:
     user = team.user(role)
     log_in_as(client, user)
     account = client.get("/account").get_data(as_text=True)

@@ -178,10 +178,10 @@ def demo_seed(clients: int, seed: int) -> None:
 )
 def cases_sweep(on: datetime | None) -> None:
     """Mark open cases whose return date has passed NOT_COMPLETED, make any missing outcome notices, then queue and
-    send the reminders, digests and notice emails that are due (on RQ when REDIS_URL is set). Deletes expired one-time
-    keys (docs/idempotency.md) and expired drafts (docs/drafts.md). Checks the audit chain too: when it is broken,
-    says where on standard error, emails the managers and exits 1. From 90 days before the bundled bank holidays run
-    out, emails each manager once to say so (docs/calendar.md).
+    send the reminders, digests and notice emails that are due, and the webhook deliveries due (docs/webhooks.md), on
+    RQ when REDIS_URL is set. Deletes expired one-time keys (docs/idempotency.md) and expired drafts (docs/drafts.md).
+    Checks the audit chain too: when it is broken, says where on standard error, emails the managers and exits 1.
+    From 90 days before the bundled bank holidays run out, emails each manager once to say so (docs/calendar.md).
 
     Safe to run as often as you like (cron, a systemd timer): a second run changes nothing more and sends nothing
     twice. Messages always go by the real clock, whatever --today says."""
@@ -192,6 +192,7 @@ def cases_sweep(on: datetime | None) -> None:
     from diversion.notifications.services import sweep_messages
     from diversion.privacy.review import check_chain_and_alert
     from diversion.referrals.services import sweep_passed_return_dates
+    from diversion.webhooks.services import send_due as send_due_webhooks
 
     day = on.date() if on is not None else None
     moved = sweep_passed_return_dates(day)
@@ -211,10 +212,10 @@ def cases_sweep(on: datetime | None) -> None:
     told = alert_managers_of_horizon()
     if told:
         click.echo(f"Bank holidays are known only to {_horizon_text()}: {told} managers emailed.")
+    hooks = send_due_webhooks()
+    if hooks.statuses or hooks.enqueued:
+        click.echo(hooks.line())
     click.echo(sweep_messages().line())
-    from diversion.webhooks.services import send_due as send_due_webhooks
-
-    click.echo(send_due_webhooks().line())
     if not chain.ok:
         where = f"event {chain.bad_event_id}" if chain.bad_event_id is not None else "the chain head"
         _fail(f"Audit chain broken at {where}: {chain.problem}. Managers have been alerted.")

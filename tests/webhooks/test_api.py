@@ -88,3 +88,13 @@ def test_a_user_keeps_at_most_ten(as_role) -> None:
         assert as_role("cps").post("/webhooks", {"url": URL, "events": EVENTS}).status_code == 201
     error_of(as_role("cps").post("/webhooks", {"url": URL, "events": EVENTS}), 422)
     assert count(WebhookSubscription) == 10
+
+
+def test_a_repeat_with_the_same_idempotency_key_makes_nothing_and_never_shows_the_secret_again(as_role) -> None:
+    headers = {"Idempotency-Key": "webhook-once"}
+    first = as_role("cps").post("/webhooks", {"url": URL, "events": EVENTS}, headers=headers)
+    assert first.status_code == 201
+    again = as_role("cps").post("/webhooks", {"url": URL, "events": EVENTS}, headers=headers)
+    error_of(again, 409, "conflict")
+    assert first.get_json()["secret"] not in again.get_data(as_text=True)
+    assert count(WebhookSubscription) == 1

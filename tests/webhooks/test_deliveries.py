@@ -287,3 +287,28 @@ def test_a_receiver_slower_than_the_timeout_or_redirecting_has_failed(
     (row,) = deliveries()
     assert (row.status, row.status_code, row.error) == ("queued", 302, "http_status")
     assert [item.path for item in receiver.received] == ["/hook", "/hook"]
+
+
+def test_a_reversed_withdrawal_sends_its_correction_and_the_change_of_state(team, as_role, receiver) -> None:
+    from diversion.referrals import reversals
+    from tests.factories import create_user
+
+    subscribe(as_role, "court", receiver.url, ["notice.corrected", "referral.state_changed"])
+    referral = case_in("WITHDRAWN", court=team.court, worker=team.worker)
+    services.send_due()
+    receiver.received.clear()
+    manager = create_user(role="manager")
+    db.session.expire_all()
+    case = db.session.get(Referral, referral.id)
+    reversals.reverse_decision(case, "Recorded in error on the wrong case.", manager, version=case.version)
+    services.send_due()
+    payloads = received_json(receiver)
+    assert sorted(p["event"] for p in payloads) == ["notice.corrected", "referral.state_changed"]
+    correction = next(p for p in payloads if p["event"] == "notice.corrected")["data"]
+    assert correction["corrects"] is not None
+    assert correction["returned_to"] == "OPTED_IN"
+    listed = as_role("court").get("/notices").get_json()["items"]
+    assert correction == next(item for item in listed if item["id"] == correction["id"])
+    state = next(p for p in payloads if p["event"] == "referral.state_changed")["data"]
+    assert state == as_role("court").get(f"/referrals/{referral.id}").get_json()
+    assert state["state"] == "OPTED_IN"

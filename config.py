@@ -110,6 +110,17 @@ class Config:
     DRAFT_EXPIRY = timedelta(days=7)
     DRAFT_AUTOSAVE_SECONDS = 20
 
+    # Webhooks for partners (docs/webhooks.md): a receiver answers 2xx within WEBHOOK_TIMEOUT or the attempt failed;
+    # failed attempts are retried with backoff (the base doubled, at most WEBHOOK_RETRY_MAX apart) for
+    # WEBHOOK_RETRY_WINDOW from the event; WEBHOOK_PAUSE_AFTER failures in a row pause the subscription.
+    # WEBHOOKS_ALLOW_LOCAL lets a target be http:// and on this machine (127.0.0.1, ::1): development and tests only.
+    WEBHOOK_TIMEOUT = 10.0
+    WEBHOOK_RETRY_BASE = timedelta(seconds=30)
+    WEBHOOK_RETRY_MAX = timedelta(hours=1)
+    WEBHOOK_RETRY_WINDOW = timedelta(hours=24)
+    WEBHOOK_PAUSE_AFTER = 20
+    WEBHOOKS_ALLOW_LOCAL = False
+
     DEMO_SEED_ON_FIRST_RUN = False
     IS_PRODUCTION = False
     TESTING = False
@@ -122,6 +133,7 @@ class DevelopmentConfig(Config):
     DEBUG = False
     DEMO_SEED_ON_FIRST_RUN = True
     LOG_JSON = False
+    WEBHOOKS_ALLOW_LOCAL = True
 
 
 class TestConfig(Config):
@@ -133,6 +145,7 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     LOGIN_RATE_LIMIT = "1000 per minute"
+    WEBHOOKS_ALLOW_LOCAL = True
 
 
 class ProductionConfig(Config):
@@ -142,6 +155,8 @@ class ProductionConfig(Config):
     IS_PRODUCTION = True
     SESSION_COOKIE_SECURE = True
     HSTS = True
+    # https:// targets on public addresses only (docs/webhooks.md), whatever an override says.
+    WEBHOOKS_ALLOW_LOCAL = False
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -26,6 +26,7 @@ DOMAINS = (
     "notifications",
     "privacy",
     "drafts",
+    "webhooks",
     "api",
 )
 
@@ -161,3 +162,6 @@ def register_hooks(app: Flask) -> None:
     from diversion.notifications.services import register_hooks as register_notification_hooks
 
     register_notification_hooks()
+    from diversion.webhooks.services import register_hooks as register_webhook_hooks
+
+    register_webhook_hooks(app)

@@ -21,6 +21,7 @@ audit_cli = AppGroup("audit", help="The audit log.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 clients_cli = AppGroup("clients", help="Client records.")
 cases_cli = AppGroup("cases", help="Case housekeeping: the daily sweep.")
+webhooks_cli = AppGroup("webhooks", help="Webhooks for partners: send the deliveries that are due (docs/webhooks.md).")
 notifications_cli = AppGroup("notifications", help="Messages: the RQ worker that sends them.")
 retention_cli = AppGroup("retention", help="Retention: erasing clients past the retention period.")
 backup_cli = AppGroup("backup", help="Backups of the main database and the key store, kept apart.")
@@ -177,10 +178,10 @@ def demo_seed(clients: int, seed: int) -> None:
 )
 def cases_sweep(on: datetime | None) -> None:
     """Mark open cases whose return date has passed NOT_COMPLETED, make any missing outcome notices, then queue and
-    send the reminders, digests and notice emails that are due (on RQ when REDIS_URL is set). Deletes expired one-time
-    keys (docs/idempotency.md) and expired drafts (docs/drafts.md). Checks the audit chain too: when it is broken,
-    says where on standard error, emails the managers and exits 1. From 90 days before the bundled bank holidays run
-    out, emails each manager once to say so (docs/calendar.md).
+    send the reminders, digests and notice emails that are due, and the webhook deliveries due (docs/webhooks.md), on
+    RQ when REDIS_URL is set. Deletes expired one-time keys (docs/idempotency.md) and expired drafts (docs/drafts.md).
+    Checks the audit chain too: when it is broken, says where on standard error, emails the managers and exits 1.
+    From 90 days before the bundled bank holidays run out, emails each manager once to say so (docs/calendar.md).
 
     Safe to run as often as you like (cron, a systemd timer): a second run changes nothing more and sends nothing
     twice. Messages always go by the real clock, whatever --today says."""
@@ -191,6 +192,7 @@ def cases_sweep(on: datetime | None) -> None:
     from diversion.notifications.services import sweep_messages
     from diversion.privacy.review import check_chain_and_alert
     from diversion.referrals.services import sweep_passed_return_dates
+    from diversion.webhooks.services import send_due as send_due_webhooks
 
     day = on.date() if on is not None else None
     moved = sweep_passed_return_dates(day)
@@ -210,6 +212,9 @@ def cases_sweep(on: datetime | None) -> None:
     told = alert_managers_of_horizon()
     if told:
         click.echo(f"Bank holidays are known only to {_horizon_text()}: {told} managers emailed.")
+    hooks = send_due_webhooks()
+    if hooks.statuses or hooks.enqueued:
+        click.echo(hooks.line())
     click.echo(sweep_messages().line())
     if not chain.ok:
         where = f"event {chain.bad_event_id}" if chain.bad_event_id is not None else "the chain head"
@@ -234,6 +239,15 @@ def notifications_worker(burst: bool) -> None:
     if not current_app.config.get("REDIS_URL"):
         _fail("REDIS_URL is not set: without it the sweep sends messages itself.")
     run_worker(burst=burst)
+
+
+@webhooks_cli.command("deliver")
+def webhooks_deliver() -> None:
+    """Send the webhook deliveries that are due, retries included (on RQ when REDIS_URL is set). The sweep does this
+    too; run it more often (every minute) for prompt retries."""
+    from diversion.webhooks.services import send_due
+
+    click.echo(send_due().line())
 
 
 def register_commands(app: Flask) -> None:
@@ -264,5 +278,6 @@ def register_commands(app: Flask) -> None:
         backup_cli,
         venues_cli,
         appointments_cli,
+        webhooks_cli,
     ):
         app.cli.add_command(group)

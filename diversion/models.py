@@ -15,3 +15,4 @@ from diversion.outcomes import models as outcomes  # noqa: F401
 from diversion.privacy import models as privacy  # noqa: F401
 from diversion.referrals import models as referrals  # noqa: F401
 from diversion.venues import models as venues  # noqa: F401
+from diversion.webhooks import models as webhooks  # noqa: F401

@@ -41,6 +41,8 @@ RULES: dict[str, frozenset[Role]] = {
     "outcome_reports": frozenset({Role.MANAGER}),
     # Court and CPS users choose whether to be emailed when an outcome notice is made.
     "notice_emails": frozenset({Role.COURT, Role.CPS}),
+    # Court and CPS users subscribe their own systems to events (docs/webhooks.md).
+    "webhooks": frozenset({Role.COURT, Role.CPS}),
     # Retention, legal holds, subject access exports, erasure requests and the consent wordings she is read: the
     # service manager's duties.
     "data_protection": frozenset({Role.MANAGER}),

@@ -12,6 +12,7 @@ from flask import jsonify
 
 from diversion.api import bp
 from diversion.api.schemas import DATE, SCHEMAS, UUID, json_content, ref, text
+from diversion.api.webhook_document import WEBHOOK_PATHS, WEBHOOK_SCHEMAS
 from diversion.permissions import RULES, public
 from diversion.referrals.queries import CURSOR_PATTERN
 
@@ -70,9 +71,8 @@ def _operation(
     if parameters:
         operation["parameters"] = parameters
     if body:
-        # The body is validated against this very schema (diversion/api/contract.py); one not sent as JSON is 415.
+        # The body is validated against this very schema (diversion/api/contract.py); see _every_answer for 415.
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
-        responses.setdefault("415", {"$ref": "#/components/responses/415"})
     return operation
 
 
@@ -438,6 +438,8 @@ def _idempotent_posts(paths: dict[str, Any]) -> None:
         operation["responses"] = dict(sorted(responses.items()))
 
 
+PATHS.update(WEBHOOK_PATHS)  # docs/webhooks.md
+SCHEMAS.update(WEBHOOK_SCHEMAS)
 _idempotent_posts(PATHS)
 
 
@@ -449,6 +451,8 @@ def _every_answer(paths: dict[str, Any]) -> None:
             if method == "parameters":
                 continue
             statuses = EVERY_OPERATION + (() if operation.get("security") == [] else NEEDS_THE_DATABASE)
+            if "requestBody" in operation:
+                statuses += ("400", "415", "422")  # a body not sent as JSON is 415 (diversion/api/contract.py)
             responses = operation["responses"]
             for status in statuses:
                 responses.setdefault(status, {"$ref": f"#/components/responses/{status}"})

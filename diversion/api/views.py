@@ -12,4 +12,5 @@ from diversion.api import (  # noqa: F401
     plans,
     referrals,
     reports,
+    webhooks,
 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -32,6 +33,11 @@ OUTCOME_OF_STATE = {
     State.NOT_COMPLETED: NoticeOutcome.NOT_COMPLETED,
     State.WITHDRAWN: NoticeOutcome.WITHDRAWN,
 }
+# Sent with a new notice (and ``actor``), and with a correction, inside the transaction that made it: the webhooks'
+# outbox listens (docs/webhooks.md).
+_signals = Namespace()
+notice_created = _signals.signal("notice.created")
+notice_corrected = _signals.signal("notice.corrected")
 # A defendant may ask, within 35 days of a discontinuance, for the proceedings to continue (Prosecution of
 # Offences Act 1985, s.23(7)).
 REVIVAL_WINDOW = timedelta(days=35)
@@ -91,6 +97,7 @@ def correct_notice(notice: OutcomeNotice, returned_to: State, actor: Any = None)
         details={"outcome": notice.outcome, "corrects": str(notice.id), "returned_to": returned_to.value},
         actor=actor,
     )
+    notice_corrected.send(correction, actor=actor)
     return correction
 
 
@@ -126,6 +133,7 @@ def create_notice(referral: Referral, actor: Any = None) -> OutcomeNotice | None
         details={"outcome": outcome.value},
         actor=actor,
     )
+    notice_created.send(notice, actor=actor)
     return notice
 
 

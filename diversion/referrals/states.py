@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import bindparam, exists, select
 
 from diversion.audit.services import record_event
@@ -37,6 +38,10 @@ TRANSITIONS: dict[tuple[State, State], str] = {
 
 # Called with (referral, actor) after a case reaches a final state, inside the same transaction.
 FINAL_STATE_HOOKS: list[Callable[[Referral, Any], None]] = []
+
+# Sent with the referral (and ``actor``) after every change of state, a reversal included, inside the same
+# transaction: the webhooks' outbox listens (docs/webhooks.md).
+state_changed = Namespace().signal("referral.state_changed")
 
 
 def can_change(referral: Referral, to: State) -> bool:
@@ -66,6 +71,7 @@ def change_state(referral: Referral, to: State, *, actor: Any = None, on: date |
         details={"from": current.value, "to": to.value, "reason": reason},
         actor=actor,
     )
+    state_changed.send(referral, actor=actor)
     if to.is_final:
         for hook in FINAL_STATE_HOOKS:
             hook(referral, actor)
@@ -112,6 +118,7 @@ def reverse_final_state(referral: Referral, to: State, *, actor: Any = None) -> 
         details={"from": current.value, "to": to.value, "reason": "decision_reversed"},
         actor=actor,
     )
+    state_changed.send(referral, actor=actor)
 
 
 @dataclass(frozen=True)

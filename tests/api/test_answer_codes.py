@@ -21,11 +21,13 @@ from diversion.api.openapi import DOCUMENT
 from diversion.auth import tokens
 from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
+from diversion.webhooks import services as webhooks
 from tests.api.conftest import ROLES, case_in
 
 PREFIX = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 NO_SUCH_ID = "0b0e3a70-1111-4222-8333-944445555666"
+ID_NAMES = ("referral_id", "appointment_id", "notice_id", "subscription_id")
 OPERATIONS = {
     (path, method.upper()): operation
     for path, item in DOCUMENT["paths"].items()
@@ -53,10 +55,17 @@ def ids(team) -> list[dict[str, str]]:
     booked = case_in("OPTED_IN", court=team.court, worker=team.worker, appointment="booked")
     ended = case_in("WITHDRAWN", court=team.court, worker=team.worker)
     notice_id = db.session.scalar(select(OutcomeNotice.id).where(OutcomeNotice.referral_id == ended.id))
+    subscription, _secret = webhooks.subscribe(team.user("cps"), "http://127.0.0.1:9/hook", ["notice.created"])
+    db.session.commit()
     return [
-        dict.fromkeys(("referral_id", "appointment_id", "notice_id"), NO_SUCH_ID),
-        dict.fromkeys(("referral_id", "appointment_id", "notice_id"), "not-a-uuid"),
-        {"referral_id": str(booked.id), "appointment_id": str(booked.test_appointment_id), "notice_id": str(notice_id)},
+        dict.fromkeys(ID_NAMES, NO_SUCH_ID),
+        dict.fromkeys(ID_NAMES, "not-a-uuid"),
+        {
+            "referral_id": str(booked.id),
+            "appointment_id": str(booked.test_appointment_id),
+            "notice_id": str(notice_id),
+            "subscription_id": str(subscription.id),
+        },
     ]
 
 
@@ -113,7 +122,7 @@ def test_every_answer_an_operation_gives_is_documented(client, team, ids, monkey
 @pytest.mark.parametrize("path", sorted(DOCUMENT["paths"]))
 def test_another_method_on_an_address_is_a_documented_405_naming_the_methods_it_takes(client, team, path) -> None:
     taken = {method for (documented_path, method) in OPERATIONS if documented_path == path}
-    url = _address(path, dict.fromkeys(("referral_id", "appointment_id", "notice_id"), NO_SUCH_ID))
+    url = _address(path, dict.fromkeys(ID_NAMES, NO_SUCH_ID))
     for method in set(METHODS) - taken:
         for token in (None, team.token("worker")):
             response = _send(client, method, url, token=token, body=b"{}")

@@ -104,6 +104,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, Callable[[World], dict[str, Any]]]]
             "note": "Not before school run.",
         },
     ),
+    ("/webhooks", "post"): (
+        "cps",
+        lambda world: {"url": "http://127.0.0.1:9/hook", "events": ["notice.created", "referral.state_changed"]},
+    ),
     ("/notices/{notice_id}/acknowledge", "post"): (
         "cps",
         lambda world: {"decision": "proceeding", "decided_on": "2026-12-01"},

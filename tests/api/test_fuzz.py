@@ -211,7 +211,12 @@ def _fuzz(app, team, role: str, operation) -> set[int]:
     operation_id = operation.definition.raw["operationId"]
     roles = operation.definition.raw.get("x-roles")
     allowed = roles is None or role in roles
-    path_parameters = {"referral_id": NO_SUCH_ID, "appointment_id": NO_SUCH_ID, "notice_id": NO_SUCH_ID}
+    path_parameters = {
+        "referral_id": NO_SUCH_ID,
+        "appointment_id": NO_SUCH_ID,
+        "notice_id": NO_SUCH_ID,
+        "subscription_id": NO_SUCH_ID,
+    }
     if operation_id in SETUPS and allowed:
         case = case_in(court=team.court, worker=team.worker, **SETUPS[operation_id])
         notice_id = db.session.scalar(select(OutcomeNotice.id).where(OutcomeNotice.referral_id == case.id))

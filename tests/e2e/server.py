@@ -72,6 +72,17 @@ def seed(instance: Path) -> None:
         json.dumps({"temporary_password": temporary, "partners": partners, "outcomes": outcomes})
     )
     _seed_privacy_cases()
+    _seed_webhook()
+
+
+def _seed_webhook() -> None:
+    """A paused webhook of the court user's, so the walk reaches a subscription's page (nothing is sent to it)."""
+    from diversion.auth.services import find_user_by_email
+    from diversion.webhooks.services import pause, subscribe
+
+    court = find_user_by_email(ROLE_EMAILS["court"])
+    subscription, _ = subscribe(court, "http://127.0.0.1:9/court-case-system", ["notice.created"])
+    pause(subscription, court)
 
 
 def _seed_cases() -> dict:

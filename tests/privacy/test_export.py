@@ -10,10 +10,12 @@ from diversion.extensions import db
 from diversion.notifications.models import StaffMessage
 from diversion.privacy.export import build_export, export_client
 from diversion.referrals.queries import record_case_reads
+from diversion.webhooks.models import WebhookSubscription
 from tests.crypto_app.records import Canaries, create_case, create_staff
 from tests.factories import audit_events, create_user, csrf_token, log_in_as
 
-NOT_HERS = {User.__name__, StaffMessage.__name__}
+# A partner's webhook secret (docs/webhooks.md) is a staff secret too.
+NOT_HERS = {User.__name__, StaffMessage.__name__, WebhookSubscription.__name__}
 
 
 def _texts(canaries: Canaries) -> list[str]:

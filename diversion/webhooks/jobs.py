@@ -1,0 +1,34 @@
+"""Webhook deliveries on the RQ queue (docs/webhooks.md): with REDIS_URL set, each committed delivery is one job on
+the notifications queue, which ``make worker`` already works. A job carries only the delivery's id and claims it
+before sending, so a job enqueued twice sends once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+
+def enqueue_delivery(ids: Iterable[uuid.UUID]) -> int:
+    """Put a job for each delivery on the queue; returns how many."""
+    from diversion.notifications.jobs import queue
+
+    target = queue()
+    count = 0
+    for delivery_id in ids:
+        target.enqueue_call(
+            "diversion.webhooks.jobs.deliver_job",
+            args=(str(delivery_id),),
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+        )
+        count += 1
+    return count
+
+
+def deliver_job(delivery_id: str) -> str:
+    """The job: send one delivery inside the worker's app context. Returns its status, never what it carried."""
+    from diversion.extensions import db
+    from diversion.webhooks.services import deliver
+
+    db.session.expire_all()
+    return deliver(uuid.UUID(delivery_id))

@@ -1,0 +1,102 @@
+"""A court or CPS user's webhook pages, under their account: their subscriptions, each with its recent deliveries,
+pause, resume and delete, and a new one with its secret shown once (docs/webhooks.md). Only the owner reaches a
+subscription: anyone else's id is a 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from diversion.errors import DomainError
+from diversion.forms import apply_errors
+from diversion.permissions import requires
+from diversion.webhooks import bp, services
+from diversion.webhooks.forms import ActionForm, SubscriptionForm
+from diversion.webhooks.models import EVENT_LABELS, Event
+
+
+def _user() -> Any:
+    return current_user._get_current_object()
+
+
+def _own(subscription_id: Any) -> Any:
+    subscription = services.own_subscription(_user(), subscription_id)
+    if subscription is None:
+        abort(404)
+    return subscription
+
+
+def _list_page(form: SubscriptionForm, status: int = 200) -> Any:
+    return render_template(
+        "webhooks/list.html",
+        subscriptions=services.subscriptions_of(_user()),
+        form=form,
+        labels=EVENT_LABELS,
+        Event=Event,
+    ), status
+
+
+@bp.route("/account/webhooks")
+@requires("webhooks")
+def subscriptions():
+    return _list_page(SubscriptionForm(formdata=None))
+
+
+@bp.route("/account/webhooks", methods=["POST"])
+@requires("webhooks")
+def create():
+    form = SubscriptionForm()
+    if not form.validate_on_submit():
+        return _list_page(form)
+    try:
+        subscription, secret = services.subscribe(_user(), form.url.data.strip(), form.events.data)
+    except DomainError as error:
+        apply_errors(form, error, "url")
+        return _list_page(form)
+    return render_template("webhooks/created.html", subscription=subscription, secret=secret, labels=EVENT_LABELS)
+
+
+@bp.route("/account/webhooks/<uuid:subscription_id>")
+@requires("webhooks")
+def subscription(subscription_id):
+    found = _own(subscription_id)
+    return render_template(
+        "webhooks/show.html",
+        subscription=found,
+        deliveries=services.deliveries_of(found),
+        errors=services.ERRORS,
+        labels=EVENT_LABELS,
+        action=ActionForm(),
+        pause_after=current_app.config["WEBHOOK_PAUSE_AFTER"],
+    )
+
+
+def _act(subscription_id: Any, do: Any, message: str, to_list: bool = False) -> Any:
+    found = _own(subscription_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        do(found, _user())
+        flash(message, "success")
+    if to_list:
+        return redirect(url_for("webhooks.subscriptions"))
+    return redirect(url_for("webhooks.subscription", subscription_id=subscription_id))
+
+
+@bp.route("/account/webhooks/<uuid:subscription_id>/pause", methods=["POST"])
+@requires("webhooks")
+def pause(subscription_id):
+    return _act(subscription_id, services.pause, "The webhook is paused: nothing will be sent until you resume it.")
+
+
+@bp.route("/account/webhooks/<uuid:subscription_id>/resume", methods=["POST"])
+@requires("webhooks")
+def resume(subscription_id):
+    return _act(subscription_id, services.resume, "The webhook is resumed.")
+
+
+@bp.route("/account/webhooks/<uuid:subscription_id>/delete", methods=["POST"])
+@requires("webhooks")
+def delete(subscription_id):
+    return _act(subscription_id, services.delete, "The webhook is deleted.", to_list=True)

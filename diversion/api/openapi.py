@@ -495,6 +495,8 @@ WHAT_A_CASE_TAKES = (
     "getAssessment",
     "saveCarePlan",
     "getCarePlan",
+    "getContactPreferences",
+    "saveContactPreferences",
 )
 LINKS: dict[tuple[str, str], dict[str, Any]] = {
     ("createReferral", "201"): _case_links("$response.body#/id", *WHAT_A_CASE_TAKES),
@@ -533,6 +535,8 @@ LINKS: dict[tuple[str, str], dict[str, Any]] = {
         **_case_links("$response.body#/items/0/referral_id", "getReferral"),
     },
     ("acknowledgeNotice", "200"): _case_links("$response.body#/referral_id", "getReferral"),
+    ("createWebhook", "201"): _link("deleteWebhook", "subscription_id", "$response.body#/id", "End it."),
+    ("listWebhooks", "200"): _link("deleteWebhook", "subscription_id", "$response.body#/items/0/id", "End the first."),
 }
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -27,9 +29,11 @@ from sqlalchemy import select
 from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
 from diversion.referrals.calendar import today
+from diversion.webhooks.services import send_due
 from tests.api import bodies
 from tests.api.conftest import case_in
 from tests.api.test_fuzz import isolated
+from tests.webhooks.receiver import running_receiver
 
 PACKAGE = "diversion_api_client"
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
@@ -145,6 +149,52 @@ def test_a_cps_system_lists_its_notices_and_acknowledges_one(app, generated, tea
     assert done.status_code == 200
     assert notice_id in [item.id for item in _keeps_everything(done, models.NoticeList).items]
 
-    # WEBHOOKS: when the API has webhooks (POST /api/v1/webhooks), this system subscribes here with the generated
-    # client, receives the delivery of this acknowledgement's notice and checks its Diversion-Signature as
-    # docs/api.md ("Webhooks") shows. Nothing here yet: the API has no webhooks.
+
+def test_a_cps_system_receives_a_webhook_and_checks_its_signature(app, generated, team) -> None:
+    """The CPS subscribes with the generated client; a worker withdraws a case (a notice is made); the delivery
+    reaches the CPS's receiver signed, passes the check docs/api.md prints, and carries the notice the CPS's own
+    list gives, nothing more."""
+    create_webhook = _module("api.default.create_webhook")
+    list_webhooks = _module("api.default.list_webhooks")
+    list_notices = _module("api.default.list_notices")
+    withdraw_referral = _module("api.default.withdraw_referral")
+    models = _module("models")
+    cps = _client(generated, app, team.token("cps"))
+    with running_receiver() as receiver:
+        made = create_webhook.sync_detailed(
+            client=cps,
+            body=models.WebhookInput.from_dict({"url": receiver.url, "events": ["notice.created"]}),
+        )
+        assert made.status_code == 201
+        subscription = _keeps_everything(made, models.WebhookCreated)
+        listed = _keeps_everything(list_webhooks.sync_detailed(client=cps), models.WebhookList)
+        assert [item.id for item in listed.items] == [subscription.id]
+        assert "secret" not in listed.items[0].to_dict()
+
+        case = case_in("OPTED_IN", court=team.court, worker=team.worker)
+        worker = _client(generated, app, team.token("worker"))
+        ended = withdraw_referral.sync_detailed(
+            referral_id=case.id, client=worker, body=models.WithdrawInput(reason="She moved away.")
+        )
+        assert ended.status_code == 200
+        send_due()  # what the worker process does; without a queue it also runs after each response
+        (delivery,) = [item for item in receiver.received if item.path == "/hook"]
+
+    verify = documented_verify()
+    signature = delivery.headers["Diversion-Signature"]
+    assert verify(subscription.secret, delivery.body, signature, now=time.time())
+    assert not verify(subscription.secret, delivery.body + b" ", signature, now=time.time())
+    payload = json.loads(delivery.body)
+    assert payload["event"] == "notice.created"
+    inbox = _keeps_everything(list_notices.sync_detailed(client=cps), models.NoticeList)
+    (notice,) = [item for item in inbox.items if str(item.id) == payload["data"]["id"]]
+    assert payload["data"] == notice.to_dict()
+
+
+def documented_verify() -> Any:
+    """The receiver's check exactly as docs/api.md ("Webhooks") prints it."""
+    section = (Path(__file__).resolve().parents[2] / "docs/api.md").read_text().split("## Webhooks", 1)[1]
+    (code,) = re.findall(r"```python\n(.*?)```", section.split("\n## ", 1)[0], re.DOTALL)
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "docs/api.md", "exec"), namespace)  # noqa: S102 - the guide's own example, as printed
+    return namespace["verify"]

@@ -21,6 +21,7 @@ ERROR_CODES = [
     "not_found",
     "forbidden",
     "conflict",
+    "possible_match",
     "invalid_transition",
     "unauthorized",
     "method_not_allowed",
@@ -268,6 +269,12 @@ SCHEMAS: dict[str, Any] = {
                         "additionalProperties": {"type": "string"},
                         "description": "What is wrong, by field path (client.date_of_birth, goals.0.text).",
                     },
+                    "matches": {
+                        "type": "array",
+                        "items": ref("PossibleMatch"),
+                        "description": "With code possible_match only: the earlier referrals of clients with her "
+                        "family name and date of birth, newest first.",
+                    },
                 },
                 ["code", "message"],
             )
@@ -340,9 +347,54 @@ SCHEMAS: dict[str, Any] = {
                 description="Why to keep a return date on a weekend, a bank holiday or past the calendar's "
                 "horizon; without it, 422.",
             ),
+            "link_to_client": {
+                **_nullable(UUID),
+                "description": "Workers and managers, after a 409 possible_match: the client_id of the earlier "
+                "client she is; the new referral is hers. Not with new_person. Court users: 403.",
+            },
+            "new_person": {
+                "type": ["boolean", "null"],
+                "description": "Workers and managers, after a 409 possible_match: true when she is none of the "
+                "earlier clients; a new client is made and the choice audited. Court users: 403.",
+            },
         },
         ["court", "urn", "offence", "first_hearing_date", "return_date", "client"],
     ),
+    "PossibleMatch": _object(
+        {
+            "referral_id": UUID,
+            "client_id": {**UUID, "description": "Send as link_to_client when she is this woman."},
+            "state": ref("State"),
+            "outcome_date": _nullable(DATE),
+        },
+        ["referral_id", "client_id", "state", "outcome_date"],
+        description="An earlier referral of a client with the same family name and date of birth.",
+    ),
+    "SearchInput": {
+        "oneOf": [
+            _object(
+                {
+                    "family_name": text(200),
+                    "date_of_birth": DATE,
+                    "cursor": text(400, nullable=True),
+                    "limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 100, "default": 50},
+                },
+                ["family_name", "date_of_birth"],
+                title="ByNameAndDateOfBirth",
+            ),
+            _object(
+                {
+                    "urn": text(200, description="Police URN, any separators."),
+                    "cursor": text(400, nullable=True),
+                    "limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 100, "default": 50},
+                },
+                ["urn"],
+                title="ByUrn",
+            ),
+        ],
+        "description": "Her family name with her date of birth, or a URN: exactly one of the two (both or neither: "
+        "422). `cursor` is the `next` of the previous page.",
+    },
     "ClientStatus": _object(
         _CLIENT_STATUS_PROPERTIES, [name for name in _CLIENT_STATUS_PROPERTIES if name != "identity_withheld"]
     ),
@@ -379,7 +431,15 @@ SCHEMAS: dict[str, Any] = {
         ["items", "next"],
     ),
     "CaseStatus": _object(
-        {**_CASE_STATUS_PROPERTIES, "appointments": {"type": "array", "items": ref("AppointmentStatus")}},
+        {
+            **_CASE_STATUS_PROPERTIES,
+            "appointments": {"type": "array", "items": ref("AppointmentStatus")},
+            "possible_previous_referral": {
+                "type": "boolean",
+                "description": "On a court user's answer to createReferral only, always: true when someone with "
+                "her family name and date of birth was referred before, and a support worker will resolve it.",
+            },
+        },
         [*_CASE_STATUS_REQUIRED, "appointments"],
         description="A case as court and CPS users see it: no contact details, no notes.",
     ),

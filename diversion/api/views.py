@@ -11,4 +11,5 @@ from diversion.api import (  # noqa: F401
     plans,
     referrals,
     reports,
+    search,
 )

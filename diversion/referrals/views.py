@@ -43,6 +43,7 @@ FIELD_NAMES = {
     "client.phone": "phone",
     "client.email": "email",
     "client.safe_times": "safe_times",
+    "link_to_client": "link",
 }
 
 
@@ -125,6 +126,8 @@ def _referral_input(form: ReferralForm) -> services.ReferralInput:
         ),
         notes=form.notes.data,
         link_client_id=services.parse_uuid(link),
+        # "A different person", chosen from the 'referred before' list (docs/api.md, "Someone referred before").
+        new_person=form.link.data == "new",
         # Only a manager's form has the choice (docs/court-dates.md).
         past_case=bool("past_case" in form and form.past_case.data),
         override_reason=form.override_reason.data,

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, UniqueConstraint, func, select, update
 
 from diversion.audit.services import record_event
 from diversion.clients.erasure import _drop_decrypted_values, reason_code
@@ -76,6 +76,16 @@ def _client_tables() -> list[tuple[Table, str]]:
     return found
 
 
+def _one_per_client(table: Table, column: str) -> bool:
+    """True when the table holds at most one row per client."""
+    if table.c[column].unique:
+        return True
+    return any(
+        isinstance(constraint, UniqueConstraint) and [c.name for c in constraint.columns] == [column]
+        for constraint in table.constraints
+    )
+
+
 def _mapped_base(table: Table) -> type[Any] | None:
     """The model that loads rows of ``table`` (the base of a single-table hierarchy, so rows load as their kind)."""
     for mapper in db.Model.registry.mappers:
@@ -88,9 +98,11 @@ def _owned_values(obj: Any, owner_id: uuid.UUID) -> dict[str, Any]:
     """The plaintext of each field of ``obj`` encrypted under ``owner_id``'s data key."""
     values: dict[str, Any] = {}
     for name, spec in encrypted_fields(type(obj)).items():
-        if spec.purpose != "client" or spec.client_id_attr is None or getattr(obj, spec.attr) is None:
+        if spec.purpose != "client" or getattr(obj, spec.attr) is None:
             continue
-        if getattr(obj, spec.client_id_attr) != owner_id:
+        # A client's own fields are under her own key (no owner attribute); every other row's under its owner's.
+        owner = getattr(obj, spec.id_attr) if spec.client_id_attr is None else getattr(obj, spec.client_id_attr)
+        if owner != owner_id:
             continue
         value = getattr(obj, name)
         if is_unreadable(value):
@@ -149,6 +161,15 @@ def merge_clients(
             if not objects:
                 continue
             read = [(obj, _owned_values(obj, absorbed_id)) for obj in objects]
+            if _one_per_client(table, column) and db.session.scalar(
+                select(func.count()).select_from(table).where(table.c[column] == kept_id)
+            ):
+                # A table of one row per client (her reminder settings): the kept record's own row stands, and the
+                # absorbed record's goes with its key.
+                for obj in objects:
+                    db.session.delete(obj)
+                rows[f"{table.name} (dropped)"] = len(objects)
+                continue
             for obj, plain in read:
                 obj.client_id = kept_id
                 for name, value in plain.items():
@@ -179,7 +200,8 @@ def merge_clients(
             details={
                 "absorbed": str(absorbed_id),
                 "reason": reason_code(reason),
-                "rows": dict(sorted(rows.items())),
+                "tables": sorted(rows),
+                "rows": sum(rows.values()),
                 "values": values,
             },
             actor=actor,

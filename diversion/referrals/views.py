@@ -32,6 +32,7 @@ from diversion.referrals.forms import (
     TakeForm,
     WithdrawForm,
 )
+from diversion.referrals.matches import flagged_count
 from diversion.referrals.models import State, in_a_sentence
 from diversion.referrals.wording import WordingChanged, current_wordings, refuse_changed
 
@@ -102,6 +103,7 @@ def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
         searched=searched,
         sorts=caseload.SORTS,
         sort=sort,
+        possible_matches=flagged_count(),
     )
 
 
@@ -670,3 +672,7 @@ def status_list():
     who = queries.identities(found.items, current_role())
     queries.record_case_reads([referral.id for referral in found.items], _user(), page="status_list", view="status")
     return render_template("referrals/status_list.html", found=found, who=who, state=state, states=list(State))
+
+
+# Someone referred before: the worklist of flagged referrals and merging two records of one woman.
+from diversion.referrals import match_views  # noqa: E402, F401

@@ -50,7 +50,7 @@ class MergeForm(FlaskForm):
     )
     keep = RadioField(
         "Which record should be kept?",
-        choices=[(THIS, "This case's record"), (OTHER, "The other record")],
+        choices=choices([(THIS, "This case's record"), (OTHER, "The other record")]),
         default=THIS,
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose which record to keep")],

@@ -206,8 +206,9 @@ def merge(referral_id):
             kept, absorbed = (this, other) if form.keep.data == THIS else (other, this)
             reason = check_merge(kept, absorbed, form.reason.data)
             services.check_version(referral, services.parse_int(form.version.data))
+            if other is None:  # check_merge refused a missing record already; this only narrows the type
+                raise ValidationFailed.on("other", "Choose the other record of hers")
             if not confirmations.confirmed():
-                assert other is not None  # noqa: S101 - check_merge refused a missing record
                 carried = [
                     (name, value)
                     for name, value in confirmations.carried_answers()
@@ -221,8 +222,8 @@ def merge(referral_id):
                     form=form,
                     title="Check before you merge her records",
                     rows=[
-                        {"key": {"text": "Kept"}, "value": {"text": _describe(kept)}},  # type: ignore[arg-type]
-                        {"key": {"text": "Merged into it"}, "value": {"text": _describe(absorbed)}},  # type: ignore[arg-type]
+                        {"key": {"text": "Kept"}, "value": {"text": _describe(kept)}},
+                        {"key": {"text": "Merged into it"}, "value": {"text": _describe(absorbed)}},
                         {"key": {"text": "Why they are the same woman"}, "value": {"text": reason}},
                     ],
                     warning="Every case, note, appointment, assessment and plan of the merged record will belong to "
@@ -232,7 +233,7 @@ def merge(referral_id):
                     change_text="Change the answers",
                     carried=carried,
                 )
-            merge_clients(kept, absorbed, reason, _user())  # type: ignore[arg-type]
+            merge_clients(kept, absorbed, reason, _user())
         except DomainError as error:
             apply_errors(form, error, "other")
             status = error.status

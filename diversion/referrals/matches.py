@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from diversion.audit.services import record_event
 from diversion.auth.models import User
@@ -119,8 +119,6 @@ def flagged_referrals() -> list[FlaggedReferral]:
 
 def flagged_count() -> int:
     """How many referrals wait on the worklist."""
-    from sqlalchemy import func
-
     return int(db.session.scalar(select(func.count()).where(Referral.possible_previous_referral.is_(True))) or 0)
 
 

@@ -27,11 +27,14 @@ class DomainError(Exception):
 
     status = 422
     code = "validation_error"
+    # Further members of the API's error object beside code, message and fields (a possible match's "matches").
+    extra: dict[str, Any]
 
     def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        self.extra = {}
 
 
 class ValidationFailed(DomainError):
@@ -110,11 +113,19 @@ def is_api_request() -> bool:
     return request.path.startswith("/drafts/") and request.accept_mimetypes.best == "application/json"
 
 
-def json_error(status: int, message: str, code: str | None = None, fields: dict[str, str] | None = None) -> Any:
+def json_error(
+    status: int,
+    message: str,
+    code: str | None = None,
+    fields: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Any:
     """An error response in the shape of docs/api.md."""
     body: dict[str, Any] = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}}
     if fields:
         body["error"]["fields"] = fields
+    if extra:
+        body["error"].update(extra)
     response = jsonify(body)
     response.status_code = status
     return response
@@ -130,9 +141,15 @@ def error_page(status: int, message: str | None = None) -> Any:
         return Response(HTTP_MESSAGES.get(status, "Error"), status=status, mimetype="text/plain")
 
 
-def _respond(status: int, message: str, code: str | None = None, fields: dict[str, str] | None = None) -> Any:
+def _respond(
+    status: int,
+    message: str,
+    code: str | None = None,
+    fields: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Any:
     if is_api_request():
-        return json_error(status, message, code, fields)
+        return json_error(status, message, code, fields, extra)
     return error_page(status, message)
 
 
@@ -141,7 +158,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> Any:
-        return _respond(error.status, error.message, error.code, error.fields)
+        return _respond(error.status, error.message, error.code, error.fields, error.extra)
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError) -> Any:

@@ -146,6 +146,7 @@ def referral_input(
     link_client_id=None,
     past_case: bool = False,
     override_reason: str | None = "test",
+    new_person: bool = False,
 ):
     """Intake data for a referral, with defaults that pass every rule: a return date on a weekend or bank holiday
     is kept with a reason (pass override_reason=None to see the warning), as ``book`` does for appointments."""
@@ -170,6 +171,7 @@ def referral_input(
         link_client_id=link_client_id,
         past_case=past_case,
         override_reason=override_reason,
+        new_person=new_person,
     )
 
 

@@ -31,6 +31,7 @@ from referencing.jsonschema import DRAFT202012
 from diversion.api import bp
 from diversion.api import schemas as names
 from diversion.api.openapi import DOCUMENT
+from diversion.referrals.queries import CURSOR_PATTERN
 from diversion.referrals.services import URN_MESSAGE
 
 DOCUMENT_URI = "urn:diversion:api:v1:openapi"
@@ -63,6 +64,7 @@ PATTERN_PROBLEMS: dict[str, tuple[bool, str]] = {
     names.TEXT_PATTERN: (True, BAD_CHARACTERS),
     names.LINE_PATTERN: (True, BAD_CHARACTERS),
     names.URN_PATTERN: (False, URN_MESSAGE),
+    CURSOR_PATTERN: (True, "Not a cursor from this list: send the next of the page before"),
 }
 
 # --- formats, read exactly as the converters in parsing.py read them ---
@@ -231,12 +233,24 @@ def _own_message(schema: Any, keyword: str) -> str | None:
 
 def _best_branch(error: ValidationError) -> list[tuple[bool, str, str]]:
     """A value matching none of a union's branches: the problems of the branch it was meant for. A nullable value's
-    ``null`` branch says nothing (the value was not null)."""
+    ``null`` branch says nothing (the value was not null). Among objects (a search by name and date of birth, or by
+    URN), the branch meant is the one whose required fields were sent; when none or several were, the answer names
+    the first required field of each branch, with the union's own words (``x-messages``: {"oneOf": ...})."""
     branches: dict[int, list[ValidationError]] = {}
     for sub in error.context or []:
         branches.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
     options = error.validator_value if isinstance(error.validator_value, list) else []
     meant = [index for index in sorted(branches) if options[index : index + 1] != [{"type": "null"}]]
+    present = error.instance if isinstance(error.instance, dict) else None
+    required = [option.get("required") if isinstance(option, dict) else None for option in options]
+    if present is not None and len(meant) > 1 and all(required[index] for index in meant):
+        sent = [index for index in meant if any(present.get(name) is not None for name in required[index] or [])]
+        if len(sent) == 1:
+            meant = sent
+        else:
+            at = list(error.absolute_path)
+            message = _own_message(error.schema, error.validator) or "Send exactly one of these"
+            return [(False, _path([*at, (required[index] or [""])[0]]), message) for index in meant]
     chosen = branches[meant[0]] if meant else next(iter(branches.values()))
     return [problem for sub in chosen for problem in _problems(sub)]
 

@@ -28,12 +28,16 @@ from diversion.permissions import RULES, rule_of, user_allows
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 CLAIM = "idempotency_claim"
+# POSTs that only read: a repeat already answers the same and changes nothing, so the key is accepted and not kept.
+# The search's body is her family name and date of birth or her URN, and even a hash of so little is guessable: it
+# is never stored (docs/api.md, "Search by POST").
+READ_ONLY_POSTS = frozenset({"api.search_referrals"})
 CASE_PATH = re.compile(r"/api/v1/referrals/([0-9a-fA-F-]{36})(?:$|[/?])")
 
 
 @bp.before_request
 def claim_key() -> Any:
-    if request.method != "POST" or HEADER not in request.headers:
+    if request.method != "POST" or HEADER not in request.headers or request.endpoint in READ_ONLY_POSTS:
         return None
     if not current_user.is_authenticated:
         return None

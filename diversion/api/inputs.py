@@ -35,6 +35,8 @@ def referral_input(body: dict[str, Any]) -> ReferralInput:
             "notes",
             "past_case",
             "override_reason",
+            "link_to_client",
+            "new_person",
         ),
     )
     court = reader.text("court", required=True)
@@ -47,6 +49,9 @@ def referral_input(body: dict[str, Any]) -> ReferralInput:
     # (docs/court-dates.md).
     past_case = reader.boolean("past_case")
     override_reason = reader.text("override_reason")
+    # Someone referred before (docs/api.md): the earlier client she is, or her answer that she is someone else.
+    link_to_client = reader.identifier("link_to_client")
+    new_person = reader.boolean("new_person")
     client = reader.member("client", CLIENT_FIELDS, required=True)
     given_name = family_name = phone = email = None
     date_of_birth = None
@@ -71,6 +76,8 @@ def referral_input(body: dict[str, Any]) -> ReferralInput:
         notes=notes,
         past_case=bool(past_case),
         override_reason=override_reason,
+        link_client_id=link_to_client,
+        new_person=bool(new_person),
     )
 
 

@@ -22,7 +22,8 @@ ERROR_DESCRIPTIONS = {
     403: "The caller's role may not do this.",
     404: "No such object, or one outside the caller's scope (another court's case).",
     409: "A stale version, or a duplicate (an open case with this URN, a notice already acknowledged), or a POST "
-    "whose Idempotency-Key is still in use by a request being processed.",
+    "whose Idempotency-Key is still in use by a request being processed, or (code possible_match, with matches) a "
+    "referral of someone who may have been referred before.",
     415: "The body was not sent as JSON (Content-Type application/json, or a +json type). Nothing was changed.",
     422: "Valid JSON that breaks a rule of the service, or misses a required field, or an Idempotency-Key already "
     "used with a different request. Nothing was changed.",
@@ -136,6 +137,10 @@ PATHS: dict[str, Any] = {
             body="ReferralInput",
             description="Court users refer to their own court only (403 otherwise). 422 for someone under 18, a "
             "return date not after the first hearing, or a malformed URN; 409 while a case with that URN is open. "
+            "Support workers and managers: 409 possible_match, with `matches` (the earlier referrals and their "
+            "client ids), when someone with her family name and date of birth was referred before and the body "
+            "says neither link_to_client nor new_person; nothing is made. Court users: the referral is made and "
+            "the answer carries possible_previous_referral (true or false), and nothing about other referrals. "
             "422 too for a return date not after today (a manager may record a past case with past_case), a first "
             "hearing in the future or more than 90 days ago, and a return date on a weekend, a bank holiday or past "
             "the calendar's horizon without override_reason.",
@@ -147,7 +152,21 @@ PATHS: dict[str, Any] = {
             {"200": json_content(ref("CaseList"), "A page of cases, newest first."), **_errors(400, 401, 403, 422)},
             parameters=LIST_PARAMETERS,
             description="Court users see their own court's cases only. Each case in the answer is audited as read. "
-            "422 for a date outside 1900 to 2100.",
+            "422 for a date outside 1900 to 2100. Her identity never goes in an address: `family_name`, "
+            "`date_of_birth` or `urn` in the query answer 400 (validation_error), pointing at searchReferrals.",
+        ),
+    },
+    "/referrals/search": {
+        "post": _operation(
+            "searchReferrals",
+            "referral_status",
+            "Find her cases by family name and date of birth, or by URN",
+            {"200": json_content(ref("CaseList"), "A page of her cases, newest first."), **_errors(400, 401, 403, 422)},
+            body="SearchInput",
+            description="Identity travels in the body, never in an address. Exactly one of the two forms: both or "
+            "neither is 422. Court users see their own court's cases only; court and CPS users do not find a case "
+            "whose sharing she withdrew. Each case in the answer is audited as read, as the list's are. A search "
+            "changes nothing: an Idempotency-Key is accepted and not kept.",
         ),
     },
     "/referrals/{referral_id}": {
@@ -420,12 +439,16 @@ REPLAYED_HEADER = {
 }
 
 
+# POSTs that only read (diversion/api/idempotency.py READ_ONLY_POSTS): the key is not kept for them.
+READ_ONLY_POSTS = frozenset({"searchReferrals"})
+
+
 def _idempotent_posts(paths: dict[str, Any]) -> None:
     """Every POST takes the Idempotency-Key header (one blueprint hook, diversion/api/idempotency.py): its
     parameter, its 400, 409 and 422, and the replay header on its successful answers."""
     for item in paths.values():
         operation = item.get("post")
-        if operation is None or operation.get("security") == []:
+        if operation is None or operation.get("security") == [] or operation["operationId"] in READ_ONLY_POSTS:
             continue
         operation["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY]
         responses = operation["responses"]

@@ -11,9 +11,11 @@ from flask_login import current_user
 from diversion.api import bp, inputs, serializers
 from diversion.api.parsing import json_object
 from diversion.appointments.services import appointments_of
+from diversion.auth.models import Role
 from diversion.notices.services import notice_made
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import queries, services
+from diversion.referrals.matches import PossibleMatch
 from diversion.referrals.wording import current_wordings
 
 
@@ -59,14 +61,31 @@ def made_notice_id(referral: Any, before: Any) -> str | None:
 @bp.route("/referrals", methods=["POST"])
 @requires("make_referral")
 def create_referral() -> Any:
-    referral = services.create_referral(inputs.referral_input(json_object()), actor())
+    try:
+        referral = services.create_referral(inputs.referral_input(json_object()), actor())
+    except PossibleMatch as match:
+        # The earlier referrals named in the answer are read as a list's are: audited, by id.
+        ids = [uuid.UUID(item["referral_id"]) for item in match.matches]
+        queries.record_case_reads(ids, actor(), page="api.create_referral", view="possible_match")
+        raise
     location = url_for("api.referral_detail", referral_id=referral.id)
-    return answer_case(referral.id, "api.create_referral", 201, Location=location)
+    # A court's answer always says whether the referral was flagged as someone referred before, and nothing else
+    # about other referrals (docs/api.md, "Someone referred before").
+    extra = (
+        {"possible_previous_referral": bool(referral.possible_previous_referral)}
+        if current_role() == Role.COURT
+        else None
+    )
+    return answer_case(referral.id, "api.create_referral", 201, extra=extra, Location=location)
 
 
 @bp.route("/referrals", methods=["GET"])
 @requires("referral_status")
 def referrals() -> Any:
+    from diversion.api.search import refuse_identity_in_query
+
+    # Her identity is searched for by POST, never sent in an address (docs/api.md, "Search by POST").
+    refuse_identity_in_query()
     filters, after, limit = inputs.case_list_query()
     role = current_role()
     page = queries.list_cases(

@@ -11,6 +11,7 @@ from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_S
 from diversion.clients.contact import QUIET_HOURS_MESSAGES
 from diversion.notices.models import Decision, NoticeOutcome
 from diversion.referrals.models import ConsentPurpose, State
+from diversion.referrals.queries import CURSOR_PATTERN
 from diversion.referrals.services import OFFENCES
 from diversion.reports.services import FIGURES as REPORT_FIGURES
 
@@ -22,16 +23,20 @@ ERROR_CODES = [
     "not_found",
     "forbidden",
     "conflict",
+    "possible_match",
     "invalid_transition",
     "unauthorized",
     "method_not_allowed",
     "payload_too_large",
     "unsupported_media_type",
-    "possible_match",
     "rate_limited",
     "unavailable",
     "server_error",
 ]
+
+
+# The `next` of a previous page of the same search (opaque: pass it on).
+SEARCH_CURSOR = {"type": ["string", "null"], "pattern": CURSOR_PATTERN}
 
 
 def ref(name: str) -> dict[str, str]:
@@ -303,6 +308,12 @@ SCHEMAS: dict[str, Any] = {
                         "additionalProperties": {"type": "string"},
                         "description": "What is wrong, by field path (client.date_of_birth, goals.0.text).",
                     },
+                    "matches": {
+                        "type": "array",
+                        "items": ref("PossibleMatch"),
+                        "description": "With code possible_match only: the earlier referrals of clients with her "
+                        "family name and date of birth, newest first.",
+                    },
                 },
                 ["code", "message"],
             )
@@ -387,9 +398,55 @@ SCHEMAS: dict[str, Any] = {
                 description="Why to keep a return date on a weekend, a bank holiday or past the calendar's "
                 "horizon; without it, 422.",
             ),
+            "link_to_client": {
+                **_nullable(UUID),
+                "description": "Workers and managers, after a 409 possible_match: the client_id of the earlier "
+                "client she is; the new referral is hers. Not with new_person. Court users: 403.",
+            },
+            "new_person": {
+                "type": ["boolean", "null"],
+                "description": "Workers and managers, after a 409 possible_match: true when she is none of the "
+                "earlier clients; a new client is made and the choice audited. Court users: 403.",
+            },
         },
         ["court", "urn", "offence", "first_hearing_date", "return_date", "client"],
     ),
+    "PossibleMatch": _object(
+        {
+            "referral_id": UUID,
+            "client_id": {**UUID, "description": "Send as link_to_client when she is this woman."},
+            "state": ref("State"),
+            "outcome_date": _nullable(DATE),
+        },
+        ["referral_id", "client_id", "state", "outcome_date"],
+        description="An earlier referral of a client with the same family name and date of birth.",
+    ),
+    "SearchInput": {
+        "oneOf": [
+            _object(
+                {
+                    "family_name": text(200, required=True, one_line=True),
+                    "date_of_birth": DATE,
+                    "cursor": SEARCH_CURSOR,
+                    "limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 100, "default": 50},
+                },
+                ["family_name", "date_of_birth"],
+                title="ByNameAndDateOfBirth",
+            ),
+            _object(
+                {
+                    "urn": {"type": "string", "pattern": URN_PATTERN, "description": "Police URN, any separators."},
+                    "cursor": SEARCH_CURSOR,
+                    "limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 100, "default": 50},
+                },
+                ["urn"],
+                title="ByUrn",
+            ),
+        ],
+        "description": "Her family name with her date of birth, or a URN: exactly one of the two (both or neither: "
+        "422). `cursor` is the `next` of the previous page.",
+        "x-messages": {"oneOf": "Search by family_name with date_of_birth, or by urn: one of the two"},
+    },
     "ClientStatus": _object(
         _CLIENT_STATUS_PROPERTIES, [name for name in _CLIENT_STATUS_PROPERTIES if name != "identity_withheld"]
     ),
@@ -426,7 +483,15 @@ SCHEMAS: dict[str, Any] = {
         ["items", "next"],
     ),
     "CaseStatus": _object(
-        {**_CASE_STATUS_PROPERTIES, "appointments": {"type": "array", "items": ref("AppointmentStatus")}},
+        {
+            **_CASE_STATUS_PROPERTIES,
+            "appointments": {"type": "array", "items": ref("AppointmentStatus")},
+            "possible_previous_referral": {
+                "type": "boolean",
+                "description": "On a court user's answer to createReferral only, always: true when someone with "
+                "her family name and date of birth was referred before, and a support worker will resolve it.",
+            },
+        },
         [*_CASE_STATUS_REQUIRED, "appointments"],
         description="A case as court and CPS users see it: no contact details, no notes.",
     ),

@@ -12,5 +12,6 @@ from diversion.api import (  # noqa: F401
     plans,
     referrals,
     reports,
+    search,
     webhooks,
 )

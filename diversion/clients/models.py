@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, LargeBinary, String, false
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from diversion.crypto.fields import encrypted
@@ -26,6 +27,9 @@ class Client(UUIDPrimaryKey, Timestamps, db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # A legal hold (litigation, an inquiry, a safeguarding review) pauses retention: her record is not erased by it.
     has_legal_hold: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    # Set when this record was merged into another record of the same woman (docs/merging.md): its rows now belong
+    # to that client, its data key is destroyed and it is marked erased.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clients.id"), nullable=True)
 
     given_name = encrypted("given_name", client_id_attr=None)
     family_name = encrypted("family_name", client_id_attr=None)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -126,6 +127,11 @@ class Referral(UUIDPrimaryKey, Timestamps, db.Model):
     outcome_date: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     final_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     has_safeguarding_flag: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # A court's referral whose family name and date of birth match an earlier client: a support worker decides on
+    # the worklist whether she is that woman (docs/api.md, "Someone referred before").
+    possible_previous_referral: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False, index=True
+    )
     # Optimistic lock: a save names the version it read; a stale one is refused with 409.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     urn_index: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False, index=True)

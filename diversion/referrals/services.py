@@ -125,6 +125,9 @@ class ReferralInput:
     notes: str | None = None
     # Set when the person making the referral chose an existing client found by name and date of birth.
     link_client_id: uuid.UUID | None = None
+    # Set when support staff, told of earlier clients with her family name and date of birth, say she is not one of
+    # them (docs/api.md, "Someone referred before"): a new client, the choice audited.
+    new_person: bool = False
     # A manager's explicit choice to record a case whose return date is today or has passed (docs/court-dates.md).
     past_case: bool = False
     # Why a return date on a weekend, a bank holiday or past the calendar's horizon stands.
@@ -284,6 +287,7 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
         raise Conflict(
             "There is already an open case with this URN", {"urn": "There is already an open case with this URN"}
         )
+    flagged = _check_earlier(data, actor)
     identity = Identity(
         given_name=clean["given_name"],
         family_name=clean["family_name"],
@@ -307,6 +311,7 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
                 referred_by_id=actor.id,
                 assigned_worker_id=actor.id if actor.role == Role.WORKER else None,
                 urn_index=urn_index_value(clean["urn"]),
+                possible_previous_referral=flagged,
             )
             referral.urn = clean["urn"]
             dates: CourtDates = clean["dates"]
@@ -322,6 +327,9 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
                 details={
                     "court": clean["court"].code,
                     "linked": data.link_client_id is not None,
+                    # Support staff said she is not the earlier client found; a court's referral was flagged.
+                    **({"new_person": True} if data.new_person else {}),
+                    **({"possible_previous_referral": True} if flagged else {}),
                     # Said only when so: a manager recorded a past case, or a warned return date was kept.
                     **({"past_case": True} if data.past_case else {}),
                     **({"return_date_warnings": dates.warning_codes} if dates.warnings else {}),
@@ -336,14 +344,35 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
     return referral
 
 
+def _check_earlier(data: ReferralInput, actor: User) -> bool:
+    """Whether she may be someone referred before (docs/api.md, "Someone referred before"): support staff who have
+    not chosen are refused with PossibleMatch naming the earlier referrals; a court's referral is made and flagged
+    (True), the court told nothing more. Court users cannot choose: they see no other referral."""
+    from diversion.referrals.matches import PossibleMatch, earlier_clients, earlier_referrals, match_items
+
+    if actor.role == Role.COURT:
+        if data.link_client_id is not None or data.new_person:
+            raise Forbidden("Court staff cannot choose an earlier record: a support worker decides")
+        return bool(earlier_clients(data.family_name, data.date_of_birth))
+    if data.link_client_id is not None and data.new_person:
+        message = "Either link her to an earlier record or say she is a new person, not both"
+        raise ValidationFailed(message, {"link_to_client": message, "new_person": message})
+    if data.link_client_id is not None or data.new_person:
+        return False
+    earlier = earlier_clients(data.family_name, data.date_of_birth)
+    if earlier:
+        raise PossibleMatch(match_items(earlier_referrals(earlier)))
+    return False
+
+
 def _client_for(link_client_id: uuid.UUID | None, identity: Identity) -> Client:
     if link_client_id is None:
         return create_client(identity)
     client = get_client(link_client_id)
     if client is None or client.is_erased:
-        raise ValidationFailed.on("link", "Select a person from the list, or choose a new person")
+        raise ValidationFailed.on("link_to_client", "Select a person from the list, or choose a new person")
     if client.date_of_birth != identity.date_of_birth:
-        raise ValidationFailed.on("link", "The person chosen has a different date of birth")
+        raise ValidationFailed.on("link_to_client", "The person chosen has a different date of birth")
     # Contact details change between referrals: the newest ones are kept.
     if identity.phone:
         client.phone = identity.phone

@@ -32,6 +32,7 @@ from diversion.referrals.forms import (
     TakeForm,
     WithdrawForm,
 )
+from diversion.referrals.matches import flagged_count
 from diversion.referrals.models import State, in_a_sentence
 from diversion.referrals.wording import WordingChanged, current_wordings, refuse_changed
 
@@ -45,6 +46,7 @@ FIELD_NAMES = {
     "note": "contact_note",
     "quiet_hours.from": "quiet_from",
     "quiet_hours.to": "quiet_to",
+    "link_to_client": "link",
 }
 
 
@@ -103,6 +105,7 @@ def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
         searched=searched,
         sorts=caseload.SORTS,
         sort=sort,
+        possible_matches=flagged_count(),
     )
 
 
@@ -129,6 +132,8 @@ def _referral_input(form: ReferralForm) -> services.ReferralInput:
         quiet_to=form.quiet_to.data,
         notes=form.notes.data,
         link_client_id=services.parse_uuid(link),
+        # "A different person", chosen from the 'referred before' list (docs/api.md, "Someone referred before").
+        new_person=form.link.data == "new",
         # Only a manager's form has the choice (docs/court-dates.md).
         past_case=bool("past_case" in form and form.past_case.data),
         override_reason=form.override_reason.data,
@@ -671,3 +676,7 @@ def status_list():
     who = queries.identities(found.items, current_role())
     queries.record_case_reads([referral.id for referral in found.items], _user(), page="status_list", view="status")
     return render_template("referrals/status_list.html", found=found, who=who, state=state, states=list(State))
+
+
+# Someone referred before: the worklist of flagged referrals and merging two records of one woman.
+from diversion.referrals import match_views  # noqa: E402, F401

@@ -250,7 +250,10 @@ def test_an_earlier_client_is_offered_whatever_way_her_family_name_is_typed(app_
     worker = create_user(role="worker")
     dob = date(1988, 3, 9)
     earlier = create_referral(state=State.COMPLETED, worker=worker, family_name="Ó'Brien", date_of_birth=dob)
-    other = create_referral(state=State.DECLINED, worker=worker, family_name="OBrien", date_of_birth=dob)
+    # A second record of the same name, made by saying she is someone else (docs/api.md, "Someone referred before").
+    other = create_referral(
+        state=State.DECLINED, worker=worker, family_name="OBrien", date_of_birth=dob, new_person=True
+    )
     matches = services.matching_clients(typed, dob)
     by_client = {match.client.id: match for match in matches}
     assert set(by_client) == {earlier.client_id, other.client_id}
@@ -318,7 +321,7 @@ def test_a_link_to_a_client_with_another_date_of_birth_is_refused(app_ctx) -> No
     first = create_referral(worker=worker, family_name="Adeyemi", date_of_birth=date(1992, 7, 30))
     data = referral_input(family_name="Adeyemi", date_of_birth=date(1992, 7, 31), link_client_id=first.client_id)
     error = refuse(data, worker)
-    assert set(error.fields) == {"link"}
+    assert set(error.fields) == {"link_to_client"}
     assert db.session.get(Client, first.client_id).date_of_birth == date(1992, 7, 30)
 
 
@@ -326,7 +329,7 @@ def test_a_link_to_an_unknown_client_is_refused(app_ctx) -> None:
     import uuid
 
     error = refuse(referral_input(link_client_id=uuid.uuid4()), create_user(role="worker"))
-    assert set(error.fields) == {"link"}
+    assert set(error.fields) == {"link_to_client"}
 
 
 # --- contact details and encryption at rest ---

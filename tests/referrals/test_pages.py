@@ -512,7 +512,9 @@ def test_caseload_search_by_name_and_date_of_birth_and_by_urn(signed_in, app_ctx
 def test_caseload_search_covers_closed_cases_and_other_workers_cases(signed_in, app_ctx, worker) -> None:
     someone_else = create_user(role="worker")
     closed = create_referral(state="COMPLETED", worker=worker, family_name="Closedcase", date_of_birth=date(1990, 1, 2))
-    theirs = create_referral(worker=someone_else, family_name="Closedcase", date_of_birth=date(1990, 1, 2))
+    theirs = create_referral(
+        worker=someone_else, family_name="Closedcase", date_of_birth=date(1990, 1, 2), new_person=True
+    )
     html = _search(
         signed_in,
         family_name="closedcase",

@@ -96,7 +96,10 @@ def build_cases() -> Cases:
     made = []
     for row in ROWS:
         for _ in range(row.count):
-            referral = create_referral(court=courts[row.court], worker=worker, family_name=f"{FAMILY_NAME}{len(made)}")
+            # Built twice by some tests: each is a different woman, whatever the names made before (new_person).
+            referral = create_referral(
+                court=courts[row.court], worker=worker, family_name=f"{FAMILY_NAME}{len(made)}", new_person=True
+            )
             values: dict[str, Any] = {
                 "state": row.state.value,
                 "referred_on": row.referred_on,

@@ -1,0 +1,90 @@
+"""API: finding her cases by who she is, by POST (docs/api.md, "Search by POST").
+
+Her family name, date of birth and URN never travel in an address: an address is written to access logs, proxies'
+logs and browser histories, a body is not. ``POST /referrals/search`` takes them in its body and answers the list's
+shape, as the caller may see it; a GET of ``/referrals`` that names them is refused (400) and pointed here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+
+from diversion.api import bp, serializers
+from diversion.api.parsing import Malformed, Reader, json_object
+from diversion.api.referrals import actor
+from diversion.errors import ValidationFailed
+from diversion.permissions import court_scope, current_role, requires
+from diversion.referrals import queries
+from diversion.referrals.services import check_urn
+
+SEARCH_PATH = "POST /api/v1/referrals/search"
+IDENTITY_PARAMETERS = ("family_name", "date_of_birth", "urn")
+URN_MESSAGE = "Enter the URN in the police format, like 01/AB/12345/26"
+MIN_PAGE_SIZE = 1
+ONE_FORM = "Send either family_name with date_of_birth, or urn"
+
+
+def refuse_identity_in_query() -> None:
+    """A GET of the list naming her identity in its address is refused (400), pointing at the search. Nothing is
+    looked up, and the values are not repeated in the answer."""
+    named = [name for name in IDENTITY_PARAMETERS if name in request.args]
+    if named:
+        fields = dict.fromkeys(named, f"Send this in the body of {SEARCH_PATH}, never in an address")
+        raise Malformed(
+            f"Her identity never goes in an address: search with {SEARCH_PATH} and a JSON body instead", fields
+        )
+
+
+def search_input(body: dict[str, Any]) -> tuple[queries.CaseFilters, queries.Cursor | None, int]:
+    """The search's filters (one form of the two), the cursor of the page wanted, and the page size."""
+    reader = Reader(body, ("family_name", "date_of_birth", "urn", "cursor", "limit"))
+    family_name = reader.text("family_name", max_length=200)
+    date_of_birth = reader.day("date_of_birth")
+    urn = reader.text("urn", max_length=200)
+    cursor_text = reader.text("cursor", max_length=400)
+    limit = reader.integer("limit")
+    after = queries.Cursor.decode(cursor_text) if cursor_text else None
+    if cursor_text and after is None:
+        reader.problems.malformed["cursor"] = "Not a cursor from this search"
+    reader.problems.raise_if_any()
+    by_name = family_name is not None or date_of_birth is not None
+    problems: dict[str, str] = {}
+    if by_name and urn is not None:
+        problems = {"urn": ONE_FORM, "family_name": ONE_FORM}
+    elif not by_name and urn is None:
+        problems = {"family_name": ONE_FORM, "urn": ONE_FORM}
+    elif by_name and (not (family_name or "").strip() or date_of_birth is None):
+        missing = "date_of_birth" if date_of_birth is None else "family_name"
+        problems = {missing: "Give family_name and date_of_birth together"}
+    if urn is not None and not problems:
+        try:
+            urn = check_urn(urn)
+        except ValueError:
+            problems = {"urn": URN_MESSAGE}
+    if limit is not None and not MIN_PAGE_SIZE <= limit <= queries.MAX_PAGE_SIZE:
+        problems["limit"] = f"Must be a whole number from {MIN_PAGE_SIZE} to {queries.MAX_PAGE_SIZE}"
+    if problems:
+        raise ValidationFailed(f"The search breaks a rule: {next(iter(problems.values()))}", problems)
+    filters = queries.CaseFilters(urn=urn, family_name=family_name, date_of_birth=date_of_birth)
+    return filters, after, limit or queries.DEFAULT_PAGE_SIZE
+
+
+@bp.route("/referrals/search", methods=["POST"])
+@requires("referral_status")
+def search_referrals() -> Any:
+    """Her cases found by family name and date of birth, or by URN; court users see their own court's only. Each
+    case in the answer is audited as read, as the list's are."""
+    filters, after, limit = search_input(json_object())
+    role = current_role()
+    page = queries.list_cases(
+        filters, court_id=court_scope(), after=after, limit=limit, partner=queries.is_partner(role)
+    )
+    who = queries.identities(page.items, role)
+    body = {
+        "items": [serializers.case_list_item(item, who[item.id]) for item in page.items],
+        "next": page.next.encode() if page.next else None,
+    }
+    queries.record_case_reads([item.id for item in page.items], actor(), page="api.search", view="list")
+    return jsonify(body)

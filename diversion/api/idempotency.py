@@ -28,16 +28,16 @@ from diversion.permissions import RULES, rule_of, user_allows
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 CLAIM = "idempotency_claim"
-# POSTs that only read: a repeat already answers the same and changes nothing, so the key is accepted and not kept.
-# The search's body is her family name and date of birth or her URN, and even a hash of so little is guessable: it
-# is never stored (docs/api.md, "Search by POST").
+# POSTs that only read (the search): the key is kept with the request's keyed fingerprint, so the same key with
+# another body is 422 as on every POST, but no answer is kept: her names and cases are not stored for a search, and
+# a repeat is simply answered again, since a search changes nothing (docs/api.md, "Search by POST").
 READ_ONLY_POSTS = frozenset({"api.search_referrals"})
 CASE_PATH = re.compile(r"/api/v1/referrals/([0-9a-fA-F-]{36})(?:$|[/?])")
 
 
 @bp.before_request
 def claim_key() -> Any:
-    if request.method != "POST" or HEADER not in request.headers or request.endpoint in READ_ONLY_POSTS:
+    if request.method != "POST" or HEADER not in request.headers:
         return None
     if not current_user.is_authenticated:
         return None
@@ -60,6 +60,8 @@ def claim_key() -> Any:
         )
     if claim.outcome == "busy":
         return json_error(409, "A request with this Idempotency-Key is still being processed: try again shortly")
+    if claim.outcome == "replay" and request.endpoint in READ_ONLY_POSTS:
+        return None  # asked again: answered again, as it was first
     if claim.outcome == "replay" and claim.key_id is not None:
         return replay(claim.key_id)
     g.setdefault(CLAIM, claim.key_id)
@@ -92,6 +94,9 @@ def remember_answer(response: Response) -> Response:
         _release(key_id)
         return response
     location = response.headers.get("Location")
+    if request.endpoint in READ_ONLY_POSTS:
+        services.complete(key_id, status=response.status_code, location=None)  # the request's print, no answer
+        return response
     referral_id, client_id = case_of(location)
     services.complete(
         key_id,

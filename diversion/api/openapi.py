@@ -439,8 +439,13 @@ REPLAYED_HEADER = {
 }
 
 
-# POSTs that only read (diversion/api/idempotency.py READ_ONLY_POSTS): the key is not kept for them.
+# POSTs that only read (diversion/api/idempotency.py READ_ONLY_POSTS): the key and the request's print are kept, no
+# answer; a repeat is answered again, so their answers carry no replay header.
 READ_ONLY_POSTS = frozenset({"searchReferrals"})
+READ_ONLY_NOTE = (
+    "Send an `Idempotency-Key` if your client sends one on every POST: the same key with a different body is 422, "
+    "as on every POST; a repeat is answered again (a search changes nothing, and no answer of it is kept)."
+)
 
 
 def _idempotent_posts(paths: dict[str, Any]) -> None:
@@ -448,12 +453,15 @@ def _idempotent_posts(paths: dict[str, Any]) -> None:
     parameter, its 400, 409 and 422, and the replay header on its successful answers."""
     for item in paths.values():
         operation = item.get("post")
-        if operation is None or operation.get("security") == [] or operation["operationId"] in READ_ONLY_POSTS:
+        if operation is None or operation.get("security") == []:
             continue
         operation["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY]
         responses = operation["responses"]
         for status in ("400", "409", "422"):  # 400: a key that is not valid
             responses.setdefault(status, {"$ref": f"#/components/responses/{status}"})
+        if operation["operationId"] in READ_ONLY_POSTS:
+            operation["description"] = operation["description"] + "\n\n" + READ_ONLY_NOTE
+            continue
         for status, answer in list(responses.items()):
             if status.startswith("2") and "$ref" not in answer:
                 responses[status] = {**answer, "headers": {**answer.get("headers", {}), **REPLAYED_HEADER}}

@@ -10,6 +10,7 @@ Keys expire after ``IDEMPOTENCY_KEEP`` (24 hours); an in-progress key older than
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from dataclasses import dataclass
@@ -55,12 +56,20 @@ def canonical_body(body: bytes) -> bytes:
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
-    """sha256 of the method, the path and the canonical body: the request is recognised, never kept."""
-    digest = hashlib.sha256()
+    """HMAC-SHA256, under a key of the service, of the method, the path and the canonical body: the request is
+    recognised, never kept, and a body as small as a family name and a date of birth cannot be guessed from it by
+    anyone holding the database alone."""
+    digest = hmac.new(_fingerprint_key(), digestmod=hashlib.sha256)
     for part in (method.upper().encode("ascii"), path.encode("utf-8"), canonical_body(body)):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
+
+
+def _fingerprint_key() -> bytes:
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+    return hmac.new(secret, b"idempotency-fingerprint", hashlib.sha256).digest()
 
 
 @dataclass(frozen=True)

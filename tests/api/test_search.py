@@ -3,13 +3,18 @@ never in an address; a GET of the list naming them is refused."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from diversion.api.openapi import DOCUMENT
+from diversion.extensions import db
 from diversion.idempotency.models import IdempotencyKey
+from diversion.idempotency.services import canonical_body
 from tests.api import bodies
 from tests.api.conftest import count, error_of
 from tests.factories import audit_events
@@ -183,12 +188,23 @@ def test_the_search_is_documented_and_the_list_no_longer_takes_identity() -> Non
     assert listed == {"court", "state", "return_date", "cursor", "limit"}
 
 
-def test_an_idempotency_key_on_a_search_is_accepted_and_nothing_is_kept(as_role, team) -> None:
+def test_an_idempotency_key_on_a_search_keeps_the_request_print_and_no_answer(as_role, team) -> None:
     case = _create(as_role("worker"), bodies.referral(team.court.code))
     kept = count(IdempotencyKey)
     headers = {"Idempotency-Key": "search-1"}
     first = as_role("worker").post(SEARCH, {"urn": case["urn"]}, headers=headers)
     again = as_role("worker").post(SEARCH, {"urn": case["urn"]}, headers=headers)
     assert _ids(first) == _ids(again) == {case["id"]}
-    assert "Idempotent-Replayed" not in again.headers
-    assert count(IdempotencyKey) == kept
+    assert "Idempotent-Replayed" not in again.headers  # answered again, not from a store
+    assert count(IdempotencyKey) == kept + 1
+    row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "search-1"))
+    assert (row.answer, row.client_id, row.referral_id) == (None, None, None)
+    # The print is keyed: the plain hash of the request (guessable from a URN alone) is not what is stored.
+    plain = hashlib.sha256()
+    for part in (b"POST", b"/api/v1/referrals/search", canonical_body(json.dumps({"urn": case["urn"]}).encode())):
+        plain.update(len(part).to_bytes(8, "big"))
+        plain.update(part)
+    assert row.fingerprint != plain.hexdigest()
+    # The same key with another search is refused, as on every POST, and finds nothing.
+    error = error_of(as_role("worker").post(SEARCH, {"urn": "01/ZZ/99999/26"}, headers=headers), 422)
+    assert "Idempotency-Key" in error["fields"]

@@ -87,6 +87,12 @@ def referrals() -> Any:
     # Her identity is searched for by POST, never sent in an address (docs/api.md, "Search by POST").
     refuse_identity_in_query()
     filters, after, limit = inputs.case_list_query()
+    return case_list(filters, after, limit, page_name="api.referrals")
+
+
+def case_list(filters: queries.CaseFilters, after: queries.Cursor | None, limit: int, *, page_name: str) -> Any:
+    """A page of cases as the caller may see them (court users: their own court's), each audited as read: the list
+    and the search answer alike."""
     role = current_role()
     page = queries.list_cases(
         filters, court_id=court_scope(), after=after, limit=limit, partner=queries.is_partner(role)
@@ -96,7 +102,7 @@ def referrals() -> Any:
         "items": [serializers.case_list_item(item, who[item.id]) for item in page.items],
         "next": page.next.encode() if page.next else None,
     }
-    queries.record_case_reads([item.id for item in page.items], actor(), page="api.referrals", view="list")
+    queries.record_case_reads([item.id for item in page.items], actor(), page=page_name, view="list")
     return jsonify(body)
 
 

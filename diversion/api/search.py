@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import request
 
-from diversion.api import bp, serializers
+from diversion.api import bp
 from diversion.api.parsing import Malformed, Reader, json_object
-from diversion.api.referrals import actor
+from diversion.api.referrals import case_list
 from diversion.errors import ValidationFailed
-from diversion.permissions import court_scope, current_role, requires
+from diversion.permissions import requires
 from diversion.referrals import queries
 from diversion.referrals.services import check_urn
 
@@ -77,14 +77,4 @@ def search_referrals() -> Any:
     """Her cases found by family name and date of birth, or by URN; court users see their own court's only. Each
     case in the answer is audited as read, as the list's are."""
     filters, after, limit = search_input(json_object())
-    role = current_role()
-    page = queries.list_cases(
-        filters, court_id=court_scope(), after=after, limit=limit, partner=queries.is_partner(role)
-    )
-    who = queries.identities(page.items, role)
-    body = {
-        "items": [serializers.case_list_item(item, who[item.id]) for item in page.items],
-        "next": page.next.encode() if page.next else None,
-    }
-    queries.record_case_reads([item.id for item in page.items], actor(), page="api.search", view="list")
-    return jsonify(body)
+    return case_list(filters, after, limit, page_name="api.search")

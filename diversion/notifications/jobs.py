@@ -28,17 +28,13 @@ def queue(redis: Any = None) -> Any:
     return Queue(current_app.config["RQ_QUEUE"], connection=redis or connection())
 
 
-def enqueue_delivery(ids: Iterable[uuid.UUID]) -> int:
-    """Put a delivery job for each message on the queue; returns how many."""
+def enqueue_delivery(ids: Iterable[uuid.UUID], job: str = "diversion.notifications.jobs.deliver_job") -> int:
+    """Put a job for each id on the queue (by default a message's delivery job); returns how many. A job carries an
+    id alone, never what is sent."""
     target = queue()
     count = 0
-    for notification_id in ids:
-        target.enqueue_call(
-            "diversion.notifications.jobs.deliver_job",
-            args=(str(notification_id),),
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-        )
+    for item_id in ids:
+        target.enqueue_call(job, args=(str(item_id),), result_ttl=3600, failure_ttl=7 * 24 * 3600)
         count += 1
     return count
 

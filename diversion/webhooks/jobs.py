@@ -9,20 +9,10 @@ from collections.abc import Iterable
 
 
 def enqueue_delivery(ids: Iterable[uuid.UUID]) -> int:
-    """Put a job for each delivery on the queue; returns how many."""
-    from diversion.notifications.jobs import queue
+    """Put a job for each delivery on the notifications queue; returns how many."""
+    from diversion.notifications import jobs
 
-    target = queue()
-    count = 0
-    for delivery_id in ids:
-        target.enqueue_call(
-            "diversion.webhooks.jobs.deliver_job",
-            args=(str(delivery_id),),
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-        )
-        count += 1
-    return count
+    return jobs.enqueue_delivery(ids, job="diversion.webhooks.jobs.deliver_job")
 
 
 def deliver_job(delivery_id: str) -> str:

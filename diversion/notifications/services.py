@@ -75,20 +75,26 @@ def email_active_managers(*, dedupe: str, subject: str, body: str, now: datetime
     added = 0
     for manager in managers:
         with transaction():
-            message = StaffMessage(
-                id=uuid.uuid4(),
-                kind=Kind.DIGEST.value,
-                dedupe_key=f"{dedupe}:{manager.id}",
-                channel="email",
-                due_at=now,
-                next_attempt_at=now,
-                user_id=manager.id,
-            )
-            message.recipient = manager.email
-            message.subject = subject
-            message.body = body
-            added += insert_if_absent(message)
+            added += email_staff(manager, dedupe=f"{dedupe}:{manager.id}", subject=subject, body=body, now=now)
     return added
+
+
+def email_staff(user: User, *, dedupe: str, subject: str, body: str, now: datetime) -> bool:
+    """Queue one email to a member of staff, sent as soon as the sender runs, once per ``dedupe`` key; True when it
+    was queued (False: already queued under that key). In the caller's transaction."""
+    message = StaffMessage(
+        id=uuid.uuid4(),
+        kind=Kind.DIGEST.value,
+        dedupe_key=dedupe,
+        channel="email",
+        due_at=now,
+        next_attempt_at=now,
+        user_id=user.id,
+    )
+    message.recipient = user.email
+    message.subject = subject
+    message.body = body
+    return insert_if_absent(message)
 
 
 def claim(notification_id: uuid.UUID, now: datetime) -> bool:

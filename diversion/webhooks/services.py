@@ -494,8 +494,7 @@ def pause_email(subscription: WebhookSubscription) -> tuple[str, str]:
 
 
 def _email_owner(subscription: WebhookSubscription, now: datetime) -> None:
-    from diversion.notifications.models import Kind, StaffMessage
-    from diversion.notifications.services import insert_if_absent
+    from diversion.notifications.services import email_staff
 
     owner = db.session.scalars(select(User).where(User.id == subscription.user_id, User.may_be_sent_mail())).first()
     if owner is None:
@@ -504,19 +503,8 @@ def _email_owner(subscription: WebhookSubscription, now: datetime) -> None:
         subject, body = pause_email(subscription)
     except addresses.RefusedAddress:
         return
-    message = StaffMessage(
-        id=uuid.uuid4(),
-        kind=Kind.DIGEST.value,
-        dedupe_key=f"webhook-paused:{subscription.id}:{int(now.timestamp())}",
-        channel="email",
-        due_at=now,
-        next_attempt_at=now,
-        user_id=owner.id,
-    )
-    message.recipient = owner.email
-    message.subject = subject
-    message.body = body
-    insert_if_absent(message)
+    dedupe = f"webhook-paused:{subscription.id}:{int(now.timestamp())}"
+    email_staff(owner, dedupe=dedupe, subject=subject, body=body, now=now)
 
 
 def requeue_stale_claims(now: datetime) -> int:

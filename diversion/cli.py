@@ -222,10 +222,9 @@ def cases_sweep(on: datetime | None) -> None:
 
 
 def _horizon_text() -> str:
-    from diversion.referrals.calendar import bank_holidays_known_until
+    from diversion.dates import bank_holidays_known_until, long_date
 
-    horizon = bank_holidays_known_until()
-    return f"{horizon.day} {horizon:%B %Y}"
+    return long_date(bank_holidays_known_until())
 
 
 @notifications_cli.command("worker")

@@ -8,13 +8,13 @@ from flask_login import current_user
 from diversion.appointments import bp, services
 from diversion.appointments.forms import BookingForm, OutcomeForm, parse_time
 from diversion.appointments.models import Outcome
+from diversion.dates import from_london, today
 from diversion.drafts import forms as drafts
 from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
 from diversion.idempotency.forms import already_saved, held
 from diversion.permissions import load_case, load_or_404, requires
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import from_london, today
 from diversion.referrals.models import Referral
 from diversion.venues import services as venue_services
 

@@ -12,12 +12,12 @@ from diversion.assessments.models import DOMAIN_LABELS, Domain
 from diversion.care_plans import bp, services
 from diversion.care_plans.forms import ACTION_SLOTS, GOAL_SLOTS, CarePlanForm
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, SERVICE_LABELS
+from diversion.dates import long_date
 from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors
 from diversion.permissions import load_case, requires
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import long_date
 from diversion.referrals.models import State
 
 LABELS = {

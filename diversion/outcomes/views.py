@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from diversion import conflicts
 from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
+from diversion.dates import long_date
 from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError, NotFound
 from diversion.extensions import db
@@ -20,7 +21,6 @@ from diversion.outcomes import equality as equality_services
 from diversion.outcomes.forms import EthnicityForm, ReviewForm
 from diversion.permissions import load_case, requires
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import long_date
 
 
 def _case_page(referral: Any, template: str, status: int = 200, **context: Any) -> Any:

@@ -15,10 +15,10 @@ from sqlalchemy import func, or_, select
 from diversion.audit.models import AuditEvent
 from diversion.audit.services import ChainReport, record_event, verify_chain
 from diversion.auth.models import User
+from diversion.dates import from_london, london_date
 from diversion.db import transaction, utcnow
 from diversion.exports import csv_text
 from diversion.extensions import db
-from diversion.referrals.calendar import from_london, london_date
 from diversion.referrals.models import Referral
 
 security_log = logging.getLogger("diversion.security")

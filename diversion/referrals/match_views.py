@@ -18,12 +18,12 @@ from diversion import confirmations
 from diversion.clients.merge import check_merge, merge_clients
 from diversion.clients.models import Client
 from diversion.clients.services import get_client
+from diversion.dates import long_date
 from diversion.errors import DomainError, ValidationFailed
 from diversion.extensions import db
 from diversion.forms import MaxLength, apply_errors, choices
 from diversion.permissions import load_case, requires
 from diversion.referrals import bp, matches, queries, services
-from diversion.referrals.calendar import long_date
 from diversion.referrals.models import Referral
 
 DIFFERENT = "different"

@@ -12,6 +12,7 @@ from diversion.admin.services import list_courts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
+from diversion.dates import long_date
 from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors, choices
@@ -19,7 +20,6 @@ from diversion.idempotency.forms import already_saved, held
 from diversion.notices.services import notice_for
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import bp, caseload, queries, reversals, services
-from diversion.referrals.calendar import long_date
 from diversion.referrals.court_dates import ReturnDateNeedsReason
 from diversion.referrals.forms import (
     AssignForm,

@@ -113,29 +113,6 @@ def users_token(email: str, name: str) -> None:
     click.echo(create_api_token(user, name=name))
 
 
-@keys_cli.command("generate")
-def keys_generate() -> None:
-    """Print a new master key line (id:base64key) for DIVERSION_MASTER_KEYS."""
-    from diversion.crypto.keys import generate_master_key_line
-
-    click.echo(generate_master_key_line())
-
-
-@keys_cli.command("init")
-def keys_init() -> None:
-    """Create the key store's table when it is missing. Safe to run again; `db upgrade` runs it too."""
-    from flask import current_app
-
-    from diversion.crypto.errors import KeyStoreUnavailable
-    from diversion.keyring import create_keystore_schema
-
-    try:
-        create_keystore_schema(current_app)
-    except KeyStoreUnavailable as error:
-        _fail(str(error))
-    click.echo("Key store ready.")
-
-
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Check the audit chain; exit 1 naming the first bad event."""
@@ -252,7 +229,8 @@ def webhooks_deliver() -> None:
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
     from diversion.appointments.commands import appointments_migrate_locations
-    from diversion.clients.commands import KEYS_COMMANDS, clients_erase
+    from diversion.clients.commands import clients_erase
+    from diversion.keys.commands import KEYS_COMMANDS
     from diversion.privacy.commands import BACKUP_COMMANDS, RETENTION_COMMANDS, clients_export
 
     for command in KEYS_COMMANDS:

@@ -12,13 +12,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from diversion.clients.commands import _existing_client_ids
 from diversion.clients.erasure import erase_client
 from diversion.crypto.errors import DecryptionError
 from diversion.crypto.fields import stored_key_id
 from diversion.drafts.models import Draft
 from diversion.extensions import db
 from diversion.keyring import keystore
+from diversion.keys.services import _existing_client_ids
 from diversion.referrals.models import Referral, State
 from tests.factories import (
     attend,

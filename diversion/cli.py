@@ -162,12 +162,12 @@ def cases_sweep(on: datetime | None) -> None:
 
     Safe to run as often as you like (cron, a systemd timer): a second run changes nothing more and sends nothing
     twice. Messages always go by the real clock, whatever --today says."""
+    from diversion.audit.review import check_chain_and_alert
     from diversion.drafts.services import sweep_expired as sweep_expired_drafts
     from diversion.idempotency.services import sweep_expired
     from diversion.notices.services import make_missing_notices, sweep_kept
     from diversion.notifications.horizon import alert_managers_of_horizon
     from diversion.notifications.services import sweep_messages
-    from diversion.privacy.review import check_chain_and_alert
     from diversion.referrals.services import sweep_passed_return_dates
     from diversion.webhooks.services import send_due as send_due_webhooks
 

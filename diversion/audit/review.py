@@ -1,5 +1,9 @@
 """The audit review: search the audit log by client, user, action and date; who has viewed a case; CSV export;
-and checking the chain from the daily sweep, with an alert to managers when it is broken."""
+and checking the chain from the daily sweep, with an alert to managers when it is broken.
+
+It reads the log beside it; the pages that show it are the data protection pages' (diversion/privacy/views.py).
+Nothing in the audit package imports this module, so recording an event never pulls in the referrals and users it
+joins to."""
 
 from __future__ import annotations
 

@@ -116,6 +116,16 @@ def london_short(value: datetime | date | None) -> str:
     return london_datetime(value, short=True)
 
 
+def london_iso(value: str | None) -> str:
+    """An ISO 8601 time kept as text (a subject access export's) shown in London as GOV.UK writes it; text that is
+    not such a time is shown as it is."""
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return value or ""
+    return london_datetime(moment) if moment.tzinfo is not None else str(value)
+
+
 def phone_text(value: str | None) -> str:
     """A stored (international) UK number as people write it: 07700 100123."""
     if not value:
@@ -139,6 +149,7 @@ def register_template_context(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(london, "london")
     app.add_template_filter(london_short, "london_short")
+    app.add_template_filter(london_iso, "london_iso")
     app.add_template_filter(phone_text, "phone")
     presenters.register(app)
 

@@ -8,7 +8,7 @@ import pytest
 
 from diversion.dates import clock_time, london_datetime, london_time, long_date, month_year, short_date
 from diversion.notifications.wording import render_reminder
-from diversion.views_context import london, london_short
+from diversion.views_context import london, london_iso, london_short
 
 
 @pytest.mark.parametrize(
@@ -94,3 +94,10 @@ def test_the_page_filters_and_the_time_alone_use_the_same_formatter() -> None:
 def test_a_reminder_says_the_day_and_time_as_gov_uk_writes_them(starts_at: datetime, when: str) -> None:
     assert f"appointment {when}." in render_reminder("sms", starts_at).body
     assert f"appointment {when}." in render_reminder("email", starts_at).body
+
+
+def test_a_time_kept_as_iso_text_is_shown_in_london_and_other_text_as_it_is() -> None:
+    assert london_iso("2026-12-01T10:00:00+00:00") == "1 December 2026, 10am"
+    assert london_iso("2026-12-01T10:00:00") == "2026-12-01T10:00:00"  # no zone: not guessed
+    assert london_iso("unreadable") == "unreadable"
+    assert london_iso(None) == ""

@@ -37,7 +37,7 @@ def _plain_update(engine: Any, master_key_id: str) -> int:
     """Every live key row given a new value, batch by batch as the rotation does, without the crypto."""
     import sqlalchemy as sa
 
-    from diversion.clients.commands import DEFAULT_BATCH
+    from diversion.keys.services import DEFAULT_BATCH
 
     select_batch = sa.text(
         "SELECT client_id, wrapped FROM data_keys WHERE destroyed_at IS NULL AND master_key_id != :id "

@@ -159,11 +159,11 @@ def seed(environ: dict[str, str], size: Size, rng: random.Random) -> list[Person
     from diversion.appointments.services import BookingInput, book_appointment
     from diversion.auth import passwords
     from diversion.auth.models import User
+    from diversion.dates import today
     from diversion.db import transaction, utcnow
     from diversion.extensions import db
     from diversion.keyring import KEYSTORE_EXTENSION
     from diversion.main.demo_cases import seed_cases
-    from diversion.referrals.calendar import today
     from tests.factories import create_referral
 
     # Accounts are created cheaply, then all given one hash made at the production cost, which sign-in verifies.
@@ -399,7 +399,7 @@ def support_journey(browser: Browser, rng: random.Random, reports: bool) -> None
         token = csrf_of(page)
         browser.think(rng)
         if token:
-            from diversion.referrals.calendar import is_working_day, today
+            from diversion.dates import is_working_day, today
 
             day = today() + timedelta(days=rng.randint(2, 12))
             while not is_working_day(day):

@@ -113,29 +113,6 @@ def users_token(email: str, name: str) -> None:
     click.echo(create_api_token(user, name=name))
 
 
-@keys_cli.command("generate")
-def keys_generate() -> None:
-    """Print a new master key line (id:base64key) for DIVERSION_MASTER_KEYS."""
-    from diversion.crypto.keys import generate_master_key_line
-
-    click.echo(generate_master_key_line())
-
-
-@keys_cli.command("init")
-def keys_init() -> None:
-    """Create the key store's table when it is missing. Safe to run again; `db upgrade` runs it too."""
-    from flask import current_app
-
-    from diversion.crypto.errors import KeyStoreUnavailable
-    from diversion.keyring import create_keystore_schema
-
-    try:
-        create_keystore_schema(current_app)
-    except KeyStoreUnavailable as error:
-        _fail(str(error))
-    click.echo("Key store ready.")
-
-
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Check the audit chain; exit 1 naming the first bad event."""
@@ -185,12 +162,12 @@ def cases_sweep(on: datetime | None) -> None:
 
     Safe to run as often as you like (cron, a systemd timer): a second run changes nothing more and sends nothing
     twice. Messages always go by the real clock, whatever --today says."""
+    from diversion.audit.review import check_chain_and_alert
     from diversion.drafts.services import sweep_expired as sweep_expired_drafts
     from diversion.idempotency.services import sweep_expired
     from diversion.notices.services import make_missing_notices, sweep_kept
     from diversion.notifications.horizon import alert_managers_of_horizon
     from diversion.notifications.services import sweep_messages
-    from diversion.privacy.review import check_chain_and_alert
     from diversion.referrals.services import sweep_passed_return_dates
     from diversion.webhooks.services import send_due as send_due_webhooks
 
@@ -222,10 +199,9 @@ def cases_sweep(on: datetime | None) -> None:
 
 
 def _horizon_text() -> str:
-    from diversion.referrals.calendar import bank_holidays_known_until
+    from diversion.dates import bank_holidays_known_until, long_date
 
-    horizon = bank_holidays_known_until()
-    return f"{horizon.day} {horizon:%B %Y}"
+    return long_date(bank_holidays_known_until())
 
 
 @notifications_cli.command("worker")
@@ -253,7 +229,8 @@ def webhooks_deliver() -> None:
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
     from diversion.appointments.commands import appointments_migrate_locations
-    from diversion.clients.commands import KEYS_COMMANDS, clients_erase
+    from diversion.clients.commands import clients_erase
+    from diversion.keys.commands import KEYS_COMMANDS
     from diversion.privacy.commands import BACKUP_COMMANDS, RETENTION_COMMANDS, clients_export
 
     for command in KEYS_COMMANDS:

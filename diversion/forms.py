@@ -17,8 +17,8 @@ from wtforms import Field, SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 
+from diversion.dates import out_of_range_message, within_service_years
 from diversion.errors import DomainError
-from diversion.referrals.calendar import out_of_range_message, within_service_years
 
 PARTS = ("day", "month", "year")
 _TEMPLATE = """{% from 'govuk_frontend_jinja/components/date-input/macro.html' import govukDateInput %}

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from diversion.dates import horizon_warning, london_date, london_datetime, long_date, short_date
 from diversion.forms import error_summary
 from diversion.headers import csp_nonce
 from diversion.permissions import user_allows
-from diversion.referrals.calendar import horizon_warning
 
 # (endpoint, label, rule): shown when the user's role passes the rule. Later domains add their entries here.
 NAVIGATION: list[tuple[str, str, str]] = [
@@ -95,23 +94,15 @@ def navigation_items() -> list[dict[str, Any]]:
     return items
 
 
-LONDON = ZoneInfo("Europe/London")
-
-
 def london(value: datetime | date | None, with_time: bool = True) -> str:
-    """A UTC time shown in Europe/London, as people write it: 29 November 2026, 11:13am."""
+    """A UTC time shown in Europe/London, as GOV.UK writes it: 29 November 2026, 11:13am (or the date alone)."""
     if value is None:
         return ""
     if not isinstance(value, date):
         return str(value)  # a date of birth that cannot be decrypted (an erased client) reads "unreadable"
     if not isinstance(value, datetime):
-        return f"{value.day} {value:%B %Y}"
-    local = value.astimezone(LONDON)
-    text = f"{local.day} {local:%B %Y}"
-    if with_time:
-        hour = local.hour % 12 or 12
-        text += f", {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
-    return text
+        return long_date(value)
+    return london_datetime(value) if with_time else long_date(london_date(value))
 
 
 def london_short(value: datetime | date | None) -> str:
@@ -121,10 +112,18 @@ def london_short(value: datetime | date | None) -> str:
     if not isinstance(value, date):
         return str(value)
     if not isinstance(value, datetime):
-        return f"{value.day} {value:%b %Y}"
-    local = value.astimezone(LONDON)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%b %Y}, {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+        return short_date(value)
+    return london_datetime(value, short=True)
+
+
+def london_iso(value: str | None) -> str:
+    """An ISO 8601 time kept as text (a subject access export's) shown in London as GOV.UK writes it; text that is
+    not such a time is shown as it is."""
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return value or ""
+    return london_datetime(moment) if moment.tzinfo is not None else str(value)
 
 
 def phone_text(value: str | None) -> str:
@@ -150,6 +149,7 @@ def register_template_context(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(london, "london")
     app.add_template_filter(london_short, "london_short")
+    app.add_template_filter(london_iso, "london_iso")
     app.add_template_filter(phone_text, "phone")
     presenters.register(app)
 

@@ -53,7 +53,7 @@ class FromToday:
 def on_clock(value: Any) -> Any:
     """``value`` with every FromToday in it (in dicts and lists) made a date on the test's clock: a ``date``, or its
     ISO 8601 text for a JSON body."""
-    from diversion.referrals.calendar import today
+    from diversion.dates import today
 
     if isinstance(value, FromToday):
         day = today() + timedelta(days=value.days)

@@ -152,7 +152,7 @@ def referral_input(
     is kept with a reason (pass override_reason=None to see the warning), as ``book`` does for appointments."""
     from datetime import date, timedelta
 
-    from diversion.referrals.calendar import today
+    from diversion.dates import today
     from diversion.referrals.services import ReferralInput
 
     court = court or create_court()
@@ -193,8 +193,8 @@ def take_referral(data, worker: User):
     test the sweep, say) is recorded as a manager records a past case, and then given to the support worker, as the
     manager would (docs/court-dates.md)."""
     from diversion.auth.models import Role
+    from diversion.dates import today
     from diversion.referrals import services as referral_services
-    from diversion.referrals.calendar import today
 
     if data.past_case or data.return_date is None or data.return_date > today():
         return referral_services.create_referral(data, worker)

@@ -256,8 +256,8 @@ def test_demo_seed_is_idempotent_and_prints_a_line_per_role(cli) -> None:
 def test_demo_cases_come_with_their_outcome_notices_the_older_ones_decided(cli) -> None:
     from datetime import timedelta
 
+    from diversion.dates import today
     from diversion.notices.models import OutcomeNotice
-    from diversion.referrals.calendar import today
     from diversion.referrals.models import Referral
 
     result = cli("demo", "seed", "--clients", "60")

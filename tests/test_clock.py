@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from diversion.dates import LONDON, now_london, today
 from diversion.db import utcnow
-from diversion.referrals.calendar import LONDON, now_london, today
 from tests.clock import SUITE_NOW, named_moment
 
 REPOSITORY = Path(__file__).resolve().parents[1]

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from diversion.admin.services import court_by_code
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.services import find_user_by_email
+from diversion.dates import is_working_day, today
 from diversion.extensions import db
 from diversion.main.demo import DEMO_COURTS, DEMO_USERS, seed_demo
 from diversion.main.demo_cases import plan_cases
 from diversion.notices.models import OutcomeNotice
 from diversion.outcomes import queries as outcome_queries
 from diversion.outcomes.models import Review
-from diversion.referrals.calendar import is_working_day, today
 from diversion.referrals.caseload import appointments_on, at_risk_cutoff, caseload
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.queries import court_day

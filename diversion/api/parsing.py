@@ -38,8 +38,8 @@ from diversion.api.contract import (
     TYPE_MESSAGES,
     UNKNOWN,
 )
+from diversion.dates import EARLIEST_DATE, LATEST_DATE, within_service_years
 from diversion.errors import DomainError, ValidationFailed
-from diversion.referrals.calendar import EARLIEST_DATE, LATEST_DATE, within_service_years
 
 DATE_SHAPE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_TEXT = 20000

@@ -20,10 +20,10 @@ from sqlalchemy.orm import aliased
 from diversion.appointments.models import Appointment, Outcome
 from diversion.audit.services import record_event
 from diversion.auth.models import Role, User
+from diversion.dates import horizon_warning, is_working_day, london_date, weekday_name
 from diversion.db import transaction, utcnow
 from diversion.errors import DomainError, InvalidTransition, ValidationFailed
 from diversion.extensions import db
-from diversion.referrals.calendar import horizon_warning, is_working_day, london_date
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.programme import programme
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress
@@ -131,7 +131,7 @@ def booking_warnings(starts_at: datetime, duration: int, worker_id: uuid.UUID | 
     warnings = []
     day = london_date(starts_at)
     if day.weekday() >= 5:
-        warnings.append(f"{day:%A} is a weekend day.")
+        warnings.append(f"{weekday_name(day)} is a weekend day.")
     if day.weekday() < 5 and not is_working_day(day):
         warnings.append("That day is a bank holiday in England and Wales.")
     beyond = horizon_warning(day)
@@ -368,7 +368,7 @@ def calendar_invite(appointment: Appointment) -> bytes:
     calendar is read by others."""
     from icalendar import Calendar, Event
 
-    from diversion.referrals.calendar import LONDON
+    from diversion.dates import LONDON
 
     calendar = Calendar()
     calendar.add("prodid", "-//Appointments//EN")

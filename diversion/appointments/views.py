@@ -8,13 +8,14 @@ from flask_login import current_user
 from diversion.appointments import bp, services
 from diversion.appointments.forms import BookingForm, OutcomeForm, parse_time
 from diversion.appointments.models import Outcome
+from diversion.dates import from_london, today
 from diversion.drafts import forms as drafts
 from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
 from diversion.idempotency.forms import already_saved, held
 from diversion.permissions import load_case, load_or_404, requires
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import from_london, today
+from diversion.referrals.case_page import case_page, not_yet_page
 from diversion.referrals.models import Referral
 from diversion.venues import services as venue_services
 
@@ -26,8 +27,6 @@ def _user():
 
 
 def _case_page(referral: Referral, template: str, **context):
-    from diversion.referrals.views import _case_page as case_page
-
     return case_page(referral, "appointments", template, **context)
 
 
@@ -55,8 +54,6 @@ def book(referral_id):
     number = referral_services.parse_int(request.values.get("number")) or 1
     blocked = services.not_yet(referral, number)
     if blocked is not None:
-        from diversion.referrals.views import not_yet_page
-
         return not_yet_page(referral, "appointments", "Book an appointment", blocked)
     to_replace = services.appointment_to_replace(referral, number, request.values.get("supersedes"))
     form.worker.choices = choices([(str(w.id), w.display_name) for w in referral_services.workers()])

@@ -14,11 +14,10 @@ from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors
 from diversion.permissions import load_case, requires
 from diversion.referrals import services as referral_services
+from diversion.referrals.case_page import case_page, not_yet_page
 
 
 def _case_page(referral, template: str, status: int = 200, **context):
-    from diversion.referrals.views import _case_page as case_page
-
     return case_page(referral, "assessment", template, **context), status
 
 
@@ -45,8 +44,6 @@ def edit(referral_id):
     referral = load_case(referral_id)
     blocked = services.not_yet(referral)
     if blocked is not None:
-        from diversion.referrals.views import not_yet_page
-
         return not_yet_page(referral, "assessment", "Needs assessment", blocked)
     assessment = services.assessment_of(referral)
     form = AssessmentForm()

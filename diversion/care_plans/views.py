@@ -12,12 +12,13 @@ from diversion.assessments.models import DOMAIN_LABELS, Domain
 from diversion.care_plans import bp, services
 from diversion.care_plans.forms import ACTION_SLOTS, GOAL_SLOTS, CarePlanForm
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, SERVICE_LABELS
+from diversion.dates import long_date
 from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors
 from diversion.permissions import load_case, requires
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import long_date
+from diversion.referrals.case_page import case_page, not_yet_page
 from diversion.referrals.models import State
 
 LABELS = {
@@ -30,8 +31,6 @@ LABELS = {
 
 
 def _case_page(referral, template: str, status: int = 200, **context):
-    from diversion.referrals.views import _case_page as case_page
-
     return case_page(referral, "plan", template, labels=LABELS, **context), status
 
 
@@ -54,8 +53,6 @@ def edit(referral_id):
     referral = load_case(referral_id)
     blocked = services.not_yet(referral)
     if blocked is not None:
-        from diversion.referrals.views import not_yet_page
-
         return not_yet_page(referral, "plan", "Care Action Plan", blocked, labels=LABELS)
     plan = services.plan_of(referral)
     form = CarePlanForm()

@@ -15,8 +15,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from diversion.crypto.fields import is_unreadable
+from diversion.dates import LONDON, from_london
 from diversion.errors import ValidationFailed
-from diversion.referrals.calendar import LONDON, from_london
 
 # "HH:MM", 24-hour: what the API's schema and the forms accept for either end of her quiet hours.
 HOUR_MINUTE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -16,8 +16,8 @@ from flask import current_app, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from diversion.dates import LONDON, clock_time, long_date
 from diversion.drafts import services
-from diversion.referrals.calendar import LONDON
 
 RESTORE = "restore"
 AUTOSAVE_SECONDS = 20
@@ -47,9 +47,10 @@ class DraftOffer:
 
 
 def when(moment: datetime, *, time_only: bool = False) -> str:
-    """A time as the page says it: 10:32 on Saturday 5 December 2026 (London time), or 10:32 alone."""
+    """A time as the page says it, in London: 10:32am on Saturday 5 December 2026, or 10:32am alone."""
     local = moment.astimezone(LONDON)
-    return f"{local:%H:%M}" if time_only else f"{local:%H:%M} on {local:%A} {local.day} {local:%B %Y}"
+    at = clock_time(local.time())
+    return at if time_only else f"{at} on {long_date(local.date(), weekday=True)}"
 
 
 def autosave_seconds() -> int:

@@ -12,12 +12,12 @@ from diversion.admin.services import court_by_code, create_user, save_court
 from diversion.auth.models import User
 from diversion.auth.names import name_from_email
 from diversion.auth.services import find_user_by_email
+from diversion.dates import from_london, today
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.main.demo_cases import DEMO_VENUES, seed_cases
 from diversion.notices.models import OutcomeNotice
 from diversion.notices.services import make_missing_notices
-from diversion.referrals.calendar import from_london, today
 from diversion.referrals.models import Referral
 from diversion.venues.services import save_venue, venue_by_name
 

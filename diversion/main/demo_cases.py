@@ -39,11 +39,11 @@ from diversion.clients.contact import QuietHours
 from diversion.clients.models import Client
 from diversion.clients.services import SafeContact, birth_year_band, name_dob_index_value
 from diversion.courts.models import Court
+from diversion.dates import from_london, is_working_day, long_date, today
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import key_provider, keystore
 from diversion.outcomes.models import Review, ReviewDomain
-from diversion.referrals.calendar import from_london, is_working_day, today
 from diversion.referrals.caseload import at_risk_cutoff
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
 from diversion.referrals.programme import programme
@@ -697,6 +697,6 @@ def seed_cases(
     reviewed = sum(1 for case in cases if case.reviewed_on is not None)
     yield (
         f"  {len(opened)} open ({states['REFERRED']} referred, {states['OPTED_IN']} opted in, {states['ASSESSED']} "
-        f"assessed; {at_risk} at risk), {listed} on {home.code}'s court-day list for {court_day:%A} "
-        f"{court_day.day} {court_day:%B}, {reviewed} completed cases reviewed"
+        f"assessed; {at_risk} at risk), {listed} on {home.code}'s court-day list for "
+        f"{long_date(court_day, weekday=True, year=False)}, {reviewed} completed cases reviewed"
     )

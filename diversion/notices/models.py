@@ -12,9 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diversion.auth.models import User
 from diversion.crypto.fields import encrypted
+from diversion.dates import london_date, long_date
 from diversion.db import UTCDateTime, UUIDPrimaryKey, utcnow
 from diversion.extensions import db
-from diversion.referrals.calendar import london_date
 from diversion.referrals.models import Referral
 
 
@@ -115,12 +115,12 @@ class OutcomeNotice(UUIDPrimaryKey, db.Model):
             if self.subject_erasure_reason == "erasure_request"
             else "Her record was erased"
         )
-        text = f"{asked} on {erased.day} {erased:%B %Y}. Her name and date of birth are no longer held."
+        text = f"{asked} on {long_date(erased)}. Her name and date of birth are no longer held."
         if self.kept_until is not None:
             until = london_date(self.kept_until)
             return (
                 f"{text} The URN, court, outcome and dates are kept so that the CPS can act on this notice, until it "
-                f"is acknowledged or until {until.day} {until:%B %Y}, whichever comes first."
+                f"is acknowledged or until {long_date(until)}, whichever comes first."
             )
         return f"{text} The details kept for the CPS have been destroyed."
 

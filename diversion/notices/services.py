@@ -19,12 +19,12 @@ from sqlalchemy.orm import contains_eager
 from diversion.audit.services import record_event
 from diversion.auth.models import User
 from diversion.crypto.errors import CryptoError
+from diversion.dates import from_london, long_date, today
 from diversion.db import transaction, utcnow
 from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import key_provider, keystore
 from diversion.notices.models import Decision, NoticeOutcome, OutcomeNotice
-from diversion.referrals.calendar import from_london, today
 from diversion.referrals.models import Referral, State
 from diversion.referrals.queries import Cursor, status_options
 
@@ -176,7 +176,7 @@ def sentence(notice: OutcomeNotice, name: str) -> str:
     """The notice's one fixed sentence for its outcome; a correction's names the notice it corrects."""
     if notice.subject_erased:
         name = ERASED_SUBJECT
-    day = f"{notice.outcome_date.day} {notice.outcome_date:%B %Y}"
+    day = long_date(notice.outcome_date)
     if notice.is_correction:
         returned = State(notice.returned_to).label.lower() if notice.returned_to else "open"
         return (

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from diversion.dates import today
 from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.notices import bp, services
 from diversion.notices.forms import AcknowledgeCorrectionForm, AcknowledgeForm
 from diversion.notices.models import NoticeOutcome
 from diversion.permissions import court_scope, current_role, requires
-from diversion.referrals.calendar import today
 from diversion.referrals.queries import identities, identity, record_case_reads
 from diversion.referrals.reversals import offered_on_notice
 

@@ -19,6 +19,7 @@ from diversion.appointments.services import unresolved_appointments
 from diversion.audit.services import record_event
 from diversion.auth.models import Role, User
 from diversion.crypto.fields import is_unreadable
+from diversion.dates import LONDON, london_datetime, short_date
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import key_provider
@@ -31,10 +32,8 @@ from diversion.notifications.wording import (
     NOTICE_EMAIL_SUBJECT,
     TEAM_DIGEST_SUBJECT,
 )
-from diversion.referrals.calendar import LONDON
 from diversion.referrals.caseload import appointments_on, at_risk_cutoff
 from diversion.referrals.models import OPEN_STATES, Referral
-from diversion.views_context import london_short
 
 # Digests are made from DIGEST_AT until this long after it; a sweep later in the day makes none.
 DIGEST_WINDOW = timedelta(hours=4)
@@ -84,11 +83,13 @@ def digest_body(user: User, on: Any) -> str | None:
 
     def appointment_line(appointment: Appointment) -> str:
         referral = cases[appointment.referral_id]
-        return case_line(referral, f"appointment {appointment.number}, {london_short(appointment.starts_at)}")
+        return case_line(
+            referral, f"appointment {appointment.number}, {london_datetime(appointment.starts_at, short=True)}"
+        )
 
     sections = []
     if at_risk:
-        lines = [case_line(r, f"return date {london_short(r.return_date)}") for r in at_risk]
+        lines = [case_line(r, f"return date {short_date(r.return_date)}") for r in at_risk]
         sections.append("At risk (return date within 5 working days):\n" + "\n".join(lines))
     if unresolved:
         lines = [appointment_line(a) for a in unresolved]

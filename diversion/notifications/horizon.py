@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from diversion.dates import bank_holidays_known_until, london_date, long_date
 from diversion.db import utcnow
-from diversion.referrals.calendar import bank_holidays_known_until, london_date
 
 WARN_DAYS_BEFORE = 90
 SUBJECT = "Bank holiday dates run out soon"
@@ -18,7 +18,7 @@ def warning_starts(horizon: date | None = None) -> date:
 
 
 def _body(horizon: date) -> str:
-    written = f"{horizon.day} {horizon:%B %Y}"
+    written = long_date(horizon)
     return (
         f"The service knows the bank holidays in England and Wales up to {written}. After that date it counts "
         "working days and checks bookings with the usual bank holidays only, and warns whoever books or counts "

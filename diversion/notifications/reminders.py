@@ -21,12 +21,12 @@ from diversion.appointments.models import Appointment
 from diversion.clients.contact import QuietHours, SafeContact
 from diversion.clients.models import Client
 from diversion.crypto.fields import is_unreadable
+from diversion.dates import from_london, london_date
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import key_provider
 from diversion.notifications.models import ClientMessage, Kind
 from diversion.notifications.wording import render_reminder
-from diversion.referrals.calendar import from_london, london_date
 from diversion.referrals.models import OPEN_STATES, ConsentPurpose, Referral
 from diversion.referrals.services import has_consent
 

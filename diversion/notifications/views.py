@@ -12,6 +12,7 @@ from diversion.notifications import bp, digests, reminders, services
 from diversion.notifications.forms import NoticeEmailsForm, QuietHoursForm, RetryForm, StopForm
 from diversion.notifications.models import Notification
 from diversion.permissions import load_case, load_or_404, requires
+from diversion.referrals.case_page import case_page
 from diversion.referrals.models import ConsentPurpose
 from diversion.referrals.services import has_consent
 
@@ -39,8 +40,6 @@ def _user():
 
 
 def _messages_page(referral, hours_form=None, stop_form=None):
-    from diversion.referrals.views import _case_page
-
     quiet = reminders.quiet_hours_of(referral.client_id)
     hours_form = hours_form or QuietHoursForm(
         formdata=None,
@@ -48,7 +47,7 @@ def _messages_page(referral, hours_form=None, stop_form=None):
         quiet_to=f"{quiet.end:%H:%M}" if quiet else "",
     )
     form = hours_form if hours_form.errors else (stop_form or StopForm(formdata=None))
-    return _case_page(
+    return case_page(
         referral,
         "messages",
         "notifications/case.html",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from string import Template
 
-from diversion.referrals.calendar import LONDON
+from diversion.dates import LONDON, clock_time, long_date
 
 # Words that would tell a reader what the appointment is about. Matched as whole words, case-insensitively.
 DENY_LIST = (
@@ -108,13 +108,9 @@ class Rendered:
 
 
 def when(starts_at: datetime) -> dict[str, str]:
-    """The day and time of an appointment as people say them: 'Thursday 3 December', '10:30am'."""
+    """The day and time of an appointment in London, as GOV.UK writes them: 'Thursday 3 December', '10:30am'."""
     local = starts_at.astimezone(LONDON)
-    hour = local.hour % 12 or 12
-    return {
-        "day": f"{local:%A} {local.day} {local:%B}",
-        "time": f"{hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}",
-    }
+    return {"day": long_date(local.date(), weekday=True, year=False), "time": clock_time(local.time())}
 
 
 def render_reminder(channel: str, starts_at: datetime) -> Rendered:

@@ -23,9 +23,9 @@ from diversion.appointments.models import Appointment, Outcome
 from diversion.assessments.models import Assessment, AssessmentDomain
 from diversion.care_plans.models import CarePlan, OnwardReferral
 from diversion.clients.models import Client
+from diversion.dates import from_london
 from diversion.extensions import db
 from diversion.outcomes.models import Review, ReviewDomain
-from diversion.referrals.calendar import from_london
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
 from diversion.reports.queries import FINISHED_STATES
 

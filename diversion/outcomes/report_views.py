@@ -10,12 +10,12 @@ from flask_login import current_user
 
 from diversion.admin.services import list_courts
 from diversion.assessments.models import DOMAIN_LABELS
+from diversion.dates import today
 from diversion.errors import NotFound, ValidationFailed
 from diversion.forms import apply_errors
 from diversion.outcomes import bp, charts, services
 from diversion.outcomes.forms import OutcomesForm
 from diversion.permissions import requires
-from diversion.referrals.calendar import today
 from diversion.referrals.models import STATE_LABELS
 from diversion.reports import services as report_services
 from diversion.reports.forms import PERIOD_KINDS

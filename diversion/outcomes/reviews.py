@@ -18,11 +18,11 @@ from diversion.assessments.models import Assessment, AssessmentDomain, Domain
 from diversion.assessments.services import assessment_of
 from diversion.audit.services import record_event
 from diversion.auth.models import User
+from diversion.dates import london_date, today
 from diversion.db import claim_version, transaction
 from diversion.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.outcomes.models import Review, ReviewDomain
-from diversion.referrals.calendar import london_date, today
 from diversion.referrals.models import Referral
 from diversion.referrals.states import NotYet
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from diversion import conflicts
 from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
+from diversion.dates import long_date
 from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError, NotFound
 from diversion.extensions import db
@@ -20,12 +21,10 @@ from diversion.outcomes import equality as equality_services
 from diversion.outcomes.forms import EthnicityForm, ReviewForm
 from diversion.permissions import load_case, requires
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import long_date
+from diversion.referrals.case_page import case_page, not_yet_page
 
 
 def _case_page(referral: Any, template: str, status: int = 200, **context: Any) -> Any:
-    from diversion.referrals.views import _case_page as case_page
-
     return case_page(referral, "reviews", template, **context), status
 
 
@@ -91,8 +90,6 @@ def new_review(referral_id: Any) -> Any:
     referral = load_case(referral_id)
     blocked = reviews.not_yet(referral)
     if blocked is not None:
-        from diversion.referrals.views import not_yet_page
-
         return not_yet_page(referral, "reviews", "Record a review", blocked)
     form = ReviewForm()
     if (saved := already_saved(form)) is not None:
@@ -225,8 +222,6 @@ def equality(referral_id: Any) -> Any:
         else:
             flash("Equality monitoring saved.", "success")
             return redirect(url_for("referrals.consent", referral_id=referral.id))
-    from diversion.referrals.views import _case_page as case_page
-
     return case_page(
         referral,
         "consent",

@@ -24,11 +24,11 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from diversion.clients.commands import reapply_erasures
 from diversion.clients.models import Client
 from diversion.errors import ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import keystore
+from diversion.keys.services import reapply_erasures
 
 
 class BackupError(Exception):

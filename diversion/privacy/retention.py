@@ -21,10 +21,10 @@ from diversion.audit.services import prune_before, record_event
 from diversion.clients.erasure import erase_client
 from diversion.clients.models import Client
 from diversion.crypto.errors import CryptoError
+from diversion.dates import london_date, today
 from diversion.db import transaction
 from diversion.errors import Conflict, DomainError
 from diversion.extensions import db
-from diversion.referrals.calendar import london_date, today
 from diversion.referrals.models import OPEN_STATES, Referral
 
 RETENTION_REASON = "retention"

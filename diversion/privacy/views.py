@@ -9,12 +9,13 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from diversion import confirmations
+from diversion.audit import review
 from diversion.clients.models import Client
 from diversion.errors import DomainError
 from diversion.exports import download
 from diversion.forms import apply_errors, choices
 from diversion.permissions import load_case, load_or_404, requires
-from diversion.privacy import bp, export, retention, review, services
+from diversion.privacy import bp, export, retention, services
 from diversion.privacy.forms import (
     AuditSearchForm,
     ConsentWordingForm,

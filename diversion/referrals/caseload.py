@@ -20,9 +20,9 @@ from diversion.auth.models import User
 from diversion.clients.services import find_clients
 from diversion.crypto.blind import normalise_urn
 from diversion.crypto.fields import read_fields
+from diversion.dates import from_london, is_working_day, today, working_days_between
 from diversion.extensions import db
 from diversion.keyring import key_provider
-from diversion.referrals.calendar import from_london, is_working_day, today, working_days_between
 from diversion.referrals.models import FINAL_STATES, OPEN_STATES, Referral, State
 from diversion.referrals.programme import programme
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from diversion.auth.models import Role, User
-from diversion.errors import Forbidden, ValidationFailed
-from diversion.referrals.calendar import (
+from diversion.dates import (
     horizon_warning,
     is_working_day,
     long_date,
     out_of_range_message,
     within_service_years,
 )
+from diversion.errors import Forbidden, ValidationFailed
 
 FIRST_HEARING_WITHIN_DAYS = 90
 MAX_OVERRIDE_REASON = 200
@@ -40,7 +40,7 @@ class ReturnDateNeedsReason(ValidationFailed):
 
 def day_in_words(day: date) -> str:
     """Sunday 27 December 2026."""
-    return f"{day:%A} {long_date(day)}"
+    return long_date(day, weekday=True)
 
 
 def return_date_warnings(day: date, what: str = "the return date") -> list[tuple[str, str]]:

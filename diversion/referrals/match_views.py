@@ -18,12 +18,13 @@ from diversion import confirmations
 from diversion.clients.merge import check_merge, merge_clients
 from diversion.clients.models import Client
 from diversion.clients.services import get_client
+from diversion.dates import long_date
 from diversion.errors import DomainError, ValidationFailed
 from diversion.extensions import db
 from diversion.forms import MaxLength, apply_errors, choices
 from diversion.permissions import load_case, requires
 from diversion.referrals import bp, matches, queries, services
-from diversion.referrals.calendar import long_date
+from diversion.referrals.case_page import case_page
 from diversion.referrals.models import Referral
 
 DIFFERENT = "different"
@@ -185,8 +186,6 @@ def _describe(client: Client) -> str:
 def merge(referral_id):
     """Two records of the same woman made one: the other record, which to keep and why; then a confirmation; then
     the merge (docs/merging.md)."""
-    from diversion.referrals.views import _case_page
-
     referral = load_case(referral_id)
     form = MergeForm()
     candidates = _candidates(referral)
@@ -215,7 +214,7 @@ def merge(referral_id):
                     if name not in ("other", "other_urn")
                 ]
                 carried.append(("other", str(other.id)))
-                return _case_page(
+                return case_page(
                     referral,
                     "overview",
                     "referrals/confirm.html",
@@ -242,4 +241,4 @@ def merge(referral_id):
         else:
             flash("Her records have been merged into one.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
-    return _case_page(referral, "overview", "referrals/merge.html", form=form, candidates=candidates), status
+    return case_page(referral, "overview", "referrals/merge.html", form=form, candidates=candidates), status

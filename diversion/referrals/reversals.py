@@ -82,8 +82,8 @@ def offered_on_notice(notice: Any, user: User) -> bool:
 def check_reversal(referral: Referral, actor: User, reason: str | None = None) -> Reversal:
     """What reversing the case's decision would do, or the reason it is refused; changes nothing. With ``reason``
     (the form's answer) the reason is checked too."""
+    from diversion.dates import london_date, long_date
     from diversion.notices.services import notice_for
-    from diversion.referrals.calendar import london_date, long_date
     from diversion.referrals.services import DIVERSION_PURPOSES, current_consents
 
     if not user_allows(actor, "reverse_decisions"):

@@ -26,12 +26,12 @@ from diversion.clients.services import Identity, SafeContact, create_client, fin
 from diversion.courts.models import Court
 from diversion.crypto.blind import URN_PURPOSE, normalise_urn, urn_index
 from diversion.crypto.fields import is_unreadable
+from diversion.dates import out_of_range_message, today, within_service_years, working_days_between
 from diversion.db import claim_version, transaction, utcnow
 from diversion.emails import InvalidEmail, checked_email
 from diversion.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import keyring
-from diversion.referrals.calendar import out_of_range_message, today, within_service_years, working_days_between
 from diversion.referrals.court_dates import (
     CourtDates,
     check_intake_dates,

@@ -17,10 +17,10 @@ from blinker import Namespace
 from sqlalchemy import bindparam, exists, select
 
 from diversion.audit.services import record_event
+from diversion.dates import today
 from diversion.db import utcnow
 from diversion.errors import InvalidTransition
 from diversion.extensions import db
-from diversion.referrals.calendar import today
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.programme import Programme, Step, programme
 

@@ -12,6 +12,7 @@ from diversion.admin.services import list_courts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
+from diversion.dates import long_date
 from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors, choices
@@ -19,7 +20,7 @@ from diversion.idempotency.forms import already_saved, held
 from diversion.notices.services import notice_for
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
 from diversion.referrals import bp, caseload, queries, reversals, services
-from diversion.referrals.calendar import long_date
+from diversion.referrals.case_page import case_page
 from diversion.referrals.court_dates import ReturnDateNeedsReason
 from diversion.referrals.forms import (
     AssignForm,
@@ -225,24 +226,6 @@ def _form_error(error: DomainError) -> DomainError:
     return error
 
 
-def _case_page(referral, page: str, template: str, **context):
-    # Everything the page reads first, then the audit of the read: one transaction, and nothing read again after it.
-    context.update(
-        next_action=services.next_action(referral),
-        working_days_left=services.working_days_left(referral),
-        safe_contact=SafeContact.from_json(referral.client.safe_contact),
-    )
-    services.record_case_view(referral, page, _user())
-    return render_template(template, referral=referral, page=page, **context)
-
-
-def not_yet_page(referral, page: str, heading: str, blocked, **context):
-    """A section whose form cannot be saved yet shows what comes first instead of the form (docs/not-yet.md): a GET
-    answers 200, a POST is refused with 409 and changes nothing."""
-    body = _case_page(referral, page, "referrals/not_yet.html", heading=heading, not_yet=blocked, **context)
-    return body, 200 if request.method == "GET" else 409
-
-
 @bp.route("/cases/<uuid:referral_id>")
 @requires("client_records")
 def detail(referral_id):
@@ -252,7 +235,7 @@ def detail(referral_id):
     take_form = None
     if referral.is_open and referral.assigned_worker_id is None and not can_assign:
         take_form = TakeForm(formdata=None, version=str(referral.version))
-    return _case_page(
+    return case_page(
         referral,
         "overview",
         "referrals/overview.html",
@@ -310,7 +293,7 @@ def consent(referral_id):
             changed_state = effect.after if effect.after is not effect.before else None
             flash(CONSENT_BANNERS.get(changed_state, _recorded(effect)), "success")
             return redirect(url_for("referrals.consent", referral_id=referral.id))
-    return _case_page(
+    return case_page(
         referral,
         "consent",
         "referrals/consent.html",
@@ -351,7 +334,7 @@ def _confirm_consent(referral, form: ConsentForm, effect: services.ConsentEffect
         if not agrees and line is not None and line.is_current:
             words = "She withdraws her agreement"
         rows.append({"key": {"text": purpose.label}, "value": {"text": words}})
-    return _case_page(
+    return case_page(
         referral,
         "consent",
         "referrals/confirm.html",
@@ -370,7 +353,7 @@ def _confirm_consent(referral, form: ConsentForm, effect: services.ConsentEffect
 @requires("client_records")
 def history(referral_id):
     referral = load_case(referral_id)
-    return _case_page(referral, "history", "referrals/history.html", events=services.case_history(referral))
+    return case_page(referral, "history", "referrals/history.html", events=services.case_history(referral))
 
 
 @bp.route("/cases/<uuid:referral_id>/withdraw", methods=["GET", "POST"])
@@ -388,7 +371,7 @@ def withdraw(referral_id):
             reason = services.check_withdrawal(referral, form.reason.data)
             services.check_version(referral, version)
             if not confirmations.confirmed():
-                return _case_page(
+                return case_page(
                     referral,
                     "overview",
                     "referrals/confirm.html",
@@ -410,7 +393,7 @@ def withdraw(referral_id):
         else:
             flash(CONSENT_BANNERS[State.WITHDRAWN], "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
-    return _case_page(referral, "overview", "referrals/withdraw.html", form=form), status
+    return case_page(referral, "overview", "referrals/withdraw.html", form=form), status
 
 
 def _reversal_warning(reversal: reversals.Reversal) -> str:
@@ -446,7 +429,7 @@ def reverse(referral_id):
             reason = reversals.clean_reason(form.reason.data)
             services.check_version(referral, version)
             if not confirmations.confirmed():
-                return _case_page(
+                return case_page(
                     referral,
                     "overview",
                     "referrals/confirm.html",
@@ -476,7 +459,7 @@ def reverse(referral_id):
             flash(banner, "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     return (
-        _case_page(
+        case_page(
             referral,
             "overview",
             "referrals/reverse.html",
@@ -534,7 +517,7 @@ def return_date(referral_id):
             else:
                 flash("Return date changed.", "success")
                 return redirect(url_for("referrals.detail", referral_id=referral.id))
-    page = _case_page(
+    page = case_page(
         referral, "overview", "referrals/return_date.html", form=form, warnings=warnings, comparison=comparison
     )
     return page, status
@@ -588,7 +571,7 @@ def assign(referral_id):
         else:
             flash("Support worker saved.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
-    return _case_page(referral, "overview", "referrals/assign.html", form=form), status
+    return case_page(referral, "overview", "referrals/assign.html", form=form), status
 
 
 @bp.route("/cases/<uuid:referral_id>/take", methods=["POST"])

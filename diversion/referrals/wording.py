@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from diversion.audit.services import record_event
 from diversion.auth.models import User
+from diversion.dates import today
 from diversion.db import transaction
 from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
-from diversion.referrals.calendar import today
 from diversion.referrals.models import ConsentPurpose, ConsentWording, in_a_sentence
 
 MAX_WORDING = 2000

@@ -17,10 +17,10 @@ from datetime import date
 
 from diversion.admin.services import court_by_code
 from diversion.courts.models import Court
+from diversion.dates import MONTHS, long_date, month_year, today
 from diversion.errors import NotFound, ValidationFailed
 from diversion.exports import csv_text
 from diversion.extensions import db
-from diversion.referrals.calendar import today
 from diversion.referrals.models import State
 from diversion.reports import queries
 
@@ -85,10 +85,10 @@ class Period:
     def label(self) -> str:
         """The period as people say it: March 2026; January to March 2026; 3 January 2026 to 15 March 2026."""
         if self.kind == "month":
-            return f"{self.start:%B} {self.start.year}"
+            return month_year(self.start)
         if self.kind == "quarter":
-            return f"{self.start:%B} to {self.end:%B} {self.end.year}"
-        return f"{_long(self.start)} to {_long(self.end)}"
+            return f"{MONTHS[self.start.month - 1]} to {month_year(self.end)}"
+        return f"{long_date(self.start)} to {long_date(self.end)}"
 
     def months(self) -> Iterator[tuple[int, int]]:
         """Each calendar month the period touches, as (year, month), in order."""
@@ -96,10 +96,6 @@ class Period:
         while (year, month) <= (self.end.year, self.end.month):
             yield year, month
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-
-
-def _long(day: date) -> str:
-    return f"{day.day} {day:%B} {day.year}"
 
 
 def month_period(year: int, month: int) -> Period:
@@ -248,12 +244,12 @@ class MonthFigures:
     @property
     def label(self) -> str:
         """March 2026."""
-        return f"{calendar.month_name[self.month]} {self.year}"
+        return month_year(date(self.year, self.month, 1))
 
     @property
     def short_label(self) -> str:
         """Mar 2026, for the chart's axis."""
-        return f"{calendar.month_abbr[self.month]} {self.year}"
+        return month_year(date(self.year, self.month, 1), short=True)
 
     @property
     def completion(self) -> Rate:

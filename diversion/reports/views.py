@@ -9,11 +9,11 @@ from flask import Response, abort, render_template, request, url_for
 
 from diversion.admin.services import list_courts
 from diversion.courts.models import Court
+from diversion.dates import today
 from diversion.errors import ValidationFailed
 from diversion.exports import download
 from diversion.forms import apply_errors
 from diversion.permissions import court_scope, requires
-from diversion.referrals.calendar import today
 from diversion.reports import bp, charts, services
 from diversion.reports.forms import PERIOD_KINDS, CompletionForm
 

@@ -17,12 +17,12 @@ from diversion.admin import services
 from diversion.audit.models import AuditEvent
 from diversion.auth.models import User
 from diversion.auth.tokens import create_api_token
+from diversion.dates import today
 from diversion.errors import Forbidden, ValidationFailed
 from diversion.extensions import db
 from diversion.notifications.digests import queue_digests, set_notice_emails
 from diversion.notifications.services import deliver
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import today
 from diversion.referrals.models import State
 from tests.factories import create_court, create_referral, create_user, csrf_token, log_in_as
 from tests.notifications.helpers import london, messages

@@ -298,8 +298,8 @@ def test_the_appointment_lists_name_the_worker(client, named_case) -> None:
 def test_the_teams_digest_says_whose_case_each_is(named_case) -> None:
     from datetime import timedelta
 
+    from diversion.dates import today
     from diversion.notifications.digests import digest_body
-    from diversion.referrals.calendar import today
     from tests.factories import create_referral
 
     worker, manager, _ = named_case

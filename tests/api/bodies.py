@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from diversion.assessments.models import Domain
-from diversion.referrals.calendar import is_working_day, london_date, today
+from diversion.dates import is_working_day, london_date, today
 
 _numbers = itertools.count(50000)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from diversion.appointments.models import Appointment
-from diversion.referrals.calendar import bank_holidays, today
+from diversion.dates import bank_holidays, today
 from tests.api import bodies
 from tests.api.conftest import case_in, count, error_of
 

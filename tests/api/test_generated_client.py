@@ -26,9 +26,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from diversion.dates import today
 from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
-from diversion.referrals.calendar import today
 from diversion.webhooks.services import send_due
 from tests.api import bodies
 from tests.api.conftest import case_in

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select, update
 
 from diversion.audit.models import AuditEvent
+from diversion.dates import today
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
-from diversion.referrals.calendar import today
 from diversion.referrals.services import format_urn
 from tests.api.conftest import ROLES, count, error_of
 from tests.factories import audit_events, create_referral, last_audit_id

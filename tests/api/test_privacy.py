@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from sqlalchemy import event, select
 
 from diversion.audit.models import AuditEvent
+from diversion.dates import today
 from diversion.extensions import db
-from diversion.referrals.calendar import today
 from tests.api import bodies
 from tests.api.conftest import error_of
 

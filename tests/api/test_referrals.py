@@ -10,7 +10,7 @@ import pytest
 
 from diversion.api.openapi import DOCUMENT
 from diversion.clients.models import Client
-from diversion.referrals.calendar import today
+from diversion.dates import today
 from diversion.referrals.models import Referral
 from tests.api import bodies
 from tests.api.conftest import count, error_of

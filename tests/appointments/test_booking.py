@@ -9,10 +9,10 @@ import pytest
 
 from diversion.appointments.models import Appointment
 from diversion.appointments.services import NeedsOverride, appointments_of, booking_warnings, current_appointments
+from diversion.dates import from_london
 from diversion.db import utcnow
 from diversion.errors import InvalidTransition, ValidationFailed
 from diversion.extensions import db
-from diversion.referrals.calendar import from_london
 from diversion.referrals.models import FINAL_STATES, Referral, State
 from tests.factories import attend, audit_events, book, create_referral, create_user, last_audit_id, row_counts
 

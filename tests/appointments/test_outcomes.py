@@ -9,11 +9,11 @@ import pytest
 
 from diversion.appointments.models import Appointment, Outcome
 from diversion.appointments.services import attended_numbers, record_outcome, unresolved_appointments
+from diversion.dates import london_date
 from diversion.db import utcnow
 from diversion.errors import InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import london_date
 from diversion.referrals.models import FINAL_STATES, State
 from tests.factories import (
     attend,

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from diversion.audit import services as audit_services
 from diversion.audit.models import AuditEvent, AuditHead
 from diversion.audit.services import HEAD_ID, prune_before, record_event, verify_chain
+from diversion.dates import today
 from diversion.db import transaction, utcnow
 from diversion.extensions import db
 from diversion.privacy.retention import add_years, run_retention
-from diversion.referrals.calendar import today
 from tests.factories import create_referral
 
 LONG_AGO = datetime(2015, 3, 1, 12, 0, tzinfo=UTC)

@@ -178,7 +178,7 @@ def test_the_kept_record_keeps_its_own_details_and_gains_her_other_name_as_an_al
 
 
 def test_a_verify_after_a_merge_finds_nothing_unreadable(app_ctx) -> None:
-    from diversion.clients.commands import verify_encryption
+    from diversion.keys.services import verify_encryption
 
     worker = create_user(role="worker")
     absorbed = her_records(worker, "Verifyperson")

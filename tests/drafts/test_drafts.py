@@ -12,13 +12,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from diversion.clients.commands import _existing_client_ids
 from diversion.clients.erasure import erase_client
 from diversion.crypto.errors import DecryptionError
 from diversion.crypto.fields import stored_key_id
 from diversion.drafts.models import Draft
 from diversion.extensions import db
 from diversion.keyring import keystore
+from diversion.keys.services import _existing_client_ids
 from diversion.referrals.models import Referral, State
 from tests.factories import (
     attend,
@@ -92,7 +92,7 @@ def test_autosave_keeps_her_typing_encrypted_under_her_data_key(mine, case) -> N
     response = mine.post(draft_path(case), data=typed(mine, case, evil="not a field"), headers=JSON)
     assert response.status_code == 200
     answer = response.get_json()
-    assert answer["message"] == "Draft saved at 10:00."
+    assert answer["message"] == "Draft saved at 10am."
     assert answer["saved_at"].startswith("2026-12-01T10:00")
     assert answer["expires_at"].startswith("2026-12-08T10:00")
     (draft,) = drafts_of()
@@ -112,8 +112,8 @@ def test_the_form_offers_the_draft_back_and_restores_it_only_when_asked(mine, ca
     mine.post(draft_path(case), data=typed(mine, case, drugs_score="7"), headers=JSON)
     offered = mine.get(form_path(case)).get_data(as_text=True)
     assert "You have a draft of this form" in offered
-    assert "You last saved it at 10:00 on Tuesday 1 December 2026" in offered
-    assert "kept until 10:00 on Tuesday 8 December 2026" in offered
+    assert "You last saved it at 10am on Tuesday 1 December 2026" in offered
+    assert "kept until 10am on Tuesday 8 December 2026" in offered
     assert textarea(offered, "alcohol_notes") == ""  # offered, not yet put into the form
     restored = mine.get(f"{form_path(case)}?draft=restore").get_data(as_text=True)
     assert "This form shows your draft" in restored
@@ -129,7 +129,7 @@ def test_without_javascript_save_draft_goes_back_to_the_form_showing_the_draft(m
     assert response.status_code == 302
     assert response.headers["Location"] == f"{form_path(case)}?draft=restore"
     page = mine.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Draft saved. It is kept until 10:00 on Tuesday 8 December 2026 unless you save the form." in page
+    assert "Draft saved. It is kept until 10am on Tuesday 8 December 2026 unless you save the form." in page
     assert textarea(page, "alcohol_notes") == SECRET
     assert SECRET not in response.headers["Location"]
 

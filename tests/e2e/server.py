@@ -112,7 +112,7 @@ def _seed_conflict_case() -> dict:
     from datetime import timedelta
 
     from diversion.auth.services import find_user_by_email
-    from diversion.referrals.calendar import today
+    from diversion.dates import today
     from tests.factories import create_referral
 
     referral = create_referral(
@@ -134,7 +134,7 @@ def _seed_drafts_case() -> dict:
 
     from diversion.admin.services import create_user
     from diversion.auth.services import find_user_by_email
-    from diversion.referrals.calendar import today
+    from diversion.dates import today
     from tests.factories import attend, book, create_referral
 
     create_user(DRAFTS_EMAIL, "worker", None, PASSWORD, display_name="Dee Quarry")
@@ -160,8 +160,8 @@ def _seed_partner_cases(worker) -> dict:
     from datetime import timedelta
 
     from diversion.appointments.services import BookingInput, book_appointment
+    from diversion.dates import today
     from diversion.db import utcnow
-    from diversion.referrals.calendar import today
     from tests.factories import create_referral
 
     court_day = today()
@@ -226,12 +226,12 @@ def _seed_outcomes(instance: Path) -> dict:
     from diversion.assessments.models import Domain
     from diversion.auth.services import find_user_by_email
     from diversion.clients.services import SafeContact
+    from diversion.dates import LONDON, today
     from diversion.db import transaction
     from diversion.notifications.reminders import plan_reminders
     from diversion.notifications.services import deliver, failed_messages, messages_of
     from diversion.outcomes import equality, returns, reviews
     from diversion.outcomes import services as outcome_services
-    from diversion.referrals.calendar import LONDON, today
     from diversion.referrals.services import record_consent
     from diversion.reports.services import quarter_of, quarter_period
     from tests.factories import book, create_referral
@@ -324,9 +324,9 @@ def _seed_privacy_cases() -> None:
 
     from diversion.admin.services import create_user
     from diversion.auth.services import find_user_by_email
+    from diversion.dates import today
     from diversion.privacy.retention import add_years, client_retention_years, retention_status, set_legal_hold
     from diversion.privacy.services import request_erasure
-    from diversion.referrals.calendar import today
     from tests.factories import create_referral
 
     worker = find_user_by_email(ROLE_EMAILS["worker"])

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from diversion.referrals.calendar import bank_holidays
+from diversion.dates import bank_holidays
 from tests.e2e import server as e2e_server
 from tests.e2e.checks import PageReport, assert_clean, inspect
 

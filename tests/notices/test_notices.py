@@ -11,12 +11,12 @@ from markupsafe import escape
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from diversion.dates import today
 from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
 from diversion.notices import services
 from diversion.notices.models import OutcomeNotice
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import today
 from diversion.referrals.models import State
 from tests.factories import create_court, create_referral, create_user, csrf_token, log_in_as
 

@@ -11,11 +11,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from diversion.clients.services import SafeContact
+from diversion.dates import LONDON, today
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.notifications.models import Notification
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import LONDON, today
 from diversion.referrals.models import State
 from tests.factories import book, create_referral, create_user
 

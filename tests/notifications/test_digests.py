@@ -7,11 +7,11 @@ from datetime import UTC, timedelta
 
 import pytest
 
+from diversion.dates import today
 from diversion.db import utcnow
 from diversion.notifications.digests import queue_digests, queue_recent_notice_emails, set_notice_emails
 from diversion.notifications.services import sweep_messages
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import today
 from diversion.referrals.models import State
 from tests.factories import book, create_court, create_referral, create_user
 from tests.notifications.helpers import london, messages, outbox_for, reminder_case

@@ -8,12 +8,12 @@ import pytest
 
 from diversion.clients.contact import QuietHours, SafeContact
 from diversion.clients.preferences import set_quiet_hours
+from diversion.dates import LONDON
 from diversion.db import transaction, utcnow
 from diversion.extensions import db
 from diversion.notifications import services
 from diversion.notifications.reminders import LeadTime, plan_reminders, quiet_hours_of
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import LONDON
 from diversion.referrals.models import State
 from tests.factories import attend, audit_events, book, create_user
 from tests.notifications.helpers import london, messages, outbox_for, reminder_case

@@ -21,11 +21,11 @@ from diversion.auth.models import User
 from diversion.care_plans.models import CarePlan, OnwardReferral
 from diversion.clients.models import Client
 from diversion.courts.models import Court
+from diversion.dates import today
 from diversion.extensions import db
 from diversion.outcomes import reviews
 from diversion.outcomes.models import Review
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import today
 from diversion.referrals.models import Referral
 from tests.factories import attend, book, create_court, create_referral, create_user
 

@@ -10,10 +10,10 @@ import re
 import pytest
 
 from diversion.assessments.models import Domain
+from diversion.dates import today
 from diversion.extensions import db
 from diversion.outcomes import reviews
 from diversion.outcomes.models import Review
-from diversion.referrals.calendar import today
 from tests.factories import audit_events, create_referral, create_user, csrf_token, last_audit_id, log_in_as
 
 

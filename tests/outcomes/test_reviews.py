@@ -8,10 +8,10 @@ import re
 import pytest
 
 from diversion.assessments.models import Domain
+from diversion.dates import today
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.outcomes import equality, reviews
 from diversion.outcomes.models import Review
-from diversion.referrals.calendar import today
 from tests.clock import FromToday, on_clock
 from tests.factories import audit_events, create_referral, create_user, csrf_token, log_in_as, raw_column
 

@@ -21,6 +21,7 @@ from diversion.auth.models import User
 from diversion.auth.tokens import create_api_token
 from diversion.clients.models import Client
 from diversion.courts.models import Court
+from diversion.dates import today
 from diversion.errors import InvalidTransition
 from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
@@ -30,7 +31,6 @@ from diversion.outcomes import equality, returns
 from diversion.outcomes import services as outcome_services
 from diversion.outcomes.queries import Scope
 from diversion.referrals import services as referral_services
-from diversion.referrals.calendar import today
 from diversion.referrals.models import Consent, Referral, State
 from diversion.referrals.queries import WITHHELD_TEXT, shares_with_partners
 from diversion.referrals.services import format_urn

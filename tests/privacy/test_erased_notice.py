@@ -14,11 +14,11 @@ from diversion.auth.tokens import create_api_token
 from diversion.clients.erasure import erase_client
 from diversion.clients.models import Client
 from diversion.crypto.errors import CryptoError
+from diversion.dates import today
 from diversion.extensions import db
 from diversion.keyring import keystore
 from diversion.notices import services as notices
 from diversion.notices.models import OutcomeNotice
-from diversion.referrals.calendar import today
 from diversion.referrals.services import format_urn
 from tests.factories import create_referral, create_user, log_in_as
 

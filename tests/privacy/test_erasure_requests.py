@@ -9,13 +9,13 @@ import pytest
 
 from diversion.clients.models import Client
 from diversion.crypto.fields import ERASED
+from diversion.dates import today
 from diversion.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.keyring import keystore
 from diversion.privacy.models import ErasureRequest
 from diversion.privacy.retention import set_legal_hold
 from diversion.privacy.services import cancel_erasure, confirm_erasure, request_erasure
-from diversion.referrals.calendar import today
 from diversion.reports.services import check_period, completion_report
 from tests.factories import audit_events, create_referral, create_user, csrf_token, log_in_as, row_counts
 

@@ -121,3 +121,17 @@ def test_export_of_an_erased_client_shows_erased(app_ctx) -> None:
     assert made.sections["clients"][0]["given_name"] == "erased"
     assert len(made.sections["referrals"]) == 1
     export_client(client, None, "json")
+
+
+def test_the_pdf_gives_when_it_was_made_and_each_event_in_uk_time(app_ctx) -> None:
+    """The JSON keeps ISO 8601 in UTC; the PDF she reads says the times as GOV.UK writes them, in London."""
+    from flask import render_template
+
+    from diversion.privacy.export import SubjectAccessExport
+
+    made = SubjectAccessExport(client_id="c1", made_at="2027-07-14T23:00:00+00:00", is_erased=False)
+    made.audit_events = [{"at": "2027-07-15T09:30:00+00:00", "who": "the system", "role": None, "action": "x"}]
+    html = render_template("privacy/export_pdf.html", export=made, titles={})
+    assert "Made 15 July 2027, midnight (UK time)." in html
+    assert "<td>15 July 2027, 10:30am</td>" in html
+    assert "2027-07-1" not in html

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from diversion.audit.models import AuditEvent
 from diversion.clients.models import Client
 from diversion.crypto.fields import ERASED
+from diversion.dates import today
 from diversion.errors import Conflict
 from diversion.extensions import db
 from diversion.keyring import keystore
 from diversion.privacy.retention import add_years, retention_status, run_retention, set_legal_hold
-from diversion.referrals.calendar import today
 from diversion.referrals.models import Referral
 from diversion.reports.services import check_period, completion_report
 from tests.factories import audit_events, create_referral, create_user

@@ -12,9 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from diversion.appointments.services import NeedsOverride, booking_warnings
-from diversion.extensions import db
-from diversion.notifications.models import StaffMessage
-from diversion.referrals.calendar import (
+from diversion.dates import (
     bank_holidays,
     bank_holidays_known_until,
     from_london,
@@ -23,6 +21,8 @@ from diversion.referrals.calendar import (
     usual_bank_holidays,
     working_days_between,
 )
+from diversion.extensions import db
+from diversion.notifications.models import StaffMessage
 from tests.factories import book, create_referral, create_user, log_in_as
 
 WARNING = "Bank holidays after 31 December 2028 are not known yet"

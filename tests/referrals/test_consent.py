@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from diversion.dates import today
 from diversion.errors import InvalidTransition, ValidationFailed
 from diversion.referrals import services
-from diversion.referrals.calendar import today
 from diversion.referrals.models import Consent, ConsentPurpose, State
 from tests.factories import audit_events, create_referral, create_user, last_audit_id, row_counts
 

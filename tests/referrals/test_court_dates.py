@@ -15,10 +15,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from diversion.dates import today
 from diversion.errors import Forbidden, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals import services
-from diversion.referrals.calendar import today
 from diversion.referrals.court_dates import ReturnDateNeedsReason
 from diversion.referrals.models import Referral, ReturnDateChange, State
 from tests.factories import (

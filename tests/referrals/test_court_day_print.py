@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from diversion.referrals.calendar import today
+from diversion.dates import today
 from tests.factories import create_court, create_referral, create_user, log_in_as
 
 PRINT_STYLES = Path(__file__).resolve().parents[2] / "assets" / "scss" / "_print.scss"
@@ -54,7 +54,7 @@ def test_a_court_user_s_printed_list_names_her_court_and_the_time_it_was_printed
     assert printed, "no printed time on the list"
     assert "app-print-only" in printed.group(1).split()
     assert printed.group(2).startswith("2026-12-01T10:00")
-    assert printed.group(3) == "1 December 2026, 10:00am"
+    assert printed.group(3) == "1 December 2026, 10am"
 
 
 def test_anyone_else_s_list_names_the_courts_of_the_cases_listed(client, courts, cases, day):

@@ -10,10 +10,10 @@ from diversion.clients.contact import SafeContact
 from diversion.clients.models import Client
 from diversion.clients.preferences import set_quiet_hours
 from diversion.clients.services import name_dob_index_value
+from diversion.dates import today
 from diversion.errors import Conflict, Forbidden, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals import services
-from diversion.referrals.calendar import today
 from diversion.referrals.models import Referral, State
 from tests.factories import (
     audit_events,

@@ -12,10 +12,10 @@ from sqlalchemy import event, func, select
 from diversion.appointments.models import Appointment
 from diversion.audit.models import AuditEvent
 from diversion.clients.contact import SafeContact
+from diversion.dates import london_date, today
 from diversion.db import utcnow
 from diversion.extensions import db
 from diversion.keyring import keystore
-from diversion.referrals.calendar import london_date, today
 from diversion.referrals.models import Referral, State
 from tests.factories import (
     create_court,

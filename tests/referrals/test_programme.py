@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from diversion.appointments.services import attended_numbers
+from diversion.dates import is_working_day, working_days_between
 from diversion.errors import InvalidTransition, ValidationFailed
-from diversion.referrals.calendar import is_working_day, working_days_between
 from diversion.referrals.models import State
 from diversion.referrals.programme import DEFAULT_PROGRAMME, Step, parse_programme, programme
 from diversion.referrals.states import step_progress

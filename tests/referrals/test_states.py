@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from diversion import dates
+from diversion.dates import today
 from diversion.db import transaction, utcnow
 from diversion.errors import InvalidTransition, ValidationFailed
-from diversion.referrals import calendar, services, states
-from diversion.referrals.calendar import today
+from diversion.referrals import services, states
 from diversion.referrals.models import FINAL_STATES, OPEN_STATES, Referral, State
 from diversion.referrals.states import FINAL_STATE_HOOKS, TRANSITIONS, can_change, change_state
 from tests.factories import (
@@ -163,7 +164,7 @@ def test_dates_of_a_change_are_london_dates(app_ctx, monkeypatch, target: State,
     """Half past midnight in London in summer is still the day before in UTC: the case's dates are London's."""
     referral = create_referral()
     moment = datetime(2026, 7, 14, 23, 30, tzinfo=UTC)
-    monkeypatch.setattr(calendar, "utcnow", lambda: moment)
+    monkeypatch.setattr(dates, "utcnow", lambda: moment)
     monkeypatch.setattr(states, "utcnow", lambda: moment, raising=False)
     with transaction():
         change_state(referral, target)

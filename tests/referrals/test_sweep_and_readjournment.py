@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from diversion.dates import today
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals import services
-from diversion.referrals.calendar import today
 from diversion.referrals.models import FINAL_STATES, Referral, ReturnDateChange, State
 from tests.factories import audit_events, create_referral, create_user, last_audit_id, raw_column, row_counts
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select
 
+from diversion.dates import today
 from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
-from diversion.referrals.calendar import today
 from diversion.referrals.models import State
 from tests.factories import create_referral, row_counts
 

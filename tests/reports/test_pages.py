@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import update
 
+from diversion.dates import today
 from diversion.extensions import db
-from diversion.referrals.calendar import today
 from diversion.referrals.models import Referral, State
 from diversion.reports import services
 from diversion.reports.forms import month_value, quarter_value

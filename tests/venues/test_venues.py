@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from diversion.appointments.models import Appointment
 from diversion.appointments.services import calendar_invite
+from diversion.dates import today
 from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
-from diversion.referrals.calendar import today
 from diversion.venues.models import Venue
 from diversion.venues.services import list_venues, save_venue, set_active
 from tests.factories import audit_events, book, create_referral, create_user, csrf_token, log_in_as, raw_column

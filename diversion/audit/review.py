@@ -1,5 +1,9 @@
 """The audit review: search the audit log by client, user, action and date; who has viewed a case; CSV export;
-and checking the chain from the daily sweep, with an alert to managers when it is broken."""
+and checking the chain from the daily sweep, with an alert to managers when it is broken.
+
+It reads the log beside it; the pages that show it are the data protection pages' (diversion/privacy/views.py).
+Nothing in the audit package imports this module, so recording an event never pulls in the referrals and users it
+joins to."""
 
 from __future__ import annotations
 
@@ -15,10 +19,10 @@ from sqlalchemy import func, or_, select
 from diversion.audit.models import AuditEvent
 from diversion.audit.services import ChainReport, record_event, verify_chain
 from diversion.auth.models import User
+from diversion.dates import from_london, london_date
 from diversion.db import transaction, utcnow
 from diversion.exports import csv_text
 from diversion.extensions import db
-from diversion.referrals.calendar import from_london, london_date
 from diversion.referrals.models import Referral
 
 security_log = logging.getLogger("diversion.security")

@@ -11,9 +11,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from diversion.audit.models import AuditEvent
+from diversion.dates import today
 from diversion.extensions import db
 from diversion.notifications.models import StaffMessage
-from diversion.referrals.calendar import today
 from tests.factories import audit_events, create_referral, create_user, log_in_as
 
 

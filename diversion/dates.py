@@ -1,5 +1,9 @@
-"""Dates and times as the service sees them: stored in UTC, shown and reasoned about in Europe/London; working
-days, weekends and bank holidays in England and Wales.
+"""Dates and times as the service sees them: stored in UTC, shown and reasoned about in Europe/London; written for
+people as GOV.UK writes them (``long_date``, ``clock_time``, ``london_datetime``: "Monday 7 December 2026", "10am",
+"10:30am", "midday", "midnight"); working days, weekends and bank holidays in England and Wales.
+
+Every page, letter, email and text message that shows a date or a time to a person goes through the formatters here,
+so that one rule holds everywhere; machine fields (CSV exports, the API, audit details) keep ISO 8601.
 
 The bank holidays come from the data bundled with govuk-bank-holidays, which runs to the end of one year (its
 horizon). Past it the service never takes a weekday for a working day without saying so: it counts the usual bank
@@ -36,9 +40,70 @@ def out_of_range_message(what: str) -> str:
     return f"{what[:1].upper()}{what[1:]} must be between {long_date(EARLIEST_DATE)} and {long_date(LATEST_DATE)}"
 
 
-def long_date(day: date) -> str:
-    """A date as people write it: 1 January 1900."""
-    return f"{day.day} {day:%B %Y}"
+# English names, not the C library's locale's: a server set to another locale still writes "Monday 7 December".
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+# GOV.UK's shortened months, for tables where space is short.
+SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def weekday_name(day: date) -> str:
+    """The day of the week: Monday."""
+    return WEEKDAYS[day.weekday()]
+
+
+def long_date(day: date, *, weekday: bool = False, year: bool = True) -> str:
+    """A date as GOV.UK writes it, with no leading zero: 7 December 2026; Monday 7 December 2026 with the weekday;
+    Monday 7 December without the year (a reminder for the days ahead)."""
+    text = f"{day.day} {MONTHS[day.month - 1]}"
+    if year:
+        text += f" {day.year}"
+    return f"{weekday_name(day)} {text}" if weekday else text
+
+
+def month_year(day: date, *, short: bool = False) -> str:
+    """The month of a date: March 2026, or Mar 2026 where space is short (a chart's axis)."""
+    return f"{(SHORT_MONTHS if short else MONTHS)[day.month - 1]} {day.year}"
+
+
+def short_date(day: date) -> str:
+    """A date for a table, with GOV.UK's shortened month: 7 Dec 2026."""
+    return f"{day.day} {SHORT_MONTHS[day.month - 1]} {day.year}"
+
+
+def clock_time(at: time) -> str:
+    """A wall-clock time as GOV.UK writes it: 10am, 10:30am, 12:45am, 5:05pm; midnight and midday, never 12am or
+    12pm (which people read either way)."""
+    if at.minute == 0 and at.hour in (0, 12):
+        return "midnight" if at.hour == 0 else "midday"
+    hour = at.hour % 12 or 12
+    minutes = f":{at.minute:02d}" if at.minute else ""
+    return f"{hour}{minutes}{'am' if at.hour < 12 else 'pm'}"
+
+
+def london_time(moment: datetime) -> str:
+    """The London wall-clock time of a UTC time, as GOV.UK writes it: 10:30am."""
+    return clock_time(moment.astimezone(LONDON).time())
+
+
+def london_datetime(moment: datetime, *, weekday: bool = False, short: bool = False) -> str:
+    """A UTC time as its London date and time: 7 December 2026, 10:30am (7 Dec 2026, 10:30am when short)."""
+    local = moment.astimezone(LONDON)
+    day = short_date(local.date()) if short else long_date(local.date(), weekday=weekday)
+    return f"{day}, {clock_time(local.time())}"
 
 
 def now_london() -> datetime:
@@ -78,7 +143,7 @@ def horizon_warning(*days: date | None) -> str | None:
     """What to tell someone booking or counting working days up to ``days``: None while all are within the horizon."""
     horizon = bank_holidays_known_until()
     if any(day is not None and day > horizon for day in days):
-        return f"Bank holidays after {horizon.day} {horizon:%B %Y} are not known yet"
+        return f"Bank holidays after {long_date(horizon)} are not known yet"
     return None
 
 

@@ -23,7 +23,7 @@ from bs4 import BeautifulSoup, Tag
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-__all__ = ["Allowances", "Page", "PageError", "get", "normalise", "parse", "post"]
+__all__ = ["Allowances", "Page", "PageError", "get", "normalise", "parse", "post", "read"]
 
 # The visually hidden prefix GOV.UK puts before a field's error message for screen readers.
 _HIDDEN_ERROR_PREFIX = re.compile(r"^Error:\s*")
@@ -59,7 +59,8 @@ class Page:
 
     @property
     def is_html(self) -> bool:
-        return self.response.mimetype == "text/html" and bool(self.html.strip())
+        # A redirect's body is Werkzeug's stub ("Redirecting..."), not one of the app's pages.
+        return self.response.mimetype == "text/html" and not 300 <= self.status < 400 and bool(self.html.strip())
 
     # --- the document ---
 
@@ -296,6 +297,14 @@ def parse(
         raise PageError(f"{response.request.path}: redirects to {page.location!r}, expected {redirect!r}")
     check(page, csrf=csrf, allow=allow)
     return page
+
+
+def read(response: TestResponse, *, csrf: bool = True, **allow: Collection[str]) -> Page:
+    """A response a test has already sent and checked the status of, as a checked ``Page`` (the suite's app has
+    CSRF on; say ``csrf=False`` for one that has turned it off); ``allow`` takes the ``allow_*`` names ``get``
+    does."""
+    allowances = Allowances(**{name.removeprefix("allow_"): value for name, value in allow.items()})
+    return parse(response, status=response.status_code, csrf=csrf, allow=allowances)
 
 
 def get(

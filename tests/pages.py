@@ -199,6 +199,16 @@ class Page:
             if row.find_parent("thead") is None
         ]
 
+    def summary_list(self, within: str | None = None) -> dict[str, str]:
+        """A GOV.UK summary list (the page's only one, or the one inside ``within``) as {key: value}."""
+        scope = self.select_one(within) if within else self.select_one(".govuk-summary-list")
+        return {
+            normalise(row.select_one(".govuk-summary-list__key").get_text(" ")): normalise(
+                row.select_one(".govuk-summary-list__value").get_text(" ")
+            )
+            for row in scope.select(".govuk-summary-list__row")
+        }
+
     def link(self, text: str, within: str | None = None) -> str:
         """The ``href`` of the one link whose text is ``text``; fails if there is none or several."""
         scope = self.select_one(within) if within else self.soup

@@ -348,12 +348,20 @@ def post(
     **kwargs: Any,
 ) -> Page:
     """POST a form as the browser would, with the CSRF token from the page that shows it (``token_from``, by
-    default ``url`` itself, fetched and checked as a page too); assert the answer's status and check it. A
-    ``csrf_token`` already in ``data`` is sent as it is; ``send_token=False`` sends none, as a forged form would."""
+    default ``url`` itself, fetched and checked as a page too, with the same allowances); assert the answer's status
+    and check it. A ``csrf_token`` already in ``data`` is sent as it is; ``send_token=False`` sends none, as a
+    forged form would."""
     form = dict(data or {})
     csrf = _csrf_enabled(client)
     if csrf and send_token and "csrf_token" not in form:
-        form["csrf_token"] = get(client, token_from or url).csrf_token
+        shown = get(
+            client,
+            token_from or url,
+            allow_duplicate_ids=allow_duplicate_ids,
+            allow_missing_csrf=allow_missing_csrf,
+            allow_dangling_error_links=allow_dangling_error_links,
+        )
+        form["csrf_token"] = shown.csrf_token
     allow = Allowances(allow_duplicate_ids, allow_missing_csrf, allow_dangling_error_links)
     return parse(client.post(url, data=form, **kwargs), status=status, redirect=redirect, csrf=csrf, allow=allow)
 

@@ -18,6 +18,7 @@ from diversion.auth.services import _replace_recovery_codes, is_locked
 from diversion.courts.models import Court
 from diversion.db import transaction, utcnow
 from diversion.extensions import db
+from tests import pages
 from tests.factories import PASSWORD, create_court, create_user, csrf_token, log_in_as
 
 NEW_PASSWORD = "a quiet river at dawn"
@@ -55,10 +56,9 @@ def _create_user_form(client: FlaskClient, **fields: str) -> Any:
     return client.post("/admin/users/new", data=data)
 
 
-def _error_summary(html: str) -> str:
-    match = re.search(r'<div class="govuk-error-summary".*?</div>\s*</div>', html, re.S)
-    assert match, "no error summary"
-    return match.group(0)
+def _error_summary(page: pages.Page) -> str:
+    """The text of the page's one error summary."""
+    return page.text_of(".govuk-error-summary")
 
 
 def _sign_in_password(client: FlaskClient, email: str, password: str) -> Any:
@@ -128,11 +128,11 @@ def test_creating_a_user_refuses_what_breaks_the_rules(admin_client, fields, fie
     users_before, events_before = db.session.scalar(select(func.count()).select_from(User)), _audit_count()
     response = _create_user_form(admin_client, **fields)
     assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "There is a problem" in _error_summary(html)
-    assert message in _error_summary(html)
-    assert f'href="#{field}' in _error_summary(html)
-    assert "temporary-password" not in html
+    page = pages.read(response)
+    assert "There is a problem" in _error_summary(page)
+    assert message in _error_summary(page)
+    assert [link for link in page.error_summary_links if link.startswith(f"#{field}")]
+    assert "temporary-password" not in page.html
     assert db.session.scalar(select(func.count()).select_from(User)) == users_before
     assert _audit_count() == events_before
 
@@ -274,7 +274,7 @@ def test_adding_and_renaming_a_court(admin_client) -> None:
         ("new", {"code": "dup", "name": "Second court"}, "A court with this code already exists"),
         ("edit", {"code": "DUP", "name": "Renamed"}, "A court with this code already exists"),
         ("new", {"code": "", "name": "No code"}, "Enter a court code"),
-        ("new", {"code": "OK1", "name": ""}, "Enter the court&#39;s name"),
+        ("new", {"code": "OK1", "name": ""}, "Enter the court's name"),
         ("new", {"code": "BAD CODE!", "name": "Bad code"}, "Enter a court code of up to 16 letters and digits"),
         ("new", {"code": "X" * 17, "name": "Long code"}, "Court code must be 16 characters or fewer"),
     ],
@@ -286,7 +286,7 @@ def test_court_changes_that_break_the_rules_are_refused(admin_client, path_kind:
     names_before = list(db.session.scalars(select(Court.code).order_by(Court.id)))
     response = admin_client.post(path, data={**fields, "csrf_token": csrf_token(admin_client, path)})
     assert response.status_code == 200
-    summary = _error_summary(response.get_data(as_text=True))
+    summary = _error_summary(pages.read(response))
     assert "There is a problem" in summary
     assert message in summary
     db.session.expire_all()
@@ -301,5 +301,5 @@ def test_court_users_can_be_created_only_for_an_active_court(admin_client) -> No
     page = admin_client.get("/admin/users/new").get_data(as_text=True)
     assert 'value="SHUT"' not in page
     response = _create_user_form(admin_client, email="late.user@example.org", role="court", court="SHUT")
-    assert "Not a valid choice" in _error_summary(response.get_data(as_text=True))
+    assert "Not a valid choice" in _error_summary(pages.read(response))
     assert db.session.scalars(select(User).where(User.email == "late.user@example.org")).first() is None

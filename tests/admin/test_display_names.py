@@ -20,6 +20,7 @@ from diversion.auth.models import User
 from diversion.auth.names import change_display_name, name_from_email
 from diversion.errors import Forbidden, ValidationFailed
 from diversion.extensions import db
+from tests import pages
 from tests.conftest import build_app, dispose_app, make_environ
 from tests.factories import create_user, csrf_token, log_in_as
 
@@ -43,22 +44,19 @@ def _renames(user: User) -> list[AuditEvent]:
     )
 
 
-def _error_summary(html: str) -> str:
-    match = re.search(r'<div class="govuk-error-summary".*?</div>\s*</div>', html, re.S)
-    assert match, "no error summary"
-    return match.group(0)
+def _error_summary(page: pages.Page) -> str:
+    """The text of the page's one error summary."""
+    return page.text_of(".govuk-error-summary")
 
 
 def _post(client: FlaskClient, path: str, **data: str) -> Any:
     return client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
 
 
-def _seen(html: str) -> str:
-    match = re.search(r'name="seen" type="hidden" value="([^"]*)"', html) or re.search(
-        r'value="([^"]*)"[^>]*name="seen"', html
-    )
-    assert match, "the form carries the name it started from"
-    return match.group(1)
+def _seen(response) -> str:
+    seen = pages.read(response).hidden_fields().get("seen")
+    assert seen is not None, "the form carries the name it started from"
+    return seen
 
 
 # --- creating an account ---
@@ -78,9 +76,9 @@ def test_creating_a_user_needs_a_name(client, app_ctx, name: str, message: str) 
     before = _users()
     response = _create(client, display_name=name, email="nameless@example.org")
     assert response.status_code == 200
-    summary = _error_summary(response.get_data(as_text=True))
-    assert message in summary
-    assert 'href="#display_name"' in summary
+    page = pages.read(response)
+    assert message in _error_summary(page)
+    assert "#display_name" in page.error_summary_links
     assert _users() == before
 
 
@@ -140,9 +138,9 @@ def test_a_bad_name_is_refused_with_a_message_and_changes_nothing(client, app_ct
     log_in_as(client, worker)
     response = _post(client, "/account/name", display_name=name, seen="Sam Jones")
     assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert message in _error_summary(html)
-    assert "<title>Error:" in html
+    page = pages.read(response)
+    assert message in _error_summary(page)
+    assert page.title.startswith("Error:")
     assert _fresh(worker).display_name == "Sam Jones"
     assert _renames(worker) == []
 
@@ -150,17 +148,16 @@ def test_a_bad_name_is_refused_with_a_message_and_changes_nothing(client, app_ct
 def test_a_name_changed_meanwhile_is_not_overwritten(client, app_ctx) -> None:
     worker = create_user(role="worker", display_name="Sam Jones")
     log_in_as(client, worker)
-    seen = _seen(client.get("/account/name").get_data(as_text=True))
+    seen = _seen(client.get("/account/name"))
     assert seen == "Sam Jones"
     change_display_name(worker, "Sam Jones-Okafor", actor=create_user(role="admin"))
     response = _post(client, "/account/name", display_name="Samantha Jones", seen=seen)
     assert response.status_code == 409
-    html = response.get_data(as_text=True)
-    assert "Someone else changed this name to" in _error_summary(html)
+    assert "Someone else changed this name to" in _error_summary(pages.read(response))
     assert _fresh(worker).display_name == "Sam Jones-Okafor"
     # The form now starts from the saved name: saving again is her choice, and it is taken.
-    assert _seen(html) == "Sam Jones-Okafor"
-    again = _post(client, "/account/name", display_name="Samantha Jones", seen=_seen(html))
+    assert _seen(response) == "Sam Jones-Okafor"
+    again = _post(client, "/account/name", display_name="Samantha Jones", seen=_seen(response))
     assert again.status_code == 302
     assert _fresh(worker).display_name == "Samantha Jones"
 
@@ -252,9 +249,7 @@ def named_case(app_ctx):
 
 
 def _page(client: FlaskClient, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return response.get_data(as_text=True)
+    return pages.get(client, path).html
 
 
 def test_the_overview_history_and_consent_record_name_the_worker(client, named_case) -> None:
@@ -326,16 +321,6 @@ def northgate_notice(app_ctx):
     return court, referral, notice
 
 
-def _summary_value(html: str, key: str) -> str:
-    match = re.search(
-        rf'<dt class="govuk-summary-list__key">\s*{key}\s*</dt>\s*<dd class="govuk-summary-list__value">(.*?)</dd>',
-        html,
-        re.S,
-    )
-    assert match, f"no {key} row"
-    return match.group(1).strip()
-
-
 @pytest.mark.parametrize("role", ["cps", "court", "manager"])
 def test_the_notice_and_its_letter_name_the_court(client, northgate_notice, role: str) -> None:
     import io
@@ -344,10 +329,10 @@ def test_the_notice_and_its_letter_name_the_court(client, northgate_notice, role
 
     court, referral, notice = northgate_notice
     log_in_as(client, create_user(role=role, court=court if role == "court" else None))
-    page = _page(client, f"/notices/{notice.id}")
-    assert _summary_value(page, "Court") == "Northgate Magistrates&#39; Court"
-    status = _page(client, f"/cases/{referral.id}/status")
-    assert _summary_value(status, "Court") == "Northgate Magistrates&#39; Court"
+    page = pages.get(client, f"/notices/{notice.id}")
+    assert page.summary_list()["Court"] == "Northgate Magistrates' Court"
+    status = pages.get(client, f"/cases/{referral.id}/status")
+    assert status.summary_list()["Court"] == "Northgate Magistrates' Court"
     pdf = client.get(f"/notices/{notice.id}/letter.pdf")
     assert pdf.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)

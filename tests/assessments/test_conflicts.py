@@ -14,6 +14,7 @@ from diversion.assessments.models import Domain
 from diversion.assessments.services import assessment_of, indicators_of
 from diversion.extensions import db
 from diversion.referrals.models import State
+from tests import pages
 from tests.factories import (
     attend,
     audit_events,
@@ -85,7 +86,8 @@ def stored(case) -> dict:
 
 
 def text_of(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+    """The page's text, whitespace collapsed, after the checks every page gets (tests/pages.py)."""
+    return pages.read(response).text
 
 
 def row_of(response, label: str) -> str:

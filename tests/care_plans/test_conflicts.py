@@ -5,7 +5,6 @@ each chosen answer and its version moves on by one."""
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from diversion.care_plans.services import plan_of
 from diversion.extensions import db
 from diversion.referrals.models import Referral, State
+from tests import pages
 from tests.factories import (
     attend,
     audit_events,
@@ -80,7 +80,8 @@ def stored(case) -> dict:
 
 
 def text_of(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+    """The page's text, whitespace collapsed, after the checks every page gets (tests/pages.py)."""
+    return pages.read(response).text
 
 
 def stale_save(case, mine, theirs):

@@ -4,7 +4,6 @@ naming each one, and with the choices made the review takes each chosen answer a
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
@@ -14,6 +13,7 @@ from diversion.dates import today
 from diversion.extensions import db
 from diversion.outcomes import reviews
 from diversion.outcomes.models import Review
+from tests import pages
 from tests.factories import audit_events, create_referral, create_user, csrf_token, last_audit_id, log_in_as
 
 
@@ -84,7 +84,8 @@ def stored(review) -> dict:
 
 
 def text_of(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+    """The page's text, whitespace collapsed, after the checks every page gets (tests/pages.py)."""
+    return pages.read(response).text
 
 
 def stale_save(case, review, mine, theirs):

@@ -5,10 +5,8 @@ banners say what happened. Consent is one page: all four purposes in one submit.
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
+from bs4 import Tag
 from sqlalchemy import func, select
 
 from diversion.care_plans.models import CarePlan
@@ -17,6 +15,7 @@ from diversion.notices.models import OutcomeNotice
 from diversion.referrals import services
 from diversion.referrals.models import ConsentPurpose, Referral, State
 from diversion.referrals.wording import current_wordings
+from tests import pages
 from tests.factories import (
     CASE_TABLES,
     attend,
@@ -51,8 +50,8 @@ def signed_in(client, worker):
 
 
 def text_of(response) -> str:
-    """The page's text, tags removed and spaces collapsed."""
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+    """The page's text, whitespace collapsed, after the checks every page gets (tests/pages.py)."""
+    return pages.read(response).text
 
 
 def post(client, path: str, data: dict, **kwargs):
@@ -77,34 +76,27 @@ def last_audit_id_without_reads() -> int:
     return events[-1].id if events else 0
 
 
-def hidden_fields(form: str) -> dict[str, list[str]]:
-    """The hidden inputs of a form's HTML, by name."""
+def hidden_fields(form: Tag) -> dict[str, list[str]]:
+    """The hidden inputs of a form, by name (a name may come more than once)."""
     found: dict[str, list[str]] = {}
-    for tag in re.findall(r"<input [^>]*>", form):
-        if 'type="hidden"' in tag:
-            name, value = re.search(r'name="([^"]+)"', tag).group(1), re.search(r'value="([^"]*)"', tag).group(1)
-            found.setdefault(name, []).append(html.unescape(value))
+    for field in form.find_all("input", attrs={"type": "hidden"}):
+        found.setdefault(str(field["name"]), []).append(str(field.get("value", "")))
     return found
 
 
-def checked(page: str, name: str) -> str | None:
+def checked(page: pages.Page, name: str) -> str | None:
     """The value of the radio chosen for ``name`` on the page, or None."""
-    for tag in re.findall(rf'<input [^>]*name="{name}"[^>]*>', page):
-        if re.search(r"\schecked[\s>]", tag):
-            return re.search(r'value="([^"]*)"', tag).group(1)
-    return None
-
-
-CONFIRMATION_FORM = re.compile(r'<form method="post" action="([^"]+)"(?:(?!</form>).)*name="confirmed".*?</form>', re.S)
+    chosen = page.checked(name)
+    return chosen[0] if chosen else None
 
 
 def confirm_from(client, path: str, page) -> object:
     """Press the confirmation page's confirm button: its form's hidden fields (its CSRF token among them), as a
     browser would send them."""
-    form = CONFIRMATION_FORM.search(page.get_data(as_text=True))
-    assert form, "no confirmation form on the page"
-    assert form.group(1) == path, "the answers travel in the form, not the address"
-    fields = hidden_fields(form.group(0))
+    form = pages.read(page).form(containing="confirmed")
+    assert form["method"] == "post"
+    assert form["action"] == path, "the answers travel in the form, not the address"
+    fields = hidden_fields(form)
     assert "csrf_token" in fields
     return client.post(path, data=fields)
 
@@ -114,13 +106,14 @@ def confirm_from(client, path: str, page) -> object:
 
 def test_all_four_purposes_are_asked_on_one_page_with_their_wording(signed_in, worker) -> None:
     referral = create_referral(worker=worker)
-    page = signed_in.get(f"/cases/{referral.id}/consent").get_data(as_text=True)
+    page = pages.get(signed_in, f"/cases/{referral.id}/consent")
+    form = page.form(f"/cases/{referral.id}/consent")
     for purpose in ConsentPurpose:
-        assert f'name="{purpose.value}"' in page
-        assert html.escape(current_wordings()[purpose].text, quote=True) in page
-    form = re.search(r'<form method="post" action="/cases/[^"]+/consent".*?</form>', page, re.S).group(0)
-    assert form.count('type="submit"') == 1, "one submit for all four"
-    assert f'name="version" type="hidden" value="{referral.version}"' in page
+        assert page.inputs(purpose.value, form)
+        assert pages.normalise(current_wordings()[purpose].text) in page.text
+    assert form["method"] == "post"
+    assert len(form.select('[type="submit"]')) == 1, "one submit for all four"
+    assert page.hidden_fields(form)["version"] == str(referral.version)
 
 
 def test_one_submit_records_all_four_and_opts_her_in(signed_in, worker) -> None:
@@ -178,7 +171,7 @@ def test_refusing_support_before_opting_in_is_confirmed_before_she_is_declined(s
 def test_does_not_agree_to_sharing_on_an_opted_in_case_says_she_will_be_withdrawn(signed_in, worker) -> None:
     referral = create_referral(state="OPTED_IN", worker=worker)
     path = f"/cases/{referral.id}/consent"
-    shown = signed_in.get(path).get_data(as_text=True)
+    shown = pages.get(signed_in, path)
     assert checked(shown, "support") == "given", "her decisions so far are filled in"
     assert checked(shown, "reminders") is None, "not asked yet"
     before = snapshot(referral.id)
@@ -202,11 +195,11 @@ def test_change_goes_back_to_the_form_with_her_answers_and_saves_nothing(signed_
     answers["version"] = str(referral.version)
     back = post(signed_in, path, {**answers, "confirmed": "yes", "change": "yes"})
     assert back.status_code == 200
-    page = back.get_data(as_text=True)
+    page = pages.read(back)
     assert checked(page, "share_with_court_cps") == "refused", "her answers are kept"
     assert checked(page, "reminders") == "refused"
     assert checked(page, "support") == "given"
-    assert "There is a problem" not in page
+    assert "There is a problem" not in page.html
     assert snapshot(referral.id) == before
 
 
@@ -252,7 +245,7 @@ def test_agreeing_to_reminders_alone_is_saved_at_once(signed_in, worker) -> None
 def test_withdrawing_shows_the_reason_and_what_will_happen_then_withdraws_when_confirmed(signed_in, worker) -> None:
     referral = create_referral(state="OPTED_IN", worker=worker)
     path = f"/cases/{referral.id}/withdraw"
-    assert 'name="version"' in signed_in.get(path).get_data(as_text=True)
+    assert pages.get(signed_in, path).inputs("version")
     assert "Enter why she is withdrawing" in text_of(post(signed_in, path, {"reason": ""}))
     before = snapshot(referral.id)
     page = post(signed_in, path, {"reason": "Moving to another city", "version": str(referral.version)})
@@ -275,7 +268,7 @@ def test_changing_the_reason_keeps_it_and_a_stale_confirmation_is_refused(signed
     answers = {"reason": "She moved away", "version": str(referral.version)}
     back = post(signed_in, path, {**answers, "confirmed": "yes", "change": "yes"})
     assert back.status_code == 200
-    assert "She moved away</textarea>" in back.get_data(as_text=True)
+    assert pages.read(back).value("reason").endswith("She moved away")
     assert db.session.get(Referral, referral.id).state == State.OPTED_IN
     page = post(signed_in, path, answers)
     services.assign_worker(referral, None, referral.version, create_user(role="manager"))
@@ -331,9 +324,9 @@ def test_changing_the_plan_keeps_what_was_typed(signed_in, worker) -> None:
     path = f"/cases/{referral.id}/plan/edit"
     back = post(signed_in, path, {**PLAN, "confirmed": "yes", "change": "yes"})
     assert back.status_code == 200
-    page = back.get_data(as_text=True)
-    assert "Somewhere safe to stay</textarea>" in page
-    assert re.search(r'name="agreed"[^>]*checked', page)
+    page = pages.read(back)
+    assert page.value("goal0_text").endswith("Somewhere safe to stay")
+    assert page.checked("agreed")
     assert db.session.get(Referral, referral.id).state == State.ASSESSED
 
 

@@ -25,6 +25,7 @@ from diversion.referrals.wording import (
     publish_wording,
     versions_of,
 )
+from tests import pages
 from tests.factories import (
     CASE_TABLES,
     audit_events,
@@ -45,7 +46,8 @@ NEW_SUPPORT = "I agree to meet a support worker, who will help me make a plan be
 
 
 def text_of(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+    """The page's text, whitespace collapsed, after the checks every page gets (tests/pages.py)."""
+    return pages.read(response).text
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ The clock is Tuesday 1 December 2026, 10:00 in London: Sunday 6 December is a we
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from diversion.extensions import db
 from diversion.referrals import services
 from diversion.referrals.court_dates import ReturnDateNeedsReason
 from diversion.referrals.models import Referral, ReturnDateChange, State
+from tests import pages
 from tests.factories import (
     audit_events,
     create_court,
@@ -264,12 +264,11 @@ def post_form(client, path: str, data: dict, get_path: str | None = None):
     return client.post(path, data={**data, "csrf_token": csrf_token(client, get_path or path)})
 
 
-def error_texts(html: str) -> list[str]:
-    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
-    assert summary, "no error summary on the page"
-    return [
-        re.sub(r"\s+", " ", text).strip() for text in re.findall(r'<a href="#[^"]*">(.*?)</a>', summary.group(0), re.S)
-    ]
+def error_texts(response) -> list[str]:
+    """The error summary's messages, after the checks every page gets (tests/pages.py)."""
+    page = pages.read(response)
+    assert page.has(".govuk-error-summary"), "no error summary on the page"
+    return page.error_summary
 
 
 def referral_form(court, first_hearing: date, return_date: date, **overrides) -> dict:
@@ -293,9 +292,7 @@ def test_the_new_referral_page_refuses_a_return_date_already_passed(client, work
     court = create_court()
     page = post_form(client, "/cases/new", referral_form(court, date(2026, 11, 2), date(2026, 11, 30)))
     assert page.status_code == 200
-    assert error_texts(page.get_data(as_text=True)) == [
-        "The return date must be in the future. Only a manager can record a past case"
-    ]
+    assert error_texts(page) == ["The return date must be in the future. Only a manager can record a past case"]
     assert referrals() == 0
 
 
@@ -306,7 +303,7 @@ def test_only_a_managers_new_referral_page_offers_a_past_case(client, worker, ma
     court = create_court()
     form = referral_form(court, date(2026, 11, 2), date(2026, 11, 30), past_case="y")
     page = post_form(client, "/cases/new", form)
-    assert "The return date must be in the future" in error_texts(page.get_data(as_text=True))[0]
+    assert "The return date must be in the future" in error_texts(page)[0]
     assert referrals() == 0
     log_in_as(client, manager)
     html = client.get("/cases/new").get_data(as_text=True)
@@ -323,11 +320,9 @@ def test_the_new_referral_page_refuses_a_first_hearing_in_the_future_or_over_90_
     log_in_as(client, worker)
     court = create_court()
     page = post_form(client, "/cases/new", referral_form(court, date(2026, 12, 2), WORKING_DAY))
-    assert error_texts(page.get_data(as_text=True)) == ["The first hearing date must be today or in the past"]
+    assert error_texts(page) == ["The first hearing date must be today or in the past"]
     page = post_form(client, "/cases/new", referral_form(court, date(2026, 9, 1), WORKING_DAY))
-    assert error_texts(page.get_data(as_text=True)) == [
-        "The first hearing date must be in the last 90 days, on or after 2 September 2026"
-    ]
+    assert error_texts(page) == ["The first hearing date must be in the last 90 days, on or after 2 September 2026"]
     assert referrals() == 0
 
 
@@ -348,7 +343,7 @@ def test_the_new_referral_page_warns_of_a_weekend_or_bank_holiday_and_asks_for_a
     assert page.status_code == 200
     assert "govuk-warning-text" in html
     assert warning in html
-    assert error_texts(html) == ["Give a reason to keep this return date, or change it"]
+    assert error_texts(page) == ["Give a reason to keep this return date, or change it"]
     assert 'name="override_reason"' in html
     assert referrals() == 0
     form = referral_form(court, date(2026, 11, 30), day, override_reason="The court sits that day.")
@@ -362,7 +357,7 @@ def test_the_new_referral_page_names_the_date_in_every_date_error(client, worker
     court = create_court()
     form = referral_form(court, date(2026, 11, 30), WORKING_DAY)
     form.update({"first_hearing_date-year": "26", "return_date-year": "27", "date_of_birth-year": "92"})
-    errors = error_texts(post_form(client, "/cases/new", form).get_data(as_text=True))
+    errors = error_texts(post_form(client, "/cases/new", form))
     assert errors == [
         "The year of the first hearing date must include 4 numbers",
         "The year of the return date must include 4 numbers",
@@ -377,9 +372,7 @@ def test_the_new_referral_page_refuses_a_year_outside_1900_to_2100_naming_the_da
     form = referral_form(court, date(2026, 11, 30), WORKING_DAY, **{"return_date-year": year})
     page = post_form(client, "/cases/new", form)
     assert page.status_code == 200
-    assert error_texts(page.get_data(as_text=True)) == [
-        "The return date must be between 1 January 1900 and 31 December 2100"
-    ]
+    assert error_texts(page) == ["The return date must be between 1 January 1900 and 31 December 2100"]
 
 
 def test_the_return_date_page_warns_of_a_weekend_and_asks_for_a_reason(client, worker, case) -> None:
@@ -390,7 +383,7 @@ def test_the_return_date_page_warns_of_a_weekend_and_asks_for_a_reason(client, w
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "The new return date, Sunday 6 December 2026, is a weekend day." in html
-    assert error_texts(html) == ["Give a reason to keep this return date, or change it"]
+    assert error_texts(page) == ["Give a reason to keep this return date, or change it"]
     db.session.refresh(case)
     assert case.return_date != SUNDAY
     assert post_form(client, path, {**form, "override_reason": "A Sunday sitting."}).status_code == 302
@@ -405,7 +398,7 @@ def test_the_return_date_page_refuses_a_bad_year_naming_the_date(client, worker,
     form = {**date_fields("return_date", WORKING_DAY), "return_date-year": year, "reason": "Re-adjourned."}
     page = post_form(client, path, {**form, "version": str(case.version)})
     assert page.status_code == 200
-    [error] = error_texts(page.get_data(as_text=True))
+    [error] = error_texts(page)
     assert error in (
         "The new return date must be between 1 January 1900 and 31 December 2100",
         "The year of the new return date must include 4 numbers",
@@ -433,9 +426,7 @@ def test_the_court_day_list_takes_any_day_without_a_server_error(client, app_ctx
     page = client.get(f"/court-day?{query}")
     assert page.status_code == 200
     if "day-year=0001" in query or "day-year=9999" in query:
-        assert error_texts(page.get_data(as_text=True)) == [
-            "The day must be between 1 January 1900 and 31 December 2100"
-        ]
+        assert error_texts(page) == ["The day must be between 1 January 1900 and 31 December 2100"]
 
 
 def period(name: str, year: str) -> str:

@@ -3,7 +3,6 @@ its address shows what comes first instead of a form (a POST there is refused an
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
@@ -13,6 +12,7 @@ from diversion.appointments.services import appointments_of, record_outcome
 from diversion.assessments.services import assessment_of
 from diversion.care_plans.services import plan_of
 from diversion.outcomes.reviews import reviews_of
+from tests import pages
 from tests.factories import book, create_referral, create_user, csrf_token, log_in_as
 
 
@@ -27,8 +27,8 @@ def signed_in(client, worker):
 
 
 def text_of(response) -> str:
-    """The page's text, tags removed and spaces collapsed."""
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+    """The page's text, whitespace collapsed, after the checks every page gets (tests/pages.py)."""
+    return pages.read(response).text
 
 
 def links_to(response, path: str) -> bool:

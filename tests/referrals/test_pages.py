@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, timedelta
 
@@ -17,29 +16,16 @@ from diversion.db import utcnow
 from diversion.extensions import db
 from diversion.keyring import keystore
 from diversion.referrals.models import Referral, State
+from tests import pages
 from tests.factories import (
     create_court,
     create_referral,
     create_user,
-    csrf_token,
     date_fields,
     log_in_as,
     new_urn,
     shown_wordings,
 )
-
-
-def post_form(client, path: str, data: dict, get_path: str | None = None):
-    """POST a form with the CSRF token from its page."""
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, get_path or path)})
-
-
-def error_texts(html: str) -> list[str]:
-    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
-    assert summary, "no error summary on the page"
-    return [
-        re.sub(r"\s+", " ", text).strip() for text in re.findall(r'<a href="#[^"]*">(.*?)</a>', summary.group(0), re.S)
-    ]
 
 
 @pytest.fixture
@@ -83,11 +69,11 @@ def test_case_pages_are_refused_to_roles_without_client_records(client, app_ctx,
     referral = create_referral()
     log_in_as(client, create_user(role=role))
     for path in ("/cases", f"/cases/{referral.id}", f"/cases/{referral.id}/assessment", f"/cases/{referral.id}/plan"):
-        assert client.get(path).status_code == 403, path
+        pages.get(client, path, status=403)
 
 
 def test_unknown_case_is_404(signed_in) -> None:
-    assert signed_in.get(f"/cases/{uuid.uuid4()}").status_code == 404
+    pages.get(signed_in, f"/cases/{uuid.uuid4()}", status=404)
 
 
 # --- intake ---
@@ -95,24 +81,22 @@ def test_unknown_case_is_404(signed_in) -> None:
 
 def test_new_referral_happy_path_leads_to_consent(signed_in, app_ctx) -> None:
     court = create_court()
-    response = post_form(signed_in, "/cases/new", referral_form(court))
-    assert response.status_code == 302
+    response = pages.post(signed_in, "/cases/new", referral_form(court), status=302)
     referral = db.session.scalars(select(Referral).order_by(Referral.created_at.desc())).first()
-    assert response.headers["Location"] == f"/cases/{referral.id}/consent"
+    assert response.location == f"/cases/{referral.id}/consent"
     assert referral.urn == "01AB5432126"
     assert referral.client.phone == "+447700100555"
 
 
 def test_new_referral_records_her_quiet_hours_and_contact_note(signed_in, app_ctx) -> None:
     court = create_court()
-    response = post_form(signed_in, "/cases/new", referral_form(court, quiet_from="20:00", quiet_to="08:00"))
-    assert response.status_code == 302
+    pages.post(signed_in, "/cases/new", referral_form(court, quiet_from="20:00", quiet_to="08:00"), status=302)
     referral = db.session.scalars(select(Referral).order_by(Referral.created_at.desc())).first()
     preferences = SafeContact.from_json(referral.client.safe_contact)
     assert str(preferences.quiet_hours) == "20:00-08:00"
     assert preferences.note == "after 10am, never after 8pm"
     assert preferences.may_text is True
-    overview = signed_in.get(f"/cases/{referral.id}").get_data(as_text=True)
+    overview = pages.get(signed_in, f"/cases/{referral.id}").text
     assert "From 20:00 to 08:00 (UK time)" in overview
     assert "after 10am, never after 8pm" in overview
 
@@ -136,29 +120,22 @@ def test_new_referral_records_her_quiet_hours_and_contact_note(signed_in, app_ct
 def test_new_referral_refuses_quiet_hours_that_break_the_rule(signed_in, app_ctx, quiet_from, quiet_to, errors) -> None:
     court = create_court()
     before = db.session.scalar(select(func.count()).select_from(Referral))
-    response = post_form(signed_in, "/cases/new", referral_form(court, quiet_from=quiet_from, quiet_to=quiet_to))
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert error_texts(html) == list(errors.values())
-    for field in errors:
-        assert f'href="#{field}"' in html
-        assert f'id="{field}-error"' in html
+    page = pages.post(signed_in, "/cases/new", referral_form(court, quiet_from=quiet_from, quiet_to=quiet_to))
+    assert page.error_summary == list(errors.values())
+    assert page.error_summary_links == [f"#{field}" for field in errors]
+    for field, message in errors.items():
+        assert page.errors[field] == message
     assert db.session.scalar(select(func.count()).select_from(Referral)) == before
 
 
 def test_new_referral_refuses_texts_marked_safe_without_a_phone(signed_in, app_ctx) -> None:
     court = create_court()
-    response = post_form(signed_in, "/cases/new", referral_form(court, phone=""))
-    assert response.status_code == 200
-    assert error_texts(response.get_data(as_text=True)) == [
-        "She has no phone number on record: add one before marking texts as safe"
-    ]
+    page = pages.post(signed_in, "/cases/new", referral_form(court, phone=""))
+    assert page.error_summary == ["She has no phone number on record: add one before marking texts as safe"]
 
 
 def test_new_referral_with_nothing_filled_in_lists_every_problem(signed_in, app_ctx) -> None:
-    response = signed_in.post("/cases/new", data={"csrf_token": csrf_token(signed_in, "/cases/new")})
-    assert response.status_code == 200
-    errors = error_texts(response.get_data(as_text=True))
+    errors = pages.post(signed_in, "/cases/new", {}).error_summary
     for expected in (
         "Select the court",
         "Enter the URN",
@@ -172,29 +149,26 @@ def test_new_referral_with_nothing_filled_in_lists_every_problem(signed_in, app_
 def test_under_18_is_refused_with_a_safeguarding_prompt(signed_in, app_ctx) -> None:
     court = create_court()
     seventeen = today().replace(year=today().year - 17)
-    response = post_form(signed_in, "/cases/new", referral_form(court, **date_fields("date_of_birth", seventeen)))
-    html = response.get_data(as_text=True)
-    assert "safeguarding referral" in html
-    assert 'href="#date_of_birth-day"' in html
+    page = pages.post(signed_in, "/cases/new", referral_form(court, **date_fields("date_of_birth", seventeen)))
+    assert "safeguarding referral" in page.text
+    assert "#date_of_birth-day" in page.error_summary_links
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
 
 
 def test_bad_urn_is_refused(signed_in, app_ctx) -> None:
     court = create_court()
-    html = post_form(signed_in, "/cases/new", referral_form(court, urn="not a urn")).get_data(as_text=True)
-    assert "police format" in html
+    page = pages.post(signed_in, "/cases/new", referral_form(court, urn="not a urn"))
+    assert "police format" in page.errors["urn"]
 
 
 def test_referred_before_is_offered_and_linking_reuses_her_record(signed_in, app_ctx) -> None:
     court = create_court()
     first = create_referral(state="COMPLETED", family_name="Ó'Connor", date_of_birth=date(1988, 2, 2))
     form = referral_form(court, family_name="oconnor", urn=new_urn(), **date_fields("date_of_birth", date(1988, 2, 2)))
-    prompt = post_form(signed_in, "/cases/new", form)
-    html = prompt.get_data(as_text=True)
-    assert "has been referred before" in html
-    assert "referred 1 time, completed 1" in html
-    linked = post_form(signed_in, "/cases/new", {**form, "link": str(first.client_id)})
-    assert linked.status_code == 302
+    prompt = pages.post(signed_in, "/cases/new", form).text
+    assert "has been referred before" in prompt
+    assert "referred 1 time, completed 1" in prompt
+    pages.post(signed_in, "/cases/new", {**form, "link": str(first.client_id)}, status=302)
     newest = db.session.scalars(select(Referral).order_by(Referral.created_at.desc())).first()
     assert newest.client_id == first.client_id
 
@@ -205,13 +179,13 @@ def test_the_referred_before_question_comes_with_every_other_problem_and_keeps_h
     form = referral_form(
         court, family_name="Okafor", urn=new_urn(), phone="12345", **date_fields("date_of_birth", date(1990, 5, 6))
     )
-    errors = error_texts(post_form(signed_in, "/cases/new", form).get_data(as_text=True))
+    errors = pages.post(signed_in, "/cases/new", form).error_summary
     assert "Choose whether she is someone referred before" in errors
     assert any("phone" in error.lower() for error in errors), errors
-    answered = post_form(signed_in, "/cases/new", {**form, "link": str(first.client_id)}).get_data(as_text=True)
-    assert any("phone" in error.lower() for error in error_texts(answered))
+    answered = pages.post(signed_in, "/cases/new", {**form, "link": str(first.client_id)})
+    assert any("phone" in error.lower() for error in answered.error_summary)
     # The question is still there, with her answer chosen.
-    assert re.search(rf'value="{first.client_id}"[^>]*checked|checked[^>]*value="{first.client_id}"', answered)
+    assert answered.checked("link") == [str(first.client_id)]
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
 
 
@@ -225,27 +199,24 @@ def test_recording_consent_opts_her_in(signed_in, app_ctx, worker) -> None:
     answers = {"support": "given", "share_with_court_cps": "given", "reminders": "given"}
     answers["equality_monitoring"] = "refused"
     form = {**answers, "version": str(referral.version), "wordings": shown_wordings()}
-    assert post_form(signed_in, path, form).status_code == 302
-    assert "Her decisions are recorded. She has opted in to diversion." in signed_in.get(path).get_data(as_text=True)
-    history = signed_in.get(f"/cases/{referral.id}/history").get_data(as_text=True)
+    pages.post(signed_in, path, form, status=302)
+    assert "Her decisions are recorded. She has opted in to diversion." in pages.get(signed_in, path).text
+    history = pages.get(signed_in, f"/cases/{referral.id}/history").text
     assert "sharing attendance and outcome with the court and the CPS" in history
     assert db.session.get(Referral, referral.id).state == State.OPTED_IN
-    errors = error_texts(post_form(signed_in, path, {}).get_data(as_text=True))
+    errors = pages.post(signed_in, path, {}).error_summary
     assert "Select whether she agrees to support from the diversion scheme" in errors
 
 
 def test_withdrawal_needs_a_reason_then_closes_the_case_once_confirmed(signed_in, app_ctx, worker) -> None:
     referral = create_referral(state="OPTED_IN", worker=worker)
     path = f"/cases/{referral.id}/withdraw"
-    assert "Enter why she is withdrawing" in error_texts(
-        post_form(signed_in, path, {"reason": ""}).get_data(as_text=True)
-    )
+    assert "Enter why she is withdrawing" in pages.post(signed_in, path, {"reason": ""}).error_summary
     answers = {"reason": "Moving to another city", "version": str(referral.version)}
-    asked = post_form(signed_in, path, answers)
-    assert asked.status_code == 200
-    assert "Check before you withdraw her" in asked.get_data(as_text=True)
+    asked = pages.post(signed_in, path, answers)
+    assert "Check before you withdraw her" in asked.text
     assert db.session.get(Referral, referral.id).state == State.OPTED_IN
-    assert post_form(signed_in, path, {**answers, "confirmed": "yes"}).status_code == 302
+    pages.post(signed_in, path, {**answers, "confirmed": "yes"}, status=302)
     assert db.session.get(Referral, referral.id).state == State.WITHDRAWN
 
 
@@ -253,18 +224,19 @@ def test_return_date_change_is_refused_when_stale(signed_in, app_ctx, worker) ->
     referral = create_referral(state="OPTED_IN", worker=worker)
     path = f"/cases/{referral.id}/return-date"
     new_date = referral.return_date + timedelta(days=14)
-    stale = post_form(
+    stale = pages.post(
         signed_in,
         path,
         {**date_fields("return_date", new_date), "reason": "Re-adjourned", "version": str(referral.version - 1)},
+        status=409,
     )
-    assert "Someone else changed this case" in stale.get_data(as_text=True)
-    ok = post_form(
+    assert "Someone else changed this case" in stale.text
+    pages.post(
         signed_in,
         path,
         {**date_fields("return_date", new_date), "reason": "Re-adjourned", "version": str(referral.version)},
+        status=302,
     )
-    assert ok.status_code == 302
     assert db.session.get(Referral, referral.id).return_date == new_date
 
 
@@ -285,13 +257,16 @@ def test_booking_on_a_weekend_warns_then_books_with_a_reason(signed_in, app_ctx,
         "worker": str(worker.id),
         "location": "Drop-in centre",
     }
-    warned = post_form(signed_in, path, form, get_path=path + "?number=1")
-    assert "is a weekend day" in warned.get_data(as_text=True)
+    warned = pages.post(signed_in, path, form, token_from=path + "?number=1")
+    assert "is a weekend day" in warned.text
     assert db.session.scalar(select(func.count()).select_from(Appointment)) == 0
-    booked = post_form(
-        signed_in, path, {**form, "override_reason": "She can only come on Saturdays"}, get_path=path + "?number=1"
+    pages.post(
+        signed_in,
+        path,
+        {**form, "override_reason": "She can only come on Saturdays"},
+        token_from=path + "?number=1",
+        status=302,
     )
-    assert booked.status_code == 302
     appointment = db.session.scalars(select(Appointment)).one()
     assert london_date(appointment.starts_at) == saturday
 
@@ -307,8 +282,8 @@ def test_booking_after_the_return_date_is_refused(signed_in, app_ctx, worker) ->
         "worker": str(worker.id),
         "override_reason": "x",
     }
-    html = post_form(signed_in, path, form, get_path=path + "?number=1").get_data(as_text=True)
-    assert "must be before the return date" in html
+    page = pages.post(signed_in, path, form, token_from=path + "?number=1")
+    assert "must be before the return date" in page.text
 
 
 def test_missed_appointment_is_rebooked_with_its_history(signed_in, app_ctx, worker) -> None:
@@ -318,8 +293,8 @@ def test_missed_appointment_is_rebooked_with_its_history(signed_in, app_ctx, wor
     missed = book_appointment(referral, BookingInput(number=1, starts_at=_past_weekday(), override_reason="t"), worker)
     record_outcome(missed, "did_not_attend", worker)
     path = f"/cases/{referral.id}/appointments/new"
-    page = signed_in.get(path + "?number=1").get_data(as_text=True)
-    assert "Rebook appointment 1" in page
+    page = pages.get(signed_in, path + "?number=1")
+    assert "Rebook appointment 1" in page.text
     day = today() + timedelta(days=1)
     form = {
         "number": "1",
@@ -330,12 +305,15 @@ def test_missed_appointment_is_rebooked_with_its_history(signed_in, app_ctx, wor
         "worker": str(worker.id),
         "override_reason": "t",
     }
-    refused = post_form(signed_in, path, form, get_path=path + "?number=1")
-    assert "Enter why the appointment is rebooked" in refused.get_data(as_text=True)
-    done = post_form(
-        signed_in, path, {**form, "rebook_reason": "She rang to say she was ill"}, get_path=path + "?number=1"
+    refused = pages.post(signed_in, path, form, token_from=path + "?number=1")
+    assert "Enter why the appointment is rebooked" in refused.text
+    pages.post(
+        signed_in,
+        path,
+        {**form, "rebook_reason": "She rang to say she was ill"},
+        token_from=path + "?number=1",
+        status=302,
     )
-    assert done.status_code == 302
     newest = db.session.scalars(select(Appointment).where(Appointment.supersedes_id == missed.id)).one()
     assert newest.number == 1
 
@@ -348,9 +326,13 @@ def test_outcome_of_a_future_appointment_cannot_be_recorded(signed_in, app_ctx, 
         referral, BookingInput(number=1, starts_at=_past_weekday() + timedelta(days=14), override_reason="t"), worker
     )
     path = f"/appointments/{future.id}/outcome"
-    assert "has not happened yet" in signed_in.get(path).get_data(as_text=True)
-    refused = signed_in.post(path, data={"outcome": "did_not_attend", "csrf_token": csrf_token(signed_in, "/cases")})
-    assert "once the appointment" in refused.get_data(as_text=True)
+    assert "has not happened yet" in pages.get(signed_in, path).text
+    # A known defect: the refusal's error summary links to the outcome radios, which a future appointment's page
+    # does not show.
+    refused = pages.post(
+        signed_in, path, {"outcome": "did_not_attend"}, token_from="/cases", allow_dangling_error_links={"#outcome"}
+    )
+    assert "once the appointment" in refused.text
     assert db.session.get(Appointment, future.id).outcome is None
 
 
@@ -392,18 +374,18 @@ def test_assessment_form_reports_every_missing_domain_then_saves(signed_in, app_
     first = book_appointment(referral, BookingInput(number=1, starts_at=_past_weekday(), override_reason="t"), worker)
     record_outcome(first, "attended", worker)
     path = f"/cases/{referral.id}/assessment/edit"
-    errors = error_texts(post_form(signed_in, path, {}).get_data(as_text=True))
+    errors = pages.post(signed_in, path, {}).error_summary
     assert len([e for e in errors if e.startswith("Select the need level")]) == 12
     full = {}
     for domain in Domain:
         full |= {f"{domain.value}_need": "2", f"{domain.value}_score": "6", f"{domain.value}_notes": ""}
     full["housing_typo"] = "ignored"
     full["indicators"] = ["controlled_money", "threats"]
-    assert post_form(signed_in, path, full).status_code == 302
+    pages.post(signed_in, path, full, status=302)
     saved = db.session.get(Referral, referral.id)
     assert saved.state == State.ASSESSED
     assert saved.has_safeguarding_flag is True
-    assert "Safeguarding" in signed_in.get(f"/cases/{referral.id}").get_data(as_text=True)
+    assert "Safeguarding" in pages.get(signed_in, f"/cases/{referral.id}").text
 
 
 def test_stale_assessment_save_gets_409_and_keeps_what_was_typed(signed_in, app_ctx, worker) -> None:
@@ -414,11 +396,9 @@ def test_stale_assessment_save_gets_409_and_keeps_what_was_typed(signed_in, app_
     form = {"version": "0", "risk_notes": "Typed by the second worker"}
     for domain in Domain:
         form |= {f"{domain.value}_need": "1", f"{domain.value}_score": "7"}
-    response = post_form(signed_in, path, form)
-    assert response.status_code == 409
-    html = response.get_data(as_text=True)
-    assert "Typed by the second worker" in html
-    assert "Someone else saved this assessment" in html
+    page = pages.post(signed_in, path, form, status=409)
+    assert page.value("risk_notes") == "Typed by the second worker"
+    assert "Someone else saved this assessment" in page.text
 
 
 def test_agreeing_the_plan_completes_the_case(signed_in, app_ctx, worker) -> None:
@@ -430,8 +410,8 @@ def test_agreeing_the_plan_completes_the_case(signed_in, app_ctx, worker) -> Non
     )
     record_outcome(second, "attended", worker)
     path = f"/cases/{referral.id}/plan/edit"
-    refused = post_form(signed_in, path, {"agreed": "y"})
-    assert "Add at least one goal" in refused.get_data(as_text=True)
+    refused = pages.post(signed_in, path, {"agreed": "y"})
+    assert "Add at least one goal" in refused.text
     form = {
         "goal0_domain": "accommodation",
         "goal0_text": "Somewhere safe to stay",
@@ -443,13 +423,12 @@ def test_agreeing_the_plan_completes_the_case(signed_in, app_ctx, worker) -> Non
         "agreed": "y",
     }
     # The save that completes the case asks to confirm first (docs/confirmations.md).
-    asked = post_form(signed_in, path, form)
-    assert asked.status_code == 200
-    assert "Check before you complete her case" in asked.get_data(as_text=True)
+    asked = pages.post(signed_in, path, form)
+    assert "Check before you complete her case" in asked.text
     assert db.session.get(Referral, referral.id).state == State.ASSESSED
-    assert post_form(signed_in, path, {**form, "confirmed": "yes"}).status_code == 302
+    pages.post(signed_in, path, {**form, "confirmed": "yes"}, status=302)
     assert db.session.get(Referral, referral.id).state == State.COMPLETED
-    page = signed_in.get(f"/cases/{referral.id}/plan").get_data(as_text=True)
+    page = pages.get(signed_in, f"/cases/{referral.id}/plan").text
     assert "Somewhere safe to stay" in page
     assert "Case completed. The CPS has been sent the outcome notice." in page
 
@@ -461,15 +440,15 @@ def test_every_case_page_view_is_audited(signed_in, app_ctx, worker) -> None:
     referral = create_referral(worker=worker)
     before = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "case.viewed"))
     for sub in ("", "/consent", "/appointments", "/assessment", "/plan", "/history"):
-        assert signed_in.get(f"/cases/{referral.id}{sub}").status_code == 200
+        pages.get(signed_in, f"/cases/{referral.id}{sub}")
     after = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "case.viewed"))
     assert after - before == 6
-    history = signed_in.get(f"/cases/{referral.id}/history").get_data(as_text=True)
-    assert "Referral received" in history
+    history = pages.get(signed_in, f"/cases/{referral.id}/history")
+    assert "Referral received" in history.text
     # Her name is on the page, never in its title (browser history, the tab list).
-    title = re.search(r"<title>(.*?)</title>", history, re.S).group(1)
-    assert title.strip().startswith("History - Case - ")
-    assert referral.client.family_name in history
+    title = history.title
+    assert title.startswith("History - Case - ")
+    assert referral.client.family_name in history.text
     assert referral.client.family_name not in title
     assert referral.client.given_name not in title
 
@@ -482,7 +461,7 @@ def _search(client, **data):
         "date_of_birth-year": "",
         "urn": "",
     }
-    return post_form(client, "/cases/search", {**fields, **data}, get_path="/cases")
+    return pages.post(client, "/cases/search", {**fields, **data}, token_from="/cases")
 
 
 def test_caseload_search_by_name_and_date_of_birth_and_by_urn(signed_in, app_ctx, worker) -> None:
@@ -490,21 +469,20 @@ def test_caseload_search_by_name_and_date_of_birth_and_by_urn(signed_in, app_ctx
         worker=worker, family_name="Searchable", date_of_birth=date(1985, 6, 7), urn="07/XY/99887/25"
     )
     other = create_referral(worker=worker)
-    page = signed_in.get("/cases").get_data(as_text=True)
-    assert re.search(r'<form method="post" action="/cases/search"', page)
+    page = pages.get(signed_in, "/cases")
+    assert page.form("/cases/search")["method"] == "post"
     by_name = _search(
         signed_in,
         family_name="SEARCHABLE",
         **{"date_of_birth-day": "7", "date_of_birth-month": "6", "date_of_birth-year": "1985"},
     )
-    assert by_name.status_code == 200
-    html = by_name.get_data(as_text=True)
-    assert "Search results: 1 case" in html
-    assert str(wanted.id) in html
-    assert str(other.id) not in html
+    assert "Search results: 1 case" in by_name.text
+    assert str(wanted.id) in by_name.html
+    assert str(other.id) not in by_name.html
     # Nothing typed into the search is put into an address on the page (the links of pages and sorting included).
-    assert not re.search(r'href="[^"]*(?:Searchable|SEARCHABLE|1985|99887)', html, re.IGNORECASE)
-    by_urn = _search(signed_in, urn="07xy9988725").get_data(as_text=True)
+    typed = ("searchable", "1985", "99887")
+    assert not [href for href in by_name.hrefs() if any(value in href.lower() for value in typed)]
+    by_urn = _search(signed_in, urn="07xy9988725").html
     assert str(wanted.id) in by_urn
     assert str(other.id) not in by_urn
 
@@ -515,14 +493,14 @@ def test_caseload_search_covers_closed_cases_and_other_workers_cases(signed_in, 
     theirs = create_referral(
         worker=someone_else, family_name="Closedcase", date_of_birth=date(1990, 1, 2), new_person=True
     )
-    html = _search(
+    page = _search(
         signed_in,
         family_name="closedcase",
         **{"date_of_birth-day": "2", "date_of_birth-month": "1", "date_of_birth-year": "1990"},
-    ).get_data(as_text=True)
-    assert "Search results: 2 cases" in html
-    assert str(closed.id) in html
-    assert str(theirs.id) in html
+    )
+    assert "Search results: 2 cases" in page.text
+    assert str(closed.id) in page.html
+    assert str(theirs.id) in page.html
 
 
 @pytest.mark.parametrize(
@@ -550,18 +528,14 @@ def test_a_caseload_search_that_cannot_run_says_why_and_lists_nothing_searched(
     signed_in, app_ctx, worker, data, message
 ) -> None:
     create_referral(worker=worker, family_name="Searchable", date_of_birth=date(1985, 6, 7))
-    response = _search(signed_in, **data)
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "govuk-error-summary" in html
-    assert message in html
-    assert "<title>Error: Caseload: My cases" in html
-    assert "Search results" not in html
+    page = _search(signed_in, **data)
+    assert page.error_summary == [message]
+    assert page.title.startswith("Error: Caseload: My cases")
+    assert "Search results" not in page.html
 
 
 def test_a_caseload_search_needs_its_csrf_token(signed_in, app_ctx) -> None:
-    response = signed_in.post("/cases/search", data={"urn": "07xy9988725"})
-    assert response.status_code == 400
+    pages.post(signed_in, "/cases/search", {"urn": "07xy9988725"}, send_token=False, status=400)
 
 
 def _count_queries(app, work):
@@ -594,9 +568,9 @@ def test_caseload_of_50_rows_costs_a_bounded_number_of_queries(signed_in, app_ct
     big = {}
 
     def load() -> None:
-        html = signed_in.get("/cases?tab=open").get_data(as_text=True)
-        assert html.count('href="/cases/') >= 50
-        big["html"] = html
+        page = pages.get(signed_in, "/cases?tab=open")
+        assert len([href for href in page.hrefs() if href.startswith("/cases/")]) >= 50
+        big["html"] = page.html
 
     counts = _count_queries(app, load)
     assert counts["main"] == small["main"], (small, counts)
@@ -606,9 +580,9 @@ def test_caseload_of_50_rows_costs_a_bounded_number_of_queries(signed_in, app_ct
 
 def test_the_new_referral_form_starts_from_the_court_of_her_last_referral(signed_in, app_ctx, worker) -> None:
     northgate, riverside = create_court(), create_court()
-    first = signed_in.get("/cases/new").get_data(as_text=True)
-    assert not re.search(r'<option value="[^"]*" selected', first)  # nothing referred yet: she chooses
+    first = pages.get(signed_in, "/cases/new")
+    assert first.selected("court") == []  # nothing referred yet: she chooses
     create_referral(worker=worker, court=riverside)
-    html = signed_in.get("/cases/new").get_data(as_text=True)
-    assert re.search(rf'<option value="{riverside.code}" selected', html), "the last court is chosen"
-    assert not re.search(rf'<option value="{northgate.code}" selected', html)
+    page = pages.get(signed_in, "/cases/new")
+    assert page.selected("court") == [riverside.code], "the last court is chosen"
+    assert northgate.code not in page.selected("court")

@@ -5,7 +5,6 @@ date, changing nothing) and its version moves on by one."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date
 
@@ -13,6 +12,7 @@ import pytest
 
 from diversion.extensions import db
 from diversion.referrals.models import Referral
+from tests import pages
 from tests.factories import audit_events, create_referral, create_user, csrf_token, last_audit_id, log_in_as
 
 # Working days (Tuesdays) after the default return date of the factory's cases, no bank holidays near.
@@ -67,7 +67,8 @@ def stored(case) -> tuple[int, date]:
 
 
 def text_of(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+    """The page's text, whitespace collapsed, after the checks every page gets (tests/pages.py)."""
+    return pages.read(response).text
 
 
 def stale_save(case, mine, theirs):

@@ -6,7 +6,6 @@ nothing."""
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from datetime import date, timedelta
@@ -22,6 +21,7 @@ from diversion.notices import services as notices
 from diversion.notices.models import OutcomeNotice
 from diversion.referrals import reversals, services
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
+from tests import pages
 from tests.factories import (
     CASE_TABLES,
     audit_events,
@@ -86,7 +86,8 @@ def snapshot(referral) -> tuple:
 
 
 def text_of(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+    """The page's text, whitespace collapsed, after the checks every page gets (tests/pages.py)."""
+    return pages.read(response).text
 
 
 def post(client, path: str, data: dict):

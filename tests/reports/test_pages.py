@@ -5,12 +5,10 @@ one's identity."""
 from __future__ import annotations
 
 import csv
-import html
 import io
-import re
 import xml.etree.ElementTree as ET
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import update
@@ -21,6 +19,7 @@ from diversion.referrals.models import Referral, State
 from diversion.reports import services
 from diversion.reports.forms import month_value, quarter_value
 from diversion.reports.services import quarter_of
+from tests import pages
 from tests.factories import create_referral, create_user, log_in_as
 from tests.reports.cases import EXPECTED_A, EXPECTED_ALL, EXPECTED_B, FAMILY_NAME, MONTHS_A, build_cases
 
@@ -45,32 +44,20 @@ def url(path: str, args: dict[str, str] | None = None) -> str:
     return f"{path}?{urlencode(args)}" if args else path
 
 
-def figures_on(page: str) -> dict[str, int]:
-    """The "numbers behind it" table, by API name."""
-    table = re.search(r'<table class="govuk-table" id="figures">.*?</table>', page, re.S)
-    assert table, "no figures table"
-    rows = re.findall(r'<th scope="row"[^>]*>\s*([^<]+?)\s*</th>\s*<td[^>]*>\s*(\d+)\s*</td>', table.group(0))
-    return {LABELS[label]: int(value) for label, value in rows}
+def asks_for(address: str, path: str, args: dict[str, str]) -> bool:
+    """Whether an address on the page is ``path`` asked with (at least) these arguments."""
+    parts = urlsplit(address)
+    return parts.path == path and args.items() <= dict(parse_qsl(parts.query)).items()
 
 
-def months_on(page: str) -> dict[str, tuple[int, int, int]]:
-    table = re.search(r'<table[^>]*id="months">.*?</table>', page, re.S)
-    assert table, "no table by month"
-    rows = re.findall(
-        r'<th scope="row"[^>]*>([^<]+)</th>\s*<td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)</td>',
-        table.group(0),
-    )
-    return {label: (int(a), int(b), int(c)) for label, a, b, c in rows}
+def figures_on(page: pages.Page) -> dict[str, int]:
+    """The "numbers behind it" table, by API name: each row's figure, its count and what it counts."""
+    return {LABELS[label]: int(value) for label, value, _ in page.table_rows("table.govuk-table#figures")}
 
 
-def error_texts(page: str) -> list[str]:
-    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', page, re.S)
-    assert summary, "no error summary on the page"
-    return [re.sub(r"\s+", " ", text).strip() for text in re.findall(r'<a href="#[^"]*">(.*?)</a>', summary.group(0))]
-
-
-def text_of(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+def months_on(page: pages.Page) -> dict[str, tuple[int, int, int]]:
+    """The table by month: each month's completed, not completed and withdrawn."""
+    return {label: (int(a), int(b), int(c)) for label, a, b, c, _ in page.table_rows("table#months")}
 
 
 @pytest.fixture
@@ -89,29 +76,23 @@ def signed_in(client, role: str, court=None):
 def test_workers_and_administrators_are_refused_every_part_of_the_report(client, app_ctx, role: str) -> None:
     signed_in(client, role)
     for path in (PAGE, CHART, CSV, url(PAGE, Q1), url(CHART, Q1), url(CSV, Q1)):
-        response = client.get(path)
-        assert response.status_code == 403, path
-        assert b"Completed" not in response.data
+        assert "Completed" not in pages.get(client, path, status=403).html
 
 
 def test_visitors_who_are_not_signed_in_are_sent_to_sign_in(client, app_ctx) -> None:
     for path in (PAGE, CHART, CSV):
-        response = client.get(path)
-        assert response.status_code == 302
-        assert response.headers["Location"] == f"/sign-in?next={path}"
+        pages.get(client, path, status=302, redirect=f"/sign-in?next={path}")
 
 
 @pytest.mark.parametrize("role", ["manager", "cps", "court"])
 def test_the_report_opens_on_the_current_quarter_with_nothing_asked(client, app_ctx, role: str) -> None:
     signed_in(client, role)
-    response = client.get(PAGE)
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = pages.get(client, PAGE)
     label = services.default_period().label
-    assert f"<title>Completion report: {label}" in page
-    assert 'href="/reports/completion"' in page  # in the navigation
+    assert page.title.startswith(f"Completion report: {label}")
+    assert "/reports/completion" in page.hrefs()  # in the navigation
     year, quarter = quarter_of(today())
-    assert f'<option value="{quarter_value(year, quarter)}" selected>' in page
+    assert page.selected("quarter") == [quarter_value(year, quarter)]
     for path in (CHART, CSV):
         assert client.get(path).status_code == 200, path
 
@@ -121,9 +102,9 @@ def test_the_report_opens_on_the_current_quarter_with_nothing_asked(client, app_
 
 def test_a_manager_sees_every_court_and_each_figure_matches_the_hand_count(client, cases) -> None:
     signed_in(client, "manager")
-    page = client.get(url(PAGE, Q1)).get_data(as_text=True)
+    page = pages.get(client, url(PAGE, Q1))
     assert figures_on(page) == EXPECTED_ALL
-    text = text_of(page)
+    text = page.text
     assert "1 January 2026 to 31 March 2026, All courts" in text
     assert "69.2%" in text  # 9 of 13
     assert "9 of 13 finished cases completed. 95% interval: 42.4% to 87.3%." in text
@@ -132,13 +113,13 @@ def test_a_manager_sees_every_court_and_each_figure_matches_the_hand_count(clien
 
 def test_cps_can_narrow_the_report_to_one_court(client, cases) -> None:
     signed_in(client, "cps")
-    page = client.get(url(PAGE, {**Q1, "court": cases.court_b.code})).get_data(as_text=True)
+    page = pages.get(client, url(PAGE, {**Q1, "court": cases.court_b.code}))
     assert figures_on(page) == EXPECTED_B
-    assert f"{cases.court_b.name}" in text_of(page)
-    assert "33.3%" in text_of(page)
-    page = client.get(url(PAGE, {**Q1, "court": cases.court_a.code})).get_data(as_text=True)
+    assert f"{cases.court_b.name}" in page.text
+    assert "33.3%" in page.text
+    page = pages.get(client, url(PAGE, {**Q1, "court": cases.court_a.code}))
     assert figures_on(page) == EXPECTED_A
-    text = text_of(page)
+    text = page.text
     assert "80.0%" in text
     assert "8 of 10 finished cases completed. 95% interval: 49.0% to 94.3%." in text
     assert months_on(page) == {
@@ -150,45 +131,42 @@ def test_cps_can_narrow_the_report_to_one_court(client, cases) -> None:
 
 def test_a_court_user_sees_only_their_own_courts_figures(client, cases) -> None:
     signed_in(client, "court", court=cases.court_a)
-    response = client.get(url(PAGE, Q1))
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = pages.get(client, url(PAGE, Q1))
     assert figures_on(page) == EXPECTED_A
-    assert '<select class="govuk-select" id="court"' not in page  # nothing to choose
-    assert f"Court: {cases.court_a.name}" in text_of(page)
-    assert cases.court_b.name not in page
+    assert not page.has("select#court")  # nothing to choose
+    assert f"Court: {cases.court_a.name}" in page.text
+    assert cases.court_b.name not in page.html
     # Naming their own court changes nothing; naming another is outside their scope.
-    assert figures_on(client.get(url(PAGE, {**Q1, "court": cases.court_a.code})).get_data(as_text=True)) == EXPECTED_A
+    assert figures_on(pages.get(client, url(PAGE, {**Q1, "court": cases.court_a.code}))) == EXPECTED_A
     for path in (PAGE, CHART, CSV):
         for court in (cases.court_b.code, "NOSUCHCOURT"):
-            assert client.get(url(path, {**Q1, "court": court})).status_code == 404, (path, court)
+            pages.get(client, url(path, {**Q1, "court": court}), status=404)
 
 
 def test_the_page_states_the_definition_it_uses(client, cases) -> None:
     signed_in(client, "cps")
     for args in (Q1, EMPTY, {"period": "nonsense"}):
-        text = text_of(client.get(url(PAGE, args)).get_data(as_text=True))
+        text = pages.get(client, url(PAGE, args)).text
         assert "How the figures are counted" in text
         assert "Completed / (completed + not completed + withdrawn), over cases whose final state was reached" in text
         assert "declined referrals are not in it" in text
         assert "Wilson score interval" in text
         assert "Opted in / (opted in + declined)" in text
-    text = text_of(client.get(url(PAGE, Q1)).get_data(as_text=True))
+    text = pages.get(client, url(PAGE, Q1)).text
     for _, label, counts in services.FIGURES:
         assert counts[:1].upper() + counts[1:] in text, label
 
 
 def test_an_empty_period_says_so_instead_of_a_rate(client, cases) -> None:
     signed_in(client, "manager")
-    response = client.get(url(PAGE, EMPTY))
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = pages.get(client, url(PAGE, EMPTY))
     assert figures_on(page) == dict.fromkeys(EXPECTED_ALL, 0)
-    text = text_of(page)
+    text = page.text
     assert "No finished cases in this period" in text
     assert "no decisions about opting in in this period" in text
-    assert "%" not in re.sub(r"95% interval|Its 95%", "", text.split("How the figures are counted")[0])
-    assert "<img" not in page  # no chart of nothing; the CSV still works
+    before_definition = text.split("How the figures are counted")[0]
+    assert "%" not in before_definition.replace("95% interval", "").replace("Its 95%", "")
+    assert not page.has("img")  # no chart of nothing; the CSV still works
     assert client.get(url(CHART, EMPTY)).status_code == 200
     assert client.get(url(CSV, EMPTY)).status_code == 200
 
@@ -206,13 +184,13 @@ def test_a_month_and_a_quarter_are_chosen_from_lists(client, app_ctx) -> None:
     month = {"period": "month", "month": month_value(now.year, now.month)}
     quarter = {"period": "quarter", "quarter": quarter_value(*quarter_of(now))}
     for args in (month, quarter):
-        page = client.get(url(PAGE, args)).get_data(as_text=True)
+        page = pages.get(client, url(PAGE, args))
         assert figures_on(page)["completed"] == 1, args
-        assert "100.0%" in text_of(page)
+        assert "100.0%" in page.text
         # The chart and the CSV are asked for the same period.
-        assert html.escape(url(CHART, args)) in page
-        assert html.escape(url(CSV, args)) in page
-    assert f"<title>Completion report: {now:%B} {now.year}, " in client.get(url(PAGE, month)).get_data(as_text=True)
+        assert asks_for(page.select_one("img")["src"], CHART, args)
+        assert [href for href in page.hrefs() if asks_for(href, CSV, args)]
+    assert pages.get(client, url(PAGE, month)).title.startswith(f"Completion report: {now:%B} {now.year}, ")
 
 
 @pytest.mark.parametrize(
@@ -243,12 +221,10 @@ def test_a_month_and_a_quarter_are_chosen_from_lists(client, app_ctx) -> None:
 )
 def test_bad_filters_are_refused_with_an_error_summary_never_an_error_page(client, app_ctx, args, errors) -> None:
     signed_in(client, "manager")
-    response = client.get(url(PAGE, args))
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert error_texts(page) == errors
-    assert "<title>Error: Completion report" in page
-    assert 'id="figures"' not in page
+    page = pages.get(client, url(PAGE, args))
+    assert page.error_summary == errors
+    assert page.title.startswith("Error: Completion report")
+    assert not page.has("#figures")
     # The chart and the CSV have no form to show the problem on.
     assert client.get(url(CHART, args)).status_code == 400
     assert client.get(url(CSV, args)).status_code == 400
@@ -256,45 +232,42 @@ def test_bad_filters_are_refused_with_an_error_summary_never_an_error_page(clien
 
 def test_the_kind_of_period_is_chosen_by_links_that_keep_the_court(client, cases) -> None:
     signed_in(client, "manager")
-    page = client.get(url(PAGE, {"court": cases.court_b.code})).get_data(as_text=True)
-    nav = re.search(r'<nav class="moj-sub-navigation" aria-label="Kind of period" id="period">.*?</nav>', page, re.S)
-    assert nav
-    links = {
-        html.unescape(label): html.unescape(href)
-        for href, label in re.findall(r'href="([^"]+)">([^<]+)</a>', nav.group(0))
-    }
+    page = pages.get(client, url(PAGE, {"court": cases.court_b.code}))
+    links = dict(page.links('nav.moj-sub-navigation[aria-label="Kind of period"]#period'))
     code = cases.court_b.code
     assert links == {
         "Month": f"/reports/completion?period=month&court={code}",
         "Quarter": f"/reports/completion?period=quarter&court={code}",
         "Dates you choose": f"/reports/completion?period=custom&court={code}",
     }
-    assert re.search(r'aria-current="page" href="/reports/completion\?period=quarter', nav.group(0))
+    current = page.select_one('#period a[aria-current="page"]')
+    assert current["href"].startswith("/reports/completion?period=quarter")
     # No conditionally revealed fields (their radios carry aria-expanded, which axe refuses): one kind's fields.
-    assert "govuk-radios__conditional" not in page
-    assert 'id="quarter"' in page
-    assert 'id="month"' not in page
-    assert 'id="start-day"' not in page
+    assert "govuk-radios__conditional" not in page.html
+    assert page.has("#quarter")
+    assert not page.has("#month")
+    assert not page.has("#start-day")
 
 
 def test_dates_of_your_own_start_from_the_current_quarter(client, app_ctx) -> None:
     signed_in(client, "cps")
-    page = client.get(url(PAGE, {"period": "custom"})).get_data(as_text=True)
-    assert "govuk-error-summary" not in page
+    page = pages.get(client, url(PAGE, {"period": "custom"}))
+    assert not page.has(".govuk-error-summary")
     current = services.default_period()
-    assert f'id="start-year" name="start-year" type="text" value="{current.start.year}"' in page
-    assert f'id="end-day" name="end-day" type="text" value="{current.end.day}"' in page
-    assert f"{services.Period(current.start, current.end).label}, All courts" in text_of(page)
-    assert 'id="figures"' in page
+    for field, value in (("start-year", current.start.year), ("end-day", current.end.day)):
+        found = page.select_one(f"input#{field}")
+        assert (found["name"], found["type"], found["value"]) == (field, "text", str(value))
+    assert f"{services.Period(current.start, current.end).label}, All courts" in page.text
+    assert page.has("#figures")
 
 
 def test_what_is_typed_under_another_kind_of_period_is_left_alone(client, app_ctx) -> None:
     signed_in(client, "manager")
     now = today()
     args = {"period": "month", "month": month_value(now.year, now.month), "start-day": "99", "quarter": "junk"}
-    page = client.get(url(PAGE, args)).get_data(as_text=True)
-    assert "govuk-error-summary" not in page
-    assert 'id="figures"' in page
+    page = pages.get(client, url(PAGE, args))
+    assert not page.has(".govuk-error-summary")
+    assert page.has("#figures")
 
 
 # --- the chart ---
@@ -333,16 +306,15 @@ def test_the_page_shows_the_chart_as_an_image_with_a_meaningful_alternative_and_
     client, cases
 ) -> None:
     signed_in(client, "cps")
-    page = client.get(url(PAGE, {**Q1, "court": cases.court_a.code})).get_data(as_text=True)
-    image = re.search(r'<img src="([^"]+)" alt="([^"]+)"', page)
-    assert image
-    assert html.unescape(image.group(1)) == url(CHART, {**Q1, "court": cases.court_a.code})
-    assert html.unescape(image.group(2)) == (
+    page = pages.get(client, url(PAGE, {**Q1, "court": cases.court_a.code}))
+    image = page.select_one("img")
+    assert image["src"] == url(CHART, {**Q1, "court": cases.court_a.code})
+    assert image["alt"] == (
         f"Bar chart of finished cases by month, 1 January 2026 to 31 March 2026, {cases.court_a.name}: 8 completed, "
         "1 not completed and 1 withdrawn in all. The table beside it gives each month's figures."
     )
-    assert "<svg" not in page
-    assert _svg(client.get(html.unescape(image.group(1)))).tag.endswith("svg")
+    assert not page.has("svg")
+    assert _svg(client.get(image["src"])).tag.endswith("svg")
 
 
 def test_a_chart_of_a_long_or_an_empty_period_still_draws(client, cases) -> None:
@@ -359,7 +331,7 @@ def test_a_chart_of_a_long_or_an_empty_period_still_draws(client, cases) -> None
 def test_the_csv_carries_the_pages_figures_and_the_definition_and_no_identity(client, cases) -> None:
     signed_in(client, "cps")
     for args, expected in ((Q1, EXPECTED_ALL), ({**Q1, "court": cases.court_a.code}, EXPECTED_A)):
-        page = client.get(url(PAGE, args)).get_data(as_text=True)
+        page = pages.get(client, url(PAGE, args))
         response = client.get(url(CSV, args))
         assert response.status_code == 200
         assert response.mimetype == "text/csv"
@@ -373,10 +345,10 @@ def test_the_csv_carries_the_pages_figures_and_the_definition_and_no_identity(cl
         assert {key: int(row[key]) for key in expected} == expected == figures_on(page)
         assert (row["from"], row["to"]) == ("2026-01-01", "2026-03-31")
         assert row["court"] == args.get("court", "all")
-        assert f"{float(row['completion_rate']) * 100:.1f}%" in text_of(page)
+        assert f"{float(row['completion_rate']) * 100:.1f}%" in page.text
         low, high = float(row["completion_rate_ci95_low"]), float(row["completion_rate_ci95_high"])
-        assert f"95% interval: {low * 100:.1f}% to {high * 100:.1f}%." in text_of(page)
-        assert f"{float(row['opt_in_rate']) * 100:.1f}%" in text_of(page)
+        assert f"95% interval: {low * 100:.1f}% to {high * 100:.1f}%." in page.text
+        assert f"{float(row['opt_in_rate']) * 100:.1f}%" in page.text
         assert row["definition"] == services.DEFINITION
     row = next(csv.DictReader(io.StringIO(client.get(url(CSV, {**Q1, "court": cases.court_a.code})).text)))
     assert (row["completion_rate"], row["completion_rate_ci95_low"], row["completion_rate_ci95_high"]) == (

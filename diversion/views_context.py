@@ -9,7 +9,7 @@ import phonenumbers
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from diversion.dates import horizon_warning, london_date, london_datetime, long_date, short_date
+from diversion.dates import clock_time, horizon_warning, london_date, london_datetime, long_date, short_date
 from diversion.forms import error_summary
 from diversion.headers import csp_nonce
 from diversion.permissions import user_allows
@@ -150,6 +150,7 @@ def register_template_context(app: Flask) -> None:
     app.add_template_filter(london, "london")
     app.add_template_filter(london_short, "london_short")
     app.add_template_filter(london_iso, "london_iso")
+    app.add_template_filter(clock_time, "clock_time")
     app.add_template_filter(phone_text, "phone")
     presenters.register(app)
 

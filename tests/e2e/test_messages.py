@@ -85,7 +85,7 @@ def test_a_worker_sets_her_quiet_hours_and_records_her_stop_reply(role_pages: di
     send(page, "Save quiet hours")
     expect(page).to_have_url(re.compile(f"/cases/{case['id']}/messages$"))
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Quiet hours saved.")
-    assert summary_value(page, "Quiet hours") == "From 21:00 to 08:00 (UK time)"
+    assert summary_value(page, "Quiet hours") == "From 9pm to 8am (UK time)"
     expect(page.locator("#quiet_from")).to_have_value("21:00")
     expect(page.locator("#quiet_to")).to_have_value("08:00")
     check("quiet hours saved")

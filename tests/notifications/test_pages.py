@@ -76,7 +76,7 @@ def test_quiet_hours_are_saved_and_a_bad_value_shows_the_error_summary(client, w
     pages.post(client, f"{page}/quiet-hours", hours, token_from=page, **SHARED_CSRF_ID, status=302, redirect=page)
     assert str(quiet_hours_of(case.client_id)) == "20:00-10:00"
     shown = pages.get(client, page, **SHARED_CSRF_ID)
-    assert "From 20:00 to 10:00 (UK time)" in shown.text
+    assert "From 8pm to 10am (UK time)" in shown.text
     assert (shown.value("quiet_from"), shown.value("quiet_to")) == ("20:00", "10:00")
     cleared = {"quiet_from": "", "quiet_to": ""}
     pages.post(client, f"{page}/quiet-hours", cleared, token_from=page, **SHARED_CSRF_ID, status=302)

@@ -97,7 +97,7 @@ def test_new_referral_records_her_quiet_hours_and_contact_note(signed_in, app_ct
     assert preferences.note == "after 10am, never after 8pm"
     assert preferences.may_text is True
     overview = pages.get(signed_in, f"/cases/{referral.id}").text
-    assert "From 20:00 to 08:00 (UK time)" in overview
+    assert "From 8pm to 8am (UK time)" in overview
     assert "after 10am, never after 8pm" in overview
 
 

@@ -100,7 +100,7 @@ class Site:
             workers = [self.worker.id, *(user.id for user in others)]
             self.court_ids = [court.id for court in courts]
             self._bulk(workers)
-            self._subjects(courts[0], others[0])
+            self._subjects(courts[0])
             self.web = self._signed_in(self.worker)
             self.court_web = self._signed_in(court_user)
         self._analyze()
@@ -183,7 +183,7 @@ class Site:
                 connection.execute(referrals_table.insert(), referrals)
             key_provider().clear()
 
-    def _subjects(self, court: Any, manager_like: Any) -> None:
+    def _subjects(self, court: Any) -> None:
         """What the requests read, through the services, the same in both databases: the worker's open cases
         (returning to court on one day, two with an appointment booked), and the woman searched for."""
         from tests.factories import book, create_referral

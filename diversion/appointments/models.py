@@ -71,7 +71,8 @@ class Appointment(UUIDPrimaryKey, Timestamps, db.Model):
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
     outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     outcome_recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("appointments.id"), nullable=True)
+    # Indexed: "is this booking superseded?" is asked of every case's next appointment on the caseload.
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("appointments.id"), nullable=True, index=True)
     # Why it was rebooked, or why a warning (weekend, bank holiday, clash) was overridden. Short codes and
     # sentences about scheduling, not about her; still kept out of logs.
     rebook_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)

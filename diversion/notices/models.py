@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diversion.auth.models import User
@@ -51,15 +51,20 @@ class OutcomeNotice(UUIDPrimaryKey, db.Model):
     __table_args__ = (
         CheckConstraint("outcome IN ('completed', 'not_completed', 'withdrawn')", name="outcome_known"),
         CheckConstraint("decision IS NULL OR decision IN ('discontinued', 'proceeding')", name="decision_known"),
+        # The lists page newest first by (created_at, id), for everyone and for one court (services.list_notices);
+        # the tabs' counts read the two state columns from an index of their own, not the table.
+        Index("ix_outcome_notices_created_at_id", "created_at", "id"),
+        Index("ix_outcome_notices_court_id_created_at_id", "court_id", "created_at", "id"),
+        Index("ix_outcome_notices_superseded_at_acknowledged_at", "superseded_at", "acknowledged_at"),
     )
 
     # A case has one notice in force (neither superseded nor a correction), however many times its final state is
     # saved or the sweep runs; notices_service.notice_for finds it.
     referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), nullable=False, index=True)
-    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"), nullable=False, index=True)
+    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"), nullable=False)
     outcome: Mapped[str] = mapped_column(String(16), nullable=False)
     outcome_date: Mapped[date] = mapped_column(Date, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     acknowledged_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)

@@ -13,9 +13,10 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager
 
+from diversion import keyset
 from diversion.audit.services import record_event
 from diversion.auth.models import User
 from diversion.crypto.errors import CryptoError
@@ -26,7 +27,7 @@ from diversion.extensions import db
 from diversion.keyring import key_provider, keystore
 from diversion.notices.models import Decision, NoticeOutcome, OutcomeNotice
 from diversion.referrals.models import Referral, State
-from diversion.referrals.queries import Cursor, status_options
+from diversion.referrals.queries import status_options
 
 OUTCOME_OF_STATE = {
     State.COMPLETED: NoticeOutcome.COMPLETED,
@@ -220,7 +221,7 @@ class NoticeList:
 
     notices: list[OutcomeNotice]
     counts: dict[str, int]
-    next: Cursor | None = None
+    next: keyset.Cursor | None = None
 
 
 def _query(court_id: int | None) -> Any:
@@ -235,7 +236,12 @@ def _query(court_id: int | None) -> Any:
 
 
 def list_notices(
-    status: str, *, court_id: int | None, since: date | None = None, after: Cursor | None = None, limit: int = 200
+    status: str,
+    *,
+    court_id: int | None,
+    since: date | None = None,
+    after: keyset.Cursor | None = None,
+    limit: int = 200,
 ) -> NoticeList:
     """New (not yet acknowledged) or acknowledged notices, newest first, with the cases' names and dates of birth
     ready to read; ``court_id`` limits a court user to their court, ``since`` to notices made on or after that
@@ -249,17 +255,8 @@ def list_notices(
         query = query.where(OutcomeNotice.acknowledged_at.is_(None))
     if since is not None:
         query = query.where(OutcomeNotice.created_at >= from_london(since, time.min))
-    if after is not None:
-        query = query.where(
-            or_(
-                OutcomeNotice.created_at < after.created_at,
-                and_(OutcomeNotice.created_at == after.created_at, OutcomeNotice.id < after.id),
-            )
-        )
-    query = query.order_by(OutcomeNotice.created_at.desc(), OutcomeNotice.id.desc()).limit(limit + 1)
-    rows = list(db.session.scalars(query).unique())
-    notices = rows[:limit]
-    following = Cursor(notices[-1].created_at, notices[-1].id) if len(rows) > limit else None
+    rows = list(db.session.scalars(keyset.newest_first(query, OutcomeNotice, after, limit)).unique())
+    notices, following = keyset.page(rows, limit)
     key_provider().prefetch([notice.referral.client_id for notice in notices])
     counted = select(
         func.count().filter(OutcomeNotice.acknowledged_at.is_(None)),

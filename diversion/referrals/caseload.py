@@ -199,14 +199,15 @@ def cases_by_id(referral_ids: list[uuid.UUID]) -> dict[uuid.UUID, Referral]:
 
 
 def state_counts(user: User) -> dict[str, int]:
-    """How many cases each tab holds (for the tab labels)."""
+    """How many cases each tab holds (for the tab labels). Every tab counted is of open cases, so the count reads
+    the open cases from the state's index, never the history of closed ones."""
     open_values = [state.value for state in OPEN_STATES]
     row = db.session.execute(
         select(
-            func.count().filter(Referral.assigned_worker_id == user.id, Referral.state.in_(open_values)),
-            func.count().filter(Referral.state.in_(open_values)),
-            func.count().filter(Referral.state.in_(open_values), Referral.return_date <= at_risk_cutoff()),
-        )
+            func.count().filter(Referral.assigned_worker_id == user.id),
+            func.count(),
+            func.count().filter(Referral.return_date <= at_risk_cutoff()),
+        ).where(Referral.state.in_(open_values))
     ).one()
     return {"mine": row[0], "open": row[1], "at-risk": row[2]}
 

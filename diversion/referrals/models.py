@@ -112,15 +112,27 @@ class Referral(UUIDPrimaryKey, Timestamps, db.Model):
             sqlite_where=text(f"state IN ({_OPEN_VALUES})"),
             postgresql_where=text(f"state IN ({_OPEN_VALUES})"),
         ),
+        # The lists page newest first by (created_at, id) (referrals.queries.list_cases): each index below serves
+        # that order after its filter's equality, so a page reads its own rows from the index and stops, whatever
+        # the number of cases; unfiltered, for one court, for one state (docs/benchmarks.md, "Indexes for the
+        # pages").
+        Index("ix_referrals_created_at_id", "created_at", "id"),
+        Index("ix_referrals_court_id_created_at_id", "court_id", "created_at", "id"),
+        Index("ix_referrals_state_created_at_id", "state", "created_at", "id"),
+        Index("ix_referrals_return_date_created_at_id", "return_date", "created_at", "id"),
+        # The court-day list of one court (queries.court_day), and a worker's open cases (the caseload's "My cases",
+        # its count and its tab label): her history of closed cases is never read for them.
+        Index("ix_referrals_court_id_return_date", "court_id", "return_date"),
+        Index("ix_referrals_assigned_worker_id_state", "assigned_worker_id", "state"),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), nullable=False, index=True)
-    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"), nullable=False, index=True)
+    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"), nullable=False)
     offence_code: Mapped[str] = mapped_column(String(32), nullable=False)
     first_hearing_date: Mapped[date] = mapped_column(Date, nullable=False)
-    return_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
-    state: Mapped[str] = mapped_column(String(16), nullable=False, default=State.REFERRED.value, index=True)
-    assigned_worker_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    return_date: Mapped[date] = mapped_column(Date, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default=State.REFERRED.value)
+    assigned_worker_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     referred_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     referred_on: Mapped[date] = mapped_column(Date, nullable=False)
     consent_date: Mapped[date | None] = mapped_column(Date, nullable=True)

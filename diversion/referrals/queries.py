@@ -17,16 +17,16 @@ identity whatever that consent says.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import joinedload, load_only, raiseload
 
+from diversion import keyset
 from diversion.appointments.models import Appointment
 from diversion.audit.services import Entry, record_events
 from diversion.auth.models import Role
@@ -38,6 +38,7 @@ from diversion.crypto.fields import is_unreadable
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import key_provider, keyring
+from diversion.keyset import CURSOR_PATTERN, Cursor  # noqa: F401 - the lists' cursor, named here by their callers
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
 
 # What court and CPS users may see, column by column. Anything not named here is never loaded for them.
@@ -221,37 +222,6 @@ class CaseFilters:
         return [name for name, value in vars(self).items() if value is not None]
 
 
-# A list's cursor (Cursor.encode): at most 16 digits of microseconds keep the time before the year 2287.
-CURSOR_PATTERN = "^[0-9]{1,16}\\.[0-9a-f]{32}$"
-_CURSOR_TEXT = re.compile(r"([0-9]{1,16})\.([0-9a-f]{32})")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a page of a list ends: the last case's creation time and id (newest first)."""
-
-    created_at: datetime
-    id: uuid.UUID
-
-    def encode(self) -> str:
-        """Opaque to callers: microseconds since 1970 (UTC), a dot, and the id's 32 hex digits. Every text of that
-        shape (CURSOR_PATTERN, which the OpenAPI document states) is a cursor, so a list never refuses one that
-        matches the pattern: a pattern-shaped cursor no list gave is simply a place in the list."""
-        micros = (self.created_at - _EPOCH) // _MICROSECOND
-        return f"{micros}.{self.id.hex}"
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor | None:
-        """The cursor a previous page gave, or None when the text is not one."""
-        match = _CURSOR_TEXT.fullmatch(text)
-        if match is None:
-            return None
-        micros, hex_id = match.groups()
-        return cls(_EPOCH + timedelta(microseconds=int(micros)), uuid.UUID(hex=hex_id))
-
-
 @dataclass
 class CasePage:
     """One page of a list of cases and the cursor of the next (None at the end)."""
@@ -315,18 +285,9 @@ def list_cases(
         query = query.where(Referral.client_id.in_(client_ids))
         if partner:
             query = query.where(~sharing_withdrawn())
-    if after is not None:
-        query = query.where(
-            or_(
-                Referral.created_at < after.created_at,
-                and_(Referral.created_at == after.created_at, Referral.id < after.id),
-            )
-        )
-    query = query.order_by(Referral.created_at.desc(), Referral.id.desc()).limit(limit + 1)
-    rows = list(db.session.scalars(query).unique())
-    items = rows[:limit]
+    rows = list(db.session.scalars(keyset.newest_first(query, Referral, after, limit)).unique())
+    items, following = keyset.page(rows, limit)
     key_provider().prefetch([referral.client_id for referral in items])
-    following = Cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
     return CasePage(items, following)
 
 

@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import event
 
 from diversion.auth.tokens import create_api_token
+from diversion.dates import today
 from diversion.extensions import db
-from diversion.referrals.calendar import today
 from tests.factories import create_court, create_referral, create_user, csrf_token, date_fields, log_in_as
 
 # Tables that grow with every woman referred; the others (courts, users, venues, wordings) stay small.

@@ -10,7 +10,7 @@ BUILD := diversion/static/build
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: help install install-dev assets run test test-sqlite test-postgresql test-dates faketime lint format bench loadtest audit browser system-libs clean worker
+.PHONY: help install install-dev lock assets run test test-sqlite test-postgresql test-dates faketime lint format bench loadtest audit browser system-libs clean worker
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -19,13 +19,24 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 
+# requirements/*.txt pin every package with its hashes; pip refuses anything else (docs/dependencies.md).
 $(VENV)/.app-installed: requirements/app.txt | $(VENV)/bin/python
-	$(VENV)/bin/pip install --quiet -r requirements/app.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements/app.txt
 	touch $@
 
 $(VENV)/.dev-installed: requirements/dev.txt $(VENV)/.app-installed
-	$(VENV)/bin/pip install --quiet -r requirements/dev.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(VENV)/bin/pip check
 	touch $@
+
+# pip-compile keeps the pins the .txt files already have; LOCK_ARGS="--upgrade-package NAME" (or --upgrade) moves them.
+LOCK_ARGS ?=
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+  --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
+lock: $(VENV)/.dev-installed ## Recompile requirements/*.txt, pinned with hashes, from requirements/*.in (after editing one)
+	$(PIP_COMPILE) --output-file=requirements/app.txt requirements/app.in
+	$(PIP_COMPILE) --output-file=requirements/dev.txt requirements/dev.in
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error

@@ -141,11 +141,12 @@ def audit(
 
 
 def pinned(paths: Iterable[Path]) -> dict[str, str]:
-    """NAME -> VERSION for every ``NAME==VERSION`` line of the requirement files (following ``-r``)."""
+    """NAME -> VERSION for every ``NAME==VERSION`` line of the requirement files (following ``-r``), as pip-compile
+    writes them too: the pin, then `` \\`` and its ``--hash`` lines."""
     pins: dict[str, str] = {}
     for path in paths:
         for raw in path.read_text(encoding="utf-8").splitlines():
-            line = raw.split("#", 1)[0].strip()
+            line = raw.split("#", 1)[0].strip().removesuffix("\\").strip()
             if line.startswith("-r "):
                 pins.update(pinned([path.parent / line[3:].strip()]))
             elif match := PIN.match(line.split(";", 1)[0].strip()):

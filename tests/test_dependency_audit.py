@@ -90,6 +90,23 @@ def test_a_pin_that_is_the_latest_release_is_audited_from_the_project_record(tmp
     assert not report.ok
 
 
+def test_locked_pins_with_hashes_are_read_and_audited(tmp_path: Path) -> None:
+    locked = (
+        "alpha==2.0.0 \\\n"
+        "    --hash=sha256:" + "0" * 64 + " \\\n"
+        "    --hash=sha256:" + "1" * 64 + "\n"
+        "    # via -r requirements/app.in\n"
+        "Beta_Two==1.1 \\\n"
+        "    --hash=sha256:" + "2" * 64 + "\n"
+        "    # via\n"
+        "    #   alpha\n"
+    )
+    report = _run(tmp_path, locked, {"alpha": ("2.0.0", [VULN]), "beta-two": ("1.1", [])})
+    assert report.audited_project == 2
+    assert [(dep.name, vuln.id) for dep, vuln in report.vulnerable] == [("alpha", "PYSEC-2099-1")]
+    assert audit.pinned([tmp_path / "requirements.txt"]) == {"alpha": "2.0.0", "beta-two": "1.1"}
+
+
 def test_a_pin_below_the_latest_release_is_not_audited_unless_accepted_by_name(tmp_path: Path) -> None:
     # The project record describes 3.0.0; its empty list says nothing about 2.0.0.
     report = _run(tmp_path, "alpha==2.0.0\n", {"alpha": ("3.0.0", [])})

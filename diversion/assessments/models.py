@@ -64,7 +64,8 @@ EXPLOITATION_INDICATORS = {
     "coerced_drug_use": "Drugs are used to control her",
     "fear_of_authorities": "She is afraid of the police or authorities because of someone else",
 }
-_DOMAIN_VALUES = ", ".join(f"'{domain.value}'" for domain in Domain)
+# The domains as an SQL list, for the CHECK constraints of every table that records a domain (here and outcomes).
+DOMAIN_VALUES = ", ".join(f"'{domain.value}'" for domain in Domain)
 
 
 class Assessment(UUIDPrimaryKey, Timestamps, db.Model):
@@ -94,7 +95,7 @@ class AssessmentDomain(UUIDPrimaryKey, db.Model):
     __tablename__ = "assessment_domains"
     __table_args__ = (
         UniqueConstraint("assessment_id", "domain", name="uq_assessment_domains_assessment_domain"),
-        CheckConstraint(f"domain IN ({_DOMAIN_VALUES})", name="domain_known"),
+        CheckConstraint(f"domain IN ({DOMAIN_VALUES})", name="domain_known"),
         CheckConstraint("need_level BETWEEN 0 AND 3", name="need_level_range"),
         CheckConstraint("wellbeing_score BETWEEN 1 AND 10", name="wellbeing_score_range"),
     )

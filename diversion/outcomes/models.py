@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from diversion.assessments.models import _DOMAIN_VALUES
+from diversion.assessments.models import DOMAIN_VALUES
 from diversion.crypto.fields import encrypted
 from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 from diversion.extensions import db
@@ -41,7 +41,7 @@ class ReviewDomain(db.Model):
     __tablename__ = "review_domains"
     __table_args__ = (
         UniqueConstraint("review_id", "domain", name="uq_review_domains_review_domain"),
-        CheckConstraint(f"domain IN ({_DOMAIN_VALUES})", name="domain_known"),
+        CheckConstraint(f"domain IN ({DOMAIN_VALUES})", name="domain_known"),
         CheckConstraint("need_level BETWEEN 0 AND 3", name="need_level_range"),
         CheckConstraint("wellbeing_score BETWEEN 1 AND 10", name="wellbeing_score_range"),
     )

@@ -16,6 +16,7 @@ from blinker import Namespace
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
+from diversion.audit import reads
 from diversion.audit.services import record_event
 from diversion.auth.models import User
 from diversion.crypto.errors import CryptoError
@@ -259,6 +260,8 @@ def list_notices(
     query = query.order_by(OutcomeNotice.created_at.desc(), OutcomeNotice.id.desc()).limit(limit + 1)
     rows = list(db.session.scalars(query).unique())
     notices = rows[:limit]
+    # Each notice shows its case's status and her identity: a read of the case, noted for the audit.
+    reads.note((notice.referral_id for notice in notices), reads.STATUS)
     following = Cursor(notices[-1].created_at, notices[-1].id) if len(rows) > limit else None
     key_provider().prefetch([notice.referral.client_id for notice in notices])
     counted = select(
@@ -277,7 +280,10 @@ def get_notice(notice_id: Any, *, court_id: int | None) -> OutcomeNotice | None:
         wanted = uuid.UUID(str(notice_id))
     except ValueError:
         return None
-    return db.session.scalars(_query(court_id).where(OutcomeNotice.id == wanted)).unique().first()
+    notice = db.session.scalars(_query(court_id).where(OutcomeNotice.id == wanted)).unique().first()
+    if notice is not None:
+        reads.note([notice.referral_id], reads.STATUS)
+    return notice
 
 
 def acknowledge(notice: OutcomeNotice, decision: Decision | str | None, decided_on: date | None, actor: User) -> None:

@@ -50,11 +50,6 @@ def note(case_ids: Iterable[uuid.UUID], view: str) -> None:
         pending.setdefault(case_id, view)
 
 
-def noted() -> dict[uuid.UUID, str]:
-    """The cases this request has read so far, with their views."""
-    return dict(g.get(_PENDING) or {}) if has_request_context() else {}
-
-
 def answered_by_error(error: BaseException) -> None:
     """The view ended in an error: its answer shows nothing the view loaded, only the cases the error names."""
     if not has_request_context():

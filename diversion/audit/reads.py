@@ -34,7 +34,7 @@ IDENTITY = "identity"
 POSSIBLE_MATCH = "possible_match"
 REPLAY = "replay"
 
-_PENDING = "case_reads"
+_PENDING = "case_reads_noted"
 # The attribute an error sets to the cases its own answer names, with their views.
 ERROR_READS = "case_reads"
 
@@ -77,11 +77,12 @@ def write_reads(response: Response) -> Response:
 
 
 def _forget(_error: BaseException | None = None) -> None:
-    # A request that never reached write_reads leaves nothing behind for the next one in the same app context.
+    # Each request starts with nothing noted and leaves nothing behind, even where requests share an app context.
     g.pop(_PENDING, None)
 
 
 def register(app: Flask) -> None:
-    """Install the hook that writes each request's reads (and the teardown that drops any left unwritten)."""
+    """Install the hook that writes each request's reads, and clear the notes before and after every request."""
+    app.before_request(_forget)
     app.after_request(write_reads)
     app.teardown_request(_forget)

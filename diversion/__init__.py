@@ -150,7 +150,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Request ids, default-deny permissions and security headers."""
+    """Request ids, default-deny permissions, security headers, and the audit of each request's reads."""
     from diversion.headers import register_headers
     from diversion.permissions import enforce_declared_rule
 
@@ -165,3 +165,7 @@ def register_hooks(app: Flask) -> None:
     from diversion.webhooks.services import register_hooks as register_webhook_hooks
 
     register_webhook_hooks(app)
+    from diversion.audit.reads import register as register_reads
+
+    # Last, so that its hook runs first after the view: the reads are written before anything else is sent.
+    register_reads(app)

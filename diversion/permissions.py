@@ -2,18 +2,26 @@
 
 Every view carries a rule, set by ``@requires(RULE)`` directly under ``@bp.route`` or by ``@public``. A request to an
 endpoint without a rule is refused (default deny), and a test walks ``app.url_map`` to find any that slipped through.
+
+The case loader notes what it hands out for the audit of reads (diversion/audit/reads.py), and ``requires`` drops
+those notes when the view ends in an error, whose answer shows none of it: views never audit their own reads.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import abort, current_app, g, redirect, request, url_for
-from flask_login import current_user
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user  # type: ignore[import-untyped]
 
+from diversion.audit import reads
 from diversion.auth.models import Role
+
+if TYPE_CHECKING:
+    from diversion.auth.models import User
+    from diversion.referrals.models import Referral
 from diversion.auth.next_page import next_for
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,7 +128,11 @@ def requires(rule: str) -> Callable[[F], F]:
                 if allows(current_user.role, rule):
                     return awaiting_confirmation()
                 abort(403)
-            return view(*args, **kwargs)
+            try:
+                return view(*args, **kwargs)
+            except Exception as error:
+                reads.answered_by_error(error)
+                raise
 
         setattr(wrapper, RULE_ATTRIBUTE, rule)
         return wrapper  # type: ignore[return-value]
@@ -151,6 +163,12 @@ def enforce_declared_rule() -> None:
         abort(403)
 
 
+def current_actor() -> User:
+    """The signed-in user as a model instance, not the request's proxy: what services record as the actor (and
+    what the audit compares and stores). Only for a view behind a role rule, where someone is signed in."""
+    return cast("User", current_user._get_current_object())
+
+
 def current_role() -> Role | None:
     """The signed-in user's role, or None."""
     return Role(current_user.role) if current_user.is_authenticated else None
@@ -178,17 +196,21 @@ def load_or_404(model: type[Any], object_id: Any) -> Any:
         obj = None
     if obj is None:
         abort(404)
-    g.setdefault("loaded_objects", []).append((model.__name__, object_id))
     return obj
 
 
-def load_case(referral_id: Any) -> Any:
+def load_case(referral_id: Any, *, shown: bool = True) -> Referral:
     """A case for the signed-in user: 404 when it does not exist or belongs to another court (for court users),
-    so an address with another court's id tells them nothing. Role rules are checked on the route first."""
+    so an address with another court's id tells them nothing. Role rules are checked on the route first.
+
+    The whole record is handed out, so its read is noted for the audit (``full``). ``shown=False`` is for a request
+    that answers nothing of the case (a draft's autosave checks only that she may open it)."""
     from diversion.referrals.models import Referral
 
-    referral = load_or_404(Referral, referral_id)
+    referral: Referral = load_or_404(Referral, referral_id)
     scope = court_scope()
     if scope is not None and referral.court_id != scope:
         abort(404)
+    if shown:
+        reads.note([referral.id], reads.FULL)
     return referral

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user
 
 from diversion.admin import bp, services
 from diversion.admin.forms import THEIR_NAME_HINT, CourtForm, RoleForm, UserForm
@@ -14,7 +13,7 @@ from diversion.auth.services import is_locked
 from diversion.courts.models import Court
 from diversion.errors import DomainError
 from diversion.idempotency.forms import already_saved, held
-from diversion.permissions import load_or_404, requires
+from diversion.permissions import current_actor, load_or_404, requires
 
 USER_ACTIONS = {
     "disable": (services.disable_user, "User disabled. Their sessions and API tokens have ended."),
@@ -56,7 +55,7 @@ def new_user():
                     form.email.data,
                     form.role.data,
                     form.court.data or None,
-                    actor=current_user._get_current_object(),
+                    actor=current_actor(),
                     display_name=form.display_name.data,
                 )
                 one_time.saved(url_for("admin.user_detail", user_id=user.id))
@@ -84,9 +83,7 @@ def user_name(user_id):
     status = 200
     if form.validate_on_submit():
         try:
-            change_display_name(
-                user, form.display_name.data, actor=current_user._get_current_object(), seen=form.seen.data
-            )
+            change_display_name(user, form.display_name.data, actor=current_actor(), seen=form.seen.data)
         except DomainError as error:
             _apply_errors(form, error, "display_name")
             form.seen.data = user.display_name
@@ -117,9 +114,7 @@ def user_role(user_id):
     form.court.choices = [("", "Not a court user")] + [(c.code, c.name) for c in services.list_courts(True)]
     if form.validate_on_submit():
         try:
-            services.change_role(
-                user, form.role.data, form.court.data or None, actor=current_user._get_current_object()
-            )
+            services.change_role(user, form.role.data, form.court.data or None, actor=current_actor())
         except DomainError as error:
             _apply_errors(form, error, "role")
         else:
@@ -140,7 +135,7 @@ def user_action(user_id, action: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         service, message = USER_ACTIONS[action]
-        service(user, actor=current_user._get_current_object())
+        service(user, actor=current_actor())
         flash(message, "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
@@ -152,7 +147,7 @@ def reset_password(user_id):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("admin.user_detail", user_id=user.id))
-    issued = services.reset_password(user, actor=current_user._get_current_object())
+    issued = services.reset_password(user, actor=current_actor())
     return render_template("admin/user_created.html", user=user, password=issued, is_reset=True)
 
 
@@ -181,7 +176,7 @@ def _court_form(court: Court | None):
     if form.validate_on_submit():
         try:
             with held(form if court is None else None) as one_time:
-                services.save_court(form.code.data, form.name.data, court, actor=current_user._get_current_object())
+                services.save_court(form.code.data, form.name.data, court, actor=current_actor())
                 one_time.saved(url_for("admin.courts"))
         except DomainError as error:
             _apply_errors(form, error, "code")
@@ -210,7 +205,7 @@ def confirm_account(user_id):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            services.confirm_account(user, current_user._get_current_object())
+            services.confirm_account(user, current_actor())
         except DomainError as error:
             flash(error.message, "error")
         else:

@@ -9,9 +9,8 @@ from flask import abort, jsonify
 
 from diversion.api import bp, inputs, serializers
 from diversion.api.parsing import json_object
-from diversion.api.referrals import actor
 from diversion.appointments import services
-from diversion.permissions import load_case, requires
+from diversion.permissions import current_actor, load_case, requires
 from diversion.venues import services as venue_services
 
 
@@ -26,7 +25,7 @@ def appointment_body(appointment: Any) -> dict[str, Any]:
 @requires("client_records")
 def book_appointment(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
-    appointment = services.book_appointment(referral, inputs.booking_input(json_object()), actor())
+    appointment = services.book_appointment(referral, inputs.booking_input(json_object()), current_actor())
     return jsonify(appointment_body(appointment)), 201
 
 
@@ -38,7 +37,7 @@ def record_outcome(appointment_id: uuid.UUID) -> Any:
         abort(404)
     load_case(appointment.referral_id)  # the case's scope applies to its appointments
     data = inputs.outcome_input(json_object())
-    services.record_outcome(appointment, data.outcome, actor(), data.notes)
+    services.record_outcome(appointment, data.outcome, current_actor(), data.notes)
     return jsonify(appointment_body(appointment))
 
 

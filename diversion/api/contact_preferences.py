@@ -15,11 +15,9 @@ from flask import jsonify
 
 from diversion.api import bp
 from diversion.api.parsing import REQUIRED, Reader, json_object
-from diversion.api.referrals import actor
 from diversion.clients.contact import MAX_NOTE
 from diversion.clients.preferences import contact_preferences_of, save_contact_preferences
-from diversion.permissions import load_case, requires
-from diversion.referrals import queries
+from diversion.permissions import current_actor, load_case, requires
 
 FLAGS = ("may_text", "may_voicemail", "may_email")
 
@@ -28,16 +26,7 @@ FLAGS = ("may_text", "may_voicemail", "may_email")
 @requires("client_records")
 def get_contact_preferences(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
-    body = contact_preferences_of(referral.client).as_api()
-    queries.record_case_reads(
-        [referral_id],
-        actor(),
-        page="api.contact_preferences",
-        view="full",
-        object_type="client",
-        object_id=referral.client_id,
-    )
-    return jsonify(body)
+    return jsonify(contact_preferences_of(referral.client).as_api())
 
 
 def contact_preferences_input(body: dict[str, Any]) -> dict[str, Any]:
@@ -63,4 +52,4 @@ def contact_preferences_input(body: dict[str, Any]) -> dict[str, Any]:
 def put_contact_preferences(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     values = contact_preferences_input(json_object())
-    return jsonify(save_contact_preferences(referral, values, actor()).as_api())
+    return jsonify(save_contact_preferences(referral, values, current_actor()).as_api())

@@ -19,6 +19,7 @@ from flask import Response, current_app, g, request
 from flask_login import current_user
 
 from diversion.api import bp
+from diversion.audit import reads
 from diversion.crypto.fields import is_unreadable
 from diversion.errors import json_error
 from diversion.extensions import db
@@ -79,9 +80,7 @@ def replay(key_id: uuid.UUID) -> Any:
         headers["Location"] = row.location
     response = Response(text, status=row.status, headers=headers, content_type=row.content_type or "application/json")
     if row.referral_id is not None:
-        from diversion.referrals.queries import record_case_reads
-
-        record_case_reads([row.referral_id], current_user._get_current_object(), page="api.replay", view="replay")
+        reads.note([row.referral_id], reads.REPLAY)
     return response
 
 

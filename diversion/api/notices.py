@@ -17,11 +17,10 @@ from flask import abort, jsonify
 from diversion.api import bp
 from diversion.api.inputs import cursor_arg
 from diversion.api.parsing import Query, Reader, json_object
-from diversion.api.referrals import actor
 from diversion.api.serializers import Plain, day, identity_fields, moment
 from diversion.notices import services
 from diversion.notices.models import OutcomeNotice
-from diversion.permissions import court_scope, current_role, requires
+from diversion.permissions import court_scope, current_actor, current_role, requires
 from diversion.referrals import queries
 from diversion.referrals.services import format_urn
 
@@ -119,9 +118,6 @@ def notices() -> Any:
         "items": [notice_body(notice, who[notice.referral_id]) for notice in found.notices],
         "next": found.next.encode() if found.next else None,
     }
-    queries.record_case_reads(
-        [notice.referral_id for notice in found.notices], actor(), page="api.notices", view="status"
-    )
     return jsonify(body)
 
 
@@ -130,9 +126,7 @@ def notices() -> Any:
 def acknowledge_notice(notice_id: uuid.UUID) -> Any:
     notice = scoped_notice(notice_id)
     decision, decided_on = decision_input(json_object(), correction=notice.is_correction)
-    services.acknowledge(notice, decision, decided_on, actor())
-    # Read again through the status-only query, and answer before the audit's commit expires what was read.
+    services.acknowledge(notice, decision, decided_on, current_actor())
+    # Read again through the status-only query.
     shown = scoped_notice(notice_id)
-    body = notice_body(shown, queries.identity(shown.referral, current_role()))
-    queries.record_case_reads([notice.referral_id], actor(), page="api.acknowledge_notice", view="status")
-    return jsonify(body)
+    return jsonify(notice_body(shown, queries.identity(shown.referral, current_role())))

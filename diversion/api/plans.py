@@ -9,11 +9,10 @@ from flask import abort, jsonify
 
 from diversion.api import bp, inputs, serializers
 from diversion.api.parsing import json_object
-from diversion.api.referrals import actor, made_notice_id
+from diversion.api.referrals import made_notice_id
 from diversion.assessments.services import assessment_of, save_assessment
 from diversion.care_plans.services import plan_of, save_care_plan
-from diversion.permissions import load_case, requires
-from diversion.referrals import queries
+from diversion.permissions import current_actor, load_case, requires
 
 
 @bp.route("/referrals/<uuid:referral_id>/assessment", methods=["PUT"])
@@ -22,7 +21,12 @@ def put_assessment(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     data = inputs.assessment_input(json_object())
     record = save_assessment(
-        referral, data.domains, actor(), risk_notes=data.risk_notes, indicators=data.indicators, version=data.version
+        referral,
+        data.domains,
+        current_actor(),
+        risk_notes=data.risk_notes,
+        indicators=data.indicators,
+        version=data.version,
     )
     return jsonify(serializers.assessment(record))
 
@@ -33,11 +37,7 @@ def get_assessment(referral_id: uuid.UUID) -> Any:
     record = assessment_of(load_case(referral_id))
     if record is None:
         abort(404)
-    body = serializers.assessment(record)
-    queries.record_case_reads(
-        [referral_id], actor(), page="api.assessment", view="full", object_type="assessment", object_id=record.id
-    )
-    return jsonify(body)
+    return jsonify(serializers.assessment(record))
 
 
 @bp.route("/referrals/<uuid:referral_id>/care-plan", methods=["PUT"])
@@ -47,7 +47,7 @@ def put_care_plan(referral_id: uuid.UUID) -> Any:
     data = inputs.care_plan_input(json_object())
     before = referral.state_enum
     plan = save_care_plan(
-        referral, data.goals, data.onward, actor(), agreed=data.agreed, notes=data.notes, version=data.version
+        referral, data.goals, data.onward, current_actor(), agreed=data.agreed, notes=data.notes, version=data.version
     )
     # The save that completes the case answers with the new state and the outcome notice it made.
     return jsonify(
@@ -61,8 +61,4 @@ def get_care_plan(referral_id: uuid.UUID) -> Any:
     plan = plan_of(load_case(referral_id))
     if plan is None:
         abort(404)
-    body = serializers.care_plan(plan)
-    queries.record_case_reads(
-        [referral_id], actor(), page="api.care_plan", view="full", object_type="care_plan", object_id=plan.id
-    )
-    return jsonify(body)
+    return jsonify(serializers.care_plan(plan))

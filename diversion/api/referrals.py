@@ -13,15 +13,9 @@ from diversion.api.parsing import json_object
 from diversion.appointments.services import appointments_of
 from diversion.auth.models import Role
 from diversion.notices.services import notice_made
-from diversion.permissions import allows, court_scope, current_role, load_case, requires
+from diversion.permissions import allows, court_scope, current_actor, current_role, load_case, requires
 from diversion.referrals import queries, services
-from diversion.referrals.matches import PossibleMatch
 from diversion.referrals.wording import current_wordings
-
-
-def actor() -> Any:
-    """The signed-in user as a model instance (the services record who acted)."""
-    return current_user._get_current_object()
 
 
 def sees_records() -> bool:
@@ -29,26 +23,22 @@ def sees_records() -> bool:
     return allows(current_user.role, "client_records")
 
 
-def case_body(referral_id: uuid.UUID) -> tuple[dict[str, Any], str]:
-    """The case as the caller may see it, read through the query for their role, and which view that was."""
+def case_body(referral_id: uuid.UUID) -> dict[str, Any]:
+    """The case as the caller may see it, read through the loader or query for their role (each notes its read for
+    the audit: the whole record, or the status)."""
     if sees_records():
         referral = load_case(referral_id)
-        body = serializers.case_record(referral, appointments_of(referral), services.current_consents(referral))
-        return body, "full"
+        return serializers.case_record(referral, appointments_of(referral), services.current_consents(referral))
     status = queries.case_status(referral_id, court_id=court_scope())
     if status is None:
         abort(404)
     who = queries.identity(status, current_role())
-    return serializers.case_status(status, queries.status_appointments(referral_id), who), "status"
+    return serializers.case_status(status, queries.status_appointments(referral_id), who)
 
 
-def answer_case(
-    referral_id: uuid.UUID, page: str, status: int = 200, extra: dict[str, Any] | None = None, **headers: str
-) -> Any:
-    """Answer with the case (and any ``extra`` fields), after auditing the read."""
-    body, view = case_body(referral_id)
-    queries.record_case_reads([referral_id], actor(), page=page, view=view)
-    return jsonify({**body, **(extra or {})}), status, headers
+def answer_case(referral_id: uuid.UUID, status: int = 200, extra: dict[str, Any] | None = None, **headers: str) -> Any:
+    """Answer with the case (and any ``extra`` fields)."""
+    return jsonify({**case_body(referral_id), **(extra or {})}), status, headers
 
 
 def made_notice_id(referral: Any, before: Any) -> str | None:
@@ -61,13 +51,8 @@ def made_notice_id(referral: Any, before: Any) -> str | None:
 @bp.route("/referrals", methods=["POST"])
 @requires("make_referral")
 def create_referral() -> Any:
-    try:
-        referral = services.create_referral(inputs.referral_input(json_object()), actor())
-    except PossibleMatch as match:
-        # The earlier referrals named in the answer are read as a list's are: audited, by id.
-        ids = [uuid.UUID(item["referral_id"]) for item in match.matches]
-        queries.record_case_reads(ids, actor(), page="api.create_referral", view="possible_match")
-        raise
+    # A possible match (409) names the earlier referrals, and carries their reads for the audit (PossibleMatch).
+    referral = services.create_referral(inputs.referral_input(json_object()), current_actor())
     location = url_for("api.referral_detail", referral_id=referral.id)
     # A court's answer always says whether the referral was flagged as someone referred before, and nothing else
     # about other referrals (docs/api.md, "Someone referred before").
@@ -76,7 +61,7 @@ def create_referral() -> Any:
         if current_role() == Role.COURT
         else None
     )
-    return answer_case(referral.id, "api.create_referral", 201, extra=extra, Location=location)
+    return answer_case(referral.id, 201, extra=extra, Location=location)
 
 
 @bp.route("/referrals", methods=["GET"])
@@ -87,12 +72,12 @@ def referrals() -> Any:
     # Her identity is searched for by POST, never sent in an address (docs/api.md, "Search by POST").
     refuse_identity_in_query()
     filters, after, limit = inputs.case_list_query()
-    return case_list(filters, after, limit, page_name="api.referrals")
+    return case_list(filters, after, limit)
 
 
-def case_list(filters: queries.CaseFilters, after: queries.Cursor | None, limit: int, *, page_name: str) -> Any:
-    """A page of cases as the caller may see them (court users: their own court's), each audited as read: the list
-    and the search answer alike."""
+def case_list(filters: queries.CaseFilters, after: queries.Cursor | None, limit: int) -> Any:
+    """A page of cases as the caller may see them (court users: their own court's), each noted as read by the list's
+    query: the list and the search answer alike."""
     role = current_role()
     page = queries.list_cases(
         filters, court_id=court_scope(), after=after, limit=limit, partner=queries.is_partner(role)
@@ -102,14 +87,13 @@ def case_list(filters: queries.CaseFilters, after: queries.Cursor | None, limit:
         "items": [serializers.case_list_item(item, who[item.id]) for item in page.items],
         "next": page.next.encode() if page.next else None,
     }
-    queries.record_case_reads([item.id for item in page.items], actor(), page=page_name, view="list")
     return jsonify(body)
 
 
 @bp.route("/referrals/<uuid:referral_id>", methods=["GET"])
 @requires("referral_status")
 def referral_detail(referral_id: uuid.UUID) -> Any:
-    return answer_case(referral_id, "api.referral")
+    return answer_case(referral_id)
 
 
 @bp.route("/consent-wordings", methods=["GET"])
@@ -126,7 +110,7 @@ def record_consent(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     data = inputs.consent_input(json_object())
     before = referral.state_enum
-    line = services.record_consent(referral, data.purpose, data.given, actor(), data.wording_version)
+    line = services.record_consent(referral, data.purpose, data.given, current_actor(), data.wording_version)
     return jsonify(serializers.consent_line(line, referral, made_notice_id(referral, before))), 201
 
 
@@ -136,9 +120,9 @@ def change_return_date(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     data = inputs.return_date_input(json_object())
     services.change_return_date(
-        referral, data.return_date, data.reason, data.version, actor(), override_reason=data.override_reason
+        referral, data.return_date, data.reason, data.version, current_actor(), override_reason=data.override_reason
     )
-    return answer_case(referral_id, "api.change_return_date")
+    return answer_case(referral_id)
 
 
 @bp.route("/referrals/<uuid:referral_id>/withdraw", methods=["POST"])
@@ -146,5 +130,5 @@ def change_return_date(referral_id: uuid.UUID) -> Any:
 def withdraw(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     before = referral.state_enum
-    services.withdraw(referral, inputs.withdraw_input(json_object()), actor())
-    return answer_case(referral_id, "api.withdraw", extra={"notice_id": made_notice_id(referral, before)})
+    services.withdraw(referral, inputs.withdraw_input(json_object()), current_actor())
+    return answer_case(referral_id, extra={"notice_id": made_notice_id(referral, before)})

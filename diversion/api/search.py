@@ -77,4 +77,4 @@ def search_referrals() -> Any:
     """Her cases found by family name and date of birth, or by URN; court users see their own court's only. Each
     case in the answer is audited as read, as the list's are."""
     filters, after, limit = search_input(json_object())
-    return case_list(filters, after, limit, page_name="api.search")
+    return case_list(filters, after, limit)

@@ -10,8 +10,7 @@ from flask import abort, jsonify
 
 from diversion.api import bp
 from diversion.api.parsing import Reader, json_object
-from diversion.api.referrals import actor
-from diversion.permissions import requires
+from diversion.permissions import current_actor, requires
 from diversion.webhooks import services
 from diversion.webhooks.addresses import MAX_URL_LENGTH
 
@@ -31,7 +30,7 @@ def subscription_input(body: dict[str, Any]) -> tuple[str, list[Any]]:
 @requires("webhooks")
 def create_webhook() -> Any:
     url, events = subscription_input(json_object())
-    subscription, secret = services.subscribe(actor(), url, events)
+    subscription, secret = services.subscribe(current_actor(), url, events)
     return jsonify({**services.subscription_body(subscription), "secret": secret}), 201
 
 
@@ -39,15 +38,15 @@ def create_webhook() -> Any:
 @requires("webhooks")
 def webhooks() -> Any:
     # A user keeps at most services.MAX_SUBSCRIPTIONS: one page.
-    items = [services.subscription_body(item) for item in services.subscriptions_of(actor())]
+    items = [services.subscription_body(item) for item in services.subscriptions_of(current_actor())]
     return jsonify({"items": items, "next": None})
 
 
 @bp.route("/webhooks/<uuid:subscription_id>", methods=["DELETE"])
 @requires("webhooks")
 def delete_webhook(subscription_id: uuid.UUID) -> Any:
-    subscription = services.own_subscription(actor(), subscription_id)
+    subscription = services.own_subscription(current_actor(), subscription_id)
     if subscription is None:
         abort(404)
-    services.delete(subscription, actor())
+    services.delete(subscription, current_actor())
     return "", 204

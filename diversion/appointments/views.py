@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, request, url_for
-from flask_login import current_user
 
 from diversion.appointments import bp, services
 from diversion.appointments.forms import BookingForm, OutcomeForm, parse_time
@@ -13,17 +12,13 @@ from diversion.drafts import forms as drafts
 from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
 from diversion.idempotency.forms import already_saved, held
-from diversion.permissions import load_case, load_or_404, requires
+from diversion.permissions import current_actor, load_case, load_or_404, requires
 from diversion.referrals import services as referral_services
 from diversion.referrals.case_page import case_page, not_yet_page
 from diversion.referrals.models import Referral
 from diversion.venues import services as venue_services
 
 NO_VENUE = ""
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _case_page(referral: Referral, template: str, **context):
@@ -63,7 +58,7 @@ def book(referral_id):
     )
     warnings: list[str] = []
     if request.method == "GET":
-        form.worker.data = str(_user().id)
+        form.worker.data = str(current_actor().id)
         form.day.process(None, today())
     if form.validate_on_submit():
         starts_at = from_london(form.day.data, parse_time(form.time.data))
@@ -80,7 +75,7 @@ def book(referral_id):
         )
         try:
             with held(form) as one_time:
-                services.book_appointment(referral, data, _user())
+                services.book_appointment(referral, data, current_actor())
                 one_time.saved(url_for("appointments.list_for_case", referral_id=referral.id))
         except services.NeedsOverride as warning:
             warnings = warning.warnings
@@ -122,7 +117,7 @@ def outcome(appointment_id):
     if form.validate_on_submit():
         try:
             with held(form) as one_time:
-                services.record_outcome(appointment, form.outcome.data, _user(), form.notes.data)
+                services.record_outcome(appointment, form.outcome.data, current_actor(), form.notes.data)
                 one_time.saved(url_for("referrals.detail", referral_id=referral.id))
         except DomainError as error:
             apply_errors(form, error, "outcome")

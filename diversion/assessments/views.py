@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_login import current_user
 
 from diversion import conflicts
 from diversion.assessments import bp, services
@@ -12,7 +11,7 @@ from diversion.assessments.models import DOMAIN_LABELS, EXPLOITATION_INDICATORS,
 from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors
-from diversion.permissions import load_case, requires
+from diversion.permissions import current_actor, load_case, requires
 from diversion.referrals import services as referral_services
 from diversion.referrals.case_page import case_page, not_yet_page
 
@@ -79,7 +78,7 @@ def edit(referral_id):
                 services.save_assessment(
                     referral,
                     domains,
-                    current_user._get_current_object(),
+                    current_actor(),
                     risk_notes=form.risk_notes.data,
                     indicators=form.indicators.data or [],
                     version=version,

@@ -18,7 +18,7 @@ from diversion.auth.next_page import safe_next
 from diversion.errors import DomainError
 from diversion.extensions import limiter
 from diversion.forms import apply_errors
-from diversion.permissions import login_in_progress, public, requires
+from diversion.permissions import current_actor, login_in_progress, public, requires
 
 PENDING_KEY = "login"
 STAGE_ENDPOINTS = {"new_password": "auth.new_password", "enrol": "auth.enrol", "verify": "auth.verify"}
@@ -151,7 +151,7 @@ def verify():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.logout(current_user._get_current_object(), session.get(SESSION_TOKEN_KEY))
+        services.logout(current_actor(), session.get(SESSION_TOKEN_KEY))
         logout_user()
         session.clear()
         session["signed_out_reason"] = "logout"
@@ -165,7 +165,7 @@ def account():
 
 
 def _account_page(token_form: TokenForm) -> Any:
-    user = current_user._get_current_object()
+    user = current_actor()
     return render_template(
         "auth/account.html",
         tokens=tokens.tokens_of(user),
@@ -179,7 +179,7 @@ def _account_page(token_form: TokenForm) -> Any:
 @requires("signed_in")
 def change_name():
     """Everyone changes their own name here; an administrator changes anyone's from the user's page."""
-    user = current_user._get_current_object()
+    user = current_actor()
     form = DisplayNameForm()
     status = 200
     if form.validate_on_submit():
@@ -213,7 +213,7 @@ def create_token():
     if not form.validate_on_submit():
         return _account_page(form)
     name = tokens.clean_token_name(form.name.data)
-    raw = tokens.create_api_token(current_user._get_current_object(), name=name)
+    raw = tokens.create_api_token(current_actor(), name=name)
     return render_template("auth/token_created.html", token=raw, name=name)
 
 
@@ -222,7 +222,7 @@ def create_token():
 def revoke_token(token_id):
     form = ConfirmForm()
     if form.validate_on_submit():
-        tokens.revoke_token(current_user._get_current_object(), token_id)
+        tokens.revoke_token(current_actor(), token_id)
     return redirect(url_for("auth.account"))
 
 

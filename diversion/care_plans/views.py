@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, redirect, request, url_for
-from flask_login import current_user
 
 from diversion import confirmations, conflicts
 from diversion.assessments.models import DOMAIN_LABELS, Domain
@@ -16,7 +15,7 @@ from diversion.dates import long_date
 from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors
-from diversion.permissions import load_case, requires
+from diversion.permissions import current_actor, load_case, requires
 from diversion.referrals import services as referral_services
 from diversion.referrals.case_page import case_page, not_yet_page
 from diversion.referrals.models import State
@@ -89,7 +88,7 @@ def edit(referral_id):
                     referral,
                     goals,
                     onward,
-                    current_user._get_current_object(),
+                    current_actor(),
                     agreed=agreed,
                     notes=form.notes.data,
                     version=version,

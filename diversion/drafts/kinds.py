@@ -1,7 +1,8 @@
 """The forms that keep drafts, and for each: who may keep one, whose key protects it, and where the form is.
 
 Each resolver checks access as the form's own view does (the same rule, the same scoped loader), so a draft can only
-be kept of a form its author could save (docs/drafts.md).
+be kept of a form its author could save (docs/drafts.md). Saving or discarding a draft answers nothing of the case,
+so the loader is told no read is shown (``shown=False``): the form's own page audits the read of her record.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _new_referral(target: str) -> Place:
 def _on_case(kind: str, endpoint: str, target: str, form_class: type[Any], not_yet: Callable[[Any], Any]) -> Place:
     """A form about a case: a support record, opened through the scoped case loader, and only once it can be saved."""
     _require("client_records")
-    referral = load_case(_id(target))
+    referral = load_case(_id(target), shown=False)
     _open(referral, not_yet)
     return Place(kind, str(referral.id), referral.client_id, form_class, url_for(endpoint, referral_id=referral.id))
 
@@ -96,7 +97,7 @@ def _review(target: str) -> Place:
 
     _require("client_records")
     review = load_or_404(Review, _id(target))
-    referral = load_case(review.referral_id)
+    referral = load_case(review.referral_id, shown=False)
     url = url_for("outcomes.edit_review", referral_id=referral.id, review_id=review.id)
     return Place("review", str(review.id), referral.client_id, ReviewForm, url)
 
@@ -107,7 +108,7 @@ def _outcome(target: str) -> Place:
 
     _require("client_records")
     appointment = load_or_404(Appointment, _id(target))
-    referral = load_case(appointment.referral_id)
+    referral = load_case(appointment.referral_id, shown=False)
     url = url_for("appointments.outcome", appointment_id=appointment.id)
     return Place("outcome", str(appointment.id), referral.client_id, OutcomeForm, url)
 

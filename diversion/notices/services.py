@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager
 
 from diversion import keyset
+from diversion.audit import reads
 from diversion.audit.services import record_event
 from diversion.auth.models import User
 from diversion.crypto.errors import CryptoError
@@ -257,6 +258,8 @@ def list_notices(
         query = query.where(OutcomeNotice.created_at >= from_london(since, time.min))
     rows = list(db.session.scalars(keyset.newest_first(query, OutcomeNotice, after, limit)).unique())
     notices, following = keyset.page(rows, limit)
+    # Each notice shows its case's status and her identity: a read of the case, noted for the audit.
+    reads.note((notice.referral_id for notice in notices), reads.STATUS)
     key_provider().prefetch([notice.referral.client_id for notice in notices])
     counted = select(
         func.count().filter(OutcomeNotice.acknowledged_at.is_(None)),
@@ -274,7 +277,10 @@ def get_notice(notice_id: Any, *, court_id: int | None) -> OutcomeNotice | None:
         wanted = uuid.UUID(str(notice_id))
     except ValueError:
         return None
-    return db.session.scalars(_query(court_id).where(OutcomeNotice.id == wanted)).unique().first()
+    notice = db.session.scalars(_query(court_id).where(OutcomeNotice.id == wanted)).unique().first()
+    if notice is not None:
+        reads.note([notice.referral_id], reads.STATUS)
+    return notice
 
 
 def acknowledge(notice: OutcomeNotice, decision: Decision | str | None, decided_on: date | None, actor: User) -> None:

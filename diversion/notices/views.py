@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from diversion.dates import today
 from diversion.errors import DomainError
@@ -11,15 +10,11 @@ from diversion.forms import apply_errors
 from diversion.notices import bp, services
 from diversion.notices.forms import AcknowledgeCorrectionForm, AcknowledgeForm
 from diversion.notices.models import NoticeOutcome
-from diversion.permissions import court_scope, current_role, requires
-from diversion.referrals.queries import identities, identity, record_case_reads
+from diversion.permissions import court_scope, current_actor, current_role, requires
+from diversion.referrals.queries import identities, identity
 from diversion.referrals.reversals import offered_on_notice
 
 STATUSES = {"new": "New", "acknowledged": "Acknowledged"}
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _notice(notice_id):
@@ -37,7 +32,6 @@ def inbox():
         abort(404)
     found = services.list_notices(status, court_id=court_scope())
     who = identities((notice.referral for notice in found.notices), current_role())
-    record_case_reads([notice.referral_id for notice in found.notices], _user(), page="notices", view="status")
     return render_template(
         "notices/inbox.html", status=status, statuses=STATUSES, found=found, who=who, sentence=services.sentence
     )
@@ -48,7 +42,6 @@ def inbox():
 def show(notice_id):
     notice = _notice(notice_id)
     who = identity(notice.referral, current_role())
-    record_case_reads([notice.referral_id], _user(), page="notice", view="status")
     return render_template(
         "notices/show.html",
         notice=notice,
@@ -56,7 +49,7 @@ def show(notice_id):
         sentence=services.sentence,
         deadline=services.revival_deadline(notice),
         correction=services.correction_of(notice),
-        can_reverse=offered_on_notice(notice, _user()),
+        can_reverse=offered_on_notice(notice, current_actor()),
     )
 
 
@@ -67,7 +60,6 @@ def letter(notice_id):
 
     notice = _notice(notice_id)
     who = identity(notice.referral, current_role())
-    record_case_reads([notice.referral_id], _user(), page="notice_letter", view="status")
     html = render_template(
         "notices/letter.html",
         notice=notice,
@@ -103,14 +95,13 @@ def acknowledge(notice_id):
             form.decision.data = "proceeding"
     if form.validate_on_submit():
         try:
-            services.acknowledge(notice, form.decision.data, form.decided_on.data, _user())
+            services.acknowledge(notice, form.decision.data, form.decided_on.data, current_actor())
         except DomainError as error:
             apply_errors(form, error, "decision")
         else:
             flash("Decision recorded.", "success")
             return redirect(url_for("notices.show", notice_id=notice.id))
     who = identity(notice.referral, current_role())
-    record_case_reads([notice.referral_id], _user(), page="notice", view="status")
     return render_template("notices/acknowledge.html", notice=notice, who=who, form=form, sentence=services.sentence)
 
 
@@ -120,7 +111,7 @@ def _acknowledge_correction(notice):
     status = 200
     if form.validate_on_submit():
         try:
-            services.acknowledge(notice, None, today(), _user())
+            services.acknowledge(notice, None, today(), current_actor())
         except DomainError as error:
             flash(error.message, "error")
             status = error.status
@@ -128,7 +119,6 @@ def _acknowledge_correction(notice):
             flash("Correction acknowledged.", "success")
             return redirect(url_for("notices.show", notice_id=notice.id))
     who = identity(notice.referral, current_role())
-    record_case_reads([notice.referral_id], _user(), page="notice", view="status")
     return render_template(
         "notices/acknowledge.html", notice=notice, who=who, form=form, sentence=services.sentence
     ), status

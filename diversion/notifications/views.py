@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user
 
 from diversion.clients.preferences import set_quiet_hours
 from diversion.errors import DomainError
@@ -11,7 +10,7 @@ from diversion.forms import apply_errors
 from diversion.notifications import bp, digests, reminders, services
 from diversion.notifications.forms import NoticeEmailsForm, QuietHoursForm, RetryForm, StopForm
 from diversion.notifications.models import Notification
-from diversion.permissions import load_case, load_or_404, requires
+from diversion.permissions import current_actor, load_case, load_or_404, requires
 from diversion.referrals.case_page import case_page
 from diversion.referrals.models import ConsentPurpose
 from diversion.referrals.services import has_consent
@@ -33,10 +32,6 @@ REASONS = {
 
 # The service's field names (the API's) to this page's inputs.
 QUIET_FIELDS = {"quiet_hours.from": "quiet_from", "quiet_hours.to": "quiet_to"}
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _messages_page(referral, hours_form=None, stop_form=None):
@@ -76,7 +71,7 @@ def quiet_hours(referral_id):
     form = QuietHoursForm()
     if form.validate_on_submit():
         try:
-            hours = set_quiet_hours(referral, form.quiet_from.data, form.quiet_to.data, _user())
+            hours = set_quiet_hours(referral, form.quiet_from.data, form.quiet_to.data, current_actor())
         except DomainError as error:
             error.fields = {QUIET_FIELDS.get(name, name): message for name, message in error.fields.items()}
             apply_errors(form, error, "quiet_from")
@@ -93,7 +88,7 @@ def stop(referral_id):
     form = StopForm()
     if form.validate_on_submit():
         try:
-            services.record_stop(referral, _user())
+            services.record_stop(referral, current_actor())
         except DomainError as error:
             apply_errors(form, error, "record_stop")
         else:
@@ -117,7 +112,7 @@ def retry(notification_id):
     form = RetryForm()
     if form.validate_on_submit():
         try:
-            services.retry(message, _user())
+            services.retry(message, current_actor())
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -128,7 +123,7 @@ def retry(notification_id):
 @bp.route("/notifications/preferences", methods=["GET", "POST"])
 @requires("notice_emails")
 def preferences():
-    user = _user()
+    user = current_actor()
     form = NoticeEmailsForm()
     if not form.is_submitted():
         form.wanted.data = "yes" if digests.wants_notice_emails(user) else "no"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
-from flask_login import current_user
 
 from diversion.admin.services import list_courts
 from diversion.assessments.models import DOMAIN_LABELS
@@ -15,7 +14,7 @@ from diversion.errors import NotFound, ValidationFailed
 from diversion.forms import apply_errors
 from diversion.outcomes import bp, charts, services
 from diversion.outcomes.forms import OutcomesForm
-from diversion.permissions import requires
+from diversion.permissions import current_actor, requires
 from diversion.referrals.models import STATE_LABELS
 from diversion.reports import services as report_services
 from diversion.reports.forms import PERIOD_KINDS
@@ -117,7 +116,7 @@ def cases(measure: str) -> Any:
     by, value = request.args.get("by"), request.args.get("group")
     group = (by, value) if by and value else None
     try:
-        rows, total = services.cases_behind(measure, scope, current_user._get_current_object(), group)
+        rows, total = services.cases_behind(measure, scope, current_actor(), group)
     except NotFound:
         abort(404)
     return _page(

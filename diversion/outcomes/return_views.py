@@ -7,13 +7,12 @@ import re
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from diversion.errors import NotFound
 from diversion.exports import download
 from diversion.outcomes import bp, exports, returns
 from diversion.outcomes.report_views import ONE_WORKER, filters
-from diversion.permissions import requires
+from diversion.permissions import current_actor, requires
 from diversion.reports.forms import PERIOD_KINDS
 
 
@@ -103,7 +102,7 @@ def save_snapshot() -> Any:
     _, scope, about = filters()
     if scope is None:
         abort(400)
-    saved = returns.save_snapshot(about["period"], scope, current_user._get_current_object())
+    saved = returns.save_snapshot(about["period"], scope, current_actor())
     flash("Snapshot kept. Open it later to run the return again and see whether anything changed.", "success")
     return redirect(url_for("outcomes.snapshot", snapshot_id=saved.id))
 
@@ -120,5 +119,5 @@ def snapshot(snapshot_id: Any) -> Any:
         "outcomes/snapshot.html",
         saved=saved,
         period=period,
-        rerun=returns.rerun(saved, current_user._get_current_object()),
+        rerun=returns.rerun(saved, current_actor()),
     )

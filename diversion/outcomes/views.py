@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
 
 from diversion import conflicts
 from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
@@ -19,7 +18,7 @@ from diversion.idempotency.forms import already_saved, held
 from diversion.outcomes import bp, reviews
 from diversion.outcomes import equality as equality_services
 from diversion.outcomes.forms import EthnicityForm, ReviewForm
-from diversion.permissions import load_case, requires
+from diversion.permissions import current_actor, load_case, requires
 from diversion.referrals import services as referral_services
 from diversion.referrals.case_page import case_page, not_yet_page
 
@@ -98,7 +97,7 @@ def new_review(referral_id: Any) -> Any:
     if form.validate_on_submit():
         try:
             with held(form) as one_time:
-                reviews.record_review(referral, _input(form), current_user._get_current_object())
+                reviews.record_review(referral, _input(form), current_actor())
                 one_time.saved(url_for("outcomes.review_list", referral_id=referral.id))
         except DomainError as error:
             apply_errors(form, _form_error(error), "reviewed_on")
@@ -140,7 +139,7 @@ def edit_review(referral_id: Any, review_id: Any) -> Any:
                 version = resolved
         if status == 200:
             try:
-                reviews.change_review(referral, review, _input(form), version, current_user._get_current_object())
+                reviews.change_review(referral, review, _input(form), version, current_actor())
             except Conflict:
                 # What this person typed stays on the page beside the saved answers; the form keeps the version she
                 # started from, and the saved version only goes with the resolved marker (docs/conflicts.md).
@@ -216,7 +215,7 @@ def equality(referral_id: Any) -> Any:
         form.ethnicity.data = referral.client.ethnicity_code
     if form.validate_on_submit():
         try:
-            equality_services.record_ethnicity(referral, form.ethnicity.data, current_user._get_current_object())
+            equality_services.record_ethnicity(referral, form.ethnicity.data, current_actor())
         except DomainError as error:
             apply_errors(form, error, "ethnicity")
         else:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from diversion.audit import reads
 from diversion.audit.services import record_event
 from diversion.clients.erasure import erase_client
 from diversion.clients.models import Client
@@ -145,10 +146,14 @@ def cancel_erasure(request: ErasureRequest, actor: Any) -> ErasureRequest:
 
 
 def cases_of(client: Client) -> list[Referral]:
-    """Her cases, oldest first (plain columns are what the privacy pages show)."""
-    return list(
+    """Her cases, oldest first (plain columns are what the privacy pages show). With her record, the page shows who
+    she is: each case is noted as read for the audit, unless her record was erased and nothing of her is left."""
+    cases = list(
         db.session.scalars(select(Referral).where(Referral.client_id == client.id).order_by(Referral.referred_on))
     )
+    if not client.is_erased:
+        reads.note((referral.id for referral in cases), reads.IDENTITY)
+    return cases
 
 
 def get_request(request_id: Any) -> ErasureRequest | None:

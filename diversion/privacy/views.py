@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from diversion import confirmations
 from diversion.audit import review
@@ -14,7 +13,7 @@ from diversion.clients.models import Client
 from diversion.errors import DomainError
 from diversion.exports import download
 from diversion.forms import apply_errors, choices
-from diversion.permissions import load_case, load_or_404, requires
+from diversion.permissions import current_actor, load_case, load_or_404, requires
 from diversion.privacy import bp, export, retention, services
 from diversion.privacy.forms import (
     AuditSearchForm,
@@ -28,11 +27,6 @@ from diversion.privacy.models import ErasureRequest
 from diversion.referrals import services as referral_services
 from diversion.referrals import wording as wordings
 from diversion.referrals.models import ConsentPurpose
-from diversion.referrals.queries import record_case_reads
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 @bp.route("/privacy")
@@ -48,8 +42,6 @@ def index():
 
 def _client_page(client: Client, status: int = 200, **forms):
     referrals = services.cases_of(client)
-    if not client.is_erased:
-        record_case_reads([r.id for r in referrals], _user(), page="privacy_client", view="identity")
     context = {
         "client": client,
         "referrals": referrals,
@@ -79,7 +71,7 @@ def hold(client_id):
     form = HoldForm()
     if form.validate_on_submit():
         try:
-            retention.set_legal_hold(client, bool(form.hold.data), _user())
+            retention.set_legal_hold(client, bool(form.hold.data), current_actor())
         except DomainError as error:
             apply_errors(form, error, "hold")
         else:
@@ -95,7 +87,7 @@ def export_record(client_id):
     form = ExportForm()
     if not form.validate_on_submit():
         return _client_page(client, 422, export_form=form)
-    made = export.export_client(client, _user(), form.fmt.data)
+    made = export.export_client(client, current_actor(), form.fmt.data)
     if form.fmt.data == "json":
         return Response(
             json.dumps(made.as_dict(), indent=2, sort_keys=True),
@@ -119,7 +111,7 @@ def request_erasure(client_id):
     form = ErasureRequestForm()
     if form.validate_on_submit():
         try:
-            services.request_erasure(client, form.reason.data, _user())
+            services.request_erasure(client, form.reason.data, current_actor())
         except DomainError as error:
             apply_errors(form, error, "reason")
         else:
@@ -136,9 +128,9 @@ def erasure(request_id):
     if request.method == "POST" and form.validate_on_submit():
         try:
             if form.confirm.data:
-                services.confirm_erasure(erasure_request, _user())
+                services.confirm_erasure(erasure_request, current_actor())
             else:
-                services.cancel_erasure(erasure_request, _user())
+                services.cancel_erasure(erasure_request, current_actor())
         except DomainError as error:
             apply_errors(form, error, "confirm")
         else:
@@ -193,14 +185,13 @@ def audit_csv():
     form, valid = _audit_form()
     if not valid:
         return redirect(url_for("privacy.audit", **request.args))
-    return download(review.events_csv(_audit_filters(form), _user()), "audit-events.csv")
+    return download(review.events_csv(_audit_filters(form), current_actor()), "audit-events.csv")
 
 
 @bp.route("/cases/<uuid:referral_id>/viewed-by")
 @requires("audit_log")
 def viewed_by(referral_id):
     referral = load_case(referral_id)
-    referral_services.record_case_view(referral, "viewed_by", _user())
     return render_template(
         "privacy/viewed_by.html",
         referral=referral,
@@ -247,7 +238,7 @@ def new_consent_wording():
                     new=new,
                     carried=confirmations.carried_answers(),
                 )
-            published = wordings.publish_wording(form.purpose.data, form.text.data, _user(), based_on=based_on)
+            published = wordings.publish_wording(form.purpose.data, form.text.data, current_actor(), based_on=based_on)
         except DomainError as error:
             apply_errors(form, error, "text")
             status = error.status

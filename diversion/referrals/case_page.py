@@ -1,9 +1,10 @@
 """The case page's frame, which every section of a case renders into: the overview, consent and history here, and
 the appointments, assessment, plan, reviews and messages of the other domains.
 
-It reads what the frame shows (the next action, the working days left, the safe contact details), then records the
-view in the audit trail, in one transaction, before the page renders. Kept apart from the referral views so that the
-other domains' views import it at the top without taking in every referral page, and it imports only what it reads.
+It reads what the frame shows (the next action, the working days left, the safe contact details) and renders; the read
+is audited from the case loader once the page has answered (diversion/audit/reads.py). Kept apart from the referral
+views so that the other domains' views import it at the top without taking in every referral page, and it imports only
+what it reads.
 """
 
 from __future__ import annotations
@@ -11,24 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request
-from flask_login import current_user
 
 from diversion.clients.services import SafeContact
 from diversion.referrals.models import Referral
-from diversion.referrals.services import record_case_view, working_days_left
+from diversion.referrals.services import working_days_left
 from diversion.referrals.states import next_action
 
 
 def case_page(referral: Referral, page: str, template: str, **context: Any) -> str:
-    """A page of the case ``page`` (the tab it belongs to), rendered from ``template`` inside the case's frame; the
-    read is audited."""
-    # Everything the page reads first, then the audit of the read: one transaction, and nothing read again after it.
+    """A page of the case ``page`` (the tab it belongs to), rendered from ``template`` inside the case's frame."""
     context.update(
         next_action=next_action(referral),
         working_days_left=working_days_left(referral),
         safe_contact=SafeContact.from_json(referral.client.safe_contact),
     )
-    record_case_view(referral, page, current_user._get_current_object())
     return render_template(template, referral=referral, page=page, **context)
 
 

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSubmitInput, GovTextInput
 from sqlalchemy import func, select
@@ -22,8 +21,8 @@ from diversion.dates import long_date
 from diversion.errors import DomainError, ValidationFailed
 from diversion.extensions import db
 from diversion.forms import MaxLength, apply_errors, choices
-from diversion.permissions import load_case, requires
-from diversion.referrals import bp, matches, queries, services
+from diversion.permissions import current_actor, load_case, requires
+from diversion.referrals import bp, matches, services
 from diversion.referrals.case_page import case_page
 from diversion.referrals.models import Referral
 
@@ -65,10 +64,6 @@ class MergeForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-def _user() -> Any:
-    return current_user._get_current_object()
-
-
 def _decision_choices(row: matches.FlaggedReferral) -> list[Any]:
     options = []
     for client in row.candidates:
@@ -92,11 +87,6 @@ def _forms(rows: list[matches.FlaggedReferral], posted: Referral | None, posted_
 
 def _worklist(posted: Referral | None = None, posted_form: ResolveMatchForm | None = None, status: int = 200) -> Any:
     rows = matches.flagged_referrals()
-    # Reading who each flagged referral may be reads her identity and the earlier cases': audited as a list's reads.
-    ids = [row.referral.id for row in rows] + [
-        other.id for row in rows for others in row.earlier.values() for other in others
-    ]
-    queries.record_case_reads(ids, _user(), page="referrals.possible_matches", view="list")
     return (
         render_template(
             "referrals/possible_matches.html",
@@ -132,10 +122,10 @@ def resolve_match(referral_id):
     version = services.parse_int(form.version.data)
     try:
         if form.decision.data == DIFFERENT:
-            matches.mark_different_person(referral, version, _user())
+            matches.mark_different_person(referral, version, current_actor())
             message = "Saved: she is a different person. The referral has left the list."
         else:
-            matches.link_to_earlier(referral, form.decision.data, version, _user())
+            matches.link_to_earlier(referral, form.decision.data, version, current_actor())
             message = "Saved: the referral is now on her earlier record, and the two records are one."
     except DomainError as error:
         apply_errors(form, error, "decision")
@@ -232,7 +222,7 @@ def merge(referral_id):
                     change_text="Change the answers",
                     carried=carried,
                 )
-            merge_clients(kept, absorbed, reason, _user())
+            merge_clients(kept, absorbed, reason, current_actor())
         except DomainError as error:
             apply_errors(form, error, "other")
             status = error.status

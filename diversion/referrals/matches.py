@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from diversion.audit import reads
 from diversion.audit.services import record_event
 from diversion.auth.models import User
 from diversion.clients.merge import merge_clients
@@ -45,6 +46,8 @@ class PossibleMatch(Conflict):
         super().__init__(POSSIBLE_MATCH_MESSAGE)
         self.matches = matches
         self.extra = {"matches": matches}
+        # The answer names the earlier referrals: they are read, and audited so (diversion/audit/reads.py).
+        self.case_reads = {uuid.UUID(item["referral_id"]): reads.POSSIBLE_MATCH for item in matches}
 
 
 def earlier_clients(family_name: str, date_of_birth: date | None, *, excluding: Any = None) -> list[Client]:
@@ -114,6 +117,9 @@ def flagged_referrals() -> list[FlaggedReferral]:
         for other in referrals:
             earlier[other.client_id].append(other)
         rows.append(FlaggedReferral(referral, candidates, earlier))
+    # Who each flagged referral may be shows her identity and the earlier cases': each is noted as a list's read.
+    reads.note([row.referral.id for row in rows], reads.LIST)
+    reads.note((other.id for row in rows for others in row.earlier.values() for other in others), reads.LIST)
     return rows
 
 

@@ -1,4 +1,4 @@
-"""Role-shaped reads of cases, and the audit of every read.
+"""Role-shaped reads of cases, each noted for the audit of reads.
 
 Court and CPS users may see the status of a case and nothing more (docs/design.md section 2): name, date of birth, URN,
 dates, state, and appointment numbers, times and outcomes. The queries here for those roles load only those
@@ -6,8 +6,9 @@ columns, with every other column set to raise if touched, so contact details, no
 read from the database for them, not merely left out of the answer. Support staff read whole records through the
 ordinary loaders.
 
-Each function that hands out decrypted case fields has a partner that writes the ``case.viewed`` audit event; the
-API calls both for every read.
+Each function that hands out decrypted case fields notes the cases it returns (diversion/audit/reads.py): once the
+request has answered with them, one ``case.viewed`` event per case is written, so no page or API call audits its
+own reads, and none can forget to.
 
 Her name and date of birth reach court and CPS users only through ``identities``: once she has refused or withdrawn
 her consent to share with the court and the CPS, they get a placeholder instead (URN, court, dates, state and the
@@ -18,7 +19,7 @@ identity whatever that consent says.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,14 +29,13 @@ from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from diversion import keyset
 from diversion.appointments.models import Appointment
-from diversion.audit.services import Entry, record_events
+from diversion.audit import reads
 from diversion.auth.models import Role
 from diversion.clients.models import Client
 from diversion.clients.services import name_dob_index_value
 from diversion.courts.models import Court
 from diversion.crypto.blind import NAME_DOB_PURPOSE, URN_PURPOSE, normalise_text, search_index_keys, urn_index
 from diversion.crypto.fields import is_unreadable
-from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import key_provider, keyring
 from diversion.keyset import CURSOR_PATTERN, Cursor  # noqa: F401 - the lists' cursor, named here by their callers
@@ -157,6 +157,7 @@ def identities(referrals: Iterable[Referral], role: Role | str | None) -> dict[u
     """Her identity on each case, as a user with ``role`` may see it: withheld from court and CPS users once her
     consent to share with them is refused or withdrawn. Withheld names are not even decrypted."""
     cases = list(referrals)
+    reads.note((referral.id for referral in cases), reads.IDENTITY)
     hidden = withheld_from_partners(referral.id for referral in cases) if is_partner(role) else set()
     shown: dict[uuid.UUID, Identity] = {}
     for referral in cases:
@@ -188,7 +189,10 @@ def case_status(referral_id: uuid.UUID, *, court_id: int | None) -> Referral | N
     query = select(Referral).options(*status_options()).where(Referral.id == referral_id)
     if court_id is not None:
         query = query.where(Referral.court_id == court_id)
-    return db.session.scalars(query).unique().first()
+    referral = db.session.scalars(query).unique().first()
+    if referral is not None:
+        reads.note([referral.id], reads.STATUS)
+    return referral
 
 
 def status_appointments(referral_id: uuid.UUID) -> list[Appointment]:
@@ -287,33 +291,10 @@ def list_cases(
             query = query.where(~sharing_withdrawn())
     rows = list(db.session.scalars(keyset.newest_first(query, Referral, after, limit)).unique())
     items, following = keyset.page(rows, limit)
+    # The page's cases are read, not the one more fetched to know whether there is a next page.
+    reads.note((referral.id for referral in items), reads.LIST)
     key_provider().prefetch([referral.client_id for referral in items])
     return CasePage(items, following)
-
-
-# --- the audit of reads ---
-
-
-def record_case_reads(
-    referral_ids: Sequence[uuid.UUID] | Iterable[uuid.UUID],
-    actor: Any,
-    *,
-    page: str,
-    view: str,
-    object_type: str = "referral",
-    object_id: Any = None,
-) -> None:
-    """One ``case.viewed`` event per case whose fields were read, in one transaction (ids and codes only)."""
-    ids = list(referral_ids)
-    if not ids:
-        return
-    details = {"page": page, "view": view}
-    entries = [
-        Entry(object_type, object_id if object_id is not None else referral_id, referral_id, details)
-        for referral_id in ids
-    ]
-    with transaction(expire=False):
-        record_events("case.viewed", entries, actor=actor)
 
 
 # --- the court-day list ---
@@ -338,6 +319,7 @@ def court_day(day: date, *, court_id: int | None) -> list[CourtDayCase]:
         query = query.where(Referral.court_id == court_id)
     referrals = list(db.session.scalars(query.order_by(Referral.court_id, Referral.id)).unique())
     ids = [referral.id for referral in referrals]
+    reads.note(ids, reads.STATUS)
     appointments: dict[uuid.UUID, list[Appointment]] = {referral_id: [] for referral_id in ids}
     notices: dict[uuid.UUID, Any] = {}
     if ids:

@@ -796,19 +796,6 @@ def require_referral(referral_id: Any) -> Referral:
     return referral
 
 
-def record_case_view(referral: Referral, page: str, actor: User) -> None:
-    """Every read of a case's sensitive fields is audited: who opened which page of whose case, when."""
-    with transaction(expire=False):
-        record_event(
-            "case.viewed",
-            object_type="referral",
-            object_id=referral.id,
-            case_id=referral.id,
-            details={"page": page},
-            actor=actor,
-        )
-
-
 def case_history(referral: Referral) -> list[Any]:
     """The case's timeline: every change recorded against it, newest first (reads are in the audit log, not here)."""
     from diversion.audit.models import AuditEvent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from diversion import confirmations, conflicts
 from diversion.admin.services import list_courts
@@ -18,7 +17,7 @@ from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors, choices
 from diversion.idempotency.forms import already_saved, held
 from diversion.notices.services import notice_for
-from diversion.permissions import allows, court_scope, current_role, load_case, requires
+from diversion.permissions import allows, court_scope, current_actor, current_role, load_case, requires
 from diversion.referrals import bp, caseload, queries, reversals, services
 from diversion.referrals.case_page import case_page
 from diversion.referrals.court_dates import ReturnDateNeedsReason
@@ -49,10 +48,6 @@ FIELD_NAMES = {
     "quiet_hours.to": "quiet_to",
     "link_to_client": "link",
 }
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 @bp.route("/cases")
@@ -86,19 +81,19 @@ def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
     elif searched:
         page = caseload.caseload(
             tab,
-            _user(),
+            current_actor(),
             family_name=search.family_name.data or None,
             date_of_birth=search.date_of_birth.data,
             urn=search.urn.data or None,
         )
     else:
-        page = caseload.caseload(tab, _user(), sort=sort, page=request.args.get("page", 1, type=int))
+        page = caseload.caseload(tab, current_actor(), sort=sort, page=request.args.get("page", 1, type=int))
     cases = caseload.cases_by_id(list({a.referral_id for a in appointments})) if appointments else {}
     return render_template(
         "referrals/caseload.html",
         tab=tab,
         tabs=caseload.TABS,
-        counts=caseload.state_counts(_user()),
+        counts=caseload.state_counts(current_actor()),
         page=page,
         appointments=appointments,
         cases=cases,
@@ -157,7 +152,7 @@ def _refused(form, error: DomainError, default: str) -> list[str]:
 @bp.route("/cases/new", methods=["GET", "POST"])
 @requires("make_referral")
 def new():
-    user = _user()
+    user = current_actor()
     form = ReferralForm()
     if user.role != Role.MANAGER:
         # Recording a past case is a manager's choice alone: nobody else's form carries it.
@@ -230,7 +225,7 @@ def _form_error(error: DomainError) -> DomainError:
 @requires("client_records")
 def detail(referral_id):
     referral = load_case(referral_id)
-    user = _user()
+    user = current_actor()
     can_assign = allows(user.role, "case_management")
     take_form = None
     if referral.is_open and referral.assigned_worker_id is None and not can_assign:
@@ -272,7 +267,7 @@ def consent(referral_id):
             refuse_changed(form.shown())
             if effect.ends_case and not confirmations.confirmed():
                 return _confirm_consent(referral, form, effect, current)
-            effect = services.record_consents(referral, answers, _user(), version=version, shown=form.shown())
+            effect = services.record_consents(referral, answers, current_actor(), version=version, shown=form.shown())
         except WordingChanged as error:
             # She is read the new words and asked again: her answer to each changed purpose is cleared.
             status = 409
@@ -384,7 +379,7 @@ def withdraw(referral_id):
                     change_text="Change the reason",
                     carried=confirmations.carried_answers(),
                 )
-            services.withdraw(referral, form.reason.data, _user(), version=version)
+            services.withdraw(referral, form.reason.data, current_actor(), version=version)
         except DomainError as error:
             apply_errors(form, error, "reason")
             if error.status == 409:
@@ -420,7 +415,7 @@ def reverse(referral_id):
     status = 200
     refused = None
     try:
-        reversal = reversals.check_reversal(referral, _user())
+        reversal = reversals.check_reversal(referral, current_actor())
     except DomainError as error:
         refused, status = error.message, error.status
     if refused is None and form.validate_on_submit() and not confirmations.changing():
@@ -446,7 +441,7 @@ def reverse(referral_id):
                     change_text="Change the reason",
                     carried=confirmations.carried_answers(),
                 )
-            done = reversals.reverse_decision(referral, form.reason.data, _user(), version=version)
+            done = reversals.reverse_decision(referral, form.reason.data, current_actor(), version=version)
         except DomainError as error:
             apply_errors(form, error, "reason")
             if error.status == 409:
@@ -503,7 +498,7 @@ def return_date(referral_id):
                     form.return_date.data,
                     form.reason.data,
                     version,
-                    _user(),
+                    current_actor(),
                     override_reason=form.override_reason.data,
                 )
             except Conflict:
@@ -564,7 +559,7 @@ def assign(referral_id):
     if form.validate_on_submit():
         chosen = next((worker for worker in workers if str(worker.id) == form.worker.data), None)
         try:
-            services.assign_worker(referral, chosen, services.parse_int(form.version.data), _user())
+            services.assign_worker(referral, chosen, services.parse_int(form.version.data), current_actor())
         except DomainError as error:
             apply_errors(form, error, "worker")
             status = error.status if error.status == 409 else 200
@@ -582,7 +577,7 @@ def take(referral_id):
     form = TakeForm()
     if form.validate_on_submit():
         try:
-            services.assign_worker(referral, _user(), services.parse_int(form.version.data), _user())
+            services.assign_worker(referral, current_actor(), services.parse_int(form.version.data), current_actor())
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -593,7 +588,7 @@ def take(referral_id):
 @bp.route("/court-day")
 @requires("referral_status")
 def court_day():
-    user = _user()
+    user = current_actor()
     asked = any(name.startswith("day-") for name in request.args)
     form = CourtDayForm(request.args if asked else None)
     if asked and not form.validate():
@@ -603,7 +598,6 @@ def court_day():
     form = CourtDayForm(None)
     cases = queries.court_day(day, court_id=court_scope())
     who = queries.identities((item.referral for item in cases), current_role())
-    queries.record_case_reads([item.referral.id for item in cases], user, page="court_day", view="status")
     superseded = {a.supersedes_id for item in cases for a in item.appointments if a.supersedes_id}
     counts: dict[str, int] = {}
     for item in cases:
@@ -639,7 +633,6 @@ def status(referral_id):
         abort(404)
     appointments = queries.status_appointments(referral.id)
     who = queries.identity(referral, current_role())
-    queries.record_case_reads([referral.id], _user(), page="status", view="status")
     return render_template(
         "referrals/status.html",
         referral=referral,
@@ -657,7 +650,6 @@ def status_list():
     after = queries.Cursor.decode(request.args.get("cursor") or "")
     found = queries.list_cases(filters, court_id=court_scope(), after=after)
     who = queries.identities(found.items, current_role())
-    queries.record_case_reads([referral.id for referral in found.items], _user(), page="status_list", view="status")
     return render_template("referrals/status_list.html", found=found, who=who, state=state, states=list(State))
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user
 
 from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.idempotency.forms import already_saved, held
-from diversion.permissions import load_or_404, requires
+from diversion.permissions import current_actor, load_or_404, requires
 from diversion.venues import bp, services
 from diversion.venues.forms import RetireForm, VenueForm
 from diversion.venues.models import Venue
@@ -39,7 +38,7 @@ def _venue_form(venue: Venue | None):
     if form.validate_on_submit():
         try:
             with held(form if venue is None else None) as one_time:
-                services.save_venue(form.name.data, form.address.data, venue, actor=current_user._get_current_object())
+                services.save_venue(form.name.data, form.address.data, venue, actor=current_actor())
                 one_time.saved(url_for("venues.index"))
         except DomainError as error:
             apply_errors(form, error, "name")
@@ -59,6 +58,6 @@ def toggle(venue_id):
     form = RetireForm()
     if form.validate_on_submit():
         active = not venue.is_active
-        services.set_active(venue, active, actor=current_user._get_current_object())
+        services.set_active(venue, active, actor=current_actor())
         flash("Venue brought back." if active else "Venue retired: it is no longer offered when booking.", "success")
     return redirect(url_for("venues.index"))

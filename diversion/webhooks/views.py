@@ -7,22 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user
 
 from diversion.errors import DomainError
 from diversion.forms import apply_errors
-from diversion.permissions import requires
+from diversion.permissions import current_actor, requires
 from diversion.webhooks import bp, services
 from diversion.webhooks.forms import ActionForm, SubscriptionForm
 from diversion.webhooks.models import EVENT_LABELS, Event
 
 
-def _user() -> Any:
-    return current_user._get_current_object()
-
-
 def _own(subscription_id: Any) -> Any:
-    subscription = services.own_subscription(_user(), subscription_id)
+    subscription = services.own_subscription(current_actor(), subscription_id)
     if subscription is None:
         abort(404)
     return subscription
@@ -31,7 +26,7 @@ def _own(subscription_id: Any) -> Any:
 def _list_page(form: SubscriptionForm, status: int = 200) -> Any:
     return render_template(
         "webhooks/list.html",
-        subscriptions=services.subscriptions_of(_user()),
+        subscriptions=services.subscriptions_of(current_actor()),
         form=form,
         labels=EVENT_LABELS,
         Event=Event,
@@ -51,7 +46,7 @@ def create():
     if not form.validate_on_submit():
         return _list_page(form)
     try:
-        subscription, secret = services.subscribe(_user(), form.url.data.strip(), form.events.data)
+        subscription, secret = services.subscribe(current_actor(), form.url.data.strip(), form.events.data)
     except DomainError as error:
         apply_errors(form, error, "url")
         return _list_page(form)
@@ -77,7 +72,7 @@ def _act(subscription_id: Any, do: Any, message: str, to_list: bool = False) -> 
     found = _own(subscription_id)
     form = ActionForm()
     if form.validate_on_submit():
-        do(found, _user())
+        do(found, current_actor())
         flash(message, "success")
     if to_list:
         return redirect(url_for("webhooks.subscriptions"))

@@ -172,7 +172,7 @@ def test_changes_are_audited_by_field_name_and_reads_as_case_reads(as_role, case
     ]
     worker.get(_path(case))
     read = audit_events(case_id=case.id)[-1]
-    assert read.details["page"] == "api.contact_preferences"
+    assert read.details == {"page": "api.get_contact_preferences", "view": "full"}
     text = " ".join(str(event.details) for event in audit_events(case_id=case.id))
     for value in ("22:00", "08:00", NOTE):
         assert value not in text

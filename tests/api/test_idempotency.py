@@ -253,6 +253,6 @@ def test_a_replay_is_audited_as_a_read_of_her_case(as_role, team) -> None:
     replays = [
         event
         for event in audit_events(action="case.viewed")
-        if str(event.case_id) == case_id and (event.details or {}).get("page") == "api.replay"
+        if str(event.case_id) == case_id and event.details == {"page": "api.create_referral", "view": "replay"}
     ]
     assert len(replays) == 1

@@ -61,7 +61,7 @@ def test_each_case_found_is_audited_as_read(as_role, team) -> None:
     before = audit_events(action="case.viewed")
     assert _ids(as_role("cps").post(SEARCH, {"urn": case["urn"]})) == {case["id"]}
     new = audit_events(action="case.viewed", after=before[-1].id if before else 0)
-    assert [(str(event.case_id), event.details["page"]) for event in new] == [(case["id"], "api.search")]
+    assert [(str(event.case_id), event.details["page"]) for event in new] == [(case["id"], "api.search_referrals")]
 
 
 def test_the_search_pages_with_cursor_and_limit_in_the_body(as_role, team) -> None:

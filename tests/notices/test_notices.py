@@ -256,5 +256,5 @@ def test_partner_reads_are_audited(client, app_ctx) -> None:
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.case_id == referral.id, AuditEvent.action == "case.viewed")
     ).all()
-    assert [event.details["page"] for event in events] == ["status"]
+    assert [event.details for event in events] == [{"page": "referrals.status", "view": "status"}]
     assert State(referral.state) is State.COMPLETED

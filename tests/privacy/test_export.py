@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+from diversion.audit.services import Entry, record_events
 from diversion.auth.models import User
 from diversion.clients.models import Client
+from diversion.db import transaction
 from diversion.extensions import db
 from diversion.notifications.models import StaffMessage
 from diversion.privacy.export import build_export, export_client
-from diversion.referrals.queries import record_case_reads
 from diversion.webhooks.models import WebhookSubscription
 from tests.crypto_app.records import Canaries, create_case, create_staff
 from tests.factories import audit_events, create_user, csrf_token, log_in_as
@@ -42,7 +43,9 @@ def _two_clients():
 
 def test_the_export_holds_every_canary_of_hers_and_none_of_anothers(app_ctx) -> None:
     worker, her, hers, _other, others = _two_clients()
-    record_case_reads([her.referral_id], worker, page="overview", view="full")
+    read = Entry("referral", her.referral_id, her.referral_id, {"page": "referrals.detail", "view": "full"})
+    with transaction():
+        record_events("case.viewed", [read], actor=worker)
     client = db.session.get(Client, her.client_id)
     made = build_export(client)
     text = json.dumps(made.as_dict())

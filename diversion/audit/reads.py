@@ -1,0 +1,88 @@
+"""The audit of reads, by structure: the loaders note which cases a request read, and one hook writes the events.
+
+A view never decides whether its read is audited. The loaders that hand out case fields (``permissions.load_case``,
+the role-shaped queries in ``referrals.queries``, the notices' and the worklists' queries) note each case they return
+and how much of it (the view: ``full``, ``status``, ``list``, ``identity``, ``possible_match``, ``replay``). Once the
+request has answered, :func:`write_reads` writes one ``case.viewed`` event per case noted, in one transaction of its
+own, with the endpoint as the page. So a new page that reads a case through a loader is audited without a line of
+audit code, and a page cannot forget.
+
+What counts is what the answer showed:
+
+- a redirect shows nothing, so a form that saves and moves on records no read (the page it goes to does);
+- an error's answer (a 403, a 404, a refused save) shows nothing the view loaded, so the reads noted before the error
+  are dropped (``permissions.requires`` calls :func:`answered_by_error`); an error that names cases in its answer
+  (a possible match names the earlier referrals) carries them in ``case_reads`` and they are recorded instead;
+- anything else the view answered (a page, a form shown again with its errors, JSON) records every case noted.
+
+The events are written after the view, in their own transaction: a save that failed and was rolled back does not
+take the record of what the page showed with it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+
+from flask import Flask, Response, g, has_request_context, request
+
+# How much of a case a loader hands out.
+FULL = "full"
+STATUS = "status"
+LIST = "list"
+IDENTITY = "identity"
+POSSIBLE_MATCH = "possible_match"
+REPLAY = "replay"
+
+_PENDING = "case_reads_noted"
+# The attribute an error sets to the cases its own answer names, with their views.
+ERROR_READS = "case_reads"
+
+
+def note(case_ids: Iterable[uuid.UUID], view: str) -> None:
+    """Note that this request read these cases at ``view``: written once it has answered with them. The first view
+    noted for a case is kept (a status page that also reads her identity is one read of the status). Outside a
+    request (a command, a job) nothing is noted: those write their own events."""
+    if not has_request_context():
+        return
+    pending: dict[uuid.UUID, str] = g.setdefault(_PENDING, {})
+    for case_id in case_ids:
+        pending.setdefault(case_id, view)
+
+
+def answered_by_error(error: BaseException) -> None:
+    """The view ended in an error: its answer shows nothing the view loaded, only the cases the error names."""
+    if not has_request_context():
+        return
+    g.pop(_PENDING, None)
+    named: Mapping[uuid.UUID, str] = getattr(error, ERROR_READS, None) or {}
+    for case_id, view in named.items():
+        note([case_id], view)
+
+
+def write_reads(response: Response) -> Response:
+    """After the request (after_request): one ``case.viewed`` event per case the answer showed, ids and codes only."""
+    from diversion.audit.services import Entry, record_events
+    from diversion.db import transaction
+    from diversion.permissions import current_actor
+
+    pending: dict[uuid.UUID, str] = g.pop(_PENDING, None) or {}
+    if not pending or 300 <= response.status_code < 400:
+        return response
+    page = request.endpoint or ""
+    entries = [Entry("referral", case_id, case_id, {"page": page, "view": view}) for case_id, view in pending.items()]
+    with transaction(expire=False):
+        record_events("case.viewed", entries, actor=current_actor())
+    return response
+
+
+def _forget(_error: BaseException | None = None) -> None:
+    # Each request starts with nothing noted and leaves nothing behind, even where requests share an app context.
+    g.pop(_PENDING, None)
+
+
+def register(app: Flask) -> None:
+    """Install the hook that writes each request's reads, and clear the notes before and after every request."""
+    app.before_request(_forget)
+    app.after_request(write_reads)
+    app.teardown_request(_forget)

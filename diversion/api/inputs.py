@@ -15,8 +15,9 @@ from diversion.assessments.models import Domain
 from diversion.assessments.services import DomainInput
 from diversion.care_plans.services import ActionInput, GoalInput, OnwardInput
 from diversion.referrals import queries
+from diversion.referrals.intake import ReferralInput
 from diversion.referrals.models import State
-from diversion.referrals.services import ReferralInput, check_urn
+from diversion.referrals.urns import check_urn
 
 CLIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "email")
 

@@ -14,7 +14,7 @@ from diversion.appointments.services import appointments_of
 from diversion.auth.models import Role
 from diversion.notices.services import notice_made
 from diversion.permissions import allows, court_scope, current_role, load_case, requires
-from diversion.referrals import queries, services
+from diversion.referrals import consent, intake, queries, readjournment, withdrawal
 from diversion.referrals.matches import PossibleMatch
 from diversion.referrals.wording import current_wordings
 
@@ -33,7 +33,7 @@ def case_body(referral_id: uuid.UUID) -> tuple[dict[str, Any], str]:
     """The case as the caller may see it, read through the query for their role, and which view that was."""
     if sees_records():
         referral = load_case(referral_id)
-        body = serializers.case_record(referral, appointments_of(referral), services.current_consents(referral))
+        body = serializers.case_record(referral, appointments_of(referral), consent.current_consents(referral))
         return body, "full"
     status = queries.case_status(referral_id, court_id=court_scope())
     if status is None:
@@ -62,7 +62,7 @@ def made_notice_id(referral: Any, before: Any) -> str | None:
 @requires("make_referral")
 def create_referral() -> Any:
     try:
-        referral = services.create_referral(inputs.referral_input(json_object()), actor())
+        referral = intake.create_referral(inputs.referral_input(json_object()), actor())
     except PossibleMatch as match:
         # The earlier referrals named in the answer are read as a list's are: audited, by id.
         ids = [uuid.UUID(item["referral_id"]) for item in match.matches]
@@ -126,7 +126,7 @@ def record_consent(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     data = inputs.consent_input(json_object())
     before = referral.state_enum
-    line = services.record_consent(referral, data.purpose, data.given, actor(), data.wording_version)
+    line = consent.record_consent(referral, data.purpose, data.given, actor(), data.wording_version)
     return jsonify(serializers.consent_line(line, referral, made_notice_id(referral, before))), 201
 
 
@@ -135,7 +135,7 @@ def record_consent(referral_id: uuid.UUID) -> Any:
 def change_return_date(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     data = inputs.return_date_input(json_object())
-    services.change_return_date(
+    readjournment.change_return_date(
         referral, data.return_date, data.reason, data.version, actor(), override_reason=data.override_reason
     )
     return answer_case(referral_id, "api.change_return_date")
@@ -146,5 +146,5 @@ def change_return_date(referral_id: uuid.UUID) -> Any:
 def withdraw(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     before = referral.state_enum
-    services.withdraw(referral, inputs.withdraw_input(json_object()), actor())
+    withdrawal.withdraw(referral, inputs.withdraw_input(json_object()), actor())
     return answer_case(referral_id, "api.withdraw", extra={"notice_id": made_notice_id(referral, before)})

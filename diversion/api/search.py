@@ -17,7 +17,7 @@ from diversion.api.referrals import case_list
 from diversion.errors import ValidationFailed
 from diversion.permissions import requires
 from diversion.referrals import queries
-from diversion.referrals.services import check_urn
+from diversion.referrals.urns import check_urn
 
 SEARCH_PATH = "POST /api/v1/referrals/search"
 IDENTITY_PARAMETERS = ("family_name", "date_of_birth", "urn")

@@ -12,17 +12,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSelect,
     GovSubmitInput,
 )
-from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from diversion.assessments.models import DOMAIN_LABELS, EXPLOITATION_INDICATORS, NEED_LEVELS, Domain
-from diversion.forms import MaxLength, choices
+from diversion.forms import MaxLength, VersionField, choices
 
 SCORES = [("", "Select a score")] + [(str(n), str(n)) for n in range(1, 11)]
 
 
 class _AssessmentBase(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     risk_notes = TextAreaField(
         "Risk notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)]
     )

@@ -27,8 +27,8 @@ from diversion.keyring import key_provider
 from diversion.notifications.models import ClientMessage, Kind
 from diversion.notifications.wording import render_reminder
 from diversion.referrals.calendar import from_london, london_date
+from diversion.referrals.consent import has_consent
 from diversion.referrals.models import OPEN_STATES, ConsentPurpose, Referral
-from diversion.referrals.services import has_consent
 
 _LEAD = re.compile(
     r"^(?:(?P<days>\d{1,2})d@(?P<hour>\d{2}):(?P<minute>\d{2})|(?P<hours>\d{1,3})h|(?P<minutes>\d{1,4})m)$"

@@ -391,7 +391,7 @@ def register_hooks() -> None:
 def record_stop(referral: Referral, actor: User) -> int:
     """She replied STOP: her consent to reminders is withdrawn and every queued reminder of hers is cancelled.
     Returns how many were cancelled."""
-    from diversion.referrals.services import record_consent
+    from diversion.referrals.consent import record_consent
 
     record_consent(referral, ConsentPurpose.REMINDERS, False, actor)
     with transaction():

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSelect, GovSubmitInput
-from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
-from diversion.forms import DateInputField, MaxLength, choices
+from diversion.forms import DateInputField, MaxLength, VersionField, choices
 from diversion.idempotency.forms import OneTimeKeyField
 from diversion.outcomes.equality import ETHNIC_GROUPS
 from diversion.reports.forms import CompletionForm
@@ -21,7 +21,7 @@ SCORES = [("", "Select a score")] + [(str(n), str(n)) for n in range(1, 11)]
 class _ReviewBase(FlaskForm):
     # A new review's second submit saves nothing more (docs/idempotency.md); an edit is guarded by its version.
     one_time_key = OneTimeKeyField()
-    version = HiddenField()
+    version = VersionField()
     reviewed_on = DateInputField("Date of the review", what="the date of the review")
     notes = TextAreaField("Notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)])
     submit = SubmitField("Save review", widget=GovSubmitInput())

@@ -24,10 +24,11 @@ from diversion.privacy.forms import (
     HoldForm,
 )
 from diversion.privacy.models import ErasureRequest
-from diversion.referrals import services as referral_services
 from diversion.referrals import wording as wordings
 from diversion.referrals.models import ConsentPurpose
 from diversion.referrals.queries import record_case_reads
+from diversion.referrals.reads import record_case_view, working_days_left
+from diversion.referrals.states import next_action
 
 
 def _user():
@@ -199,14 +200,14 @@ def audit_csv():
 @requires("audit_log")
 def viewed_by(referral_id):
     referral = load_case(referral_id)
-    referral_services.record_case_view(referral, "viewed_by", _user())
+    record_case_view(referral, "viewed_by", _user())
     return render_template(
         "privacy/viewed_by.html",
         referral=referral,
         page="viewed_by",
         title="Who has viewed this case",
-        next_action=referral_services.next_action(referral),
-        working_days_left=referral_services.working_days_left(referral),
+        next_action=next_action(referral),
+        working_days_left=working_days_left(referral),
         viewers=review.case_viewers([referral.id]),
     )
 

@@ -102,7 +102,7 @@ def state_before_final(referral: Referral) -> State | None:
 
 def reverse_final_state(referral: Referral, to: State, *, actor: Any = None) -> None:
     """Put a declined or withdrawn case back in the open state it was in before (flush only): the one change of
-    state that leaves a final state. The caller (referrals.services.reverse_decision) checks who, when and why."""
+    state that leaves a final state. The caller (referrals.reversals.reverse_decision) checks who, when and why."""
     current = referral.state_enum
     if current not in REVERSIBLE_STATES or to.is_final:
         raise InvalidTransition(f"A case that is {current.label.lower()} cannot become {to.label.lower()}")

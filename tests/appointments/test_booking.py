@@ -61,7 +61,7 @@ def test_booking_before_consent_is_refused(worker) -> None:
 
 
 def test_booking_after_only_support_is_given_is_refused(worker) -> None:
-    from diversion.referrals.services import record_consent
+    from diversion.referrals.consent import record_consent
 
     referral = create_referral(state=State.REFERRED, worker=worker)
     record_consent(referral, "support", True, worker)

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from diversion.api import bp, inputs, serializers
 from diversion.api.parsing import json_object
-from diversion.appointments.services import appointments_of
+from diversion.appointments.reads import appointments_of
 from diversion.auth.models import Role
 from diversion.notices.services import notice_made
 from diversion.permissions import allows, court_scope, current_role, load_case, requires

@@ -10,6 +10,7 @@ from flask_login import current_user
 from diversion.appointments import bp, services
 from diversion.appointments.forms import BookingForm, OutcomeForm, parse_time
 from diversion.appointments.models import Outcome
+from diversion.appointments.reads import appointments_of
 from diversion.drafts import forms as drafts
 from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
@@ -40,7 +41,7 @@ def list_for_case(referral_id):
     return _case_page(
         referral,
         "appointments/list.html",
-        appointments=services.appointments_of(referral),
+        appointments=appointments_of(referral),
         superseded=services.superseded_ids(referral),
         not_yet=services.not_yet(referral),
         case_width="full",

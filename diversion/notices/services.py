@@ -27,6 +27,7 @@ from diversion.notices.models import Decision, NoticeOutcome, OutcomeNotice
 from diversion.referrals.calendar import from_london, today
 from diversion.referrals.models import Referral, State
 from diversion.referrals.queries import Cursor, status_options
+from diversion.signals import final_state_reached
 
 OUTCOME_OF_STATE = {
     State.COMPLETED: NoticeOutcome.COMPLETED,
@@ -163,10 +164,7 @@ def make_missing_notices() -> int:
 
 def register_hooks() -> None:
     """Make notices with every final state (idempotent: safe when several apps are built in one process)."""
-    from diversion.referrals.states import FINAL_STATE_HOOKS
-
-    if create_notice not in FINAL_STATE_HOOKS:
-        FINAL_STATE_HOOKS.append(create_notice)
+    final_state_reached.connect(create_notice, weak=False)
 
 
 ERASED_SUBJECT = "The defendant (her record was erased)"

@@ -36,6 +36,7 @@ from diversion.notifications.providers import (
 )
 from diversion.notifications.reminders import fill_reminder, quiet_hours_of, reminder_blocker, safe_contact_for
 from diversion.referrals.models import ConsentPurpose, Referral
+from diversion.signals import appointment_changed, final_state_reached
 
 log = logging.getLogger("diversion.notifications")
 
@@ -379,13 +380,8 @@ def on_final_state(referral: Referral, actor: Any = None) -> None:
 
 def register_hooks() -> None:
     """Attach the hooks (idempotent: safe when several apps are built in one process)."""
-    from diversion.appointments.services import APPOINTMENT_HOOKS
-    from diversion.referrals.states import FINAL_STATE_HOOKS
-
-    if on_appointment_change not in APPOINTMENT_HOOKS:
-        APPOINTMENT_HOOKS.append(on_appointment_change)
-    if on_final_state not in FINAL_STATE_HOOKS:
-        FINAL_STATE_HOOKS.append(on_final_state)
+    appointment_changed.connect(on_appointment_change, weak=False)
+    final_state_reached.connect(on_final_state, weak=False)
 
 
 def record_stop(referral: Referral, actor: User) -> int:

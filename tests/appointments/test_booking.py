@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from diversion.appointments.models import Appointment
-from diversion.appointments.services import NeedsOverride, appointments_of, booking_warnings, current_appointments
+from diversion.appointments.reads import appointments_of, current_appointments
+from diversion.appointments.services import NeedsOverride, booking_warnings
 from diversion.db import utcnow
 from diversion.errors import InvalidTransition, ValidationFailed
 from diversion.extensions import db

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from diversion.appointments.models import Appointment, Outcome
-from diversion.appointments.services import attended_numbers, record_outcome, unresolved_appointments
+from diversion.appointments.reads import attended_numbers
+from diversion.appointments.services import record_outcome, unresolved_appointments
 from diversion.db import utcnow
 from diversion.errors import InvalidTransition, ValidationFailed
 from diversion.extensions import db

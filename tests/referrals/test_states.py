@@ -13,9 +13,10 @@ from diversion.referrals import calendar, states
 from diversion.referrals.calendar import today
 from diversion.referrals.consent import record_consent
 from diversion.referrals.models import FINAL_STATES, OPEN_STATES, Referral, State
-from diversion.referrals.states import FINAL_STATE_HOOKS, TRANSITIONS, can_change, change_state
+from diversion.referrals.states import TRANSITIONS, can_change, change_state
 from diversion.referrals.sweep import sweep_passed_return_dates
 from diversion.referrals.withdrawal import withdraw
+from diversion.signals import final_state_reached
 from tests.factories import (
     attend,
     audit_events,
@@ -46,11 +47,11 @@ def final_hook():
     def hook(referral: Referral, actor) -> None:
         calls.append((referral.id, referral.state, actor.id if actor is not None else None))
 
-    FINAL_STATE_HOOKS.append(hook)
+    final_state_reached.connect(hook)
     try:
         yield calls
     finally:
-        FINAL_STATE_HOOKS.remove(hook)
+        final_state_reached.disconnect(hook)
 
 
 def snapshot(referral: Referral) -> tuple:
@@ -232,12 +233,12 @@ def test_a_failing_hook_undoes_the_change_of_state(app_ctx) -> None:
     def broken(referral, actor):
         raise RuntimeError("notice store unavailable")
 
-    FINAL_STATE_HOOKS.append(broken)
+    final_state_reached.connect(broken)
     try:
         with pytest.raises(RuntimeError):
             withdraw(referral, "She moved away.", worker)
     finally:
-        FINAL_STATE_HOOKS.remove(broken)
+        final_state_reached.disconnect(broken)
     assert snapshot(referral) == before
     assert row_counts() == counts
 

@@ -62,7 +62,7 @@ def create_app(
     # Last, so that its hook goes first of all: a request too large is refused before any other work.
     register_request_limits(app)
 
-    from diversion.errors import register_error_handlers
+    from diversion.error_handlers import register_error_handlers
 
     register_error_handlers(app)
 

@@ -142,7 +142,7 @@ def test_with_a_queue_the_committed_deliveries_are_enqueued_after_the_commit_and
     referral = case_in("REFERRED", court=team.court, worker=team.worker)
     enqueued: list = []
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr("diversion.webhooks.jobs.enqueue_delivery", lambda ids: enqueued.extend(ids) or len(ids))
+    monkeypatch.setattr("diversion.webhooks.services.enqueue_delivery", lambda ids: enqueued.extend(ids) or len(ids))
 
     def change_then_fail() -> None:
         with transaction():

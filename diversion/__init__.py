@@ -135,13 +135,19 @@ def register_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per domain. Views are imported here, not by the packages, so models never import views."""
+    """One blueprint per domain. Views are imported here, not by the packages, so models never import views: a
+    domain's routes are in its ``views.py`` and in any ``*_views.py`` beside it (the referrals' ``match_views.py``),
+    which add them to the domain's blueprint when imported, so no view module imports another to register it."""
     import importlib
+    import pkgutil
 
     from diversion.extensions import csrf
 
     for domain in DOMAINS:
-        importlib.import_module(f"diversion.{domain}.views")
+        package = importlib.import_module(f"diversion.{domain}")
+        names = [info.name for info in pkgutil.iter_modules(package.__path__)]
+        for name in ["views", *sorted(name for name in names if name.endswith("_views"))]:
+            importlib.import_module(f"diversion.{domain}.{name}")
         blueprint = importlib.import_module(f"diversion.{domain}").bp
         if domain == "api":
             # The API takes bearer tokens only, never the session cookie, so it needs no CSRF token.

@@ -82,10 +82,8 @@ def create_referral() -> Any:
 @bp.route("/referrals", methods=["GET"])
 @requires("referral_status")
 def referrals() -> Any:
-    from diversion.api.search import refuse_identity_in_query
-
     # Her identity is searched for by POST, never sent in an address (docs/api.md, "Search by POST").
-    refuse_identity_in_query()
+    inputs.refuse_identity_in_query()
     filters, after, limit = inputs.case_list_query()
     return case_list(filters, after, limit, page_name="api.referrals")
 

@@ -696,7 +696,3 @@ def status_list():
     who = queries.identities(found.items, current_role())
     queries.record_case_reads([referral.id for referral in found.items], _user(), page="status_list", view="status")
     return render_template("referrals/status_list.html", found=found, who=who, state=state, states=list(State))
-
-
-# Someone referred before: the worklist of flagged referrals and merging two records of one woman.
-from diversion.referrals import match_views  # noqa: E402, F401

@@ -9,13 +9,11 @@ from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput,
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
+from diversion.assessments.forms import with_domains
 from diversion.forms import DateInputField, MaxLength, VersionField, choices
 from diversion.idempotency.forms import OneTimeKeyField
 from diversion.outcomes.equality import ETHNIC_GROUPS
 from diversion.reports.forms import CompletionForm
-
-SCORES = [("", "Select a score")] + [(str(n), str(n)) for n in range(1, 11)]
 
 
 class _ReviewBase(FlaskForm):
@@ -27,26 +25,7 @@ class _ReviewBase(FlaskForm):
     submit = SubmitField("Save review", widget=GovSubmitInput())
 
 
-def _build() -> type[FlaskForm]:
-    fields: dict[str, Any] = {}
-    for domain in Domain:
-        label = DOMAIN_LABELS[domain]
-        fields[f"{domain.value}_need"] = RadioField(
-            f"{label}: need",
-            choices=choices((str(level), f"{level}: {text}") for level, text in NEED_LEVELS.items()),
-            widget=GovRadioInput(),
-            validators=[InputRequired(message=f"Select the need level for {label.lower()}")],
-        )
-        fields[f"{domain.value}_score"] = SelectField(
-            f"{label}: wellbeing score",
-            choices=choices(SCORES),
-            widget=GovSelect(),
-            validators=[InputRequired(message=f"Give a wellbeing score from 1 to 10 for {label.lower()}")],
-        )
-    return type("ReviewForm", (_ReviewBase,), fields)
-
-
-ReviewForm = _build()
+ReviewForm = with_domains("ReviewForm", _ReviewBase, notes=False)
 
 
 class EthnicityForm(FlaskForm):

@@ -62,7 +62,7 @@ def create_app(
     # Last, so that its hook goes first of all: a request too large is refused before any other work.
     register_request_limits(app)
 
-    from diversion.errors import register_error_handlers
+    from diversion.error_handlers import register_error_handlers
 
     register_error_handlers(app)
 
@@ -135,13 +135,19 @@ def register_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per domain. Views are imported here, not by the packages, so models never import views."""
+    """One blueprint per domain. Views are imported here, not by the packages, so models never import views: a
+    domain's routes are in its ``views.py`` and in any ``*_views.py`` beside it (the referrals' ``match_views.py``),
+    which add them to the domain's blueprint when imported, so no view module imports another to register it."""
     import importlib
+    import pkgutil
 
     from diversion.extensions import csrf
 
     for domain in DOMAINS:
-        importlib.import_module(f"diversion.{domain}.views")
+        package = importlib.import_module(f"diversion.{domain}")
+        names = [info.name for info in pkgutil.iter_modules(package.__path__)]
+        for name in ["views", *sorted(name for name in names if name.endswith("_views"))]:
+            importlib.import_module(f"diversion.{domain}.{name}")
         blueprint = importlib.import_module(f"diversion.{domain}").bp
         if domain == "api":
             # The API takes bearer tokens only, never the session cookie, so it needs no CSRF token.
@@ -152,7 +158,7 @@ def register_blueprints(app: Flask) -> None:
 def register_hooks(app: Flask) -> None:
     """Request ids, default-deny permissions, security headers, and the audit of each request's reads."""
     from diversion.headers import register_headers
-    from diversion.permissions import enforce_declared_rule
+    from diversion.permissions import current_actor, enforce_declared_rule
 
     app.before_request(enforce_declared_rule)
     register_headers(app)
@@ -168,4 +174,4 @@ def register_hooks(app: Flask) -> None:
     from diversion.audit.reads import register as register_reads
 
     # Last, so that its hook runs first after the view: the reads are written before anything else is sent.
-    register_reads(app)
+    register_reads(app, current_actor)

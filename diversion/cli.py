@@ -168,7 +168,7 @@ def cases_sweep(on: datetime | None) -> None:
     from diversion.notices.services import make_missing_notices, sweep_kept
     from diversion.notifications.horizon import alert_managers_of_horizon
     from diversion.notifications.services import sweep_messages
-    from diversion.referrals.services import sweep_passed_return_dates
+    from diversion.referrals.sweep import sweep_passed_return_dates
     from diversion.webhooks.services import send_due as send_due_webhooks
 
     day = on.date() if on is not None else None

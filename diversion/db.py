@@ -1,4 +1,5 @@
-"""Declarative base, column mixins, the UTC datetime type and the transaction helper."""
+"""The database: its declarative base and Flask-SQLAlchemy object, column mixins, the UTC datetime type and the
+transaction helper. ``diversion.extensions`` lists ``db`` with the other extensions the factory binds to the app."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, event, update
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
+
+from diversion.errors import Conflict
 
 # Constraint names are stable across SQLite and PostgreSQL, so migrations can alter them by name.
 NAMING_CONVENTION = {
@@ -27,6 +31,9 @@ class Base(DeclarativeBase):
     """Declarative base for every model of the main database."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> datetime:
@@ -105,8 +112,6 @@ def transaction(*, expire: bool = True) -> Iterator[Any]:
     ``expire=False`` keeps what the session has loaded after the commit, for a unit of work that only appends
     records nothing else on the page reads (the audit of a page's reads): the page then renders from what it had,
     not from the database again."""
-    from diversion.extensions import db
-
     session = db.session()
     keep = session.expire_on_commit
     session.expire_on_commit = keep and expire
@@ -124,9 +129,6 @@ def claim_version(record: Any, read: int | None, stale: str) -> None:
     """Move a versioned record (``id`` and ``version`` columns) to its next version inside the caller's transaction,
     only if its version is still ``read``, the one the caller was shown. The check and the claim are one UPDATE, so
     of two saves at the same moment one passes and the other gets Conflict(stale) instead of overwriting it."""
-    from diversion.errors import Conflict
-    from diversion.extensions import db
-
     model = type(record)
     moved = db.session.execute(
         update(model)

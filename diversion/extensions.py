@@ -4,12 +4,13 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from diversion.db import Base
+# The database's object is made beside its declarative base (diversion/db.py), which its transaction helper uses.
+from diversion.db import db
 
-db = SQLAlchemy(model_class=Base)
+__all__ = ["csrf", "db", "limiter", "login_manager", "migrate"]
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import render_template_string
 from markupsafe import Markup
-from wtforms import Field, SelectChoice
+from wtforms import Field, HiddenField, SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 
@@ -134,6 +134,27 @@ class DateInputField(Field):
 
     def _value(self) -> str:
         return self.data.isoformat() if self.data else ""
+
+
+class VersionField(HiddenField):
+    """The version of the record the page was shown, sent back with the form: a whole number, or None when it is
+    missing or not a number (the service then takes the change as made on the record as it is now, which is what a
+    request without a version means)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            self.data = int(str(valuelist[0])) if valuelist else None
+        except ValueError:
+            self.data = None
+
+
+def iso_date(value: str) -> date:
+    """A day from a query string (``?date=2026-12-01``), for ``request.args.get(name, type=iso_date)``: ValueError,
+    so the default is taken, for anything else, a day outside 1900 to 2100 (which no page can use) included."""
+    day = date.fromisoformat(value)
+    if not within_service_years(day):
+        raise ValueError(value)
+    return day
 
 
 class MaxLength:

@@ -153,7 +153,7 @@ def referral_input(
     from datetime import date, timedelta
 
     from diversion.dates import today
-    from diversion.referrals.services import ReferralInput
+    from diversion.referrals.intake import ReferralInput
 
     court = court or create_court()
     start = today()
@@ -194,17 +194,18 @@ def take_referral(data, worker: User):
     manager would (docs/court-dates.md)."""
     from diversion.auth.models import Role
     from diversion.dates import today
-    from diversion.referrals import services as referral_services
+    from diversion.referrals import intake
+    from diversion.referrals.assignment import assign_worker
 
     if data.past_case or data.return_date is None or data.return_date > today():
-        return referral_services.create_referral(data, worker)
+        return intake.create_referral(data, worker)
     data.past_case = True
     if worker.role == Role.MANAGER:
-        return referral_services.create_referral(data, worker)
+        return intake.create_referral(data, worker)
     manager = _past_case_recorder()
-    referral = referral_services.create_referral(data, manager)
+    referral = intake.create_referral(data, manager)
     if worker.role == Role.WORKER:
-        referral_services.assign_worker(referral, worker, None, manager)
+        assign_worker(referral, worker, None, manager)
     return referral
 
 
@@ -214,25 +215,27 @@ def create_referral(*, state: str = "REFERRED", worker: User | None = None, **kw
 
     from diversion.appointments.models import Outcome
     from diversion.appointments.services import BookingInput, book_appointment, record_outcome
-    from diversion.referrals import services as referral_services
+    from diversion.referrals.consent import record_consent
     from diversion.referrals.models import State
+    from diversion.referrals.sweep import sweep_passed_return_dates
+    from diversion.referrals.withdrawal import withdraw
 
     worker = worker or create_user(role="worker")
     referral = take_referral(referral_input(**kwargs), worker)
     if state == State.REFERRED:
         return referral
     if state == State.DECLINED:
-        referral_services.record_consent(referral, "support", False, worker)
+        record_consent(referral, "support", False, worker)
         return referral
-    referral_services.record_consent(referral, "support", True, worker)
-    referral_services.record_consent(referral, "share_with_court_cps", True, worker)
+    record_consent(referral, "support", True, worker)
+    record_consent(referral, "share_with_court_cps", True, worker)
     if state == State.OPTED_IN:
         return referral
     if state == State.WITHDRAWN:
-        referral_services.withdraw(referral, "She moved away.", worker)
+        withdraw(referral, "She moved away.", worker)
         return referral
     if state == State.NOT_COMPLETED:
-        referral_services.sweep_passed_return_dates(referral.return_date + timedelta(days=1))
+        sweep_passed_return_dates(referral.return_date + timedelta(days=1))
         return referral
     first = book_appointment(
         referral, BookingInput(number=1, starts_at=utcnow() - timedelta(days=3), override_reason="test"), worker

@@ -32,7 +32,7 @@ from diversion.api import bp
 from diversion.api import schemas as names
 from diversion.api.openapi import DOCUMENT
 from diversion.referrals.queries import CURSOR_PATTERN
-from diversion.referrals.services import URN_MESSAGE
+from diversion.referrals.urns import URN_MESSAGE
 
 DOCUMENT_URI = "urn:diversion:api:v1:openapi"
 RULE_ARGUMENT = re.compile(r"<(?:[^<>:]+:)?([^<>:]+)>")

@@ -9,16 +9,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from diversion.api.parsing import Query, Reader
+from flask import request
+
+from diversion.api.parsing import Malformed, Query, Reader
 from diversion.appointments.services import DEFAULT_DURATION, BookingInput
 from diversion.assessments.models import Domain
 from diversion.assessments.services import DomainInput
 from diversion.care_plans.services import ActionInput, GoalInput, OnwardInput
 from diversion.referrals import queries
+from diversion.referrals.intake import ReferralInput
 from diversion.referrals.models import State
-from diversion.referrals.services import ReferralInput, check_urn
+from diversion.referrals.urns import check_urn
 
 CLIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "email")
+
+# Her identity is searched for by POST, never sent in an address (docs/api.md, "Search by POST").
+SEARCH_PATH = "POST /api/v1/referrals/search"
+IDENTITY_PARAMETERS = ("family_name", "date_of_birth", "urn")
 
 
 def referral_input(body: dict[str, Any]) -> ReferralInput:
@@ -267,6 +274,17 @@ def cursor_arg(query: Query) -> queries.Cursor | None:
     if cursor_text and after is None:
         query.malformed("cursor", "Not a cursor from this list")
     return after
+
+
+def refuse_identity_in_query() -> None:
+    """A GET of the list naming her identity in its address is refused (400), pointing at the search. Nothing is
+    looked up, and the values are not repeated in the answer."""
+    named = [name for name in IDENTITY_PARAMETERS if name in request.args]
+    if named:
+        fields = dict.fromkeys(named, f"Send this in the body of {SEARCH_PATH}, never in an address")
+        raise Malformed(
+            f"Her identity never goes in an address: search with {SEARCH_PATH} and a JSON body instead", fields
+        )
 
 
 def case_list_query() -> tuple[queries.CaseFilters, queries.Cursor | None, int]:

@@ -22,7 +22,7 @@ from diversion.notices import services
 from diversion.notices.models import OutcomeNotice
 from diversion.permissions import court_scope, current_actor, current_role, requires
 from diversion.referrals import queries
-from diversion.referrals.services import format_urn
+from diversion.referrals.urns import format_urn
 
 # A CPS caseworker works the inbox of notices still to act on, so a list without ``status`` is the new ones, as in
 # the web inbox.

@@ -10,11 +10,11 @@ from flask_login import current_user
 
 from diversion.api import bp, inputs, serializers
 from diversion.api.parsing import json_object
-from diversion.appointments.services import appointments_of
+from diversion.appointments.reads import appointments_of
 from diversion.auth.models import Role
 from diversion.notices.services import notice_made
 from diversion.permissions import allows, court_scope, current_actor, current_role, load_case, requires
-from diversion.referrals import queries, services
+from diversion.referrals import consent, intake, queries, readjournment, withdrawal
 from diversion.referrals.wording import current_wordings
 
 
@@ -28,7 +28,7 @@ def case_body(referral_id: uuid.UUID) -> dict[str, Any]:
     the audit: the whole record, or the status)."""
     if sees_records():
         referral = load_case(referral_id)
-        return serializers.case_record(referral, appointments_of(referral), services.current_consents(referral))
+        return serializers.case_record(referral, appointments_of(referral), consent.current_consents(referral))
     status = queries.case_status(referral_id, court_id=court_scope())
     if status is None:
         abort(404)
@@ -52,7 +52,7 @@ def made_notice_id(referral: Any, before: Any) -> str | None:
 @requires("make_referral")
 def create_referral() -> Any:
     # A possible match (409) names the earlier referrals, and carries their reads for the audit (PossibleMatch).
-    referral = services.create_referral(inputs.referral_input(json_object()), current_actor())
+    referral = intake.create_referral(inputs.referral_input(json_object()), current_actor())
     location = url_for("api.referral_detail", referral_id=referral.id)
     # A court's answer always says whether the referral was flagged as someone referred before, and nothing else
     # about other referrals (docs/api.md, "Someone referred before").
@@ -67,10 +67,8 @@ def create_referral() -> Any:
 @bp.route("/referrals", methods=["GET"])
 @requires("referral_status")
 def referrals() -> Any:
-    from diversion.api.search import refuse_identity_in_query
-
     # Her identity is searched for by POST, never sent in an address (docs/api.md, "Search by POST").
-    refuse_identity_in_query()
+    inputs.refuse_identity_in_query()
     filters, after, limit = inputs.case_list_query()
     return case_list(filters, after, limit)
 
@@ -110,7 +108,7 @@ def record_consent(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     data = inputs.consent_input(json_object())
     before = referral.state_enum
-    line = services.record_consent(referral, data.purpose, data.given, current_actor(), data.wording_version)
+    line = consent.record_consent(referral, data.purpose, data.given, current_actor(), data.wording_version)
     return jsonify(serializers.consent_line(line, referral, made_notice_id(referral, before))), 201
 
 
@@ -119,7 +117,7 @@ def record_consent(referral_id: uuid.UUID) -> Any:
 def change_return_date(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     data = inputs.return_date_input(json_object())
-    services.change_return_date(
+    readjournment.change_return_date(
         referral, data.return_date, data.reason, data.version, current_actor(), override_reason=data.override_reason
     )
     return answer_case(referral_id)
@@ -130,5 +128,5 @@ def change_return_date(referral_id: uuid.UUID) -> Any:
 def withdraw(referral_id: uuid.UUID) -> Any:
     referral = load_case(referral_id)
     before = referral.state_enum
-    services.withdraw(referral, inputs.withdraw_input(json_object()), current_actor())
+    withdrawal.withdraw(referral, inputs.withdraw_input(json_object()), current_actor())
     return answer_case(referral_id, extra={"notice_id": made_notice_id(referral, before)})

@@ -10,9 +10,9 @@ from diversion.assessments.models import EXPLOITATION_INDICATORS, Domain
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, Service
 from diversion.clients.contact import QUIET_HOURS_MESSAGES
 from diversion.notices.models import Decision, NoticeOutcome
+from diversion.referrals.intake import OFFENCES
 from diversion.referrals.models import ConsentPurpose, State
 from diversion.referrals.queries import CURSOR_PATTERN
-from diversion.referrals.services import OFFENCES
 from diversion.reports.services import FIGURES as REPORT_FIGURES
 
 # A figure of the outcomes report: a number, `<5` or `[c]` when suppressed, or null when there is none.
@@ -80,7 +80,7 @@ LINE_PATTERN = r"^[^\u0000-\u001F\u007F-\u009F]*$"
 DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
 DATE_TIME_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-"
 # The police URN: two digits (the force), two letters, five digits, two digits (the year), with spaces, slashes,
-# dots, hyphens or underscores between them or none. The service's check (referrals.services.check_urn) drops every
+# dots, hyphens or underscores between them or none. The service's check (referrals.urns.check_urn) drops every
 # character that is not a letter or digit after Unicode normalisation, which no regular expression can say exactly;
 # this pattern takes only the common forms, each of which that check takes too, so it is at least as strict.
 URN_PATTERN = r"^ *[0-9]{2}[ ./_-]*[A-Za-z]{2}[ ./_-]*[0-9]{5}[ ./_-]*[0-9]{2} *$"

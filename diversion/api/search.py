@@ -2,39 +2,25 @@
 
 Her family name, date of birth and URN never travel in an address: an address is written to access logs, proxies'
 logs and browser histories, a body is not. ``POST /referrals/search`` takes them in its body and answers the list's
-shape, as the caller may see it; a GET of ``/referrals`` that names them is refused (400) and pointed here.
+shape, as the caller may see it; a GET of ``/referrals`` that names them is refused (400) and pointed here
+(``refuse_identity_in_query`` in diversion/api/inputs.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
 from diversion.api import bp
-from diversion.api.parsing import Malformed, Reader, json_object
+from diversion.api.parsing import Reader, json_object
 from diversion.api.referrals import case_list
 from diversion.errors import ValidationFailed
 from diversion.permissions import requires
 from diversion.referrals import queries
-from diversion.referrals.services import check_urn
+from diversion.referrals.urns import check_urn
 
-SEARCH_PATH = "POST /api/v1/referrals/search"
-IDENTITY_PARAMETERS = ("family_name", "date_of_birth", "urn")
 URN_MESSAGE = "Enter the URN in the police format, like 01/AB/12345/26"
 MIN_PAGE_SIZE = 1
 ONE_FORM = "Send either family_name with date_of_birth, or urn"
-
-
-def refuse_identity_in_query() -> None:
-    """A GET of the list naming her identity in its address is refused (400), pointing at the search. Nothing is
-    looked up, and the values are not repeated in the answer."""
-    named = [name for name in IDENTITY_PARAMETERS if name in request.args]
-    if named:
-        fields = dict.fromkeys(named, f"Send this in the body of {SEARCH_PATH}, never in an address")
-        raise Malformed(
-            f"Her identity never goes in an address: search with {SEARCH_PATH} and a JSON body instead", fields
-        )
 
 
 def search_input(body: dict[str, Any]) -> tuple[queries.CaseFilters, queries.Cursor | None, int]:

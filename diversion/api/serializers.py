@@ -20,7 +20,7 @@ from diversion.care_plans.models import CarePlan
 from diversion.crypto.fields import is_unreadable
 from diversion.referrals.models import Consent, ConsentPurpose, ConsentWording, Referral
 from diversion.referrals.queries import Identity
-from diversion.referrals.services import format_urn
+from diversion.referrals.urns import format_urn
 
 
 def day(value: date | None) -> str | None:

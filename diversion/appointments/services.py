@@ -7,17 +7,16 @@ but no outcome can be recorded for a time still to come; the system never marks 
 
 from __future__ import annotations
 
-import functools
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased
 
 from diversion.appointments.models import Appointment, Outcome
+from diversion.appointments.reads import ATTENDED_VALUES, appointments_of, attended_numbers, current_appointments
 from diversion.audit.services import record_event
 from diversion.auth.models import Role, User
 from diversion.dates import horizon_warning, is_working_day, london_date, weekday_name
@@ -27,16 +26,12 @@ from diversion.extensions import db
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.programme import programme
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress
+from diversion.signals import appointment_changed
 from diversion.venues.models import Venue
 
 MAX_NOTES = 5000
 MAX_ELSEWHERE = 120
 DEFAULT_DURATION = 60
-ATTENDED_VALUES = (Outcome.ATTENDED.value, Outcome.ATTENDED_LATE.value)
-
-# Called with (appointment, change) inside the transaction that changes it: "moved" when a rebooking supersedes it,
-# "outcome" when its outcome is recorded. Notifications cancel the appointment's reminders here.
-APPOINTMENT_HOOKS: list[Callable[[Appointment, str], None]] = []
 
 
 class NeedsOverride(DomainError):
@@ -70,47 +65,6 @@ class BookingInput:
 def _superseded_ids() -> Any:
     newer = aliased(Appointment)
     return exists().where(newer.supersedes_id == Appointment.id)
-
-
-@functools.cache
-def _appointments_query() -> Any:
-    # Built once: every case page reads a case's appointments.
-    return (
-        select(Appointment)
-        .where(Appointment.referral_id == bindparam("referral_id"))
-        .order_by(Appointment.number, Appointment.starts_at)
-    )
-
-
-def appointments_of(referral: Referral) -> list[Appointment]:
-    """Every appointment of the case, superseded ones too, in order."""
-    return list(db.session.scalars(_appointments_query(), {"referral_id": referral.id}))
-
-
-def current_among(appointments: list[Appointment]) -> list[Appointment]:
-    """Of a case's appointments (all of them, in order), those that count: not superseded by a rebooking."""
-    superseded = {item.supersedes_id for item in appointments if item.supersedes_id is not None}
-    return [item for item in appointments if item.id not in superseded]
-
-
-def current_appointments(referral: Referral) -> list[Appointment]:
-    """The appointments that count: those not superseded by a rebooking."""
-    return current_among(appointments_of(referral))
-
-
-def attended_among(appointments: list[Appointment], return_date: Any) -> set[int]:
-    """Of a case's appointments, the numbers she attended (on time or late) before the return date; rebooked
-    appointments count too."""
-    return {
-        item.number
-        for item in appointments
-        if item.outcome in ATTENDED_VALUES and london_date(item.starts_at) < return_date
-    }
-
-
-def attended_numbers(referral: Referral) -> set[int]:
-    """Appointment numbers she attended before the return date."""
-    return attended_among(appointments_of(referral), referral.return_date)
 
 
 def _attended(referral: Referral, number: int) -> Appointment | None:
@@ -225,8 +179,7 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
         db.session.add(appointment)
         db.session.flush()
         if superseded is not None:
-            for hook in APPOINTMENT_HOOKS:
-                hook(superseded, "moved")
+            appointment_changed.send(superseded, change="moved")
         record_event(
             "appointment.rebooked" if superseded else "appointment.booked",
             object_type="appointment",
@@ -317,8 +270,7 @@ def record_outcome(appointment: Appointment, outcome: Outcome | str, actor: User
             details={"outcome": outcome.value, "number": appointment.number},
             actor=actor,
         )
-        for hook in APPOINTMENT_HOOKS:
-            hook(appointment, "outcome")
+        appointment_changed.send(appointment, change="outcome")
         evaluate_progress(referral, actor=actor)
 
 

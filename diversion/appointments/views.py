@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Response, flash, redirect, request, url_for
 
 from diversion.appointments import bp, services
 from diversion.appointments.forms import BookingForm, OutcomeForm, parse_time
 from diversion.appointments.models import Outcome
+from diversion.appointments.reads import appointments_of
 from diversion.dates import from_london, today
 from diversion.drafts import forms as drafts
 from diversion.errors import DomainError
 from diversion.forms import apply_errors, choices
 from diversion.idempotency.forms import already_saved, held
 from diversion.permissions import current_actor, load_case, load_or_404, requires
-from diversion.referrals import services as referral_services
 from diversion.referrals.case_page import case_page, not_yet_page
 from diversion.referrals.models import Referral
+from diversion.referrals.reads import workers
 from diversion.venues import services as venue_services
 
 NO_VENUE = ""
@@ -32,7 +35,7 @@ def list_for_case(referral_id):
     return _case_page(
         referral,
         "appointments/list.html",
-        appointments=services.appointments_of(referral),
+        appointments=appointments_of(referral),
         superseded=services.superseded_ids(referral),
         not_yet=services.not_yet(referral),
         case_width="full",
@@ -46,12 +49,12 @@ def book(referral_id):
     form = BookingForm()
     if (saved := already_saved(form)) is not None:
         return saved  # the same form posted again: nothing more is booked (docs/idempotency.md)
-    number = referral_services.parse_int(request.values.get("number")) or 1
+    number = request.values.get("number", type=int) or 1
     blocked = services.not_yet(referral, number)
     if blocked is not None:
         return not_yet_page(referral, "appointments", "Book an appointment", blocked)
     to_replace = services.appointment_to_replace(referral, number, request.values.get("supersedes"))
-    form.worker.choices = choices([(str(w.id), w.display_name) for w in referral_services.workers()])
+    form.worker.choices = choices([(str(w.id), w.display_name) for w in workers()])
     form.venue.choices = choices(
         [(NO_VENUE, "Somewhere else, or not decided yet")]
         + [(str(venue.id), venue.label) for venue in venue_services.list_venues(active_only=True)]
@@ -66,9 +69,9 @@ def book(referral_id):
             number=number,
             starts_at=starts_at,
             duration_minutes=int(form.duration.data),
-            venue_id=referral_services.parse_uuid(form.venue.data),
+            venue_id=request.form.get("venue", type=uuid.UUID),
             location=form.location.data,
-            worker_id=referral_services.parse_uuid(form.worker.data),
+            worker_id=request.form.get("worker", type=uuid.UUID),
             override_reason=form.override_reason.data,
             supersedes_id=to_replace.id if to_replace else None,
             rebook_reason=form.rebook_reason.data,

@@ -12,17 +12,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSelect,
     GovSubmitInput,
 )
-from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from diversion.assessments.models import DOMAIN_LABELS, EXPLOITATION_INDICATORS, NEED_LEVELS, Domain
-from diversion.forms import MaxLength, choices
+from diversion.forms import MaxLength, VersionField, choices
 
 SCORES = [("", "Select a score")] + [(str(n), str(n)) for n in range(1, 11)]
 
 
 class _AssessmentBase(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     risk_notes = TextAreaField(
         "Risk notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)]
     )
@@ -35,7 +35,10 @@ class _AssessmentBase(FlaskForm):
     submit = SubmitField("Save assessment", widget=GovSubmitInput())
 
 
-def _build() -> type[FlaskForm]:
+def domain_fields(*, notes: bool) -> dict[str, Any]:
+    """The twelve domains' fields, in the domains' order: a need level and a wellbeing score for each, and with
+    ``notes`` a notes box. The assessment asks all three; the review (diversion/outcomes/forms.py) scores the
+    domains again with the same questions and messages, without notes."""
     fields: dict[str, Any] = {}
     for domain in Domain:
         label = DOMAIN_LABELS[domain]
@@ -51,10 +54,16 @@ def _build() -> type[FlaskForm]:
             widget=GovSelect(),
             validators=[InputRequired(message=f"Give a wellbeing score from 1 to 10 for {label.lower()}")],
         )
-        fields[f"{domain.value}_notes"] = TextAreaField(
-            f"{label}: notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)]
-        )
-    return type("AssessmentForm", (_AssessmentBase,), fields)
+        if notes:
+            fields[f"{domain.value}_notes"] = TextAreaField(
+                f"{label}: notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)]
+            )
+    return fields
 
 
-AssessmentForm = _build()
+def with_domains(name: str, base: type[FlaskForm], *, notes: bool) -> type[FlaskForm]:
+    """A form class named ``name``: ``base``'s fields, then the twelve domains' (``domain_fields``)."""
+    return type(name, (base,), domain_fields(notes=notes))
+
+
+AssessmentForm = with_domains("AssessmentForm", _AssessmentBase, notes=True)

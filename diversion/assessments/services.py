@@ -78,7 +78,7 @@ def _assessment_step_number() -> int | None:
 def not_yet(referral: Referral) -> NotYet | None:
     """What must happen before the assessment can be saved, or None when it can be: the one rule the form, the
     section's links and ``save_assessment`` share."""
-    from diversion.appointments.services import attended_numbers
+    from diversion.appointments.reads import attended_numbers
 
     if referral.state_enum is State.REFERRED:
         return NotYet(

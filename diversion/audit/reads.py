@@ -22,9 +22,10 @@ take the record of what the page showed with it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 
 # How much of a case a loader hands out.
 FULL = "full"
@@ -35,6 +36,9 @@ POSSIBLE_MATCH = "possible_match"
 REPLAY = "replay"
 
 _PENDING = "case_reads_noted"
+# Where the app keeps who is reading: permissions.current_actor, handed over at registration, so that this module does
+# not import the permissions that import it.
+_ACTOR = "audit.reads.actor"
 # The attribute an error sets to the cases its own answer names, with their views.
 ERROR_READS = "case_reads"
 
@@ -64,15 +68,13 @@ def write_reads(response: Response) -> Response:
     """After the request (after_request): one ``case.viewed`` event per case the answer showed, ids and codes only."""
     from diversion.audit.services import Entry, record_events
     from diversion.db import transaction
-    from diversion.permissions import current_actor
-
     pending: dict[uuid.UUID, str] = g.pop(_PENDING, None) or {}
     if not pending or 300 <= response.status_code < 400:
         return response
     page = request.endpoint or ""
     entries = [Entry("referral", case_id, case_id, {"page": page, "view": view}) for case_id, view in pending.items()]
     with transaction(expire=False):
-        record_events("case.viewed", entries, actor=current_actor())
+        record_events("case.viewed", entries, actor=current_app.extensions[_ACTOR]())
     return response
 
 
@@ -81,8 +83,10 @@ def _forget(_error: BaseException | None = None) -> None:
     g.pop(_PENDING, None)
 
 
-def register(app: Flask) -> None:
-    """Install the hook that writes each request's reads, and clear the notes before and after every request."""
+def register(app: Flask, actor: Callable[[], Any]) -> None:
+    """Install the hook that writes each request's reads, and clear the notes before and after every request; ``actor``
+    answers who the signed-in reader is (permissions.current_actor)."""
+    app.extensions[_ACTOR] = actor
     app.before_request(_forget)
     app.after_request(write_reads)
     app.teardown_request(_forget)

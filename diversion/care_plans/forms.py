@@ -13,19 +13,19 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
 from diversion.assessments.models import DOMAIN_LABELS
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, SERVICE_LABELS
-from diversion.forms import DateInputField, MaxLength, choices
+from diversion.forms import DateInputField, MaxLength, VersionField, choices
 
 GOAL_SLOTS = 5
 ACTION_SLOTS = 3
 
 
 class _PlanBase(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     notes = TextAreaField("Notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(5000)])
     agreed = BooleanField("She agrees to this plan", widget=GovCheckboxInput())
     submit = SubmitField("Save plan", widget=GovSubmitInput())

@@ -129,7 +129,7 @@ def _check(
     version: int | None,
 ) -> tuple[CarePlan | None, bool]:
     """Refuse what the save would refuse; the plan saved so far and whether this save records her agreement."""
-    from diversion.appointments.services import attended_numbers
+    from diversion.appointments.reads import attended_numbers
 
     blocked = not_yet(referral)
     if blocked is not None:

@@ -16,7 +16,6 @@ from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors
 from diversion.permissions import current_actor, load_case, requires
-from diversion.referrals import services as referral_services
 from diversion.referrals.case_page import case_page, not_yet_page
 from diversion.referrals.models import State
 
@@ -62,7 +61,7 @@ def edit(referral_id):
     comparison = None
     if form.validate_on_submit() and not confirmations.changing():
         answers = _answers(form)
-        version = referral_services.parse_int(form.version.data)
+        version = form.version.data
         resolved = conflicts.resolved_version(request.form)
         saved = plan if resolved is not None else None
         if saved is not None and saved.version == resolved:

@@ -126,7 +126,7 @@ def merge_clients(
     """Merge ``absorbed`` into ``kept`` (see the module docstring). With ``newer_contact`` the absorbed record's
     contact details replace the kept one's (a new referral of a woman referred before: the latest details win)."""
     from diversion.referrals.models import Referral
-    from diversion.referrals.services import urn_index_value
+    from diversion.referrals.urns import urn_index_value
 
     reason = check_merge(kept, absorbed, reason)
     kept_id, absorbed_id = kept.id, absorbed.id

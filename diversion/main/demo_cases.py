@@ -47,7 +47,7 @@ from diversion.outcomes.models import Review, ReviewDomain
 from diversion.referrals.caseload import at_risk_cutoff
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
 from diversion.referrals.programme import programme
-from diversion.referrals.services import urn_index_value
+from diversion.referrals.urns import urn_index_value
 from diversion.referrals.wording import current_wordings
 from diversion.reports.services import quarter_of, quarter_period
 from diversion.venues.services import list_venues

@@ -29,6 +29,7 @@ from diversion.keyring import key_provider, keystore
 from diversion.notices.models import Decision, NoticeOutcome, OutcomeNotice
 from diversion.referrals.models import Referral, State
 from diversion.referrals.queries import status_options
+from diversion.signals import final_state_reached
 
 OUTCOME_OF_STATE = {
     State.COMPLETED: NoticeOutcome.COMPLETED,
@@ -165,10 +166,7 @@ def make_missing_notices() -> int:
 
 def register_hooks() -> None:
     """Make notices with every final state (idempotent: safe when several apps are built in one process)."""
-    from diversion.referrals.states import FINAL_STATE_HOOKS
-
-    if create_notice not in FINAL_STATE_HOOKS:
-        FINAL_STATE_HOOKS.append(create_notice)
+    final_state_reached.connect(create_notice, weak=False)
 
 
 ERASED_SUBJECT = "The defendant (her record was erased)"

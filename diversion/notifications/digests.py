@@ -25,7 +25,7 @@ from diversion.extensions import db
 from diversion.keyring import key_provider
 from diversion.notices.models import OutcomeNotice
 from diversion.notifications.models import Kind, PartnerPreference, StaffMessage
-from diversion.notifications.services import insert_if_absent
+from diversion.notifications.outbox import insert_if_absent
 from diversion.notifications.wording import (
     DIGEST_SUBJECT,
     NOTICE_EMAIL_BODY,

@@ -26,9 +26,10 @@ from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import key_provider
 from diversion.notifications.models import ClientMessage, Kind
+from diversion.notifications.outbox import insert_if_absent
 from diversion.notifications.wording import render_reminder
+from diversion.referrals.consent import has_consent
 from diversion.referrals.models import OPEN_STATES, ConsentPurpose, Referral
-from diversion.referrals.services import has_consent
 
 _LEAD = re.compile(
     r"^(?:(?P<days>\d{1,2})d@(?P<hour>\d{2}):(?P<minute>\d{2})|(?P<hours>\d{1,3})h|(?P<minutes>\d{1,4})m)$"
@@ -162,8 +163,6 @@ def upcoming_appointments(now: datetime) -> list[Appointment]:
 def plan_reminders(now: datetime) -> int:
     """Queue the reminders due for coming appointments (one per appointment and lead time, ever); returns how many
     were added. Reminders whose time has long passed are not sent late, and none is planned where a rule forbids."""
-    from diversion.notifications.services import insert_if_absent
-
     appointments = upcoming_appointments(now)
     key_provider().prefetch([appointment.client_id for appointment in appointments])
     added = 0

@@ -18,7 +18,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from diversion.appointments.models import Appointment
 from diversion.audit.services import record_event
@@ -27,6 +26,7 @@ from diversion.db import transaction, utcnow
 from diversion.errors import InvalidTransition
 from diversion.extensions import db
 from diversion.notifications.models import ClientMessage, Kind, Notification, StaffMessage, Status
+from diversion.notifications.outbox import insert_if_absent
 from diversion.notifications.providers import (
     DeliveryError,
     NotifyNotifier,
@@ -36,26 +36,13 @@ from diversion.notifications.providers import (
 )
 from diversion.notifications.reminders import fill_reminder, quiet_hours_of, reminder_blocker, safe_contact_for
 from diversion.referrals.models import ConsentPurpose, Referral
+from diversion.signals import appointment_changed, final_state_reached
 
 log = logging.getLogger("diversion.notifications")
 
 # A message claimed this long ago whose sender never reported back (a crash mid-send) is queued again.
 STALE_CLAIM = timedelta(minutes=15)
 TABLE = Notification.__table__
-
-
-def insert_if_absent(message: Notification) -> bool:
-    """Add the message unless one with its dedupe key exists (flush only); True when it was added. A savepoint
-    keeps a concurrent sweep's duplicate from spoiling the caller's transaction."""
-    exists = select(Notification.id).where(Notification.dedupe_key == message.dedupe_key)
-    if db.session.scalar(exists) is not None:
-        return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        return False
-    return True
 
 
 def email_active_managers(*, dedupe: str, subject: str, body: str, now: datetime) -> int:
@@ -290,7 +277,7 @@ def send_due(now: datetime | None = None) -> SendReport:
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
 
-        from diversion.notifications.jobs import enqueue_delivery
+        from diversion.notifications.queueing import enqueue_delivery
 
         try:
             report.enqueued = enqueue_delivery(ids)
@@ -379,19 +366,14 @@ def on_final_state(referral: Referral, actor: Any = None) -> None:
 
 def register_hooks() -> None:
     """Attach the hooks (idempotent: safe when several apps are built in one process)."""
-    from diversion.appointments.services import APPOINTMENT_HOOKS
-    from diversion.referrals.states import FINAL_STATE_HOOKS
-
-    if on_appointment_change not in APPOINTMENT_HOOKS:
-        APPOINTMENT_HOOKS.append(on_appointment_change)
-    if on_final_state not in FINAL_STATE_HOOKS:
-        FINAL_STATE_HOOKS.append(on_final_state)
+    appointment_changed.connect(on_appointment_change, weak=False)
+    final_state_reached.connect(on_final_state, weak=False)
 
 
 def record_stop(referral: Referral, actor: User) -> int:
     """She replied STOP: her consent to reminders is withdrawn and every queued reminder of hers is cancelled.
     Returns how many were cancelled."""
-    from diversion.referrals.services import record_consent
+    from diversion.referrals.consent import record_consent
 
     record_consent(referral, ConsentPurpose.REMINDERS, False, actor)
     with transaction():

@@ -12,8 +12,8 @@ from diversion.notifications.forms import NoticeEmailsForm, QuietHoursForm, Retr
 from diversion.notifications.models import Notification
 from diversion.permissions import current_actor, load_case, load_or_404, requires
 from diversion.referrals.case_page import case_page
+from diversion.referrals.consent import has_consent
 from diversion.referrals.models import ConsentPurpose
-from diversion.referrals.services import has_consent
 
 # Reason codes in words, for the pages. Provider codes not listed here are shown as they are (they are codes).
 REASONS = {

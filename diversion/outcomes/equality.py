@@ -7,8 +7,8 @@ from diversion.audit.services import record_event
 from diversion.auth.models import User
 from diversion.db import transaction
 from diversion.errors import InvalidTransition, ValidationFailed
+from diversion.referrals.consent import current_consents
 from diversion.referrals.models import ConsentPurpose, Referral
-from diversion.referrals.services import current_consents
 
 # The high-level ethnic groups of the 2021 Census in England and Wales, and a choice not to say.
 ETHNIC_GROUPS = {

@@ -6,47 +6,26 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSelect, GovSubmitInput
-from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
-from diversion.forms import DateInputField, MaxLength, choices
+from diversion.assessments.forms import with_domains
+from diversion.forms import DateInputField, MaxLength, VersionField, choices
 from diversion.idempotency.forms import OneTimeKeyField
 from diversion.outcomes.equality import ETHNIC_GROUPS
 from diversion.reports.forms import CompletionForm
-
-SCORES = [("", "Select a score")] + [(str(n), str(n)) for n in range(1, 11)]
 
 
 class _ReviewBase(FlaskForm):
     # A new review's second submit saves nothing more (docs/idempotency.md); an edit is guarded by its version.
     one_time_key = OneTimeKeyField()
-    version = HiddenField()
+    version = VersionField()
     reviewed_on = DateInputField("Date of the review", what="the date of the review")
     notes = TextAreaField("Notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)])
     submit = SubmitField("Save review", widget=GovSubmitInput())
 
 
-def _build() -> type[FlaskForm]:
-    fields: dict[str, Any] = {}
-    for domain in Domain:
-        label = DOMAIN_LABELS[domain]
-        fields[f"{domain.value}_need"] = RadioField(
-            f"{label}: need",
-            choices=choices((str(level), f"{level}: {text}") for level, text in NEED_LEVELS.items()),
-            widget=GovRadioInput(),
-            validators=[InputRequired(message=f"Select the need level for {label.lower()}")],
-        )
-        fields[f"{domain.value}_score"] = SelectField(
-            f"{label}: wellbeing score",
-            choices=choices(SCORES),
-            widget=GovSelect(),
-            validators=[InputRequired(message=f"Give a wellbeing score from 1 to 10 for {label.lower()}")],
-        )
-    return type("ReviewForm", (_ReviewBase,), fields)
-
-
-ReviewForm = _build()
+ReviewForm = with_domains("ReviewForm", _ReviewBase, notes=False)
 
 
 class EthnicityForm(FlaskForm):

@@ -19,7 +19,6 @@ from diversion.outcomes import bp, reviews
 from diversion.outcomes import equality as equality_services
 from diversion.outcomes.forms import EthnicityForm, ReviewForm
 from diversion.permissions import current_actor, load_case, requires
-from diversion.referrals import services as referral_services
 from diversion.referrals.case_page import case_page, not_yet_page
 
 
@@ -126,7 +125,7 @@ def edit_review(referral_id: Any, review_id: Any) -> Any:
     comparison = None
     if form.validate_on_submit():
         answers = _answers(form)
-        version = referral_services.parse_int(form.version.data)
+        version = form.version.data
         resolved = conflicts.resolved_version(request.form)
         if resolved is not None and resolved == reviews.current_version(review):
             # Save again after a conflict: only with a choice for every difference, then at the version compared.

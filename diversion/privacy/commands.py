@@ -1,5 +1,6 @@
 """Commands: the retention run, the subject access export, backups and restores. Output names ids and counts; the
-export alone prints her data, to standard output, for the person answering her request."""
+export alone prints her data, to standard output, for the person answering her request. A refusal is click's own
+ClickException: "Error: ..." on standard error and exit status 1, as the other commands say it (diversion/cli.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from diversion.cli import _fail
 from diversion.clients.services import get_client
 from diversion.errors import DomainError
 
@@ -60,7 +60,7 @@ def clients_export(client_id: str) -> None:
 
     client = get_client(client_id)
     if client is None:
-        _fail("No client with that id.")
+        raise click.ClickException("No client with that id.")
     made = export_client(client, None, "json")
     click.echo(json.dumps(made.as_dict(), indent=2, sort_keys=True))
 
@@ -82,7 +82,7 @@ def backup_create(main_path: Path, keys_path: Path) -> None:
     try:
         files = create_backup(main_path, keys_path)
     except (BackupError, DomainError) as error:
-        _fail(str(error) if isinstance(error, BackupError) else error.message)
+        raise click.ClickException(str(error) if isinstance(error, BackupError) else error.message) from None
     click.echo(f"Main database backed up to {files.main}.")
     click.echo(f"Key store backed up to {files.keys}: store it apart from the main backup, and not for long.")
 
@@ -111,13 +111,13 @@ def backup_restore(main_path: Path | None, keys_path: Path | None, ids_file: Any
             try:
                 register.append(str(uuid.UUID(text)))
             except ValueError:
-                _fail(f"Line {number} of the ids file is not a client id.")
+                raise click.ClickException(f"Line {number} of the ids file is not a client id.") from None
     if not yes:
         click.confirm("This replaces the live data with the backup. Continue?", abort=True)
     try:
         report = restore_backup(main_path, keys_path, register)
     except (BackupError, DomainError) as error:
-        _fail(str(error) if isinstance(error, BackupError) else error.message)
+        raise click.ClickException(str(error) if isinstance(error, BackupError) else error.message) from None
     for name in report.unread:
         click.echo(f"Warning: the live {name} could not be read before the restore; pass --ids-file.", err=True)
     click.echo(f"Restored: {', '.join(report.restored)}.")

@@ -24,9 +24,10 @@ from diversion.privacy.forms import (
     HoldForm,
 )
 from diversion.privacy.models import ErasureRequest
-from diversion.referrals import services as referral_services
 from diversion.referrals import wording as wordings
 from diversion.referrals.models import ConsentPurpose
+from diversion.referrals.reads import working_days_left
+from diversion.referrals.states import next_action
 
 
 @bp.route("/privacy")
@@ -197,8 +198,8 @@ def viewed_by(referral_id):
         referral=referral,
         page="viewed_by",
         title="Who has viewed this case",
-        next_action=referral_services.next_action(referral),
-        working_days_left=referral_services.working_days_left(referral),
+        next_action=next_action(referral),
+        working_days_left=working_days_left(referral),
         viewers=review.case_viewers([referral.id]),
     )
 

@@ -15,7 +15,7 @@ from flask import render_template, request
 
 from diversion.clients.services import SafeContact
 from diversion.referrals.models import Referral
-from diversion.referrals.services import working_days_left
+from diversion.referrals.reads import working_days_left
 from diversion.referrals.states import next_action
 
 

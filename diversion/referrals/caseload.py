@@ -96,7 +96,7 @@ def search_filter(
     query: Select[Any], family_name: str | None, date_of_birth: date | None, urn: str | None
 ) -> Select[Any]:
     """Narrow by URN (full blind index) or family name + date of birth (truncated index, then exact match)."""
-    from diversion.referrals.services import urn_index_value
+    from diversion.referrals.urns import urn_index_value
 
     if urn:
         query = query.where(Referral.urn_index == urn_index_value(normalise_urn(urn)))

@@ -16,10 +16,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from diversion.forms import DateInputField, MaxLength, choices
+from diversion.forms import DateInputField, MaxLength, VersionField, choices
 from diversion.idempotency.forms import OneTimeKeyField
+from diversion.referrals.intake import OFFENCES
 from diversion.referrals.models import ConsentPurpose, in_a_sentence
-from diversion.referrals.services import OFFENCES
 
 YES_NO_UNKNOWN = [("yes", "Yes"), ("no", "No"), ("unknown", "Not asked yet")]
 
@@ -104,7 +104,7 @@ class ConsentForm(FlaskForm):
     share_with_court_cps = _consent_question(ConsentPurpose.SHARE_WITH_COURT_CPS)
     reminders = _consent_question(ConsentPurpose.REMINDERS)
     equality_monitoring = _consent_question(ConsentPurpose.EQUALITY_MONITORING)
-    version = HiddenField()
+    version = VersionField()
     # The ids of the wordings the page read her, one per purpose in the ledger's order: a version published while
     # she was reading is caught on submit and she is asked again (docs/privacy.md, "Consent").
     wordings = HiddenField()
@@ -136,7 +136,7 @@ class WithdrawForm(FlaskForm):
         widget=GovCharacterCount(),
         validators=[InputRequired(message="Enter why she is withdrawing"), MaxLength(2000)],
     )
-    version = HiddenField()
+    version = VersionField()
     submit = SubmitField("Withdraw from the scheme", widget=GovSubmitInput())
 
 
@@ -151,7 +151,7 @@ class ReturnDateForm(FlaskForm):
     override_reason = StringField(
         "Reason to keep this return date", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
     )
-    version = HiddenField()
+    version = VersionField()
     submit = SubmitField("Change return date", widget=GovSubmitInput())
 
 
@@ -163,14 +163,14 @@ class AssignForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose who is her support worker")],
     )
-    version = HiddenField()
+    version = VersionField()
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
 class TakeForm(FlaskForm):
     """A support worker takes a case that has no worker."""
 
-    version = HiddenField()
+    version = VersionField()
     submit = SubmitField("Take this case", widget=GovSubmitInput())
 
 
@@ -226,5 +226,5 @@ class ReverseForm(FlaskForm):
         widget=GovCharacterCount(),
         validators=[InputRequired(message="Enter why the decision is being reversed"), MaxLength(2000)],
     )
-    version = HiddenField()
+    version = VersionField()
     submit = SubmitField("Reverse this decision", widget=GovSubmitInput())

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSubmitInput, GovTextInput
 from sqlalchemy import func, select
-from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from diversion import confirmations
@@ -20,11 +20,13 @@ from diversion.clients.services import get_client
 from diversion.dates import long_date
 from diversion.errors import DomainError, ValidationFailed
 from diversion.extensions import db
-from diversion.forms import MaxLength, apply_errors, choices
+from diversion.forms import MaxLength, VersionField, apply_errors, choices
 from diversion.permissions import current_actor, load_case, requires
-from diversion.referrals import bp, matches, services
+from diversion.referrals import bp, matches
 from diversion.referrals.case_page import case_page
 from diversion.referrals.models import Referral
+from diversion.referrals.urns import check_urn, urn_index_value
+from diversion.referrals.versions import check_version
 
 DIFFERENT = "different"
 THIS, OTHER = "this", "other"
@@ -37,7 +39,7 @@ class ResolveMatchForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose whether she is one of these women")],
     )
-    version = HiddenField()
+    version = VersionField()
     submit = SubmitField("Save the decision", widget=GovSubmitInput())
 
 
@@ -60,7 +62,7 @@ class MergeForm(FlaskForm):
         widget=GovCharacterCount(),
         validators=[InputRequired(message="Enter why these are the same woman"), MaxLength(2000)],
     )
-    version = HiddenField()
+    version = VersionField()
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
@@ -119,7 +121,7 @@ def resolve_match(referral_id):
         form.decision.choices = choices([(form.decision.data or DIFFERENT, "Chosen")])
     if not form.validate_on_submit():
         return _worklist(referral, form, 422 if referral.id in rows else 409)
-    version = services.parse_int(form.version.data)
+    version = form.version.data
     try:
         if form.decision.data == DIFFERENT:
             matches.mark_different_person(referral, version, current_actor())
@@ -152,11 +154,11 @@ def _other_record(form: MergeForm) -> Client | None:
     if not urn:
         raise ValidationFailed.on("other", "Choose the other record of hers, or enter the URN of one of its cases")
     try:
-        normalised = services.check_urn(urn)
+        normalised = check_urn(urn)
     except ValueError as error:
         raise ValidationFailed.on("other_urn", str(error)) from None
     found = db.session.scalars(
-        select(Referral).where(Referral.urn_index == services.urn_index_value(normalised)).limit(1)
+        select(Referral).where(Referral.urn_index == urn_index_value(normalised)).limit(1)
     ).first()
     if found is None:
         raise ValidationFailed.on("other_urn", "No case has this URN")
@@ -194,7 +196,7 @@ def merge(referral_id):
             this = referral.client
             kept, absorbed = (this, other) if form.keep.data == THIS else (other, this)
             reason = check_merge(kept, absorbed, form.reason.data)
-            services.check_version(referral, services.parse_int(form.version.data))
+            check_version(referral, form.version.data)
             if other is None:  # check_merge refused a missing record already; this only narrows the type
                 raise ValidationFailed.on("other", "Choose the other record of hers")
             if not confirmations.confirmed():

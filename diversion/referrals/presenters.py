@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from diversion.appointments.models import OUTCOME_LABELS, Outcome
+from diversion.referrals.intake import OFFENCES
 from diversion.referrals.models import CONSENT_LABELS, STATE_LABELS, ConsentPurpose, State, in_a_sentence
-from diversion.referrals.services import OFFENCES, format_urn
+from diversion.referrals.urns import format_urn
 
 EVENT_TITLES = {
     "referral.created": "Referral received",

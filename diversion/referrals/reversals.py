@@ -84,7 +84,7 @@ def check_reversal(referral: Referral, actor: User, reason: str | None = None) -
     (the form's answer) the reason is checked too."""
     from diversion.dates import london_date, long_date
     from diversion.notices.services import notice_for
-    from diversion.referrals.services import DIVERSION_PURPOSES, current_consents
+    from diversion.referrals.consent import DIVERSION_PURPOSES, current_consents
 
     if not user_allows(actor, "reverse_decisions"):
         raise Forbidden("Only a manager can reverse a decision")
@@ -131,20 +131,21 @@ def reverse_decision(referral: Referral, reason: str, actor: User, *, version: i
     when the rules do not allow it; Conflict when the case changed since the page was shown at ``version``."""
     from diversion.notices.services import correct_notice
     from diversion.notifications.digests import queue_notice_emails
-    from diversion.referrals.services import _add_consent_line, _claim_version, _refuse_stale, current_consents
+    from diversion.referrals.consent import add_consent_line, current_consents
+    from diversion.referrals.versions import check_version, claim_case_version
     from diversion.referrals.wording import current_wording
 
     reversal = check_reversal(referral, actor, reason)
     reason = clean_reason(reason)
-    _refuse_stale(referral, version)
+    check_version(referral, version)
     with transaction():
-        _claim_version(referral, version)
+        claim_case_version(referral, version)
         consents = current_consents(referral)
         for purpose in reversal.restores:
             # On the wording she last agreed to for this purpose (the line the decision withdrew), if any.
             line = consents[purpose]
             wording = line.wording if line is not None else current_wording(purpose)
-            _add_consent_line(referral, purpose, True, actor, wording)
+            add_consent_line(referral, purpose, True, actor, wording)
         correction = correct_notice(reversal.notice, reversal.returns_to, actor) if reversal.notice else None
         if correction is not None:
             # Partners who asked to be emailed about notices hear of the correction as of any notice.

@@ -1,14 +1,13 @@
 """The case state machine: the one place a case changes state, and the rules of progress.
 
 Every change goes through ``change_state``, which refuses a transition the rules do not allow with a clear
-InvalidTransition, writes the audit event, and runs the final-state hooks (the outcome notice) in the same
-transaction. ``evaluate_progress`` computes completion from the programme: it is never typed in.
+InvalidTransition, writes the audit event, and sends ``final_state_reached`` (diversion/signals.py: the outcome
+notice) in the same transaction. ``evaluate_progress`` computes completion from the programme: it is never typed in.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from blinker import Namespace
 from sqlalchemy import bindparam, exists, select
 
+from diversion.appointments.reads import appointments_of, attended_among, current_among
 from diversion.audit.services import record_event
 from diversion.dates import today
 from diversion.db import utcnow
@@ -23,6 +23,7 @@ from diversion.errors import InvalidTransition
 from diversion.extensions import db
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.programme import Programme, Step, programme
+from diversion.signals import final_state_reached
 
 # (from, to) -> the reason code recorded in the audit trail.
 TRANSITIONS: dict[tuple[State, State], str] = {
@@ -35,9 +36,6 @@ TRANSITIONS: dict[tuple[State, State], str] = {
     **{(state, State.NOT_COMPLETED): "return_date_passed" for state in OPEN_STATES},
     **{(state, State.WITHDRAWN): "withdrawn" for state in OPEN_STATES},
 }
-
-# Called with (referral, actor) after a case reaches a final state, inside the same transaction.
-FINAL_STATE_HOOKS: list[Callable[[Referral, Any], None]] = []
 
 # Sent with the referral (and ``actor``) after every change of state, a reversal included, inside the same
 # transaction: the webhooks' outbox listens (docs/webhooks.md).
@@ -73,8 +71,7 @@ def change_state(referral: Referral, to: State, *, actor: Any = None, on: date |
     )
     state_changed.send(referral, actor=actor)
     if to.is_final:
-        for hook in FINAL_STATE_HOOKS:
-            hook(referral, actor)
+        final_state_reached.send(referral, actor=actor)
 
 
 # Final states a manager may reverse within the configured days (docs/reversals.md).
@@ -102,7 +99,7 @@ def state_before_final(referral: Referral) -> State | None:
 
 def reverse_final_state(referral: Referral, to: State, *, actor: Any = None) -> None:
     """Put a declined or withdrawn case back in the open state it was in before (flush only): the one change of
-    state that leaves a final state. The caller (referrals.services.reverse_decision) checks who, when and why."""
+    state that leaves a final state. The caller (referrals.reversals.reverse_decision) checks who, when and why."""
     current = referral.state_enum
     if current not in REVERSIBLE_STATES or to.is_final:
         raise InvalidTransition(f"A case that is {current.label.lower()} cannot become {to.label.lower()}")
@@ -146,8 +143,6 @@ class _Facts:
 
 def _facts(referral: Referral) -> _Facts:
     """The case's appointments and whether its assessment is complete and its plan agreed: two statements."""
-    from diversion.appointments.services import appointments_of
-
     assessment_complete, plan_agreed = db.session.execute(_products_query(), {"referral_id": referral.id}).one()
     return _Facts(appointments_of(referral), bool(assessment_complete), bool(plan_agreed))
 
@@ -166,8 +161,6 @@ def _products_query() -> Any:
 
 
 def _progress(referral: Referral, facts: _Facts, prog: Programme | None = None) -> list[StepProgress]:
-    from diversion.appointments.services import attended_among
-
     prog = prog or programme()
     attended = attended_among(facts.appointments, referral.return_date)
     products = {"assessment": facts.assessment_complete, "care_plan": facts.plan_agreed, None: True}
@@ -223,8 +216,6 @@ def next_action(referral: Referral) -> NextAction:
         return NextAction("none")
     if state is State.REFERRED:
         return NextAction("record_consent")
-    from diversion.appointments.services import current_among
-
     facts = _facts(referral)
     appointments = current_among(facts.appointments)
     for item in _progress(referral, facts):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -11,15 +12,18 @@ from diversion.admin.services import list_courts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
-from diversion.dates import long_date
+from diversion.dates import long_date, today
+from diversion.db import utcnow
 from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
-from diversion.forms import apply_errors, choices
+from diversion.forms import apply_errors, choices, iso_date
 from diversion.idempotency.forms import already_saved, held
 from diversion.notices.services import notice_for
 from diversion.permissions import allows, court_scope, current_actor, current_role, load_case, requires
-from diversion.referrals import bp, caseload, queries, reversals, services
+from diversion.referrals import bp, caseload, queries, reads, reversals, withdrawal
+from diversion.referrals.assignment import assign_worker
 from diversion.referrals.case_page import case_page
+from diversion.referrals.consent import ConsentEffect, consent_effect, consent_ledger, current_consents, record_consents
 from diversion.referrals.court_dates import ReturnDateNeedsReason
 from diversion.referrals.forms import (
     AssignForm,
@@ -32,8 +36,22 @@ from diversion.referrals.forms import (
     TakeForm,
     WithdrawForm,
 )
+from diversion.referrals.intake import (
+    ReferralInput,
+    check_referral,
+    create_referral,
+    last_referral_court,
+    matching_clients,
+)
 from diversion.referrals.matches import flagged_count
 from diversion.referrals.models import State, in_a_sentence
+from diversion.referrals.readjournment import change_return_date
+from diversion.referrals.reads import (
+    case_history,
+    other_referrals,
+    return_date_changes,
+)
+from diversion.referrals.versions import check_version
 from diversion.referrals.wording import WordingChanged, current_wordings, refuse_changed
 
 # Service field paths (API names) to the form's field names.
@@ -77,7 +95,7 @@ def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
     if tab == "unresolved":
         appointments = unresolved_appointments()
     elif tab == "today":
-        appointments = caseload.appointments_on(services.today())
+        appointments = caseload.appointments_on(today())
     elif searched:
         page = caseload.caseload(
             tab,
@@ -105,12 +123,11 @@ def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
     )
 
 
-def _referral_input(form: ReferralForm) -> services.ReferralInput:
+def _referral_input(form: ReferralForm) -> ReferralInput:
     def yes_no(value: str | None) -> bool | None:
         return {"yes": True, "no": False}.get(value or "")
 
-    link = form.link.data if form.link.data not in (None, "", "new") else None
-    return services.ReferralInput(
+    return ReferralInput(
         court_code=form.court.data or "",
         urn=form.urn.data or "",
         offence=form.offence.data or "",
@@ -127,7 +144,7 @@ def _referral_input(form: ReferralForm) -> services.ReferralInput:
         quiet_from=form.quiet_from.data,
         quiet_to=form.quiet_to.data,
         notes=form.notes.data,
-        link_client_id=services.parse_uuid(link),
+        link_client_id=request.form.get("link", type=uuid.UUID),
         # "A different person", chosen from the 'referred before' list (docs/api.md, "Someone referred before").
         new_person=form.link.data == "new",
         # Only a manager's form has the choice (docs/court-dates.md).
@@ -161,12 +178,12 @@ def new():
     courts = [court for court in list_courts(active_only=True) if user.role != Role.COURT or court.id == user.court_id]
     form.court.choices = choices([("", "Select the court")] + [(court.code, court.name) for court in courts])
     if request.method == "GET":
-        form.first_hearing_date.process(None, services.today())
+        form.first_hearing_date.process(None, today())
         if user.role == Role.COURT and user.court is not None:
             form.court.data = user.court.code
         else:
             # Support staff mostly sit at one court: start from the court of their last referral.
-            form.court.data = services.last_referral_court(user, [court.code for court in courts])
+            form.court.data = last_referral_court(user, [court.code for court in courts])
     if (saved := already_saved(form)) is not None:
         return saved  # the same form posted again (a retry, the back button): nothing more is made
     # Whether she is someone referred before is asked again once the details are checked: a draft does not keep it.
@@ -179,7 +196,7 @@ def new():
         # Workers are offered earlier records of the same person; court staff see only their own court's cases.
         # The question stays on the page, with her answer, until the referral is saved.
         if user.role != Role.COURT and form.date_of_birth.data:
-            matches = services.matching_clients(form.family_name.data, form.date_of_birth.data)
+            matches = matching_clients(form.family_name.data, form.date_of_birth.data)
         if matches:
             form.link.choices = choices(
                 [(str(m.client.id), f"{m.client.given_name} {m.client.family_name}") for m in matches]
@@ -189,13 +206,13 @@ def new():
             form.link.errors = ["Choose whether she is someone referred before"]
             # Everything else that is wrong is said now too, not once this question is answered.
             try:
-                services.check_referral(_referral_input(form), user)
+                check_referral(_referral_input(form), user)
             except DomainError as error:
                 warnings = _refused(form, _form_error(error), "urn")
         else:
             try:
                 with held(form) as one_time:
-                    referral = services.create_referral(_referral_input(form), user)
+                    referral = create_referral(_referral_input(form), user)
                     if user.role == Role.COURT:
                         one_time.saved(url_for("referrals.new"))
                     else:
@@ -234,9 +251,9 @@ def detail(referral_id):
         referral,
         "overview",
         "referrals/overview.html",
-        return_date_changes=services.return_date_changes(referral),
+        return_date_changes=return_date_changes(referral),
         notice=notice_for(referral),
-        other_referrals=services.other_referrals(referral),
+        other_referrals=other_referrals(referral),
         can_assign=can_assign and referral.is_open,
         take_form=take_form,
         can_reverse=reversals.may_offer(referral, user),
@@ -250,7 +267,7 @@ def consent(referral_id):
     (docs/confirmations.md)."""
     referral = load_case(referral_id)
     form = ConsentForm()
-    current = services.current_consents(referral)
+    current = current_consents(referral)
     wordings = current_wordings()
     if request.method == "GET":
         form.version.data = str(referral.version)
@@ -260,14 +277,14 @@ def consent(referral_id):
             field.data = None if line is None else ("given" if line.is_current else "refused")
     status = 200
     if form.validate_on_submit() and not confirmations.changing():
-        answers, version = form.answers(), services.parse_int(form.version.data)
+        answers, version = form.answers(), form.version.data
         try:
-            effect = services.consent_effect(referral, answers)
-            services.check_version(referral, version)
+            effect = consent_effect(referral, answers)
+            check_version(referral, version)
             refuse_changed(form.shown())
             if effect.ends_case and not confirmations.confirmed():
                 return _confirm_consent(referral, form, effect, current)
-            effect = services.record_consents(referral, answers, current_actor(), version=version, shown=form.shown())
+            effect = record_consents(referral, answers, current_actor(), version=version, shown=form.shown())
         except WordingChanged as error:
             # She is read the new words and asked again: her answer to each changed purpose is cleared.
             status = 409
@@ -293,7 +310,7 @@ def consent(referral_id):
         "consent",
         "referrals/consent.html",
         form=form,
-        ledger=services.consent_ledger(referral),
+        ledger=consent_ledger(referral),
         current=current,
         wordings=wordings,
     ), status
@@ -314,13 +331,13 @@ CONSENT_WARNINGS = {
 }
 
 
-def _recorded(effect: services.ConsentEffect) -> str:
+def _recorded(effect: ConsentEffect) -> str:
     if not effect.changed:
         return "Nothing changed: her decisions were already recorded."
     return "Her decisions are recorded: " + ", ".join(in_a_sentence(purpose.label) for purpose in effect.changed) + "."
 
 
-def _confirm_consent(referral, form: ConsentForm, effect: services.ConsentEffect, current):
+def _confirm_consent(referral, form: ConsentForm, effect: ConsentEffect, current):
     rows = []
     for purpose, field in form.questions():
         line = current[purpose]
@@ -348,7 +365,7 @@ def _confirm_consent(referral, form: ConsentForm, effect: services.ConsentEffect
 @requires("client_records")
 def history(referral_id):
     referral = load_case(referral_id)
-    return case_page(referral, "history", "referrals/history.html", events=services.case_history(referral))
+    return case_page(referral, "history", "referrals/history.html", events=case_history(referral))
 
 
 @bp.route("/cases/<uuid:referral_id>/withdraw", methods=["GET", "POST"])
@@ -361,10 +378,10 @@ def withdraw(referral_id):
         form.version.data = str(referral.version)
     status = 200
     if form.validate_on_submit() and not confirmations.changing():
-        version = services.parse_int(form.version.data)
+        version = form.version.data
         try:
-            reason = services.check_withdrawal(referral, form.reason.data)
-            services.check_version(referral, version)
+            reason = withdrawal.check_withdrawal(referral, form.reason.data)
+            check_version(referral, version)
             if not confirmations.confirmed():
                 return case_page(
                     referral,
@@ -379,7 +396,7 @@ def withdraw(referral_id):
                     change_text="Change the reason",
                     carried=confirmations.carried_answers(),
                 )
-            services.withdraw(referral, form.reason.data, current_actor(), version=version)
+            withdrawal.withdraw(referral, form.reason.data, current_actor(), version=version)
         except DomainError as error:
             apply_errors(form, error, "reason")
             if error.status == 409:
@@ -419,10 +436,10 @@ def reverse(referral_id):
     except DomainError as error:
         refused, status = error.message, error.status
     if refused is None and form.validate_on_submit() and not confirmations.changing():
-        version = services.parse_int(form.version.data)
+        version = form.version.data
         try:
             reason = reversals.clean_reason(form.reason.data)
-            services.check_version(referral, version)
+            check_version(referral, version)
             if not confirmations.confirmed():
                 return case_page(
                     referral,
@@ -477,7 +494,7 @@ def return_date(referral_id):
         form.version.data = str(referral.version)
     status, comparison = 200, None
     if form.validate_on_submit():
-        version = services.parse_int(form.version.data)
+        version = form.version.data
         resolved = conflicts.resolved_version(request.form)
         if resolved is not None and resolved == referral.version:
             # Save again after a conflict: only with the choice made, then at the version compared
@@ -493,7 +510,7 @@ def return_date(referral_id):
                 version = resolved
         if status == 200:
             try:
-                services.change_return_date(
+                change_return_date(
                     referral,
                     form.return_date.data,
                     form.reason.data,
@@ -547,7 +564,7 @@ def assign(referral_id):
     """A manager gives the case to a support worker or manager, or to no one."""
     referral = load_case(referral_id)
     form = AssignForm()
-    workers = services.workers()
+    workers = reads.workers()
     form.worker.choices = choices(
         [(str(worker.id), f"{worker.display_name} ({Role(worker.role).label.lower()})") for worker in workers]
         + [(NO_WORKER, "No one for now")]
@@ -559,7 +576,7 @@ def assign(referral_id):
     if form.validate_on_submit():
         chosen = next((worker for worker in workers if str(worker.id) == form.worker.data), None)
         try:
-            services.assign_worker(referral, chosen, services.parse_int(form.version.data), current_actor())
+            assign_worker(referral, chosen, form.version.data, current_actor())
         except DomainError as error:
             apply_errors(form, error, "worker")
             status = error.status if error.status == 409 else 200
@@ -577,7 +594,7 @@ def take(referral_id):
     form = TakeForm()
     if form.validate_on_submit():
         try:
-            services.assign_worker(referral, current_actor(), services.parse_int(form.version.data), current_actor())
+            assign_worker(referral, current_actor(), form.version.data, current_actor())
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -594,7 +611,7 @@ def court_day():
     if asked and not form.validate():
         # The day typed is not a date: say so, keep what was typed, and list nothing rather than another day.
         return render_template("referrals/court_day.html", form=form, day=None, cases=[], counts={})
-    day = (form.day.data if asked else None) or services.parse_date(request.args.get("date")) or services.today()
+    day = (form.day.data if asked else None) or request.args.get("date", type=iso_date) or today()
     form = CourtDayForm(None)
     cases = queries.court_day(day, court_id=court_scope())
     who = queries.identities((item.referral for item in cases), current_role())
@@ -614,7 +631,7 @@ def court_day():
         next_day=day + timedelta(days=1),
         # The printed list says whose list it is and when it was printed (docs/small-screens.md).
         court_names=_court_names(user, cases),
-        printed_at=services.utcnow(),
+        printed_at=utcnow(),
     )
 
 
@@ -646,12 +663,8 @@ def status(referral_id):
 @requires("referral_status")
 def status_list():
     state = request.args.get("state") or None
-    filters = queries.CaseFilters(state=services.parse_state(state))
+    filters = queries.CaseFilters(state=request.args.get("state", type=State))
     after = queries.Cursor.decode(request.args.get("cursor") or "")
     found = queries.list_cases(filters, court_id=court_scope(), after=after)
     who = queries.identities(found.items, current_role())
     return render_template("referrals/status_list.html", found=found, who=who, state=state, states=list(State))
-
-
-# Someone referred before: the worklist of flagged referrals and merging two records of one woman.
-from diversion.referrals import match_views  # noqa: E402, F401

@@ -1,18 +1,11 @@
-"""Webhook deliveries on the RQ queue (docs/webhooks.md): with REDIS_URL set, each committed delivery is one job on
-the notifications queue, which ``make worker`` already works. A job carries only the delivery's id and claims it
-before sending, so a job enqueued twice sends once."""
+"""The webhook delivery job (docs/webhooks.md): with REDIS_URL set, each committed delivery is one job on the
+notifications queue (put there by ``enqueue_delivery`` in diversion/webhooks/services.py), which ``make worker``
+already works. A job carries only the delivery's id and claims it before sending, so a job enqueued twice sends
+once."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-
-
-def enqueue_delivery(ids: Iterable[uuid.UUID]) -> int:
-    """Put a job for each delivery on the notifications queue; returns how many."""
-    from diversion.notifications import jobs
-
-    return jobs.enqueue_delivery(ids, job="diversion.webhooks.jobs.deliver_job")
 
 
 def deliver_job(delivery_id: str) -> str:

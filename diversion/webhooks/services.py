@@ -31,6 +31,7 @@ from diversion.auth.models import Role, User
 from diversion.db import transaction, utcnow
 from diversion.errors import ValidationFailed
 from diversion.extensions import db
+from diversion.notifications import queueing
 from diversion.webhooks import addresses, delivery, signing
 from diversion.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookSubscription
 
@@ -232,6 +233,11 @@ def on_notice_corrected(notice: Any, **_: Any) -> None:
     emit(Event.NOTICE_CORRECTED, referral_id=notice.referral_id, court_id=notice.court_id, notice_id=notice.id)
 
 
+def enqueue_delivery(ids: Iterable[uuid.UUID]) -> int:
+    """Put a job for each delivery on the notifications queue; returns how many."""
+    return queueing.enqueue_delivery(ids, job="diversion.webhooks.jobs.deliver_job")
+
+
 def _after_commit(session: Session) -> None:
     """The event's transaction committed: its deliveries may go now, from the queue or after the response."""
     ids = session.info.pop(NEW_KEY, None)
@@ -239,8 +245,6 @@ def _after_commit(session: Session) -> None:
         return
     if current_app.config.get("REDIS_URL"):
         try:
-            from diversion.webhooks.jobs import enqueue_delivery
-
             enqueue_delivery(ids)
             return
         except Exception as error:  # noqa: BLE001 - the queue down: the sweep sends them
@@ -561,8 +565,6 @@ def send_due(now: datetime | None = None) -> SendReport:
     if ids and current_app.config.get("REDIS_URL"):
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
-
-        from diversion.webhooks.jobs import enqueue_delivery
 
         try:
             report.enqueued = enqueue_delivery(ids)

@@ -22,8 +22,8 @@ from diversion.errors import Forbidden, ValidationFailed
 from diversion.extensions import db
 from diversion.notifications.digests import queue_digests, set_notice_emails
 from diversion.notifications.services import deliver
-from diversion.referrals import services as referral_services
 from diversion.referrals.models import State
+from diversion.referrals.withdrawal import withdraw
 from tests.factories import create_court, create_referral, create_user, csrf_token, log_in_as
 from tests.notifications.helpers import london, messages
 
@@ -118,7 +118,7 @@ def _what_opens(app, user: User, referral, morning) -> dict[str, bool]:
     else:
         set_notice_emails(user, True)
         case = create_referral(state=State.OPTED_IN, court=referral.court)
-        referral_services.withdraw(case, "Moved away.", create_user(role="worker"))
+        withdraw(case, "Moved away.", create_user(role="worker"))
         opened["email"] = bool(messages(user_id=user.id, kind="notice_email"))
     return opened
 

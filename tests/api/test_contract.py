@@ -28,7 +28,7 @@ from diversion.care_plans.models import CarePlan
 from diversion.clients.models import Client
 from diversion.notices.models import OutcomeNotice
 from diversion.referrals.models import Consent, Referral, ReturnDateChange
-from diversion.referrals.services import URN_MESSAGE, check_urn
+from diversion.referrals.urns import URN_MESSAGE, check_urn
 from tests.api import bodies
 from tests.api.conftest import case_in, count, error_of
 from tests.factories import create_referral

@@ -15,7 +15,7 @@ from diversion.dates import today
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
-from diversion.referrals.services import format_urn
+from diversion.referrals.urns import format_urn
 from tests.api.conftest import ROLES, count, error_of
 from tests.factories import audit_events, create_referral, last_audit_id
 

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from diversion.appointments.models import Appointment
-from diversion.appointments.services import NeedsOverride, appointments_of, booking_warnings, current_appointments
+from diversion.appointments.reads import appointments_of, current_appointments
+from diversion.appointments.services import NeedsOverride, booking_warnings
 from diversion.dates import from_london
 from diversion.db import utcnow
 from diversion.errors import InvalidTransition, ValidationFailed
@@ -61,7 +62,7 @@ def test_booking_before_consent_is_refused(worker) -> None:
 
 
 def test_booking_after_only_support_is_given_is_refused(worker) -> None:
-    from diversion.referrals.services import record_consent
+    from diversion.referrals.consent import record_consent
 
     referral = create_referral(state=State.REFERRED, worker=worker)
     record_consent(referral, "support", True, worker)

@@ -8,13 +8,16 @@ from datetime import timedelta
 import pytest
 
 from diversion.appointments.models import Appointment, Outcome
-from diversion.appointments.services import attended_numbers, record_outcome, unresolved_appointments
+from diversion.appointments.reads import attended_numbers
+from diversion.appointments.services import record_outcome, unresolved_appointments
 from diversion.dates import london_date
 from diversion.db import utcnow
 from diversion.errors import InvalidTransition, ValidationFailed
 from diversion.extensions import db
-from diversion.referrals import services as referral_services
 from diversion.referrals.models import FINAL_STATES, State
+from diversion.referrals.readjournment import change_return_date
+from diversion.referrals.sweep import sweep_passed_return_dates
+from diversion.referrals.withdrawal import withdraw
 from tests.factories import (
     attend,
     audit_events,
@@ -167,9 +170,9 @@ def test_no_outcome_once_the_case_is_closed(worker, state: State) -> None:
         attend(appointment=book(referral=referral, worker=worker, number=2), worker=worker)
         save_agreed_plan(referral=referral, worker=worker)
     elif state is State.WITHDRAWN:
-        referral_services.withdraw(referral, "She moved away.", worker)
+        withdraw(referral, "She moved away.", worker)
     else:
-        referral_services.sweep_passed_return_dates(referral.return_date + timedelta(days=1))
+        sweep_passed_return_dates(referral.return_date + timedelta(days=1))
     assert referral.state == state
     error = refuse(InvalidTransition, appointment, "did_not_attend", worker)
     assert "closed" in error.message
@@ -184,7 +187,7 @@ def test_attending_appointment_1_alone_does_not_move_the_case(case, worker) -> N
 def test_an_attendance_on_or_after_the_return_date_does_not_count(case, worker) -> None:
     appointment = attend(appointment=book(referral=case, worker=worker, number=1), worker=worker)
     # The court later brought the return date forward to the day of the appointment.
-    referral_services.change_return_date(
+    change_return_date(
         case,
         london_date(appointment.starts_at),
         "Listed earlier by the court.",
@@ -222,7 +225,7 @@ def test_unresolved_lists_past_appointments_without_an_outcome_on_open_cases(wor
 
     closed_case = create_referral(state=State.OPTED_IN, worker=worker)
     book(referral=closed_case, worker=worker, number=1, starts_at=utcnow() - timedelta(days=2))
-    referral_services.withdraw(closed_case, "She moved away.", worker)
+    withdraw(closed_case, "She moved away.", worker)
 
     assert [item.id for item in unresolved_appointments()] == [unresolved.id, replacement.id]
     assert [item.id for item in unresolved_appointments(worker.id)] == [unresolved.id]
@@ -233,7 +236,7 @@ def test_unresolved_lists_past_appointments_without_an_outcome_on_open_cases(wor
 
 def test_the_system_never_records_a_non_attendance_by_itself(case, worker) -> None:
     appointment = book(referral=case, worker=worker, number=1, starts_at=utcnow() - timedelta(days=10))
-    referral_services.sweep_passed_return_dates()
+    sweep_passed_return_dates()
     db.session.expire_all()
     assert db.session.get(Appointment, appointment.id).outcome is None
     assert [item.id for item in unresolved_appointments()] == [appointment.id]

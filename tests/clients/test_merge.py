@@ -22,8 +22,8 @@ from diversion.errors import DomainError
 from diversion.extensions import db
 from diversion.idempotency import services as idempotency
 from diversion.keyring import key_provider, keystore
-from diversion.referrals import services
 from diversion.referrals.models import Referral
+from diversion.referrals.readjournment import change_return_date
 from tests.factories import create_referral, create_user
 
 BORN = date(1987, 6, 5)
@@ -78,7 +78,7 @@ def her_records(worker, family: str, *, aliases: str | None = None) -> Client:
     )
     client_id = completed.client_id
     open_case = create_referral(worker=worker, family_name=family, date_of_birth=BORN, link_client_id=client_id)
-    services.change_return_date(
+    change_return_date(
         open_case, open_case.return_date + timedelta(days=7), "Re-adjourned", open_case.version, worker, "test"
     )
     drafts.save(worker.id, "withdraw", str(open_case.id), client_id, {"reason": ["typed about her"]})

@@ -232,7 +232,7 @@ def _seed_outcomes(instance: Path) -> dict:
     from diversion.notifications.services import deliver, failed_messages, messages_of
     from diversion.outcomes import equality, returns, reviews
     from diversion.outcomes import services as outcome_services
-    from diversion.referrals.services import record_consent
+    from diversion.referrals.consent import record_consent
     from diversion.reports.services import quarter_of, quarter_period
     from tests.factories import book, create_referral
 

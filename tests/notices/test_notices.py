@@ -16,8 +16,8 @@ from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
 from diversion.notices import services
 from diversion.notices.models import OutcomeNotice
-from diversion.referrals import services as referral_services
 from diversion.referrals.models import State
+from diversion.referrals.sweep import sweep_passed_return_dates
 from tests.factories import create_court, create_referral, create_user, csrf_token, log_in_as
 
 
@@ -45,8 +45,8 @@ def test_no_notice_without_an_outcome_for_the_cps(app_ctx, state: str) -> None:
 def test_the_sweep_run_twice_makes_one_notice(app_ctx) -> None:
     referral = create_referral(state="OPTED_IN")
     after = referral.return_date + timedelta(days=1)
-    assert referral_services.sweep_passed_return_dates(after) == 1
-    assert referral_services.sweep_passed_return_dates(after) == 0
+    assert sweep_passed_return_dates(after) == 1
+    assert sweep_passed_return_dates(after) == 0
     assert len(notices_of(referral)) == 1
 
 

@@ -15,7 +15,7 @@ from diversion.dates import LONDON, today
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.notifications.models import Notification
-from diversion.referrals import services as referral_services
+from diversion.referrals.consent import record_consent
 from diversion.referrals.models import State
 from tests.factories import book, create_referral, create_user
 
@@ -44,7 +44,7 @@ def reminder_case(
         if email:
             referral.client.email = email
     if consent:
-        referral_services.record_consent(referral, "reminders", True, worker)
+        record_consent(referral, "reminders", True, worker)
     appointment = book(referral=referral, worker=worker, number=1, starts_at=starts_at or london(3, 14))
     return referral, appointment
 

@@ -11,8 +11,8 @@ from diversion.dates import today
 from diversion.db import utcnow
 from diversion.notifications.digests import queue_digests, queue_recent_notice_emails, set_notice_emails
 from diversion.notifications.services import sweep_messages
-from diversion.referrals import services as referral_services
 from diversion.referrals.models import State
+from diversion.referrals.withdrawal import withdraw
 from tests.factories import book, create_court, create_referral, create_user
 from tests.notifications.helpers import london, messages, outbox_for, reminder_case
 
@@ -90,7 +90,7 @@ def test_partners_who_opt_in_are_emailed_when_a_notice_is_made_and_others_are_no
     set_notice_emails(quiet_cps, False)
     worker = create_user(role="worker")
     referral = create_referral(state=State.OPTED_IN, worker=worker, court=court, notes="Sofa-surfing; uses crack.")
-    referral_services.withdraw(referral, "She moved away to be safe.", worker)
+    withdraw(referral, "She moved away to be safe.", worker)
     emails = messages(kind="notice_email")
     assert sorted(str(item.recipient) for item in emails) == sorted([court_user.email, cps.email])
     body = str(emails[0].body)
@@ -113,5 +113,5 @@ def test_turning_notice_emails_off_stops_them(app_ctx) -> None:
     set_notice_emails(cps, False)
     worker = create_user(role="worker")
     referral = create_referral(state=State.OPTED_IN, worker=worker)
-    referral_services.withdraw(referral, "She moved away.", worker)
+    withdraw(referral, "She moved away.", worker)
     assert messages(user_id=cps.id) == []

@@ -13,8 +13,9 @@ from diversion.db import transaction, utcnow
 from diversion.extensions import db
 from diversion.notifications import services
 from diversion.notifications.reminders import LeadTime, plan_reminders, quiet_hours_of
-from diversion.referrals import services as referral_services
+from diversion.referrals.consent import has_consent, record_consent
 from diversion.referrals.models import State
+from diversion.referrals.withdrawal import withdraw
 from tests.factories import attend, audit_events, book, create_user
 from tests.notifications.helpers import london, messages, outbox_for, reminder_case
 
@@ -107,7 +108,7 @@ def test_withdrawn_consent_stops_a_queued_reminder_when_it_is_due(worker) -> Non
     referral, appointment = reminder_case(worker=worker)
     plan_reminders(planned_before(appointment.starts_at))
     first = messages(appointment_id=appointment.id)[0]
-    referral_services.record_consent(referral, "reminders", False, worker)
+    record_consent(referral, "reminders", False, worker)
     assert services.deliver(first.id, first.due_at) == "cancelled"
     db.session.refresh(first)
     assert (first.status, first.reason) == ("cancelled", "no_consent")
@@ -241,7 +242,7 @@ def test_an_outcome_cancels_the_appointments_reminders(worker) -> None:
 def test_a_closed_case_cancels_its_reminders(worker) -> None:
     referral, appointment = reminder_case(worker=worker)
     plan_reminders(planned_before(appointment.starts_at))
-    referral_services.withdraw(referral, "She moved away.", worker)
+    withdraw(referral, "She moved away.", worker)
     assert referral.state == State.WITHDRAWN
     assert {(item.status, item.reason) for item in messages(appointment_id=appointment.id)} == {
         ("cancelled", "case_closed")
@@ -267,7 +268,7 @@ def test_stop_withdraws_consent_cancels_every_queued_reminder_and_none_are_plann
     assert {(item.status, item.reason) for item in messages(appointment_id=appointment.id)} == {
         ("cancelled", "stop_reply")
     }
-    assert referral_services.has_consent(referral, "reminders") is False
+    assert has_consent(referral, "reminders") is False
     assert audit_events(case_id=referral.id, action="reminders.stop_recorded")[-1].details == {"cancelled": 2}
     with transaction():
         db.session.execute(

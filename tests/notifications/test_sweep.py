@@ -124,7 +124,7 @@ def redis_queue(app_ctx, monkeypatch) -> Any:
     name = f"test-notifications-{uuid.uuid4().hex[:12]}"
     monkeypatch.setitem(app_ctx.config, "REDIS_URL", REDIS_URL)
     monkeypatch.setitem(app_ctx.config, "RQ_QUEUE", name)
-    from diversion.notifications.jobs import queue
+    from diversion.notifications.queueing import queue
 
     target = queue(connection)
     yield target

@@ -18,7 +18,8 @@ from diversion.extensions import db
 from diversion.notifications import wording
 from diversion.notifications.models import Notification
 from diversion.notifications.services import sweep_messages
-from diversion.referrals import services as referral_services
+from diversion.referrals.consent import record_consent
+from diversion.referrals.intake import OFFENCES
 from diversion.referrals.models import State
 from tests.factories import attend, book, create_referral, create_user
 from tests.notifications.helpers import london, messages, outbox_for
@@ -70,7 +71,7 @@ def test_canary_no_support_field_offence_or_name_reaches_a_message(app_ctx, monk
     with transaction():
         referral.client.safe_contact = SafeContact(True, False, True, f"{canary} safe times").to_json()
         referral.client.email = f"{canary}@example.org"
-    referral_services.record_consent(referral, "reminders", True, worker)
+    record_consent(referral, "reminders", True, worker)
     first = book(referral=referral, worker=worker, number=1, starts_at=utcnow() - timedelta(days=2))
     attend(appointment=first, worker=worker, notes=f"{canary} attendance notes")
     domains = {
@@ -98,7 +99,7 @@ def test_canary_no_support_field_offence_or_name_reaches_a_message(app_ctx, monk
     assert any(item.kind == "digest" for item in every)
     texts = [f"{item.subject or ''}\n{item.body or ''}" for item in every]
     texts += [f"{line['subject'] or ''}\n{line['body']}" for line in outbox_for([item.id for item in every])]
-    forbidden = [canary, *referral_services.OFFENCES.values(), "SOA1959", "Street Offences", "controlled"]
+    forbidden = [canary, *OFFENCES.values(), "SOA1959", "Street Offences", "controlled"]
     forbidden.append(str(referral.client.family_name))
     for text in texts:
         for value in forbidden:

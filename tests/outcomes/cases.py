@@ -25,7 +25,7 @@ from diversion.dates import today
 from diversion.extensions import db
 from diversion.outcomes import reviews
 from diversion.outcomes.models import Review
-from diversion.referrals import services as referral_services
+from diversion.referrals.consent import record_consent
 from diversion.referrals.models import Referral
 from tests.factories import attend, book, create_court, create_referral, create_user
 
@@ -179,8 +179,8 @@ def build_cases() -> Built:
 
     # Equality monitoring: X on both referrals (counted once), C3, C7; C4 gave it and withdrew it.
     for referral in (x1, x2, c3, c7, c4):
-        referral_services.record_consent(referral, "equality_monitoring", True, w1)
-    referral_services.record_consent(c4, "equality_monitoring", False, w1)
+        record_consent(referral, "equality_monitoring", True, w1)
+    record_consent(c4, "equality_monitoring", False, w1)
     _client(x1, ethnicity_code="white", birth_year_band=1990)  # 34 at the end of 2026's first quarter: 25-34
     _client(c3, ethnicity_code="black", birth_year_band=1970)  # 54: 45-54
     _client(c7, ethnicity_code=None, birth_year_band=1990)

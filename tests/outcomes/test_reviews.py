@@ -162,7 +162,7 @@ def test_another_cases_review_is_not_found_and_other_roles_are_refused(client, c
 
 
 def test_her_ethnic_group_is_recorded_only_with_her_consent(client, completed, worker) -> None:
-    from diversion.referrals import services as referral_services
+    from diversion.referrals.consent import record_consent
 
     log_in_as(client, worker)
     path = f"/cases/{completed.id}/equality"
@@ -170,7 +170,7 @@ def test_her_ethnic_group_is_recorded_only_with_her_consent(client, completed, w
     assert "Record her consent to equality monitoring" in page
     with pytest.raises(InvalidTransition):
         equality.record_ethnicity(completed, "white", worker)
-    referral_services.record_consent(completed, "equality_monitoring", True, worker)
+    record_consent(completed, "equality_monitoring", True, worker)
     response = client.post(path, data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 200
     assert "Select her ethnic group, or that she prefers not to say" in response.get_data(as_text=True)

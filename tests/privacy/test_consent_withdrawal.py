@@ -30,10 +30,10 @@ from diversion.notifications.models import StaffMessage
 from diversion.outcomes import equality, returns
 from diversion.outcomes import services as outcome_services
 from diversion.outcomes.queries import Scope
-from diversion.referrals import services as referral_services
+from diversion.referrals.consent import record_consent
 from diversion.referrals.models import Consent, Referral, State
 from diversion.referrals.queries import WITHHELD_TEXT, shares_with_partners
-from diversion.referrals.services import format_urn
+from diversion.referrals.urns import format_urn
 from diversion.reports.services import Period
 from tests.factories import (
     audit_events,
@@ -90,7 +90,7 @@ def completed_case(court: Court | None = None, born: date = BORN) -> Case:
 
 
 def withdraw_sharing(case: Case) -> None:
-    referral_services.record_consent(case.referral, "share_with_court_cps", False, case.worker)
+    record_consent(case.referral, "share_with_court_cps", False, case.worker)
 
 
 def partner(role: str, case: Case) -> User:
@@ -317,7 +317,7 @@ def test_partner_emails_never_carry_her_identity_before_or_after_withdrawal(clie
         state=State.OPTED_IN, court=court, worker=worker, given_name=given, family_name=family, date_of_birth=BORN
     )
     # Withdrawing sharing on an open case withdraws her from diversion: the notice is made and partners emailed.
-    referral_services.record_consent(referral, "share_with_court_cps", False, worker)
+    record_consent(referral, "share_with_court_cps", False, worker)
     assert referral.state == State.WITHDRAWN
     emails = list(db.session.scalars(select(StaffMessage).where(StaffMessage.kind == "notice_email")))
     assert sorted(str(email.recipient) for email in emails) == sorted(user.email for user in partners)
@@ -368,7 +368,7 @@ def test_giving_sharing_again_after_a_final_state_is_refused_and_changes_nothing
     withdraw_sharing(case)
     counts, mark = row_counts(), last_audit_id()
     with pytest.raises(InvalidTransition):
-        referral_services.record_consent(case.referral, "share_with_court_cps", True, case.worker)
+        record_consent(case.referral, "share_with_court_cps", True, case.worker)
     assert row_counts() == counts
     assert last_audit_id() == mark
     assert not shares_with_partners(case.referral)
@@ -409,7 +409,7 @@ def _return_figures(scope: Scope) -> dict[str, dict[str, Any]]:
 
 def _monitored(ethnicity: str, *, court: Court, worker: User, **kwargs: Any) -> Referral:
     referral = create_referral(state=State.OPTED_IN, court=court, worker=worker, **kwargs)
-    referral_services.record_consent(referral, "equality_monitoring", True, worker)
+    record_consent(referral, "equality_monitoring", True, worker)
     equality.record_ethnicity(referral, ethnicity, worker)
     return referral
 
@@ -425,7 +425,7 @@ def test_withdrawing_equality_monitoring_takes_her_codes_out_of_every_report(app
     assert sum(age_bands.values()) == 2
 
     mark = last_audit_id()
-    referral_services.record_consent(hers, "equality_monitoring", False, worker)
+    record_consent(hers, "equality_monitoring", False, worker)
     assert outcome_services.count("equality_monitored", scope, "ethnicity") == {"black": 1}
     assert sum(outcome_services.count("equality_monitored", scope, "age_band").values()) == 1
     after = _return_figures(scope)
@@ -455,7 +455,7 @@ def test_a_withdrawal_on_her_later_case_leaves_her_out_of_the_earlier_cases_figu
     first = _monitored("white", court=court, worker=worker)
     second = create_referral(state=State.OPTED_IN, court=court, worker=worker, link_client_id=first.client_id)
     assert sum(outcome_services.count("equality_monitored", scope, "age_band").values()) == 1
-    referral_services.record_consent(second, "equality_monitoring", False, worker)
+    record_consent(second, "equality_monitoring", False, worker)
     # Her consent on the first case still reads as given there, but her later "no" is hers for every case.
     assert equality.has_equality_consent(first)
     assert outcome_services.count("equality_monitored", scope, "age_band") == {}
@@ -466,7 +466,7 @@ def test_a_withdrawal_on_her_later_case_leaves_her_out_of_the_earlier_cases_figu
 def test_withdrawing_equality_monitoring_with_no_code_stored_writes_no_clearing_event(app_ctx) -> None:
     worker = create_user(role="worker")
     referral = create_referral(state=State.OPTED_IN, worker=worker)
-    referral_services.record_consent(referral, "equality_monitoring", True, worker)
+    record_consent(referral, "equality_monitoring", True, worker)
     mark = last_audit_id()
-    referral_services.record_consent(referral, "equality_monitoring", False, worker)
+    record_consent(referral, "equality_monitoring", False, worker)
     assert [event.action for event in audit_events(after=mark)] == ["consent.recorded"]

@@ -19,7 +19,7 @@ from diversion.extensions import db
 from diversion.keyring import keystore
 from diversion.notices import services as notices
 from diversion.notices.models import OutcomeNotice
-from diversion.referrals.services import format_urn
+from diversion.referrals.urns import format_urn
 from tests.factories import create_referral, create_user, log_in_as
 
 

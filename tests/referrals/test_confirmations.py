@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from diversion.care_plans.models import CarePlan
 from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
-from diversion.referrals import services
+from diversion.referrals.assignment import assign_worker
+from diversion.referrals.consent import consent_ledger
 from diversion.referrals.models import ConsentPurpose, Referral, State
 from diversion.referrals.wording import current_wordings
 from tests import pages
@@ -122,7 +123,7 @@ def test_one_submit_records_all_four_and_opts_her_in(signed_in, worker) -> None:
     after = last_audit_id()
     response = post(signed_in, path, {**ALL_AGREED, "version": str(referral.version)}, follow_redirects=True)
     assert "Her decisions are recorded. She has opted in to diversion." in text_of(response)
-    lines = services.consent_ledger(referral)
+    lines = consent_ledger(referral)
     assert sorted(line.purpose for line in lines) == sorted(purpose.value for purpose in ConsentPurpose)
     assert all(line.is_given and line.wording_version == "2026-1" for line in lines)
     assert db.session.get(Referral, referral.id).state == State.OPTED_IN
@@ -133,7 +134,7 @@ def test_one_submit_records_all_four_and_opts_her_in(signed_in, worker) -> None:
     # The same answers again add nothing to the ledger.
     again = post(signed_in, path, {**ALL_AGREED, "version": str(db.session.get(Referral, referral.id).version)})
     assert again.status_code == 302
-    assert len(services.consent_ledger(referral)) == 4
+    assert len(consent_ledger(referral)) == 4
 
 
 def test_every_purpose_needs_an_answer(signed_in, worker) -> None:
@@ -220,7 +221,7 @@ def test_a_confirmation_of_a_case_changed_since_is_refused_with_409(signed_in, w
     assert WITHDRAW_WARNING in text_of(page)
     # A colleague takes the case meanwhile: its version moves on.
     manager = create_user(role="manager")
-    services.assign_worker(referral, manager, referral.version, manager)
+    assign_worker(referral, manager, referral.version, manager)
     before = snapshot(referral.id)
     stale = confirm_from(signed_in, path, page)
     assert stale.status_code == 409
@@ -271,7 +272,7 @@ def test_changing_the_reason_keeps_it_and_a_stale_confirmation_is_refused(signed
     assert pages.read(back).value("reason").endswith("She moved away")
     assert db.session.get(Referral, referral.id).state == State.OPTED_IN
     page = post(signed_in, path, answers)
-    services.assign_worker(referral, None, referral.version, create_user(role="manager"))
+    assign_worker(referral, None, referral.version, create_user(role="manager"))
     before = snapshot(referral.id)
     stale = confirm_from(signed_in, path, page)
     assert stale.status_code == 409

@@ -6,7 +6,7 @@ import pytest
 
 from diversion.dates import today
 from diversion.errors import InvalidTransition, ValidationFailed
-from diversion.referrals import services
+from diversion.referrals.consent import consent_ledger, current_consents, has_consent, record_consent
 from diversion.referrals.models import Consent, ConsentPurpose, State
 from tests.factories import audit_events, create_referral, create_user, last_audit_id, row_counts
 
@@ -15,28 +15,28 @@ SUPPORT, SHARE = ConsentPurpose.SUPPORT, ConsentPurpose.SHARE_WITH_COURT_CPS
 
 def ledger(referral) -> list[tuple[str, bool, bool]]:
     """The case's ledger as (purpose, given, withdrawn) lines, oldest first."""
-    return [(line.purpose, line.is_given, line.withdrawn_at is not None) for line in services.consent_ledger(referral)]
+    return [(line.purpose, line.is_given, line.withdrawn_at is not None) for line in consent_ledger(referral)]
 
 
 def test_support_and_sharing_given_opt_her_in(app_ctx) -> None:
     worker = create_user(role="worker")
     referral = create_referral(worker=worker)
-    services.record_consent(referral, SUPPORT, True, worker)
+    record_consent(referral, SUPPORT, True, worker)
     assert referral.state == State.REFERRED
     assert referral.consent_date is None
-    services.record_consent(referral, SHARE, True, worker)
+    record_consent(referral, SHARE, True, worker)
     assert referral.state == State.OPTED_IN
     assert referral.consent_date == today()
-    assert services.has_consent(referral, SUPPORT)
-    assert services.has_consent(referral, SHARE)
+    assert has_consent(referral, SUPPORT)
+    assert has_consent(referral, SHARE)
 
 
 def test_sharing_first_then_support_opts_her_in_too(app_ctx) -> None:
     worker = create_user(role="worker")
     referral = create_referral(worker=worker)
-    services.record_consent(referral, "share_with_court_cps", True, worker)
+    record_consent(referral, "share_with_court_cps", True, worker)
     assert referral.state == State.REFERRED
-    services.record_consent(referral, "support", True, worker)
+    record_consent(referral, "support", True, worker)
     assert referral.state == State.OPTED_IN
 
 
@@ -44,7 +44,7 @@ def test_sharing_first_then_support_opts_her_in_too(app_ctx) -> None:
 def test_refusing_support_or_sharing_while_referred_declines(app_ctx, purpose: ConsentPurpose) -> None:
     worker = create_user(role="worker")
     referral = create_referral(worker=worker)
-    services.record_consent(referral, purpose, False, worker)
+    record_consent(referral, purpose, False, worker)
     assert referral.state == State.DECLINED
     assert referral.outcome_date == today()
     assert referral.consent_date is None
@@ -54,10 +54,10 @@ def test_refusing_support_or_sharing_while_referred_declines(app_ctx, purpose: C
 def test_refusing_sharing_after_giving_support_declines(app_ctx) -> None:
     worker = create_user(role="worker")
     referral = create_referral(worker=worker)
-    services.record_consent(referral, SUPPORT, True, worker)
-    services.record_consent(referral, SHARE, False, worker)
+    record_consent(referral, SUPPORT, True, worker)
+    record_consent(referral, SHARE, False, worker)
     assert referral.state == State.DECLINED
-    assert not services.has_consent(referral, SHARE)
+    assert not has_consent(referral, SHARE)
 
 
 @pytest.mark.parametrize("state", [State.OPTED_IN, State.ASSESSED])
@@ -66,9 +66,9 @@ def test_withdrawing_support_or_sharing_later_withdraws_her(app_ctx, state: Stat
     worker = create_user(role="worker")
     referral = create_referral(state=state, worker=worker)
     other_worker = create_user(role="worker")
-    given = services.current_consents(referral)[purpose]
+    given = current_consents(referral)[purpose]
     assert given.is_current
-    line = services.record_consent(referral, purpose, False, other_worker)
+    line = record_consent(referral, purpose, False, other_worker)
     assert referral.state == State.WITHDRAWN
     assert referral.outcome_date == today()
     # The given line is marked withdrawn, by whom and when; a new refusal line is added; nothing is rewritten.
@@ -77,7 +77,7 @@ def test_withdrawing_support_or_sharing_later_withdraws_her(app_ctx, state: Stat
     assert given.is_given
     assert line.id != given.id
     assert (line.is_given, line.recorded_by_id, line.recorded_at) == (False, other_worker.id, given.withdrawn_at)
-    assert not services.has_consent(referral, purpose)
+    assert not has_consent(referral, purpose)
     assert ledger(referral) == [
         ("support", True, purpose is SUPPORT),
         ("share_with_court_cps", True, purpose is SHARE),
@@ -89,10 +89,10 @@ def test_each_line_keeps_purpose_date_wording_and_recorder(app_ctx) -> None:
     worker = create_user(role="worker")
     manager = create_user(role="manager")
     referral = create_referral(worker=worker)
-    services.record_consent(referral, SUPPORT, True, worker, wording_version="2026-1")
-    services.record_consent(referral, SHARE, True, manager)
-    services.record_consent(referral, "reminders", False, manager)
-    lines = services.consent_ledger(referral)
+    record_consent(referral, SUPPORT, True, worker, wording_version="2026-1")
+    record_consent(referral, SHARE, True, manager)
+    record_consent(referral, "reminders", False, manager)
+    lines = consent_ledger(referral)
     assert [(line.purpose, line.wording_version, line.recorded_by_id) for line in lines] == [
         ("support", "2026-1", worker.id),
         ("share_with_court_cps", "2026-1", manager.id),
@@ -109,12 +109,12 @@ def test_reminders_and_equality_monitoring_never_change_the_state(app_ctx, state
     referral = create_referral(state=state, worker=worker)
     version = referral.version
     mark = last_audit_id()
-    services.record_consent(referral, purpose, True, worker)
-    assert services.has_consent(referral, purpose)
-    services.record_consent(referral, purpose, False, worker)
+    record_consent(referral, purpose, True, worker)
+    assert has_consent(referral, purpose)
+    record_consent(referral, purpose, False, worker)
     assert referral.state == state
     assert referral.version == version
-    assert not services.has_consent(referral, purpose)
+    assert not has_consent(referral, purpose)
     assert [event.action for event in audit_events(after=mark)] == ["consent.recorded", "consent.recorded"]
 
 
@@ -125,7 +125,7 @@ def test_diversion_consent_cannot_be_given_on_a_final_case(app_ctx, state: State
     referral = create_referral(state=state, worker=worker)
     before = row_counts()
     with pytest.raises(InvalidTransition) as caught:
-        services.record_consent(referral, purpose, True, worker)
+        record_consent(referral, purpose, True, worker)
     assert state.label.lower() in caught.value.message
     assert row_counts() == before
     assert referral.state == state
@@ -136,10 +136,10 @@ def test_a_refusal_on_a_final_case_is_recorded_but_moves_nothing(app_ctx) -> Non
     worker = create_user(role="worker")
     referral = create_referral(state=State.COMPLETED, worker=worker)
     outcome_date = referral.outcome_date
-    services.record_consent(referral, SHARE, False, worker)
+    record_consent(referral, SHARE, False, worker)
     assert referral.state == State.COMPLETED
     assert referral.outcome_date == outcome_date
-    assert not services.has_consent(referral, SHARE)
+    assert not has_consent(referral, SHARE)
 
 
 @pytest.mark.parametrize("purpose", ["marketing", "", "SUPPORT", None])
@@ -148,7 +148,7 @@ def test_an_unknown_purpose_is_refused(app_ctx, purpose) -> None:
     referral = create_referral(worker=worker)
     before = row_counts()
     with pytest.raises(ValidationFailed) as caught:
-        services.record_consent(referral, purpose, True, worker)
+        record_consent(referral, purpose, True, worker)
     assert set(caught.value.fields) == {"purpose"}
     assert row_counts() == before
     assert referral.state == State.REFERRED
@@ -157,10 +157,10 @@ def test_an_unknown_purpose_is_refused(app_ctx, purpose) -> None:
 def test_every_consent_is_audited_with_the_case_and_no_values(app_ctx) -> None:
     worker = create_user(role="worker")
     referral = create_referral(worker=worker)
-    services.record_consent(referral, SUPPORT, True, worker, wording_version="2026-1")
-    services.record_consent(referral, "reminders", True, worker)
-    services.record_consent(referral, SHARE, True, worker)
-    services.record_consent(referral, SUPPORT, False, worker)
+    record_consent(referral, SUPPORT, True, worker, wording_version="2026-1")
+    record_consent(referral, "reminders", True, worker)
+    record_consent(referral, SHARE, True, worker)
+    record_consent(referral, SUPPORT, False, worker)
     events = audit_events(case_id=referral.id, action="consent.recorded")
     assert [event.details for event in events] == [
         {"purpose": "support", "given": True, "withdrawal": False},
@@ -178,7 +178,7 @@ def test_every_consent_is_audited_with_the_case_and_no_values(app_ctx) -> None:
 def test_a_consent_line_is_stored_against_the_case(app_ctx) -> None:
     worker = create_user(role="worker")
     referral = create_referral(worker=worker)
-    line = services.record_consent(referral, SUPPORT, True, worker)
+    line = record_consent(referral, SUPPORT, True, worker)
     assert isinstance(line, Consent)
-    assert services.current_consents(referral)[SUPPORT].id == line.id
-    assert services.current_consents(referral)[SHARE] is None
+    assert current_consents(referral)[SUPPORT].id == line.id
+    assert current_consents(referral)[SHARE] is None

@@ -16,7 +16,7 @@ from diversion.clients.models import Client
 from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
 from diversion.privacy.export import build_export
-from diversion.referrals import services
+from diversion.referrals.consent import consent_ledger, record_consent, record_consents
 from diversion.referrals.models import ConsentPurpose, ConsentWording, Referral, State, WordingIsFixed
 from diversion.referrals.wording import (
     WordingChanged,
@@ -215,7 +215,7 @@ def test_the_consent_page_reads_the_current_wording_and_the_line_points_at_it(cl
     assert f'name="wordings" type="hidden" value="{shown_wordings()}"' in page
     data = {**ALL_AGREED, "version": str(referral.version), "wordings": shown_wordings()}
     assert client.post(path, data={**data, "csrf_token": csrf_token(client, path)}).status_code == 302
-    lines = {line.purpose: line for line in services.consent_ledger(referral)}
+    lines = {line.purpose: line for line in consent_ledger(referral)}
     current = current_wordings()
     assert {purpose: line.wording_id for purpose, line in lines.items()} == {
         purpose.value: current[purpose].id for purpose in ConsentPurpose
@@ -247,13 +247,13 @@ def test_a_version_published_while_she_was_reading_records_nothing_and_asks_agai
     share_radios = re.findall(r'<input[^>]*name="share_with_court_cps"[^>]*>', body)
     assert any("checked" in radio for radio in share_radios), "unchanged purposes keep her answer"
     assert row_counts(tables=CASE_ROWS) == before
-    assert services.consent_ledger(referral) == []
+    assert consent_ledger(referral) == []
     assert db.session.get(Referral, referral.id).state == State.REFERRED
     assert audit_events(case_id=referral.id, action="consent.recorded") == []
     # Asked again on the form the page gave back, it records against the new version.
     again = {**data, "wordings": shown_wordings(), "csrf_token": csrf_token(client, path)}
     assert client.post(path, data=again).status_code == 302
-    [support] = [line for line in services.consent_ledger(referral) if line.purpose == "support"]
+    [support] = [line for line in consent_ledger(referral) if line.purpose == "support"]
     assert support.wording_version == "2026-2"
 
 
@@ -263,7 +263,7 @@ def test_a_form_without_the_wordings_shown_records_nothing(client, worker) -> No
     path = f"/cases/{referral.id}/consent"
     data = {**ALL_AGREED, "version": str(referral.version), "csrf_token": csrf_token(client, path)}
     assert client.post(path, data=data).status_code == 409
-    assert services.consent_ledger(referral) == []
+    assert consent_ledger(referral) == []
 
 
 def test_a_version_published_before_the_decline_is_confirmed_records_nothing(client, worker, manager) -> None:
@@ -278,7 +278,7 @@ def test_a_version_published_before_the_decline_is_confirmed_records_nothing(cli
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     confirmed = client.post(path, data={**data, "csrf_token": token, "confirmed": "yes"})
     assert confirmed.status_code == 409
-    assert services.consent_ledger(referral) == []
+    assert consent_ledger(referral) == []
     assert db.session.get(Referral, referral.id).state == State.REFERRED
 
 
@@ -287,9 +287,9 @@ def test_the_service_refuses_answers_on_a_replaced_wording(worker, manager) -> N
     shown = {purpose: wording.id for purpose, wording in current_wordings().items()}
     publish_wording("reminders", "I agree to reminders.", manager, based_on=None)
     with pytest.raises(WordingChanged) as caught:
-        services.record_consents(referral, {REMINDERS: True}, worker, shown=shown)
+        record_consents(referral, {REMINDERS: True}, worker, shown=shown)
     assert caught.value.purposes == (REMINDERS,)
-    assert services.consent_ledger(referral) == []
+    assert consent_ledger(referral) == []
 
 
 def test_a_reversal_gives_consent_again_on_the_words_she_was_read_before(worker, manager) -> None:
@@ -297,11 +297,11 @@ def test_a_reversal_gives_consent_again_on_the_words_she_was_read_before(worker,
 
     referral = create_referral(state="OPTED_IN", worker=worker)
     first = current_wordings()[SUPPORT]
-    services.record_consent(referral, SUPPORT, False, worker)
+    record_consent(referral, SUPPORT, False, worker)
     publish_wording("support", NEW_SUPPORT, manager, based_on=None)
     db.session.refresh(referral)
     reverse_decision(referral, "Recorded on the wrong case", manager, version=referral.version)
-    support = [line for line in services.consent_ledger(referral) if line.purpose == "support"]
+    support = [line for line in consent_ledger(referral) if line.purpose == "support"]
     assert support[-1].is_given
     assert support[-1].wording_id == first.id
 
@@ -311,11 +311,11 @@ def test_a_reversal_gives_consent_again_on_the_words_she_was_read_before(worker,
 
 def test_the_export_gives_the_words_of_each_line(worker, manager) -> None:
     referral = create_referral(worker=worker)
-    services.record_consent(referral, SUPPORT, True, worker)
+    record_consent(referral, SUPPORT, True, worker)
     old_text = current_wordings()[SUPPORT].text
     publish_wording("support", NEW_SUPPORT, manager, based_on=None)
-    services.record_consent(referral, REMINDERS, False, worker)
-    services.record_consent(referral, SUPPORT, False, worker)
+    record_consent(referral, REMINDERS, False, worker)
+    record_consent(referral, SUPPORT, False, worker)
     made = build_export(db.session.get(Client, referral.client_id)).as_dict()
     lines = made["sections"]["consents"]
     assert [(line["purpose"], line["wording_version"], line["wording_text"]) for line in lines] == [

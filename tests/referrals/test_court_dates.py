@@ -17,9 +17,12 @@ from sqlalchemy import func, select
 from diversion.dates import today
 from diversion.errors import Forbidden, ValidationFailed
 from diversion.extensions import db
-from diversion.referrals import services
+from diversion.referrals import intake
 from diversion.referrals.court_dates import ReturnDateNeedsReason
 from diversion.referrals.models import Referral, ReturnDateChange, State
+from diversion.referrals.readjournment import change_return_date
+from diversion.referrals.reads import return_date_changes
+from diversion.referrals.sweep import sweep_passed_return_dates
 from tests import pages
 from tests.factories import (
     audit_events,
@@ -50,7 +53,7 @@ def refuse(data, actor, error=ValidationFailed):
     """A referral that must be refused: the error, and nothing stored."""
     before = referrals()
     with pytest.raises(error) as caught:
-        services.create_referral(data, actor)
+        intake.create_referral(data, actor)
     assert referrals() == before
     return caught.value
 
@@ -78,7 +81,7 @@ def test_a_return_date_today_or_passed_is_refused_for_a_new_referral(worker, day
 
 
 def test_tomorrow_is_the_first_return_date_taken(worker) -> None:
-    referral = services.create_referral(referral_input(return_date=date(2026, 12, 2)), worker)
+    referral = intake.create_referral(referral_input(return_date=date(2026, 12, 2)), worker)
     assert referral.return_date == date(2026, 12, 2)
 
 
@@ -87,18 +90,18 @@ def test_a_manager_records_a_past_case_by_choosing_so_and_the_choice_is_audited(
     error = refuse(data, manager)
     assert error.fields["return_date"] == "The return date must be in the future, or choose that this is a past case"
     data.past_case = True
-    referral = services.create_referral(data, manager)
+    referral = intake.create_referral(data, manager)
     assert (referral.first_hearing_date, referral.return_date) == (date(2026, 6, 1), date(2026, 7, 13))
     [event] = audit_events(case_id=referral.id, action="referral.created")
     assert event.details["past_case"] is True
     assert event.actor_id == manager.id
     # The daily sweep closes it as it would any case whose return date passed.
-    services.sweep_passed_return_dates()
+    sweep_passed_return_dates()
     assert referral.state == State.NOT_COMPLETED
 
 
 def test_an_ordinary_referral_says_nothing_of_a_past_case_in_its_audit_event(worker) -> None:
-    referral = services.create_referral(referral_input(), worker)
+    referral = intake.create_referral(referral_input(), worker)
     [event] = audit_events(case_id=referral.id, action="referral.created")
     assert "past_case" not in event.details
 
@@ -133,7 +136,7 @@ def test_a_first_hearing_in_the_future_is_refused(worker) -> None:
 def test_a_first_hearing_today_or_90_days_ago_is_taken_and_91_days_ago_is_refused(worker) -> None:
     for days in (0, 90):
         first = today() - timedelta(days=days)
-        assert services.create_referral(referral_input(first_hearing_date=first), worker).first_hearing_date == first
+        assert intake.create_referral(referral_input(first_hearing_date=first), worker).first_hearing_date == first
     error = refuse(referral_input(first_hearing_date=today() - timedelta(days=91)), worker)
     assert error.fields == {
         "first_hearing_date": "The first hearing date must be in the last 90 days, on or after 2 September 2026"
@@ -142,7 +145,7 @@ def test_a_first_hearing_today_or_90_days_ago_is_taken_and_91_days_ago_is_refuse
 
 def test_a_past_case_may_have_a_first_hearing_older_than_90_days_but_not_in_the_future(manager) -> None:
     data = referral_input(first_hearing_date=date(2026, 1, 5), return_date=date(2026, 3, 2), past_case=True)
-    assert services.create_referral(data, manager).first_hearing_date == date(2026, 1, 5)
+    assert intake.create_referral(data, manager).first_hearing_date == date(2026, 1, 5)
 
 
 # --- the service: weekends, bank holidays and the horizon ---
@@ -175,7 +178,7 @@ def test_a_return_date_courts_do_not_usually_sit_on_needs_a_reason(worker, day, 
     assert error.status == 422
     assert set(error.fields) == {"override_reason"}
     assert error.fields["override_reason"].startswith(sentence)
-    referral = services.create_referral(
+    referral = intake.create_referral(
         referral_input(return_date=day, override_reason="The court sits that day for this list."), worker
     )
     assert referral.return_date == day
@@ -187,7 +190,7 @@ def test_a_return_date_courts_do_not_usually_sit_on_needs_a_reason(worker, day, 
 
 
 def test_a_return_date_on_a_working_day_needs_no_reason(worker) -> None:
-    referral = services.create_referral(referral_input(return_date=WORKING_DAY, override_reason=None), worker)
+    referral = intake.create_referral(referral_input(return_date=WORKING_DAY, override_reason=None), worker)
     assert referral.notes == "Referred at the first hearing."
     [event] = audit_events(case_id=referral.id, action="referral.created")
     assert "return_date_warnings" not in event.details
@@ -218,15 +221,15 @@ def case(worker):
 def test_a_new_return_date_courts_do_not_usually_sit_on_needs_a_reason(case, worker, day, code) -> None:
     before = case.return_date
     with pytest.raises(ReturnDateNeedsReason) as caught:
-        services.change_return_date(case, day, "Re-adjourned.", case.version, worker)
+        change_return_date(case, day, "Re-adjourned.", case.version, worker)
     assert caught.value.warnings[0].startswith("The new return date") or code == "beyond_horizon"
     assert "override_reason" in caught.value.fields
     db.session.refresh(case)
     assert case.return_date == before
     assert db.session.scalar(select(func.count()).select_from(ReturnDateChange)) == 0
-    services.change_return_date(case, day, "Re-adjourned.", case.version, worker, override_reason="A special sitting.")
+    change_return_date(case, day, "Re-adjourned.", case.version, worker, override_reason="A special sitting.")
     assert case.return_date == day
-    [change] = services.return_date_changes(case)
+    [change] = return_date_changes(case)
     assert change.reason.startswith("Re-adjourned.")
     assert change.reason.endswith("A special sitting.")
     [event] = audit_events(case_id=case.id, action="referral.return_date_changed")
@@ -234,8 +237,8 @@ def test_a_new_return_date_courts_do_not_usually_sit_on_needs_a_reason(case, wor
 
 
 def test_a_new_return_date_on_a_working_day_needs_no_reason(case, worker) -> None:
-    services.change_return_date(case, WORKING_DAY + timedelta(days=1), "Re-adjourned.", case.version, worker)
-    [change] = services.return_date_changes(case)
+    change_return_date(case, WORKING_DAY + timedelta(days=1), "Re-adjourned.", case.version, worker)
+    [change] = return_date_changes(case)
     assert change.reason == "Re-adjourned."
 
 
@@ -251,7 +254,7 @@ def test_a_date_outside_1900_to_2100_is_refused_naming_the_field(worker, case, d
         "The first hearing date must be between 1 January 1900 and 31 December 2100"
     )
     with pytest.raises(ValidationFailed) as caught:
-        services.change_return_date(case, day, "Re-adjourned.", case.version, worker, override_reason="x")
+        change_return_date(case, day, "Re-adjourned.", case.version, worker, override_reason="x")
     assert caught.value.fields == {
         "return_date": "The new return date must be between 1 January 1900 and 31 December 2100"
     }
@@ -446,7 +449,7 @@ def test_report_and_audit_period_filters_take_any_year_without_a_server_error(cl
 
 def test_the_case_history_says_a_past_case_was_recorded_as_one(client, manager) -> None:
     data = referral_input(first_hearing_date=date(2026, 10, 1), return_date=date(2026, 11, 30), past_case=True)
-    referral = services.create_referral(data, manager)
+    referral = intake.create_referral(data, manager)
     log_in_as(client, manager)
     html = client.get(f"/cases/{referral.id}/history").get_data(as_text=True)
     assert "Referral received: recorded as a past case" in html

@@ -13,8 +13,9 @@ from diversion.clients.services import name_dob_index_value
 from diversion.dates import today
 from diversion.errors import Conflict, Forbidden, ValidationFailed
 from diversion.extensions import db
-from diversion.referrals import services
+from diversion.referrals import intake
 from diversion.referrals.models import Referral, State
+from diversion.referrals.urns import format_urn, urn_index_value
 from tests.factories import (
     audit_events,
     create_court,
@@ -40,7 +41,7 @@ def refuse(data, actor, error=ValidationFailed):
     """Take a referral that must be refused: the error raised, and nothing stored."""
     before = row_counts()
     with pytest.raises(error) as caught:
-        services.create_referral(data, actor)
+        intake.create_referral(data, actor)
     assert row_counts() == before
     return caught.value
 
@@ -51,10 +52,10 @@ def refuse(data, actor, error=ValidationFailed):
 @pytest.mark.parametrize("spelling", URN_SPELLINGS)
 def test_urn_is_normalised_whatever_way_it_is_written(app_ctx, spelling: str) -> None:
     worker = create_user(role="worker")
-    referral = services.create_referral(referral_input(urn=spelling), worker)
+    referral = intake.create_referral(referral_input(urn=spelling), worker)
     assert referral.urn == "01AB1234526"
-    assert services.format_urn(referral.urn) == "01/AB/12345/26"
-    assert referral.urn_index == services.urn_index_value("01AB1234526")
+    assert format_urn(referral.urn) == "01/AB/12345/26"
+    assert referral.urn_index == urn_index_value("01AB1234526")
 
 
 @pytest.mark.parametrize("urn", ["1/AB/12345/26", "01/A1/12345/26", "ABCDEFG", "01/AB/1234/26", "01/AB/12345/2026", ""])
@@ -81,20 +82,20 @@ def test_the_same_urn_cannot_be_referred_while_a_case_is_open(app_ctx, state: St
 def test_the_same_urn_can_be_referred_again_once_the_case_is_final(app_ctx, state: State) -> None:
     worker = create_user(role="worker")
     first = create_referral(state=state, worker=worker, urn="01/AB/12345/26")
-    second = services.create_referral(referral_input(urn="01ab1234526"), worker)
+    second = intake.create_referral(referral_input(urn="01ab1234526"), worker)
     assert second.id != first.id
     assert second.state == State.REFERRED
     assert second.urn_index == first.urn_index
-    assert services.open_case_with_urn("01AB1234526").id == second.id
+    assert intake.open_case_with_urn("01AB1234526").id == second.id
 
 
 def test_the_database_refuses_a_second_open_case_when_two_referrals_race(app_ctx, monkeypatch) -> None:
     """Two people referring the same URN at the same moment both pass the look-up; the unique index decides."""
     worker = create_user(role="worker")
     first = create_referral(worker=worker, urn="01/AB/12345/26")
-    monkeypatch.setattr(services, "open_case_with_urn", lambda normalised: None)
+    monkeypatch.setattr(intake, "open_case_with_urn", lambda normalised: None)
     with pytest.raises(Conflict) as caught:
-        services.create_referral(referral_input(urn="01 AB 12345 26"), worker)
+        intake.create_referral(referral_input(urn="01 AB 12345 26"), worker)
     assert caught.value.status == 409
     assert db.session.query(Referral).filter(Referral.urn_index == first.urn_index).count() == 1
 
@@ -118,7 +119,7 @@ def test_a_child_well_under_18_is_refused(app_ctx) -> None:
 
 
 def test_exactly_18_today_is_accepted(app_ctx) -> None:
-    referral = services.create_referral(
+    referral = intake.create_referral(
         referral_input(date_of_birth=years_before(today(), 18)), create_user(role="worker")
     )
     assert referral.state == State.REFERRED
@@ -192,7 +193,7 @@ def test_every_problem_is_reported_at_once_with_its_field_path(app_ctx) -> None:
 def test_court_staff_may_refer_for_their_own_court(app_ctx) -> None:
     court = create_court()
     clerk = create_user(role="court", court=court)
-    referral = services.create_referral(referral_input(court=court), clerk)
+    referral = intake.create_referral(referral_input(court=court), clerk)
     assert referral.court_id == court.id
     assert referral.referred_by_id == clerk.id
     assert referral.assigned_worker_id is None
@@ -207,7 +208,7 @@ def test_court_staff_may_not_refer_for_another_court(app_ctx) -> None:
 def test_a_worker_taking_a_referral_is_assigned_it_and_it_is_audited(app_ctx) -> None:
     worker = create_user(role="worker")
     court = create_court()
-    referral = services.create_referral(referral_input(court=court), worker)
+    referral = intake.create_referral(referral_input(court=court), worker)
     assert referral.assigned_worker_id == worker.id
     [event] = audit_events(case_id=referral.id)
     assert event.action == "referral.created"
@@ -239,7 +240,7 @@ def test_a_refused_referral_creates_no_client_no_referral_and_no_audit_event(app
     events_before = len(audit_events())
     refuse(data, worker)
     assert len(audit_events()) == events_before
-    assert services.matching_clients("Refusedperson", data.date_of_birth or date(1990, 5, 17)) == []
+    assert intake.matching_clients("Refusedperson", data.date_of_birth or date(1990, 5, 17)) == []
 
 
 # --- referred before: matching clients and linking ---
@@ -254,7 +255,7 @@ def test_an_earlier_client_is_offered_whatever_way_her_family_name_is_typed(app_
     other = create_referral(
         state=State.DECLINED, worker=worker, family_name="OBrien", date_of_birth=dob, new_person=True
     )
-    matches = services.matching_clients(typed, dob)
+    matches = intake.matching_clients(typed, dob)
     by_client = {match.client.id: match for match in matches}
     assert set(by_client) == {earlier.client_id, other.client_id}
     assert (by_client[other.client_id].referrals, by_client[other.client_id].completed) == (1, 0)
@@ -271,7 +272,7 @@ def test_earlier_referrals_of_the_same_client_are_counted(app_ctx) -> None:
         state=State.WITHDRAWN, worker=worker, family_name="Nguyen", date_of_birth=dob, link_client_id=first.client_id
     )
     create_referral(worker=worker, family_name="Nguyen", date_of_birth=dob, link_client_id=first.client_id)
-    [match] = services.matching_clients("NGUYEN", dob)
+    [match] = intake.matching_clients("NGUYEN", dob)
     assert match.client.id == first.client_id
     assert (match.referrals, match.completed) == (3, 1)
 
@@ -279,9 +280,9 @@ def test_earlier_referrals_of_the_same_client_are_counted(app_ctx) -> None:
 def test_a_client_with_another_date_of_birth_is_not_offered(app_ctx) -> None:
     worker = create_user(role="worker")
     create_referral(worker=worker, family_name="Kowalska", date_of_birth=date(1990, 1, 1))
-    assert services.matching_clients("Kowalska", date(1990, 1, 2)) == []
-    assert services.matching_clients("Kowalski", date(1990, 1, 1)) == []
-    assert len(services.matching_clients("kowalska", date(1990, 1, 1))) == 1
+    assert intake.matching_clients("Kowalska", date(1990, 1, 2)) == []
+    assert intake.matching_clients("Kowalski", date(1990, 1, 1)) == []
+    assert len(intake.matching_clients("kowalska", date(1990, 1, 1))) == 1
 
 
 def test_linking_reuses_the_client_and_keeps_her_newest_phone(app_ctx) -> None:
@@ -292,7 +293,7 @@ def test_linking_reuses_the_client_and_keeps_her_newest_phone(app_ctx) -> None:
     data = referral_input(
         family_name="Adeyemi", date_of_birth=dob, phone="07700 100456", link_client_id=first.client_id
     )
-    second = services.create_referral(data, worker)
+    second = intake.create_referral(data, worker)
     assert db.session.query(Client).count() == clients_before
     assert second.client_id == first.client_id
     assert db.session.get(Client, first.client_id).phone == "+447700100456"
@@ -309,7 +310,7 @@ def test_a_new_referral_of_someone_referred_before_keeps_her_quiet_hours(app_ctx
     set_quiet_hours(first, "21:00", "08:00", worker)
     data = referral_input(family_name="Adeyemi", date_of_birth=dob, link_client_id=first.client_id)
     data.safe_contact = SafeContact(False, None, None, "new number, texts now safe only at work")
-    services.create_referral(data, worker)
+    intake.create_referral(data, worker)
     kept = SafeContact.from_json(db.session.get(Client, first.client_id).safe_contact)
     assert str(kept.quiet_hours) == "21:00-08:00"
     assert kept.may_text is False
@@ -340,7 +341,7 @@ def test_a_link_to_an_unknown_client_is_refused(app_ctx) -> None:
     [("07700 100123", "+447700100123"), ("+44 7700 100123", "+447700100123"), ("020 7946 0123", "+442079460123")],
 )
 def test_a_uk_phone_number_is_normalised(app_ctx, typed: str, stored: str) -> None:
-    referral = services.create_referral(referral_input(phone=typed), create_user(role="worker"))
+    referral = intake.create_referral(referral_input(phone=typed), create_user(role="worker"))
     assert referral.client.phone == stored
 
 
@@ -360,7 +361,7 @@ def test_identity_urn_and_notes_are_not_stored_in_plaintext(app_ctx) -> None:
         phone="07700 100789",
         notes="Disclosed a violent partner at court.",
     )
-    referral = services.create_referral(data, worker)
+    referral = intake.create_referral(data, worker)
     db.session.expire_all()
     secrets = {
         (Referral, "urn", referral.id): [b"01AB5432126", b"54321"],
@@ -385,10 +386,10 @@ def test_identity_urn_and_notes_are_not_stored_in_plaintext(app_ctx) -> None:
 
 def test_the_blind_indexes_are_set(app_ctx) -> None:
     worker = create_user(role="worker")
-    referral = services.create_referral(
+    referral = intake.create_referral(
         referral_input(urn="01/ab/12345/26", family_name="Índex", date_of_birth=date(1993, 2, 3)), worker
     )
-    assert referral.urn_index == services.urn_index_value("01AB1234526")
+    assert referral.urn_index == urn_index_value("01AB1234526")
     assert len(referral.urn_index) == 32
     stored = raw_column(model=Client, column="name_dob_index", row_id=referral.client_id)
     assert stored == name_dob_index_value("index", date(1993, 2, 3))

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from diversion.appointments.models import Outcome
-from diversion.appointments.services import appointments_of, record_outcome
+from diversion.appointments.reads import appointments_of
+from diversion.appointments.services import record_outcome
 from diversion.assessments.services import assessment_of
 from diversion.care_plans.services import plan_of
 from diversion.outcomes.reviews import reviews_of

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from diversion.audit.models import AuditEvent
 from diversion.clients.models import Client
 from diversion.extensions import db
-from diversion.referrals import services
+from diversion.referrals import intake
 from diversion.referrals.models import Referral
 from tests.factories import create_court, create_referral, create_user, csrf_token, log_in_as, referral_input
 
@@ -35,7 +35,7 @@ def flagged_case(court, worker, family: str = "Flaggedperson") -> tuple[Referral
     earlier = create_referral(state="COMPLETED", worker=worker, court=court, family_name=family, date_of_birth=BORN)
     court_user = create_user(role="court", court=court)
     data = referral_input(court=court, given_name="Sam", family_name=family.upper(), date_of_birth=BORN)
-    flagged = services.create_referral(data, court_user)
+    flagged = intake.create_referral(data, court_user)
     assert flagged.possible_previous_referral is True
     assert flagged.client_id != earlier.client_id
     return earlier, flagged

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from diversion.appointments.services import attended_numbers
+from diversion.appointments.reads import attended_numbers
 from diversion.dates import is_working_day, working_days_between
 from diversion.errors import InvalidTransition, ValidationFailed
 from diversion.referrals.models import State

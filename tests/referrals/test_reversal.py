@@ -19,8 +19,10 @@ from diversion.errors import Conflict, Forbidden, InvalidTransition, ValidationF
 from diversion.extensions import db
 from diversion.notices import services as notices
 from diversion.notices.models import OutcomeNotice
-from diversion.referrals import reversals, services
+from diversion.referrals import reversals
+from diversion.referrals.consent import current_consents, has_consent, record_consents
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
+from diversion.referrals.withdrawal import withdraw
 from tests import pages
 from tests.factories import (
     CASE_TABLES,
@@ -72,7 +74,7 @@ def notices_of(referral) -> list[OutcomeNotice]:
 def withdrawn_by_consent(worker, state: str = "OPTED_IN") -> Referral:
     """She is withdrawn by saying no to sharing with the court and the CPS (the consent page's answers)."""
     referral = create_referral(state=state, worker=worker)
-    services.record_consents(referral, {ConsentPurpose.SHARE_WITH_COURT_CPS: False}, worker)
+    record_consents(referral, {ConsentPurpose.SHARE_WITH_COURT_CPS: False}, worker)
     assert fresh(referral).state == State.WITHDRAWN
     return fresh(referral)
 
@@ -113,7 +115,7 @@ def test_a_withdrawal_by_consent_is_reversed_to_opted_in_with_consents_given_aga
     assert case.final_at is None
     assert case.reversal_reason == REASON
     assert REASON.encode() not in raw_column(model=Referral, column="reversal_reason", row_id=referral.id)
-    current = services.current_consents(case)
+    current = current_consents(case)
     assert current[ConsentPurpose.SUPPORT].is_current
     assert current[ConsentPurpose.SHARE_WITH_COURT_CPS].is_current, "the refused sharing is given again"
     superseded, correction = notices_of(referral)
@@ -151,7 +153,7 @@ def test_the_withdraw_action_on_an_assessed_case_returns_it_to_assessed_with_its
     worker, manager
 ) -> None:
     referral = create_referral(state="ASSESSED", worker=worker)
-    services.withdraw(referral, "She moved away.", worker)
+    withdraw(referral, "She moved away.", worker)
     lines_before = db.session.scalar(select(func.count()).select_from(Consent))
 
     reversals.reverse_decision(fresh(referral), REASON, manager, version=fresh(referral).version)
@@ -160,8 +162,8 @@ def test_the_withdraw_action_on_an_assessed_case_returns_it_to_assessed_with_its
     assert case.state == State.ASSESSED
     assert case.withdrawal_reason is None, "she is no longer withdrawn"
     assert db.session.scalar(select(func.count()).select_from(Consent)) == lines_before, "her consents never changed"
-    assert services.has_consent(case, ConsentPurpose.SUPPORT)
-    assert services.has_consent(case, ConsentPurpose.SHARE_WITH_COURT_CPS)
+    assert has_consent(case, ConsentPurpose.SUPPORT)
+    assert has_consent(case, ConsentPurpose.SHARE_WITH_COURT_CPS)
 
 
 def test_a_decline_returns_to_referred_with_no_notice_and_her_answers_asked_again(worker, manager) -> None:
@@ -177,14 +179,14 @@ def test_a_decline_returns_to_referred_with_no_notice_and_her_answers_asked_agai
     assert notices_of(referral) == [], "a decline sent the CPS nothing, so there is nothing to correct"
     assert db.session.scalar(select(func.count()).select_from(Consent)) == lines_before
     # She is asked again: both yes opts her in.
-    services.record_consents(case, {ConsentPurpose.SUPPORT: True, ConsentPurpose.SHARE_WITH_COURT_CPS: True}, worker)
+    record_consents(case, {ConsentPurpose.SUPPORT: True, ConsentPurpose.SHARE_WITH_COURT_CPS: True}, worker)
     assert fresh(referral).state == State.OPTED_IN
 
 
 def test_a_case_withdrawn_again_after_a_reversal_gets_a_new_notice_in_force(worker, manager) -> None:
     referral = withdrawn_by_consent(worker)
     reversals.reverse_decision(referral, REASON, manager, version=fresh(referral).version)
-    services.withdraw(fresh(referral), "She has left the area.", worker)
+    withdraw(fresh(referral), "She has left the area.", worker)
     case = fresh(referral)
     assert case.state == State.WITHDRAWN
     in_force = notices.notice_for(case)

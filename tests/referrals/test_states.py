@@ -11,9 +11,13 @@ from diversion import dates
 from diversion.dates import today
 from diversion.db import transaction, utcnow
 from diversion.errors import InvalidTransition, ValidationFailed
-from diversion.referrals import services, states
+from diversion.referrals import states
+from diversion.referrals.consent import record_consent
 from diversion.referrals.models import FINAL_STATES, OPEN_STATES, Referral, State
-from diversion.referrals.states import FINAL_STATE_HOOKS, TRANSITIONS, can_change, change_state
+from diversion.referrals.states import TRANSITIONS, can_change, change_state
+from diversion.referrals.sweep import sweep_passed_return_dates
+from diversion.referrals.withdrawal import withdraw
+from diversion.signals import final_state_reached
 from tests.factories import (
     attend,
     audit_events,
@@ -44,11 +48,11 @@ def final_hook():
     def hook(referral: Referral, actor) -> None:
         calls.append((referral.id, referral.state, actor.id if actor is not None else None))
 
-    FINAL_STATE_HOOKS.append(hook)
+    final_state_reached.connect(hook)
     try:
         yield calls
     finally:
-        FINAL_STATE_HOOKS.remove(hook)
+        final_state_reached.disconnect(hook)
 
 
 def snapshot(referral: Referral) -> tuple:
@@ -175,19 +179,19 @@ def test_dates_of_a_change_are_london_dates(app_ctx, monkeypatch, target: State,
 
 
 def _decline(referral, worker):
-    services.record_consent(referral, "support", False, worker)
+    record_consent(referral, "support", False, worker)
 
 
 def _withdraw(referral, worker):
-    services.withdraw(referral, "She has moved to another city.", worker)
+    withdraw(referral, "She has moved to another city.", worker)
 
 
 def _withdraw_consent(referral, worker):
-    services.record_consent(referral, "share_with_court_cps", False, worker)
+    record_consent(referral, "share_with_court_cps", False, worker)
 
 
 def _sweep(referral, worker):
-    services.sweep_passed_return_dates(referral.return_date + timedelta(days=1))
+    sweep_passed_return_dates(referral.return_date + timedelta(days=1))
 
 
 def _complete(referral, worker):
@@ -230,12 +234,12 @@ def test_a_failing_hook_undoes_the_change_of_state(app_ctx) -> None:
     def broken(referral, actor):
         raise RuntimeError("notice store unavailable")
 
-    FINAL_STATE_HOOKS.append(broken)
+    final_state_reached.connect(broken)
     try:
         with pytest.raises(RuntimeError):
-            services.withdraw(referral, "She moved away.", worker)
+            withdraw(referral, "She moved away.", worker)
     finally:
-        FINAL_STATE_HOOKS.remove(broken)
+        final_state_reached.disconnect(broken)
     assert snapshot(referral) == before
     assert row_counts() == counts
 
@@ -247,7 +251,7 @@ def test_a_failing_hook_undoes_the_change_of_state(app_ctx) -> None:
 def test_withdrawal_from_any_open_state(app_ctx, state: State) -> None:
     worker = create_user(role="worker")
     referral = create_referral(state=state, worker=worker)
-    services.withdraw(referral, "  She no longer wants support.  ", worker)
+    withdraw(referral, "  She no longer wants support.  ", worker)
     assert referral.state == State.WITHDRAWN
     assert referral.withdrawal_reason == "She no longer wants support."
     assert referral.outcome_date == today()
@@ -262,7 +266,7 @@ def test_withdrawal_needs_a_reason(app_ctx, reason) -> None:
     before = snapshot(referral)
     counts = row_counts()
     with pytest.raises(ValidationFailed) as caught:
-        services.withdraw(referral, reason, worker)
+        withdraw(referral, reason, worker)
     assert set(caught.value.fields) == {"reason"}
     assert snapshot(referral) == before
     assert row_counts() == counts
@@ -275,7 +279,7 @@ def test_withdrawal_of_a_final_case_is_refused(app_ctx, state: State) -> None:
     before = snapshot(referral)
     counts = row_counts()
     with pytest.raises(InvalidTransition, match="cannot be withdrawn"):
-        services.withdraw(referral, "She moved away.", worker)
+        withdraw(referral, "She moved away.", worker)
     assert snapshot(referral) == before
     assert row_counts() == counts
 
@@ -283,7 +287,7 @@ def test_withdrawal_of_a_final_case_is_refused(app_ctx, state: State) -> None:
 def test_the_withdrawal_reason_is_stored_encrypted(app_ctx) -> None:
     worker = create_user(role="worker")
     referral = create_referral(state=State.OPTED_IN, worker=worker)
-    services.withdraw(referral, "Her partner threatened her.", worker)
+    withdraw(referral, "Her partner threatened her.", worker)
     stored = raw_column(model=Referral, column="withdrawal_reason", row_id=referral.id)
     assert isinstance(stored, bytes)
     assert b"threatened" not in stored

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from diversion.dates import today
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
-from diversion.referrals import services
+from diversion.referrals import readjournment
+from diversion.referrals.consent import record_consent
 from diversion.referrals.models import FINAL_STATES, Referral, ReturnDateChange, State
+from diversion.referrals.sweep import sweep_passed_return_dates
 from tests.factories import audit_events, create_referral, create_user, last_audit_id, raw_column, row_counts
 
 # Each test starts on Tuesday 1 December 2026: the case opened a month before and returns ten days after.
@@ -35,7 +37,7 @@ def snapshot(referral: Referral) -> tuple:
 def test_an_open_case_whose_return_date_has_passed_is_not_completed_on_that_date(app_ctx, state: State) -> None:
     referral = create_referral(state=state, first_hearing_date=FIRST_HEARING, return_date=RETURN_DATE)
     mark = last_audit_id()
-    assert services.sweep_passed_return_dates(RETURN_DATE + timedelta(days=1)) == 1
+    assert sweep_passed_return_dates(RETURN_DATE + timedelta(days=1)) == 1
     assert referral.state == State.NOT_COMPLETED
     assert referral.outcome_date == RETURN_DATE
     assert referral.final_at is not None
@@ -49,8 +51,8 @@ def test_an_open_case_whose_return_date_has_passed_is_not_completed_on_that_date
 def test_on_the_return_date_itself_the_case_stays_open(app_ctx) -> None:
     referral = create_referral(state=State.OPTED_IN, first_hearing_date=FIRST_HEARING, return_date=RETURN_DATE)
     before = snapshot(referral)
-    assert services.sweep_passed_return_dates(RETURN_DATE) == 0
-    assert services.sweep_passed_return_dates(RETURN_DATE - timedelta(days=5)) == 0
+    assert sweep_passed_return_dates(RETURN_DATE) == 0
+    assert sweep_passed_return_dates(RETURN_DATE - timedelta(days=5)) == 0
     assert snapshot(referral) == before
 
 
@@ -70,7 +72,7 @@ def test_only_cases_whose_date_passed_move_and_final_cases_are_untouched(app_ctx
     final_before = [snapshot(referral) for referral in finals]
     later_before = snapshot(later)
     mark = last_audit_id()
-    assert services.sweep_passed_return_dates(RETURN_DATE + timedelta(days=1)) == 2
+    assert sweep_passed_return_dates(RETURN_DATE + timedelta(days=1)) == 2
     assert passed.state == passed_referred.state == State.NOT_COMPLETED
     assert snapshot(later) == later_before
     assert [snapshot(referral) for referral in finals] == final_before
@@ -83,11 +85,11 @@ def test_running_the_sweep_again_changes_nothing_more(app_ctx) -> None:
         create_referral(state=state, worker=worker, first_hearing_date=FIRST_HEARING, return_date=RETURN_DATE)
         for state in (State.REFERRED, State.OPTED_IN, State.ASSESSED)
     ]
-    assert services.sweep_passed_return_dates(RETURN_DATE + timedelta(days=3)) == 3
+    assert sweep_passed_return_dates(RETURN_DATE + timedelta(days=3)) == 3
     after_first = [snapshot(referral) for referral in referrals]
     counts = row_counts()
-    assert services.sweep_passed_return_dates(RETURN_DATE + timedelta(days=3)) == 0
-    assert services.sweep_passed_return_dates(RETURN_DATE + timedelta(days=30)) == 0
+    assert sweep_passed_return_dates(RETURN_DATE + timedelta(days=3)) == 0
+    assert sweep_passed_return_dates(RETURN_DATE + timedelta(days=30)) == 0
     assert [snapshot(referral) for referral in referrals] == after_first
     assert row_counts() == counts
     assert {referral.outcome_date for referral in referrals} == {RETURN_DATE}
@@ -100,7 +102,7 @@ def test_the_sweep_defaults_to_today(app_ctx) -> None:
     due_today = create_referral(
         state=State.OPTED_IN, first_hearing_date=today() - timedelta(days=20), return_date=today()
     )
-    assert services.sweep_passed_return_dates() == 1
+    assert sweep_passed_return_dates() == 1
     assert passed.state == State.NOT_COMPLETED
     assert due_today.state == State.OPTED_IN
 
@@ -118,7 +120,7 @@ def test_the_return_date_moves_with_a_reason_recorded_and_audited(app_ctx) -> No
     mark = last_audit_id()
     # Thursday 24 December 2026: a working day (a weekend or bank holiday would need a reason).
     new_date = RETURN_DATE + timedelta(days=13)
-    services.change_return_date(
+    readjournment.change_return_date(
         referral, new_date, "  Court list moved: the bench was unavailable.  ", version, manager
     )
     assert referral.return_date == new_date
@@ -143,8 +145,10 @@ def test_the_return_date_can_move_earlier_and_the_sweep_follows_it(app_ctx) -> N
         state=State.OPTED_IN, worker=worker, first_hearing_date=FIRST_HEARING, return_date=RETURN_DATE
     )
     earlier = RETURN_DATE - timedelta(days=7)
-    services.change_return_date(referral, earlier, "Listed earlier at the court's request.", referral.version, worker)
-    assert services.sweep_passed_return_dates(earlier + timedelta(days=1)) == 1
+    readjournment.change_return_date(
+        referral, earlier, "Listed earlier at the court's request.", referral.version, worker
+    )
+    assert sweep_passed_return_dates(earlier + timedelta(days=1)) == 1
     assert referral.outcome_date == earlier
 
 
@@ -170,7 +174,7 @@ def test_a_re_adjournment_needs_a_reason_and_a_date_after_the_first_hearing(app_
     before = snapshot(referral)
     counts = row_counts()
     with pytest.raises(ValidationFailed) as caught:
-        services.change_return_date(referral, new_date, reason, referral.version, worker)
+        readjournment.change_return_date(referral, new_date, reason, referral.version, worker)
     assert set(caught.value.fields) == fields
     assert snapshot(referral) == before
     assert row_counts() == counts
@@ -183,11 +187,11 @@ def test_a_stale_version_is_refused_and_nothing_changes(app_ctx) -> None:
     )
     read_by_both = referral.version
     first = RETURN_DATE + timedelta(days=7)
-    services.change_return_date(referral, first, "Adjourned for a week.", read_by_both, worker)
+    readjournment.change_return_date(referral, first, "Adjourned for a week.", read_by_both, worker)
     before = snapshot(referral)
     counts = row_counts()
     with pytest.raises(Conflict) as caught:
-        services.change_return_date(referral, RETURN_DATE + timedelta(days=28), "Adjourned.", read_by_both, worker)
+        readjournment.change_return_date(referral, RETURN_DATE + timedelta(days=28), "Adjourned.", read_by_both, worker)
     assert caught.value.status == 409
     assert snapshot(referral) == before
     assert referral.return_date == first
@@ -199,10 +203,10 @@ def test_any_change_of_the_case_makes_an_earlier_read_stale(app_ctx) -> None:
     worker = create_user(role="worker")
     referral = create_referral(worker=worker, first_hearing_date=FIRST_HEARING, return_date=RETURN_DATE)
     read = referral.version
-    services.record_consent(referral, "support", True, worker)
-    services.record_consent(referral, "share_with_court_cps", True, worker)
+    record_consent(referral, "support", True, worker)
+    record_consent(referral, "share_with_court_cps", True, worker)
     with pytest.raises(Conflict):
-        services.change_return_date(referral, RETURN_DATE + timedelta(days=7), "Adjourned.", read, worker)
+        readjournment.change_return_date(referral, RETURN_DATE + timedelta(days=7), "Adjourned.", read, worker)
     assert referral.return_date == RETURN_DATE
 
 
@@ -213,7 +217,9 @@ def test_the_return_date_of_a_final_case_cannot_change(app_ctx, state: State) ->
     before = snapshot(referral)
     counts = row_counts()
     with pytest.raises(InvalidTransition):
-        services.change_return_date(referral, RETURN_DATE + timedelta(days=7), "Adjourned.", referral.version, worker)
+        readjournment.change_return_date(
+            referral, RETURN_DATE + timedelta(days=7), "Adjourned.", referral.version, worker
+        )
     assert snapshot(referral) == before
     assert row_counts() == counts
 
@@ -229,8 +235,8 @@ def test_two_changes_at_the_same_moment_the_second_gets_409(app_ctx, monkeypatch
     )
     read_by_both = referral.version
     first = RETURN_DATE + timedelta(days=7)
-    original = services.transaction
-    pending = [lambda: services.change_return_date(referral, first, "Adjourned for a week.", read_by_both, worker)]
+    original = readjournment.transaction
+    pending = [lambda: readjournment.change_return_date(referral, first, "Adjourned for a week.", read_by_both, worker)]
 
     @contextmanager
     def racing():
@@ -239,9 +245,9 @@ def test_two_changes_at_the_same_moment_the_second_gets_409(app_ctx, monkeypatch
         with original() as session:
             yield session
 
-    monkeypatch.setattr(services, "transaction", racing)
+    monkeypatch.setattr(readjournment, "transaction", racing)
     with pytest.raises(Conflict):
-        services.change_return_date(referral, RETURN_DATE + timedelta(days=28), "Adjourned.", read_by_both, worker)
+        readjournment.change_return_date(referral, RETURN_DATE + timedelta(days=28), "Adjourned.", read_by_both, worker)
     db.session.expire_all()
     assert referral.return_date == first
     assert [(change.from_date, change.to_date) for change in changes_of(referral)] == [(RETURN_DATE, first)]

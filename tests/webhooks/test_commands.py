@@ -52,7 +52,7 @@ def redis_queue(app_ctx, monkeypatch) -> Any:
         pytest.fail(f"Redis at {REDIS_URL} is unreachable: {type(error).__name__}")
     monkeypatch.setitem(app_ctx.config, "REDIS_URL", REDIS_URL)
     monkeypatch.setitem(app_ctx.config, "RQ_QUEUE", f"test-webhooks-{uuid.uuid4().hex[:12]}")
-    from diversion.notifications.jobs import queue
+    from diversion.notifications.queueing import queue
 
     target = queue(connection)
     yield target

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from diversion.db import transaction, utcnow
 from diversion.extensions import db
 from diversion.notifications.models import StaffMessage
-from diversion.referrals import services as referral_services
+from diversion.referrals.consent import record_consent
 from diversion.referrals.models import Referral, State
 from diversion.referrals.states import change_state
+from diversion.referrals.withdrawal import withdraw
 from diversion.webhooks import services
 from diversion.webhooks.models import WebhookDelivery, WebhookSubscription
 from diversion.webhooks.signing import HEADER, verify
@@ -44,7 +45,7 @@ def test_a_delivery_is_signed_and_carries_what_the_subscribers_own_get_answers(t
     court = subscribe(as_role, "court", receiver.url)
     cps = subscribe(as_role, "cps", receiver.url)
     referral = case_in("OPTED_IN", court=team.court, worker=team.worker, phone="07700 100982", notes="Sensitive note")
-    referral_services.withdraw(referral, "She moved away.", team.worker)
+    withdraw(referral, "She moved away.", team.worker)
     report = services.send_due()
     assert report.statuses == {"delivered": len(receiver.received)}
 
@@ -91,7 +92,7 @@ def test_court_users_hear_only_of_their_own_courts_cases_and_cps_users_of_every_
 def test_once_she_withdraws_consent_to_share_the_payload_withholds_her_identity(team, as_role, receiver) -> None:
     subscribe(as_role, "cps", receiver.url, ["notice.created"])
     referral = case_in("OPTED_IN", court=team.court, worker=team.worker)
-    referral_services.record_consent(referral, "share_with_court_cps", False, team.worker)
+    record_consent(referral, "share_with_court_cps", False, team.worker)
     services.send_due()
     (payload,) = received_json(receiver)
     assert payload["data"]["identity_withheld"] is True
@@ -141,7 +142,7 @@ def test_with_a_queue_the_committed_deliveries_are_enqueued_after_the_commit_and
     referral = case_in("REFERRED", court=team.court, worker=team.worker)
     enqueued: list = []
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr("diversion.webhooks.jobs.enqueue_delivery", lambda ids: enqueued.extend(ids) or len(ids))
+    monkeypatch.setattr("diversion.webhooks.services.enqueue_delivery", lambda ids: enqueued.extend(ids) or len(ids))
 
     def change_then_fail() -> None:
         with transaction():

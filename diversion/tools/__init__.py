@@ -1,0 +1,1 @@
+"""Checks the project runs on its own code (``python -m diversion.tools.<name>``)."""

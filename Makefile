@@ -116,11 +116,12 @@ test-dates: install-dev faketime ## Run the non-browser suite on SQLite under fa
 	    $(PY) -m pytest --db=sqlite -n $(PYTEST_WORKERS) --ignore=tests/e2e $(PYTEST_ARGS) || exit 1; \
 	done
 
-lint: install-dev ## ruff (lint and format check), djlint, mypy strict on the crypto package, the dates and the permissions
+lint: install-dev ## ruff (lint and format check), djlint, mypy strict on the crypto package, the dates and the permissions, no import cycles
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint templates --lint
 	$(VENV)/bin/mypy --strict diversion/crypto diversion/dates.py diversion/permissions.py
+	$(PY) -m diversion.tools.imports
 
 format: install-dev ## Format Python code with ruff
 	$(VENV)/bin/ruff format .

@@ -68,6 +68,7 @@ def write_reads(response: Response) -> Response:
     """After the request (after_request): one ``case.viewed`` event per case the answer showed, ids and codes only."""
     from diversion.audit.services import Entry, record_events
     from diversion.db import transaction
+
     pending: dict[uuid.UUID, str] = g.pop(_PENDING, None) or {}
     if not pending or 300 <= response.status_code < 400:
         return response

@@ -7,7 +7,6 @@ counts; never a value.
 from __future__ import annotations
 
 import sys
-import uuid
 from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from diversion.crypto.keys import generate_master_key_line
 from diversion.keyring import create_keystore_schema, keyring
 from diversion.keys.services import (
     DEFAULT_BATCH,
+    erased_ids_from,
     reapply_erasures,
     reindex_blind_indexes,
     rotate_keys,
@@ -180,16 +180,10 @@ def keys_sweep_orphans(older_than_hours: int, max_orphans: int) -> None:
 @with_appcontext
 def keys_reapply_erasures(ids_file: Any) -> None:
     """After a restore, destroy again the keys of erased clients and mark erased those whose keys are gone."""
-    register = []
-    if ids_file is not None:
-        for number, line in enumerate(ids_file, start=1):
-            text = line.split("#", 1)[0].strip()
-            if not text:
-                continue
-            try:
-                register.append(str(uuid.UUID(text)))
-            except ValueError:
-                _fail(f"Line {number} of the ids file is not a client id.")
+    try:
+        register = erased_ids_from(ids_file) if ids_file is not None else []
+    except ValueError as error:
+        _fail(str(error))
     destroyed, completed = reapply_erasures(register)
     click.echo(f"Data keys destroyed again: {destroyed}; clients marked erased again: {completed}.")
 

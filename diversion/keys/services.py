@@ -350,6 +350,21 @@ def sweep_orphan_keys(older_than: timedelta = timedelta(days=1), max_orphans: in
     return keystore().sweep_orphans(_existing_client_ids, older_than, max_orphans=max_orphans)
 
 
+def erased_ids_from(lines: Iterable[str]) -> list[str]:
+    """The client ids of the erasure register's ids file: one per line, ``#`` starts a comment, blank lines skipped;
+    ValueError naming the line that is not an id (its text is not repeated: it may be anything)."""
+    ids = []
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            ids.append(str(uuid.UUID(text)))
+        except ValueError:
+            raise ValueError(f"Line {number} of the ids file is not a client id.") from None
+    return ids
+
+
 def reapply_erasures(register: Iterable[str] = (), batch_size: int = DEFAULT_BATCH) -> tuple[int, int]:
     """Make both databases agree on who is erased after a restore; returns (keys destroyed, clients marked)."""
     store = keystore()

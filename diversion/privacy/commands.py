@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sys
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -100,18 +99,13 @@ def backup_create(main_path: Path, keys_path: Path) -> None:
 @with_appcontext
 def backup_restore(main_path: Path | None, keys_path: Path | None, ids_file: Any, yes: bool) -> None:
     """Restore the main database and/or the key store from backups, then erase again everyone erased before."""
+    from diversion.keys.services import erased_ids_from
     from diversion.privacy.backups import BackupError, restore_backup
 
-    register = []
-    if ids_file is not None:
-        for number, line in enumerate(ids_file, start=1):
-            text = line.split("#", 1)[0].strip()
-            if not text:
-                continue
-            try:
-                register.append(str(uuid.UUID(text)))
-            except ValueError:
-                raise click.ClickException(f"Line {number} of the ids file is not a client id.") from None
+    try:
+        register = erased_ids_from(ids_file) if ids_file is not None else []
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     if not yes:
         click.confirm("This replaces the live data with the backup. Continue?", abort=True)
     try:

@@ -6,6 +6,7 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from diversion.clients.models import Client
@@ -92,3 +93,15 @@ def test_sweep_orphans_deletes_only_old_keys_of_clients_never_created(committed_
     with committed.app.app_context():
         remaining = keystore().get_many([*old_orphans, new_orphan, *(str(person[0]) for person in people)])
         assert set(remaining) == {new_orphan, *(str(person[0]) for person in people)}
+
+
+def test_the_erasure_register_ids_file_takes_ids_comments_and_blank_lines_and_names_a_bad_line() -> None:
+    from diversion.keys.services import erased_ids_from
+
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert erased_ids_from([f"{first}  # erased 3 May\n", "\n", "# a comment\n", f"{second}\n"]) == [
+        str(first),
+        str(second),
+    ]
+    with pytest.raises(ValueError, match=r"^Line 2 of the ids file is not a client id\.$"):
+        erased_ids_from([f"{first}\n", "Jane Example 1990-01-01\n"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 WIDTH, HEIGHT = 640, 300
 FONT_SIZE = 12
@@ -243,14 +244,11 @@ def bar_chart(
                 left = _round(frame.x.centre(index) - width / 2)
                 bars.append(Bar(left, top_y, _round(width), _round(bottom_y - top_y), one.colour))
             bottom += value
-    return Chart(
-        title=title,
-        description=description,
-        plot=frame.plot,
-        y_label=y_label,
-        y_ticks=frame.y_ticks,
-        x_ticks=frame.x_ticks,
-        rotate_x=frame.rotate_x,
+    return _framed(
+        frame,
+        title,
+        description,
+        y_label,
         bars=tuple(bars),
         keys=legend([(s.label, s.colour, "bar") for s in series], frame.plot.left) if show_legend else (),
         message=None if any(totals) else message,
@@ -279,6 +277,19 @@ def line_chart(
     lines = [Line(((frame.plot.left, frame.y(value)), (frame.plot.right, frame.y(value))), colour, dashed=True)]
     if points:
         lines.append(Line(points, series.colour, markers=True))
+    return _framed(
+        frame,
+        title,
+        description,
+        y_label,
+        lines=tuple(lines),
+        keys=legend([(series.label, series.colour, "line"), (label, colour, "dashed")], frame.plot.left),
+        message=None if points else message,
+    )
+
+
+def _framed(frame: _Frame, title: str, description: str, y_label: str, **drawn: Any) -> Chart:
+    """A chart on ``frame``'s plot and axes, with what is drawn on it (bars or lines, keys, a message)."""
     return Chart(
         title=title,
         description=description,
@@ -287,7 +298,5 @@ def line_chart(
         y_ticks=frame.y_ticks,
         x_ticks=frame.x_ticks,
         rotate_x=frame.rotate_x,
-        lines=tuple(lines),
-        keys=legend([(series.label, series.colour, "line"), (label, colour, "dashed")], frame.plot.left),
-        message=None if points else message,
+        **drawn,
     )

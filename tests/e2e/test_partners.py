@@ -48,7 +48,9 @@ APPOINTMENTS = {
     "not_completed": "^No appointments$",
     "completed": "^Appointment 1: attended Appointment 2: attended$",
     "withdrawn": "^No appointments$",
-    "assessed": r"^Appointment 1: attended Appointment 2: booked for \d{1,2} \w{3} \d{4}, \d{1,2}:\d{2}[ap]m$",
+    # A time as GOV.UK writes it: 10am, 10:30am, midday, midnight (diversion/dates.py).
+    "assessed": r"^Appointment 1: attended Appointment 2: booked for \d{1,2} \w{3} \d{4}, "
+    r"(\d{1,2}(:\d{2})?[ap]m|midday|midnight)$",
     "later": "^No appointments$",
 }
 NOTICES = {

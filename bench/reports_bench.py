@@ -95,6 +95,7 @@ def populate(engine: sa.Engine, referrals: int, seed: int = 7) -> None:
                 {
                     "id": worker,
                     "email": f"worker{i}@example.org",
+                    "display_name": f"Bench worker {i}",
                     "role": "worker",
                     "password_hash": "x",
                     "must_change_password": False,

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.page_bench import plaintext_build  # noqa: E402
+from bench.page_bench import as_served, plaintext_build  # noqa: E402
 from bench.reports_bench import DEFAULT_PG_URL, _postgres_database  # noqa: E402
 
 GOAL = 1.5
@@ -276,6 +276,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
             for site in sites:  # warm: templates compiled, pools filled, caches as in steady running
                 for name in names if site is not plain else ("search",):
                     _timed(site, calls[site.label][name], 2)
+            as_served()
             times: dict[tuple[str, str], list[float]] = {}
             for index in range(rounds):
                 for name in names:

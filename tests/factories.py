@@ -95,6 +95,14 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     return pages.read(client.get(path)).csrf_token
 
 
+def shown_totp_secret(page: pages.Page) -> str:
+    """The authenticator's secret as the set-up page shows it to be typed in by hand, its spaces taken out."""
+    secret = page.text_of("#totp-secret").replace(" ", "")
+    assert secret, "no secret on the page"
+    assert set(secret) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), "not a base32 secret"
+    return secret
+
+
 def sign_in(client: FlaskClient, user: User, password: str = PASSWORD) -> Any:
     """The real journey: password, then a fresh TOTP code. Returns the last response."""
     token = csrf_token(client, "/sign-in")

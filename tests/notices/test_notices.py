@@ -115,8 +115,8 @@ def test_inbox_and_notice_pages_show_status_only(client, app_ctx, role: str) -> 
     canaries = plant(referral)
     notice = notices_of(referral)[0]
     log_in_as(client, create_user(role=role, court=court if role == "court" else None))
-    pages = [client.get("/notices"), client.get(f"/notices/{notice.id}")]
-    for page in pages:
+    responses = [client.get("/notices"), client.get(f"/notices/{notice.id}")]
+    for page in responses:
         assert page.status_code == 200
         html = page.get_data(as_text=True)
         assert referral.client.family_name in html

@@ -317,8 +317,8 @@ def test_a_new_referrals_draft_has_a_key_of_its_own_destroyed_when_the_referral_
     # Not an orphan to the key sweep while the draft lives.
     assert _existing_client_ids([str(draft.id)]) == {str(draft.id)}
 
-    page = mine.get("/cases/new?draft=restore").get_data(as_text=True)
-    assert 'value="Draftwell"' in page
+    page = pages.get(mine, "/cases/new?draft=restore")
+    assert page.value("family_name") == "Draftwell"
     made = mine.post("/cases/new", data={**referral_form(court), "csrf_token": csrf_token(mine, "/cases/new")})
     assert made.status_code == 302, made.get_data(as_text=True)[:2000]
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 1

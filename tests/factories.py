@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 import time
 from datetime import date
 from typing import Any
@@ -18,6 +17,7 @@ from diversion.auth.models import User
 from diversion.courts.models import Court
 from diversion.db import transaction, utcnow
 from diversion.extensions import db
+from tests import pages
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -90,13 +90,17 @@ def shown_wordings() -> str:
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:
-    """The CSRF token from a page's form."""
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+    """The CSRF token from a page's form, the page checked as every page test's is (tests/pages.py), whatever its
+    status (a refusal's page may still carry a form)."""
+    return pages.read(client.get(path)).csrf_token
+
+
+def shown_totp_secret(page: pages.Page) -> str:
+    """The authenticator's secret as the set-up page shows it to be typed in by hand, its spaces taken out."""
+    secret = page.text_of("#totp-secret").replace(" ", "")
+    assert secret, "no secret on the page"
+    assert set(secret) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), "not a base32 secret"
+    return secret
 
 
 def sign_in(client: FlaskClient, user: User, password: str = PASSWORD) -> Any:

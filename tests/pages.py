@@ -277,8 +277,14 @@ def _form_problems(page: Page, *, csrf: bool, allowed: Collection[str]) -> Itera
         action = str(form.get("action", ""))
         if not action:
             yield "a POST form without an action"
-        if csrf and action not in allowed and not page.hidden_fields(form).get("csrf_token"):
+        if csrf and action not in allowed and not _carries_token(page.hidden_fields(form)):
             yield f"the POST form to {action!r} has no CSRF token"
+
+
+def _carries_token(hidden: Mapping[str, str]) -> bool:
+    # A form rendered with a prefix (one of several on a page) names its token "<prefix>-csrf_token", which
+    # Flask-WTF's CSRF check accepts as it does "csrf_token".
+    return any(value and (name == "csrf_token" or name.endswith("-csrf_token")) for name, value in hidden.items())
 
 
 def _error_summary_problems(page: Page, allowed: Collection[str]) -> Iterable[str]:

@@ -103,6 +103,8 @@ def test_a_duplicate_id_fails_unless_allowed_by_name(site: Flask) -> None:
         '<form method="post" action="/things"><input type="text" name="name"></form>',
         '<form method="POST" action="/things"><input type="hidden" name="csrf_token" value=""></form>',
         '<form method="post" action="/things"><input type="text" name="csrf_token" value="shown"></form>',
+        '<form method="post" action="/things"><input type="hidden" name="csrf_token_old" value="t"></form>',
+        '<form method="post" action="/things"><input type="hidden" name="case-1-csrf_token" value=""></form>',
     ],
 )
 def test_a_post_form_without_a_csrf_token_fails(site: Flask, form: str) -> None:
@@ -112,6 +114,12 @@ def test_a_post_form_without_a_csrf_token_fails(site: Flask, form: str) -> None:
     pages.get(client, "/page", allow_missing_csrf={"/things"})
     site.config["WTF_CSRF_ENABLED"] = False
     pages.get(client, "/page")
+
+
+def test_a_prefixed_form_s_token_is_its_csrf_token(site: Flask) -> None:
+    """A form rendered with a prefix, one of several on a page, carries its token as "<prefix>-csrf_token"."""
+    prefixed = '<form method="post" action="/things"><input type="hidden" name="case-1-csrf_token" value="t"></form>'
+    pages.get(serve(site, document(prefixed)), "/page")
 
 
 def test_a_post_form_without_an_action_fails_and_a_get_form_needs_no_token(site: Flask) -> None:

@@ -23,6 +23,7 @@ from diversion.courts.models import Court
 from diversion.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.permissions import RULES, public, requires, rule_of
+from tests import pages
 from tests.conftest import dispose_app
 from tests.factories import PASSWORD, create_court, create_user, csrf_token, log_in_as
 from tests.test_permissions import build_urls
@@ -207,12 +208,12 @@ def test_pages_carry_the_security_headers_and_a_nonce_for_their_one_inline_scrip
         assert response.headers["Cache-Control"] == "no-store", path
         script_src = next(part for part in csp.split(";") if part.strip().startswith("script-src"))
         nonce = re.search(r"'nonce-([^']+)'", script_src).group(1)
-        html = response.get_data(as_text=True)
-        inline = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S)
-        inline_bodies = [(attrs, body) for attrs, body in inline if body.strip()]
-        assert len(inline_bodies) == 1, path
-        assert f'nonce="{nonce}"' in inline_bodies[0][0], path
-        assert " style=" not in html, path  # no inline styles either: style-src is 'self' only
+        page = pages.read(response)
+        inline = [script for script in page.select("script") if script.get_text().strip()]
+        assert len(inline) == 1, path
+        assert inline[0].get("nonce") == nonce, path
+        assert " style=" not in page.html, path  # no inline styles either: style-src is 'self' only
+        assert not page.has("[style]"), path
         seen_nonces.add(nonce)
     assert len(seen_nonces) == len(anonymous_pages + signed_in_pages)  # a fresh nonce on every response
 
@@ -287,8 +288,12 @@ def test_no_hsts_outside_production(client) -> None:
 def _assert_error_page(response: Any, status: int) -> str:
     assert response.status_code == status
     assert response.mimetype == "text/html"
-    html = response.get_data(as_text=True)
-    assert re.search(r'<h1 class="govuk-heading-l">[^<]+</h1>', html), status
+    page = pages.read(response)
+    heading = page.select_one("h1")
+    assert heading.get("class") == ["govuk-heading-l"], status
+    assert heading.get_text().strip(), status
+    assert heading.find() is None, status
+    html = page.html
     assert "govuk-template" in html
     for leak in LEAKS:
         assert leak not in html, (status, leak)

@@ -5,9 +5,6 @@ answer and its version moves on by one."""
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 
 from diversion.assessments.models import Domain
@@ -92,17 +89,19 @@ def text_of(response) -> str:
 
 def row_of(response, label: str) -> str:
     """The comparison table's row for a question, its text only."""
-    page = response.get_data(as_text=True)
-    match = re.search(
-        rf'<tr class="govuk-table__row">\s*<th scope="row"[^>]*>\s*{re.escape(label)}.*?</tr>', page, re.S
-    )
-    assert match, f"no row for {label}"
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", match.group(0)))).strip()
+    rows = [
+        row
+        for row in pages.read(response).select("tr.govuk-table__row")
+        if (header := row.find("th", attrs={"scope": "row"}))
+        and pages.normalise(header.get_text(" ")).startswith(label)
+    ]
+    assert len(rows) == 1, f"{len(rows)} rows for {label}"
+    return pages.normalise(rows[0].get_text(" "))
 
 
 def hidden(response, name: str) -> str | None:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', response.get_data(as_text=True))
-    return match.group(1) if match else None
+    """The value of the page's hidden field called ``name``; None when there is none."""
+    return pages.read(response).hidden_fields().get(name)
 
 
 def stale_save(case, mine, theirs):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import re
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -36,7 +35,8 @@ from diversion.crypto.keys import MasterKey, derive_key
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import keyring
-from tests.factories import PASSWORD, create_court, create_user, csrf_token, fresh_code, totp_secret
+from tests import pages
+from tests.factories import PASSWORD, create_court, create_user, csrf_token, fresh_code, shown_totp_secret, totp_secret
 
 
 def _head_seq() -> int:
@@ -314,8 +314,8 @@ def test_enrolling_an_authenticator_is_recorded(client, app_ctx) -> None:
     start = _head_seq()
     token = csrf_token(client, "/sign-in")
     client.post("/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
-    page = client.get("/sign-in/set-up-authenticator").get_data(as_text=True)
-    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    page = pages.get(client, "/sign-in/set-up-authenticator")
+    secret = shown_totp_secret(page)
     token = csrf_token(client, "/sign-in/set-up-authenticator")
     client.post("/sign-in/set-up-authenticator", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
     actions = _actions(start)

@@ -3,7 +3,6 @@ through the password, new-password, authenticator set-up and security-code steps
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
 import pyotp
@@ -14,7 +13,8 @@ from diversion.auth.models import User
 from diversion.auth.next_page import safe_next
 from diversion.db import transaction
 from diversion.extensions import db
-from tests.factories import PASSWORD, create_user, csrf_token, fresh_code, log_in_as, totp_secret
+from tests import pages
+from tests.factories import PASSWORD, create_user, csrf_token, fresh_code, log_in_as, shown_totp_secret, totp_secret
 
 # Each would take her to another site, or to no page at all, if followed.
 OUTSIDE = (
@@ -135,22 +135,29 @@ def test_next_is_carried_through_the_new_password_step(client, app_ctx) -> None:
 def test_next_is_carried_through_setting_up_the_authenticator(client, app_ctx) -> None:
     user = create_user(enrolled=False)
     assert _post_password(client, user.email, "/account").headers["Location"] == "/sign-in/set-up-authenticator"
-    page = client.get("/sign-in/set-up-authenticator").get_data(as_text=True)
-    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    page = pages.get(client, "/sign-in/set-up-authenticator")
+    secret = shown_totp_secret(page)
     token = csrf_token(client, "/sign-in/set-up-authenticator")
     done = client.post("/sign-in/set-up-authenticator", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
-    assert "Save your recovery codes" in done.get_data(as_text=True)
-    assert re.search(r'<a class="govuk-button"[^>]*href="/account">Continue</a>', done.get_data(as_text=True))
+    assert "Save your recovery codes" in pages.read(done).text
+    assert continues_to(done) == "/account"
+
+
+def continues_to(response) -> str:
+    """Where the page's one Continue button leads."""
+    page = pages.read(response)
+    [button] = [link for link in page.select("a.govuk-button") if pages.normalise(link.get_text(" ")) == "Continue"]
+    return str(button.get("href", ""))
 
 
 def test_the_recovery_codes_go_on_home_without_next(client, app_ctx) -> None:
     user = create_user(enrolled=False)
     _post_password(client, user.email, "https://evil.example/")
-    page = client.get("/sign-in/set-up-authenticator").get_data(as_text=True)
-    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    page = pages.get(client, "/sign-in/set-up-authenticator")
+    secret = shown_totp_secret(page)
     token = csrf_token(client, "/sign-in/set-up-authenticator")
     done = client.post("/sign-in/set-up-authenticator", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
-    assert re.search(r'<a class="govuk-button"[^>]*href="/">Continue</a>', done.get_data(as_text=True))
+    assert continues_to(done) == "/"
 
 
 def _form_sent_after_the_session_ended(client, referrer: str):

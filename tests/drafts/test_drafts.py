@@ -5,7 +5,6 @@ offered back when she opens the form again (also after signing in again), gone o
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from datetime import date, timedelta
 
@@ -20,6 +19,7 @@ from diversion.extensions import db
 from diversion.keyring import keystore
 from diversion.keys.services import _existing_client_ids
 from diversion.referrals.models import Referral, State
+from tests import pages
 from tests.factories import (
     attend,
     book,
@@ -82,10 +82,11 @@ def drafts_of(author=None) -> list[Draft]:
     return list(db.session.scalars(query))
 
 
-def textarea(html: str, name: str) -> str:
-    found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>([^<]*)</textarea>', html)
-    assert found, f"no textarea {name}"
-    return found.group(1).strip()
+def textarea(page: pages.Page, name: str) -> str:
+    """What the textarea called ``name`` holds, leading and trailing whitespace aside."""
+    [field] = page.inputs(name)
+    assert field.name == "textarea", f"{name} is not a textarea"
+    return page.value(name).strip()
 
 
 def test_autosave_keeps_her_typing_encrypted_under_her_data_key(mine, case) -> None:
@@ -110,26 +111,26 @@ def test_autosave_keeps_her_typing_encrypted_under_her_data_key(mine, case) -> N
 
 def test_the_form_offers_the_draft_back_and_restores_it_only_when_asked(mine, case) -> None:
     mine.post(draft_path(case), data=typed(mine, case, drugs_score="7"), headers=JSON)
-    offered = mine.get(form_path(case)).get_data(as_text=True)
-    assert "You have a draft of this form" in offered
-    assert "You last saved it at 10am on Tuesday 1 December 2026" in offered
-    assert "kept until 10am on Tuesday 8 December 2026" in offered
+    offered = pages.get(mine, form_path(case))
+    assert "You have a draft of this form" in offered.text
+    assert "You last saved it at 10am on Tuesday 1 December 2026" in offered.text
+    assert "kept until 10am on Tuesday 8 December 2026" in offered.text
     assert textarea(offered, "alcohol_notes") == ""  # offered, not yet put into the form
-    restored = mine.get(f"{form_path(case)}?draft=restore").get_data(as_text=True)
-    assert "This form shows your draft" in restored
+    restored = pages.get(mine, f"{form_path(case)}?draft=restore")
+    assert "This form shows your draft" in restored.text
     assert textarea(restored, "alcohol_notes") == SECRET
-    assert re.search(r'name="drugs_score".*?<option value="7" selected>', restored, re.S)
+    assert restored.selected("drugs_score") == ["7"]
     # The page autosaves to the draft's address, and has a Save draft button for use without JavaScript.
-    assert f'data-draft-url="{draft_path(case)}"' in restored
-    assert f'formaction="{draft_path(case)}"' in restored
+    assert restored.has(f'[data-draft-url="{draft_path(case)}"]')
+    assert restored.has(f'[formaction="{draft_path(case)}"]')
 
 
 def test_without_javascript_save_draft_goes_back_to_the_form_showing_the_draft(mine, case) -> None:
     response = mine.post(draft_path(case), data=typed(mine, case, save_draft="1"))
     assert response.status_code == 302
     assert response.headers["Location"] == f"{form_path(case)}?draft=restore"
-    page = mine.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Draft saved. It is kept until 10am on Tuesday 8 December 2026 unless you save the form." in page
+    page = pages.get(mine, response.headers["Location"])
+    assert "Draft saved. It is kept until 10am on Tuesday 8 December 2026 unless you save the form." in page.text
     assert textarea(page, "alcohol_notes") == SECRET
     assert SECRET not in response.headers["Location"]
 
@@ -256,8 +257,8 @@ def test_a_restored_draft_keeps_the_version_it_was_typed_against(app, mine, case
     save_full_assessment(case, colleague)  # version 1
     mine.post(draft_path(case), data=typed(mine, case, version="1"), headers=JSON)
     save_full_assessment(case, colleague, version=1)  # version 2, saved while her draft waited
-    page = mine.get(f"{form_path(case)}?draft=restore").get_data(as_text=True)
-    assert re.search(r'name="version"[^>]*value="1"', page)
+    page = pages.get(mine, f"{form_path(case)}?draft=restore")
+    assert page.value("version") == "1"
     data = {"csrf_token": csrf_token(mine, form_path(case)), "version": "1", "risk_notes": ""}
     for domain in Domain:
         data |= {f"{domain.value}_need": "1", f"{domain.value}_score": "4", f"{domain.value}_notes": ""}
@@ -316,8 +317,8 @@ def test_a_new_referrals_draft_has_a_key_of_its_own_destroyed_when_the_referral_
     # Not an orphan to the key sweep while the draft lives.
     assert _existing_client_ids([str(draft.id)]) == {str(draft.id)}
 
-    page = mine.get("/cases/new?draft=restore").get_data(as_text=True)
-    assert 'value="Draftwell"' in page
+    page = pages.get(mine, "/cases/new?draft=restore")
+    assert page.value("family_name") == "Draftwell"
     made = mine.post("/cases/new", data={**referral_form(court), "csrf_token": csrf_token(mine, "/cases/new")})
     assert made.status_code == 302, made.get_data(as_text=True)[:2000]
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 1

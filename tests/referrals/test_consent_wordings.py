@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 
 import pytest
 from sqlalchemy import select
@@ -151,7 +150,7 @@ def test_a_manager_writes_previews_then_publishes_a_version(client, manager) -> 
     assert f"“{NEW_SUPPORT}” (wording version 2026-2)" in words
     assert current_wordings()[SUPPORT].version == "2026-1", "a preview publishes nothing"
     # "Change the wording" shows the form again with what was typed.
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', preview.get_data(as_text=True)).group(1)
+    token = pages.read(preview).csrf_token
     changed = client.post(path, data={**form, "csrf_token": token, "confirmed": "yes", "change": "yes"})
     assert "Publish a new version of a consent wording" in text_of(changed)
     assert html.escape(NEW_SUPPORT, quote=False) in changed.get_data(as_text=True)
@@ -210,9 +209,9 @@ def test_the_consent_page_reads_the_current_wording_and_the_line_points_at_it(cl
     referral = create_referral(worker=worker)
     log_in_as(client, worker)
     path = f"/cases/{referral.id}/consent"
-    page = client.get(path).get_data(as_text=True)
-    assert html.escape(NEW_SUPPORT, quote=True) in page
-    assert f'name="wordings" type="hidden" value="{shown_wordings()}"' in page
+    page = pages.get(client, path)
+    assert html.escape(NEW_SUPPORT, quote=True) in page.html
+    assert page.hidden_fields(page.form(path))["wordings"] == shown_wordings()
     data = {**ALL_AGREED, "version": str(referral.version), "wordings": shown_wordings()}
     assert client.post(path, data={**data, "csrf_token": csrf_token(client, path)}).status_code == 302
     lines = {line.purpose: line for line in consent_ledger(referral)}
@@ -238,14 +237,12 @@ def test_a_version_published_while_she_was_reading_records_nothing_and_asks_agai
     words = text_of(response)
     assert "The wording changed while she was reading it (support from the diversion scheme)" in words
     assert "read her the new wording and ask her again" in words
-    body = response.get_data(as_text=True)
-    assert html.escape(NEW_SUPPORT, quote=True) in body, "the page now reads her the new words"
-    assert f'name="wordings" type="hidden" value="{shown_wordings()}"' in body
-    support_radios = re.findall(r'<input[^>]*name="support"[^>]*>', body)
-    assert support_radios
-    assert not any("checked" in radio for radio in support_radios), "asked again"
-    share_radios = re.findall(r'<input[^>]*name="share_with_court_cps"[^>]*>', body)
-    assert any("checked" in radio for radio in share_radios), "unchanged purposes keep her answer"
+    page = pages.read(response)
+    assert html.escape(NEW_SUPPORT, quote=True) in page.html, "the page now reads her the new words"
+    assert page.hidden_fields(page.form(path))["wordings"] == shown_wordings()
+    assert page.inputs("support")
+    assert page.checked("support") == [], "asked again"
+    assert page.checked("share_with_court_cps") == ["given"], "unchanged purposes keep her answer"
     assert row_counts(tables=CASE_ROWS) == before
     assert consent_ledger(referral) == []
     assert db.session.get(Referral, referral.id).state == State.REFERRED
@@ -273,9 +270,10 @@ def test_a_version_published_before_the_decline_is_confirmed_records_nothing(cli
     data = {**ALL_AGREED, "support": "refused", "version": str(referral.version), "wordings": shown_wordings()}
     page = client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
     assert "Check her decisions before you record them" in text_of(page)
-    assert f'name="wordings" value="{shown_wordings()}"' in page.get_data(as_text=True), "carried to the confirm"
+    confirm = pages.read(page)
+    assert confirm.value("wordings", confirm.form(path)) == shown_wordings(), "carried to the confirm"
     publish_wording("share_with_court_cps", "I agree the court is told if I attend.", manager, based_on=None)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = confirm.csrf_token
     confirmed = client.post(path, data={**data, "csrf_token": token, "confirmed": "yes"})
     assert confirmed.status_code == 409
     assert consent_ledger(referral) == []

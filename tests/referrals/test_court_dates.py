@@ -309,8 +309,7 @@ def test_only_a_managers_new_referral_page_offers_a_past_case(client, worker, ma
     assert "The return date must be in the future" in error_texts(page)[0]
     assert referrals() == 0
     log_in_as(client, manager)
-    html = client.get("/cases/new").get_data(as_text=True)
-    assert 'name="past_case"' in html
+    assert pages.get(client, "/cases/new").inputs("past_case")
     page = post_form(client, "/cases/new", form)
     assert page.status_code == 302
     [referral] = db.session.scalars(select(Referral)).all()
@@ -347,7 +346,7 @@ def test_the_new_referral_page_warns_of_a_weekend_or_bank_holiday_and_asks_for_a
     assert "govuk-warning-text" in html
     assert warning in html
     assert error_texts(page) == ["Give a reason to keep this return date, or change it"]
-    assert 'name="override_reason"' in html
+    assert pages.read(page).inputs("override_reason")
     assert referrals() == 0
     form = referral_form(court, date(2026, 11, 30), day, override_reason="The court sits that day.")
     assert post_form(client, "/cases/new", form).status_code == 302

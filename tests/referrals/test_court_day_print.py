@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from diversion.dates import today
+from tests import pages
 from tests.factories import create_court, create_referral, create_user, log_in_as
 
 PRINT_STYLES = Path(__file__).resolve().parents[2] / "assets" / "scss" / "_print.scss"
@@ -35,10 +36,8 @@ def cases(courts, day):
     )
 
 
-def court_day(client, day) -> str:
-    response = client.get(f"/court-day?date={day.isoformat()}")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
+def court_day(client, day) -> pages.Page:
+    return pages.get(client, f"/court-day?date={day.isoformat()}")
 
 
 @pytest.mark.clock("2026-12-01 10:00")
@@ -46,31 +45,31 @@ def test_a_court_user_s_printed_list_names_her_court_and_the_time_it_was_printed
     ashford, _ = courts
     page = court_day(log_in_as(client, create_user(role="court", court=ashford)), day)
 
-    assert '<span class="govuk-caption-l">Ashford Magistrates&#39; Court</span>' in page
-    assert "Bramley" not in page
-    printed = re.search(
-        r'<p class="([^"]*)">Printed <time class="app-printed-at" datetime="([^"]+)">([^<]+)</time>', page
-    )
-    assert printed, "no printed time on the list"
-    assert "app-print-only" in printed.group(1).split()
-    assert printed.group(2).startswith("2026-12-01T10:00")
-    assert printed.group(3) == "1 December 2026, 10am"
+    assert page.text_of(".govuk-caption-l") == "Ashford Magistrates' Court"
+    assert "Bramley" not in page.html
+    printed = page.select_one("time.app-printed-at")
+    line = printed.parent
+    assert line.name == "p"
+    assert pages.normalise(line.get_text(" ")).startswith("Printed ")
+    assert "app-print-only" in line.get("class", [])
+    assert str(printed["datetime"]).startswith("2026-12-01T10:00")
+    assert printed.get_text() == "1 December 2026, 10am"
 
 
 def test_anyone_else_s_list_names_the_courts_of_the_cases_listed(client, courts, cases, day):
     page = court_day(log_in_as(client, create_user(role="manager")), day)
 
-    assert '<span class="govuk-caption-l">Ashford Magistrates&#39; Court, Bramley Magistrates&#39; Court</span>' in page
+    assert page.text_of(".govuk-caption-l") == "Ashford Magistrates' Court, Bramley Magistrates' Court"
 
 
 def test_names_dates_of_birth_and_urns_are_kept_on_one_line(client, courts, cases, day):
     ashford, _ = courts
     page = court_day(log_in_as(client, create_user(role="court", court=ashford)), day)
 
-    name_cell = re.search(r'<th scope="row" class="govuk-table__header([^"]*)"[^>]*>\s*<a[^>]*>[^<]*Cara', page)
-    assert name_cell, "her name is not the row's header"
-    assert "app-nowrap" in name_cell.group(1).split()
-    assert len(re.findall(r'<td class="govuk-table__cell app-nowrap"', page)) == 2
+    [name_cell] = [cell for cell in page.select('th.govuk-table__header[scope="row"]') if "Cara" in cell.get_text()]
+    assert name_cell.find("a") is not None, "her name is not the row's header"
+    assert "app-nowrap" in name_cell.get("class", [])
+    assert len(page.select("td.govuk-table__cell.app-nowrap")) == 2
 
 
 def test_the_print_stylesheet_gives_margins_page_numbers_and_hides_printed_only_lines_on_screen():

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from diversion.extensions import db
 from diversion.idempotency import services
 from diversion.idempotency.models import IdempotencyKey
 from diversion.referrals.models import Referral
+from tests import pages
 from tests.factories import create_court, create_user, csrf_token, date_fields, log_in_as
 
 pytestmark = pytest.mark.clock("2026-12-01 10:00")
@@ -22,12 +22,11 @@ def referrals() -> int:
     return int(db.session.scalar(select(func.count()).select_from(Referral)) or 0)
 
 
-def one_time_key(html: str) -> str:
-    found = re.search(r'name="one_time_key"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="one_time_key"', html
-    )
-    assert found, "no one-time key on the page"
-    return found.group(1)
+def one_time_key(response) -> str:
+    """The one-time key the page's form carries; fails if it has none or an empty one."""
+    key = pages.read(response).value("one_time_key")
+    assert key, "an empty one-time key on the page"
+    return key
 
 
 def referral_form(court, **overrides) -> dict:
@@ -57,8 +56,8 @@ def _post(client, data: dict):
 
 def test_the_new_referral_page_carries_a_new_key_each_time(client, worker) -> None:
     log_in_as(client, worker)
-    first = one_time_key(client.get("/cases/new").get_data(as_text=True))
-    second = one_time_key(client.get("/cases/new").get_data(as_text=True))
+    first = one_time_key(client.get("/cases/new"))
+    second = one_time_key(client.get("/cases/new"))
     assert first != second
     assert services.valid_key(first)
 
@@ -66,7 +65,7 @@ def test_the_new_referral_page_carries_a_new_key_each_time(client, worker) -> No
 def test_the_form_posted_twice_with_one_key_makes_one_case(client, worker) -> None:
     log_in_as(client, worker)
     court = create_court()
-    key = one_time_key(client.get("/cases/new").get_data(as_text=True))
+    key = one_time_key(client.get("/cases/new"))
     first = _post(client, referral_form(court, one_time_key=key))
     assert first.status_code == 302
     assert referrals() == 1
@@ -86,7 +85,7 @@ def test_the_form_posted_twice_with_one_key_makes_one_case(client, worker) -> No
 def test_a_second_post_changed_after_going_back_still_makes_nothing(client, worker) -> None:
     log_in_as(client, worker)
     court = create_court()
-    key = one_time_key(client.get("/cases/new").get_data(as_text=True))
+    key = one_time_key(client.get("/cases/new"))
     assert _post(client, referral_form(court, one_time_key=key)).status_code == 302
     again = _post(client, referral_form(court, one_time_key=key, urn="01/ab/65000/26"))
     assert again.status_code == 302
@@ -97,7 +96,7 @@ def test_a_new_key_makes_a_new_case(client, worker) -> None:
     log_in_as(client, worker)
     court = create_court()
     for urn, name in (("01/ab/64999/26", "Onetime"), ("01/ab/65000/26", "Another")):
-        key = one_time_key(client.get("/cases/new").get_data(as_text=True))
+        key = one_time_key(client.get("/cases/new"))
         page = _post(client, referral_form(court, one_time_key=key, urn=urn, family_name=name))
         assert page.status_code == 302
     assert referrals() == 2
@@ -106,10 +105,10 @@ def test_a_new_key_makes_a_new_case(client, worker) -> None:
 def test_a_form_with_errors_keeps_its_key_and_saves_once_corrected(client, worker) -> None:
     log_in_as(client, worker)
     court = create_court()
-    key = one_time_key(client.get("/cases/new").get_data(as_text=True))
+    key = one_time_key(client.get("/cases/new"))
     refused = _post(client, referral_form(court, one_time_key=key, given_name=""))
     assert refused.status_code == 200
-    assert one_time_key(refused.get_data(as_text=True)) == key
+    assert one_time_key(refused) == key
     assert referrals() == 0
     assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0  # a refusal is not remembered
     assert _post(client, referral_form(court, one_time_key=key)).status_code == 302
@@ -119,7 +118,7 @@ def test_a_form_with_errors_keeps_its_key_and_saves_once_corrected(client, worke
 def test_a_second_post_while_the_first_is_saving_makes_nothing(client, worker) -> None:
     log_in_as(client, worker)
     court = create_court()
-    key = one_time_key(client.get("/cases/new").get_data(as_text=True))
+    key = one_time_key(client.get("/cases/new"))
     services.claim(worker.id, key, services.fingerprint("FORM", "/cases/new", b""))
     page = _post(client, referral_form(court, one_time_key=key))
     assert page.status_code == 200
@@ -130,7 +129,7 @@ def test_a_second_post_while_the_first_is_saving_makes_nothing(client, worker) -
 def test_the_key_is_forgotten_after_24_hours(client, worker, clock) -> None:
     log_in_as(client, worker)
     court = create_court()
-    key = one_time_key(client.get("/cases/new").get_data(as_text=True))
+    key = one_time_key(client.get("/cases/new"))
     assert _post(client, referral_form(court, one_time_key=key)).status_code == 302
     clock.shift(timedelta(hours=25))
     assert services.sweep_expired() == 1
@@ -140,7 +139,7 @@ def test_the_key_is_forgotten_after_24_hours(client, worker, clock) -> None:
 def test_another_users_same_key_is_hers_alone(client, worker) -> None:
     court = create_court()
     log_in_as(client, worker)
-    key = one_time_key(client.get("/cases/new").get_data(as_text=True))
+    key = one_time_key(client.get("/cases/new"))
     assert _post(client, referral_form(court, one_time_key=key)).status_code == 302
     client.post("/logout", data={"csrf_token": csrf_token(client, "/cases")})
     other = create_user(role="worker")
@@ -153,7 +152,7 @@ def test_another_users_same_key_is_hers_alone(client, worker) -> None:
 def test_the_daily_sweep_deletes_expired_keys(app, client, worker, clock) -> None:
     log_in_as(client, worker)
     court = create_court()
-    key = one_time_key(client.get("/cases/new").get_data(as_text=True))
+    key = one_time_key(client.get("/cases/new"))
     assert _post(client, referral_form(court, one_time_key=key)).status_code == 302
     runner = app.test_cli_runner()
     assert "One-time keys" not in runner.invoke(args=["cases", "sweep"]).stdout
@@ -169,10 +168,8 @@ def test_the_daily_sweep_deletes_expired_keys(app, client, worker, clock) -> Non
 
 
 def _key_and_token(client, path: str) -> tuple[str, str]:
-    html = client.get(path).get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert token, "no CSRF token on the page"
-    return one_time_key(html), token.group(1)
+    page = pages.get(client, path)
+    return one_time_key(page.response), page.csrf_token
 
 
 def test_the_booking_form_posted_twice_books_one_appointment(client, worker) -> None:

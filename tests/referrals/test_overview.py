@@ -4,14 +4,13 @@ the CPS decided."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import func, select
 
 from diversion.audit.models import AuditEvent
 from diversion.extensions import db
 from diversion.referrals.models import Referral
+from tests import pages
 from tests.factories import create_referral, create_user, csrf_token, log_in_as
 
 
@@ -38,12 +37,9 @@ def _events(referral) -> int:
     )
 
 
-def _version(html: str) -> str:
-    match = re.search(r'name="version" type="hidden" value="(\d+)"', html) or re.search(
-        r'name="version" value="(\d+)"', html
-    )
-    assert match, "the form carries the case's version"
-    return match.group(1)
+def _version(page: pages.Page, action: str) -> str:
+    """The case's version, which the form to ``action`` carries."""
+    return page.value("version", page.form(action))
 
 
 def test_a_manager_gives_a_case_to_another_support_worker(client, app_ctx, manager, worker) -> None:
@@ -56,9 +52,8 @@ def test_a_manager_gives_a_case_to_another_support_worker(client, app_ctx, manag
     log_in_as(client, manager)
     overview = client.get(f"/cases/{referral.id}").get_data(as_text=True)
     assert f'href="/cases/{referral.id}/worker"' in overview
-    page = client.get(f"/cases/{referral.id}/worker")
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
+    page = pages.get(client, f"/cases/{referral.id}/worker")
+    html = page.html
     assert other.display_name in html
     assert disabled.display_name not in html
     assert court_user.display_name not in html
@@ -67,7 +62,7 @@ def test_a_manager_gives_a_case_to_another_support_worker(client, app_ctx, manag
         f"/cases/{referral.id}/worker",
         data={
             "worker": str(other.id),
-            "version": _version(html),
+            "version": _version(page, f"/cases/{referral.id}/worker"),
             "csrf_token": csrf_token(client, f"/cases/{referral.id}/worker"),
         },
     )
@@ -82,7 +77,7 @@ def test_a_stale_change_of_worker_is_refused_with_409_and_changes_nothing(client
     other = create_user(role="worker")
     referral = create_referral(worker=worker)
     log_in_as(client, manager)
-    shown = _version(client.get(f"/cases/{referral.id}/worker").get_data(as_text=True))
+    shown = _version(pages.get(client, f"/cases/{referral.id}/worker"), f"/cases/{referral.id}/worker")
     referral.version += 1  # someone else saved the case meanwhile
     db.session.flush()
     response = client.post(
@@ -139,10 +134,11 @@ def test_a_support_worker_takes_a_case_with_no_worker_and_no_one_elses(client, a
     unassigned.assigned_worker_id = None
     db.session.flush()
     log_in_as(client, worker)
-    overview = client.get(f"/cases/{unassigned.id}").get_data(as_text=True)
-    assert "Take this case" in overview
-    token = csrf_token(client, f"/cases/{unassigned.id}")
-    response = client.post(f"/cases/{unassigned.id}/take", data={"version": _version(overview), "csrf_token": token})
+    overview = pages.get(client, f"/cases/{unassigned.id}")
+    assert "Take this case" in overview.text
+    token = overview.csrf_token
+    data = {"version": _version(overview, f"/cases/{unassigned.id}/take"), "csrf_token": token}
+    response = client.post(f"/cases/{unassigned.id}/take", data=data)
     assert response.status_code == 302
     assert _assigned(unassigned) == worker.id
     assert "Take this case" not in client.get(f"/cases/{unassigned.id}").get_data(as_text=True)

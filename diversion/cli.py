@@ -169,6 +169,7 @@ def cases_sweep(on: datetime | None) -> None:
     from diversion.notifications.horizon import alert_managers_of_horizon
     from diversion.notifications.services import sweep_messages
     from diversion.referrals.sweep import sweep_passed_return_dates
+    from diversion.webhooks.services import report_line
     from diversion.webhooks.services import send_due as send_due_webhooks
 
     day = on.date() if on is not None else None
@@ -191,7 +192,7 @@ def cases_sweep(on: datetime | None) -> None:
         click.echo(f"Bank holidays are known only to {_horizon_text()}: {told} managers emailed.")
     hooks = send_due_webhooks()
     if hooks.statuses or hooks.enqueued:
-        click.echo(hooks.line())
+        click.echo(report_line(hooks))
     click.echo(sweep_messages().line())
     if not chain.ok:
         where = f"event {chain.bad_event_id}" if chain.bad_event_id is not None else "the chain head"
@@ -221,9 +222,9 @@ def notifications_worker(burst: bool) -> None:
 def webhooks_deliver() -> None:
     """Send the webhook deliveries that are due, retries included (on RQ when REDIS_URL is set). The sweep does this
     too; run it more often (every minute) for prompt retries."""
-    from diversion.webhooks.services import send_due
+    from diversion.webhooks.services import report_line, send_due
 
-    click.echo(send_due().line())
+    click.echo(report_line(send_due()))
 
 
 def register_commands(app: Flask) -> None:

@@ -25,7 +25,7 @@ from diversion.extensions import db
 from diversion.keyring import key_provider
 from diversion.notices.models import OutcomeNotice
 from diversion.notifications.models import Kind, PartnerPreference, StaffMessage
-from diversion.notifications.outbox import insert_if_absent
+from diversion.notifications.outbox import email_staff, insert_if_absent
 from diversion.notifications.wording import (
     DIGEST_SUBJECT,
     NOTICE_EMAIL_BODY,
@@ -124,20 +124,9 @@ def queue_digests(now: datetime) -> int:
         body = digest_body(user, day)
         if body is None:
             continue
+        subject = TEAM_DIGEST_SUBJECT if user.role == Role.MANAGER else DIGEST_SUBJECT
         with transaction():
-            message = StaffMessage(
-                id=uuid.uuid4(),
-                kind=Kind.DIGEST.value,
-                dedupe_key=key,
-                channel="email",
-                due_at=now,
-                next_attempt_at=now,
-                user_id=user.id,
-            )
-            message.recipient = user.email
-            message.subject = TEAM_DIGEST_SUBJECT if user.role == Role.MANAGER else DIGEST_SUBJECT
-            message.body = body
-            added += insert_if_absent(message)
+            added += email_staff(user, dedupe=key, subject=subject, body=body, now=now)
     return added
 
 

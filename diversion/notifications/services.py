@@ -25,8 +25,9 @@ from diversion.auth.models import User
 from diversion.db import transaction, utcnow
 from diversion.errors import InvalidTransition
 from diversion.extensions import db
+from diversion.notifications import queueing
 from diversion.notifications.models import ClientMessage, Kind, Notification, StaffMessage, Status
-from diversion.notifications.outbox import insert_if_absent
+from diversion.notifications.outbox import email_staff
 from diversion.notifications.providers import (
     DeliveryError,
     NotifyNotifier,
@@ -34,6 +35,7 @@ from diversion.notifications.providers import (
     SendResult,
     notifier_for,
 )
+from diversion.notifications.queueing import SendReport
 from diversion.notifications.reminders import fill_reminder, quiet_hours_of, reminder_blocker, safe_contact_for
 from diversion.referrals.models import ConsentPurpose, Referral
 from diversion.signals import appointment_changed, final_state_reached
@@ -64,24 +66,6 @@ def email_active_managers(*, dedupe: str, subject: str, body: str, now: datetime
         with transaction():
             added += email_staff(manager, dedupe=f"{dedupe}:{manager.id}", subject=subject, body=body, now=now)
     return added
-
-
-def email_staff(user: User, *, dedupe: str, subject: str, body: str, now: datetime) -> bool:
-    """Queue one email to a member of staff, sent as soon as the sender runs, once per ``dedupe`` key; True when it
-    was queued (False: already queued under that key). In the caller's transaction."""
-    message = StaffMessage(
-        id=uuid.uuid4(),
-        kind=Kind.DIGEST.value,
-        dedupe_key=dedupe,
-        channel="email",
-        due_at=now,
-        next_attempt_at=now,
-        user_id=user.id,
-    )
-    message.recipient = user.email
-    message.subject = subject
-    message.body = body
-    return insert_if_absent(message)
 
 
 def claim(notification_id: uuid.UUID, now: datetime) -> bool:
@@ -255,41 +239,12 @@ def due_ids(now: datetime, limit: int = 500) -> list[uuid.UUID]:
     )
 
 
-@dataclass
-class SendReport:
-    """What one round of sending did."""
-
-    statuses: dict[str, int] = field(default_factory=dict)
-    enqueued: int = 0
-
-    def count(self, status: str) -> int:
-        """How many ended in this status."""
-        return self.statuses.get(status, 0)
-
-
 def send_due(now: datetime | None = None) -> SendReport:
     """Send what is due: on RQ when REDIS_URL is set (the worker sends), otherwise here and now."""
     now = now or utcnow()
     requeue_stale_claims(now)
     ids = due_ids(now)
-    report = SendReport()
-    if current_app.config.get("REDIS_URL"):
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
-
-        from diversion.notifications.queueing import enqueue_delivery
-
-        try:
-            report.enqueued = enqueue_delivery(ids)
-            return report
-        except (RedisConnectionError, RedisTimeoutError) as error:
-            # Redis down: the sweep sends them itself, as without Redis. A job that did get queued finds its message
-            # already claimed and sends nothing twice.
-            log.warning("queue unavailable, sending in the sweep", extra={"error_type": type(error).__name__})
-    for notification_id in ids:
-        status = deliver(notification_id, now)
-        report.statuses[status] = report.statuses.get(status, 0) + 1
-    return report
+    return queueing.send(ids, deliver, now, job="diversion.notifications.jobs.deliver_job")
 
 
 def refresh_delivery(now: datetime | None = None, limit: int = 200) -> int:

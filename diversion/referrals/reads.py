@@ -1,34 +1,16 @@
-"""Reading a case: by id, its timeline, her other referrals, and the people a case can be given to."""
+"""Reading a case: its timeline, her other referrals, and the people a case can be given to."""
 
 from __future__ import annotations
 
 import functools
-import uuid
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 
 from diversion.auth.models import Role, User
 from diversion.dates import today, working_days_between
-from diversion.errors import NotFound
 from diversion.extensions import db
 from diversion.referrals.models import Referral, ReturnDateChange
-
-
-def get_referral(referral_id: Any) -> Referral | None:
-    """A referral by id, or None for an unknown or malformed id (no scoping: use the loaders in views)."""
-    try:
-        return db.session.get(Referral, uuid.UUID(str(referral_id)))
-    except ValueError:
-        return None
-
-
-def require_referral(referral_id: Any) -> Referral:
-    """A referral by id, or NotFound."""
-    referral = get_referral(referral_id)
-    if referral is None:
-        raise NotFound("No such case")
-    return referral
 
 
 def case_history(referral: Referral) -> list[Any]:

@@ -18,7 +18,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from diversion.db import transaction, utcnow
 from diversion.errors import ValidationFailed
 from diversion.extensions import db
 from diversion.notifications import queueing
+from diversion.notifications.queueing import SendReport
 from diversion.webhooks import addresses, delivery, signing
 from diversion.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookSubscription
 
@@ -498,7 +499,7 @@ def pause_email(subscription: WebhookSubscription) -> tuple[str, str]:
 
 
 def _email_owner(subscription: WebhookSubscription, now: datetime) -> None:
-    from diversion.notifications.services import email_staff
+    from diversion.notifications.outbox import email_staff
 
     owner = db.session.scalars(select(User).where(User.id == subscription.user_id, User.may_be_sent_mail())).first()
     if owner is None:
@@ -539,19 +540,12 @@ def due_ids(now: datetime, limit: int = 500) -> list[uuid.UUID]:
     )
 
 
-@dataclass
-class SendReport:
-    """What one round of sending did."""
-
-    statuses: dict[str, int] = field(default_factory=dict)
-    enqueued: int = 0
-
-    def line(self) -> str:
-        """One line for a command's output: counts only."""
-        if self.enqueued:
-            return f"Webhooks: {self.enqueued} deliveries handed to the worker."
-        parts = ", ".join(f"{count} {status}" for status, count in sorted(self.statuses.items())) or "none due"
-        return f"Webhooks: {parts}."
+def report_line(report: SendReport) -> str:
+    """One line for a command's output of what a round of sending did: counts only."""
+    if report.enqueued:
+        return f"Webhooks: {report.enqueued} deliveries handed to the worker."
+    parts = ", ".join(f"{count} {status}" for status, count in sorted(report.statuses.items())) or "none due"
+    return f"Webhooks: {parts}."
 
 
 def send_due(now: datetime | None = None) -> SendReport:
@@ -559,19 +553,6 @@ def send_due(now: datetime | None = None) -> SendReport:
     now = now or utcnow()
     requeue_stale_claims(now)
     ids = due_ids(now)
-    report = SendReport()
     # What this process was about to send after a response is among them.
     db.session.info.pop(READY_KEY, None)
-    if ids and current_app.config.get("REDIS_URL"):
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
-
-        try:
-            report.enqueued = enqueue_delivery(ids)
-            return report
-        except (RedisConnectionError, RedisTimeoutError) as error:
-            log.warning("queue unavailable, sending here", extra={"error_type": type(error).__name__})
-    for delivery_id in ids:
-        status = deliver(delivery_id, now)
-        report.statuses[status] = report.statuses.get(status, 0) + 1
-    return report
+    return queueing.send(ids, deliver, now, job="diversion.webhooks.jobs.deliver_job")

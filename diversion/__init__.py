@@ -14,6 +14,7 @@ DOMAINS = (
     "main",
     "auth",
     "admin",
+    "organisations",
     "clients",
     "referrals",
     "appointments",

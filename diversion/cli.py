@@ -64,12 +64,25 @@ def venues_add(name: str, address: str) -> None:
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["worker", "manager", "court", "cps", "admin"]))
+@click.option("--role", required=True, type=click.Choice(["worker", "manager", "court", "cps", "admin", "operator"]))
 @click.option("--court", "court_code", default=None, help="Court code, for court users.")
+@click.option("--org", "organisation", default=None, help="Organisation slug (workers, managers, administrators).")
+@click.option("--scheme", "schemes", multiple=True, help="Scheme slug, for workers and managers; repeat for more.")
+@click.option("--courts", "cps_courts", default="", help="Court codes a CPS user covers, separated by commas.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--name", "display_name", default=None, help="The name shown for them. Default: the email before the @.")
-def users_create(email: str, role: str, court_code: str | None, password_stdin: bool, display_name: str | None) -> None:
-    """Create a user. They set up their authenticator at first sign-in."""
+def users_create(
+    email: str,
+    role: str,
+    court_code: str | None,
+    organisation: str | None,
+    schemes: tuple[str, ...],
+    cps_courts: str,
+    password_stdin: bool,
+    display_name: str | None,
+) -> None:
+    """Create a user. They set up their authenticator at first sign-in. While the service holds one organisation
+    with one scheme, --org and --scheme may be left out (docs/organisations.md)."""
     from diversion.admin.services import create_user
     from diversion.auth.names import name_from_email
 
@@ -77,7 +90,16 @@ def users_create(email: str, role: str, court_code: str | None, password_stdin: 
     if display_name is None:
         display_name = name_from_email(email)
     try:
-        user, issued = create_user(email, role, court_code, password, display_name=display_name)
+        user, issued = create_user(
+            email,
+            role,
+            court_code,
+            password,
+            display_name=display_name,
+            organisation=organisation,
+            schemes=list(schemes) or None,
+            cps_courts=[code.strip() for code in cps_courts.split(",") if code.strip()] or None,
+        )
     except DomainError as error:
         _fail(error.message)
     click.echo(f"User {user.email} ({user.display_name}) created with role {user.role}.")
@@ -232,6 +254,7 @@ def register_commands(app: Flask) -> None:
     from diversion.appointments.commands import appointments_migrate_locations
     from diversion.clients.commands import clients_erase
     from diversion.keys.commands import KEYS_COMMANDS
+    from diversion.organisations.commands import ORGANISATION_COMMANDS
     from diversion.privacy.commands import BACKUP_COMMANDS, RETENTION_COMMANDS, clients_export
 
     for command in KEYS_COMMANDS:
@@ -257,5 +280,6 @@ def register_commands(app: Flask) -> None:
         venues_cli,
         appointments_cli,
         webhooks_cli,
+        *ORGANISATION_COMMANDS,
     ):
         app.cli.add_command(group)

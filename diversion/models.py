@@ -11,6 +11,7 @@ from diversion.drafts import models as drafts  # noqa: F401
 from diversion.idempotency import models as idempotency  # noqa: F401
 from diversion.notices import models as notices  # noqa: F401
 from diversion.notifications import models as notifications  # noqa: F401
+from diversion.organisations import models as organisations  # noqa: F401
 from diversion.outcomes import models as outcomes  # noqa: F401
 from diversion.privacy import models as privacy  # noqa: F401
 from diversion.referrals import models as referrals  # noqa: F401

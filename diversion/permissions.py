@@ -56,6 +56,11 @@ RULES: dict[str, frozenset[Role]] = {
     "data_protection": frozenset({Role.MANAGER}),
     # The list of the agency's venues where appointments are held: the manager keeps it (workers choose from it).
     "venues": frozenset({Role.MANAGER}),
+    # A scheme's programme (appointments, deadlines, reminders, retention, consent wordings): the manager keeps it;
+    # each change is a new version (docs/organisations.md).
+    "programme": frozenset({Role.MANAGER}),
+    # The platform operator adds organisations and their first administrator, and opens no case.
+    "platform": frozenset({Role.OPERATOR}),
 }
 
 # Rules that are not about roles: open to anyone, or to someone halfway through signing in.
@@ -200,16 +205,19 @@ def load_or_404(model: type[Any], object_id: Any) -> Any:
 
 
 def load_case(referral_id: Any, *, shown: bool = True) -> Referral:
-    """A case for the signed-in user: 404 when it does not exist or belongs to another court (for court users),
-    so an address with another court's id tells them nothing. Role rules are checked on the route first.
+    """A case for the signed-in user: 404 when it does not exist or is outside what she may see (another
+    organisation, scheme or court), so an address with another's id tells her nothing. Role rules are checked on
+    the route first.
 
     The whole record is handed out, so its read is noted for the audit (``full``). ``shown=False`` is for a request
     that answers nothing of the case (a draft's autosave checks only that she may open it)."""
     from diversion.referrals.models import Referral
+    from diversion.scoping import may_see
 
     referral: Referral = load_or_404(Referral, referral_id)
-    scope = court_scope()
-    if scope is not None and referral.court_id != scope:
+    # Outside what she may see (another organisation, scheme or court) is answered as if it did not exist
+    # (diversion/scoping.py).
+    if not may_see(current_actor(), referral):
         abort(404)
     if shown:
         reads.note([referral.id], reads.FULL)

@@ -52,9 +52,32 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
 
     with get_engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by rebuilding it (copy, drop, rename). With foreign keys enforced, dropping a
+            # table that other rows point at (a user's sessions, her schemes) fails, and deferring the checks does
+            # not help: the drop counts the rows as broken for good. So, as Alembic's documentation advises for
+            # batch migrations, enforcement is off while the migrations run (the pragma only takes effect outside a
+            # transaction, so it is sent on the driver's connection before one begins), every reference is checked
+            # before the commit, and enforcement comes back on.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+            # Alembic runs SQLite's migrations without one transaction around them all: what is left open is ended
+            # here, or the pragma below would not take effect.
+            if sqlite and connection.in_transaction():
+                connection.commit()
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def create_keystore_schema():

@@ -28,9 +28,71 @@ def date_fields(name: str, day: date) -> dict[str, str]:
     return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
 
 
-def create_court(*, code: str | None = None, name: str | None = None) -> Court:
+# The world every test starts in: the organisation and scheme the migration makes (docs/organisations.md).
+MAIN_ORGANISATION = "main"
+MAIN_SCHEME = "diversion"
+# Its id, as the migration makes it.
+MAIN_ORG_ID = 1
+
+
+def create_organisation(*, slug: str | None = None, name: str | None = None) -> Any:
+    """Another organisation (a second charity), with its own blind-index salt."""
+    from diversion.organisations.services import add_organisation
+
     n = next(_counter)
-    return admin_services.save_court(code or f"C{n:03d}", name or f"Test Magistrates' Court {n}")
+    return add_organisation(slug or f"org-{n}", name or f"Test Charity {n}")
+
+
+def create_scheme(
+    *,
+    organisation: Any = None,
+    slug: str | None = None,
+    appointments: int = 2,
+    settings: dict | None = None,
+    access: str = "team",
+    courts: tuple = (),
+) -> Any:
+    """A scheme of ``organisation`` (default: the main one), with a programme of ``appointments`` appointments."""
+    from diversion.organisations.services import add_scheme, organisation_by_slug
+    from diversion.referrals.programme import programme_with_appointments
+
+    n = next(_counter)
+    organisation = organisation or organisation_by_slug(MAIN_ORGANISATION)
+    name = f"Test Scheme {n}"
+    return add_scheme(
+        organisation,
+        slug or f"scheme-{n}",
+        name,
+        list(courts),
+        settings=settings or programme_with_appointments(name, appointments),
+        access=access,
+    )
+
+
+def main_scheme() -> Any:
+    """The scheme every test's cases go to unless it says otherwise."""
+    from diversion.organisations.services import organisation_by_slug, scheme_by_slug
+
+    return scheme_by_slug(organisation_by_slug(MAIN_ORGANISATION), MAIN_SCHEME)
+
+
+def create_court(
+    *, code: str | None = None, name: str | None = None, schemes: list | None = None, cps_covers: bool = True
+) -> Court:
+    """A court, served by ``schemes`` (default: the main scheme). The tests' CPS users cover every court made for
+    them unless ``cps_covers=False``: CPS coverage is tested where it is the point."""
+    from sqlalchemy import select
+
+    n = next(_counter)
+    court = admin_services.save_court(
+        code or f"C{n:03d}", name or f"Test Magistrates' Court {n}", schemes=schemes or [main_scheme()]
+    )
+    if cps_covers:
+        with transaction():
+            for user in db.session.scalars(select(User).where(User.role == "cps")):
+                if court not in user.cps_courts:
+                    user.cps_courts.append(court)
+    return court
 
 
 def create_user(
@@ -42,18 +104,42 @@ def create_user(
     enrolled: bool = True,
     must_change_password: bool = False,
     display_name: str | None = None,
+    organisation: Any = None,
+    schemes: list | None = None,
+    cps_courts: list | None = None,
 ) -> User:
     """A user; enrolled users have a TOTP secret set (read it back with totp_secret(user)). The default name
-    ("Worker Person 3") is not in the email, so a page showing the email instead of the name is caught."""
+    ("Worker Person 3") is not in the email, so a page showing the email instead of the name is caught. Staff join
+    ``organisation`` (default: the main one) and workers and managers ``schemes`` (default: the main scheme, or the
+    organisation's first); a CPS user covers ``cps_courts`` (default: every court)."""
+    from diversion.admin.services import list_courts
+
     n = next(_counter)
     if role == "court" and court is None:
         court = create_court()
+    org_slug = None
+    scheme_slugs = None
+    if role in ("worker", "manager", "admin"):
+        org_slug = organisation.slug if organisation is not None else MAIN_ORGANISATION
+    if role in ("worker", "manager"):
+        if schemes is not None:
+            scheme_slugs = [scheme.slug for scheme in schemes]
+        elif organisation is not None:
+            scheme_slugs = [organisation.schemes[0].slug]
+        else:
+            scheme_slugs = [MAIN_SCHEME]
+    court_codes = None
+    if role == "cps":
+        court_codes = [c.code for c in (cps_courts if cps_courts is not None else list_courts())] or None
     user, _ = admin_services.create_user(
         email or f"{role}{n}@example.org",
         role,
         court.code if court else None,
         password,
         display_name=display_name or f"{role.capitalize()} Person {n}",
+        organisation=org_slug,
+        schemes=scheme_slugs,
+        cps_courts=court_codes,
     )
     if enrolled:
         with transaction():

@@ -36,7 +36,7 @@ def test_cases_made_in_one_instant_are_each_listed_once_in_the_order_of_their_id
         db.session.execute(update(Referral).where(Referral.id.in_(made)).values(created_at=SAME_MOMENT))
 
     def fetch(after):
-        found = list_cases(CaseFilters(court_code=court.code), court_id=None, after=after, limit=1)
+        found = list_cases(CaseFilters(court_code=court.code), user=create_user(role="manager"), after=after, limit=1)
         return [referral.id for referral in found.items], found.next
 
     assert _all_pages(fetch) == [newest, *sorted(made, reverse=True)]

@@ -14,6 +14,14 @@ from diversion.db import transaction, utcnow
 from diversion.emails import InvalidEmail, checked_email
 from diversion.errors import Conflict, Forbidden, ValidationFailed
 from diversion.extensions import db
+from diversion.organisations.models import Organisation, Scheme
+from diversion.organisations.services import (
+    link_court,
+    only_organisation,
+    only_scheme,
+    organisation_for,
+    scheme_by_slug,
+)
 
 
 def list_users() -> list[User]:
@@ -42,14 +50,25 @@ def create_user(
     actor: User | None = None,
     *,
     display_name: str,
+    organisation: str | None = None,
+    schemes: list[str] | None = None,
+    cps_courts: list[str] | None = None,
 ) -> tuple[User, str | None]:
     """Create a user, with the name shown wherever they are named. Without a password, a temporary one is made,
-    returned once, and must be changed at sign-in."""
+    returned once, and must be changed at sign-in.
+
+    Support workers, managers and administrators join an organisation (``organisation``, a slug; else the
+    administrator's own; else the only one), workers and managers one or more of its schemes (``schemes``, slugs;
+    else its only scheme). A CPS user covers the courts named (``cps_courts``, codes); else, while the service
+    holds one organisation, every court (docs/organisations.md)."""
     email = normalise_email(email)
     errors: dict[str, str] = {}
     if (problem := display_name_problem(display_name)) is not None:
         errors["display_name"] = problem
     role_value, court = _role_and_court(role, court_code, errors)
+    if actor is not None and actor.role == Role.ADMIN.value and role_value is Role.OPERATOR:
+        errors["role"] = "Only the platform operator's own command line makes a platform operator"
+    home, their_schemes, covered = _belonging(role_value, organisation, schemes, cps_courts, actor, errors)
     try:
         # Lower-cased whole, as sign-in compares it (normalise_email).
         email = normalise_email(checked_email(email))
@@ -73,13 +92,25 @@ def create_user(
             display_name=clean_display_name(display_name),
             role=role_value.value,
             court_id=court.id if court else None,
+            organisation_id=home.id if home else None,
             password_hash=passwords.hash_password(password),
             must_change_password=issued is not None,
         )
+        user.schemes = their_schemes
+        user.cps_courts = covered
         db.session.add(user)
         db.session.flush()
         record_event(
-            "user.created", object_type="user", object_id=user.id, details={"role": role_value.value}, actor=actor
+            "user.created",
+            object_type="user",
+            object_id=user.id,
+            details={
+                "role": role_value.value,
+                **({"organisation": home.slug} if home else {}),
+                **({"schemes": [scheme.slug for scheme in their_schemes]} if their_schemes else {}),
+                **({"courts": [court.code for court in covered]} if covered else {}),
+            },
+            actor=actor,
         )
         _needs_confirmation(user, "created", actor)
     return user, issued
@@ -154,6 +185,67 @@ def confirm_account(user: User, actor: User) -> None:
         )
 
 
+ORGANISATION_ROLES = frozenset({Role.WORKER, Role.MANAGER, Role.ADMIN})
+SCHEME_ROLES = frozenset({Role.WORKER, Role.MANAGER})
+
+
+def _belonging(
+    role: Role | None,
+    organisation: str | None,
+    schemes: list[str] | None,
+    cps_court_codes: list[str] | None,
+    actor: User | None,
+    errors: dict[str, str],
+) -> tuple[Organisation | None, list[Scheme], list[Court]]:
+    """The organisation, schemes and (for CPS users) courts a new account belongs to; what is wrong goes into
+    ``errors``. An administrator makes accounts in her own organisation only."""
+    if role is None:
+        return None, [], []
+    home = None
+    if role in ORGANISATION_ROLES:
+        try:
+            home = organisation_for(actor, organisation)
+        except ValidationFailed as error:
+            errors.update(error.fields)
+            return None, [], []
+        if actor is not None and actor.organisation_id is not None and home.id != actor.organisation_id:
+            errors["organisation"] = "You can only add users to your own organisation"
+            return None, [], []
+    elif organisation:
+        errors["organisation"] = "Only support workers, managers and administrators belong to an organisation"
+    chosen: list[Scheme] = []
+    if role in SCHEME_ROLES and home is not None:
+        if schemes:
+            for slug in schemes:
+                found = scheme_by_slug(home, slug)
+                if found is None:
+                    errors["schemes"] = "Select schemes of this organisation"
+                else:
+                    chosen.append(found)
+        elif (single := only_scheme(home.id)) is not None:
+            chosen = [single]
+        else:
+            errors["schemes"] = "Select the schemes this user works in"
+    elif schemes:
+        errors["schemes"] = "Only support workers and managers belong to a scheme"
+    covered: list[Court] = []
+    if role is Role.CPS:
+        if cps_court_codes:
+            for code in cps_court_codes:
+                found_court = court_by_code(code)
+                if found_court is None:
+                    errors["cps_courts"] = "Select the courts this CPS user covers"
+                else:
+                    covered.append(found_court)
+        elif only_organisation() is not None:
+            covered = list_courts()
+        else:
+            errors["cps_courts"] = "Select the courts this CPS user covers"
+    elif cps_court_codes:
+        errors["cps_courts"] = "Only CPS users cover courts"
+    return home, chosen, covered
+
+
 def _role_and_court(role: str, court_code: str | None, errors: dict[str, str]) -> tuple[Role | None, Court | None]:
     """The role asked for, and for court staff their court; what is wrong goes into ``errors`` by field."""
     try:
@@ -186,10 +278,23 @@ def change_role(user: User, role: str, court_code: str | None = None, actor: Use
         raise ValidationFailed(
             "Choose a different role or court", {"role": "This user already has this role and court"}
         )
+    # What the account belongs to under its new role: its organisation (or the administrator's), the schemes it
+    # had (or the organisation's only one), the courts a CPS user covered (or, on a one-organisation service, all).
+    keep_org = user.organisation.slug if user.organisation is not None and role_value in ORGANISATION_ROLES else None
+    keep_schemes = [scheme.slug for scheme in user.schemes] if role_value in SCHEME_ROLES else []
+    keep_courts = [court.code for court in user.cps_courts] if role_value is Role.CPS else []
+    home, their_schemes, covered = _belonging(
+        role_value, keep_org, keep_schemes or None, keep_courts or None, actor, errors
+    )
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors)
     with transaction():
         before = user.role
         user.role = role_value.value
         user.court_id = court_id
+        user.organisation_id = home.id if home else None
+        user.schemes = their_schemes
+        user.cps_courts = covered
         if role_value is Role.ADMIN:
             # An administrator reads no client data: nothing is left for a manager to confirm.
             user.confirmation_needed_at = None
@@ -260,8 +365,12 @@ def reset_password(user: User, actor: User | None = None) -> str:
     return issued
 
 
-def save_court(code: str, name: str, court: Court | None = None, actor: User | None = None) -> Court:
-    """Add a court, or rename an existing one. Codes are upper case and unique."""
+def save_court(
+    code: str, name: str, court: Court | None = None, actor: User | None = None, schemes: list[Scheme] | None = None
+) -> Court:
+    """Add a court, or rename an existing one. Codes are upper case and unique. A new court is served by
+    ``schemes``; when none are named, by the administrator's organisation's only scheme, or (from the command line)
+    the service's only scheme, so that a single-scheme service works as it always did (docs/organisations.md)."""
     code = code.strip().upper()
     name = name.strip()
     errors: dict[str, str] = {}
@@ -280,8 +389,22 @@ def save_court(code: str, name: str, court: Court | None = None, actor: User | N
             court = Court(code=code, name=name)
             db.session.add(court)
             action = "court.created"
+            db.session.flush()
+            for scheme in schemes if schemes is not None else _default_schemes(actor):
+                link_court(scheme, court)
         else:
             court.code, court.name = code, name
         db.session.flush()
         record_event(action, object_type="court", object_id=court.id, actor=actor)
     return court
+
+
+def _default_schemes(actor: User | None) -> list[Scheme]:
+    """The schemes a new court joins when none are named: the only scheme of the actor's organisation (or of the
+    service's only organisation); none when that cannot be told."""
+    try:
+        home = organisation_for(actor)
+    except ValidationFailed:
+        return []
+    single = only_scheme(home.id)
+    return [single] if single is not None else []

@@ -44,6 +44,6 @@ def record_outcome(appointment_id: uuid.UUID) -> Any:
 @bp.route("/venues")
 @requires("client_records")
 def list_venues() -> Any:
-    venues = venue_services.list_venues(active_only=True)
+    venues = venue_services.list_venues(current_actor().organisation_id, active_only=True)
     items = [{"id": str(venue.id), "name": venue.name, "address": venue.address} for venue in venues]
     return jsonify({"items": items, "next": None})

@@ -77,9 +77,7 @@ def case_list(filters: queries.CaseFilters, after: queries.Cursor | None, limit:
     """A page of cases as the caller may see them (court users: their own court's), each noted as read by the list's
     query: the list and the search answer alike."""
     role = current_role()
-    page = queries.list_cases(
-        filters, court_id=court_scope(), after=after, limit=limit, partner=queries.is_partner(role)
-    )
+    page = queries.list_cases(filters, user=current_actor(), after=after, limit=limit, partner=queries.is_partner(role))
     who = queries.identities(page.items, role)
     body = {
         "items": [serializers.case_list_item(item, who[item.id]) for item in page.items],

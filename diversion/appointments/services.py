@@ -24,7 +24,7 @@ from diversion.db import transaction, utcnow
 from diversion.errors import DomainError, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals.models import OPEN_STATES, Referral, State
-from diversion.referrals.programme import programme
+from diversion.referrals.programme import programme_for
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress
 from diversion.signals import appointment_changed
 from diversion.venues.models import Venue
@@ -123,7 +123,7 @@ def not_yet(referral: Referral, number: int | None = None) -> NotYet | None:
 
 def book_appointment(referral: Referral, data: BookingInput, actor: User) -> Appointment:
     """Book (or rebook) an appointment for the case, enforcing the programme's order and deadline."""
-    prog = programme()
+    prog = programme_for(referral)
     errors: dict[str, str] = {}
     blocked = not_yet(referral)
     if blocked is not None:

@@ -57,7 +57,10 @@ def book(referral_id):
     form.worker.choices = choices([(str(w.id), w.display_name) for w in workers()])
     form.venue.choices = choices(
         [(NO_VENUE, "Somewhere else, or not decided yet")]
-        + [(str(venue.id), venue.label) for venue in venue_services.list_venues(active_only=True)]
+        + [
+            (str(venue.id), venue.label)
+            for venue in venue_services.list_venues(current_actor().organisation_id, active_only=True)
+        ]
     )
     warnings: list[str] = []
     if request.method == "GET":

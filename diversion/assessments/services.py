@@ -21,7 +21,7 @@ from diversion.db import claim_version, transaction, utcnow
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals.models import Referral, State
-from diversion.referrals.programme import programme
+from diversion.referrals.programme import programme_for
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress
 
 MAX_NOTES = 2000
@@ -71,8 +71,8 @@ def _as_int(value: Any, low: int, high: int) -> int | None:
     return number if low <= number <= high else None
 
 
-def _assessment_step_number() -> int | None:
-    return next((step.number for step in programme().steps if step.produces == "assessment"), None)
+def _assessment_step_number(referral: Referral) -> int | None:
+    return next((step.number for step in programme_for(referral).steps if step.produces == "assessment"), None)
 
 
 def not_yet(referral: Referral) -> NotYet | None:
@@ -88,7 +88,7 @@ def not_yet(referral: Referral) -> NotYet | None:
         )
     if referral.state_enum not in (State.OPTED_IN, State.ASSESSED, State.COMPLETED):
         return closed_case(referral, "the assessment can no longer be recorded or changed")
-    step = _assessment_step_number()
+    step = _assessment_step_number(referral)
     if step is not None and step not in attended_numbers(referral):
         return NotYet(f"Record that she attended appointment {step} before the assessment", "appointments")
     return None

@@ -13,6 +13,7 @@ from diversion.courts.models import Court
 from diversion.crypto.fields import encrypted
 from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 from diversion.extensions import db
+from diversion.organisations.models import Organisation, Scheme, cps_courts, user_schemes
 
 
 class Role(StrEnum):
@@ -23,6 +24,9 @@ class Role(StrEnum):
     COURT = "court"
     CPS = "cps"
     ADMIN = "admin"
+    # Runs the service for every organisation: creates organisations and their first administrator, and reads
+    # nothing of any case (docs/organisations.md).
+    OPERATOR = "operator"
 
     @property
     def label(self) -> str:
@@ -36,6 +40,7 @@ ROLE_LABELS = {
     Role.COURT: "Court staff",
     Role.CPS: "CPS",
     Role.ADMIN: "Administrator",
+    Role.OPERATOR: "Platform operator",
 }
 
 _ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
@@ -51,6 +56,12 @@ class User(UUIDPrimaryKey, Timestamps, db.Model):
     __table_args__ = (
         CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),
         CheckConstraint("(role = 'court') = (court_id IS NOT NULL)", name="court_users_have_a_court"),
+        # Support workers, managers and administrators belong to an organisation; court, CPS and the platform
+        # operator do not (a court's users see its referrals whichever scheme holds them).
+        CheckConstraint(
+            "(role IN ('worker', 'manager', 'admin')) = (organisation_id IS NOT NULL)",
+            name="staff_have_an_organisation",
+        ),
     )
 
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
@@ -59,6 +70,7 @@ class User(UUIDPrimaryKey, Timestamps, db.Model):
     display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"), nullable=True, index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     # Encrypted under a key derived from the master key for user secrets (users are not clients).
     totp_secret = encrypted("totp_secret", purpose="user")
@@ -83,6 +95,10 @@ class User(UUIDPrimaryKey, Timestamps, db.Model):
     confirmation_asked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     court: Mapped[Court | None] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship()
+    # A worker's or manager's schemes, and the courts a CPS user covers (docs/organisations.md).
+    schemes: Mapped[list[Scheme]] = relationship(secondary=user_schemes, order_by=Scheme.name)
+    cps_courts: Mapped[list[Court]] = relationship(secondary=cps_courts, order_by=Court.name)
 
     @classmethod
     def may_be_sent_mail(cls) -> ColumnElement[bool]:

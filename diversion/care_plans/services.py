@@ -29,7 +29,7 @@ from diversion.db import claim_version, transaction, utcnow
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals.models import Referral, State
-from diversion.referrals.programme import programme
+from diversion.referrals.programme import programme_for
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress, step_progress
 
 MAX_TEXT = 1000
@@ -79,8 +79,8 @@ def plan_is_agreed(referral: Referral) -> bool:
     return plan is not None and plan.is_agreed
 
 
-def _plan_step_number() -> int | None:
-    return next((step.number for step in programme().steps if step.produces == "care_plan"), None)
+def _plan_step_number(referral: Referral) -> int | None:
+    return next((step.number for step in programme_for(referral).steps if step.produces == "care_plan"), None)
 
 
 def _validate(goals: list[GoalInput], onward: list[OnwardInput], agreed: bool, notes: str | None) -> dict[str, str]:
@@ -141,7 +141,7 @@ def _check(
     if existing is not None and version != existing.version:
         raise Conflict(STALE)
     newly_agreed = agreed and not (existing is not None and existing.is_agreed)
-    step = _plan_step_number()
+    step = _plan_step_number(referral)
     if newly_agreed and step is not None and step not in attended_numbers(referral):
         raise InvalidTransition(f"Record that she attended appointment {step} before recording her agreement")
     if existing is not None and existing.is_agreed and not agreed:

@@ -151,7 +151,11 @@ def merge_clients(
             kept_row.ethnicity_code = absorbed_row.ethnicity_code
         kept_row.has_legal_hold = kept_row.has_legal_hold or absorbed_row.has_legal_hold
         if not is_unreadable(kept_row.family_name) and kept_row.date_of_birth is not None:
-            kept_row.name_dob_index = name_dob_index_value(str(kept_row.family_name), kept_row.date_of_birth)  # type: ignore[arg-type]
+            kept_row.name_dob_index = name_dob_index_value(
+                str(kept_row.family_name),
+                kept_row.date_of_birth,  # type: ignore[arg-type]
+                kept_row.organisation_id,
+            )
         # 2. Every row she owns: read under her old key, re-pointed, written again under the kept key.
         for table, column in _client_tables():
             model = _mapped_base(table)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from diversion.crypto.fields import encrypted
@@ -17,13 +17,17 @@ class Client(UUIDPrimaryKey, Timestamps, db.Model):
     """A woman referred to the scheme. Plain columns hold only what reports count."""
 
     __tablename__ = "clients"
+    # Search by name and date of birth looks in her organisation's bucket (docs/organisations.md, "Blind indexes").
+    __table_args__ = (Index("ix_clients_organisation_id_name_dob_index", "organisation_id", "name_dob_index"),)
 
+    # The organisation whose client she is: nothing of her is seen by another (docs/organisations.md).
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False)
     # Five-year band of the year of birth (1990 means 1990-1994), for age bands in reports without the date.
     birth_year_band: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Equality monitoring codes, kept only with her consent to equality monitoring.
     ethnicity_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # Truncated HMAC of family name + date of birth: equal values share a bucket with a few others.
-    name_dob_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True, index=True)
+    name_dob_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # A legal hold (litigation, an inquiry, a safeguarding review) pauses retention: her record is not erased by it.
     has_legal_hold: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())

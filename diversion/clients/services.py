@@ -7,6 +7,7 @@ candidates in it are decrypted and compared, and the false positives dropped.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,10 +17,17 @@ from sqlalchemy import select
 
 from diversion.clients.contact import SafeContact
 from diversion.clients.models import Client
-from diversion.crypto.blind import NAME_DOB_PURPOSE, name_dob_index, normalise_text, search_index_keys
+from diversion.crypto.blind import (
+    NAME_DOB_PURPOSE,
+    name_dob_index,
+    normalise_text,
+    organisation_key,
+    search_index_keys,
+)
 from diversion.crypto.fields import is_unreadable
 from diversion.extensions import db
 from diversion.keyring import key_provider, keyring
+from diversion.organisations.models import Organisation
 
 DEFAULT_NAME_DOB_BITS = 12
 
@@ -43,9 +51,35 @@ def name_dob_bits() -> int:
     return int(current_app.config.get("BLIND_INDEX_NAME_DOB_BITS", DEFAULT_NAME_DOB_BITS))
 
 
-def name_dob_index_value(family_name: str, date_of_birth: date, key: bytes | None = None) -> bytes:
-    """The truncated blind index for a family name and date of birth, under the current index key."""
-    return name_dob_index(key or keyring().derived(NAME_DOB_PURPOSE), family_name, date_of_birth, name_dob_bits())
+def organisation_salts(organisation_ids: Iterable[int]) -> dict[int, bytes | None]:
+    """Each organisation's index salt (docs/organisations.md, "Blind indexes")."""
+    wanted = sorted(set(organisation_ids))
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(Organisation.id, Organisation.index_salt).where(Organisation.id.in_(wanted)))
+    return {row.id: row.index_salt for row in rows}
+
+
+def name_dob_index_value(
+    family_name: str, date_of_birth: date, organisation_id: int, key: bytes | None = None
+) -> bytes:
+    """The truncated blind index for a family name and date of birth in one organisation, under the current index
+    key (or ``key``): keyed per organisation, so equal values in two organisations do not match."""
+    salt = organisation_salts([organisation_id]).get(organisation_id)
+    base = key or keyring().derived(NAME_DOB_PURPOSE)
+    return name_dob_index(organisation_key(base, salt), family_name, date_of_birth, name_dob_bits())
+
+
+def name_dob_indexes(family_name: str, date_of_birth: date, organisation_ids: Iterable[int]) -> list[bytes]:
+    """Every index value she may be filed under in these organisations: one per organisation and per index key in
+    use (both during an index rebuild)."""
+    salts = organisation_salts(organisation_ids)
+    bits = name_dob_bits()
+    return [
+        name_dob_index(organisation_key(key, salt), family_name, date_of_birth, bits)
+        for key in search_index_keys(keyring(), NAME_DOB_PURPOSE)
+        for salt in salts.values()
+    ]
 
 
 def birth_year_band(date_of_birth: date) -> int:
@@ -53,11 +87,12 @@ def birth_year_band(date_of_birth: date) -> int:
     return date_of_birth.year - date_of_birth.year % 5
 
 
-def create_client(identity: Identity) -> Client:
-    """Create a client (flush only). Her data key is written, and committed, to the key store first."""
+def create_client(identity: Identity, organisation_id: int) -> Client:
+    """Create a client of an organisation (flush only). Her data key is written, and committed, to the key store
+    first."""
     client_id = uuid.uuid4()
     key_provider().new_client_key(client_id)
-    client = Client(id=client_id)
+    client = Client(id=client_id, organisation_id=organisation_id)
     client.given_name = identity.given_name
     client.family_name = identity.family_name
     client.date_of_birth = identity.date_of_birth
@@ -65,20 +100,28 @@ def create_client(identity: Identity) -> Client:
     client.email = identity.email or None
     client.safe_contact = identity.safe_contact.to_json()
     client.birth_year_band = birth_year_band(identity.date_of_birth)
-    client.name_dob_index = name_dob_index_value(identity.family_name, identity.date_of_birth)
+    client.name_dob_index = name_dob_index_value(identity.family_name, identity.date_of_birth, organisation_id)
     db.session.add(client)
     db.session.flush()
     return client
 
 
-def find_clients(family_name: str, date_of_birth: date) -> list[Client]:
-    """Clients with exactly this family name and date of birth: an indexed lookup, then the bucket's few
-    candidates decrypted and compared. During an index rebuild, both the old and the new index keys are tried."""
-    indexes = [
-        name_dob_index_value(family_name, date_of_birth, key) for key in search_index_keys(keyring(), NAME_DOB_PURPOSE)
-    ]
+def find_clients(family_name: str, date_of_birth: date, organisation_ids: Iterable[int]) -> list[Client]:
+    """Clients of these organisations with exactly this family name and date of birth: an indexed lookup, then the
+    bucket's few candidates decrypted and compared. During an index rebuild, both the old and the new index keys are
+    tried."""
+    organisation_ids = list(organisation_ids)
+    indexes = name_dob_indexes(family_name, date_of_birth, organisation_ids)
+    if not indexes:
+        return []
     candidates = list(
-        db.session.scalars(select(Client).where(Client.name_dob_index.in_(indexes), Client.erased_at.is_(None)))
+        db.session.scalars(
+            select(Client).where(
+                Client.name_dob_index.in_(indexes),
+                Client.organisation_id.in_(organisation_ids),
+                Client.erased_at.is_(None),
+            )
+        )
     )
     if not candidates:
         return []

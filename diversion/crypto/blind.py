@@ -103,6 +103,15 @@ def blind_index(key: bytes, *parts: str, bits: int | None = None) -> bytes:
     return digest if bits is None else _mask(digest, bits)
 
 
+def organisation_key(key: bytes, salt: bytes | None) -> bytes:
+    """The index key of one organisation: the service's key for the purpose, itself keyed by the organisation's
+    random salt, so that equal values in two organisations give unrelated indexes. ``None`` (the organisation the
+    first edition's data moved into) keeps the service's key, so its existing indexes stay valid."""
+    if salt is None:
+        return key
+    return hmac.digest(key, b"organisation:" + salt, "sha256")
+
+
 def name_dob_index(key: bytes, family_name: str, date_of_birth: date | str, bits: int = DEFAULT_NAME_DOB_BITS) -> bytes:
     """The truncated compound index over a normalised family name and date of birth."""
     return blind_index(key, normalise_text(family_name), normalise_date(date_of_birth), bits=bits)

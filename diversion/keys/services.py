@@ -186,7 +186,11 @@ def reindex_blind_indexes(batch_size: int = DEFAULT_BATCH, progress: Progress = 
     clients = (
         select(Client)
         .where(Client.erased_at.is_(None))
-        .options(load_only(Client.id, Client._family_name, Client._date_of_birth, Client.name_dob_index))
+        .options(
+            load_only(
+                Client.id, Client.organisation_id, Client._family_name, Client._date_of_birth, Client.name_dob_index
+            )
+        )
     )
     total = _count(clients)
     progress("Rebuilding name and date-of-birth indexes", 0, total)
@@ -195,13 +199,17 @@ def reindex_blind_indexes(batch_size: int = DEFAULT_BATCH, progress: Progress = 
         for page in _pages(clients, Client.id, batch_size):
             key_provider().prefetch(client.id for client in page)
             for client in page:
-                yield (client.id, client.name_dob_index), (client.family_name, client.date_of_birth)
+                yield (
+                    (client.id, client.name_dob_index),
+                    (client.family_name, client.date_of_birth, client.organisation_id),
+                )
 
     def name_dob(parts: Sequence[Any]) -> bytes:
-        family_name, date_of_birth = parts
+        # Keyed per organisation (docs/organisations.md, "Blind indexes").
+        family_name, date_of_birth, organisation_id = parts
         if not isinstance(date_of_birth, date):
             raise ValueError("date of birth unreadable")
-        return name_dob_index_value(family_name, date_of_birth)
+        return name_dob_index_value(family_name, date_of_birth, organisation_id)
 
     rebuild_blind_indexes(
         client_rows(),

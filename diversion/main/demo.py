@@ -18,6 +18,7 @@ from diversion.extensions import db
 from diversion.main.demo_cases import DEMO_VENUES, seed_cases
 from diversion.notices.models import OutcomeNotice
 from diversion.notices.services import make_missing_notices
+from diversion.organisations.services import organisation_for
 from diversion.referrals.models import Referral
 from diversion.venues.services import save_venue, venue_by_name
 
@@ -53,9 +54,10 @@ def seed_demo(clients: int = 0, seed: int = 1) -> Iterator[str]:
     for code, name in DEMO_COURTS:
         if court_by_code(code) is None:
             save_court(code, name)
+    organisation = organisation_for(None)
     for name, address in DEMO_VENUES:
-        if venue_by_name(name) is None:
-            save_venue(name, address)
+        if venue_by_name(name, organisation.id) is None:
+            save_venue(name, address, organisation=organisation.slug)
     yield "Demo sign-ins (every user sets up an authenticator app at first sign-in):"
     for email, role, court, who in DEMO_USERS:
         if find_user_by_email(email) is None:

@@ -43,10 +43,12 @@ from diversion.dates import from_london, is_working_day, long_date, today
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import key_provider, keystore
+from diversion.organisations.models import Scheme
+from diversion.organisations.services import current_version, schemes_serving
 from diversion.outcomes.models import Review, ReviewDomain
 from diversion.referrals.caseload import at_risk_cutoff
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
-from diversion.referrals.programme import programme
+from diversion.referrals.programme import DEFAULT_PROGRAMME
 from diversion.referrals.urns import urn_index_value
 from diversion.referrals.wording import current_wordings
 from diversion.reports.services import quarter_of, quarter_period
@@ -215,6 +217,8 @@ class _Case:
         self.flagged = False
         self.scores: dict[str, tuple[int, int]] = {}
         self.venue_ids: dict[str, uuid.UUID] = {}  # by name, set before the rows are written
+        # The organisation, scheme and programme version that hold the case, set before the rows are written.
+        self.organisation_id = self.scheme_id = self.programme_version_id = 0
 
     def key(self) -> tuple[object, ...]:
         """What the plan decided, for comparing two plans (the ids are left out: they are random)."""
@@ -234,7 +238,7 @@ class _Case:
         rng = self.rng
         family = rng.choice(FAMILY_STEMS) + rng.choice(FAMILY_ENDINGS)
         born = self.referred_on - timedelta(days=rng.randint(19 * 365, 55 * 365))
-        client = Client(id=self.client_id)
+        client = Client(id=self.client_id, organisation_id=self.organisation_id)
         client.given_name = rng.choice(GIVEN)
         client.family_name = family
         client.date_of_birth = born
@@ -244,7 +248,7 @@ class _Case:
         # What she said, and the quiet hours her worker made of it (no further draw: the seed's cases stay the same).
         client.safe_contact = SafeContact(may_text, may_voicemail, None, note, DEMO_QUIET_HOURS.get(note)).to_json()
         client.birth_year_band = birth_year_band(born)
-        client.name_dob_index = name_dob_index_value(family, born)
+        client.name_dob_index = name_dob_index_value(family, born, self.organisation_id)
         return client
 
     def referral(self) -> Referral:
@@ -253,6 +257,9 @@ class _Case:
             id=self.referral_id,
             client_id=self.client_id,
             court_id=self.court.id,
+            organisation_id=self.organisation_id,
+            scheme_id=self.scheme_id,
+            programme_version_id=self.programme_version_id,
             offence_code="SOA1959_S1",
             first_hearing_date=self.referred_on,
             return_date=self.return_date,
@@ -478,7 +485,7 @@ class _Planner:
     def open_cases(self, count: int) -> list[_Case]:
         """Open cases, their return dates over the next three weeks; about one in four at risk."""
         on, rng = self.on, self.rng
-        threshold = programme().at_risk_working_days
+        threshold = DEFAULT_PROGRAMME["at_risk_working_days"]
         # The working days left on a case referred today: the most an open case can have.
         longest = len(_working_days_between(on, _weekday_on_or_after(on + ADJOURNMENT))) + 1
         seen: Counter[str] = Counter()
@@ -661,18 +668,28 @@ def _build(case: _Case, on: date) -> Referral:
 
 
 def seed_cases(
-    count: int, seed: int, courts: list[Court], workers: list[User], home: Court | None = None
+    count: int,
+    seed: int,
+    courts: list[Court],
+    workers: list[User],
+    home: Court | None = None,
+    scheme: Scheme | None = None,
 ) -> Iterator[str]:
-    """Write ``count`` synthetic cases, in batches; yields a progress line per batch and then what was made.
-    ``home`` (default the first court) is the court whose court-day list is made."""
+    """Write ``count`` synthetic cases of ``scheme`` (default: the first scheme serving the first court), in
+    batches; yields a progress line per batch and then what was made. ``home`` (default the first court) is the
+    court whose court-day list is made."""
     on = today()
+    scheme = scheme or schemes_serving(courts[0].id)[0]
+    version_id = current_version(scheme.id).id
     cases = plan_cases(count, seed, courts, workers, home, on)
     # Every demo consent is on the wording in use now (the plan is made without the database, so it is set here).
     wordings = {purpose: wording.id for purpose, wording in current_wordings().items()}
-    venue_ids = {venue.name: venue.id for venue in list_venues(active_only=True)}
+    venue_ids = {venue.name: venue.id for venue in list_venues(scheme.organisation_id, active_only=True)}
     for case in cases:
         case.wordings = wordings
         case.venue_ids = venue_ids
+        case.organisation_id, case.scheme_id = scheme.organisation_id, scheme.id
+        case.programme_version_id = version_id
     written = 0
     while written < count:
         batch = cases[written : written + 200]

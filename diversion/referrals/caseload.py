@@ -25,7 +25,8 @@ from diversion.dates import from_london, is_working_day, today, working_days_bet
 from diversion.extensions import db
 from diversion.keyring import key_provider
 from diversion.referrals.models import FINAL_STATES, OPEN_STATES, Referral, State
-from diversion.referrals.programme import programme
+from diversion.referrals.programme import DEFAULT_PROGRAMME
+from diversion.scoping import organisation_ids
 
 PER_PAGE = 50
 TABS = {
@@ -65,10 +66,10 @@ class CaseloadPage:
     pages: int
 
 
-def at_risk_cutoff(on: date | None = None) -> date:
+def at_risk_cutoff(on: date | None = None, days: int | None = None) -> date:
     """The last return date that counts as at risk: the at-risk threshold's working days from today."""
     day = on or today()
-    remaining = programme().at_risk_working_days
+    remaining = DEFAULT_PROGRAMME["at_risk_working_days"] if days is None else days
     while remaining > 0:
         day += timedelta(days=1)
         if is_working_day(day):
@@ -93,7 +94,11 @@ def _base(tab: str, user: User) -> Select[Any]:
 
 
 def search_filter(
-    query: Select[Any], family_name: str | None, date_of_birth: date | None, urn: str | None
+    query: Select[Any],
+    family_name: str | None,
+    date_of_birth: date | None,
+    urn: str | None,
+    organisation_ids: list[int],
 ) -> Select[Any]:
     """Narrow by URN (full blind index) or family name + date of birth (truncated index, then exact match)."""
     from diversion.referrals.urns import urn_index_value
@@ -101,7 +106,7 @@ def search_filter(
     if urn:
         query = query.where(Referral.urn_index == urn_index_value(normalise_urn(urn)))
     if family_name and date_of_birth:
-        ids = [client.id for client in find_clients(family_name, date_of_birth)]
+        ids = [client.id for client in find_clients(family_name, date_of_birth, organisation_ids)]
         query = query.where(Referral.client_id.in_(ids or [uuid.UUID(int=0)]))
     return query
 
@@ -117,7 +122,7 @@ def caseload(
     urn: str | None = None,
 ) -> CaseloadPage:
     """One page of a caseload tab, searched and sorted."""
-    query = search_filter(_base(tab, user), family_name, date_of_birth, urn)
+    query = search_filter(_base(tab, user), family_name, date_of_birth, urn, organisation_ids(user))
     total = int(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(max(1, page), pages)

@@ -28,6 +28,7 @@ from diversion.db import transaction
 from diversion.emails import InvalidEmail, checked_email
 from diversion.errors import Conflict, Forbidden, ValidationFailed
 from diversion.extensions import db
+from diversion.organisations.services import current_version, scheme_for_referral
 from diversion.referrals.court_dates import CourtDates, check_intake_dates, with_override_reason
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.urns import check_urn, urn_index_value
@@ -93,6 +94,9 @@ class ReferralInput:
     past_case: bool = False
     # Why a return date on a weekend, a bank holiday or past the calendar's horizon stands.
     override_reason: str | None = None
+    # The scheme that takes her, by id or short name: needed only where more than one scheme (of hers, for support
+    # staff) serves the court (docs/organisations.md).
+    scheme: str | None = None
 
 
 def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str], dict[str, Any]]:
@@ -104,6 +108,12 @@ def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str
     elif actor.role == Role.COURT and court.id != actor.court_id:
         raise Forbidden("Court staff can only refer to the scheme from their own court")
     clean["court"] = court
+    clean["scheme"] = None
+    if court is not None and court.is_active:
+        try:
+            clean["scheme"] = scheme_for_referral(court, actor, data.scheme)
+        except ValidationFailed as error:
+            errors.update(error.fields)
     try:
         clean["urn"] = check_urn(data.urn)
     except ValueError as error:
@@ -180,10 +190,11 @@ def _checked_contact(data: ReferralInput, clean: dict[str, Any]) -> SafeContact 
         return error
 
 
-def open_case_with_urn(normalised: str) -> Referral | None:
-    """The open case with this URN, if there is one (by its blind index)."""
+def open_case_with_urn(normalised: str, organisation_id: int) -> Referral | None:
+    """The organisation's open case with this URN, if there is one (by its blind index)."""
     return db.session.scalars(
         select(Referral).where(
+            Referral.organisation_id == organisation_id,
             Referral.urn_index == urn_index_value(normalised),
             Referral.state.in_([state.value for state in OPEN_STATES]),
         )
@@ -200,9 +211,10 @@ class ClientMatch:
     last_referred_on: date | None
 
 
-def matching_clients(family_name: str, date_of_birth: date) -> list[ClientMatch]:
-    """Existing clients she may be, with her earlier referrals counted, for the 'referred before' prompt."""
-    clients = find_clients(family_name, date_of_birth)
+def matching_clients(family_name: str, date_of_birth: date, organisation_ids: list[int]) -> list[ClientMatch]:
+    """Existing clients of these organisations she may be, with her earlier referrals counted, for the 'referred
+    before' prompt."""
+    clients = find_clients(family_name, date_of_birth, organisation_ids)
     if not clients:
         return []
     rows = db.session.execute(
@@ -244,11 +256,13 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
     """Take a referral: validate, find or create the client, refuse a second open case for the URN, and record it."""
     on = today()
     clean = check_referral(data, actor, on)
-    if open_case_with_urn(clean["urn"]) is not None:
+    scheme = clean["scheme"]
+    organisation_id = scheme.organisation_id
+    if open_case_with_urn(clean["urn"], organisation_id) is not None:
         raise Conflict(
             "There is already an open case with this URN", {"urn": "There is already an open case with this URN"}
         )
-    flagged = _check_earlier(data, actor)
+    flagged = _check_earlier(data, actor, organisation_id)
     identity = Identity(
         given_name=clean["given_name"],
         family_name=clean["family_name"],
@@ -259,11 +273,15 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
     )
     try:
         with transaction():
-            client = _client_for(data.link_client_id, identity)
+            client = _client_for(data.link_client_id, identity, organisation_id)
             referral = Referral(
                 id=uuid.uuid4(),
                 client_id=client.id,
                 court_id=clean["court"].id,
+                organisation_id=organisation_id,
+                scheme_id=scheme.id,
+                # The programme version it starts under, and keeps (docs/organisations.md).
+                programme_version_id=current_version(scheme.id).id,
                 offence_code=data.offence,
                 first_hearing_date=data.first_hearing_date,
                 return_date=data.return_date,
@@ -287,6 +305,7 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
                 case_id=referral.id,
                 details={
                     "court": clean["court"].code,
+                    "scheme": scheme.id,
                     "linked": data.link_client_id is not None,
                     # Support staff said she is not the earlier client found; a court's referral was flagged.
                     **({"new_person": True} if data.new_person else {}),
@@ -305,7 +324,7 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
     return referral
 
 
-def _check_earlier(data: ReferralInput, actor: User) -> bool:
+def _check_earlier(data: ReferralInput, actor: User, organisation_id: int) -> bool:
     """Whether she may be someone referred before (docs/api.md, "Someone referred before"): support staff who have
     not chosen are refused with PossibleMatch naming the earlier referrals; a court's referral is made and flagged
     (True), the court told nothing more. Court users cannot choose: they see no other referral."""
@@ -314,23 +333,24 @@ def _check_earlier(data: ReferralInput, actor: User) -> bool:
     if actor.role == Role.COURT:
         if data.link_client_id is not None or data.new_person:
             raise Forbidden("Court staff cannot choose an earlier record: a support worker decides")
-        return bool(earlier_clients(data.family_name, data.date_of_birth))
+        return bool(earlier_clients(data.family_name, data.date_of_birth, [organisation_id]))
     if data.link_client_id is not None and data.new_person:
         message = "Either link her to an earlier record or say she is a new person, not both"
         raise ValidationFailed(message, {"link_to_client": message, "new_person": message})
     if data.link_client_id is not None or data.new_person:
         return False
-    earlier = earlier_clients(data.family_name, data.date_of_birth)
+    earlier = earlier_clients(data.family_name, data.date_of_birth, [organisation_id])
     if earlier:
         raise PossibleMatch(match_items(earlier_referrals(earlier)))
     return False
 
 
-def _client_for(link_client_id: uuid.UUID | None, identity: Identity) -> Client:
+def _client_for(link_client_id: uuid.UUID | None, identity: Identity, organisation_id: int) -> Client:
     if link_client_id is None:
-        return create_client(identity)
+        return create_client(identity, organisation_id)
     client = get_client(link_client_id)
-    if client is None or client.is_erased:
+    # Another organisation's client is as unknown here as one that does not exist.
+    if client is None or client.is_erased or client.organisation_id != organisation_id:
         raise ValidationFailed.on("link_to_client", "Select a person from the list, or choose a new person")
     if client.date_of_birth != identity.date_of_birth:
         raise ValidationFailed.on("link_to_client", "The person chosen has a different date of birth")

@@ -143,7 +143,12 @@ def _candidates(referral: Referral) -> list[Client]:
     client = referral.client
     if client.is_erased:
         return []
-    return matches.earlier_clients(str(client.family_name), client.date_of_birth, excluding=client.id)  # type: ignore[arg-type]
+    return matches.earlier_clients(
+        str(client.family_name),
+        client.date_of_birth,  # type: ignore[arg-type]
+        [client.organisation_id],
+        excluding=client.id,
+    )
 
 
 def _other_record(form: MergeForm) -> Client | None:

@@ -50,11 +50,14 @@ class PossibleMatch(Conflict):
         self.case_reads = {uuid.UUID(item["referral_id"]): reads.POSSIBLE_MATCH for item in matches}
 
 
-def earlier_clients(family_name: str, date_of_birth: date | None, *, excluding: Any = None) -> list[Client]:
-    """Clients (not erased) with exactly this family name and date of birth, by blind index."""
+def earlier_clients(
+    family_name: str, date_of_birth: date | None, organisation_ids: list[int], *, excluding: Any = None
+) -> list[Client]:
+    """Clients (not erased) of these organisations with exactly this family name and date of birth, by blind
+    index."""
     if not family_name or date_of_birth is None:
         return []
-    return [client for client in find_clients(family_name, date_of_birth) if client.id != excluding]
+    return [client for client in find_clients(family_name, date_of_birth, organisation_ids) if client.id != excluding]
 
 
 def earlier_referrals(clients: list[Client]) -> list[Referral]:
@@ -110,7 +113,12 @@ def flagged_referrals() -> list[FlaggedReferral]:
         candidates = (
             []
             if client.is_erased
-            else earlier_clients(str(client.family_name), client.date_of_birth, excluding=client.id)  # type: ignore[arg-type]
+            else earlier_clients(
+                str(client.family_name),
+                client.date_of_birth,  # type: ignore[arg-type]
+                [client.organisation_id],
+                excluding=client.id,
+            )  # type: ignore[arg-type]
         )
         referrals = earlier_referrals(candidates)
         earlier: dict[uuid.UUID, list[Referral]] = {candidate.id: [] for candidate in candidates}
@@ -160,7 +168,12 @@ def link_to_earlier(referral: Referral, client_id: Any, version: int | None, act
     current = referral.client
     if earlier is None or earlier.is_erased or earlier.id == current.id:
         raise ValidationFailed.on("decision", "Choose one of the earlier records, or say she is a different person")
-    if earlier.id not in {client.id for client in earlier_clients(str(current.family_name), current.date_of_birth)}:  # type: ignore[arg-type]
+    same = earlier_clients(
+        str(current.family_name),
+        current.date_of_birth,  # type: ignore[arg-type]
+        [current.organisation_id],
+    )
+    if earlier.id not in {client.id for client in same}:
         raise ValidationFailed.on("decision", "The record chosen does not have her family name and date of birth")
     # The version is claimed first, so that of two resolutions at the same moment one is refused before anything
     # moves; the merge then moves the case to the earlier record, and only then is the flag cleared (a merge that

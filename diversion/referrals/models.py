@@ -30,6 +30,7 @@ from diversion.crypto.fields import encrypted
 from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 from diversion.errors import Conflict
 from diversion.extensions import db
+from diversion.organisations.models import ProgrammeVersion, Scheme
 
 
 class State(StrEnum):
@@ -104,9 +105,11 @@ class Referral(UUIDPrimaryKey, Timestamps, db.Model):
     __table_args__ = (
         CheckConstraint(f"state IN ({_STATE_VALUES})", name="state_known"),
         CheckConstraint("return_date > first_hearing_date", name="return_after_first_hearing"),
-        # One open case per URN: the blind index is unique among open cases.
+        # One open case per URN in an organisation: the blind index is unique among its open cases. Another
+        # organisation's case is none of its business, so the check must not tell it one exists.
         Index(
             "uq_referrals_open_urn",
+            "organisation_id",
             "urn_index",
             unique=True,
             sqlite_where=text(f"state IN ({_OPEN_VALUES})"),
@@ -124,10 +127,19 @@ class Referral(UUIDPrimaryKey, Timestamps, db.Model):
         # its count and its tab label): her history of closed cases is never read for them.
         Index("ix_referrals_court_id_return_date", "court_id", "return_date"),
         Index("ix_referrals_assigned_worker_id_state", "assigned_worker_id", "state"),
+        # A scheme's cases newest first: the lists of its workers and managers (diversion/scoping.py).
+        Index("ix_referrals_scheme_id_created_at_id", "scheme_id", "created_at", "id"),
+        Index("ix_referrals_organisation_id_created_at_id", "organisation_id", "created_at", "id"),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), nullable=False, index=True)
     court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"), nullable=False)
+    # The organisation and scheme that hold the case (the organisation is the scheme's, kept here so that every
+    # query can be scoped by it without a join), and the programme version it started under: its completion is
+    # computed from that version whatever the scheme's programme says later (docs/organisations.md).
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("schemes.id"), nullable=False)
+    programme_version_id: Mapped[int] = mapped_column(ForeignKey("programme_versions.id"), nullable=False)
     offence_code: Mapped[str] = mapped_column(String(32), nullable=False)
     first_hearing_date: Mapped[date] = mapped_column(Date, nullable=False)
     return_date: Mapped[date] = mapped_column(Date, nullable=False)
@@ -158,6 +170,8 @@ class Referral(UUIDPrimaryKey, Timestamps, db.Model):
 
     client: Mapped[Client] = relationship(lazy="joined", innerjoin=True)
     court: Mapped[Court] = relationship(lazy="joined", innerjoin=True)
+    scheme: Mapped[Scheme] = relationship(lazy="joined", innerjoin=True)
+    programme_version: Mapped[ProgrammeVersion] = relationship()
     assigned_worker: Mapped[User | None] = relationship(foreign_keys=[assigned_worker_id])
 
     @property

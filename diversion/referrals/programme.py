@@ -1,17 +1,21 @@
-"""The programme a case follows, as configuration: how many appointments, what each must produce, the deadline
-rule and the at-risk threshold. Completion is computed from it, never typed in.
+"""The programme a case follows: how many appointments, what each must produce, the deadline rule and the at-risk
+threshold. Completion is computed from it, never typed in.
 
-The default is the diversion scheme: appointment 1 produces the needs assessment, appointment 2 the Care Action
-Plan, both before the return date. An Engagement and Support Order has three appointments; set PROGRAMME in the
-configuration to change it (tests run such a programme).
+Each scheme has its own programme, kept in the database as numbered versions (diversion/organisations/models.py);
+a case follows the version it started under, whatever the scheme changes later (docs/organisations.md). The first
+edition's programme is the default: appointment 1 produces the needs assessment, appointment 2 the Care Action
+Plan, both before the return date. An Engagement and Support Order has three appointments.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from flask import current_app
+if TYPE_CHECKING:
+    from diversion.referrals.models import Referral
 
 PRODUCTS = {"assessment": "Needs assessment", "care_plan": "Care Action Plan", None: "Attendance"}
 DEADLINE_RULES = {"before_return_date"}
@@ -75,6 +79,40 @@ def parse_programme(settings: dict[str, Any]) -> Programme:
     return Programme(settings["name"], steps, settings["deadline"], int(settings["at_risk_working_days"]))
 
 
-def programme() -> Programme:
-    """The running app's programme."""
-    return parse_programme(current_app.config.get("PROGRAMME") or DEFAULT_PROGRAMME)
+def programme_with_appointments(name: str, appointments: int) -> dict[str, Any]:
+    """Settings for a programme of ``appointments`` appointments: the first produces the needs assessment, the last
+    the Care Action Plan, any between them attendance (an Engagement and Support Order has three)."""
+    steps: list[dict[str, Any]] = [{"number": number, "produces": None} for number in range(1, appointments + 1)]
+    steps[0]["produces"] = "assessment"
+    if appointments > 1:
+        steps[-1]["produces"] = "care_plan"
+    return {**DEFAULT_PROGRAMME, "name": name, "steps": steps}
+
+
+@lru_cache(maxsize=256)
+def _parsed(settings_json: str) -> Programme:
+    # A version is never edited, so its text parses to the same programme every time.
+    return parse_programme(json.loads(settings_json))
+
+
+def programme_for(referral: Referral) -> Programme:
+    """The programme a case follows: the version it started under."""
+    return _parsed(referral.programme_version.settings_json)
+
+
+def scheme_programme(scheme_id: int) -> Programme:
+    """A scheme's current programme, for a case not yet taken."""
+    from sqlalchemy import select
+
+    from diversion.extensions import db
+    from diversion.organisations.models import ProgrammeVersion
+
+    settings_json = db.session.scalar(
+        select(ProgrammeVersion.settings_json)
+        .where(ProgrammeVersion.scheme_id == scheme_id)
+        .order_by(ProgrammeVersion.number.desc())
+        .limit(1)
+    )
+    if settings_json is None:
+        raise LookupError(f"scheme {scheme_id} has no programme")
+    return _parsed(settings_json)

@@ -27,14 +27,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import joinedload, load_only, raiseload
 
-from diversion import keyset
+from diversion import keyset, scoping
 from diversion.appointments.models import Appointment
 from diversion.audit import reads
-from diversion.auth.models import Role
+from diversion.auth.models import Role, User
 from diversion.clients.models import Client
-from diversion.clients.services import name_dob_index_value
+from diversion.clients.services import name_dob_indexes
 from diversion.courts.models import Court
-from diversion.crypto.blind import NAME_DOB_PURPOSE, URN_PURPOSE, normalise_text, search_index_keys, urn_index
+from diversion.crypto.blind import URN_PURPOSE, normalise_text, search_index_keys, urn_index
 from diversion.crypto.fields import is_unreadable
 from diversion.extensions import db
 from diversion.keyring import key_provider, keyring
@@ -234,17 +234,22 @@ class CasePage:
     next: Cursor | None
 
 
-def _matching_client_ids(family_name: str, date_of_birth: date) -> list[uuid.UUID]:
-    """Clients with this family name and date of birth, through the truncated blind index: only the bucket's few
-    candidates are decrypted, and only their name and date of birth are loaded."""
-    indexes = [
-        name_dob_index_value(family_name, date_of_birth, key) for key in search_index_keys(keyring(), NAME_DOB_PURPOSE)
-    ]
+def _matching_client_ids(family_name: str, date_of_birth: date, organisation_ids: list[int]) -> list[uuid.UUID]:
+    """Clients of these organisations with this family name and date of birth, through the truncated blind index
+    (keyed per organisation): only the bucket's few candidates are decrypted, and only their name and date of birth
+    are loaded."""
+    indexes = name_dob_indexes(family_name, date_of_birth, organisation_ids)
+    if not indexes:
+        return []
     candidates = list(
         db.session.scalars(
             select(Client)
             .options(load_only(Client.id, Client._family_name, Client._date_of_birth, raiseload=True))  # type: ignore[attr-defined]
-            .where(Client.name_dob_index.in_(indexes), Client.erased_at.is_(None))
+            .where(
+                Client.name_dob_index.in_(indexes),
+                Client.organisation_id.in_(organisation_ids),
+                Client.erased_at.is_(None),
+            )
         )
     )
     if not candidates:
@@ -263,16 +268,14 @@ def _matching_client_ids(family_name: str, date_of_birth: date) -> list[uuid.UUI
 def list_cases(
     filters: CaseFilters,
     *,
-    court_id: int | None,
+    user: User,
     after: Cursor | None = None,
     limit: int = DEFAULT_PAGE_SIZE,
     partner: bool = False,
 ) -> CasePage:
-    """A page of cases, newest first, status columns only; ``court_id`` limits a court user to their court. For a
+    """A page of the cases ``user`` may see (diversion/scoping.py), newest first, status columns only. For a
     ``partner`` (court or CPS), a search by name and date of birth skips cases whose identity is withheld."""
-    query = select(Referral).options(*status_options())
-    if court_id is not None:
-        query = query.where(Referral.court_id == court_id)
+    query = select(Referral).options(*status_options()).where(scoping.cases_filter(user))
     if filters.urn is not None:
         indexes = [urn_index(key, filters.urn) for key in search_index_keys(keyring(), URN_PURPOSE)]
         query = query.where(Referral.urn_index.in_(indexes))
@@ -283,7 +286,7 @@ def list_cases(
     if filters.return_date is not None:
         query = query.where(Referral.return_date == filters.return_date)
     if filters.family_name is not None and filters.date_of_birth is not None:
-        client_ids = _matching_client_ids(filters.family_name, filters.date_of_birth)
+        client_ids = _matching_client_ids(filters.family_name, filters.date_of_birth, scoping.organisation_ids(user))
         if not client_ids:
             return CasePage([], None)
         query = query.where(Referral.client_id.in_(client_ids))

@@ -22,7 +22,7 @@ from diversion.db import utcnow
 from diversion.errors import InvalidTransition
 from diversion.extensions import db
 from diversion.referrals.models import OPEN_STATES, Referral, State
-from diversion.referrals.programme import Programme, Step, programme
+from diversion.referrals.programme import Programme, Step, programme_for
 from diversion.signals import final_state_reached
 
 # (from, to) -> the reason code recorded in the audit trail.
@@ -161,7 +161,7 @@ def _products_query() -> Any:
 
 
 def _progress(referral: Referral, facts: _Facts, prog: Programme | None = None) -> list[StepProgress]:
-    prog = prog or programme()
+    prog = prog or programme_for(referral)
     attended = attended_among(facts.appointments, referral.return_date)
     products = {"assessment": facts.assessment_complete, "care_plan": facts.plan_agreed, None: True}
     return [StepProgress(step, step.number in attended, products[step.produces]) for step in prog.steps]

@@ -53,6 +53,7 @@ from diversion.referrals.reads import (
 )
 from diversion.referrals.versions import check_version
 from diversion.referrals.wording import WordingChanged, current_wordings, refuse_changed
+from diversion.scoping import organisation_ids
 
 # Service field paths (API names) to the form's field names.
 FIELD_NAMES = {
@@ -196,7 +197,9 @@ def new():
         # Workers are offered earlier records of the same person; court staff see only their own court's cases.
         # The question stays on the page, with her answer, until the referral is saved.
         if user.role != Role.COURT and form.date_of_birth.data:
-            matches = matching_clients(form.family_name.data, form.date_of_birth.data)
+            matches = matching_clients(
+                form.family_name.data, form.date_of_birth.data, organisation_ids(current_actor())
+            )
         if matches:
             form.link.choices = choices(
                 [(str(m.client.id), f"{m.client.given_name} {m.client.family_name}") for m in matches]
@@ -665,6 +668,6 @@ def status_list():
     state = request.args.get("state") or None
     filters = queries.CaseFilters(state=request.args.get("state", type=State))
     after = queries.Cursor.decode(request.args.get("cursor") or "")
-    found = queries.list_cases(filters, court_id=court_scope(), after=after)
+    found = queries.list_cases(filters, user=current_actor(), after=after)
     who = queries.identities(found.items, current_role())
     return render_template("referrals/status_list.html", found=found, who=who, state=state, states=list(State))

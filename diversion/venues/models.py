@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from diversion.db import Timestamps, UUIDPrimaryKey
@@ -14,8 +14,11 @@ class Venue(UUIDPrimaryKey, Timestamps, db.Model):
     the agency, not her. A venue once used is retired, never deleted, so old appointments still say where they were."""
 
     __tablename__ = "venues"
+    __table_args__ = (UniqueConstraint("organisation_id", "name", name="uq_venues_organisation_name"),)
 
-    name: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
+    # The organisation whose place it is: each organisation keeps its own list.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
     address: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 

@@ -16,15 +16,16 @@ from diversion.auth.models import User
 from diversion.db import transaction
 from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
+from diversion.organisations.services import organisation_for
 from diversion.venues.models import Venue
 
 MAX_NAME = 120
 MAX_ADDRESS = 300
 
 
-def list_venues(active_only: bool = False) -> list[Venue]:
-    """Venues by name; active ones only when asked (the booking choices)."""
-    query = select(Venue).order_by(Venue.name)
+def list_venues(organisation_id: int, active_only: bool = False) -> list[Venue]:
+    """An organisation's venues by name; active ones only when asked (the booking choices)."""
+    query = select(Venue).where(Venue.organisation_id == organisation_id).order_by(Venue.name)
     if active_only:
         query = query.where(Venue.is_active.is_(True))
     return list(db.session.scalars(query))
@@ -38,13 +39,18 @@ def get_venue(venue_id: Any) -> Venue | None:
         return None
 
 
-def venue_by_name(name: str) -> Venue | None:
-    """The venue with this name, ignoring case and surrounding spaces."""
-    return db.session.scalars(select(Venue).where(func.lower(Venue.name) == name.strip().lower())).first()
+def venue_by_name(name: str, organisation_id: int) -> Venue | None:
+    """The organisation's venue with this name, ignoring case and surrounding spaces."""
+    return db.session.scalars(
+        select(Venue).where(Venue.organisation_id == organisation_id, func.lower(Venue.name) == name.strip().lower())
+    ).first()
 
 
-def save_venue(name: str, address: str, venue: Venue | None = None, actor: User | None = None) -> Venue:
-    """Add a venue, or change an existing one's name and address. Names are unique, ignoring case."""
+def save_venue(
+    name: str, address: str, venue: Venue | None = None, actor: User | None = None, organisation: str | None = None
+) -> Venue:
+    """Add a venue to the actor's organisation (or the one named, from the command line), or change an existing
+    one's name and address. Names are unique in an organisation, ignoring case."""
     name = " ".join((name or "").split())
     address = (address or "").strip()
     errors: dict[str, str] = {}
@@ -58,13 +64,14 @@ def save_venue(name: str, address: str, venue: Venue | None = None, actor: User 
         errors["address"] = f"The address must be {MAX_ADDRESS} characters or fewer"
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
-    existing = venue_by_name(name)
+    organisation_id = venue.organisation_id if venue is not None else organisation_for(actor, organisation).id
+    existing = venue_by_name(name, organisation_id)
     if existing is not None and existing is not venue:
         raise Conflict("A venue with this name already exists", {"name": "A venue with this name already exists"})
     with transaction():
         action = "venue.updated"
         if venue is None:
-            venue = Venue(id=uuid.uuid4(), name=name, address=address, is_active=True)
+            venue = Venue(id=uuid.uuid4(), organisation_id=organisation_id, name=name, address=address, is_active=True)
             db.session.add(venue)
             action = "venue.created"
         else:

@@ -16,7 +16,7 @@ from diversion.venues.models import Venue
 @bp.route("/venues")
 @requires("venues")
 def index():
-    return render_template("venues/index.html", venues=services.list_venues())
+    return render_template("venues/index.html", venues=services.list_venues(current_actor().organisation_id))
 
 
 @bp.route("/venues/new", methods=["GET", "POST"])

@@ -24,7 +24,7 @@ from diversion.idempotency import services as idempotency
 from diversion.keyring import key_provider, keystore
 from diversion.referrals.models import Referral
 from diversion.referrals.readjournment import change_return_date
-from tests.factories import create_referral, create_user
+from tests.factories import MAIN_ORG_ID, create_referral, create_user
 
 BORN = date(1987, 6, 5)
 
@@ -145,7 +145,7 @@ def test_every_value_she_owns_reads_the_same_under_the_kept_key_and_the_absorbed
         keystore().get_data_key(absorbed_id)
     assert str(absorbed_id) in keystore().shredded_client_ids()
     # Found again by her name and date of birth: one record, the kept one, with both her cases and the new one.
-    assert [client.id for client in find_clients("mergeperson", BORN)] == [kept_id]
+    assert [client.id for client in find_clients("mergeperson", BORN, [MAIN_ORG_ID])] == [kept_id]
     cases = db.session.scalars(select(Referral).where(Referral.client_id == kept_id)).all()
     assert len(cases) == 3
     # Audited with ids, counts and a reason code: never her details or the reason's words.

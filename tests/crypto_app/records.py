@@ -28,6 +28,7 @@ from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import key_provider, keyring, keystore
 from diversion.referrals.models import Referral
+from tests.factories import MAIN_ORG_ID
 
 PASSWORD = "correct horse battery staple"
 
@@ -111,7 +112,7 @@ def create_case(canaries: Canaries, court: Any, worker: User, *, state: str = "C
     )
     family_name, date_of_birth = identity.family_name, identity.date_of_birth
     with transaction():
-        client = create_client(identity)
+        client = create_client(identity, MAIN_ORG_ID)
         for name in ("given_name", "family_name", "date_of_birth", "phone", "email"):
             canaries.record(client, name, getattr(identity, name))
         canaries.record(client, "safe_contact", identity.safe_contact.to_json())
@@ -122,6 +123,9 @@ def create_case(canaries: Canaries, court: Any, worker: User, *, state: str = "C
             id=uuid.uuid4(),
             client_id=client.id,
             court_id=court.id,
+            organisation_id=MAIN_ORG_ID,
+            scheme_id=1,
+            programme_version_id=1,
             offence_code="SOA1959_S1",
             first_hearing_date=date(2026, 3, 2),
             return_date=date(2026, 4, 27),
@@ -244,12 +248,12 @@ def create_bulk_clients(count: int, *, rng: random.Random) -> list[tuple[uuid.UU
     key_provider().prefetch(person[0] for person in people)
     with transaction():
         for client_id, given, family, born in people:
-            client = Client(id=client_id)
+            client = Client(id=client_id, organisation_id=MAIN_ORG_ID)
             client.given_name = given
             client.family_name = family
             client.date_of_birth = born
             client.birth_year_band = born.year - born.year % 5
-            client.name_dob_index = name_dob_index_value(family, born)
+            client.name_dob_index = name_dob_index_value(family, born, MAIN_ORG_ID)
             db.session.add(client)
     key_provider().clear()
     return people

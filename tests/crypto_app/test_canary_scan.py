@@ -22,6 +22,7 @@ from diversion.keyring import keystore
 from diversion.logs import JsonFormatter
 from tests.conftest import dispose_app
 from tests.crypto_app.records import Canaries, create_case, create_staff, encrypted_models, find_canaries, variants
+from tests.factories import MAIN_ORG_ID
 
 
 def _stored(committed) -> dict[str, bytes]:
@@ -53,7 +54,9 @@ def test_no_canary_in_files_dumps_logs_or_output(committed_app, caplog, capfd) -
             obj = db.session.get(classes[class_name], uuid.UUID(row_id))
             assert getattr(obj, name) == expected, (class_name, name)
         for case in cases:
-            assert [client.id for client in find_clients(case.family_name, case.date_of_birth)] == [case.client_id]
+            assert [client.id for client in find_clients(case.family_name, case.date_of_birth, [MAIN_ORG_ID])] == [
+                case.client_id
+            ]
     outputs = {}
     for args in (("keys", "verify"), ("keys", "reindex"), ("keys", "rotate")):
         result = committed.cli(*args)

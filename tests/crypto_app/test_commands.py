@@ -14,6 +14,7 @@ from diversion.clients.services import find_clients
 from diversion.extensions import db
 from diversion.keyring import keystore
 from tests.crypto_app.records import Canaries, create_bulk_clients, create_case, create_staff
+from tests.factories import MAIN_ORG_ID
 
 
 def test_the_command_groups_list_the_encryption_commands(app) -> None:
@@ -36,7 +37,7 @@ def test_reindex_rebuilds_at_a_new_width_skips_the_erased_and_can_run_again(comm
     narrower = committed_app(main_url=committed.main_url, keys_url=committed.keys_url, BLIND_INDEX_NAME_DOB_BITS=8)
     _client_id, _given, family, born = people[0]
     with narrower.app.app_context():
-        assert find_clients(family, born) == []  # still indexed at 12 bits
+        assert find_clients(family, born, [MAIN_ORG_ID]) == []  # still indexed at 12 bits
     result = narrower.cli("keys", "reindex", "--batch-size", "7")
     assert result.exit_code == 0, result.output
     assert "Index values rewritten: 40; already current: 0." in result.output
@@ -44,7 +45,7 @@ def test_reindex_rebuilds_at_a_new_width_skips_the_erased_and_can_run_again(comm
     assert "Rebuilding URN indexes: 0 of 0 (100%)" in result.output
     with narrower.app.app_context():
         for client_id, _given, family, born in people[:5]:
-            assert [client.id for client in find_clients(family, born)] == [client_id]
+            assert [client.id for client in find_clients(family, born, [MAIN_ORG_ID])] == [client_id]
         widths = {len(index) for index in db.session.scalars(select(Client.name_dob_index)) if index is not None}
         assert widths == {1}
         assert db.session.get(Client, erased.client_id).name_dob_index is None

@@ -18,6 +18,7 @@ from diversion.keyring import keystore
 from diversion.referrals.models import Referral
 from tests.conftest import dispose_app
 from tests.crypto_app.records import Canaries, CaseRecords, create_case, create_staff, encrypted_models
+from tests.factories import MAIN_ORG_ID
 
 FREE_TEXT_REASON = "She phoned on Tuesday and asked us to delete everything"
 
@@ -71,10 +72,12 @@ def test_erased_client_is_unreadable_in_a_copy_of_the_database(committed_app, ca
             assert values
             assert all(value is ERASED or value is None for value in values.values()), (type(row), values)
             assert any(value is ERASED for value in values.values())
-        assert find_clients(her.family_name, her.date_of_birth) == []
+        assert find_clients(her.family_name, her.date_of_birth, [MAIN_ORG_ID]) == []
         for row in _rows_of(other.client_id):
             assert all(not is_unreadable(value) for value in _values(row).values())
-        assert [found.id for found in find_clients(other.family_name, other.date_of_birth)] == [other.client_id]
+        assert [found.id for found in find_clients(other.family_name, other.date_of_birth, [MAIN_ORG_ID])] == [
+            other.client_id
+        ]
     dispose_app(copy.app)
     # An erased client reads as "erased", on purpose: not logged as a security event, as tampering would be.
     assert not [record for record in caplog.records if record.name == "diversion.security"]
@@ -96,7 +99,7 @@ def test_erased_client_is_unreadable_in_a_copy_of_the_database(committed_app, ca
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "client.erased")).one()
         assert event.object_id == str(her.client_id)
         assert event.details == {"reason": "other", "referrals": 1}
-        assert find_clients(her.family_name, her.date_of_birth) == []
+        assert find_clients(her.family_name, her.date_of_birth, [MAIN_ORG_ID]) == []
     stored = committed.sqlite_files() if committed.kind == "sqlite" else {"dump": committed.pg_dump(committed.main_url)}
     assert FREE_TEXT_REASON.encode() not in b"".join(stored.values())
 

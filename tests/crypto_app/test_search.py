@@ -12,6 +12,7 @@ from diversion.crypto.aead import FieldCipher
 from diversion.crypto.keystore import KeyStore
 from diversion.extensions import db
 from tests.crypto_app.records import create_bulk_clients
+from tests.factories import MAIN_ORG_ID
 
 CLIENTS = 3000
 
@@ -57,7 +58,7 @@ def test_find_clients_uses_the_index_and_decrypts_only_the_candidates(committed_
         event.listen(db.engine, "before_cursor_execute", capture)
         try:
             for client_id, _given, family, born in people[::300]:
-                found = find_clients(f"  {family.upper()}. ", born)
+                found = find_clients(f"  {family.upper()}. ", born, [MAIN_ORG_ID])
                 assert [client.id for client in found] == [client_id]
         finally:
             event.remove(db.engine, "before_cursor_execute", capture)
@@ -74,10 +75,10 @@ def test_find_clients_uses_the_index_and_decrypts_only_the_candidates(committed_
         with db.engine.connect() as connection:
             if committed.kind == "sqlite":
                 plan = " | ".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
-                assert "USING INDEX ix_clients_name_dob_index" in plan, plan
+                assert "USING INDEX ix_clients_organisation_id_name_dob_index" in plan, plan
                 assert "SCAN clients" not in plan, plan
             else:
                 plan = " | ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql, params))
                 assert "Seq Scan" not in plan, plan
                 assert "Index Scan" in plan or "Bitmap Index Scan" in plan, plan
-                assert "ix_clients_name_dob_index" in plan, plan
+                assert "ix_clients_organisation_id_name_dob_index" in plan, plan

@@ -18,6 +18,7 @@ from diversion.extensions import db
 from diversion.keyring import key_provider
 from diversion.referrals.models import Referral
 from tests.crypto_app.records import Canaries, create_case, create_staff
+from tests.factories import MAIN_ORG_ID
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_a_flipped_byte_reads_unreadable_is_logged_and_named_by_verify(app, app_
     assert client.family_name is UNREADABLE
     assert str(client.family_name) == "unreadable"
     assert client.given_name == canaries.values[("Client", "given_name", str(case.client_id))]
-    assert find_clients(case.family_name, case.date_of_birth) == []
+    assert find_clients(case.family_name, case.date_of_birth, [MAIN_ORG_ID]) == []
     with pytest.raises(ValueError, match="unreadable marker"):
         client.family_name = client.family_name
 

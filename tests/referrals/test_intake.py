@@ -17,6 +17,7 @@ from diversion.referrals import intake
 from diversion.referrals.models import Referral, State
 from diversion.referrals.urns import format_urn, urn_index_value
 from tests.factories import (
+    MAIN_ORG_ID,
     audit_events,
     create_court,
     create_referral,
@@ -86,14 +87,14 @@ def test_the_same_urn_can_be_referred_again_once_the_case_is_final(app_ctx, stat
     assert second.id != first.id
     assert second.state == State.REFERRED
     assert second.urn_index == first.urn_index
-    assert intake.open_case_with_urn("01AB1234526").id == second.id
+    assert intake.open_case_with_urn("01AB1234526", MAIN_ORG_ID).id == second.id
 
 
 def test_the_database_refuses_a_second_open_case_when_two_referrals_race(app_ctx, monkeypatch) -> None:
     """Two people referring the same URN at the same moment both pass the look-up; the unique index decides."""
     worker = create_user(role="worker")
     first = create_referral(worker=worker, urn="01/AB/12345/26")
-    monkeypatch.setattr(intake, "open_case_with_urn", lambda normalised: None)
+    monkeypatch.setattr(intake, "open_case_with_urn", lambda normalised, organisation_id: None)
     with pytest.raises(Conflict) as caught:
         intake.create_referral(referral_input(urn="01 AB 12345 26"), worker)
     assert caught.value.status == 409
@@ -213,7 +214,7 @@ def test_a_worker_taking_a_referral_is_assigned_it_and_it_is_audited(app_ctx) ->
     [event] = audit_events(case_id=referral.id)
     assert event.action == "referral.created"
     assert event.actor_id == worker.id
-    assert event.details == {"court": court.code, "linked": False}
+    assert event.details == {"court": court.code, "scheme": referral.scheme_id, "linked": False}
 
 
 # --- a refused referral changes nothing ---
@@ -240,7 +241,7 @@ def test_a_refused_referral_creates_no_client_no_referral_and_no_audit_event(app
     events_before = len(audit_events())
     refuse(data, worker)
     assert len(audit_events()) == events_before
-    assert intake.matching_clients("Refusedperson", data.date_of_birth or date(1990, 5, 17)) == []
+    assert intake.matching_clients("Refusedperson", data.date_of_birth or date(1990, 5, 17), [MAIN_ORG_ID]) == []
 
 
 # --- referred before: matching clients and linking ---
@@ -255,7 +256,7 @@ def test_an_earlier_client_is_offered_whatever_way_her_family_name_is_typed(app_
     other = create_referral(
         state=State.DECLINED, worker=worker, family_name="OBrien", date_of_birth=dob, new_person=True
     )
-    matches = intake.matching_clients(typed, dob)
+    matches = intake.matching_clients(typed, dob, [MAIN_ORG_ID])
     by_client = {match.client.id: match for match in matches}
     assert set(by_client) == {earlier.client_id, other.client_id}
     assert (by_client[other.client_id].referrals, by_client[other.client_id].completed) == (1, 0)
@@ -272,7 +273,7 @@ def test_earlier_referrals_of_the_same_client_are_counted(app_ctx) -> None:
         state=State.WITHDRAWN, worker=worker, family_name="Nguyen", date_of_birth=dob, link_client_id=first.client_id
     )
     create_referral(worker=worker, family_name="Nguyen", date_of_birth=dob, link_client_id=first.client_id)
-    [match] = intake.matching_clients("NGUYEN", dob)
+    [match] = intake.matching_clients("NGUYEN", dob, [MAIN_ORG_ID])
     assert match.client.id == first.client_id
     assert (match.referrals, match.completed) == (3, 1)
 
@@ -280,9 +281,9 @@ def test_earlier_referrals_of_the_same_client_are_counted(app_ctx) -> None:
 def test_a_client_with_another_date_of_birth_is_not_offered(app_ctx) -> None:
     worker = create_user(role="worker")
     create_referral(worker=worker, family_name="Kowalska", date_of_birth=date(1990, 1, 1))
-    assert intake.matching_clients("Kowalska", date(1990, 1, 2)) == []
-    assert intake.matching_clients("Kowalski", date(1990, 1, 1)) == []
-    assert len(intake.matching_clients("kowalska", date(1990, 1, 1))) == 1
+    assert intake.matching_clients("Kowalska", date(1990, 1, 2), [MAIN_ORG_ID]) == []
+    assert intake.matching_clients("Kowalski", date(1990, 1, 1), [MAIN_ORG_ID]) == []
+    assert len(intake.matching_clients("kowalska", date(1990, 1, 1), [MAIN_ORG_ID])) == 1
 
 
 def test_linking_reuses_the_client_and_keeps_her_newest_phone(app_ctx) -> None:
@@ -392,6 +393,6 @@ def test_the_blind_indexes_are_set(app_ctx) -> None:
     assert referral.urn_index == urn_index_value("01AB1234526")
     assert len(referral.urn_index) == 32
     stored = raw_column(model=Client, column="name_dob_index", row_id=referral.client_id)
-    assert stored == name_dob_index_value("index", date(1993, 2, 3))
-    assert stored == name_dob_index_value(" ÍNDEX ", date(1993, 2, 3))
+    assert stored == name_dob_index_value("index", date(1993, 2, 3), MAIN_ORG_ID)
+    assert stored == name_dob_index_value(" ÍNDEX ", date(1993, 2, 3), MAIN_ORG_ID)
     assert referral.client.birth_year_band == 1990

@@ -1,5 +1,5 @@
-"""The programme as configuration: a three-appointment Engagement and Support Order, a one-step programme, the
-default two steps, refused settings; and working days across Christmas."""
+"""The programme of a scheme, from its version in the database: a three-appointment Engagement and Support Order, a
+one-step programme, the default two steps, a change mid-case, refused settings; and working days across Christmas."""
 
 from __future__ import annotations
 
@@ -10,15 +10,19 @@ import pytest
 from diversion.appointments.reads import attended_numbers
 from diversion.dates import is_working_day, working_days_between
 from diversion.errors import InvalidTransition, ValidationFailed
+from diversion.organisations.services import new_programme_version
 from diversion.referrals.models import State
-from diversion.referrals.programme import DEFAULT_PROGRAMME, Step, parse_programme, programme
+from diversion.referrals.programme import DEFAULT_PROGRAMME, Step, parse_programme, programme_for, scheme_programme
 from diversion.referrals.states import step_progress
 from tests.factories import (
     attend,
     audit_events,
     book,
+    create_court,
     create_referral,
+    create_scheme,
     create_user,
+    main_scheme,
     row_counts,
     save_agreed_plan,
     save_full_assessment,
@@ -42,12 +46,22 @@ ONE_STEP = {
 }
 
 
+class Scheme:
+    """A scheme of the main organisation with its own programme, a court it serves and a worker in it."""
+
+    def __init__(self, settings: dict) -> None:
+        self.scheme = create_scheme(settings=settings)
+        self.court = create_court(schemes=[self.scheme])
+        self.worker = create_user(role="worker", schemes=[self.scheme])
+
+    def case(self, state: str):
+        return create_referral(state=state, worker=self.worker, court=self.court)
+
+
 @pytest.fixture
-def eso(fresh_app):
-    """An app running the three-appointment programme, on the run's database, with a request context pushed."""
-    application = fresh_app(PROGRAMME=ESO)
-    with application.test_request_context():
-        yield application
+def eso(app_ctx) -> Scheme:
+    """A scheme running the three-appointment programme beside the main two-appointment one."""
+    return Scheme(ESO)
 
 
 def moves(referral) -> list[str]:
@@ -57,16 +71,17 @@ def moves(referral) -> list[str]:
 # --- an Engagement and Support Order: three appointments ---
 
 
-def test_the_configured_programme_is_the_one_running(eso) -> None:
-    running = programme()
+def test_the_schemes_programme_is_the_one_its_cases_follow(eso) -> None:
+    running = scheme_programme(eso.scheme.id)
+    assert programme_for(eso.case(State.REFERRED)) == running
     assert running.name == "Engagement and Support Order"
     assert running.required_appointments == 3
     assert running.steps == (Step(1, "assessment"), Step(2, "care_plan"), Step(3, None))
 
 
 def test_three_appointments_assessed_after_the_first_completed_only_after_the_third(eso) -> None:
-    worker = create_user(role="worker")
-    referral = create_referral(state=State.OPTED_IN, worker=worker)
+    worker = eso.worker
+    referral = eso.case(State.OPTED_IN)
     attend(appointment=book(referral=referral, worker=worker, number=1), worker=worker)
     assert referral.state == State.OPTED_IN
     save_full_assessment(referral=referral, worker=worker)
@@ -96,8 +111,10 @@ def test_three_appointments_assessed_after_the_first_completed_only_after_the_th
 
 
 def test_appointment_3_waits_for_appointment_2(eso) -> None:
-    worker = create_user(role="worker")
-    referral = create_referral(state=State.ASSESSED, worker=worker)
+    worker = eso.worker
+    referral = eso.case(State.OPTED_IN)
+    attend(appointment=book(referral=referral, worker=worker, number=1), worker=worker)
+    save_full_assessment(referral=referral, worker=worker)
     counts = row_counts()
     with pytest.raises(InvalidTransition, match="appointment 2 is attended"):
         book(referral=referral, worker=worker, number=3)
@@ -105,8 +122,8 @@ def test_appointment_3_waits_for_appointment_2(eso) -> None:
 
 
 def test_an_order_has_no_fourth_appointment(eso) -> None:
-    worker = create_user(role="worker")
-    referral = create_referral(state=State.OPTED_IN, worker=worker)
+    worker = eso.worker
+    referral = eso.case(State.OPTED_IN)
     with pytest.raises(ValidationFailed) as caught:
         book(referral=referral, worker=worker, number=4)
     assert "number" in caught.value.fields
@@ -117,7 +134,7 @@ def test_an_order_has_no_fourth_appointment(eso) -> None:
 
 
 def test_the_default_programme_has_two_steps(app_ctx) -> None:
-    running = programme()
+    running = scheme_programme(main_scheme().id)
     assert running.steps == (Step(1, "assessment"), Step(2, "care_plan"))
     assert running.deadline == "before_return_date"
     assert running.at_risk_working_days == 5
@@ -144,17 +161,43 @@ def test_the_default_programme_completes_after_appointment_2(app_ctx) -> None:
     assert referral.state == State.COMPLETED
 
 
-def test_a_one_step_programme_completes_straight_from_opted_in(fresh_app) -> None:
-    application = fresh_app(PROGRAMME=ONE_STEP)
-    with application.test_request_context():
-        worker = create_user(role="worker")
-        referral = create_referral(state=State.OPTED_IN, worker=worker)
+def test_a_one_step_programme_completes_straight_from_opted_in(app_ctx) -> None:
+    single = Scheme(ONE_STEP)
+    worker = single.worker
+    referral = single.case(State.OPTED_IN)
+    attend(appointment=book(referral=referral, worker=worker, number=1), worker=worker)
+    save_full_assessment(referral=referral, worker=worker)
+    assert referral.state == State.COMPLETED
+    assert moves(referral) == ["OPTED_IN", "COMPLETED"]
+    with pytest.raises(InvalidTransition):
+        book(referral=referral, worker=worker, number=2)
+
+
+# --- a change to the programme mid-case ---
+
+
+def test_a_programme_change_mid_case_leaves_the_case_on_its_version(eso) -> None:
+    """The scheme drops to two appointments while her order is under way: she still needs her third; a case taken
+    after the change completes after two."""
+    worker = eso.worker
+    before = eso.case(State.OPTED_IN)
+    started_under = before.programme_version_id
+    new_programme_version(eso.scheme, {**ESO, "steps": ESO["steps"][:2]}, worker)
+    after = eso.case(State.OPTED_IN)
+    assert after.programme_version_id != started_under
+    assert before.programme_version_id == started_under
+    assert programme_for(before).required_appointments == 3
+    assert programme_for(after).required_appointments == 2
+
+    for referral in (before, after):
         attend(appointment=book(referral=referral, worker=worker, number=1), worker=worker)
         save_full_assessment(referral=referral, worker=worker)
-        assert referral.state == State.COMPLETED
-        assert moves(referral) == ["OPTED_IN", "COMPLETED"]
-        with pytest.raises(InvalidTransition):
-            book(referral=referral, worker=worker, number=2)
+        attend(appointment=book(referral=referral, worker=worker, number=2), worker=worker)
+        save_agreed_plan(referral=referral, worker=worker)
+    assert after.state == State.COMPLETED
+    assert before.state == State.ASSESSED, "the case keeps the three appointments it started under"
+    attend(appointment=book(referral=before, worker=worker, number=3), worker=worker)
+    assert before.state == State.COMPLETED
 
 
 # --- settings that are refused ---

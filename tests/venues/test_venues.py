@@ -16,7 +16,16 @@ from diversion.extensions import db
 from diversion.venues.models import Venue
 from diversion.venues.services import list_venues, save_venue, set_active
 from tests import pages
-from tests.factories import audit_events, book, create_referral, create_user, csrf_token, log_in_as, raw_column
+from tests.factories import (
+    MAIN_ORG_ID,
+    audit_events,
+    book,
+    create_referral,
+    create_user,
+    csrf_token,
+    log_in_as,
+    raw_column,
+)
 
 pytestmark = pytest.mark.clock("2026-12-01 10:00")
 
@@ -48,8 +57,8 @@ def test_a_venue_is_added_changed_retired_and_brought_back_and_each_change_is_au
     save_venue("Drop-in centre", "14 Canal Street", venue, actor=manager)
     assert venue.label == "Drop-in centre, 14 Canal Street"
     set_active(venue, False, actor=manager)
-    assert list_venues(active_only=True) == []
-    assert list_venues() == [venue]
+    assert list_venues(MAIN_ORG_ID, active_only=True) == []
+    assert list_venues(MAIN_ORG_ID) == [venue]
     set_active(venue, True, actor=manager)
     actions = [event.action for event in audit_events() if event.object_type == "venue"]
     assert actions == ["venue.created", "venue.updated", "venue.retired", "venue.reactivated"]
@@ -114,7 +123,7 @@ def test_the_manager_adds_changes_and_retires_a_venue_on_the_pages(client, manag
 def test_venues_add_on_the_command_line(app, app_ctx) -> None:
     result = app.test_cli_runner().invoke(args=["venues", "add", "Hub", "1 Street"])
     assert result.exit_code == 0, result.output
-    assert [venue.name for venue in list_venues()] == ["Hub"]
+    assert [venue.name for venue in list_venues(MAIN_ORG_ID)] == ["Hub"]
     again = app.test_cli_runner().invoke(args=["venues", "add", "hub", "2 Street"])
     assert again.exit_code == 1
     assert "already exists" in again.output

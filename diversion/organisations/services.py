@@ -1,0 +1,251 @@
+"""Organisations, schemes and programme versions: adding them, finding them, and which scheme takes a referral.
+
+While the service holds one organisation with one scheme (a new database, or the first edition's data moved in),
+every command and form works as it did before organisations: the organisation and scheme need not be named
+(docs/organisations.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+
+from diversion.audit.services import record_event
+from diversion.courts.models import Court
+from diversion.db import transaction
+from diversion.errors import Conflict, ValidationFailed
+from diversion.extensions import db
+from diversion.organisations.models import (
+    SLUG_MAX,
+    Access,
+    Organisation,
+    ProgrammeVersion,
+    Scheme,
+    scheme_courts,
+)
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def check_slug(slug: str, what: str) -> str:
+    """A slug as typed, cleaned, or ValidationFailed saying what it must be."""
+    slug = (slug or "").strip().lower()
+    if not slug or len(slug) > SLUG_MAX or not SLUG.fullmatch(slug):
+        raise ValidationFailed.on(
+            "slug", f"Enter a short name for the {what} of up to {SLUG_MAX} lower case letters, digits and hyphens"
+        )
+    return slug
+
+
+def check_name(name: str, what: str) -> str:
+    """A display name, cleaned, or ValidationFailed."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 120:
+        raise ValidationFailed.on("name", f"Enter the {what}'s name, up to 120 characters")
+    return name
+
+
+def organisations() -> list[Organisation]:
+    """Every organisation, by name."""
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def organisation_by_slug(slug: str) -> Organisation | None:
+    """The organisation with this slug."""
+    return db.session.scalars(select(Organisation).where(Organisation.slug == slug.strip().lower())).first()
+
+
+def only_organisation() -> Organisation | None:
+    """The organisation, when the service holds exactly one; None otherwise."""
+    found = list(db.session.scalars(select(Organisation).limit(2)))
+    return found[0] if len(found) == 1 else None
+
+
+def scheme_by_slug(organisation: Organisation, slug: str) -> Scheme | None:
+    """The organisation's scheme with this slug."""
+    return db.session.scalars(
+        select(Scheme).where(Scheme.organisation_id == organisation.id, Scheme.slug == slug.strip().lower())
+    ).first()
+
+
+def schemes_of(organisation_id: int) -> list[Scheme]:
+    """An organisation's schemes, by name."""
+    return list(
+        db.session.scalars(select(Scheme).where(Scheme.organisation_id == organisation_id).order_by(Scheme.name))
+    )
+
+
+def only_scheme(organisation_id: int) -> Scheme | None:
+    """The organisation's scheme, when it has exactly one."""
+    found = list(db.session.scalars(select(Scheme).where(Scheme.organisation_id == organisation_id).limit(2)))
+    return found[0] if len(found) == 1 else None
+
+
+def schemes_serving(court_id: int) -> list[Scheme]:
+    """The schemes, of any organisation, that serve a court."""
+    return list(
+        db.session.scalars(
+            select(Scheme)
+            .join(scheme_courts, scheme_courts.c.scheme_id == Scheme.id)
+            .where(scheme_courts.c.court_id == court_id)
+            .order_by(Scheme.name, Scheme.id)
+        )
+    )
+
+
+def add_organisation(slug: str, name: str, actor: Any = None) -> Organisation:
+    """A new organisation with its own blind-index salt. A slug in use is a Conflict."""
+    slug = check_slug(slug, "organisation")
+    name = check_name(name, "organisation")
+    if organisation_by_slug(slug) is not None:
+        raise Conflict("An organisation with this short name already exists", {"slug": "Already in use"})
+    with transaction():
+        organisation = Organisation(slug=slug, name=name, index_salt=secrets.token_bytes(32))
+        db.session.add(organisation)
+        db.session.flush()
+        record_event("organisation.created", object_type="organisation", object_id=organisation.id, actor=actor)
+    return organisation
+
+
+def add_scheme(
+    organisation: Organisation,
+    slug: str,
+    name: str,
+    courts: Iterable[Court] = (),
+    *,
+    settings: dict[str, Any] | None = None,
+    access: str = Access.TEAM.value,
+    actor: Any = None,
+) -> Scheme:
+    """A new scheme of an organisation, serving ``courts``, with version 1 of its programme (the first edition's
+    two appointments unless ``settings`` say otherwise)."""
+    from diversion.referrals.programme import DEFAULT_PROGRAMME, parse_programme
+
+    slug = check_slug(slug, "scheme")
+    name = check_name(name, "scheme")
+    if access not in {value.value for value in Access}:
+        raise ValidationFailed.on("access", "Choose who opens a case: the team, or the worker assigned")
+    settings = dict(settings or DEFAULT_PROGRAMME)
+    try:
+        parse_programme(settings)
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValidationFailed.on("programme", str(error)) from None
+    if scheme_by_slug(organisation, slug) is not None:
+        raise Conflict("This organisation already has a scheme with this short name", {"slug": "Already in use"})
+    with transaction():
+        scheme = Scheme(organisation_id=organisation.id, slug=slug, name=name, access=access)
+        scheme.courts = list(courts)
+        db.session.add(scheme)
+        db.session.flush()
+        db.session.add(
+            ProgrammeVersion(
+                scheme_id=scheme.id,
+                number=1,
+                settings_json=json.dumps(settings, sort_keys=True),
+                created_by_id=getattr(actor, "id", None),
+            )
+        )
+        db.session.flush()
+        record_event(
+            "scheme.created",
+            object_type="scheme",
+            object_id=scheme.id,
+            details={"organisation": organisation.slug, "courts": [court.code for court in scheme.courts]},
+            actor=actor,
+        )
+    return scheme
+
+
+def current_version(scheme_id: int) -> ProgrammeVersion:
+    """The scheme's current programme version: its highest number."""
+    version = db.session.scalars(
+        select(ProgrammeVersion)
+        .where(ProgrammeVersion.scheme_id == scheme_id)
+        .order_by(ProgrammeVersion.number.desc())
+        .limit(1)
+    ).first()
+    if version is None:
+        raise LookupError(f"scheme {scheme_id} has no programme")
+    return version
+
+
+def new_programme_version(scheme: Scheme, settings: dict[str, Any], actor: Any) -> ProgrammeVersion:
+    """Save a change to a scheme's programme as its next version; cases already started keep theirs."""
+    from diversion.referrals.programme import parse_programme
+
+    try:
+        parse_programme(settings)
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValidationFailed.on("programme", str(error)) from None
+    with transaction():
+        number = (
+            db.session.scalar(select(func.max(ProgrammeVersion.number)).where(ProgrammeVersion.scheme_id == scheme.id))
+            or 0
+        ) + 1
+        version = ProgrammeVersion(
+            scheme_id=scheme.id,
+            number=number,
+            settings_json=json.dumps(settings, sort_keys=True),
+            created_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(version)
+        db.session.flush()
+        record_event(
+            "programme.changed",
+            object_type="scheme",
+            object_id=scheme.id,
+            details={"version": number},
+            actor=actor,
+        )
+    return version
+
+
+def organisation_for(actor: Any, slug: str | None = None) -> Organisation:
+    """The organisation a change is made in: the one named, else the actor's own, else the only one there is.
+    ValidationFailed when it cannot be told."""
+    if slug:
+        found = organisation_by_slug(slug)
+        if found is None:
+            raise ValidationFailed.on("organisation", "There is no organisation with this short name")
+        return found
+    if actor is not None and getattr(actor, "organisation_id", None) is not None:
+        found = db.session.get(Organisation, actor.organisation_id)
+        if found is not None:
+            return found
+    found = only_organisation()
+    if found is None:
+        raise ValidationFailed.on("organisation", "Name the organisation: the service holds more than one")
+    return found
+
+
+def link_court(scheme: Scheme, court: Court) -> None:
+    """Add a court to the courts a scheme serves (flush only; the caller's transaction)."""
+    if court not in scheme.courts:
+        scheme.courts.append(court)
+        db.session.flush()
+
+
+def scheme_for_referral(court: Court, actor: Any, chosen: int | str | None = None) -> Scheme:
+    """The scheme that takes a referral from ``court`` made by ``actor``: among the schemes serving the court (for a
+    worker or manager, only her own), the one chosen, or the only one. ValidationFailed says what to do."""
+    from diversion.auth.models import Role
+
+    serving = schemes_serving(court.id)
+    if Role(actor.role) in (Role.WORKER, Role.MANAGER):
+        own = {scheme.id for scheme in actor.schemes}
+        serving = [scheme for scheme in serving if scheme.id in own]
+    if not serving:
+        raise ValidationFailed.on("court", "No scheme of yours takes referrals from this court: select another court")
+    if chosen not in (None, ""):
+        picked = [scheme for scheme in serving if str(scheme.id) == str(chosen) or scheme.slug == str(chosen)]
+        if not picked:
+            raise ValidationFailed.on("scheme", "Select a scheme that takes referrals from this court")
+        return picked[0]
+    if len(serving) > 1:
+        raise ValidationFailed.on("scheme", "Select the scheme that takes this referral")
+    return serving[0]

@@ -1,8 +1,8 @@
 """A manager changes a scheme's programme in a real browser (docs/organisations.md, "Programmes"): the list of her
 schemes, a scheme's programme and its versions, the form sent with a mistake (an error summary) and then right (a new
-version), and a save from a page shown before her own save in another tab (409, both side by side, then saved with
-her choices). Each state is checked with axe-core. The scheme changed serves no court and holds no case, so no
-other test's cases follow its programme."""
+version, with a new consent wording), and a save from a page shown before her own save in another tab (409, both
+side by side, then saved with her choices). Each state is checked with axe-core. The scheme changed serves no court
+and holds no case, so no other test's cases follow its programme."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ from tests.e2e.checks import PageReport, assert_clean, expect_error_summary, ins
 from tests.e2e.server import PILOT_SCHEME
 
 pytestmark = pytest.mark.e2e
+
+EQUALITY = (
+    "I agree that my ethnic group may be recorded and counted, without my name, in reports on who the scheme reaches. "
+    "Saying no changes nothing about my support or my case."
+)
 
 
 def test_a_manager_changes_a_schemes_programme(role_pages: dict[str, Page]) -> None:
@@ -48,12 +53,14 @@ def test_a_manager_changes_a_schemes_programme(role_pages: dict[str, Page]) -> N
     page.select_option("#step_3", "care_plan")
     page.locator("#retention_years").fill("8")
     page.locator("#reminder_lead_times").fill("2d@18:00, 2h")
+    page.locator("#wording_equality_monitoring").fill(EQUALITY)
     page.get_by_role("button", name="Save the programme").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Version 2 of the programme is saved")
     expect(page.locator("h1")).to_have_text("Programme: version 2")
     settings = page.locator("#programme-settings")
     expect(settings).to_contain_text("8 years after her last case ends")
     expect(settings).to_contain_text("2 days before at 6pm; 2 hours before")
+    expect(page.locator("#programme-wordings")).to_contain_text(EQUALITY)
     expect(page.locator("table tbody tr")).to_have_count(2)
     reports.append(inspect(page, "manager", "a new programme version saved"))
 

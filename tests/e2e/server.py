@@ -73,23 +73,6 @@ def seed(instance: Path) -> None:
     )
     _seed_privacy_cases()
     _seed_webhook()
-    _seed_pilot_scheme()
-
-
-# A second scheme of the manager's, serving no court and holding no case: the programme test changes its programme
-# (tests/e2e/test_programme.py), which no other test's cases follow.
-PILOT_SCHEME = "Pilot scheme"
-
-
-def _seed_pilot_scheme() -> None:
-    from diversion.auth.services import find_user_by_email
-    from diversion.db import transaction
-    from diversion.organisations.services import add_scheme, organisation_for
-
-    manager = find_user_by_email(ROLE_EMAILS["manager"])
-    scheme = add_scheme(organisation_for(manager), "pilot", PILOT_SCHEME)
-    with transaction():
-        manager.schemes.append(scheme)
 
 
 def _seed_webhook() -> None:

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from diversion.audit.services import record_event
@@ -220,17 +220,23 @@ def new_programme_version(
     actor: Any,
     *,
     wordings: dict[Any, str] | None = None,
+    based_on: int | None = None,
 ) -> ProgrammeVersion:
     """Save a change to a scheme's programme as its next version; cases already started keep theirs.
 
     What ``settings`` leave out stays as the current version has it. ``wordings`` (purpose to text) publishes a new
     version of each purpose's consent wording whose text differs from the current one, and the new programme version
-    names it; without them the current wordings stay in force. Audited as ``programme.changed``."""
+    names it; without them the current wordings stay in force. Audited as ``programme.changed``.
+
+    ``based_on``, the number of the version the change was made to, makes the new version that number's next one:
+    when another was saved since, even at the same moment, the unique number refuses this one (ProgrammeChanged)."""
     from diversion.referrals.models import ConsentPurpose
     from diversion.referrals.programme import parse_programme
     from diversion.referrals.wording import check_text, publish, scheme_wordings
 
     current = current_version(scheme.id)
+    if based_on is not None and based_on != current.number:
+        raise ProgrammeChanged(current)
     merged = {**current.settings, **settings}
     merged["consent_wordings"] = dict(merged["consent_wordings"])
     in_force = scheme_wordings(scheme.id)
@@ -249,12 +255,7 @@ def new_programme_version(
         with transaction():
             for chosen, words in texts.items():
                 merged["consent_wordings"][chosen.value] = publish(scheme.id, chosen, words, actor, in_force[chosen]).id
-            number = (
-                db.session.scalar(
-                    select(func.max(ProgrammeVersion.number)).where(ProgrammeVersion.scheme_id == scheme.id)
-                )
-                or 0
-            ) + 1
+            number = current.number + 1
             version = ProgrammeVersion(
                 scheme_id=scheme.id,
                 number=number,
@@ -275,7 +276,7 @@ def new_programme_version(
                 actor=actor,
             )
     except IntegrityError:
-        # Two managers saved at once: the unique version number lets one through.
+        # Another version was saved since the current one was read: the unique number lets one through.
         raise ProgrammeChanged(current_version(scheme.id)) from None
     return version
 
@@ -318,7 +319,7 @@ def save_programme(
     unchanged = all(current.settings.get(name) == value for name, value in settings.items())
     if same_words and unchanged:
         return None
-    return new_programme_version(scheme, settings, actor, wordings=wordings)
+    return new_programme_version(scheme, settings, actor, wordings=wordings, based_on=based_on)
 
 
 def organisation_for(actor: Any, slug: str | None = None) -> Organisation:

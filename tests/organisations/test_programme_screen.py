@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from diversion.extensions import db
 from diversion.organisations.models import ProgrammeVersion
-from diversion.organisations.services import current_version, new_programme_version
+from diversion.organisations.services import ProgrammeChanged, current_version, new_programme_version
 from diversion.referrals.models import ConsentPurpose
 from diversion.referrals.programme import programme_for, scheme_programme
 from diversion.referrals.wording import FIRST_WORDINGS, scheme_wordings
@@ -289,6 +289,25 @@ def test_a_page_shown_before_another_save_is_refused_with_409_and_both_side_by_s
     assert client.post(edit_path(scheme), data=chosen).status_code == 302
     saved = scheme_programme(scheme.id)
     assert (current_version(scheme.id).number, saved.at_risk_working_days, saved.retention_years) == (3, 3, 7)
+
+
+def test_two_saves_over_the_same_version_cannot_both_be_saved(manager, monkeypatch) -> None:
+    """The check of the version shown and the save are one: a save that read version 1 just before another saved
+    version 2 is refused by the unique version number, however close together they were, and saves nothing."""
+    from diversion.organisations import services
+
+    scheme = main_scheme()
+    read = current_version(scheme.id)
+    new_programme_version(scheme, {"retention_years": 7}, create_user(role="manager"))
+    before = row_counts(tables=PROGRAMME_ROWS)
+    monkeypatch.setattr(services, "current_version", lambda scheme_id: read)
+    with pytest.raises(ProgrammeChanged):
+        services.new_programme_version(
+            scheme, {"retention_years": 9}, manager, wordings={"reminders": NEW_REMINDERS}, based_on=1
+        )
+    monkeypatch.undo()
+    assert row_counts(tables=PROGRAMME_ROWS) == before
+    assert scheme_programme(scheme.id).retention_years == 7
 
 
 # --- who may ---

@@ -81,9 +81,8 @@ class Config:
     LOG_LEVEL = "INFO"
     LOG_JSON = True
 
-    # Messages. Reminders go at these lead times before an appointment: "1d@10:00" is the day before at 10:00
-    # (Europe/London), "2h" two hours before. None is sent within the minimum notice of the start.
-    REMINDER_LEAD_TIMES: ClassVar[tuple[str, ...]] = ("1d@10:00", "2h")
+    # Messages. Reminders go at the lead times of the case's programme (each scheme's, kept by its manager:
+    # docs/organisations.md, "Programmes"); none is sent within this minimum notice of the start.
     REMINDER_MIN_NOTICE = timedelta(minutes=30)
     # The daily digests to workers and managers go at the first sweep after this London time.
     DIGEST_AT = "07:30"
@@ -96,10 +95,9 @@ class Config:
     MAIL_FROM = "no-reply@localhost"
     SERVICE_URL = "http://127.0.0.1:5000"
 
-    # Retention, in whole years, per kind of record: client identity and support content from the date her last
-    # case reached its final state; audit events from when they were written. Identity and support content share
-    # her data key, so she is crypto-shredded when the shorter of the two has passed (never kept past either).
-    RETENTION_YEARS: ClassVar[dict[str, int]] = {"client_identity": 6, "support_content": 6, "audit_events": 7}
+    # Audit events are kept this many whole years from when they were written (one chain for the service). A
+    # client's record is kept for her cases' programme's retention period, each scheme's (docs/privacy.md).
+    AUDIT_RETENTION_YEARS = 7
 
     # A manager may reverse a decline or withdrawal this many days after it, while the CPS has not acknowledged
     # its outcome notice (docs/reversals.md).
@@ -209,10 +207,6 @@ def load_config(
     settings["SMTP_STARTTLS"] = (env.get("SMTP_STARTTLS") or "").lower() in ("1", "true", "yes") or settings[
         "SMTP_STARTTLS"
     ]
-    if env.get("REMINDER_LEAD_TIMES"):
-        settings["REMINDER_LEAD_TIMES"] = tuple(
-            item.strip() for item in env["REMINDER_LEAD_TIMES"].split(",") if item.strip()
-        )
     for key in ("MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS"):
         settings[key] = _positive_int(env, key, settings[key])
     settings["LOG_LEVEL"] = env.get("LOG_LEVEL", settings["LOG_LEVEL"])

@@ -166,12 +166,13 @@ def fresh_code(secret: str, last_step: int | None) -> str:
     return totp.generate_otp(step)
 
 
-def shown_wordings() -> str:
-    """The consent form's hidden ``wordings`` field as the page fills it: the ids of the wordings in use now."""
+def shown_wordings(referral: Any = None) -> str:
+    """The consent form's hidden ``wordings`` field as the page fills it: the ids of the case's wordings (by
+    default those a new case of the main scheme is read)."""
     from diversion.referrals.models import ConsentPurpose
-    from diversion.referrals.wording import current_wordings
+    from diversion.referrals.wording import case_wordings, current_wordings
 
-    current = current_wordings()
+    current = current_wordings() if referral is None else case_wordings(referral)
     return ",".join(str(current[purpose].id) for purpose in ConsentPurpose)
 
 

@@ -385,6 +385,4 @@ def test_data_protection_routes_are_for_managers_only(app) -> None:
         "privacy.audit": "audit_log",
         "privacy.audit_csv": "audit_log",
         "privacy.viewed_by": "audit_log",
-        "privacy.consent_wordings": "data_protection",
-        "privacy.new_consent_wording": "data_protection",
     }

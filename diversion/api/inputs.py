@@ -5,6 +5,7 @@ By the time a body gets here, ``json_object()`` has checked it against its opera
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -317,3 +318,17 @@ def case_list_query() -> tuple[queries.CaseFilters, queries.Cursor | None, int]:
     limit = query.integer("limit", queries.DEFAULT_PAGE_SIZE, 1, queries.MAX_PAGE_SIZE)
     query.done()
     return filters, after, limit
+
+
+def consent_wordings_query() -> uuid.UUID | None:
+    """GET /consent-wordings: the case whose wordings are asked for, if one is named (``referral_id``)."""
+    query = Query()
+    value = query.text("referral_id", max_length=64)
+    referral_id = None
+    if value is not None:
+        try:
+            referral_id = uuid.UUID(value)
+        except ValueError:
+            query.malformed("referral_id", "Must be a referral's id (a UUID)")
+    query.done()
+    return referral_id

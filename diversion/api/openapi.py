@@ -192,11 +192,21 @@ PATHS: dict[str, Any] = {
             "client_records",
             "The consent wordings in use",
             {
-                "200": json_content(ref("ConsentWordingList"), "The current wording of each purpose."),
-                **_errors(401, 403),
+                "200": json_content(ref("ConsentWordingList"), "The wording of each purpose."),
+                **_errors(400, 401, 403, 404),
             },
+            parameters=[
+                _query(
+                    "referral_id",
+                    UUID,
+                    "The case whose wordings are wanted: those of the programme version it started under. Without "
+                    "it, the wordings a new case of each of your schemes is read.",
+                )
+            ],
             description="The words she is read for each purpose, and the version to send as `wording_version` when "
-            "recording her answer. Old versions are kept, never edited; a new one is published in the web pages.",
+            "recording her answer. Each scheme's programme names its wordings, and a case reads her those of the "
+            "version it started under. Old versions are kept, never edited; a new one is published on the "
+            "programme page.",
         ),
     },
     "/referrals/{referral_id}/consent": {
@@ -209,8 +219,8 @@ PATHS: dict[str, Any] = {
             body="ConsentInput",
             description="support and share_with_court_cps given: OPTED_IN; either refused first: DECLINED; either "
             "withdrawn later: WITHDRAWN, and notice_id names the outcome notice made. The line points at the "
-            "wording version named by `wording_version` (the current one when null); an unknown version, or "
-            "agreement to a replaced one, is 422 with a `wording_version` field error.",
+            "wording version named by `wording_version` (the case's when null); an unknown version, or "
+            "agreement to any version but the case's, is 422 with a `wording_version` field error.",
         ),
     },
     "/referrals/{referral_id}/withdraw": {

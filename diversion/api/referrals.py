@@ -15,7 +15,7 @@ from diversion.auth.models import Role
 from diversion.notices.services import notice_made
 from diversion.permissions import allows, court_scope, current_actor, current_role, load_case, requires
 from diversion.referrals import consent, intake, queries, readjournment, withdrawal
-from diversion.referrals.wording import current_wordings
+from diversion.referrals.wording import case_wordings, scheme_wordings
 
 
 def sees_records() -> bool:
@@ -95,9 +95,23 @@ def referral_detail(referral_id: uuid.UUID) -> Any:
 @bp.route("/consent-wordings", methods=["GET"])
 @requires("client_records")
 def consent_wordings() -> Any:
-    """The words each purpose is read in now (docs/api.md): a client shows these and sends back their version."""
-    items = [serializers.consent_wording(wording) for wording in current_wordings().values()]
+    """The words each purpose is read in (docs/api.md): for a case named by ``referral_id``, the case's (its
+    programme version's); otherwise those a new case of each of the caller's schemes is read. A client shows these
+    and sends back their version."""
+    referral_id = inputs.consent_wordings_query()
+    if referral_id is not None:
+        referral = load_case(referral_id)
+        groups = [(referral.scheme, case_wordings(referral))]
+    else:
+        groups = [(scheme, scheme_wordings(scheme.id)) for scheme in sorted(current_actor().schemes, key=_by_name)]
+    items = [
+        serializers.consent_wording(wording, scheme) for scheme, wordings in groups for wording in wordings.values()
+    ]
     return jsonify({"items": items, "next": None})
+
+
+def _by_name(scheme: Any) -> tuple[str, int]:
+    return scheme.name, scheme.id
 
 
 @bp.route("/referrals/<uuid:referral_id>/consent", methods=["POST"])

@@ -529,26 +529,31 @@ SCHEMAS: dict[str, Any] = {
                 32,
                 nullable=True,
                 one_line=True,
-                description="The version of the purpose's wording she was read (GET /consent-wordings); null or "
-                "absent: the current one. A version the register does not hold for the purpose is 422, and so is "
-                "agreement (given true) to a version since replaced.",
+                description="The version of the purpose's wording she was read (GET /consent-wordings?referral_id=); "
+                "null or absent: the case's, the one its programme version names. A version the scheme's register "
+                "does not hold for the purpose is 422, and so is agreement (given true) to any version but the "
+                "case's.",
             ),
         },
         ["purpose", "given"],
     ),
     "ConsentWording": _object(
         {
+            "scheme": {"type": "string", "description": "The short name of the scheme whose wording this is."},
             "purpose": ref("ConsentPurpose"),
             "version": {"type": "string", "description": "Send as `wording_version` when recording her answer."},
             "text": {"type": "string", "description": "The words she is read, exactly."},
             "published_at": ref("DateTime"),
         },
-        ["purpose", "version", "text", "published_at"],
+        ["scheme", "purpose", "version", "text", "published_at"],
     ),
     "ConsentWordingList": _object(
         {
             "items": {"type": "array", "items": ref("ConsentWording")},
-            "next": {"type": "null", "description": "Always null: one item per purpose, on one page."},
+            "next": {
+                "type": "null",
+                "description": "Always null: one item per purpose (and scheme), on one page.",
+            },
         },
         ["items", "next"],
     ),

@@ -148,9 +148,10 @@ def case_record(
     return plain.finish(body)
 
 
-def consent_wording(wording: ConsentWording) -> dict[str, Any]:
-    """One version of a purpose's consent wording: plain text, the same for everyone."""
+def consent_wording(wording: ConsentWording, scheme: Any) -> dict[str, Any]:
+    """One version of a purpose's consent wording in a scheme: plain text, the same for everyone."""
     return {
+        "scheme": scheme.slug,
         "purpose": wording.purpose,
         "version": wording.version,
         "text": wording.text,

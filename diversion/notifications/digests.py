@@ -32,7 +32,7 @@ from diversion.notifications.wording import (
     NOTICE_EMAIL_SUBJECT,
     TEAM_DIGEST_SUBJECT,
 )
-from diversion.referrals.caseload import appointments_on, at_risk_cutoff
+from diversion.referrals.caseload import appointments_on, at_risk_rule
 from diversion.referrals.models import OPEN_STATES, Referral
 
 # Digests are made from DIGEST_AT until this long after it; a sweep later in the day makes none.
@@ -61,7 +61,7 @@ def digest_body(user: User, on: Any) -> str | None:
     """The digest's text for a worker (their cases) or a manager (the team's); None when there is nothing to say."""
     team = user.role == Role.MANAGER
     open_values = [state.value for state in OPEN_STATES]
-    query = select(Referral).where(Referral.state.in_(open_values), Referral.return_date <= at_risk_cutoff(on))
+    query = select(Referral).where(Referral.state.in_(open_values), at_risk_rule(on).condition())
     if not team:
         query = query.where(Referral.assigned_worker_id == user.id)
     at_risk = list(db.session.scalars(query.order_by(Referral.return_date)))
@@ -90,7 +90,7 @@ def digest_body(user: User, on: Any) -> str | None:
     sections = []
     if at_risk:
         lines = [case_line(r, f"return date {short_date(r.return_date)}") for r in at_risk]
-        sections.append("At risk (return date within 5 working days):\n" + "\n".join(lines))
+        sections.append("At risk (return date within the programme's at-risk working days):\n" + "\n".join(lines))
     if unresolved:
         lines = [appointment_line(a) for a in unresolved]
         sections.append("Appointments with no outcome recorded:\n" + "\n".join(lines))

@@ -1,17 +1,16 @@
 """Client reminders: when they are due, whether it is safe to send one, and planning them for coming appointments.
 
 A reminder goes only with her current consent to reminders, by a channel she marked safe (text when she said texts
-are safe, email when she said email is), at the configured lead times, never inside her quiet hours, and never for an
-appointment that has moved, has an outcome, or whose case has closed. Each rule is checked when the reminder is
-planned and again just before it is sent.
+are safe, email when she said email is), at the lead times of her case's programme version, never inside her quiet
+hours, and never for an appointment that has moved, has an outcome, or whose case has closed. Each rule is checked
+when the reminder is planned and again just before it is sent.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,55 +20,31 @@ from diversion.appointments.models import Appointment
 from diversion.clients.contact import QuietHours, SafeContact
 from diversion.clients.models import Client
 from diversion.crypto.fields import is_unreadable
-from diversion.dates import from_london, london_date
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import key_provider
+from diversion.notifications.lead_times import LeadTime
 from diversion.notifications.models import ClientMessage, Kind
 from diversion.notifications.outbox import insert_if_absent
 from diversion.notifications.wording import render_reminder
 from diversion.referrals.consent import has_consent
 from diversion.referrals.models import OPEN_STATES, ConsentPurpose, Referral
+from diversion.referrals.programme import all_lead_times, programme_for
 
-_LEAD = re.compile(
-    r"^(?:(?P<days>\d{1,2})d@(?P<hour>\d{2}):(?P<minute>\d{2})|(?P<hours>\d{1,3})h|(?P<minutes>\d{1,4})m)$"
-)
 # A reminder whose time passed more than this before a sweep saw it is dropped rather than sent late.
 LATE_GRACE = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
-class LeadTime:
-    """When a reminder goes, relative to the appointment: a number of days before at a London time, or a span."""
-
-    code: str
-    days: int | None = None
-    at: time | None = None
-    before: timedelta | None = None
-
-    @classmethod
-    def parse(cls, code: str) -> LeadTime:
-        """'1d@10:00' (the day before at 10:00), '2h' or '90m'; ValueError for anything else."""
-        match = _LEAD.match(code.strip())
-        if not match:
-            raise ValueError(f"Unreadable reminder lead time {code!r}: use forms like 1d@10:00, 2h or 90m")
-        if match["days"] is not None:
-            return cls(code.strip(), days=int(match["days"]), at=time(int(match["hour"]), int(match["minute"])))
-        if match["hours"] is not None:
-            return cls(code.strip(), before=timedelta(hours=int(match["hours"])))
-        return cls(code.strip(), before=timedelta(minutes=int(match["minutes"])))
-
-    def due_at(self, starts_at: datetime) -> datetime:
-        """When the reminder for an appointment starting then is due, in UTC."""
-        if self.before is not None:
-            return starts_at - self.before
-        day = london_date(starts_at) - timedelta(days=self.days or 0)
-        return from_london(day, self.at or time(10))
+def lead_times(referral: Referral) -> list[LeadTime]:
+    """The lead times of a case's reminders: its programme version's (docs/organisations.md, "Programmes")."""
+    return [LeadTime.parse(code) for code in programme_for(referral).reminder_lead_times]
 
 
-def lead_times() -> list[LeadTime]:
-    """The configured lead times."""
-    return [LeadTime.parse(code) for code in current_app.config["REMINDER_LEAD_TIMES"]]
+def longest_lead() -> timedelta:
+    """How far ahead of an appointment its earliest reminder can fall, under any programme version: the planner
+    looks this far ahead, then plans each case's reminders at its own version's lead times."""
+    leads = [LeadTime.parse(code) for code in all_lead_times()]
+    return max((lead.reach for lead in leads), default=timedelta(0))
 
 
 def min_notice() -> timedelta:
@@ -136,12 +111,6 @@ def schedule(due: datetime, starts_at: datetime, quiet: QuietHours | None) -> da
     return due
 
 
-def longest_lead() -> timedelta:
-    """How far ahead of an appointment its earliest reminder can fall."""
-    spans = [timedelta(days=lead.days + 1) if lead.days is not None else lead.before for lead in lead_times()]
-    return max((span for span in spans if span is not None), default=timedelta(0))
-
-
 def upcoming_appointments(now: datetime) -> list[Appointment]:
     """Appointments still to come within the longest lead time, not rebooked, with no outcome, on open cases."""
     newer = aliased(Appointment)
@@ -173,7 +142,7 @@ def plan_reminders(now: datetime) -> int:
                 continue
             contact = safe_contact_for(referral.client)
             quiet = quiet_hours_of(referral.client_id)
-            for lead in lead_times():
+            for lead in lead_times(referral):
                 due = lead.due_at(appointment.starts_at)
                 if due < now - LATE_GRACE:
                     continue

@@ -13,7 +13,8 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from diversion.audit.services import record_event
 from diversion.courts.models import Court
@@ -123,14 +124,16 @@ def add_scheme(
     actor: Any = None,
 ) -> Scheme:
     """A new scheme of an organisation, serving ``courts``, with version 1 of its programme (the first edition's
-    two appointments unless ``settings`` say otherwise)."""
+    two appointments unless ``settings`` say otherwise; what they leave out is the default's) and its own register
+    of consent wordings, starting from the first edition's words."""
     from diversion.referrals.programme import DEFAULT_PROGRAMME, parse_programme
 
     slug = check_slug(slug, "scheme")
     name = check_name(name, "scheme")
     if access not in {value.value for value in Access}:
         raise ValidationFailed.on("access", "Choose who opens a case: the team, or the worker assigned")
-    settings = dict(settings or DEFAULT_PROGRAMME)
+    settings = {**DEFAULT_PROGRAMME, **(settings or {})}
+    settings.pop("consent_wordings", None)  # a new scheme's wordings are its own rows, made below
     try:
         parse_programme(settings)
     except (ValueError, KeyError, TypeError) as error:
@@ -142,6 +145,14 @@ def add_scheme(
         scheme.courts = list(courts)
         db.session.add(scheme)
         db.session.flush()
+        record_event(
+            "scheme.created",
+            object_type="scheme",
+            object_id=scheme.id,
+            details={"organisation": organisation.slug, "courts": [court.code for court in scheme.courts]},
+            actor=actor,
+        )
+        settings["consent_wordings"] = _first_wordings(scheme, actor)
         db.session.add(
             ProgrammeVersion(
                 scheme_id=scheme.id,
@@ -151,14 +162,17 @@ def add_scheme(
             )
         )
         db.session.flush()
-        record_event(
-            "scheme.created",
-            object_type="scheme",
-            object_id=scheme.id,
-            details={"organisation": organisation.slug, "courts": [court.code for court in scheme.courts]},
-            actor=actor,
-        )
     return scheme
+
+
+def _first_wordings(scheme: Scheme, actor: Any) -> dict[str, int]:
+    """A new scheme's register of consent wordings: the first edition's words, version 1 of each purpose (flush
+    only)."""
+    from diversion.referrals.wording import FIRST_WORDINGS, publish
+
+    return {
+        purpose.value: publish(scheme.id, purpose, text, actor, None).id for purpose, text in FIRST_WORDINGS.items()
+    }
 
 
 def current_version(scheme_id: int) -> ProgrammeVersion:
@@ -174,35 +188,138 @@ def current_version(scheme_id: int) -> ProgrammeVersion:
     return version
 
 
-def new_programme_version(scheme: Scheme, settings: dict[str, Any], actor: Any) -> ProgrammeVersion:
-    """Save a change to a scheme's programme as its next version; cases already started keep theirs."""
-    from diversion.referrals.programme import parse_programme
+class ProgrammeChanged(Conflict):
+    """A programme was saved from a page shown before a newer version was saved: nothing is saved, and the page
+    shows the two side by side (docs/conflicts.md)."""
 
+    code = "programme_changed"
+
+    def __init__(self, current: ProgrammeVersion) -> None:
+        super().__init__(
+            f"Someone else saved version {current.number} of this programme while you were changing it. Nothing of "
+            "yours has been saved yet"
+        )
+        self.current = current
+
+
+# The settings a version holds, by name, in the order a change is described (the audit event's "changed").
+SETTING_NAMES = (
+    "name",
+    "steps",
+    "deadline",
+    "at_risk_working_days",
+    "reminder_lead_times",
+    "retention_years",
+    "consent_wordings",
+)
+
+
+def new_programme_version(
+    scheme: Scheme,
+    settings: dict[str, Any],
+    actor: Any,
+    *,
+    wordings: dict[Any, str] | None = None,
+    based_on: int | None = None,
+) -> ProgrammeVersion:
+    """Save a change to a scheme's programme as its next version; cases already started keep theirs.
+
+    What ``settings`` leave out stays as the current version has it. ``wordings`` (purpose to text) publishes a new
+    version of each purpose's consent wording whose text differs from the current one, and the new programme version
+    names it; without them the current wordings stay in force. Audited as ``programme.changed``.
+
+    ``based_on``, the number of the version the change was made to, makes the new version that number's next one:
+    when another was saved since, even at the same moment, the unique number refuses this one (ProgrammeChanged)."""
+    from diversion.referrals.models import ConsentPurpose
+    from diversion.referrals.programme import parse_programme
+    from diversion.referrals.wording import check_text, publish, scheme_wordings
+
+    current = current_version(scheme.id)
+    if based_on is not None and based_on != current.number:
+        raise ProgrammeChanged(current)
+    merged = {**current.settings, **settings}
+    merged["consent_wordings"] = dict(merged["consent_wordings"])
+    in_force = scheme_wordings(scheme.id)
+    texts: dict[ConsentPurpose, str] = {}
+    for purpose, text in (wordings or {}).items():
+        chosen = ConsentPurpose(purpose)
+        words = check_text(chosen, text)
+        if words != in_force[chosen].text:
+            texts[chosen] = words
     try:
-        parse_programme(settings)
+        parse_programme(merged)
     except (ValueError, KeyError, TypeError) as error:
         raise ValidationFailed.on("programme", str(error)) from None
-    with transaction():
-        number = (
-            db.session.scalar(select(func.max(ProgrammeVersion.number)).where(ProgrammeVersion.scheme_id == scheme.id))
-            or 0
-        ) + 1
-        version = ProgrammeVersion(
-            scheme_id=scheme.id,
-            number=number,
-            settings_json=json.dumps(settings, sort_keys=True),
-            created_by_id=getattr(actor, "id", None),
-        )
-        db.session.add(version)
-        db.session.flush()
-        record_event(
-            "programme.changed",
-            object_type="scheme",
-            object_id=scheme.id,
-            details={"version": number},
-            actor=actor,
-        )
+    _check_wording_ids(scheme, merged["consent_wordings"])
+    try:
+        with transaction():
+            for chosen, words in texts.items():
+                merged["consent_wordings"][chosen.value] = publish(scheme.id, chosen, words, actor, in_force[chosen]).id
+            number = current.number + 1
+            version = ProgrammeVersion(
+                scheme_id=scheme.id,
+                number=number,
+                settings_json=json.dumps(merged, sort_keys=True),
+                created_by_id=getattr(actor, "id", None),
+            )
+            db.session.add(version)
+            db.session.flush()
+            record_event(
+                "programme.changed",
+                object_type="scheme",
+                object_id=scheme.id,
+                details={
+                    "version": number,
+                    "replaces": current.number,
+                    "changed": [name for name in SETTING_NAMES if merged.get(name) != current.settings.get(name)],
+                },
+                actor=actor,
+            )
+    except IntegrityError:
+        # Another version was saved since the current one was read: the unique number lets one through.
+        raise ProgrammeChanged(current_version(scheme.id)) from None
     return version
+
+
+def _check_wording_ids(scheme: Scheme, named: Any) -> None:
+    """A version names, for each purpose, a wording of that purpose in this scheme's own register."""
+    from diversion.referrals.models import ConsentWording
+
+    rows = db.session.execute(
+        select(ConsentWording.id, ConsentWording.purpose).where(
+            ConsentWording.scheme_id == scheme.id, ConsentWording.id.in_(list(named.values()))
+        )
+    ).all()
+    if {(row.purpose, row.id) for row in rows} != set(named.items()):
+        raise ValidationFailed.on("programme", "Each consent wording must be one of this scheme's, of its purpose.")
+
+
+def save_programme(
+    scheme: Scheme,
+    settings: dict[str, Any],
+    wordings: dict[Any, str],
+    actor: Any,
+    *,
+    based_on: int | None,
+) -> ProgrammeVersion | None:
+    """The programme screen's save: a new version when anything differs from the current one, None when nothing
+    does (no version is made). ``based_on`` is the number of the version the page was shown: when a newer one has
+    been saved since, nothing is saved (ProgrammeChanged)."""
+    from diversion.referrals.models import ConsentPurpose
+    from diversion.referrals.wording import check_text, scheme_wordings
+
+    current = current_version(scheme.id)
+    if based_on != current.number:
+        raise ProgrammeChanged(current)
+    in_force = scheme_wordings(scheme.id)
+    same_words = all(
+        check_text(ConsentPurpose(purpose), text) == in_force[ConsentPurpose(purpose)].text
+        for purpose, text in wordings.items()
+    )
+    unchanged = all(current.settings.get(name) == value for name, value in settings.items())
+    if same_words and unchanged:
+        return None
+    return new_programme_version(scheme, settings, actor, wordings=wordings, based_on=based_on)
 
 
 def organisation_for(actor: Any, slug: str | None = None) -> Organisation:

@@ -1,22 +1,19 @@
-"""Forms: the legal hold, erasure requests and their decision, the audit search, a new consent wording."""
+"""Forms: the legal hold, erasure requests and their decision, the audit search."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Optional, ValidationError
 
 from diversion.forms import DateInputField, MaxLength, choices
 from diversion.privacy.services import REQUEST_REASONS
-from diversion.referrals.models import ConsentPurpose
-from diversion.referrals.wording import MAX_WORDING
 
 
 class HoldForm(FlaskForm):
@@ -87,31 +84,3 @@ class AuditSearchForm(FlaskForm):
         """The period must not end before it starts."""
         if field.data and self.from_date.data and field.data < self.from_date.data:
             raise ValidationError("The last day must be the same as or after the first day")
-
-
-class ConsentWordingForm(FlaskForm):
-    """A new version of one purpose's consent wording: written, previewed, then published (docs/privacy.md)."""
-
-    purpose = RadioField(
-        "Which purpose is the wording for?",
-        choices=choices([(purpose.value, purpose.label) for purpose in ConsentPurpose]),
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Select which purpose the wording is for")],
-    )
-    text = TextAreaField(
-        "The wording she will be read",
-        widget=GovCharacterCount(),
-        validators=[InputRequired(message="Enter the wording she will be read"), MaxLength(MAX_WORDING)],
-    )
-    # The ids of the current wordings when the form was shown, in purpose order: a version published meanwhile is
-    # not replaced unread.
-    based_on = HiddenField()
-    submit = SubmitField("Preview the wording", widget=GovSubmitInput())
-
-    def based_on_id(self, purpose: str | None) -> int | None:
-        """The id of the chosen purpose's wording when the form was shown (None when the form did not say)."""
-        parts = (self.based_on.data or "").split(",")
-        for index, value in enumerate(ConsentPurpose):
-            if value.value == purpose and index < len(parts) and parts[index].strip().isdigit():
-                return int(parts[index])
-        return None

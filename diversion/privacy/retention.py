@@ -2,8 +2,11 @@
 crypto-shreds them while keeping the plain columns reports count.
 
 A client's period starts on the date her last case reached its final state (its outcome date). While any case of hers
-is open she is not due. The period is the shorter of the configured periods for client identity and support content,
-since both are encrypted under her one data key and go together.
+is open she is not due. The period, in years, is her cases' programme's (``retention_years``, kept by each scheme's
+manager on the programme screen: docs/organisations.md, "Programmes"): each case's from the programme version it
+started under, the longest of them when she has had cases under several versions or in several schemes. Her
+identity and support content are encrypted under her one data key and go together. Audit events have their own
+period, the service's (``AUDIT_RETENTION_YEARS``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from diversion.db import transaction
 from diversion.errors import Conflict, DomainError
 from diversion.extensions import db
 from diversion.referrals.models import OPEN_STATES, Referral
+from diversion.referrals.programme import versions_in_use
 
 RETENTION_REASON = "retention"
 
@@ -38,17 +42,10 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def retention_years(kind: str) -> int:
-    """The configured retention period, in years, of a kind of record."""
-    years = current_app.config["RETENTION_YEARS"]
-    if kind not in years:
-        raise KeyError(f"No retention period configured for {kind!r}")
-    return int(years[kind])
-
-
-def client_retention_years() -> int:
-    """Identity and support content share her data key: she goes when the shorter period has passed."""
-    return min(retention_years("client_identity"), retention_years("support_content"))
+def audit_retention_years() -> int:
+    """How many years an audit event is kept after it was written: the service's setting, for every organisation
+    (the audit chain is one)."""
+    return int(current_app.config["AUDIT_RETENTION_YEARS"])
 
 
 @dataclass
@@ -61,6 +58,8 @@ class RetentionItem:
     due_on: date
     has_legal_hold: bool
     cases: int
+    # Her retention period: the longest of her cases' programme versions'.
+    years: int
 
 
 @dataclass
@@ -68,7 +67,6 @@ class RetentionStatus:
     """Clients due for erasure now, clients held, and audit events past their own period."""
 
     on: date
-    years: int
     due: list[RetentionItem] = field(default_factory=list)
     held: list[RetentionItem] = field(default_factory=list)
     audit_events_past: int = 0
@@ -85,8 +83,7 @@ def _final_on(row: Any) -> date:
 def retention_status(on: date | None = None) -> RetentionStatus:
     """Every client not yet erased whose cases are all final, sorted into due (not held) and held."""
     on = on or today()
-    years = client_retention_years()
-    status = RetentionStatus(on=on, years=years)
+    status = RetentionStatus(on=on)
     rows = db.session.execute(
         select(
             Referral.id,
@@ -95,6 +92,7 @@ def retention_status(on: date | None = None) -> RetentionStatus:
             Referral.outcome_date,
             Referral.final_at,
             Referral.referred_on,
+            Referral.programme_version_id,
             Client.has_legal_hold,
         )
         .join(Client, Client.id == Referral.client_id)
@@ -105,10 +103,12 @@ def retention_status(on: date | None = None) -> RetentionStatus:
     for row in rows:
         by_client.setdefault(row.client_id, []).append(row)
     open_values = {state.value for state in OPEN_STATES}
+    programmes = versions_in_use()
     for client_id, cases in by_client.items():
         if any(case.state in open_values for case in cases):
             continue
         final_on = max(_final_on(case) for case in cases)
+        years = max(programmes[case.programme_version_id].retention_years for case in cases)
         item = RetentionItem(
             client_id=client_id,
             referral_id=cases[-1].id,
@@ -116,6 +116,7 @@ def retention_status(on: date | None = None) -> RetentionStatus:
             due_on=add_years(final_on, years),
             has_legal_hold=bool(cases[0].has_legal_hold),
             cases=len(cases),
+            years=years,
         )
         if item.has_legal_hold:
             status.held.append(item)
@@ -129,7 +130,7 @@ def retention_status(on: date | None = None) -> RetentionStatus:
 
 def audit_cutoff(on: date) -> datetime:
     """Audit events written before this moment are past their retention period on ``on``."""
-    return datetime.combine(add_years(on, -retention_years("audit_events")), time(0), tzinfo=UTC)
+    return datetime.combine(add_years(on, -audit_retention_years()), time(0), tzinfo=UTC)
 
 
 def audit_events_past_retention(on: date) -> int:

@@ -1,5 +1,6 @@
 """The manager's data protection pages: retention, a client's record (hold, export, erasure), the erasure
-certificate, the audit search and its CSV, who has viewed a case, and the register of consent wordings."""
+certificate, the audit search and its CSV, and who has viewed a case. (The consent wordings are part of each scheme's
+programme: diversion/organisations/programme_views.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import json
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from diversion import confirmations
 from diversion.audit import review
 from diversion.clients.models import Client
 from diversion.errors import DomainError
@@ -17,15 +17,12 @@ from diversion.permissions import current_actor, load_case, load_or_404, require
 from diversion.privacy import bp, export, retention, services
 from diversion.privacy.forms import (
     AuditSearchForm,
-    ConsentWordingForm,
     ErasureDecisionForm,
     ErasureRequestForm,
     ExportForm,
     HoldForm,
 )
 from diversion.privacy.models import ErasureRequest
-from diversion.referrals import wording as wordings
-from diversion.referrals.models import ConsentPurpose
 from diversion.referrals.reads import working_days_left
 from diversion.referrals.states import next_action
 
@@ -202,52 +199,3 @@ def viewed_by(referral_id):
         working_days_left=working_days_left(referral),
         viewers=review.case_viewers([referral.id]),
     )
-
-
-@bp.route("/privacy/consent-wordings")
-@requires("data_protection")
-def consent_wordings():
-    """Every purpose's wording in use and its earlier versions, kept as they were read (docs/privacy.md)."""
-    return render_template(
-        "privacy/consent_wordings.html",
-        versions={purpose: wordings.versions_of(purpose) for purpose in ConsentPurpose},
-    )
-
-
-@bp.route("/privacy/consent-wordings/new", methods=["GET", "POST"])
-@requires("data_protection")
-def new_consent_wording():
-    """Write a new version of a purpose's wording, preview it as she will be read it, then publish it. Nothing is
-    published until the preview's button is pressed; an earlier version is never changed."""
-    form = ConsentWordingForm()
-    current = wordings.current_wordings()
-    if request.method == "GET":
-        form.based_on.data = ",".join(str(current[purpose].id) for purpose in ConsentPurpose)
-        chosen = request.args.get("purpose")
-        if chosen in {purpose.value for purpose in ConsentPurpose}:
-            form.purpose.data = chosen
-    status = 200
-    if form.validate_on_submit() and not confirmations.changing():
-        # A based_on missing from the post counts as stale: publish only over a version she was shown.
-        based_on = form.based_on_id(form.purpose.data) or 0
-        try:
-            if not confirmations.confirmed():
-                new = wordings.check_wording(form.purpose.data, form.text.data, based_on)
-                return render_template(
-                    "privacy/consent_wording_preview.html",
-                    form=form,
-                    new=new,
-                    carried=confirmations.carried_answers(),
-                )
-            published = wordings.publish_wording(form.purpose.data, form.text.data, current_actor(), based_on=based_on)
-        except DomainError as error:
-            apply_errors(form, error, "text")
-            status = error.status
-            if error.status == 409:
-                form.based_on.data = ",".join(str(current[purpose].id) for purpose in ConsentPurpose)
-        else:
-            flash(f"Version {published.version} published: the consent page now reads her this wording.", "success")
-            return redirect(url_for("privacy.consent_wordings"))
-    elif form.errors:
-        status = 422
-    return render_template("privacy/consent_wording_form.html", form=form, current=current), status

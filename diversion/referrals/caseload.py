@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from diversion.appointments.models import Appointment
@@ -25,7 +25,7 @@ from diversion.dates import from_london, is_working_day, today, working_days_bet
 from diversion.extensions import db
 from diversion.keyring import key_provider
 from diversion.referrals.models import FINAL_STATES, OPEN_STATES, Referral, State
-from diversion.referrals.programme import DEFAULT_PROGRAMME
+from diversion.referrals.programme import DEFAULT_PROGRAMME, programme_for, versions_in_use
 from diversion.scoping import organisation_ids
 
 PER_PAGE = 50
@@ -67,7 +67,8 @@ class CaseloadPage:
 
 
 def at_risk_cutoff(on: date | None = None, days: int | None = None) -> date:
-    """The last return date that counts as at risk: the at-risk threshold's working days from today."""
+    """The last return date that counts as at risk under a threshold of ``days`` working days (the default
+    programme's when not given) from ``on`` (today)."""
     day = on or today()
     remaining = DEFAULT_PROGRAMME["at_risk_working_days"] if days is None else days
     while remaining > 0:
@@ -75,6 +76,54 @@ def at_risk_cutoff(on: date | None = None, days: int | None = None) -> date:
         if is_working_day(day):
             remaining -= 1
     return day
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """When a case is at risk, by its own programme version: the cutoff of each version's at-risk working days."""
+
+    on: date
+    # The last return date at risk, by programme version id.
+    cutoffs: dict[int, date]
+
+    def condition(self) -> ColumnElement[bool]:
+        """SQL: an open case's return date is at risk by its version's threshold. One cutoff per threshold in play,
+        OR-ed (a plain return date bound when every version has the same threshold), so the query reads the return
+        date and state indexes as before."""
+        by_cutoff: dict[date, list[int]] = {}
+        for version_id, cutoff in self.cutoffs.items():
+            by_cutoff.setdefault(cutoff, []).append(version_id)
+        if not by_cutoff:
+            return false()
+        if len(by_cutoff) == 1:
+            return Referral.return_date <= next(iter(by_cutoff))
+        return or_(
+            *(
+                and_(Referral.return_date <= cutoff, Referral.programme_version_id.in_(sorted(ids)))
+                for cutoff, ids in sorted(by_cutoff.items())
+            )
+        )
+
+    def of(self, referral: Referral) -> bool:
+        """True when an open case is at risk by its version's threshold."""
+        cutoff = self.cutoffs.get(referral.programme_version_id)
+        if cutoff is None:
+            cutoff = at_risk_cutoff(self.on, programme_for(referral).at_risk_working_days)
+        return referral.is_open and referral.return_date <= cutoff
+
+
+def at_risk_rule(on: date | None = None, scheme_ids: list[int] | None = None) -> AtRisk:
+    """When a case of these schemes (or of any) is at risk on ``on`` (today): each programme version's cutoff, the
+    versions read in one query and each threshold's cutoff worked out once."""
+    day = on or today()
+    by_days: dict[int, date] = {}
+    cutoffs = {}
+    for version_id, programme in versions_in_use(scheme_ids).items():
+        days = programme.at_risk_working_days
+        if days not in by_days:
+            by_days[days] = at_risk_cutoff(day, days)
+        cutoffs[version_id] = by_days[days]
+    return AtRisk(day, cutoffs)
 
 
 def _base(tab: str, user: User) -> Select[Any]:
@@ -85,7 +134,7 @@ def _base(tab: str, user: User) -> Select[Any]:
     elif tab == "open":
         query = query.where(Referral.state.in_(open_values))
     elif tab == "at-risk":
-        query = query.where(Referral.state.in_(open_values), Referral.return_date <= at_risk_cutoff())
+        query = query.where(Referral.state.in_(open_values), at_risk_rule().condition())
     elif tab == "closed":
         query = query.where(Referral.state.in_([state.value for state in FINAL_STATES]))
     elif tab != SEARCH:
@@ -146,7 +195,7 @@ def _rows(referrals: list[Referral]) -> list[CaseRow]:
     read_fields(referrals, "urn")
     next_by_case = next_appointments([referral.id for referral in referrals])
     on = today()
-    cutoff = at_risk_cutoff(on)
+    risk = at_risk_rule(on)
     rows = []
     for referral in referrals:
         left = working_days_between(on, referral.return_date) if referral.is_open else 0
@@ -155,7 +204,7 @@ def _rows(referrals: list[Referral]) -> list[CaseRow]:
                 referral=referral,
                 working_days_left=left,
                 next_appointment=next_by_case.get(referral.id),
-                is_at_risk=referral.is_open and referral.return_date <= cutoff,
+                is_at_risk=risk.of(referral),
             )
         )
     return rows
@@ -215,7 +264,7 @@ def state_counts(user: User) -> dict[str, int]:
         select(
             func.count().filter(Referral.assigned_worker_id == user.id),
             func.count(),
-            func.count().filter(Referral.return_date <= at_risk_cutoff()),
+            func.count().filter(at_risk_rule().condition()),
         ).where(Referral.state.in_(open_values))
     ).one()
     return {"mine": row[0], "open": row[1], "at-risk": row[2]}

@@ -16,7 +16,7 @@ from diversion.extensions import db
 from diversion.referrals.models import OPEN_STATES, Consent, ConsentPurpose, ConsentWording, Referral, State
 from diversion.referrals.states import change_state
 from diversion.referrals.versions import check_version, claim_case_version
-from diversion.referrals.wording import current_wording, current_wordings, refuse_changed, wording_named
+from diversion.referrals.wording import case_wordings, refuse_changed, wording_named
 
 
 def current_consents(referral: Referral) -> dict[ConsentPurpose, Consent | None]:
@@ -74,16 +74,18 @@ def record_consent(
     state then stays as it is, and court and CPS users stop seeing her identity once sharing is withdrawn.
     Refusing equality monitoring clears her stored ethnic group.
 
-    ``wording_version`` names the version of the purpose's wording she was read (None: the current one). A version
-    the register does not hold is refused; so is agreement to a version since replaced, because she would be
-    agreeing to words the scheme no longer uses (docs/privacy.md, "Consent")."""
+    ``wording_version`` names the version of the purpose's wording she was read (None: the case's, the one its
+    programme version names). A version the scheme's register does not hold is refused; so is agreement to any
+    version but the case's, because she would be agreeing to words her case does not use (docs/privacy.md,
+    "Consent")."""
     purpose = _purpose(purpose)
-    wording = wording_named(purpose, wording_version)
-    if is_given and wording.id != current_wording(purpose).id:
+    wording = wording_named(referral, purpose, wording_version)
+    own = case_wordings(referral)[purpose]
+    if is_given and wording.id != own.id:
         raise ValidationFailed.on(
             "wording_version",
-            f"Version {wording.version} of this wording has been replaced: read her the current wording "
-            f"({current_wording(purpose).version}) and ask her again",
+            f"Version {wording.version} of this wording is not the one her case uses: read her the case's wording "
+            f"({own.version}) and ask her again",
         )
     _refuse_diversion_on_final(referral, purpose, is_given)
     with transaction():
@@ -182,22 +184,22 @@ def record_consents(
     the ledger, then the case's state follows them, all in one transaction. A stale version (the page was shown
     before someone else changed the case) is refused with Conflict, changing nothing.
 
-    ``shown`` is the id of the wording the page read her for each purpose. When a new version was published while
-    she was reading, nothing is recorded (WordingChanged): an answer is never recorded against words she was not
-    read. Without ``shown`` (a caller that shows no page) each line is on the purpose's current wording."""
+    ``shown`` is the id of the wording the page read her for each purpose. When it is not the case's wording (a
+    form without it, or from before the case's words were what they are), nothing is recorded (WordingChanged): an
+    answer is never recorded against words she was not read. Without ``shown`` (a caller that shows no page) each
+    line is on the case's wording of the purpose."""
+    own = case_wordings(referral)
     if shown is None:
-        shown = {purpose: wording.id for purpose, wording in current_wordings().items()}
+        shown = {purpose: wording.id for purpose, wording in own.items()}
     effect = consent_effect(referral, answers)
     check_version(referral, version)
-    refuse_changed({purpose: shown.get(purpose) for purpose in answers})
+    refuse_changed(referral, {purpose: shown.get(purpose) for purpose in answers})
     if not effect.changed:
         return effect
     with transaction():
         if version is not None:
             claim_case_version(referral, version)
-        # Checked again inside the transaction that writes, against a publish since the check above.
-        refuse_changed({purpose: shown.get(purpose) for purpose in answers})
-        wordings = {wording.id: wording for wording in db.session.scalars(select(ConsentWording))}
+        wordings = {wording.id: wording for wording in own.values()}
         for purpose in effect.changed:
             add_consent_line(referral, purpose, answers[purpose], actor, wordings[shown[purpose]])
         if any(purpose in DIVERSION_PURPOSES for purpose in effect.changed):

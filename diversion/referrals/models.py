@@ -192,22 +192,25 @@ class WordingIsFixed(Conflict):
 
 
 class ConsentWording(db.Model):
-    """One version of the words she is read for one purpose, published by a manager and never edited afterwards:
-    ledger lines point at the version she was shown, so changing its text would change what she agreed to. A new
-    wording is a new row with the next number; the current wording of a purpose is its highest number. Plain text,
-    the same for everyone: nothing of hers is in it."""
+    """One version of the words she is read for one purpose in one scheme, published by a manager (with a version
+    of the scheme's programme) and never edited afterwards: ledger lines point at the version she was shown, so
+    changing its text would change what she agreed to. A new wording is a new row with the next number; which
+    wording a case reads her is named by the case's programme version (diversion/referrals/programme.py). Plain
+    text, the same for everyone: nothing of hers is in it."""
 
     __tablename__ = "consent_wordings"
     __table_args__ = (
         CheckConstraint(f"purpose IN ({_PURPOSE_VALUES})", name="purpose_known"),
         CheckConstraint("number >= 1", name="number_positive"),
-        UniqueConstraint("purpose", "number", name="uq_consent_wordings_purpose_number"),
-        UniqueConstraint("purpose", "version", name="uq_consent_wordings_purpose_version"),
+        UniqueConstraint("scheme_id", "purpose", "number", name="uq_consent_wordings_scheme_purpose_number"),
+        UniqueConstraint("scheme_id", "purpose", "version", name="uq_consent_wordings_scheme_purpose_version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Each scheme keeps its own register: its programme's versions name wordings of this scheme only.
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("schemes.id"), nullable=False)
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
-    # 1, 2, 3... per purpose, in the order published.
+    # 1, 2, 3... per scheme and purpose, in the order published.
     number: Mapped[int] = mapped_column(Integer, nullable=False)
     # The name people and API clients use: the year published and the number ("2026-1", "2027-2").
     version: Mapped[str] = mapped_column(String(32), nullable=False)

@@ -1,10 +1,16 @@
-"""The programme a case follows: how many appointments, what each must produce, the deadline rule and the at-risk
-threshold. Completion is computed from it, never typed in.
+"""The programme a case follows: how many appointments, what each must produce, the deadline rule, the at-risk
+threshold, when her reminders go, how long her record is kept after her last case ends, and the consent wordings
+she is read. Completion is computed from it, never typed in.
 
 Each scheme has its own programme, kept in the database as numbered versions (diversion/organisations/models.py);
 a case follows the version it started under, whatever the scheme changes later (docs/organisations.md). The first
 edition's programme is the default: appointment 1 produces the needs assessment, appointment 2 the Care Action
 Plan, both before the return date. An Engagement and Support Order has three appointments.
+
+The consent wordings are rows of their own (``ConsentWording``, one register per scheme), never edited because each
+consent ledger line points at the words she was read; a version's settings name the wording of each purpose in
+force (``consent_wordings``: purpose to the wording's id). A new scheme's first wordings are the first edition's
+(diversion/referrals/wording.py).
 """
 
 from __future__ import annotations
@@ -14,11 +20,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from diversion.notifications.lead_times import LeadTime
+
 if TYPE_CHECKING:
     from diversion.referrals.models import Referral
 
 PRODUCTS = {"assessment": "Needs assessment", "care_plan": "Care Action Plan", None: "Attendance"}
-DEADLINE_RULES = {"before_return_date"}
+DEADLINE_RULES = {"before_return_date": "Every appointment before her return date at court"}
+PURPOSES = ("support", "share_with_court_cps", "reminders", "equality_monitoring")
+# The bounds a manager may set (docs/organisations.md, "Programmes").
+MAX_STEPS = 10
+AT_RISK_DAYS = (1, 30)
+RETENTION_YEARS = (1, 25)
+MAX_LEAD_TIMES = 5
 
 DEFAULT_PROGRAMME: dict[str, Any] = {
     "name": "Court diversion",
@@ -28,6 +42,10 @@ DEFAULT_PROGRAMME: dict[str, Any] = {
     ],
     "deadline": "before_return_date",
     "at_risk_working_days": 5,
+    # Her reminders go the day before at 10am and two hours before (Europe/London).
+    "reminder_lead_times": ["1d@10:00", "2h"],
+    # Her identity and support content are kept this many years after her last case reached its final state.
+    "retention_years": 6,
 }
 
 
@@ -46,12 +64,17 @@ class Step:
 
 @dataclass(frozen=True)
 class Programme:
-    """The configured programme."""
+    """One version of a scheme's programme."""
 
     name: str
     steps: tuple[Step, ...]
     deadline: str
     at_risk_working_days: int
+    reminder_lead_times: tuple[str, ...] = tuple(DEFAULT_PROGRAMME["reminder_lead_times"])
+    retention_years: int = DEFAULT_PROGRAMME["retention_years"]
+    # (purpose, ConsentWording id) for each purpose, in the order of PURPOSES; empty for settings not yet saved as a
+    # version (a new scheme's are made when it is added).
+    consent_wordings: tuple[tuple[str, int], ...] = ()
 
     @property
     def required_appointments(self) -> int:
@@ -61,6 +84,51 @@ class Programme:
     def step(self, number: int) -> Step | None:
         """The step for an appointment number, or None when the programme has no such step."""
         return next((step for step in self.steps if step.number == number), None)
+
+    def wording_id(self, purpose: str) -> int:
+        """The id of the consent wording in force for a purpose (LookupError when the version names none)."""
+        for name, wording_id in self.consent_wordings:
+            if name == purpose:
+                return wording_id
+        raise LookupError(f"programme names no wording for {purpose!r}")
+
+    @property
+    def lead_times(self) -> tuple[LeadTime, ...]:
+        """The reminder lead times, parsed."""
+        return tuple(LeadTime.parse(code) for code in self.reminder_lead_times)
+
+
+def _whole_number(value: Any, what: str, bounds: tuple[int, int]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{what} must be a whole number from {bounds[0]} to {bounds[1]}.")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{what} must be a whole number from {bounds[0]} to {bounds[1]}.") from None
+    if not bounds[0] <= number <= bounds[1]:
+        raise ValueError(f"{what} must be a whole number from {bounds[0]} to {bounds[1]}.")
+    return number
+
+
+def _lead_times(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or len(value) > MAX_LEAD_TIMES:
+        raise ValueError(f"Reminder lead times must be a list of at most {MAX_LEAD_TIMES}.")
+    codes = tuple(LeadTime.parse(str(code)).code for code in value)
+    if len(set(codes)) != len(codes):
+        raise ValueError("Each reminder lead time may be given once.")
+    return codes
+
+
+def _wordings(value: Any) -> tuple[tuple[str, int], ...]:
+    if not isinstance(value, dict) or set(value) != set(PURPOSES):
+        raise ValueError(f"Consent wordings must name one wording for each of {', '.join(PURPOSES)}.")
+    found = []
+    for purpose in PURPOSES:
+        wording_id = value[purpose]
+        if isinstance(wording_id, bool) or not isinstance(wording_id, int) or wording_id < 1:
+            raise ValueError(f"The consent wording of {purpose} must be a wording's id.")
+        found.append((purpose, wording_id))
+    return tuple(found)
 
 
 def parse_programme(settings: dict[str, Any]) -> Programme:
@@ -74,9 +142,28 @@ def parse_programme(settings: dict[str, Any]) -> Programme:
             raise ValueError(
                 f"Step {step.number} produces {step.produces!r}; choose from {sorted(map(str, PRODUCTS))}."
             )
+    if len(steps) > MAX_STEPS:
+        raise ValueError(f"A programme has at most {MAX_STEPS} steps.")
+    # A case is assessed once step 1 is done, and has one assessment and one plan.
+    products = [step.produces for step in steps]
+    if products[0] != "assessment" or products.count("assessment") > 1 or products.count("care_plan") > 1:
+        raise ValueError(
+            "Step 1 must produce the needs assessment, and no other step may; at most one step produces the Care "
+            "Action Plan."
+        )
     if settings["deadline"] not in DEADLINE_RULES:
         raise ValueError(f"Unknown deadline rule {settings['deadline']!r}.")
-    return Programme(settings["name"], steps, settings["deadline"], int(settings["at_risk_working_days"]))
+    return Programme(
+        str(settings["name"]),
+        steps,
+        settings["deadline"],
+        _whole_number(settings["at_risk_working_days"], "At-risk working days", AT_RISK_DAYS),
+        _lead_times(settings.get("reminder_lead_times", DEFAULT_PROGRAMME["reminder_lead_times"])),
+        _whole_number(
+            settings.get("retention_years", DEFAULT_PROGRAMME["retention_years"]), "Retention", RETENTION_YEARS
+        ),
+        _wordings(settings["consent_wordings"]) if "consent_wordings" in settings else (),
+    )
 
 
 def programme_with_appointments(name: str, appointments: int) -> dict[str, Any]:
@@ -100,6 +187,11 @@ def programme_for(referral: Referral) -> Programme:
     return _parsed(referral.programme_version.settings_json)
 
 
+def version_programme(settings_json: str) -> Programme:
+    """The programme of a version's stored settings."""
+    return _parsed(settings_json)
+
+
 def scheme_programme(scheme_id: int) -> Programme:
     """A scheme's current programme, for a case not yet taken."""
     from sqlalchemy import select
@@ -116,3 +208,22 @@ def scheme_programme(scheme_id: int) -> Programme:
     if settings_json is None:
         raise LookupError(f"scheme {scheme_id} has no programme")
     return _parsed(settings_json)
+
+
+def versions_in_use(scheme_ids: list[int] | None = None) -> dict[int, Programme]:
+    """Every programme version (of these schemes, or of all), by id, parsed: a case's rules are its version's, so
+    a query over many cases asks this once and reads each case's rule from it (the versions are few)."""
+    from sqlalchemy import select
+
+    from diversion.extensions import db
+    from diversion.organisations.models import ProgrammeVersion
+
+    query = select(ProgrammeVersion.id, ProgrammeVersion.settings_json)
+    if scheme_ids is not None:
+        query = query.where(ProgrammeVersion.scheme_id.in_(scheme_ids))
+    return {row.id: _parsed(row.settings_json) for row in db.session.execute(query)}
+
+
+def all_lead_times() -> set[str]:
+    """Every reminder lead time of any programme version."""
+    return {code for programme in versions_in_use().values() for code in programme.reminder_lead_times}

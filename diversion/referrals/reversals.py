@@ -133,7 +133,7 @@ def reverse_decision(referral: Referral, reason: str, actor: User, *, version: i
     from diversion.notifications.digests import queue_notice_emails
     from diversion.referrals.consent import add_consent_line, current_consents
     from diversion.referrals.versions import check_version, claim_case_version
-    from diversion.referrals.wording import current_wording
+    from diversion.referrals.wording import case_wordings
 
     reversal = check_reversal(referral, actor, reason)
     reason = clean_reason(reason)
@@ -144,7 +144,7 @@ def reverse_decision(referral: Referral, reason: str, actor: User, *, version: i
         for purpose in reversal.restores:
             # On the wording she last agreed to for this purpose (the line the decision withdrew), if any.
             line = consents[purpose]
-            wording = line.wording if line is not None else current_wording(purpose)
+            wording = line.wording if line is not None else case_wordings(referral)[purpose]
             add_consent_line(referral, purpose, True, actor, wording)
         correction = correct_notice(reversal.notice, reversal.returns_to, actor) if reversal.notice else None
         if correction is not None:

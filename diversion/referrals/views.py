@@ -52,7 +52,7 @@ from diversion.referrals.reads import (
     return_date_changes,
 )
 from diversion.referrals.versions import check_version
-from diversion.referrals.wording import WordingChanged, current_wordings, refuse_changed
+from diversion.referrals.wording import WordingChanged, case_wordings, refuse_changed
 from diversion.scoping import organisation_ids
 
 # Service field paths (API names) to the form's field names.
@@ -271,7 +271,7 @@ def consent(referral_id):
     referral = load_case(referral_id)
     form = ConsentForm()
     current = current_consents(referral)
-    wordings = current_wordings()
+    wordings = case_wordings(referral)
     if request.method == "GET":
         form.version.data = str(referral.version)
         form.show_wordings(wordings)
@@ -284,14 +284,13 @@ def consent(referral_id):
         try:
             effect = consent_effect(referral, answers)
             check_version(referral, version)
-            refuse_changed(form.shown())
+            refuse_changed(referral, form.shown())
             if effect.ends_case and not confirmations.confirmed():
                 return _confirm_consent(referral, form, effect, current)
             effect = record_consents(referral, answers, current_actor(), version=version, shown=form.shown())
         except WordingChanged as error:
             # She is read the new words and asked again: her answer to each changed purpose is cleared.
             status = 409
-            wordings = current_wordings()
             form.show_wordings(wordings)
             form.version.data = str(referral.version)
             form.extra_summary = [{"text": error.message, "href": f"#{error.purposes[0].value}"}]

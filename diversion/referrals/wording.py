@@ -1,31 +1,60 @@
-"""The register of consent wordings: what she is agreeing to, purpose by purpose, in the words the consent page reads
-her. Each purpose has numbered versions; the current one is the highest. A manager publishes a new version beside the
-old ones, which are kept and never edited (``ConsentWording`` refuses a change), because each consent ledger line
-points at the version she was read (docs/privacy.md, "Consent"). The first versions were seeded by the migration that
-made the register, with the words the page showed before it.
+"""The consent wordings: what she is agreeing to, purpose by purpose, in the words the consent page reads her.
+
+Each scheme keeps its own register. A purpose's wording has numbered versions; a manager publishes a new one by
+changing it on the scheme's programme screen (diversion/organisations/programme_views.py), which saves a new version
+of the programme naming it. Old wordings are kept and never edited (``ConsentWording`` refuses a change), because each
+consent ledger line points at the version she was read (docs/privacy.md, "Consent").
+
+A case reads her the wordings its programme version names, the version it started under, whatever the scheme
+publishes later (docs/organisations.md, "Programmes"). The first scheme's first versions were seeded by the migration
+that made the register, with the words the page showed before it; a scheme added since starts from the same words
+(``FIRST_WORDINGS``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from diversion.audit.services import record_event
-from diversion.auth.models import User
 from diversion.dates import today
-from diversion.db import transaction
 from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals.models import ConsentPurpose, ConsentWording, in_a_sentence
+from diversion.referrals.programme import Programme, programme_for, scheme_programme
+
+if TYPE_CHECKING:
+    from diversion.referrals.models import Referral
 
 MAX_WORDING = 2000
 
+# The first edition's words, which a new scheme starts from (the first scheme's were seeded by the migration that
+# made the register, with these same words).
+FIRST_WORDINGS = {
+    ConsentPurpose.SUPPORT: (
+        "I agree to take part in the diversion scheme: to meet a support worker for a needs assessment and to "
+        "make a Care Action Plan with them before my return date at court."
+    ),
+    ConsentPurpose.SHARE_WITH_COURT_CPS: (
+        "I agree that the scheme tells the court and the Crown Prosecution Service whether I went to my "
+        "appointments and whether I completed the scheme. They are not told what I say in my assessment or "
+        "my plan."
+    ),
+    ConsentPurpose.REMINDERS: (
+        "I agree to be sent reminders of my appointments by text message or email. A reminder does not say "
+        "what the appointment is for."
+    ),
+    ConsentPurpose.EQUALITY_MONITORING: (
+        "I agree that my ethnic group may be recorded and counted, without my name, in reports on who the "
+        "scheme reaches. Saying no changes nothing about my support."
+    ),
+}
+
 
 class WordingChanged(Conflict):
-    """A new version of a purpose's wording was published after the page read her the old one: nothing is recorded,
-    and the page reads her the new words and asks again."""
+    """The page read her other words than the case's wording of a purpose: nothing is recorded, and the page reads
+    her the case's words and asks again."""
 
     code = "wording_changed"
 
@@ -38,127 +67,129 @@ class WordingChanged(Conflict):
         self.purposes = purposes
 
 
-def current_wordings() -> dict[ConsentPurpose, ConsentWording]:
-    """The wording in use for each purpose: its highest-numbered version."""
-    latest = (
-        select(ConsentWording.purpose, func.max(ConsentWording.number).label("number"))
-        .group_by(ConsentWording.purpose)
-        .subquery()
-    )
-    rows = db.session.scalars(
-        select(ConsentWording).join(
-            latest, (ConsentWording.purpose == latest.c.purpose) & (ConsentWording.number == latest.c.number)
-        )
-    ).all()
-    found = {ConsentPurpose(row.purpose): row for row in rows}
-    # The migration seeds a first version of every purpose, so one missing is a broken database, not bad input.
-    return {purpose: found[purpose] for purpose in ConsentPurpose}
+def wordings_of(programme: Programme) -> dict[ConsentPurpose, ConsentWording]:
+    """The wording of each purpose that a programme version names, in one query."""
+    ids = {ConsentPurpose(purpose): wording_id for purpose, wording_id in programme.consent_wordings}
+    rows = {
+        row.id: row for row in db.session.scalars(select(ConsentWording).where(ConsentWording.id.in_(ids.values())))
+    }
+    # Every saved version names all four (organisations.services completes them), so one missing is a broken
+    # database, not bad input.
+    return {purpose: rows[ids[purpose]] for purpose in ConsentPurpose}
 
 
-def current_wording(purpose: ConsentPurpose) -> ConsentWording:
-    """The wording in use for one purpose."""
-    return current_wordings()[purpose]
+def case_wordings(referral: Referral) -> dict[ConsentPurpose, ConsentWording]:
+    """The words a case reads her: those of the programme version it started under."""
+    return wordings_of(programme_for(referral))
 
 
-def versions_of(purpose: ConsentPurpose) -> list[ConsentWording]:
-    """Every version of a purpose's wording, newest first."""
+def scheme_wordings(scheme_id: int) -> dict[ConsentPurpose, ConsentWording]:
+    """The words a scheme's new cases read her: those of its current programme version."""
+    return wordings_of(scheme_programme(scheme_id))
+
+
+def current_wordings(scheme_id: int | None = None) -> dict[ConsentPurpose, ConsentWording]:
+    """The wordings a scheme's new cases read her (by default the first scheme's: the one a new database starts
+    with, which holds everything while the service has one scheme)."""
+    if scheme_id is None:
+        from diversion.organisations.models import Scheme
+
+        scheme_id = db.session.scalar(select(func.min(Scheme.id)))
+        if scheme_id is None:
+            raise LookupError("the service has no scheme")
+    return scheme_wordings(scheme_id)
+
+
+def versions_of(purpose: ConsentPurpose, scheme_id: int) -> list[ConsentWording]:
+    """Every version of a purpose's wording in a scheme, newest first."""
     return list(
         db.session.scalars(
-            select(ConsentWording).where(ConsentWording.purpose == purpose.value).order_by(ConsentWording.number.desc())
+            select(ConsentWording)
+            .where(ConsentWording.scheme_id == scheme_id, ConsentWording.purpose == purpose.value)
+            .order_by(ConsentWording.number.desc())
         )
     )
 
 
-def wording_named(purpose: ConsentPurpose, version: str | None) -> ConsentWording:
-    """The version of a purpose's wording that an API client names (None: the current one). A version the register
-    does not hold for this purpose is refused: the ledger records only words that exist."""
+def wording_named(referral: Referral, purpose: ConsentPurpose, version: str | None) -> ConsentWording:
+    """The version of a purpose's wording, in the case's scheme, that an API client names (None: the case's). A
+    version the scheme's register does not hold for this purpose is refused: the ledger records only words that
+    exist."""
+    own = case_wordings(referral)[purpose]
     if version is None:
-        return current_wording(purpose)
+        return own
     found = db.session.scalar(
-        select(ConsentWording).where(ConsentWording.purpose == purpose.value, ConsentWording.version == version)
+        select(ConsentWording).where(
+            ConsentWording.scheme_id == referral.scheme_id,
+            ConsentWording.purpose == purpose.value,
+            ConsentWording.version == version,
+        )
     )
     if found is None:
-        current = current_wording(purpose)
         raise ValidationFailed.on(
             "wording_version",
-            f"No wording of this purpose has that version: the current one is {current.version}",
+            f"No wording of this purpose has that version: the case's is {own.version}",
         )
     return found
 
 
-def refuse_changed(shown: dict[ConsentPurpose, int | None]) -> None:
-    """WordingChanged when any purpose's wording shown (by id) is no longer the current one."""
-    current = current_wordings()
-    changed = tuple(purpose for purpose, wording_id in shown.items() if current[purpose].id != wording_id)
+def refuse_changed(referral: Referral, shown: dict[ConsentPurpose, int | None]) -> None:
+    """WordingChanged when any purpose's wording shown (by id) is not the case's wording of that purpose."""
+    own = case_wordings(referral)
+    changed = tuple(purpose for purpose, wording_id in shown.items() if own[purpose].id != wording_id)
     if changed:
         raise WordingChanged(changed)
 
 
-@dataclass(frozen=True)
-class NewWording:
-    """A wording checked and ready to publish: what the preview shows."""
-
-    purpose: ConsentPurpose
-    text: str
-    version: str
-    replaces: ConsentWording
-
-
-def _choose_purpose(value: str | None) -> ConsentPurpose:
-    try:
-        return ConsentPurpose(value or "")
-    except ValueError:
-        raise ValidationFailed.on("purpose", "Select which purpose the wording is for") from None
-
-
-def check_wording(purpose: str | None, text: str | None, based_on: int | None) -> NewWording:
-    """A new version as it would be published, or ValidationFailed or Conflict; changes nothing.
-
-    ``based_on`` is the id of the current version the manager was shown when she started writing: when another
-    version was published since, hers would silently replace words she has not read, so it is refused."""
-    chosen = _choose_purpose(purpose)
+def check_text(purpose: ConsentPurpose, text: str | None) -> str:
+    """A wording as typed, its spacing tidied, or ValidationFailed on the purpose's field."""
     words = " ".join((text or "").split())
     if not words:
-        raise ValidationFailed.on("text", "Enter the wording she will be read")
+        raise ValidationFailed.on(f"wording_{purpose.value}", f"Enter the wording she is read for {_lower(purpose)}")
     if len(words) > MAX_WORDING:
-        raise ValidationFailed.on("text", f"The wording must be {MAX_WORDING} characters or fewer")
-    current = current_wording(chosen)
-    if based_on is not None and based_on != current.id:
-        raise Conflict(
-            f"A new version of this wording ({current.version}) was published while you were writing: "
-            "read it, then write yours again"
+        raise ValidationFailed.on(
+            f"wording_{purpose.value}", f"The wording for {_lower(purpose)} must be {MAX_WORDING} characters or fewer"
         )
-    if words == current.text:
-        raise ValidationFailed.on("text", "This is the wording in use now: change it to publish a new version")
-    number = current.number + 1
-    return NewWording(chosen, words, f"{today().year}-{number}", current)
+    return words
 
 
-def publish_wording(purpose: str | None, text: str | None, actor: User, *, based_on: int | None) -> ConsentWording:
-    """Publish a new version of a purpose's wording: from now on the consent page reads her these words. The old
-    versions stay as they are (there is no edit: ``ConsentWording`` refuses one)."""
-    new = check_wording(purpose, text, based_on)
-    try:
-        with transaction():
-            wording = ConsentWording(
-                purpose=new.purpose.value,
-                number=new.replaces.number + 1,
-                version=new.version,
-                text=new.text,
-                published_by_id=actor.id,
+def _lower(purpose: ConsentPurpose) -> str:
+    return in_a_sentence(purpose.label)
+
+
+def publish(
+    scheme_id: int, purpose: ConsentPurpose, text: str, actor: Any, replaces: ConsentWording | None
+) -> ConsentWording:
+    """A new version of a purpose's wording in a scheme, named by the year and its number ("2027-3"), and its audit
+    event (flush only: the caller holds the transaction, and saves the programme version that names it)."""
+    number = (
+        db.session.scalar(
+            select(func.max(ConsentWording.number)).where(
+                ConsentWording.scheme_id == scheme_id, ConsentWording.purpose == purpose.value
             )
-            db.session.add(wording)
-            db.session.flush()
-            record_event(
-                "consent_wording.published",
-                object_type="consent_wording",
-                object_id=wording.id,
-                details={"purpose": new.purpose.value, "version": new.version, "replaces": new.replaces.version},
-                actor=actor,
-            )
-    except IntegrityError:
-        # Two managers published the same purpose at once: the unique number lets one through.
-        raise Conflict(
-            "A new version of this wording was published at the same time: read it, then try again"
-        ) from None
+        )
+        or 0
+    ) + 1
+    wording = ConsentWording(
+        scheme_id=scheme_id,
+        purpose=purpose.value,
+        number=number,
+        version=f"{today().year}-{number}",
+        text=text,
+        published_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(wording)
+    db.session.flush()
+    record_event(
+        "consent_wording.published",
+        object_type="consent_wording",
+        object_id=wording.id,
+        details={
+            "scheme_id": scheme_id,
+            "purpose": purpose.value,
+            "version": wording.version,
+            "replaces": replaces.version if replaces is not None else None,
+        },
+        actor=actor,
+    )
     return wording

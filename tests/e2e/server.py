@@ -278,15 +278,19 @@ def _seed_outcomes(instance: Path) -> dict:
         record_consent(referral, "reminders", True, worker)
         book(referral=referral, worker=worker, number=number, starts_at=starts + timedelta(hours=number - 1))
     plan_reminders(starts + timedelta(hours=1) - timedelta(days=2))
-    # A second version of the reminders wording, so the register of consent wordings shows an earlier version.
-    from diversion.referrals.wording import publish_wording
+    # A second version of the programme with a second version of the reminders wording, so the programme's
+    # history and its wordings show an earlier version.
+    from diversion.organisations.services import new_programme_version
+    from tests.factories import main_scheme
 
-    publish_wording(
-        "reminders",
-        "I agree to be sent reminders of my appointments by text message or email. A reminder never says what the "
-        "appointment is for or who it is with.",
+    new_programme_version(
+        main_scheme(),
+        {},
         find_user_by_email(ROLE_EMAILS["manager"]),
-        based_on=None,
+        wordings={
+            "reminders": "I agree to be sent reminders of my appointments by text message or email. A reminder "
+            "never says what the appointment is for or who it is with."
+        },
     )
     # The outbox is a path under a file, so writing to it fails; with one attempt allowed, each message fails.
     blocker = instance / "not-a-directory"
@@ -325,8 +329,9 @@ def _seed_privacy_cases() -> None:
     from diversion.admin.services import create_user
     from diversion.auth.services import find_user_by_email
     from diversion.dates import today
-    from diversion.privacy.retention import add_years, client_retention_years, retention_status, set_legal_hold
+    from diversion.privacy.retention import add_years, retention_status, set_legal_hold
     from diversion.privacy.services import request_erasure
+    from diversion.referrals.programme import DEFAULT_PROGRAMME
     from tests.factories import create_referral
 
     worker = find_user_by_email(ROLE_EMAILS["worker"])
@@ -348,7 +353,7 @@ def _seed_privacy_cases() -> None:
         ).client
 
     # Not completed on its return date, which the factory's sweep makes the outcome date.
-    ended = add_years(today(), -client_retention_years()) - timedelta(days=30)
+    ended = add_years(today(), -DEFAULT_PROGRAMME["retention_years"]) - timedelta(days=30)
     due = client("due", "NOT_COMPLETED", ended, 1)
     later = today() + timedelta(weeks=9)
     held = client("held", "WITHDRAWN", later, 2)

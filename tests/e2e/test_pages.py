@@ -96,33 +96,6 @@ def test_pages_shown_after_a_form_is_accepted_pass_axe(role_pages) -> None:
     assert not problems, _message(problems, "problems on pages shown after a form")
 
 
-def test_a_new_consent_wording_previewed_changed_and_published_passes_axe(role_pages) -> None:
-    """The register's publish journey (docs/privacy.md, "Consent"): the preview and the form shown again after
-    "Change the wording" are reached only by a POST, so the walk does not see them."""
-    page = role_pages["manager"]
-    reports: list[PageReport] = []
-    page.goto("/privacy/consent-wordings")
-    page.get_by_role("link", name="Publish a new version of a wording").click()
-    page.get_by_role("radio", name="Equality monitoring").check()
-    page.locator("#text").fill(
-        "I agree that my ethnic group may be recorded and counted, without my name, in reports on who the scheme "
-        "reaches. Saying no changes nothing about my support or my case."
-    )
-    page.get_by_role("button", name="Preview the wording").click()
-    expect(page.locator("h1")).to_have_text("Check the new wording before you publish it")
-    reports.append(inspect(page, "manager", "consent wording preview"))
-    page.get_by_role("button", name="Change the wording").click()
-    expect(page.locator("#text")).to_have_value(re.compile("my support or my case"))
-    reports.append(inspect(page, "manager", "consent wording changed"))
-    page.get_by_role("button", name="Preview the wording").click()
-    page.get_by_role("button", name=re.compile("^Publish version")).click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("published")
-    expect(page.locator("h1")).to_have_text("Consent wordings")
-    reports.append(inspect(page, "manager", "consent wording published"))
-    problems = all_findings(reports)
-    assert not problems, _message(problems, "problems on the consent wording pages")
-
-
 def test_the_caseload_search_keeps_what_was_typed_out_of_the_address_and_passes_axe(role_pages) -> None:
     page = role_pages["worker"]
     reports: list[PageReport] = []

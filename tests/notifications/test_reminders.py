@@ -13,10 +13,12 @@ from diversion.db import transaction, utcnow
 from diversion.extensions import db
 from diversion.notifications import services
 from diversion.notifications.reminders import LeadTime, plan_reminders, quiet_hours_of
+from diversion.organisations.services import new_programme_version
 from diversion.referrals.consent import has_consent, record_consent
 from diversion.referrals.models import State
+from diversion.referrals.programme import programme_with_appointments
 from diversion.referrals.withdrawal import withdraw
-from tests.factories import attend, audit_events, book, create_user
+from tests.factories import attend, audit_events, book, create_court, create_scheme, create_user, main_scheme
 from tests.notifications.helpers import london, messages, outbox_for, reminder_case
 
 
@@ -49,15 +51,42 @@ def test_default_lead_times_are_the_day_before_at_ten_and_two_hours_before(worke
     assert len(messages(appointment_id=appointment.id)) == 2
 
 
-def test_lead_times_are_configurable(worker, monkeypatch, app_ctx) -> None:
-    monkeypatch.setitem(app_ctx.config, "REMINDER_LEAD_TIMES", ("2d@18:15", "45m"))
-    _, appointment = reminder_case(worker=worker, starts_at=london(4, 11))
+def test_lead_times_are_the_schemes_programmes(app_ctx) -> None:
+    """Each scheme sets its own lead times (docs/organisations.md, "Programmes")."""
+    scheme = create_scheme(
+        settings={**programme_with_appointments("Evening", 2), "reminder_lead_times": ["2d@18:15", "45m"]}
+    )
+    court = create_court(schemes=[scheme])
+    worker = create_user(role="worker", schemes=[scheme])
+    _, appointment = reminder_case(worker=worker, court=court, starts_at=london(4, 11))
     plan_reminders(appointment.starts_at - timedelta(days=3))
     leads = {item.lead: item.due_at for item in messages(appointment_id=appointment.id)}
     assert leads == {
         "2d@18:15": london(2, 18, 15).astimezone(UTC),
         "45m": appointment.starts_at - timedelta(minutes=45),
     }
+
+
+def test_a_case_keeps_the_lead_times_of_the_version_it_started_under(worker, app_ctx) -> None:
+    """The scheme changes its lead times: a case already started keeps its version's, a case taken after gets the
+    new ones."""
+    before, first = reminder_case(worker=worker, starts_at=london(4, 14))
+    new_programme_version(main_scheme(), {"reminder_lead_times": ["3d@09:30"]}, create_user(role="manager"))
+    after, second = reminder_case(worker=worker, starts_at=london(4, 15))
+    assert before.programme_version_id != after.programme_version_id
+    # The planner looks as far ahead as any version's earliest reminder (three days before, here).
+    plan_reminders(london(1, 9).astimezone(UTC))
+    assert [item.lead for item in messages(appointment_id=first.id)] == ["1d@10:00", "2h"]
+    assert [item.lead for item in messages(appointment_id=second.id)] == ["3d@09:30"]
+    assert messages(appointment_id=second.id)[0].due_at == london(1, 9, 30).astimezone(UTC)
+
+
+def test_a_scheme_without_lead_times_sends_no_reminders(app_ctx) -> None:
+    scheme = create_scheme(settings={**programme_with_appointments("Quiet", 2), "reminder_lead_times": []})
+    court = create_court(schemes=[scheme])
+    worker = create_user(role="worker", schemes=[scheme])
+    _, appointment = reminder_case(worker=worker, court=court)
+    assert plan_reminders(planned_before(appointment.starts_at)) == 0
 
 
 def test_lead_times_across_the_clock_change_keep_london_wall_time() -> None:

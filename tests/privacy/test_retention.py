@@ -1,5 +1,6 @@
-"""Retention: clients fall due a configured number of years after their last case ended; a legal hold pauses it;
-a dry run erases nobody; a run erases by crypto-shredding and keeps what reports count; each run is audited."""
+"""Retention: clients fall due their cases' programme's number of years after their last case ended (the longest of
+them, each case by the version it started under); a legal hold pauses it; a dry run erases nobody; a run erases by
+crypto-shredding and keeps what reports count; each run is audited."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from diversion.dates import today
 from diversion.errors import Conflict
 from diversion.extensions import db
 from diversion.keyring import keystore
+from diversion.organisations.services import new_programme_version
 from diversion.privacy.retention import add_years, retention_status, run_retention, set_legal_hold
 from diversion.referrals.models import Referral
+from diversion.referrals.programme import programme_with_appointments
 from diversion.reports.services import check_period, completion_report
-from tests.factories import audit_events, create_referral, create_user
+from tests.factories import audit_events, create_court, create_referral, create_scheme, create_user, main_scheme
 
 
 def _due_ids(on: date) -> set:
@@ -60,22 +63,45 @@ def test_the_last_of_several_final_cases_starts_the_period(app_ctx) -> None:
     assert first.client_id not in _due_ids(add_years(today(), 6) - timedelta(days=1))
 
 
-def test_periods_are_configuration_and_the_shorter_client_period_applies(app, app_ctx, monkeypatch) -> None:
-    referral = create_referral(state="WITHDRAWN")
-    monkeypatch.setitem(app.config, "RETENTION_YEARS", {"client_identity": 6, "support_content": 3, "audit_events": 7})
+def _scheme_case(years: int, *, client_id=None, state: str = "WITHDRAWN"):
+    """A case of a new scheme whose programme keeps a record ``years`` years (her earlier client record, if given)."""
+    scheme = create_scheme(settings={**programme_with_appointments("Kept", 2), "retention_years": years})
+    worker = create_user(role="worker", schemes=[scheme])
+    court = create_court(schemes=[scheme])
+    if client_id is None:
+        return create_referral(state=state, worker=worker, court=court)
+    return create_referral(state=state, worker=worker, court=court, link_client_id=client_id, family_name=None)
+
+
+def test_the_period_is_her_schemes_programmes(app_ctx) -> None:
+    referral = _scheme_case(3)
+    assert referral.client_id not in _due_ids(add_years(today(), 3) - timedelta(days=1))
     assert referral.client_id in _due_ids(add_years(today(), 3))
-    monkeypatch.setitem(app.config, "RETENTION_YEARS", {"client_identity": 8, "support_content": 9, "audit_events": 7})
-    assert referral.client_id not in _due_ids(add_years(today(), 7))
-    assert referral.client_id in _due_ids(add_years(today(), 8))
+    [item] = [item for item in retention_status(add_years(today(), 3)).due if item.client_id == referral.client_id]
+    assert item.years == 3
 
 
-def test_audit_events_past_their_own_period_are_counted(app, app_ctx, monkeypatch) -> None:
-    create_referral(state="WITHDRAWN")
-    assert retention_status(today()).audit_events_past == 0
-    events = len(audit_events())
-    assert retention_status(add_years(today(), 7) + timedelta(days=1)).audit_events_past == events
-    monkeypatch.setitem(app.config, "RETENTION_YEARS", {"client_identity": 6, "support_content": 6, "audit_events": 1})
-    assert retention_status(add_years(today(), 1) + timedelta(days=1)).audit_events_past == events
+def test_cases_in_several_schemes_keep_her_for_the_longest_period(app_ctx) -> None:
+    short = _scheme_case(3)
+    _scheme_case(9, client_id=short.client_id)
+    assert short.client_id not in _due_ids(add_years(today(), 8))
+    assert short.client_id in _due_ids(add_years(today(), 9))
+
+
+def test_a_change_of_period_leaves_a_case_on_its_version(app_ctx) -> None:
+    """The scheme shortens its period: a case started before keeps hers for the period it started under; a case
+    taken after the change is kept for the new one."""
+    manager = create_user(role="manager")
+    before = create_referral(state="OPTED_IN")
+    new_programme_version(main_scheme(), {"retention_years": 2}, manager)
+    after = create_referral(state="OPTED_IN")
+    for referral in (before, after):
+        with db.session.begin_nested():
+            referral.state = "WITHDRAWN"
+            referral.outcome_date = today()
+    assert after.client_id in _due_ids(add_years(today(), 2))
+    assert before.client_id not in _due_ids(add_years(today(), 2))
+    assert before.client_id in _due_ids(add_years(today(), 6))
 
 
 def test_a_legal_hold_pauses_retention_until_released(app_ctx) -> None:

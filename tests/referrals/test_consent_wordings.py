@@ -1,7 +1,7 @@
-"""The register of consent wordings (docs/privacy.md, "Consent"): a manager publishes a new version of a purpose's
-words through a preview; old versions are kept and never edited; the consent page reads her the current words and
-records each answer against the version it showed, and a version published while she was reading records nothing
-and asks again. The subject access export gives the words of each line."""
+"""The consent wordings (docs/privacy.md, "Consent"): each scheme keeps its own register, whose versions are
+published by saving the scheme's programme with a changed wording; old versions are kept and never edited; a case
+reads her the wordings of the programme version it started under and records each answer against the version it
+showed. The subject access export gives the words of each line."""
 
 from __future__ import annotations
 
@@ -12,26 +12,32 @@ import pytest
 from sqlalchemy import select
 
 from diversion.clients.models import Client
-from diversion.errors import Conflict, ValidationFailed
+from diversion.errors import ValidationFailed
 from diversion.extensions import db
+from diversion.organisations.services import new_programme_version
 from diversion.privacy.export import build_export
 from diversion.referrals.consent import consent_ledger, record_consent, record_consents
 from diversion.referrals.models import ConsentPurpose, ConsentWording, Referral, State, WordingIsFixed
 from diversion.referrals.wording import (
+    FIRST_WORDINGS,
     WordingChanged,
-    check_wording,
+    case_wordings,
+    check_text,
     current_wordings,
-    publish_wording,
+    scheme_wordings,
     versions_of,
 )
 from tests import pages
 from tests.factories import (
     CASE_TABLES,
     audit_events,
+    create_court,
     create_referral,
+    create_scheme,
     create_user,
     csrf_token,
     log_in_as,
+    main_scheme,
     row_counts,
     shown_wordings,
 )
@@ -54,6 +60,11 @@ def manager(app_ctx):
     return create_user(role="manager")
 
 
+def publish(purpose: str, text: str, manager, scheme=None):
+    """A new version of one purpose's wording, published as the programme screen does: a new programme version."""
+    return new_programme_version(scheme or main_scheme(), {}, manager, wordings={purpose: text})
+
+
 # --- the register ---
 
 
@@ -62,29 +73,40 @@ def test_the_first_versions_are_the_wordings_the_page_showed(app_ctx) -> None:
     assert list(current) == list(ConsentPurpose)
     assert {wording.version for wording in current.values()} == {"2026-1"}
     assert {wording.number for wording in current.values()} == {1}
+    assert {wording.scheme_id for wording in current.values()} == {main_scheme().id}
     assert current[SUPPORT].text == (
         "I agree to take part in the diversion scheme: to meet a support worker for a needs assessment and to "
         "make a Care Action Plan with them before my return date at court."
     )
+    assert {purpose: wording.text for purpose, wording in current.items()} == FIRST_WORDINGS
 
 
 def test_publishing_adds_a_version_and_keeps_the_old_one(manager) -> None:
+    scheme = main_scheme()
     first = current_wordings()[SUPPORT]
-    published = publish_wording("support", f"  {NEW_SUPPORT}\n ", manager, based_on=first.id)
+    version = publish("support", f"  {NEW_SUPPORT}\n ", manager)
+    published = scheme_wordings(scheme.id)[SUPPORT]
     assert (published.number, published.version, published.text) == (2, "2026-2", NEW_SUPPORT)
     assert published.published_by_id == manager.id
-    assert current_wordings()[SUPPORT].id == published.id
-    assert [wording.version for wording in versions_of(SUPPORT)] == ["2026-2", "2026-1"]
+    assert version.settings["consent_wordings"]["support"] == published.id
+    assert [wording.version for wording in versions_of(SUPPORT, scheme.id)] == ["2026-2", "2026-1"]
     db.session.expire_all()
     assert db.session.get(ConsentWording, first.id).text.startswith("I agree to take part in the diversion scheme")
     assert current_wordings()[REMINDERS].version == "2026-1", "other purposes are untouched"
     [event] = audit_events(action="consent_wording.published")
-    assert event.details == {"purpose": "support", "version": "2026-2", "replaces": "2026-1"}
+    assert event.details == {"scheme_id": scheme.id, "purpose": "support", "version": "2026-2", "replaces": "2026-1"}
 
 
 @pytest.mark.clock("2027-01-04 09:00")
 def test_a_version_is_named_by_the_year_published_and_its_number(manager) -> None:
-    assert publish_wording("reminders", "I agree to reminders.", manager, based_on=None).version == "2027-2"
+    publish("reminders", "I agree to reminders.", manager)
+    assert current_wordings()[REMINDERS].version == "2027-2"
+
+
+def test_the_same_words_publish_nothing(manager) -> None:
+    before = db.session.scalars(select(ConsentWording.id)).all()
+    publish("support", current_wordings()[SUPPORT].text, manager)
+    assert db.session.scalars(select(ConsentWording.id)).all() == before
 
 
 def test_an_edit_of_a_published_wording_is_refused_by_the_model(manager) -> None:
@@ -105,95 +127,39 @@ def test_a_delete_of_a_published_wording_is_refused_by_the_model(manager) -> Non
     assert db.session.get(ConsentWording, wording.id) is not None
 
 
-def test_the_service_has_no_edit_and_refuses_a_publish_over_a_version_not_read(manager) -> None:
-    first = current_wordings()[SUPPORT]
-    publish_wording("support", NEW_SUPPORT, manager, based_on=first.id)
-    before = db.session.scalars(select(ConsentWording.text).order_by(ConsentWording.id)).all()
-    # A second manager started from version 1: publishing hers would replace words she has not read.
-    with pytest.raises(Conflict):
-        publish_wording("support", "Other words.", manager, based_on=first.id)
-    # The words in use, unchanged, are not a new version.
-    with pytest.raises(ValidationFailed) as same:
-        publish_wording("support", NEW_SUPPORT, manager, based_on=None)
-    assert set(same.value.fields) == {"text"}
-    assert db.session.scalars(select(ConsentWording.text).order_by(ConsentWording.id)).all() == before
-
-
-@pytest.mark.parametrize(
-    ("purpose", "words", "field"),
-    [
-        ("", "Words.", "purpose"),
-        ("nothing", "Words.", "purpose"),
-        ("support", "   ", "text"),
-        ("support", "x" * 2001, "text"),
-    ],
-)
-def test_a_wording_that_breaks_a_rule_is_refused_on_its_field(app_ctx, purpose, words, field) -> None:
+@pytest.mark.parametrize(("words", "message"), [("   ", "Enter the wording"), ("x" * 2001, "2000 characters")])
+def test_a_wording_that_breaks_a_rule_is_refused_on_its_field(manager, words, message) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        check_wording(purpose, words, None)
-    assert set(caught.value.fields) == {field}
+        check_text(SUPPORT, words)
+    assert set(caught.value.fields) == {"wording_support"}
+    assert message in caught.value.fields["wording_support"]
+    before = row_counts(tables=("consent_wordings", "programme_versions"))
+    with pytest.raises(ValidationFailed):
+        publish("support", words, manager)
+    assert row_counts(tables=("consent_wordings", "programme_versions")) == before
 
 
-# --- the manager's pages ---
+def test_each_scheme_keeps_its_own_register(manager) -> None:
+    other = create_scheme()
+    own = scheme_wordings(other.id)
+    assert {wording.scheme_id for wording in own.values()} == {other.id}
+    assert {purpose: wording.text for purpose, wording in own.items()} == FIRST_WORDINGS
+    assert {wording.version for wording in own.values()} == {"2026-1"}
+    publish("support", NEW_SUPPORT, manager, scheme=other)
+    assert scheme_wordings(other.id)[SUPPORT].text == NEW_SUPPORT
+    assert current_wordings()[SUPPORT].version == "2026-1", "the main scheme's register is untouched"
+    # A version may name only its own scheme's wordings.
+    with pytest.raises(ValidationFailed):
+        new_programme_version(
+            other, {"consent_wordings": {p.value: w.id for p, w in current_wordings().items()}}, manager
+        )
 
 
-def test_a_manager_writes_previews_then_publishes_a_version(client, manager) -> None:
+def test_the_old_register_pages_are_gone(client, manager) -> None:
+    """The wordings are kept on the programme screen only (docs/organisations.md, "Programmes")."""
     log_in_as(client, manager)
-    register = text_of(client.get("/privacy/consent-wordings"))
-    assert "In use: version 2026-1" in register
-    path = "/privacy/consent-wordings/new"
-    form = {"purpose": "support", "text": NEW_SUPPORT, "based_on": shown_wordings()}
-    preview = client.post(path, data={**form, "csrf_token": csrf_token(client, path)})
-    assert preview.status_code == 200
-    words = text_of(preview)
-    assert "Check the new wording before you publish it" in words
-    assert f"“{NEW_SUPPORT}” (wording version 2026-2)" in words
-    assert current_wordings()[SUPPORT].version == "2026-1", "a preview publishes nothing"
-    # "Change the wording" shows the form again with what was typed.
-    token = pages.read(preview).csrf_token
-    changed = client.post(path, data={**form, "csrf_token": token, "confirmed": "yes", "change": "yes"})
-    assert "Publish a new version of a consent wording" in text_of(changed)
-    assert html.escape(NEW_SUPPORT, quote=False) in changed.get_data(as_text=True)
-    published = client.post(path, data={**form, "csrf_token": token, "confirmed": "yes"}, follow_redirects=True)
-    assert "Version 2026-2 published" in text_of(published)
-    assert current_wordings()[SUPPORT].text == NEW_SUPPORT
-    page = text_of(client.get("/privacy/consent-wordings"))
-    assert "In use: version 2026-2" in page
-    assert "Earlier versions" in page
-
-
-def test_a_publish_form_shown_before_another_version_is_refused_with_409(client, manager) -> None:
-    log_in_as(client, manager)
-    path = "/privacy/consent-wordings/new"
-    shown = shown_wordings()
-    publish_wording("support", NEW_SUPPORT, manager, based_on=None)
-    form = {"purpose": "support", "text": "Other words.", "based_on": shown, "confirmed": "yes"}
-    response = client.post(path, data={**form, "csrf_token": csrf_token(client, path)})
-    assert response.status_code == 409
-    assert "was published while you were writing" in text_of(response)
-    assert current_wordings()[SUPPORT].text == NEW_SUPPORT
-
-
-def test_an_empty_publish_form_answers_with_an_error_summary(client, manager) -> None:
-    log_in_as(client, manager)
-    path = "/privacy/consent-wordings/new"
-    response = client.post(path, data={"csrf_token": csrf_token(client, path)})
-    assert response.status_code == 422
-    words = text_of(response)
-    assert "There is a problem" in words
-    assert "Select which purpose the wording is for" in words
-
-
-@pytest.mark.parametrize("role", ["worker", "court", "cps", "admin"])
-def test_only_a_manager_may_see_or_publish_wordings(client, app_ctx, role) -> None:
-    log_in_as(client, create_user(role=role))
-    assert client.get("/privacy/consent-wordings").status_code == 403
-    assert client.get("/privacy/consent-wordings/new").status_code == 403
-    response = client.post(
-        "/privacy/consent-wordings/new", data={"purpose": "support", "text": "x", "confirmed": "yes"}
-    )
-    assert response.status_code in (400, 403)
-    assert current_wordings()[SUPPORT].version == "2026-1"
+    assert client.get("/privacy/consent-wordings").status_code == 404
+    assert client.get("/privacy/consent-wordings/new").status_code == 404
 
 
 # --- the consent page ---
@@ -204,54 +170,69 @@ def worker(app_ctx):
     return create_user(role="worker")
 
 
-def test_the_consent_page_reads_the_current_wording_and_the_line_points_at_it(client, worker, manager) -> None:
-    publish_wording("support", NEW_SUPPORT, manager, based_on=None)
+def test_the_consent_page_reads_the_cases_wording_and_the_line_points_at_it(client, worker, manager) -> None:
+    publish("support", NEW_SUPPORT, manager)
     referral = create_referral(worker=worker)
     log_in_as(client, worker)
     path = f"/cases/{referral.id}/consent"
     page = pages.get(client, path)
     assert html.escape(NEW_SUPPORT, quote=True) in page.html
-    assert page.hidden_fields(page.form(path))["wordings"] == shown_wordings()
-    data = {**ALL_AGREED, "version": str(referral.version), "wordings": shown_wordings()}
+    assert page.hidden_fields(page.form(path))["wordings"] == shown_wordings(referral)
+    data = {**ALL_AGREED, "version": str(referral.version), "wordings": shown_wordings(referral)}
     assert client.post(path, data={**data, "csrf_token": csrf_token(client, path)}).status_code == 302
     lines = {line.purpose: line for line in consent_ledger(referral)}
-    current = current_wordings()
+    own = case_wordings(referral)
     assert {purpose: line.wording_id for purpose, line in lines.items()} == {
-        purpose.value: current[purpose].id for purpose in ConsentPurpose
+        purpose.value: own[purpose].id for purpose in ConsentPurpose
     }
     assert lines["support"].wording_version == "2026-2"
 
 
-def test_a_version_published_while_she_was_reading_records_nothing_and_asks_again(client, worker, manager) -> None:
+def test_a_wording_changed_mid_case_leaves_the_case_on_its_words(client, worker, manager) -> None:
+    """The scheme publishes new words while she is being read the page: her answers are recorded against the words
+    she was read, her case's; a case taken after the change reads her the new words."""
     referral = create_referral(worker=worker)
+    first = case_wordings(referral)[SUPPORT]
     log_in_as(client, worker)
     path = f"/cases/{referral.id}/consent"
     token = csrf_token(client, path)
-    shown = shown_wordings()
-    # While she is being read the page, a manager publishes a new support wording.
-    publish_wording("support", NEW_SUPPORT, manager, based_on=None)
-    before = row_counts(tables=CASE_ROWS)
+    shown = shown_wordings(referral)
+    publish("support", NEW_SUPPORT, manager)
     data = {**ALL_AGREED, "version": str(referral.version), "wordings": shown, "csrf_token": token}
-    response = client.post(path, data=data)
+    assert client.post(path, data=data).status_code == 302
+    [support] = [line for line in consent_ledger(referral) if line.purpose == "support"]
+    assert (support.wording_id, support.wording_version) == (first.id, "2026-1")
+    assert db.session.get(Referral, referral.id).state == State.OPTED_IN
+    page = pages.get(client, path)
+    assert html.escape(first.text, quote=True) in page.html, "the case still reads her its words"
+    assert html.escape(NEW_SUPPORT, quote=True) not in page.html
+    later = create_referral(worker=worker)
+    assert case_wordings(later)[SUPPORT].text == NEW_SUPPORT
+
+
+def test_a_form_naming_other_words_than_the_cases_records_nothing_and_asks_again(client, worker, manager) -> None:
+    referral = create_referral(worker=worker)
+    publish("support", NEW_SUPPORT, manager)
+    log_in_as(client, worker)
+    path = f"/cases/{referral.id}/consent"
+    before = row_counts(tables=CASE_ROWS)
+    # The ids of the scheme's newest words, not the case's: words the page never read her.
+    data = {**ALL_AGREED, "version": str(referral.version), "wordings": shown_wordings()}
+    response = client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
     assert response.status_code == 409
     words = text_of(response)
     assert "The wording changed while she was reading it (support from the diversion scheme)" in words
-    assert "read her the new wording and ask her again" in words
     page = pages.read(response)
-    assert html.escape(NEW_SUPPORT, quote=True) in page.html, "the page now reads her the new words"
-    assert page.hidden_fields(page.form(path))["wordings"] == shown_wordings()
-    assert page.inputs("support")
+    assert page.hidden_fields(page.form(path))["wordings"] == shown_wordings(referral)
     assert page.checked("support") == [], "asked again"
     assert page.checked("share_with_court_cps") == ["given"], "unchanged purposes keep her answer"
     assert row_counts(tables=CASE_ROWS) == before
     assert consent_ledger(referral) == []
-    assert db.session.get(Referral, referral.id).state == State.REFERRED
     assert audit_events(case_id=referral.id, action="consent.recorded") == []
-    # Asked again on the form the page gave back, it records against the new version.
-    again = {**data, "wordings": shown_wordings(), "csrf_token": csrf_token(client, path)}
+    again = {**data, "wordings": shown_wordings(referral), "csrf_token": csrf_token(client, path)}
     assert client.post(path, data=again).status_code == 302
     [support] = [line for line in consent_ledger(referral) if line.purpose == "support"]
-    assert support.wording_version == "2026-2"
+    assert support.wording_version == "2026-1"
 
 
 def test_a_form_without_the_wordings_shown_records_nothing(client, worker) -> None:
@@ -263,31 +244,31 @@ def test_a_form_without_the_wordings_shown_records_nothing(client, worker) -> No
     assert consent_ledger(referral) == []
 
 
-def test_a_version_published_before_the_decline_is_confirmed_records_nothing(client, worker, manager) -> None:
+def test_the_service_refuses_answers_on_words_not_the_cases(worker, manager) -> None:
     referral = create_referral(worker=worker)
-    log_in_as(client, worker)
-    path = f"/cases/{referral.id}/consent"
-    data = {**ALL_AGREED, "support": "refused", "version": str(referral.version), "wordings": shown_wordings()}
-    page = client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
-    assert "Check her decisions before you record them" in text_of(page)
-    confirm = pages.read(page)
-    assert confirm.value("wordings", confirm.form(path)) == shown_wordings(), "carried to the confirm"
-    publish_wording("share_with_court_cps", "I agree the court is told if I attend.", manager, based_on=None)
-    token = confirm.csrf_token
-    confirmed = client.post(path, data={**data, "csrf_token": token, "confirmed": "yes"})
-    assert confirmed.status_code == 409
-    assert consent_ledger(referral) == []
-    assert db.session.get(Referral, referral.id).state == State.REFERRED
-
-
-def test_the_service_refuses_answers_on_a_replaced_wording(worker, manager) -> None:
-    referral = create_referral(worker=worker)
-    shown = {purpose: wording.id for purpose, wording in current_wordings().items()}
-    publish_wording("reminders", "I agree to reminders.", manager, based_on=None)
+    publish("reminders", "I agree to reminders.", manager)
+    newest = {purpose: wording.id for purpose, wording in current_wordings().items()}
     with pytest.raises(WordingChanged) as caught:
-        record_consents(referral, {REMINDERS: True}, worker, shown=shown)
+        record_consents(referral, {REMINDERS: True}, worker, shown=newest)
     assert caught.value.purposes == (REMINDERS,)
     assert consent_ledger(referral) == []
+    record_consents(referral, {REMINDERS: True}, worker)
+    assert [line.wording_version for line in consent_ledger(referral)] == ["2026-1"]
+
+
+def test_a_case_in_another_scheme_reads_that_schemes_words(client, manager) -> None:
+    other = create_scheme()
+    publish("support", NEW_SUPPORT, manager, scheme=other)
+    worker = create_user(role="worker", schemes=[other])
+    referral = create_referral(worker=worker, court=create_court(schemes=[other]))
+    record_consent(referral, SUPPORT, True, worker)
+    [line] = consent_ledger(referral)
+    assert (line.wording.scheme_id, line.wording.text) == (other.id, NEW_SUPPORT)
+    # The main scheme's version of that name is not this case's.
+    main_case = create_referral(worker=create_user(role="worker"))
+    with pytest.raises(ValidationFailed) as caught:
+        record_consent(main_case, SUPPORT, True, worker, wording_version="2026-2")
+    assert set(caught.value.fields) == {"wording_version"}
 
 
 def test_a_reversal_gives_consent_again_on_the_words_she_was_read_before(worker, manager) -> None:
@@ -296,7 +277,7 @@ def test_a_reversal_gives_consent_again_on_the_words_she_was_read_before(worker,
     referral = create_referral(state="OPTED_IN", worker=worker)
     first = current_wordings()[SUPPORT]
     record_consent(referral, SUPPORT, False, worker)
-    publish_wording("support", NEW_SUPPORT, manager, based_on=None)
+    publish("support", NEW_SUPPORT, manager)
     db.session.refresh(referral)
     reverse_decision(referral, "Recorded on the wrong case", manager, version=referral.version)
     support = [line for line in consent_ledger(referral) if line.purpose == "support"]
@@ -311,15 +292,19 @@ def test_the_export_gives_the_words_of_each_line(worker, manager) -> None:
     referral = create_referral(worker=worker)
     record_consent(referral, SUPPORT, True, worker)
     old_text = current_wordings()[SUPPORT].text
-    publish_wording("support", NEW_SUPPORT, manager, based_on=None)
+    publish("support", NEW_SUPPORT, manager)
     record_consent(referral, REMINDERS, False, worker)
-    record_consent(referral, SUPPORT, False, worker)
+    # Her next case, taken after the change, reads her the new words.
+    later = create_referral(worker=worker, link_client_id=referral.client_id, family_name=None)
+    record_consent(later, SUPPORT, False, worker)
     made = build_export(db.session.get(Client, referral.client_id)).as_dict()
     lines = made["sections"]["consents"]
-    assert [(line["purpose"], line["wording_version"], line["wording_text"]) for line in lines] == [
-        ("support", "2026-1", old_text),
-        ("reminders", "2026-1", current_wordings()[REMINDERS].text),
-        ("support", "2026-2", NEW_SUPPORT),
-    ]
+    assert sorted((line["purpose"], line["wording_version"], line["wording_text"]) for line in lines) == sorted(
+        [
+            ("support", "2026-1", old_text),
+            ("reminders", "2026-1", current_wordings()[REMINDERS].text),
+            ("support", "2026-2", NEW_SUPPORT),
+        ]
+    )
     assert "consent_wordings" not in made["sections"], "the register is not about her"
     json.dumps(made)

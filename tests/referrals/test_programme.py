@@ -1,5 +1,6 @@
 """The programme of a scheme, from its version in the database: a three-appointment Engagement and Support Order, a
-one-step programme, the default two steps, a change mid-case, refused settings; and working days across Christmas."""
+one-step programme, the default two steps, a change mid-case (steps, at-risk days, reminders, retention, wordings),
+refused settings; and working days across Christmas."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from diversion.dates import is_working_day, working_days_between
 from diversion.errors import InvalidTransition, ValidationFailed
 from diversion.organisations.services import new_programme_version
 from diversion.referrals.models import State
-from diversion.referrals.programme import DEFAULT_PROGRAMME, Step, parse_programme, programme_for, scheme_programme
+from diversion.referrals.programme import (
+    DEFAULT_PROGRAMME,
+    PURPOSES,
+    Step,
+    parse_programme,
+    programme_for,
+    scheme_programme,
+)
 from diversion.referrals.states import step_progress
 from tests.factories import (
     attend,
@@ -200,6 +208,27 @@ def test_a_programme_change_mid_case_leaves_the_case_on_its_version(eso) -> None
     assert before.state == State.COMPLETED
 
 
+def test_a_change_mid_case_leaves_every_setting_of_the_case_on_its_version(eso) -> None:
+    """Besides the steps, a case keeps its version's at-risk days, reminder lead times, retention period and consent
+    wordings when the scheme changes them all; a case taken after the change follows the new version."""
+    from diversion.referrals.wording import case_wordings
+
+    before = eso.case(State.OPTED_IN)
+    new_programme_version(
+        eso.scheme,
+        {"at_risk_working_days": 2, "reminder_lead_times": ["3h"], "retention_years": 10},
+        create_user(role="manager"),
+        wordings={"reminders": "I agree to be reminded of my appointments by text."},
+    )
+    after = eso.case(State.OPTED_IN)
+    kept, changed = programme_for(before), programme_for(after)
+    assert (kept.at_risk_working_days, kept.reminder_lead_times, kept.retention_years) == (5, ("1d@10:00", "2h"), 6)
+    assert (changed.at_risk_working_days, changed.reminder_lead_times, changed.retention_years) == (2, ("3h",), 10)
+    assert case_wordings(before)["reminders"].version == "2026-1"
+    assert case_wordings(after)["reminders"].text == "I agree to be reminded of my appointments by text."
+    assert case_wordings(before)["support"].id == case_wordings(after)["support"].id, "unchanged words are shared"
+
+
 # --- settings that are refused ---
 
 
@@ -235,6 +264,37 @@ def test_an_unknown_product_is_refused(product: str) -> None:
 def test_an_unknown_deadline_rule_is_refused() -> None:
     with pytest.raises(ValueError, match="deadline"):
         parse_programme({**DEFAULT_PROGRAMME, "deadline": "within_28_days"})
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"steps": [{"number": 1, "produces": "care_plan"}]}, "Step 1 must produce the needs assessment"),
+        (
+            {"steps": [{"number": 1, "produces": "assessment"}, {"number": 2, "produces": "assessment"}]},
+            "no other step",
+        ),
+        ({"at_risk_working_days": 0}, "At-risk working days"),
+        ({"at_risk_working_days": "soon"}, "At-risk working days"),
+        ({"retention_years": 0}, "Retention"),
+        ({"retention_years": True}, "Retention"),
+        ({"reminder_lead_times": ["tomorrow"]}, "lead time"),
+        ({"reminder_lead_times": ["2h", "2h"]}, "once"),
+        ({"reminder_lead_times": "2h"}, "list"),
+        ({"consent_wordings": {"support": 1}}, "one wording for each"),
+        ({"consent_wordings": dict.fromkeys(PURPOSES, "one")}, "wording's id"),
+    ],
+)
+def test_settings_outside_the_rules_are_refused(changes: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        parse_programme({**DEFAULT_PROGRAMME, **changes})
+
+
+def test_the_default_programme_holds_the_first_editions_reminders_and_retention() -> None:
+    parsed = parse_programme(DEFAULT_PROGRAMME)
+    assert parsed.reminder_lead_times == ("1d@10:00", "2h")
+    assert parsed.retention_years == 6
+    assert [lead.label for lead in parsed.lead_times] == ["the day before at 10am", "2 hours before"]
 
 
 # --- working days ---

@@ -156,7 +156,8 @@ def test_a_new_cps_user_covers_courts_her_schemes_serve_only(admin_client, other
     )
     page = pages.get(admin_client, "/admin/users/new")
     offered = [tag["value"] for tag in page.inputs("cps_courts")]
-    assert first.code in offered and second.code in offered
+    assert first.code in offered
+    assert second.code in offered
     assert other.court.code not in offered
     assert _new_user(admin_client, role="cps").error_summary == ["Select the courts this CPS user covers"]
     foreign = _new_user(admin_client, role="cps", cps_courts=[other.court.code])
@@ -313,7 +314,8 @@ def test_a_manager_sees_and_confirms_only_her_organisations_waiting_accounts(cli
     manager = create_user(role="manager", display_name="Mona Main")
     log_in_as(client, manager)
     page = pages.get(client, "/admin/accounts-to-confirm")
-    assert "Olga Ours" in page.text and "Cora Ours" in page.text
+    assert "Olga Ours" in page.text
+    assert "Cora Ours" in page.text
     assert MARKER not in page.html
     for user in (theirs, their_clerk):
         response = client.post(f"/admin/accounts-to-confirm/{user.id}", data={"csrf_token": page.csrf_token})

@@ -59,7 +59,8 @@ def test_adding_a_scheme_makes_version_1_of_its_programme(admin_client, other) -
     assert form.value("appointments") == "2"
     offered = [tag["value"] for tag in form.inputs("courts")]
     # Courts are the country's: any open court may be served, the other organisation's too.
-    assert first.code in offered and other.court.code in offered
+    assert first.code in offered
+    assert other.court.code in offered
     pages.post(
         admin_client,
         "/admin/schemes/new",
@@ -125,7 +126,8 @@ def test_changing_a_schemes_name_courts_and_access_is_audited(admin_client) -> N
     assert form.value("name") == scheme.name
     assert set(form.checked("courts")) >= {kept.code, dropped.code}
     assert form.checked("access") == ["team"]
-    assert not form.inputs("slug") and not form.inputs("appointments")
+    assert not form.inputs("slug")
+    assert not form.inputs("appointments")
     versions = _count(ProgrammeVersion)
     chosen = [code for code in form.checked("courts") if code != dropped.code] + [added.code]
     pages.post(
@@ -140,7 +142,9 @@ def test_changing_a_schemes_name_courts_and_access_is_audited(admin_client) -> N
     assert scheme.name == "Women's Diversion"
     assert scheme.access == "assigned"
     codes = {court.code for court in scheme.courts}
-    assert kept.code in codes and added.code in codes and dropped.code not in codes
+    assert kept.code in codes
+    assert added.code in codes
+    assert dropped.code not in codes
     # The programme is not changed here: its manager keeps it, as versions.
     assert _count(ProgrammeVersion) == versions
     [event] = _events("scheme.changed")

@@ -202,3 +202,19 @@ def test_nobody_else_opens_the_operators_pages(client, app_ctx, role) -> None:
     data = {"csrf_token": token, "name": "Rogue", "slug": "rogue", "admin_name": "R", "admin_email": "r@example.org"}
     assert client.post("/platform/organisations/new", data=data).status_code == 403
     assert _count(Organisation) == before
+
+
+def test_the_operator_is_made_on_the_command_line(app, app_ctx) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "olive@example.org", "--role", "operator", "--name", "Olive Platform"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "created with role operator" in result.output
+    made = db.session.scalar(select(User).where(User.email == "olive@example.org"))
+    assert (made.role, made.organisation_id, made.court_id, made.schemes) == ("operator", None, None, [])
+    # An administrator cannot make one.
+    administrator = create_user(role="admin")
+    with pytest.raises(Exception, match="Only the platform operator's own command line makes a platform operator"):
+        from diversion.admin.services import create_user as make
+
+        make("another.operator@example.org", "operator", actor=administrator, display_name="Another")

@@ -15,6 +15,7 @@ from diversion.audit.models import AuditEvent
 from diversion.auth.models import User
 from diversion.courts.models import Court
 from diversion.db import transaction
+from diversion.errors import NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.organisations.services import link_court
 from tests import pages
@@ -175,7 +176,7 @@ def test_a_court_user_is_placed_only_at_a_court_her_schemes_serve(admin_client, 
     refused = _new_user(admin_client, role="court", court=other.court.code)
     assert refused.error_summary == ["Not a valid choice."]
     assert db.session.scalar(select(User).where(User.email == "new.person@example.org")) is None
-    with pytest.raises(Exception, match="Select a court your organisation's schemes serve"):
+    with pytest.raises(ValidationFailed, match="Select a court your organisation's schemes serve"):
         services.create_user(
             "direct@example.org",
             "court",
@@ -325,7 +326,7 @@ def test_a_manager_sees_and_confirms_only_her_organisations_waiting_accounts(cli
     assert _fresh(ours).confirmation_needed_at is None
     assert _fresh(our_cps).confirmation_needed_at is not None
     # The service says the same to a manager of the other organisation about ours.
-    with pytest.raises(Exception, match="There is no such account"):
+    with pytest.raises(NotFound, match="There is no such account"):
         services.confirm_account(_fresh(our_cps), other.manager)
 
 

@@ -9,9 +9,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from diversion.admin.services import create_user as make_user
 from diversion.audit.models import AuditEvent
 from diversion.auth.models import User
 from diversion.auth.tokens import create_api_token
+from diversion.errors import ValidationFailed
 from diversion.extensions import db
 from diversion.organisations.models import Organisation
 from diversion.organisations.services import organisation_by_slug
@@ -214,7 +216,7 @@ def test_the_operator_is_made_on_the_command_line(app, app_ctx) -> None:
     assert (made.role, made.organisation_id, made.court_id, made.schemes) == ("operator", None, None, [])
     # An administrator cannot make one.
     administrator = create_user(role="admin")
-    with pytest.raises(Exception, match="Only the platform operator's own command line makes a platform operator"):
-        from diversion.admin.services import create_user as make
-
-        make("another.operator@example.org", "operator", actor=administrator, display_name="Another")
+    with pytest.raises(
+        ValidationFailed, match="Only the platform operator's own command line makes a platform operator"
+    ):
+        make_user("another.operator@example.org", "operator", actor=administrator, display_name="Another")

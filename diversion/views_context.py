@@ -32,6 +32,8 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("admin.accounts_to_confirm", "Accounts to confirm", "case_management"),
     ("admin.users", "Users", "admin"),
     ("admin.courts", "Courts", "admin"),
+    ("organisations.schemes", "Schemes", "admin"),
+    ("organisations.platform", "Organisations", "platform"),
     ("venues.index", "Venues", "venues"),
     ("auth.account", "Your account", "signed_in"),
 ]
@@ -55,6 +57,8 @@ SECTIONS = {
     ),
     "admin.users": ("admin.user",),
     "admin.courts": ("admin.new_court", "admin.edit_court"),
+    "organisations.schemes": ("organisations.schemes", "organisations.new_scheme", "organisations.edit_scheme"),
+    "organisations.platform": ("organisations.platform", "organisations.new_organisation"),
     "venues.index": ("venues.",),
     "organisations.programmes": ("organisations.programme",),
     "notices.inbox": ("notices.",),
@@ -78,6 +82,8 @@ SECTIONS = {
     ),
 }
 NOT_IN_SECTIONS = ("referrals.new", "referrals.court_day", "referrals.status", "referrals.status_list")
+# The platform operator's home is her list of organisations: her navigation is that and her account, nothing else.
+OPERATOR_NAVIGATION = ("organisations.platform", "auth.account")
 
 
 def navigation_items() -> list[dict[str, Any]]:
@@ -86,8 +92,9 @@ def navigation_items() -> list[dict[str, Any]]:
         return []
     items = []
     current = request.endpoint or ""
+    operator = current_user.role == "operator"
     for endpoint, label, rule in NAVIGATION:
-        if not user_allows(current_user, rule):
+        if not user_allows(current_user, rule) or (operator and endpoint not in OPERATOR_NAVIGATION):
             continue
         in_section = current not in NOT_IN_SECTIONS and current.startswith(SECTIONS.get(endpoint, (endpoint,)))
         items.append({"href": url_for(endpoint), "text": label, "active": current == endpoint or in_section})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import delete, func, select
 
+from diversion.admin import scope
 from diversion.audit.services import record_event
 from diversion.auth import passwords, sessions, tokens
 from diversion.auth.models import RecoveryCode, Role, User
@@ -12,7 +15,7 @@ from diversion.auth.services import find_user_by_email, normalise_email, tempora
 from diversion.courts.models import Court
 from diversion.db import transaction, utcnow
 from diversion.emails import InvalidEmail, checked_email
-from diversion.errors import Conflict, Forbidden, ValidationFailed
+from diversion.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.organisations.models import Organisation, Scheme
 from diversion.organisations.services import (
@@ -24,9 +27,31 @@ from diversion.organisations.services import (
 )
 
 
-def list_users() -> list[User]:
-    """Every user, by name (then email, which is unique)."""
-    return list(db.session.scalars(select(User).order_by(func.lower(User.display_name), User.email)))
+def list_users(actor: User | None = None) -> list[User]:
+    """Every user, by name (then email, which is unique); for an administrator, the accounts she manages
+    (diversion/admin/scope.py)."""
+    query = select(User).order_by(func.lower(User.display_name), User.email)
+    if actor is not None:
+        query = query.where(scope.managed_filter(actor))
+    return list(db.session.scalars(query))
+
+
+def managed_user(actor: User, user_id: object) -> User | None:
+    """The account with this id when the administrator manages it; None otherwise, as for no account at all."""
+    try:
+        key = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
+    except ValueError:
+        return None
+    return db.session.scalars(select(User).where(User.id == key, scope.managed_filter(actor))).first()
+
+
+def confirmable_user(actor: User, user_id: object) -> User | None:
+    """The account with this id when the manager may confirm it; None otherwise."""
+    try:
+        key = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
+    except ValueError:
+        return None
+    return db.session.scalars(select(User).where(User.id == key, scope.confirmable_filter(actor))).first()
 
 
 def list_courts(active_only: bool = False) -> list[Court]:
@@ -68,6 +93,7 @@ def create_user(
     role_value, court = _role_and_court(role, court_code, errors)
     if actor is not None and actor.role == Role.ADMIN.value and role_value is Role.OPERATOR:
         errors["role"] = "Only the platform operator's own command line makes a platform operator"
+    _check_own_court(actor, court, errors)
     home, their_schemes, covered = _belonging(role_value, organisation, schemes, cps_courts, actor, errors)
     try:
         # Lower-cased whole, as sign-in compares it (normalise_email).
@@ -123,6 +149,7 @@ CONFIRMATION_REASONS = {
     "role_changed": "Role changed",
     "password_reset": "Temporary password issued",
     "two_factor_reset": "Authenticator reset",
+    "access_changed": "Schemes or courts added",
 }
 # The roles that read client data (support content, or a case's status with her name, date of birth and URN): an
 # administrator's change to one of these accounts, or to how it signs in, waits for a manager (docs/people.md).
@@ -148,15 +175,17 @@ def _needs_confirmation(user: User, reason: str, actor: User | None) -> None:
     )
 
 
-def accounts_to_confirm() -> list[User]:
-    """Accounts waiting for a manager's confirmation, oldest first."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.confirmation_needed_at.is_not(None), User.is_disabled.is_(False))
-            .order_by(User.confirmation_needed_at, User.display_name, User.email)
-        )
+def accounts_to_confirm(actor: User | None = None) -> list[User]:
+    """Accounts waiting for a manager's confirmation, oldest first; for a manager, those she may confirm (her
+    organisation's staff, the court and CPS users of her schemes' courts: diversion/admin/scope.py)."""
+    query = (
+        select(User)
+        .where(User.confirmation_needed_at.is_not(None), User.is_disabled.is_(False))
+        .order_by(User.confirmation_needed_at, User.display_name, User.email)
     )
+    if actor is not None:
+        query = query.where(scope.confirmable_filter(actor))
+    return list(db.session.scalars(query))
 
 
 def confirm_account(user: User, actor: User) -> None:
@@ -165,6 +194,9 @@ def confirm_account(user: User, actor: User) -> None:
     cannot confirm it through a manager's account of theirs."""
     if actor.role != Role.MANAGER.value or actor.confirmation_needed_at is not None:
         raise Forbidden("Only a confirmed manager can confirm an account")
+    if not scope.may_confirm(actor, user):
+        # Another organisation's account, or a partner's of courts her schemes do not serve: as if there were none.
+        raise NotFound("There is no such account")
     if user.id == actor.id:
         raise Forbidden("Another manager must confirm your account")
     if user.confirmation_needed_at is None:
@@ -231,12 +263,22 @@ def _belonging(
     covered: list[Court] = []
     if role is Role.CPS:
         if cps_court_codes:
+            own = set(scope.organisation_court_ids(actor.organisation_id)) if _is_admin(actor) else None
             for code in cps_court_codes:
                 found_court = court_by_code(code)
                 if found_court is None:
                     errors["cps_courts"] = "Select the courts this CPS user covers"
+                elif own is not None and found_court.id not in own:
+                    errors["cps_courts"] = "Select courts your organisation's schemes serve"
                 else:
                     covered.append(found_court)
+        elif _is_admin(actor):
+            # An administrator chooses among her organisation's courts; when it serves one, that one.
+            own_courts = scope.organisation_courts(actor.organisation_id, active_only=True)
+            if len(own_courts) == 1:
+                covered = own_courts
+            else:
+                errors["cps_courts"] = "Select the courts this CPS user covers"
         elif only_organisation() is not None:
             covered = list_courts()
         else:
@@ -244,6 +286,17 @@ def _belonging(
     elif cps_court_codes:
         errors["cps_courts"] = "Only CPS users cover courts"
     return home, chosen, covered
+
+
+def _is_admin(actor: User | None) -> bool:
+    """True for an organisation's administrator (the command line has no actor)."""
+    return actor is not None and actor.role == Role.ADMIN.value and actor.organisation_id is not None
+
+
+def _check_own_court(actor: User | None, court: Court | None, errors: dict[str, str]) -> None:
+    """An administrator puts court users only at courts her organisation's schemes serve."""
+    if court is not None and _is_admin(actor) and court.id not in scope.organisation_court_ids(actor.organisation_id):
+        errors["court"] = "Select a court your organisation's schemes serve"
 
 
 def _role_and_court(role: str, court_code: str | None, errors: dict[str, str]) -> tuple[Role | None, Court | None]:
@@ -263,31 +316,61 @@ def _role_and_court(role: str, court_code: str | None, errors: dict[str, str]) -
     return role_value, court
 
 
-def change_role(user: User, role: str, court_code: str | None = None, actor: User | None = None) -> None:
-    """An administrator gives an account another role (and court, for court staff). An account holds one role, so an
-    administrator made a support worker is no longer an administrator; a data-reading role waits for a manager.
-    Nobody changes their own role, and the account's API tokens end: they were made for the old role."""
+def change_role(
+    user: User,
+    role: str,
+    court_code: str | None = None,
+    actor: User | None = None,
+    *,
+    schemes: list[str] | None = None,
+    cps_courts: list[str] | None = None,
+) -> None:
+    """An administrator gives an account another role (and court, for court staff), or other schemes (support workers
+    and managers) or courts covered (CPS). An account holds one role, so an administrator made a support worker is no
+    longer an administrator; a data-reading role waits for a manager, and so do schemes or courts added. Nobody
+    changes their own role; a change of role or court ends the account's API tokens: they were made for the old one.
+
+    ``schemes`` (slugs) and ``cps_courts`` (codes) left out keep what the account has. An administrator chooses a
+    CPS user's courts among those her organisation's schemes serve; the courts it covers elsewhere stay."""
     errors: dict[str, str] = {}
     role_value, court = _role_and_court(role, court_code, errors)
+    _check_own_court(actor, court, errors)
     if errors or role_value is None:
         raise ValidationFailed(next(iter(errors.values())), errors)
     if actor is not None and actor.id == user.id:
         raise Forbidden("Another administrator must change your role", {"role": "You cannot change your own role"})
     court_id = court.id if court else None
-    if role_value.value == user.role and court_id == user.court_id:
+    # What the account belongs to under its new role: its organisation (or the administrator's), the schemes chosen
+    # or those it had (or the organisation's only one), the courts a CPS user covers (chosen, or those it covered).
+    keep_org = user.organisation.slug if user.organisation is not None and role_value in ORGANISATION_ROLES else None
+    their_slugs = schemes if schemes is not None else [scheme.slug for scheme in user.schemes]
+    if role_value not in SCHEME_ROLES:
+        their_slugs = []
+    chosen_codes = cps_courts if role_value is Role.CPS else None
+    keep_courts = role_value is Role.CPS and chosen_codes is None and user.role == Role.CPS.value
+    home, their_schemes, covered = _belonging(
+        role_value, keep_org, their_slugs or None, chosen_codes or None, actor, errors
+    )
+    if keep_courts:
+        # A CPS user's courts, not chosen again, stay as they are.
+        errors.pop("cps_courts", None)
+        covered = list(user.cps_courts)
+    elif chosen_codes and _is_admin(actor) and user.role == Role.CPS.value:
+        # The courts she covers that this administrator's organisation does not serve are not hers to take away.
+        own = set(scope.organisation_court_ids(actor.organisation_id if actor is not None else None))
+        covered = [*covered, *(item for item in user.cps_courts if item.id not in own and item not in covered)]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    role_changed = role_value.value != user.role or court_id != user.court_id
+    added_schemes = {scheme.id for scheme in their_schemes} - {scheme.id for scheme in user.schemes}
+    added_courts = {item.id for item in covered} - {item.id for item in user.cps_courts}
+    access_changed = {scheme.id for scheme in their_schemes} != {scheme.id for scheme in user.schemes} or {
+        item.id for item in covered
+    } != {item.id for item in user.cps_courts}
+    if not role_changed and not access_changed:
         raise ValidationFailed(
             "Choose a different role or court", {"role": "This user already has this role and court"}
         )
-    # What the account belongs to under its new role: its organisation (or the administrator's), the schemes it
-    # had (or the organisation's only one), the courts a CPS user covered (or, on a one-organisation service, all).
-    keep_org = user.organisation.slug if user.organisation is not None and role_value in ORGANISATION_ROLES else None
-    keep_schemes = [scheme.slug for scheme in user.schemes] if role_value in SCHEME_ROLES else []
-    keep_courts = [court.code for court in user.cps_courts] if role_value is Role.CPS else []
-    home, their_schemes, covered = _belonging(
-        role_value, keep_org, keep_schemes or None, keep_courts or None, actor, errors
-    )
-    if errors:
-        raise ValidationFailed(next(iter(errors.values())), errors)
     with transaction():
         before = user.role
         user.role = role_value.value
@@ -300,16 +383,32 @@ def change_role(user: User, role: str, court_code: str | None = None, actor: Use
             user.confirmation_needed_at = None
             user.confirmation_reason = None
             user.confirmation_asked_by_id = None
-        tokens.revoke_all_tokens(user)
+        if role_changed:
+            tokens.revoke_all_tokens(user)
         db.session.flush()
+        if role_changed:
+            record_event(
+                "user.role_changed",
+                object_type="user",
+                object_id=user.id,
+                details={"from": before, "to": role_value.value},
+                actor=actor,
+            )
+            _needs_confirmation(user, "role_changed", actor)
+            return
         record_event(
-            "user.role_changed",
+            "user.access_changed",
             object_type="user",
             object_id=user.id,
-            details={"from": before, "to": role_value.value},
+            details={
+                "schemes": [scheme.slug for scheme in their_schemes],
+                "courts": [item.code for item in covered],
+            },
             actor=actor,
         )
-        _needs_confirmation(user, "role_changed", actor)
+        if added_schemes or added_courts:
+            # More cases to see: whoever holds the account now may not be who it was for.
+            _needs_confirmation(user, "access_changed", actor)
 
 
 def disable_user(user: User, actor: User | None = None) -> None:
@@ -381,6 +480,17 @@ def save_court(
     existing = court_by_code(code) if code else None
     if not errors and existing is not None and existing is not court:
         raise Conflict("A court with this code already exists", {"code": "A court with this code already exists"})
+    if _is_admin(actor) and actor is not None:
+        if court is None:
+            # None chosen: her organisation's only scheme, as the form chooses it already.
+            schemes = schemes or _default_schemes(actor)
+            if not schemes:
+                errors["schemes"] = "Select the schemes that serve this court"
+            elif any(scheme.organisation_id != actor.organisation_id for scheme in schemes):
+                errors["schemes"] = "Select schemes of your organisation"
+        if court is not None and _served_elsewhere(court, actor.organisation_id):
+            shared = "Another organisation's schemes serve this court too, so its code and name are not yours to change"
+            raise Forbidden(shared, {"code": shared})
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     with transaction():
@@ -397,6 +507,29 @@ def save_court(
         db.session.flush()
         record_event(action, object_type="court", object_id=court.id, actor=actor)
     return court
+
+
+def _served_elsewhere(court: Court, organisation_id: int | None) -> bool:
+    """True when a scheme of another organisation serves the court."""
+    from diversion.organisations.services import schemes_serving
+
+    return any(scheme.organisation_id != organisation_id for scheme in schemes_serving(court.id))
+
+
+def list_own_courts(actor: User, active_only: bool = False) -> list[Court]:
+    """The courts an administrator's organisation's schemes serve (her court list and choices)."""
+    return scope.organisation_courts(actor.organisation_id, active_only=active_only)
+
+
+def own_court(actor: User, court_id: object) -> Court | None:
+    """The court with this id when the administrator's organisation serves it; None otherwise."""
+    try:
+        key = int(str(court_id))
+    except ValueError:
+        return None
+    if key not in scope.organisation_court_ids(actor.organisation_id):
+        return None
+    return db.session.get(Court, key)
 
 
 def _default_schemes(actor: User | None) -> list[Scheme]:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from diversion.admin import bp, services
 from diversion.admin.forms import THEIR_NAME_HINT, CourtForm, RoleForm, UserForm
 from diversion.auth.forms import ConfirmForm, DisplayNameForm
-from diversion.auth.models import User
+from diversion.auth.models import Role, User
 from diversion.auth.names import change_display_name
 from diversion.auth.services import is_locked
 from diversion.courts.models import Court
 from diversion.errors import DomainError
+from diversion.forms import choices
 from diversion.idempotency.forms import already_saved, held
-from diversion.permissions import current_actor, load_or_404, requires
+from diversion.organisations.services import schemes_of
+from diversion.permissions import current_actor, requires
 
 USER_ACTIONS = {
     "disable": (services.disable_user, "User disabled. Their sessions and API tokens have ended."),
@@ -35,20 +37,57 @@ def _apply_errors(form, error: DomainError, default: str) -> None:
         getattr(form, name, getattr(form, default)).errors.append(message)
 
 
+def _managed(user_id) -> User:
+    """An account the signed-in administrator manages, or 404 (diversion/admin/scope.py)."""
+    user = services.managed_user(current_actor(), user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _access_choices(form) -> None:
+    """The choices an administrator has: her organisation's schemes, and the courts they serve."""
+    actor = current_actor()
+    courts = services.list_own_courts(actor, active_only=True)
+    form.court.choices = choices([("", "Not a court user")] + [(court.code, court.name) for court in courts])
+    form.schemes.choices = choices([(scheme.slug, scheme.name) for scheme in schemes_of(actor.organisation_id)])
+    form.cps_courts.choices = choices([(court.code, court.name) for court in courts])
+
+
+def _preselect_single(form) -> None:
+    """With one scheme, or one court, to choose from, it is chosen already."""
+    if len(form.schemes.choices) == 1 and not form.schemes.data:
+        form.schemes.data = [form.schemes.choices[0].value]
+    if len(form.cps_courts.choices) == 1 and not form.cps_courts.data:
+        form.cps_courts.data = [form.cps_courts.choices[0].value]
+
+
+def _chosen(form) -> tuple[list[str] | None, list[str] | None]:
+    """The schemes and courts posted, for the roles they belong to only (a box left ticked for another role is
+    not a mistake the person made)."""
+    role = form.role.data
+    schemes = list(form.schemes.data or []) if role in (Role.WORKER.value, Role.MANAGER.value) else None
+    covered = list(form.cps_courts.data or []) if role == Role.CPS.value else None
+    return schemes, covered
+
+
 @bp.route("/users")
 @requires("admin")
 def users():
-    return render_template("admin/users.html", users=services.list_users(), is_locked=is_locked)
+    return render_template("admin/users.html", users=services.list_users(current_actor()), is_locked=is_locked)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires("admin")
 def new_user():
     form = UserForm()
-    form.court.choices = [("", "Not a court user")] + [(c.code, c.name) for c in services.list_courts(True)]
+    _access_choices(form)
+    if not form.is_submitted():
+        _preselect_single(form)
     if (saved := already_saved(form)) is not None:
         return saved  # the same form posted again: to the account it made (its password is shown only once)
     if form.validate_on_submit():
+        schemes, covered = _chosen(form)
         try:
             with held(form) as one_time:
                 user, issued = services.create_user(
@@ -57,6 +96,8 @@ def new_user():
                     form.court.data or None,
                     actor=current_actor(),
                     display_name=form.display_name.data,
+                    schemes=schemes or None,
+                    cps_courts=covered or None,
                 )
                 one_time.saved(url_for("admin.user_detail", user_id=user.id))
         except DomainError as error:
@@ -69,7 +110,7 @@ def new_user():
 @bp.route("/users/<uuid:user_id>")
 @requires("admin")
 def user_detail(user_id):
-    user = load_or_404(User, user_id)
+    user = _managed(user_id)
     return render_template("admin/user_detail.html", user=user, form=ConfirmForm(), is_locked=is_locked(user))
 
 
@@ -77,7 +118,7 @@ def user_detail(user_id):
 @requires("admin")
 def user_name(user_id):
     """An administrator changes a user's name (the user changes their own on their account page)."""
-    user = load_or_404(User, user_id)
+    user = _managed(user_id)
     form = DisplayNameForm()
     form.display_name.description = THEIR_NAME_HINT
     status = 200
@@ -108,30 +149,42 @@ def user_name(user_id):
 @bp.route("/users/<uuid:user_id>/role", methods=["GET", "POST"])
 @requires("admin")
 def user_role(user_id):
-    """An administrator gives a user another role; a role that reads client data waits for a manager's confirmation."""
-    user = load_or_404(User, user_id)
+    """An administrator gives a user another role, or other schemes or courts covered; a role that reads client
+    data, and schemes or courts added, wait for a manager's confirmation."""
+    user = _managed(user_id)
     form = RoleForm()
-    form.court.choices = [("", "Not a court user")] + [(c.code, c.name) for c in services.list_courts(True)]
+    _access_choices(form)
     if form.validate_on_submit():
+        schemes, covered = _chosen(form)
         try:
-            services.change_role(user, form.role.data, form.court.data or None, actor=current_actor())
+            services.change_role(
+                user,
+                form.role.data,
+                form.court.data or None,
+                actor=current_actor(),
+                schemes=schemes,
+                cps_courts=covered,
+            )
         except DomainError as error:
             _apply_errors(form, error, "role")
         else:
             waits = user.confirmation_needed_at is not None
             then = " A manager must confirm the account before it opens any record." if waits else ""
-            flash(f"Role changed.{then}", "success")
+            flash(f"Changes saved.{then}", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     elif not form.is_submitted():
         form.role.data = user.role
         form.court.data = user.court.code if user.court else ""
+        form.schemes.data = [scheme.slug for scheme in user.schemes]
+        form.cps_courts.data = [court.code for court in user.cps_courts]
+        _preselect_single(form)
     return render_template("admin/user_role.html", form=form, user=user)
 
 
 @bp.route("/users/<uuid:user_id>/<any(disable, enable, unlock, 'reset-two-factor'):action>", methods=["POST"])
 @requires("admin")
 def user_action(user_id, action: str):
-    user = load_or_404(User, user_id)
+    user = _managed(user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         service, message = USER_ACTIONS[action]
@@ -143,7 +196,7 @@ def user_action(user_id, action: str):
 @bp.route("/users/<uuid:user_id>/reset-password", methods=["POST"])
 @requires("admin")
 def reset_password(user_id):
-    user = load_or_404(User, user_id)
+    user = _managed(user_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -154,7 +207,12 @@ def reset_password(user_id):
 @bp.route("/courts")
 @requires("admin")
 def courts():
-    return render_template("admin/courts.html", courts=services.list_courts())
+    """The courts her organisation's schemes serve, with the schemes serving each."""
+    actor = current_actor()
+    schemes = schemes_of(actor.organisation_id)
+    listed = services.list_own_courts(actor)
+    serving = {court.id: [scheme.name for scheme in schemes if court in scheme.courts] for court in listed}
+    return render_template("admin/courts.html", courts=listed, serving=serving)
 
 
 @bp.route("/courts/new", methods=["GET", "POST"])
@@ -166,17 +224,32 @@ def new_court():
 @bp.route("/courts/<int:court_id>/edit", methods=["GET", "POST"])
 @requires("admin")
 def edit_court(court_id: int):
-    return _court_form(load_or_404(Court, court_id))
+    court = services.own_court(current_actor(), court_id)
+    if court is None:
+        abort(404)
+    return _court_form(court)
 
 
 def _court_form(court: Court | None):
+    actor = current_actor()
     form = CourtForm(obj=court)
+    own = schemes_of(actor.organisation_id)
+    form.schemes.choices = choices([(str(scheme.id), scheme.name) for scheme in own])
+    if court is None and not form.is_submitted() and len(own) == 1:
+        form.schemes.data = [str(own[0].id)]
     if court is None and (saved := already_saved(form)) is not None:
         return saved  # a new court's form posted again: nothing more is added
     if form.validate_on_submit():
+        chosen = [scheme for scheme in own if str(scheme.id) in (form.schemes.data or [])]
         try:
             with held(form if court is None else None) as one_time:
-                services.save_court(form.code.data, form.name.data, court, actor=current_actor())
+                services.save_court(
+                    form.code.data,
+                    form.name.data,
+                    court,
+                    actor=actor,
+                    schemes=chosen if court is None else None,
+                )
                 one_time.saved(url_for("admin.courts"))
         except DomainError as error:
             _apply_errors(form, error, "code")
@@ -192,7 +265,7 @@ def accounts_to_confirm():
     """A manager's list of accounts an administrator created or reset, which open no case until confirmed."""
     return render_template(
         "admin/accounts_to_confirm.html",
-        accounts=services.accounts_to_confirm(),
+        accounts=services.accounts_to_confirm(current_actor()),
         reasons=services.CONFIRMATION_REASONS,
         form=ConfirmForm(formdata=None),
     )
@@ -201,7 +274,9 @@ def accounts_to_confirm():
 @bp.route("/accounts-to-confirm/<uuid:user_id>", methods=["POST"])
 @requires("case_management")
 def confirm_account(user_id):
-    user = load_or_404(User, user_id)
+    user = services.confirmable_user(current_actor(), user_id)
+    if user is None:
+        abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, true
 
 from diversion.audit.models import AuditEvent
 from diversion.audit.services import ChainReport, record_event, verify_chain
@@ -51,8 +51,32 @@ class AuditRow:
     name: str | None = None
 
 
-def _query(filters: AuditFilters) -> Any:
-    query = select(AuditEvent, User.email, User.display_name).outerjoin(User, User.id == AuditEvent.actor_id)
+def visible_to(viewer: Any) -> ColumnElement[bool]:
+    """SQL: the events a manager may review, her organisation's (docs/organisations.md, "The wall elsewhere"):
+    every event about a case of her schemes, whoever did it (a court user's view of her case included), and every
+    event done by a member of her organisation's staff. Nothing else: another organisation's cases and people, court
+    and CPS users' events about no case of hers, the jobs' events about no case. The events hold no organisation of
+    their own (a column would sit outside the chain's MAC): the joins decide."""
+    from diversion.scoping import cases_filter
+
+    if viewer is None:
+        return true()
+    conditions = [AuditEvent.case_id.in_(select(Referral.id).where(cases_filter(viewer)))]
+    if viewer.organisation_id is not None:
+        conditions.append(
+            AuditEvent.actor_id.in_(select(User.id).where(User.organisation_id == viewer.organisation_id))
+        )
+    return or_(*conditions)
+
+
+def _query(filters: AuditFilters, viewer: Any = None) -> Any:
+    """The events matching ``filters``, newest first; only those ``viewer`` may review when one is given (the
+    command line reviews all)."""
+    query = (
+        select(AuditEvent, User.email, User.display_name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(visible_to(viewer))
+    )
     if filters.client_id is not None:
         referral_ids = list(db.session.scalars(select(Referral.id).where(Referral.client_id == filters.client_id)))
         conditions = [AuditEvent.object_id == str(filters.client_id)]
@@ -71,11 +95,10 @@ def _query(filters: AuditFilters) -> Any:
     return query.order_by(AuditEvent.id.desc())
 
 
-def search_events(filters: AuditFilters, limit: int = PAGE_SIZE) -> list[AuditRow]:
-    """The newest events matching the filters (at most ``limit``)."""
-    return [
-        AuditRow(event, email, name) for event, email, name in db.session.execute(_query(filters).limit(limit)).all()
-    ]
+def search_events(filters: AuditFilters, limit: int = PAGE_SIZE, viewer: Any = None) -> list[AuditRow]:
+    """The newest events matching the filters (at most ``limit``) that ``viewer`` may review."""
+    query = _query(filters, viewer).limit(limit)
+    return [AuditRow(event, email, name) for event, email, name in db.session.execute(query).all()]
 
 
 def known_actions() -> list[str]:
@@ -90,8 +113,9 @@ def _details_text(details: dict[str, Any] | None) -> str:
 
 
 def events_csv(filters: AuditFilters, actor: Any) -> str:
-    """The matching events as CSV (ids and codes only, as the log holds them); the export is audited."""
-    rows = search_events(filters, limit=CSV_LIMIT)
+    """The matching events ``actor`` may review as CSV (ids and codes only, as the log holds them); the export is
+    audited."""
+    rows = search_events(filters, limit=CSV_LIMIT, viewer=actor)
     lines = []
     for row in rows:
         event = row.event

@@ -30,12 +30,20 @@ ASSETS = {
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return redirect(url_for("main.home"))
+    return redirect(url_for(_home_of(current_user.role)))
+
+
+def _home_of(role: str) -> str:
+    """Where a signed-in user starts: the platform operator at her list of organisations, opening nothing else
+    (docs/organisations.md); everyone else at home."""
+    return "organisations.platform" if role == "operator" else "main.home"
 
 
 @bp.route("/home")
 @requires("signed_in")
 def home():
+    if _home_of(current_user.role) != "main.home":
+        return redirect(url_for(_home_of(current_user.role)))
     return render_template("main/home.html")
 
 

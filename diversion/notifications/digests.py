@@ -59,14 +59,17 @@ def initials(referral: Referral) -> str:
 
 def digest_body(user: User, on: Any) -> str | None:
     """The digest's text for a worker (their cases) or a manager (the team's); None when there is nothing to say."""
+    from diversion.scoping import cases_filter
+
     team = user.role == Role.MANAGER
     open_values = [state.value for state in OPEN_STATES]
-    query = select(Referral).where(Referral.state.in_(open_values), at_risk_rule(on).condition())
+    # Only the cases she may see (docs/organisations.md): a manager's team is her schemes', never another's.
+    query = select(Referral).where(Referral.state.in_(open_values), at_risk_rule(on).condition(), cases_filter(user))
     if not team:
         query = query.where(Referral.assigned_worker_id == user.id)
     at_risk = list(db.session.scalars(query.order_by(Referral.return_date)))
-    unresolved = unresolved_appointments(None if team else user.id)
-    tomorrow = appointments_on(on + timedelta(days=1), None if team else user.id)
+    unresolved = _visible(user, unresolved_appointments(None if team else user.id))
+    tomorrow = _visible(user, appointments_on(on + timedelta(days=1), None if team else user.id))
     if not (at_risk or unresolved or tomorrow):
         return None
     cases = {referral.id: referral for referral in at_risk}
@@ -100,6 +103,17 @@ def digest_body(user: User, on: Any) -> str | None:
     return f"Today's summary of {whose}.\n\n" + "\n\n".join(sections) + "\n"
 
 
+def _visible(user: User, appointments: list[Appointment]) -> list[Appointment]:
+    """The appointments on cases ``user`` may see (diversion/scoping.py), in the order given."""
+    from diversion.scoping import cases_filter
+
+    ids = {appointment.referral_id for appointment in appointments}
+    if not ids:
+        return []
+    seen = set(db.session.scalars(select(Referral.id).where(Referral.id.in_(ids), cases_filter(user))))
+    return [appointment for appointment in appointments if appointment.referral_id in seen]
+
+
 def queue_digests(now: datetime) -> int:
     """Queue today's digest for each active worker and manager with something in it, once a day; returns how many."""
     local = now.astimezone(LONDON)
@@ -131,7 +145,11 @@ def queue_digests(now: datetime) -> int:
 
 
 def partners_for(notice: OutcomeNotice) -> list[User]:
-    """Active court users of the notice's court and CPS users who asked to be emailed about notices."""
+    """Active court users of the notice's court, and CPS users who cover it, who asked to be emailed about
+    notices (a CPS user hears of the courts she covers only: docs/organisations.md)."""
+    from diversion.organisations.models import cps_courts
+
+    covers = select(cps_courts.c.user_id).where(cps_courts.c.court_id == notice.court_id)
     return list(
         db.session.scalars(
             select(User)
@@ -139,7 +157,8 @@ def partners_for(notice: OutcomeNotice) -> list[User]:
             .where(
                 PartnerPreference.wants_notice_emails.is_(True),
                 User.may_be_sent_mail(),
-                (User.role == Role.CPS.value) | ((User.role == Role.COURT.value) & (User.court_id == notice.court_id)),
+                ((User.role == Role.CPS.value) & User.id.in_(covers))
+                | ((User.role == Role.COURT.value) & (User.court_id == notice.court_id)),
             )
             .order_by(User.email)
         )

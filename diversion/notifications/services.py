@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from diversion.appointments.models import Appointment
 from diversion.audit.services import record_event
 from diversion.auth.models import User
 from diversion.db import transaction, utcnow
-from diversion.errors import InvalidTransition
+from diversion.errors import InvalidTransition, NotFound
 from diversion.extensions import db
 from diversion.notifications import queueing
 from diversion.notifications.models import ClientMessage, Kind, Notification, StaffMessage, Status
@@ -348,6 +348,8 @@ def retry(message: Notification, actor: User, now: datetime | None = None) -> No
     """A manager sends a failed message again: it is queued for the next sweep with its attempts reset."""
     if message.status != Status.FAILED.value:
         raise InvalidTransition("Only a failed message can be sent again")
+    if getattr(actor, "organisation_id", None) is not None and visible_message(actor, message.id) is None:
+        raise NotFound("There is no such message")
     with transaction():
         claimed = db.session.execute(
             update(TABLE)
@@ -384,16 +386,40 @@ def messages_of(referral: Referral) -> list[ClientMessage]:
     )
 
 
-def failed_messages(limit: int = 200) -> list[Notification]:
-    """Failed messages, newest first, for the manager's page (plain columns only are shown)."""
-    return list(
-        db.session.scalars(
-            select(Notification)
-            .where(Notification.status == Status.FAILED.value)
-            .order_by(Notification.updated_at.desc(), Notification.id)
-            .limit(limit)
-        )
-    )
+def visible_to(viewer: User) -> Any:
+    """SQL: the messages a manager may see and send again (docs/organisations.md): those about a case of her
+    schemes (a reminder; a notice email about its notice), and those to a member of her organisation's staff (a
+    digest). A message about another organisation's case, or to its people, is not hers."""
+    from diversion.notices.models import OutcomeNotice
+    from diversion.scoping import cases_filter
+
+    cases = select(Referral.id).where(cases_filter(viewer))
+    conditions = [
+        Notification.referral_id.in_(cases),
+        Notification.notice_id.in_(select(OutcomeNotice.id).where(OutcomeNotice.referral_id.in_(cases))),
+    ]
+    if viewer.organisation_id is not None:
+        staff = select(User.id).where(User.organisation_id == viewer.organisation_id)
+        conditions.append(Notification.user_id.in_(staff) & Notification.referral_id.is_(None))
+    return or_(*conditions)
+
+
+def failed_messages(limit: int = 200, viewer: User | None = None) -> list[Notification]:
+    """Failed messages, newest first, for the manager's page (plain columns only are shown): those ``viewer`` may
+    see when she is given."""
+    query = select(Notification).where(Notification.status == Status.FAILED.value)
+    if viewer is not None:
+        query = query.where(visible_to(viewer))
+    return list(db.session.scalars(query.order_by(Notification.updated_at.desc(), Notification.id).limit(limit)))
+
+
+def visible_message(viewer: User, notification_id: Any) -> Notification | None:
+    """A message the manager may see, by id; None for an unknown one or another's."""
+    try:
+        key = notification_id if isinstance(notification_id, uuid.UUID) else uuid.UUID(str(notification_id))
+    except ValueError:
+        return None
+    return db.session.scalars(select(Notification).where(Notification.id == key, visible_to(viewer))).first()
 
 
 def count_failed() -> int:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from diversion.clients.preferences import set_quiet_hours
 from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.notifications import bp, digests, reminders, services
 from diversion.notifications.forms import NoticeEmailsForm, QuietHoursForm, RetryForm, StopForm
-from diversion.notifications.models import Notification
-from diversion.permissions import current_actor, load_case, load_or_404, requires
+from diversion.permissions import current_actor, load_case, requires
 from diversion.referrals.case_page import case_page
 from diversion.referrals.consent import has_consent
 from diversion.referrals.models import ConsentPurpose
@@ -100,15 +99,21 @@ def stop(referral_id):
 @bp.route("/messages/failed")
 @requires("case_management")
 def failed():
+    """The failed messages of her schemes' cases and her organisation's staff."""
     return render_template(
-        "notifications/failed.html", messages=services.failed_messages(), form=RetryForm(), reasons=REASONS
+        "notifications/failed.html",
+        messages=services.failed_messages(viewer=current_actor()),
+        form=RetryForm(),
+        reasons=REASONS,
     )
 
 
 @bp.route("/messages/<uuid:notification_id>/retry", methods=["POST"])
 @requires("case_management")
 def retry(notification_id):
-    message = load_or_404(Notification, notification_id)
+    message = services.visible_message(current_actor(), notification_id)
+    if message is None:
+        abort(404)
     form = RetryForm()
     if form.validate_on_submit():
         try:

@@ -17,7 +17,26 @@ from diversion.clients.services import get_client
 from diversion.errors import DomainError
 
 
+def _organisation(slug: str | None) -> Any:
+    """The organisation ``--org`` names; while the service holds one, it may be left out. A clear error otherwise."""
+    from diversion.organisations.services import only_organisation, organisation_by_slug
+
+    if slug:
+        found = organisation_by_slug(slug)
+        if found is None:
+            raise click.ClickException(f"There is no organisation {slug!r}.")
+        return found
+    found = only_organisation()
+    if found is None:
+        raise click.ClickException("Name the organisation with --org SLUG: the service holds more than one.")
+    return found
+
+
+ORG_HELP = "The organisation's short name; may be left out while the service holds one."
+
+
 @click.command("run")
+@click.option("--org", "org", default=None, help=ORG_HELP)
 @click.option("--dry-run", is_flag=True, help="Say who would be erased; erase nobody.")
 @click.option(
     "--today",
@@ -27,14 +46,17 @@ from diversion.errors import DomainError
     help="Run as if it were this London date (YYYY-MM-DD); default today.",
 )
 @with_appcontext
-def retention_run(dry_run: bool, on: datetime | None) -> None:
-    """Crypto-shred every client past the retention period who is not under a legal hold."""
+def retention_run(org: str | None, dry_run: bool, on: datetime | None) -> None:
+    """Crypto-shred every client of the organisation past the retention period who is not under a legal hold. The
+    audit events past their own period are deleted from the service's one audit log."""
     from diversion.privacy.retention import run_retention
 
-    run = run_retention(on.date() if on else None, dry_run=dry_run)
+    organisation = _organisation(org)
+    run = run_retention(on.date() if on else None, dry_run=dry_run, organisation=organisation)
     if dry_run:
         click.echo(
-            f"Dry run for {run.on.isoformat()}: {run.due} clients due for erasure; {run.held} under legal hold; "
+            f"Dry run for {organisation.slug} on {run.on.isoformat()}: {run.due} clients due for erasure; "
+            f"{run.held} under legal hold; "
             f"{run.audit_events} audit events past their period."
         )
         return
@@ -43,7 +65,8 @@ def retention_run(dry_run: bool, on: datetime | None) -> None:
     for client_id, cause in sorted(run.failed.items()):
         click.echo(f"Client {client_id} not erased: {cause}.", err=True)
     click.echo(
-        f"Retention run for {run.on.isoformat()}: {len(run.erased)} clients erased; {run.held} under legal hold; "
+        f"Retention run for {organisation.slug} on {run.on.isoformat()}: {len(run.erased)} clients erased; "
+        f"{run.held} under legal hold; "
         f"{len(run.failed)} failed; {run.audit_events} audit events past their period deleted."
     )
     if run.failed:
@@ -52,13 +75,16 @@ def retention_run(dry_run: bool, on: datetime | None) -> None:
 
 @click.command("export")
 @click.argument("client_id")
+@click.option("--org", "org", default=None, help=ORG_HELP)
 @with_appcontext
-def clients_export(client_id: str) -> None:
-    """Print everything held about a client as JSON (subject access); the export is audited."""
+def clients_export(client_id: str, org: str | None) -> None:
+    """Print everything held about a client of the organisation as JSON (subject access); the export is audited."""
     from diversion.privacy.export import export_client
 
+    organisation = _organisation(org)
     client = get_client(client_id)
-    if client is None:
+    if client is None or client.organisation_id != organisation.id:
+        # Another organisation's client is answered as no client at all.
         raise click.ClickException("No client with that id.")
     made = export_client(client, None, "json")
     click.echo(json.dumps(made.as_dict(), indent=2, sort_keys=True))

@@ -164,8 +164,15 @@ def serialize_row(obj: Any, staff: dict[Any, str]) -> dict[str, Any]:
 def audit_events_about(rows: dict[str, list[Any]]) -> list[AuditEvent]:
     """Audit events about her: her record, her cases, and any row of hers, oldest first."""
     referral_ids = [obj.id for obj in rows.get("referrals", [])]
+    # Her records' ids, the random ones only: a row numbered 1, 2, 3... (a consent line, a domain's score) shares its
+    # number with a court, a scheme or an organisation, whose events are not about her (nor, another's, hers to see).
     object_ids = sorted(
-        {str(sa_inspect(obj).identity[0]) for found in rows.values() for obj in found if sa_inspect(obj).identity}
+        {
+            str(sa_inspect(obj).identity[0])
+            for found in rows.values()
+            for obj in found
+            if sa_inspect(obj).identity and isinstance(sa_inspect(obj).identity[0], uuid.UUID)
+        }
     )
     conditions = [AuditEvent.object_id.in_(object_ids)]
     if referral_ids:

@@ -80,11 +80,13 @@ def _final_on(row: Any) -> date:
     return row.referred_on
 
 
-def retention_status(on: date | None = None) -> RetentionStatus:
-    """Every client not yet erased whose cases are all final, sorted into due (not held) and held."""
+def retention_status(on: date | None = None, organisation_id: int | None = None) -> RetentionStatus:
+    """Every client not yet erased whose cases are all final, sorted into due (not held) and held: of one
+    organisation when it is named (each organisation's clients are its own: docs/organisations.md). Each client's
+    period is the longest of her cases' programme versions."""
     on = on or today()
     status = RetentionStatus(on=on)
-    rows = db.session.execute(
+    query = (
         select(
             Referral.id,
             Referral.client_id,
@@ -98,7 +100,10 @@ def retention_status(on: date | None = None) -> RetentionStatus:
         .join(Client, Client.id == Referral.client_id)
         .where(Client.erased_at.is_(None))
         .order_by(Referral.client_id, Referral.referred_on)
-    ).all()
+    )
+    if organisation_id is not None:
+        query = query.where(Client.organisation_id == organisation_id)
+    rows = db.session.execute(query).all()
     by_client: dict[uuid.UUID, list[Any]] = {}
     for row in rows:
         by_client.setdefault(row.client_id, []).append(row)
@@ -124,7 +129,7 @@ def retention_status(on: date | None = None) -> RetentionStatus:
             status.due.append(item)
     status.due.sort(key=lambda item: item.due_on)
     status.held.sort(key=lambda item: item.due_on)
-    status.audit_events_past = audit_events_past_retention(on)
+    status.audit_events_past = audit_events_past_retention(on, organisation_id)
     return status
 
 
@@ -133,9 +138,18 @@ def audit_cutoff(on: date) -> datetime:
     return datetime.combine(add_years(on, -audit_retention_years()), time(0), tzinfo=UTC)
 
 
-def audit_events_past_retention(on: date) -> int:
-    """How many audit events are older than their retention period (the next run deletes them)."""
-    return int(db.session.scalar(select(func.count()).where(AuditEvent.at < audit_cutoff(on))) or 0)
+def audit_events_past_retention(on: date, organisation_id: int | None = None) -> int:
+    """How many audit events are older than their retention period (the next run deletes them); of one
+    organisation's, when it is named: about its cases, or done by its staff."""
+    query = select(func.count()).select_from(AuditEvent).where(AuditEvent.at < audit_cutoff(on))
+    if organisation_id is not None:
+        from diversion.auth.models import User
+
+        query = query.where(
+            AuditEvent.case_id.in_(select(Referral.id).where(Referral.organisation_id == organisation_id))
+            | AuditEvent.actor_id.in_(select(User.id).where(User.organisation_id == organisation_id))
+        )
+    return int(db.session.scalar(query) or 0)
 
 
 @dataclass
@@ -152,14 +166,21 @@ class RetentionRun:
     audit_events: int = 0
 
 
-def run_retention(on: date | None = None, *, dry_run: bool = False, actor: Any = None) -> RetentionRun:
-    """Crypto-shred every client past retention and not held; the run is audited, a dry run too."""
-    status = retention_status(on)
+def run_retention(
+    on: date | None = None, *, dry_run: bool = False, actor: Any = None, organisation: Any = None
+) -> RetentionRun:
+    """Crypto-shred every client past retention and not held, of ``organisation`` when one is given (each runs its
+    own); the run is audited, a dry run too. The audit log is the service's, one chain: every run deletes the events
+    past their period from its start, whichever organisation's run it is (docs/organisations.md)."""
+    organisation_id = organisation.id if organisation is not None else None
+    status = retention_status(on, organisation_id)
     run = RetentionRun(dry_run=dry_run, on=status.on, due=len(status.due), held=len(status.held))
     if not dry_run:
         for item in status.due:
             client = db.session.get(Client, item.client_id)
             if client is None or client.is_erased or client.has_legal_hold:
+                continue
+            if organisation_id is not None and client.organisation_id != organisation_id:
                 continue
             try:
                 erase_client(client, RETENTION_REASON, actor)
@@ -184,6 +205,7 @@ def run_retention(on: date | None = None, *, dry_run: bool = False, actor: Any =
                 "held": run.held,
                 "failed": len(run.failed),
                 "audit_events": run.audit_events,
+                **({"organisation": organisation.slug} if organisation is not None else {}),
             },
             actor=actor,
         )
@@ -191,7 +213,11 @@ def run_retention(on: date | None = None, *, dry_run: bool = False, actor: Any =
 
 
 def set_legal_hold(client: Client, held: bool, actor: Any) -> None:
-    """Put a client under a legal hold, or release it; audited. Retention passes her by while she is held."""
+    """Put a client under a legal hold, or release it; audited. Retention passes her by while she is held. A
+    manager holds only her organisation's clients."""
+    from diversion.privacy.services import check_organisation
+
+    check_organisation(client, actor)
     if client.is_erased:
         raise Conflict("This client has been erased: there is nothing left to hold")
     if client.has_legal_hold == held:

@@ -15,7 +15,7 @@ from diversion.audit.services import record_event
 from diversion.clients.erasure import erase_client
 from diversion.clients.models import Client
 from diversion.db import transaction, utcnow
-from diversion.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
+from diversion.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.privacy.export import kept_counts
 from diversion.privacy.models import ErasureRequest, RequestStatus
@@ -60,19 +60,61 @@ def requests_for(client: Client) -> list[ErasureRequest]:
     )
 
 
-def pending_requests() -> list[ErasureRequest]:
-    """Every erasure request awaiting a second manager, oldest first."""
-    return list(
-        db.session.scalars(
-            select(ErasureRequest)
-            .where(ErasureRequest.status == RequestStatus.PENDING.value)
-            .order_by(ErasureRequest.requested_at)
-        )
+def pending_requests(organisation_id: int | None = None) -> list[ErasureRequest]:
+    """Every erasure request awaiting a second manager, oldest first; of one organisation's clients when named."""
+    query = (
+        select(ErasureRequest)
+        .where(ErasureRequest.status == RequestStatus.PENDING.value)
+        .order_by(ErasureRequest.requested_at)
     )
+    if organisation_id is not None:
+        query = query.join(Client, Client.id == ErasureRequest.client_id).where(
+            Client.organisation_id == organisation_id
+        )
+    return list(db.session.scalars(query))
+
+
+def check_organisation(client: Client | None, actor: Any) -> Client:
+    """The client, when she is a client of the actor's organisation (a manager's data protection duties are her
+    organisation's: docs/organisations.md); NotFound otherwise, as for no client at all. The command line (no
+    actor, or one of no organisation) passes."""
+    if client is None:
+        raise NotFound("There is no such client")
+    home = getattr(actor, "organisation_id", None) if actor is not None else None
+    if home is not None and client.organisation_id != home:
+        raise NotFound("There is no such client")
+    return client
+
+
+def own_client(actor: Any, client_id: Any) -> Client:
+    """A client of the actor's organisation by id; NotFound for an unknown id or another organisation's client."""
+    import uuid
+
+    try:
+        key = client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(str(client_id))
+    except ValueError:
+        raise NotFound("There is no such client") from None
+    return check_organisation(db.session.get(Client, key), actor)
+
+
+def own_request(actor: Any, request_id: Any) -> ErasureRequest:
+    """An erasure request about a client of the actor's organisation; NotFound otherwise."""
+    import uuid
+
+    try:
+        key = request_id if isinstance(request_id, uuid.UUID) else uuid.UUID(str(request_id))
+    except ValueError:
+        raise NotFound("There is no such request") from None
+    found = db.session.get(ErasureRequest, key)
+    if found is None:
+        raise NotFound("There is no such request")
+    check_organisation(db.session.get(Client, found.client_id), actor)
+    return found
 
 
 def request_erasure(client: Client, reason: str, actor: Any) -> ErasureRequest:
     """Ask for a client to be erased; another manager must confirm. Audited."""
+    check_organisation(client, actor)
     if reason not in REQUEST_REASONS:
         raise ValidationFailed.on("reason", "Select why her record is to be erased")
     if client.is_erased:
@@ -97,6 +139,13 @@ def request_erasure(client: Client, reason: str, actor: Any) -> ErasureRequest:
     return request
 
 
+def _check_request_organisation(request: ErasureRequest, actor: Any) -> None:
+    """A request about another organisation's client is none of this manager's (NotFound)."""
+    client = db.session.get(Client, request.client_id)
+    if client is not None:
+        check_organisation(client, actor)
+
+
 def _check_pending(request: ErasureRequest) -> None:
     if not request.is_pending:
         raise Conflict("This erasure request has already been decided")
@@ -105,6 +154,7 @@ def _check_pending(request: ErasureRequest) -> None:
 def confirm_erasure(request: ErasureRequest, actor: Any) -> ErasureRequest:
     """A second manager confirms: the client is crypto-shredded and the request becomes the certificate."""
     _check_pending(request)
+    _check_request_organisation(request, actor)
     if request.requested_by_id == actor.id:
         raise Forbidden("The manager who asked for the erasure cannot confirm it: another manager must")
     client = db.session.get(Client, request.client_id)
@@ -129,8 +179,9 @@ def confirm_erasure(request: ErasureRequest, actor: Any) -> ErasureRequest:
 
 
 def cancel_erasure(request: ErasureRequest, actor: Any) -> ErasureRequest:
-    """Withdraw a pending request (any manager, the requester too); audited."""
+    """Withdraw a pending request (any manager of her organisation, the requester too); audited."""
     _check_pending(request)
+    _check_request_organisation(request, actor)
     with transaction():
         request.status = RequestStatus.CANCELLED.value
         request.decided_by_id = actor.id

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from diversion.audit import review
 from diversion.clients.models import Client
-from diversion.errors import DomainError
+from diversion.errors import DomainError, NotFound
 from diversion.exports import download
 from diversion.forms import apply_errors, choices
-from diversion.permissions import current_actor, load_case, load_or_404, requires
+from diversion.permissions import current_actor, load_case, requires
 from diversion.privacy import bp, export, retention, services
 from diversion.privacy.forms import (
     AuditSearchForm,
@@ -22,7 +22,6 @@ from diversion.privacy.forms import (
     ExportForm,
     HoldForm,
 )
-from diversion.privacy.models import ErasureRequest
 from diversion.referrals.reads import working_days_left
 from diversion.referrals.states import next_action
 
@@ -30,12 +29,23 @@ from diversion.referrals.states import next_action
 @bp.route("/privacy")
 @requires("data_protection")
 def index():
+    """Her organisation's retention status and erasure requests (a manager's data protection duties are her
+    organisation's: docs/organisations.md)."""
+    home = current_actor().organisation_id
     return render_template(
         "privacy/index.html",
-        status=retention.retention_status(),
-        pending=services.pending_requests(),
+        status=retention.retention_status(organisation_id=home),
+        pending=services.pending_requests(home),
         reasons=services.REQUEST_REASONS,
     )
+
+
+def _own_client(client_id) -> Client:
+    """A client of the manager's organisation, or 404 (another organisation's client, as one that does not exist)."""
+    try:
+        return services.own_client(current_actor(), client_id)
+    except NotFound:
+        abort(404)
 
 
 def _client_page(client: Client, status: int = 200, **forms):
@@ -59,13 +69,13 @@ def _client_page(client: Client, status: int = 200, **forms):
 @bp.route("/privacy/clients/<uuid:client_id>")
 @requires("data_protection")
 def client(client_id):
-    return _client_page(load_or_404(Client, client_id))
+    return _client_page(_own_client(client_id))
 
 
 @bp.route("/privacy/clients/<uuid:client_id>/hold", methods=["POST"])
 @requires("data_protection")
 def hold(client_id):
-    client = load_or_404(Client, client_id)
+    client = _own_client(client_id)
     form = HoldForm()
     if form.validate_on_submit():
         try:
@@ -81,7 +91,7 @@ def hold(client_id):
 @bp.route("/privacy/clients/<uuid:client_id>/export", methods=["POST"])
 @requires("data_protection")
 def export_record(client_id):
-    client = load_or_404(Client, client_id)
+    client = _own_client(client_id)
     form = ExportForm()
     if not form.validate_on_submit():
         return _client_page(client, 422, export_form=form)
@@ -105,7 +115,7 @@ def export_record(client_id):
 @bp.route("/privacy/clients/<uuid:client_id>/erasure", methods=["POST"])
 @requires("data_protection")
 def request_erasure(client_id):
-    client = load_or_404(Client, client_id)
+    client = _own_client(client_id)
     form = ErasureRequestForm()
     if form.validate_on_submit():
         try:
@@ -121,7 +131,10 @@ def request_erasure(client_id):
 @bp.route("/privacy/erasures/<uuid:request_id>", methods=["GET", "POST"])
 @requires("data_protection")
 def erasure(request_id):
-    erasure_request = load_or_404(ErasureRequest, request_id)
+    try:
+        erasure_request = services.own_request(current_actor(), request_id)
+    except NotFound:
+        abort(404)
     form = ErasureDecisionForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
@@ -135,7 +148,7 @@ def erasure(request_id):
             flash("Her record is erased." if form.confirm.data else "Erasure request cancelled.", "success")
             return redirect(url_for("privacy.erasure", request_id=erasure_request.id))
     status = 422 if form.errors else 200
-    client = load_or_404(Client, erasure_request.client_id)
+    client = _own_client(erasure_request.client_id)
     return render_template(
         "privacy/erasure.html",
         erasure=erasure_request,
@@ -169,7 +182,7 @@ def _audit_form() -> tuple[AuditSearchForm, bool]:
 @requires("audit_log")
 def audit():
     form, valid = _audit_form()
-    rows = review.search_events(_audit_filters(form)) if valid else []
+    rows = review.search_events(_audit_filters(form), viewer=current_actor()) if valid else []
     status = 422 if form.errors else 200
     query = {key: value for key, value in request.args.items() if key != "submit"}
     return render_template(

@@ -39,6 +39,14 @@ def get_venue(venue_id: Any) -> Venue | None:
         return None
 
 
+def own_venue(organisation_id: int | None, venue_id: Any) -> Venue | None:
+    """The organisation's venue by id; None for an unknown id or another organisation's venue."""
+    venue = get_venue(venue_id)
+    if venue is None or organisation_id is None or venue.organisation_id != organisation_id:
+        return None
+    return venue
+
+
 def venue_by_name(name: str, organisation_id: int) -> Venue | None:
     """The organisation's venue with this name, ignoring case and surrounding spaces."""
     return db.session.scalars(

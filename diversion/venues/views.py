@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.idempotency.forms import already_saved, held
-from diversion.permissions import current_actor, load_or_404, requires
+from diversion.permissions import current_actor, requires
 from diversion.venues import bp, services
 from diversion.venues.forms import RetireForm, VenueForm
 from diversion.venues.models import Venue
@@ -28,7 +28,15 @@ def new():
 @bp.route("/venues/<uuid:venue_id>/edit", methods=["GET", "POST"])
 @requires("venues")
 def edit(venue_id):
-    return _venue_form(load_or_404(Venue, venue_id))
+    return _venue_form(_own_venue(venue_id))
+
+
+def _own_venue(venue_id) -> Venue:
+    """A venue of the manager's organisation, or 404: another organisation's venue is answered as none at all."""
+    venue = services.own_venue(current_actor().organisation_id, venue_id)
+    if venue is None:
+        abort(404)
+    return venue
 
 
 def _venue_form(venue: Venue | None):
@@ -54,7 +62,7 @@ def _venue_form(venue: Venue | None):
 @bp.route("/venues/<uuid:venue_id>/active", methods=["POST"])
 @requires("venues")
 def toggle(venue_id):
-    venue = load_or_404(Venue, venue_id)
+    venue = _own_venue(venue_id)
     form = RetireForm()
     if form.validate_on_submit():
         active = not venue.is_active

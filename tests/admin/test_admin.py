@@ -205,6 +205,7 @@ def test_resetting_two_factor_clears_the_authenticator_codes_and_sessions(admin_
 
 
 def test_issuing_a_temporary_password_replaces_the_old_one(admin_client, app) -> None:
+    create_court()  # a court of the administrator's scheme, which the CPS user covers: hers to manage
     user = create_user(role="cps")
     their_browser = log_in_as(app.test_client(), user)
     token = csrf_token(admin_client, f"/admin/users/{user.id}")

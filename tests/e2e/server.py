@@ -20,7 +20,7 @@ from types import FrameType
 
 PASSWORD = "lantern orbit pale tulip"
 COURTS = (("E2EA", "Ashford Magistrates' Court"), ("E2EB", "Bramley Magistrates' Court"))
-ROLES = ("worker", "manager", "court", "cps", "admin")
+ROLES = ("worker", "manager", "court", "cps", "admin", "operator")
 ROLE_EMAILS = {role: f"{role}@e2e.example.org" for role in ROLES}
 # Signs in and out in the journey test; nobody else uses it, so signing out ends no other test's session.
 JOURNEY_EMAIL = "journey@e2e.example.org"
@@ -45,6 +45,7 @@ ROLE_NAMES = {
     "court": "Cora Bennett",
     "cps": "Sid Patel",
     "admin": "Ada Marsh",
+    "operator": "Opal Finch",
 }
 
 

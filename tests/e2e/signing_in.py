@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pyotp
@@ -10,6 +11,8 @@ from playwright.sync_api import Locator, Page, expect
 ENROL_PATH = "/sign-in/set-up-authenticator"
 VERIFY_PATH = "/sign-in/security-code"
 NEW_PASSWORD_PATH = "/sign-in/new-password"
+# Where signing in lands: home, or for the platform operator her list of organisations (docs/organisations.md).
+LANDING = re.compile(r"/(home|platform/organisations)$")
 
 
 def submit_password(page: Page, email: str, password: str) -> None:
@@ -35,9 +38,9 @@ def confirm_enrolment(page: Page) -> list[str]:
 
 
 def leave_recovery_codes(page: Page) -> None:
-    """Go on from the recovery codes to the home page."""
+    """Go on from the recovery codes to the home page (the operator's: her list of organisations)."""
     page.get_by_role("link", name="Continue").click()
-    page.wait_for_url("**/home")
+    page.wait_for_url(LANDING)
 
 
 def sign_in_first_time_together(pages: dict[str, Page], password: str) -> None:
@@ -57,7 +60,7 @@ def sign_in_first_time_together(pages: dict[str, Page], password: str) -> None:
         expect(page.locator("h1")).to_have_text("Save your recovery codes")
         page.get_by_role("link", name="Continue").click()
     for page in pages.values():
-        page.wait_for_url("**/home")
+        page.wait_for_url(LANDING)
 
 
 def _submit_without_waiting(page: Page) -> None:

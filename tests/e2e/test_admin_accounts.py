@@ -32,6 +32,8 @@ def test_an_administrators_new_cps_account_opens_nothing_until_a_manager_confirm
     admin.locator("#display_name").fill(NEW_CPS_NAME)
     admin.locator("#email").fill(NEW_CPS_EMAIL)
     admin.get_by_label("CPS", exact=True).check()
+    # The courts she covers, among those the administrator's organisation's schemes serve (docs/organisations.md).
+    admin.locator('input[name="cps_courts"][value="E2EA"]').check()
     admin.get_by_role("button", name="Create user").click()
     expect(admin.locator("h1")).to_have_text("User created")
     reports.append(inspect(admin, "admin", "user created"))

@@ -14,7 +14,7 @@ from flask import redirect, render_template, request, url_for
 
 from diversion import keyset
 from diversion.auth.next_page import next_for, safe_next
-from diversion.errors import DomainError, is_api_request, json_error
+from diversion.errors import DomainError, error_page, is_api_request, json_error
 from diversion.extensions import db
 from diversion.forms import apply_errors
 from diversion.permissions import case_in_scope, current_actor, requires
@@ -30,6 +30,8 @@ def reason_required(error: need_to_know.ReasonRequired):
     if is_api_request():
         return json_error(403, error.message, error.code)
     referral = db.session.get(Referral, error.referral_id)
+    if referral is None:
+        return error_page(404)
     form = AccessForm(formdata=None, next=next_for(request) or _overview(referral))
     return _reason_page(referral, form), 403
 

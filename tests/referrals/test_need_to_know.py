@@ -24,6 +24,7 @@ from diversion.referrals.need_to_know import BREAK_GLASS, MAX_REASON, REASON_MIS
 from tests import pages
 from tests.factories import (
     audit_events,
+    book,
     create_court,
     create_organisation,
     create_referral,
@@ -393,3 +394,24 @@ def test_grants_count_only_for_the_case_and_worker_they_were_given_to(client, sc
     log_in_as(client, third)
     asked(client, f"/cases/{scene.colleagues.id}")
     assert db.session.scalar(select(func.count()).select_from(CaseAccessGrant)) == 1
+
+
+def test_the_days_and_the_unresolved_appointments_are_those_of_her_own_and_unassigned_cases(
+    client, scene: Scene
+) -> None:
+    later = datetime.now(UTC) + timedelta(hours=2)
+    book(referral=scene.own, worker=scene.sam, starts_at=later)
+    book(referral=scene.colleagues, worker=scene.ria, starts_at=later)
+    # Another of Ria's, booked in the past with no outcome yet: unresolved.
+    waiting = create_referral(worker=scene.ria, court=scene.court, state="OPTED_IN", given_name="Colleta")
+    book(referral=waiting, worker=scene.ria, number=1)
+    log_in_as(client, scene.sam)
+    for tab in ("today", "unresolved"):
+        page = pages.get(client, f"/cases?tab={tab}")
+        assert "Colleta" not in page.html, tab
+        assert str(scene.colleagues.id) not in page.html, tab
+        assert str(waiting.id) not in page.html, tab
+    assert "Owena" in pages.get(client, "/cases?tab=today").text
+    log_in_as(client, scene.manager)
+    assert "Colleta" in pages.get(client, "/cases?tab=today").text
+    assert str(waiting.id) in pages.get(client, "/cases?tab=unresolved").html

@@ -207,10 +207,28 @@ def load_or_404(model: type[Any], object_id: Any) -> Any:
 def load_case(referral_id: Any, *, shown: bool = True) -> Referral:
     """A case for the signed-in user: 404 when it does not exist or is outside what she may see (another
     organisation, scheme or court), so an address with another's id tells her nothing. Role rules are checked on
-    the route first.
+    the route first. In a scheme where a support worker opens only her own and unassigned cases, a colleague's case
+    raises ``ReasonRequired`` until she has given a reason today (docs/organisations.md, "Need to know"), before
+    anything of it is handed out.
 
-    The whole record is handed out, so its read is noted for the audit (``full``). ``shown=False`` is for a request
-    that answers nothing of the case (a draft's autosave checks only that she may open it)."""
+    The whole record is handed out, so its read is noted for the audit (``full``), with the grant it came through,
+    if any. ``shown=False`` is for a request that answers nothing of the case (a draft's autosave checks only that
+    she may open it)."""
+    from diversion.referrals.need_to_know import check_opening
+
+    referral = case_in_scope(referral_id)
+    grant = check_opening(current_actor(), referral)
+    if shown:
+        reads.note([referral.id], reads.FULL)
+        if grant is not None:
+            reads.through_grant(referral.id, grant)
+    return referral
+
+
+def case_in_scope(referral_id: Any) -> Referral:
+    """A case inside what the signed-in user may see, or 404, without the need-to-know question and noting no read:
+    for the page that asks her reason, which shows only the case's status and notes that read
+    (``need_to_know.status_shown``). Every other page loads a case with ``load_case``."""
     from diversion.referrals.models import Referral
     from diversion.scoping import may_see
 
@@ -219,6 +237,4 @@ def load_case(referral_id: Any, *, shown: bool = True) -> Referral:
     # (diversion/scoping.py).
     if not may_see(current_actor(), referral):
         abort(404)
-    if shown:
-        reads.note([referral.id], reads.FULL)
     return referral

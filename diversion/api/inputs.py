@@ -137,6 +137,14 @@ def withdraw_input(body: dict[str, Any]) -> str:
     return reason or ""
 
 
+def access_input(body: dict[str, Any]) -> str:
+    """POST /referrals/{id}/access: her reason to open a colleague's case."""
+    reader = Reader(body, ("reason",))
+    reason = reader.text("reason", required=True)
+    reader.problems.raise_if_any()
+    return reason or ""
+
+
 def booking_input(body: dict[str, Any]) -> BookingInput:
     """POST /referrals/{id}/appointments; ``supersedes`` names the appointment a rebooking replaces."""
     reader = Reader(

@@ -19,7 +19,9 @@ from diversion.referrals.queries import CURSOR_PATTERN
 ERROR_DESCRIPTIONS = {
     400: "Malformed: not JSON, not an object, a wrong type, an unparseable date or time, or a time without offset.",
     401: "No bearer token, or a revoked or unknown one.",
-    403: "The caller's role may not do this.",
+    403: "The caller's role may not do this; or (code reason_required) a support worker asked for a colleague's case "
+    "in a scheme where workers open their own and unassigned cases, and must give a reason first "
+    "(POST /referrals/{referral_id}/access). Nothing was read or changed.",
     404: "No such object, or one outside the caller's scope (another court's case).",
     409: "A stale version, or a duplicate (an open case with this URN, a notice already acknowledged), or a POST "
     "whose Idempotency-Key is still in use by a request being processed, or (code possible_match, with matches) a "
@@ -151,8 +153,9 @@ PATHS: dict[str, Any] = {
             "List cases",
             {"200": json_content(ref("CaseList"), "A page of cases, newest first."), **_errors(400, 401, 403, 422)},
             parameters=LIST_PARAMETERS,
-            description="Court users see their own court's cases only. Each case in the answer is audited as read. "
-            "422 for a date outside 1900 to 2100. Her identity never goes in an address: `family_name`, "
+            description="Court users see their own court's cases only; a support worker in a scheme with the "
+            "assigned access rule, her own cases and those with no worker. Each case in the answer is audited as "
+            "read. 422 for a date outside 1900 to 2100. Her identity never goes in an address: `family_name`, "
             "`date_of_birth` or `urn` in the query answer 400 (validation_error), pointing at searchReferrals.",
         ),
     },
@@ -165,7 +168,9 @@ PATHS: dict[str, Any] = {
             body="SearchInput",
             description="Identity travels in the body, never in an address. Exactly one of the two forms: both or "
             "neither is 422. Court users see their own court's cases only; court and CPS users do not find a case "
-            "whose sharing she withdrew. Each case in the answer is audited as read, as the list's are. A search "
+            "whose sharing she withdrew. A support worker in a scheme with the assigned access rule finds a "
+            "colleague's case too, its identity withheld until she gives a reason to open it. Each case in the "
+            "answer is audited as read, as the list's are. A search "
             "changes nothing: an Idempotency-Key is accepted and not kept.",
         ),
     },
@@ -184,6 +189,29 @@ PATHS: dict[str, Any] = {
             "Re-adjourn: change the return date",
             {"200": json_content(ref("Case"), "The case."), **_errors(400, 401, 403, 404, 409, 422)},
             body="ReturnDateInput",
+        ),
+    },
+    "/referrals/{referral_id}/access": {
+        "parameters": [REFERRAL_ID],
+        "post": _operation(
+            "openWithReason",
+            "client_records",
+            "Give a reason to open a colleague's case",
+            {
+                "201": json_content(ref("CaseAccess"), "A reason was recorded: she opens the case until `until`."),
+                "200": json_content(
+                    ref("CaseAccess"),
+                    "Nothing was recorded: no reason is needed (`granted` false), or she gave one today already.",
+                ),
+                **_errors(400, 401, 403, 404, 422),
+            },
+            body="AccessInput",
+            description="In a scheme with the assigned access rule a support worker opens her own cases and those "
+            "with no worker; every record endpoint of a colleague's case answers 403 reason_required until she "
+            "gives a reason here. The reason lets her open that case until the end of the day in London; it is "
+            "kept encrypted for the scheme's managers, and the grant is audited (case.break_glass), as is each "
+            "read through it. 422 for an empty reason or one over 500 characters. See docs/organisations.md, "
+            "Need to know.",
         ),
     },
     "/consent-wordings": {

@@ -13,8 +13,16 @@ from diversion.api.parsing import json_object
 from diversion.appointments.reads import appointments_of
 from diversion.auth.models import Role
 from diversion.notices.services import notice_made
-from diversion.permissions import allows, court_scope, current_actor, current_role, load_case, requires
-from diversion.referrals import consent, intake, queries, readjournment, withdrawal
+from diversion.permissions import (
+    allows,
+    case_in_scope,
+    court_scope,
+    current_actor,
+    current_role,
+    load_case,
+    requires,
+)
+from diversion.referrals import consent, intake, need_to_know, queries, readjournment, withdrawal
 from diversion.referrals.wording import case_wordings, scheme_wordings
 
 
@@ -77,8 +85,13 @@ def case_list(filters: queries.CaseFilters, after: queries.Cursor | None, limit:
     """A page of cases as the caller may see them (court users: their own court's), each noted as read by the list's
     query: the list and the search answer alike."""
     role = current_role()
-    page = queries.list_cases(filters, user=current_actor(), after=after, limit=limit, partner=queries.is_partner(role))
+    user = current_actor()
+    page = queries.list_cases(filters, user=user, after=after, limit=limit, partner=queries.is_partner(role))
     who = queries.identities(page.items, role)
+    # A colleague's case found by a search, in a scheme where she opens her own: listed without her identity until
+    # a reason is given (docs/organisations.md, "Need to know").
+    for referral_id in need_to_know.needing_reason_by_id(user, (item.id for item in page.items)):
+        who[referral_id] = queries.WITHHELD
     body = {
         "items": [serializers.case_list_item(item, who[item.id]) for item in page.items],
         "next": page.next.encode() if page.next else None,
@@ -142,3 +155,13 @@ def withdraw(referral_id: uuid.UUID) -> Any:
     before = referral.state_enum
     withdrawal.withdraw(referral, inputs.withdraw_input(json_object()), current_actor())
     return answer_case(referral_id, extra={"notice_id": made_notice_id(referral, before)})
+
+
+@bp.route("/referrals/<uuid:referral_id>/access", methods=["POST"])
+@requires("client_records")
+def open_with_reason(referral_id: uuid.UUID) -> Any:
+    """A support worker gives her reason to open a colleague's case (docs/organisations.md, "Need to know"): 201
+    with the grant's end when one is made; 200 when she needed none, or holds one today, and nothing was recorded."""
+    referral = case_in_scope(referral_id)
+    opening = need_to_know.open_with_reason(referral, current_actor(), inputs.access_input(json_object()))
+    return jsonify(serializers.case_access(referral, opening.grant)), 201 if opening.made else 200

@@ -12,6 +12,7 @@ from diversion.clients.contact import QUIET_HOURS_MESSAGES
 from diversion.notices.models import Decision, NoticeOutcome
 from diversion.referrals.intake import OFFENCES
 from diversion.referrals.models import ConsentPurpose, State
+from diversion.referrals.need_to_know import MAX_REASON as MAX_ACCESS_REASON
 from diversion.referrals.queries import CURSOR_PATTERN
 from diversion.reports.services import FIGURES as REPORT_FIGURES
 
@@ -24,6 +25,7 @@ ERROR_CODES = [
     "forbidden",
     "conflict",
     "possible_match",
+    "reason_required",
     "invalid_transition",
     "unauthorized",
     "method_not_allowed",
@@ -131,11 +133,15 @@ _CLIENT_RECORD_PROPERTIES = {
     "date_of_birth": NULLABLE_DATE,
 }
 # Present, and true, only when her identity is withheld from the caller: she withdrew consent to share with the
-# court and the CPS. Her names, date of birth and client id are then null.
+# court and the CPS, or (for a support worker in a scheme with the assigned access rule) the case is a colleague's,
+# found by a search, not yet opened with a reason (docs/organisations.md, "Need to know"). Her names, date of birth
+# and client id are then null.
 IDENTITY_WITHHELD = {
     "type": "boolean",
     "const": True,
-    "description": "Present when she withdrew consent to share with the court and the CPS: her identity is withheld.",
+    "description": "Present when her identity is withheld: to court and CPS users once she withdrew consent to share "
+    "with them; to a support worker, on a colleague's case in a scheme with the assigned access rule until she has "
+    "given a reason to open it (POST /referrals/{referral_id}/access).",
 }
 _CLIENT_STATUS_PROPERTIES = {
     "id": {**_nullable(UUID), "description": "Null when her identity is withheld."},
@@ -590,6 +596,34 @@ SCHEMAS: dict[str, Any] = {
         ["return_date", "reason", "version"],
     ),
     "WithdrawInput": _object({"reason": text(2000, required=True)}, ["reason"]),
+    "AccessInput": _object(
+        {
+            "reason": text(
+                MAX_ACCESS_REASON,
+                required=True,
+                description='Why she opens a colleague\'s case, in her words ("covering court today"). Kept '
+                "encrypted with the case for the scheme's managers to read; never in the answer or the audit log.",
+            )
+        },
+        ["reason"],
+    ),
+    "CaseAccess": _object(
+        {
+            "referral_id": UUID,
+            "granted": {
+                "type": "boolean",
+                "description": "True: she opens the case through a reason given today, until `until`. False: she "
+                "needs no reason for this case (her own, one with no worker, a team scheme's, or she is a "
+                "manager), and nothing was recorded.",
+            },
+            "until": {
+                **_nullable(ref("DateTime")),
+                "description": "When the grant ends: midnight at the end of the day it was given, in London. Null "
+                "when no reason is needed.",
+            },
+        },
+        ["referral_id", "granted", "until"],
+    ),
     "BookingInput": _object(
         {
             "number": {"type": "integer", "minimum": 1, "description": "Which appointment of the programme."},

@@ -18,7 +18,7 @@ from diversion.assessments.models import Assessment
 from diversion.assessments.services import indicators_of
 from diversion.care_plans.models import CarePlan
 from diversion.crypto.fields import is_unreadable
-from diversion.referrals.models import Consent, ConsentPurpose, ConsentWording, Referral
+from diversion.referrals.models import CaseAccessGrant, Consent, ConsentPurpose, ConsentWording, Referral
 from diversion.referrals.queries import Identity
 from diversion.referrals.urns import format_urn
 
@@ -229,3 +229,13 @@ def care_plan(plan: CarePlan) -> dict[str, Any]:
         "notes": plain(plan.notes, "notes"),
     }
     return plain.finish(body)
+
+
+def case_access(referral: Referral, grant: CaseAccessGrant | None) -> dict[str, Any]:
+    """The answer to a reason given to open a case (docs/organisations.md, "Need to know"): whether she opens it
+    through a grant, and until when. Never the reason itself."""
+    return {
+        "referral_id": str(referral.id),
+        "granted": grant is not None,
+        "until": moment(grant.expires_at) if grant is not None else None,
+    }

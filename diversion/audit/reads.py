@@ -36,6 +36,9 @@ POSSIBLE_MATCH = "possible_match"
 REPLAY = "replay"
 
 _PENDING = "case_reads_noted"
+# The cases read through a reason given to open a colleague's case, with the grant's id (docs/organisations.md,
+# "Need to know"): their events carry it, so the log tells such reads from the others.
+_GRANTED = "case_reads_granted"
 # Where the app keeps who is reading: permissions.current_actor, handed over at registration, so that this module does
 # not import the permissions that import it.
 _ACTOR = "audit.reads.actor"
@@ -54,11 +57,20 @@ def note(case_ids: Iterable[uuid.UUID], view: str) -> None:
         pending.setdefault(case_id, view)
 
 
+def through_grant(case_id: uuid.UUID, grant_id: uuid.UUID) -> None:
+    """Note that this request's read of the case came through a grant (a reason given to open a colleague's case):
+    its ``case.viewed`` event names the grant."""
+    if not has_request_context():
+        return
+    g.setdefault(_GRANTED, {})[case_id] = grant_id
+
+
 def answered_by_error(error: BaseException) -> None:
     """The view ended in an error: its answer shows nothing the view loaded, only the cases the error names."""
     if not has_request_context():
         return
     g.pop(_PENDING, None)
+    g.pop(_GRANTED, None)
     named: Mapping[uuid.UUID, str] = getattr(error, ERROR_READS, None) or {}
     for case_id, view in named.items():
         note([case_id], view)
@@ -70,18 +82,27 @@ def write_reads(response: Response) -> Response:
     from diversion.db import transaction
 
     pending: dict[uuid.UUID, str] = g.pop(_PENDING, None) or {}
+    granted: dict[uuid.UUID, uuid.UUID] = g.pop(_GRANTED, None) or {}
     if not pending or 300 <= response.status_code < 400:
         return response
     page = request.endpoint or ""
-    entries = [Entry("referral", case_id, case_id, {"page": page, "view": view}) for case_id, view in pending.items()]
+    entries = [
+        Entry("referral", case_id, case_id, {"page": page, "view": view, **_grant_detail(granted.get(case_id))})
+        for case_id, view in pending.items()
+    ]
     with transaction(expire=False):
         record_events("case.viewed", entries, actor=current_app.extensions[_ACTOR]())
     return response
 
 
+def _grant_detail(grant_id: uuid.UUID | None) -> dict[str, str]:
+    return {"grant": str(grant_id)} if grant_id is not None else {}
+
+
 def _forget(_error: BaseException | None = None) -> None:
     # Each request starts with nothing noted and leaves nothing behind, even where requests share an app context.
     g.pop(_PENDING, None)
+    g.pop(_GRANTED, None)
 
 
 def register(app: Flask, actor: Callable[[], Any]) -> None:

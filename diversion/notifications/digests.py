@@ -1,8 +1,10 @@
 """Email to the service's own people and to partners: the daily digests and the outcome-notice emails.
 
 A digest names cases by initials and links only: at-risk cases, appointments with no outcome yet, and tomorrow's
-appointments. A worker gets their own; a manager the team's. A notice email tells a court or CPS user who asked for
-it that a notice is ready, with a link: nothing of the support, the assessment or the plan.
+appointments. A worker gets their own; a manager the team's, and the cases of her schemes a support worker opened
+with a reason the day before (the time, the worker and the link; never the reason, nor even initials). A notice
+email tells a court or CPS user who asked for it that a notice is ready, with a link: nothing of the support, the
+assessment or the plan.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from diversion.appointments.services import unresolved_appointments
 from diversion.audit.services import record_event
 from diversion.auth.models import Role, User
 from diversion.crypto.fields import is_unreadable
-from diversion.dates import LONDON, london_datetime, short_date
+from diversion.dates import LONDON, from_london, london_datetime, short_date
 from diversion.db import transaction
 from diversion.extensions import db
 from diversion.keyring import key_provider
@@ -70,7 +72,8 @@ def digest_body(user: User, on: Any) -> str | None:
     at_risk = list(db.session.scalars(query.order_by(Referral.return_date)))
     unresolved = _visible(user, unresolved_appointments(None if team else user.id))
     tomorrow = _visible(user, appointments_on(on + timedelta(days=1), None if team else user.id))
-    if not (at_risk or unresolved or tomorrow):
+    opened = opened_with_reason(user, on) if team else []
+    if not (at_risk or unresolved or tomorrow or opened):
         return None
     cases = {referral.id: referral for referral in at_risk}
     wanted = {appointment.referral_id for appointment in [*unresolved, *tomorrow]} - set(cases)
@@ -99,6 +102,8 @@ def digest_body(user: User, on: Any) -> str | None:
         sections.append("Appointments with no outcome recorded:\n" + "\n".join(lines))
     if tomorrow:
         sections.append("Tomorrow's appointments:\n" + "\n".join(appointment_line(a) for a in tomorrow))
+    if opened:
+        sections.append(opened_section(opened))
     whose = "the team's cases" if team else "your cases"
     return f"Today's summary of {whose}.\n\n" + "\n\n".join(sections) + "\n"
 
@@ -112,6 +117,26 @@ def _visible(user: User, appointments: list[Appointment]) -> list[Appointment]:
         return []
     seen = set(db.session.scalars(select(Referral.id).where(Referral.id.in_(ids), cases_filter(user))))
     return [appointment for appointment in appointments if appointment.referral_id in seen]
+def opened_with_reason(manager: User, on: Any) -> list[Any]:
+    """The grants of the day before ``on`` (London) on cases of the manager's schemes: a support worker opened a
+    colleague's case with a reason (docs/organisations.md, "Need to know")."""
+    from diversion.referrals.need_to_know import grants_between
+    from diversion.scoping import scheme_ids
+
+    start = from_london(on - timedelta(days=1), time.min)
+    return grants_between(scheme_ids(manager), start, start + timedelta(days=1))
+
+
+def opened_section(grants: list[Any]) -> str:
+    """The digest's lines for cases opened with a reason: when, by whom, and the case's link. Never her name or
+    initials, nor the reason, which the page linked at the end shows."""
+    lines = [
+        f"- {london_datetime(grant.created_at, short=True)}, {grant.user.display_name}: "
+        f"{link('referrals.detail', referral_id=grant.referral_id)}"
+        for grant in grants
+    ]
+    lines.append(f"Their reasons: {link('referrals.access_reasons')}")
+    return "Cases opened with a reason yesterday:\n" + "\n".join(lines)
 
 
 def queue_digests(now: datetime) -> int:

@@ -24,6 +24,7 @@ from diversion.crypto.fields import read_fields
 from diversion.dates import from_london, is_working_day, today, working_days_between
 from diversion.extensions import db
 from diversion.keyring import key_provider
+from diversion.referrals import need_to_know
 from diversion.referrals.models import FINAL_STATES, OPEN_STATES, Referral, State
 from diversion.referrals.programme import DEFAULT_PROGRAMME, programme_for, versions_in_use
 from diversion.scoping import organisation_ids
@@ -54,6 +55,9 @@ class CaseRow:
     working_days_left: int
     next_appointment: datetime | None
     is_at_risk: bool
+    # A colleague's case found by a search, in a scheme where she opens only her own and unassigned cases: the row
+    # shows no name and leads to the page that asks her reason (docs/organisations.md, "Need to know").
+    needs_reason: bool = False
 
 
 @dataclass
@@ -129,6 +133,10 @@ def at_risk_rule(on: date | None = None, scheme_ids: list[int] | None = None) ->
 def _base(tab: str, user: User) -> Select[Any]:
     open_values = [state.value for state in OPEN_STATES]
     query = select(Referral)
+    listed = need_to_know.listed_filter(user)
+    if listed is not None and tab != SEARCH:
+        # The tabs list the cases she opens as of right; a search finds a colleague's too.
+        query = query.where(listed)
     if tab == "mine":
         query = query.where(Referral.assigned_worker_id == user.id, Referral.state.in_(open_values))
     elif tab == "open":
@@ -181,12 +189,13 @@ def caseload(
     referrals = list(
         db.session.scalars(query.order_by(order, Referral.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
     )
-    return CaseloadPage(_rows(referrals), total, page, pages)
+    return CaseloadPage(_rows(referrals, user), total, page, pages)
 
 
-def _rows(referrals: list[Referral]) -> list[CaseRow]:
+def _rows(referrals: list[Referral], user: User) -> list[CaseRow]:
     if not referrals:
         return []
+    asked = need_to_know.needing_reason(user, referrals)
     # Each row shows her name: a read of the case, noted for the audit (diversion/audit/reads.py).
     reads.note((referral.id for referral in referrals), reads.LIST)
     key_provider().prefetch([referral.client_id for referral in referrals])
@@ -205,6 +214,7 @@ def _rows(referrals: list[Referral]) -> list[CaseRow]:
                 working_days_left=left,
                 next_appointment=next_by_case.get(referral.id),
                 is_at_risk=risk.of(referral),
+                needs_reason=referral.id in asked,
             )
         )
     return rows
@@ -246,11 +256,14 @@ def appointments_on(day: date, worker_id: uuid.UUID | None = None) -> list[Appoi
     return appointments
 
 
-def cases_by_id(referral_ids: list[uuid.UUID]) -> dict[uuid.UUID, Referral]:
-    """Cases by id in one query, their clients' data keys fetched together."""
+def cases_by_id(referral_ids: list[uuid.UUID], user: User | None = None) -> dict[uuid.UUID, Referral]:
+    """Cases by id in one query, their clients' data keys fetched together; for ``user``, only those her lists show
+    (a colleague's case in a scheme where she opens her own is left out: docs/organisations.md, "Need to know")."""
     if not referral_ids:
         return {}
     referrals = list(db.session.scalars(select(Referral).where(Referral.id.in_(referral_ids))))
+    if user is not None:
+        referrals = [referral for referral in referrals if need_to_know.listed(user, referral)]
     reads.note((referral.id for referral in referrals), reads.LIST)
     key_provider().prefetch([referral.client_id for referral in referrals])
     return {referral.id: referral for referral in referrals}
@@ -260,13 +273,15 @@ def state_counts(user: User) -> dict[str, int]:
     """How many cases each tab holds (for the tab labels). Every tab counted is of open cases, so the count reads
     the open cases from the state's index, never the history of closed ones."""
     open_values = [state.value for state in OPEN_STATES]
-    row = db.session.execute(
-        select(
-            func.count().filter(Referral.assigned_worker_id == user.id),
-            func.count(),
-            func.count().filter(at_risk_rule().condition()),
-        ).where(Referral.state.in_(open_values))
-    ).one()
+    query = select(
+        func.count().filter(Referral.assigned_worker_id == user.id),
+        func.count(),
+        func.count().filter(at_risk_rule().condition()),
+    ).where(Referral.state.in_(open_values))
+    listed = need_to_know.listed_filter(user)
+    if listed is not None:
+        query = query.where(listed)
+    row = db.session.execute(query).one()
     return {"mine": row[0], "open": row[1], "at-risk": row[2]}
 
 

@@ -20,6 +20,7 @@ from diversion.forms import DateInputField, MaxLength, VersionField, choices
 from diversion.idempotency.forms import OneTimeKeyField
 from diversion.referrals.intake import OFFENCES
 from diversion.referrals.models import ConsentPurpose, in_a_sentence
+from diversion.referrals.need_to_know import MAX_REASON, REASON_MISSING
 
 YES_NO_UNKNOWN = [("yes", "Yes"), ("no", "No"), ("unknown", "Not asked yet")]
 
@@ -138,6 +139,19 @@ class WithdrawForm(FlaskForm):
     )
     version = VersionField()
     submit = SubmitField("Withdraw from the scheme", widget=GovSubmitInput())
+
+
+class AccessForm(FlaskForm):
+    """Why she opens a colleague's case (docs/organisations.md, "Need to know")."""
+
+    reason = TextAreaField(
+        "Why do you need to open this case?",
+        widget=GovCharacterCount(),
+        validators=[InputRequired(message=REASON_MISSING), MaxLength(MAX_REASON)],
+    )
+    # The page she asked for, to go on to once the reason is given (a path on this site: checked before use).
+    next = HiddenField()
+    submit = SubmitField("Open the case", widget=GovSubmitInput())
 
 
 class ReturnDateForm(FlaskForm):

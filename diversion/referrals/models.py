@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -27,6 +27,7 @@ from diversion.auth.models import User
 from diversion.clients.models import Client
 from diversion.courts.models import Court
 from diversion.crypto.fields import encrypted
+from diversion.dates import from_london, london_date
 from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 from diversion.errors import Conflict
 from diversion.extensions import db
@@ -282,3 +283,38 @@ class ReturnDateChange(UUIDPrimaryKey, db.Model):
     changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     reason = encrypted("reason")
+
+
+def end_of_day(moment: datetime) -> datetime:
+    """When a grant made at ``moment`` ends: midnight at the end of that day in London."""
+    return from_london(london_date(moment) + timedelta(days=1), time.min)
+
+
+def _end_of_today() -> datetime:
+    return end_of_day(utcnow())
+
+
+class CaseAccessGrant(UUIDPrimaryKey, db.Model):
+    """A support worker's reason for opening a colleague's case in a scheme with the ``assigned`` access rule
+    (docs/organisations.md, "Need to know"): who, which case, when, until when (the end of that day in London), and
+    why. The reason is her own words about the case, so it is encrypted under the client's data key, and goes with
+    her when she is erased; the audit log holds only the grant's id."""
+
+    __tablename__ = "case_access_grants"
+    __table_args__ = (
+        # Whether she holds a grant for this case now (every page of the case she opens through one).
+        Index("ix_case_access_grants_user_id_referral_id_expires_at", "user_id", "referral_id", "expires_at"),
+        # The managers' list and digest, newest first (keyset order).
+        Index("ix_case_access_grants_created_at_id", "created_at", "id"),
+    )
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), nullable=False, index=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), nullable=False, index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_end_of_today, nullable=False)
+
+    reason = encrypted("reason")
+
+    referral: Mapped[Referral] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

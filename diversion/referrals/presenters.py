@@ -20,6 +20,8 @@ EVENT_TITLES = {
     # A manager put right a decline or withdrawal (docs/reversals.md).
     "decision.reversed": "Decision reversed by a manager",
     "notice.superseded": "Outcome notice withdrawn: sent in error",
+    # A support worker opened a colleague's case with a reason (docs/organisations.md, "Need to know").
+    "case.break_glass": "Opened with a reason by a support worker not assigned to the case",
 }
 
 

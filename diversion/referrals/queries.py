@@ -39,6 +39,7 @@ from diversion.crypto.fields import is_unreadable
 from diversion.extensions import db
 from diversion.keyring import key_provider, keyring
 from diversion.keyset import CURSOR_PATTERN, Cursor  # noqa: F401 - the lists' cursor, named here by their callers
+from diversion.referrals import need_to_know
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
 
 # What court and CPS users may see, column by column. Anything not named here is never loaded for them.
@@ -276,6 +277,12 @@ def list_cases(
     """A page of the cases ``user`` may see (diversion/scoping.py), newest first, status columns only. For a
     ``partner`` (court or CPS), a search by name and date of birth skips cases whose identity is withheld."""
     query = select(Referral).options(*status_options()).where(scoping.cases_filter(user))
+    searched = filters.urn is not None or (filters.family_name is not None and filters.date_of_birth is not None)
+    listed = need_to_know.listed_filter(user)
+    if listed is not None and not searched:
+        # A list shows the cases she opens as of right; a search by URN, or name and date of birth, finds a
+        # colleague's too (docs/organisations.md, "Need to know").
+        query = query.where(listed)
     if filters.urn is not None:
         indexes = [urn_index(key, filters.urn) for key in search_index_keys(keyring(), URN_PURPOSE)]
         query = query.where(Referral.urn_index.in_(indexes))

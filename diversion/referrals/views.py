@@ -20,7 +20,7 @@ from diversion.forms import apply_errors, choices, iso_date
 from diversion.idempotency.forms import already_saved, held
 from diversion.notices.services import notice_for
 from diversion.permissions import allows, court_scope, current_actor, current_role, load_case, requires
-from diversion.referrals import bp, caseload, queries, reads, reversals, withdrawal
+from diversion.referrals import bp, caseload, need_to_know, queries, reads, reversals, withdrawal
 from diversion.referrals.assignment import assign_worker
 from diversion.referrals.case_page import case_page
 from diversion.referrals.consent import ConsentEffect, consent_effect, consent_ledger, current_consents, record_consents
@@ -107,7 +107,9 @@ def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
         )
     else:
         page = caseload.caseload(tab, current_actor(), sort=sort, page=request.args.get("page", 1, type=int))
-    cases = caseload.cases_by_id(list({a.referral_id for a in appointments})) if appointments else {}
+    cases = caseload.cases_by_id(list({a.referral_id for a in appointments}), current_actor()) if appointments else {}
+    # The day's and the unresolved appointments of the cases her lists show (docs/organisations.md, "Need to know").
+    appointments = [appointment for appointment in appointments if appointment.referral_id in cases]
     return render_template(
         "referrals/caseload.html",
         tab=tab,
@@ -647,6 +649,9 @@ def _court_names(user, cases) -> list[str]:
 @bp.route("/cases/<uuid:referral_id>/status")
 @requires("referral_status")
 def status(referral_id):
+    if allows(current_actor().role, "client_records"):
+        # Her name is on it: a colleague's case asks for a reason first (docs/organisations.md, "Need to know").
+        need_to_know.check_opening_by_id(current_actor(), referral_id)
     referral = queries.case_status(referral_id, court_id=court_scope())
     if referral is None:
         abort(404)

@@ -78,6 +78,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, Callable[[World], dict[str, Any]]]]
     ),
     ("/referrals/{referral_id}/consent", "post"): ("worker", lambda world: {"purpose": "reminders", "given": True}),
     ("/referrals/{referral_id}/withdraw", "post"): ("worker", lambda world: {"reason": "She moved away."}),
+    ("/referrals/{referral_id}/access", "post"): ("worker", lambda world: {"reason": "Covering court today."}),
     ("/referrals/{referral_id}/appointments", "post"): ("worker", lambda world: bodies.future_booking(2)),
     ("/appointments/{appointment_id}/outcome", "post"): ("worker", lambda world: {"outcome": "attended"}),
     ("/referrals/{referral_id}/assessment", "put"): ("worker", lambda world: bodies.assessment()),

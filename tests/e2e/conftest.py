@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,12 +103,12 @@ def clock(server_clock: str) -> str:
     return server_clock
 
 
-@pytest.fixture(scope="session")
-def server(
-    databases: DatabaseFactory, master_keys: str, tmp_path_factory: pytest.TempPathFactory, server_clock: str
-) -> Iterator[Server]:
-    """The app on a free port with a fresh, migrated and seeded database; stopped at the end of the run."""
-    instance = tmp_path_factory.mktemp("e2e-instance")
+@contextmanager
+def serving(
+    databases: DatabaseFactory, master_keys: str, instance: Path, server_clock: str, world: str = "shared"
+) -> Iterator[tuple[str, dict]]:
+    """A server on a free port with a fresh database, migrated and seeded with ``world`` (tests/e2e/server.py):
+    its address and what its seeding wrote for the tests; stopped when the block ends."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -119,13 +120,10 @@ def server(
         SERVER_CLOCK_ENV: server_clock,
     }
     log_path = instance / "server.log"
+    command = [sys.executable, "-m", "tests.e2e.server", "--port", str(port), "--instance", str(instance)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.server", "--port", str(port), "--instance", str(instance)],
-            cwd=REPOSITORY,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            [*command, "--world", world], cwd=REPOSITORY, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
             deadline = time.monotonic() + START_TIMEOUT
@@ -133,13 +131,7 @@ def server(
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"the e2e server did not start; its log:\n{log_path.read_text()}", pytrace=False)
                 time.sleep(0.1)
-            seeded = json.loads((instance / e2e_server.SEED_FILE).read_text())
-            yield Server(
-                url=url,
-                temporary_password=seeded["temporary_password"],
-                partners=seeded["partners"],
-                outcomes=seeded["outcomes"],
-            )
+            yield url, json.loads((instance / e2e_server.SEED_FILE).read_text())
         finally:
             process.terminate()
             try:
@@ -147,6 +139,20 @@ def server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(
+    databases: DatabaseFactory, master_keys: str, tmp_path_factory: pytest.TempPathFactory, server_clock: str
+) -> Iterator[Server]:
+    """The app on a free port with a fresh, migrated and seeded database; stopped at the end of the run."""
+    with serving(databases, master_keys, tmp_path_factory.mktemp("e2e-instance"), server_clock) as (url, seeded):
+        yield Server(
+            url=url,
+            temporary_password=seeded["temporary_password"],
+            partners=seeded["partners"],
+            outcomes=seeded["outcomes"],
+        )
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,11 @@ SESSION_EMAIL = "session@e2e.example.org"
 # Has her session ended while she types the needs assessment, which keeps drafts (tests/e2e/test_drafts.py); nobody
 # else signs in as her, and her case is hers alone.
 DRAFTS_EMAIL = "drafts@e2e.example.org"
+# Need to know (tests/e2e/test_need_to_know.py) runs on a server of its own, seeded with its own world: a scheme
+# with the assigned access rule beside the first, which would change every other test's forms (a second scheme
+# must be chosen when an account or a court is added).
+NEED_TO_KNOW_EMAIL = "assigned@e2e.example.org"
+NEED_TO_KNOW_COURT = ("E2EN", "Northfield Magistrates' Court")
 SEED_FILE = "seed.json"
 # Every seeded user has a name that is not in their email, so a page showing an email where a name belongs is caught.
 ROLE_NAMES = {
@@ -74,6 +79,38 @@ def seed(instance: Path) -> None:
     )
     _seed_privacy_cases()
     _seed_webhook()
+
+
+def seed_need_to_know(instance: Path) -> None:
+    """A second scheme, with the assigned access rule, at a court of its own; the test's support worker and her
+    colleague in it, and an opted-in case of the colleague's. Writes the case's id, URN and her name."""
+    from datetime import timedelta
+
+    from diversion.admin.services import create_user, save_court
+    from diversion.auth.services import find_user_by_email
+    from diversion.dates import today
+    from diversion.organisations.services import add_scheme, organisation_by_slug
+    from tests.factories import create_referral
+
+    scheme = add_scheme(organisation_by_slug("main"), "northfield", "Northfield diversion", access="assigned")
+    court = save_court(*NEED_TO_KNOW_COURT, schemes=[scheme])
+    colleague = "colleague@e2e.example.org"
+    for email, name in ((NEED_TO_KNOW_EMAIL, "Nia Hart"), (colleague, "Cal Dunne")):
+        create_user(email, "worker", None, PASSWORD, display_name=name, schemes=[scheme.slug])
+    urn = "05/NF/24680/26"
+    referral = create_referral(
+        state="OPTED_IN",
+        worker=find_user_by_email(colleague),
+        court=court,
+        urn=urn,
+        given_name="Orla",
+        family_name="Penrose",
+        date_of_birth=date(1993, 8, 21),
+        return_date=today() + timedelta(weeks=4),
+    )
+    (instance / SEED_FILE).write_text(
+        json.dumps({"case": {"id": str(referral.id), "urn": urn, "name": "Orla Penrose"}})
+    )
 
 
 def _seed_webhook() -> None:
@@ -365,6 +402,10 @@ def _seed_privacy_cases() -> None:
         raise RuntimeError("the seeded client is not due for erasure, or the held one is not held")
 
 
+# The worlds a server can be seeded with: the one every browser test shares, and need to know's own.
+WORLDS = {"shared": seed, "need-to-know": seed_need_to_know}
+
+
 def _court(code: str):
     from diversion.admin.services import court_by_code
 
@@ -394,6 +435,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--instance", type=Path, required=True)
+    parser.add_argument("--world", choices=sorted(WORLDS), default="shared", help="what to seed")
     args = parser.parse_args(argv)
     _start_clock()
 
@@ -417,7 +459,7 @@ def main(argv: list[str] | None = None) -> None:
     app = build_app(environ)
     with app.test_request_context():
         upgrade()
-        seed(args.instance)
+        WORLDS[args.world](args.instance)
     # The first page compiles the templates and the GOV.UK macros, which takes seconds on a busy machine: better
     # before the health check answers than in the middle of five sign-ins at once.
     app.test_client().get("/sign-in")

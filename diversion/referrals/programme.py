@@ -62,6 +62,10 @@ class Programme:
         """The step for an appointment number, or None when the programme has no such step."""
         return next((step for step in self.steps if step.number == number), None)
 
+    def step_producing(self, product: str) -> Step | None:
+        """The step whose appointment produces ``product`` ("assessment" or "care_plan"), or None."""
+        return next((step for step in self.steps if step.produces == product), None)
+
 
 def parse_programme(settings: dict[str, Any]) -> Programme:
     """Validate programme settings; ValueError says what is wrong."""

@@ -4,8 +4,11 @@ in a plaintext build, measured side by side in one process.
 The plaintext build is the same code with the encrypted attribute patched to store the UTF-8 bytes of the value in
 the same binary column (no AES-GCM, no associated data) and the key provider's prefetch made a no-op (no key-store
 read, no unwrapping). Everything else (queries, audit events, template) is shared. Each build has its own SQLite
-database holding the same 50 cases, written through the services. Rounds rotate which build goes first; the
-figure is the median over rounds of (encrypted time / plaintext time) for a few requests each.
+database holding the same data, written through the services: ten organisations, each with a scheme, a court, a
+support worker and 50 open cases assigned to her (their rows interleaved, as a shared service writes them, and each
+organisation's names indexed under its own key). The page is one organisation's worker's caseload: her 50 cases
+among the 500. Rounds rotate which build goes first; the figure is the median over rounds of (encrypted time /
+plaintext time) for a few requests each.
 
 A second plaintext build of the same data (its own database, built after the first) is timed in the same rounds as
 a control: the median of (second plaintext / first plaintext) is what this harness reads for two identical builds,
@@ -24,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 ROWS = 50
+ORGANISATIONS = 10
+# The organisation whose worker's caseload is timed: one in the middle, its rows among the others'.
+MEASURED = 4
 
 
 @contextmanager
@@ -72,22 +78,55 @@ def _build(folder: Path, name: str, keys: str) -> Any:
 
 
 def _seed(app: Any) -> Any:
-    """A worker with 50 open cases assigned, through the services; returns a signed-in test client."""
-    from tests.factories import create_court, create_referral, create_user, log_in_as
+    """Ten organisations (the one a new database starts with, and nine more), each with a scheme serving a court of
+    its own, a worker and 50 open cases assigned to her, made through the services one case of each organisation in
+    turn; returns a test client signed in as the measured organisation's worker."""
+    from diversion.organisations.services import organisation_by_slug
+    from tests.factories import (
+        MAIN_ORGANISATION,
+        create_court,
+        create_organisation,
+        create_referral,
+        create_scheme,
+        create_user,
+        log_in_as,
+        main_scheme,
+    )
 
     with app.app_context():
-        court = create_court(code="BENCH", name="Bench Magistrates' Court")
-        worker = create_user(role="worker", email="bench.worker@example.org")
-        for n in range(ROWS):
-            create_referral(
-                state="OPTED_IN" if n % 2 else "REFERRED",
-                worker=worker,
-                court=court,
-                given_name=f"Given{n}",
-                family_name=f"Family{n}",
-                urn=f"01/AB/{20000 + n:05d}/26",
+        workers, courts = [], []
+        for number in range(ORGANISATIONS):
+            if number == 0:
+                organisation, scheme = organisation_by_slug(MAIN_ORGANISATION), main_scheme()
+            else:
+                organisation = create_organisation(slug=f"bench-{number}", name=f"Bench Charity {number}")
+                scheme = create_scheme(organisation=organisation, slug="diversion")
+            courts.append(
+                create_court(code=f"BENCH{number}", name=f"Bench {number} Magistrates' Court", schemes=[scheme])
             )
-        client = log_in_as(app.test_client(), worker)
+            workers.append(
+                create_user(
+                    role="worker",
+                    email=f"bench.worker{number}@example.org",
+                    organisation=organisation,
+                    schemes=[scheme],
+                )
+            )
+        for n in range(ROWS):
+            for number, (court, worker) in enumerate(zip(courts, workers, strict=True)):
+                create_referral(
+                    state="OPTED_IN" if n % 2 else "REFERRED",
+                    worker=worker,
+                    court=court,
+                    given_name=f"Org{number}given{n}",
+                    family_name=f"Family{n}",
+                    urn=f"01/AB/{20000 + n:05d}/26",
+                )
+        client = log_in_as(app.test_client(), workers[MEASURED])
+        page = client.get("/cases?tab=mine").get_data(as_text=True)
+        others = [number for number in range(ORGANISATIONS) if f"Org{number}given" in page]
+        if others != [MEASURED]:
+            raise RuntimeError(f"the measured caseload shows the cases of organisations {others}")
     return client
 
 
@@ -145,7 +184,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
             dispose_app(app)
     value = statistics.median(ratios)
     detail = (
-        f"GET /cases?tab=mine, {ROWS} rows, SQLite; median of {rounds} rotating rounds x {per_round} requests; "
+        f"GET /cases?tab=mine, {ROWS} rows: one organisation's worker's caseload, among {ORGANISATIONS} "
+        f"organisations each with a scheme and {ROWS} open cases ({ORGANISATIONS * ROWS} in all), SQLite; "
+        f"median of {rounds} rotating rounds x {per_round} requests; "
         f"encrypted {statistics.median(enc_ms):.1f} ms vs plaintext build {statistics.median(plain_ms):.1f} ms "
         "per page (same app, template and data; plaintext build stores UTF-8 bytes, no key-store reads); "
         f"control: a second plaintext build read {statistics.median(controls):.3f}x the first in the same rounds"

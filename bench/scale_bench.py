@@ -114,8 +114,15 @@ class Site:
         from diversion.crypto.blind import URN_PURPOSE, search_index_keys, urn_index
         from diversion.extensions import db
         from diversion.keyring import key_provider, keyring, keystore
+        from diversion.organisations.services import current_version
         from diversion.referrals.models import Referral
+        from tests.factories import main_scheme
 
+        # Every case in the scheme the requests' cases are in, at the programme version it has now, and every
+        # client in its organisation, indexed under that organisation's key.
+        scheme = main_scheme()
+        organisation_id, scheme_id = scheme.organisation_id, scheme.id
+        version_id = current_version(scheme_id).id
         rng = random.Random(20)
         urn_key = search_index_keys(keyring(), URN_PURPOSE)[0]
         now = datetime.now(UTC)
@@ -133,7 +140,7 @@ class Site:
                 is_open = number < OPEN_BULK
                 family = "Scale" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7))
                 born = date(1960, 1, 1) + timedelta(days=rng.randrange(17_500))
-                client = Client(id=client_id)
+                client = Client(id=client_id, organisation_id=organisation_id)
                 client.given_name = rng.choice(("Amy", "Beth", "Cara", "Dee", "Eve", "Fay", "Gail", "Hope"))
                 client.family_name = family
                 client.date_of_birth = born
@@ -142,10 +149,11 @@ class Site:
                 clients.append(
                     {
                         "id": client_id,
+                        "organisation_id": organisation_id,
                         "given_name": client._given_name,  # type: ignore[attr-defined]
                         "family_name": client._family_name,  # type: ignore[attr-defined]
                         "date_of_birth": client._date_of_birth,  # type: ignore[attr-defined]
-                        "name_dob_index": name_dob_index_value(family, born),
+                        "name_dob_index": name_dob_index_value(family, born, organisation_id),
                         "birth_year_band": born.year - born.year % 5,
                         "has_legal_hold": False,
                         "created_at": made,
@@ -161,6 +169,9 @@ class Site:
                         "id": referral.id,
                         "client_id": client_id,
                         "court_id": self.court_ids[number % COURTS],
+                        "organisation_id": organisation_id,
+                        "scheme_id": scheme_id,
+                        "programme_version_id": version_id,
                         "offence_code": "SOA1959_S1",
                         "first_hearing_date": made.date(),
                         "return_date": returned,

@@ -626,7 +626,14 @@ SCHEMAS: dict[str, Any] = {
     ),
     "BookingInput": _object(
         {
-            "number": {"type": "integer", "minimum": 1, "description": "Which appointment of the programme."},
+            "number": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Which appointment of the case's programme: 1 up to the number of appointments of "
+                "the programme version the case started under (2 in the first edition's programme, 3 in an "
+                "Engagement and Support Order); a higher number is refused with 422. Appointment n is booked once "
+                "n - 1 is attended.",
+            },
             "starts_at": {**ref("DateTime"), "description": "A past time is allowed (recorded afterwards)."},
             "duration_minutes": {"type": ["integer", "null"], "minimum": 5, "maximum": 480, "default": 60},
             "venue_id": {
@@ -720,7 +727,12 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": _object({"service": ref("Service"), "status": ref("OnwardStatus")}, ["service", "status"]),
             },
-            "agreed": {"type": "boolean", "description": "Her agreement; with appointment 2 attended, completes."},
+            "agreed": {
+                "type": "boolean",
+                "description": "Her agreement; with every other step of the case's programme done (each appointment "
+                "attended, the assessment recorded), completes. Recorded once the appointment that produces the plan "
+                "(the programme's last: appointment 2 of two, 3 of three) is attended.",
+            },
             "notes": text(5000, nullable=True),
             "version": {"type": ["integer", "null"], "description": "Needed once a plan exists."},
         },

@@ -1,4 +1,5 @@
-"""The Care Action Plan at appointment 2: goals, actions, onward referrals, and her agreement."""
+"""The Care Action Plan, agreed at the programme's last appointment (appointment 2 of the first edition's two):
+goals, actions, onward referrals, and her agreement."""
 
 from flask import Blueprint
 

@@ -71,7 +71,7 @@ _ACTION_STATUS_VALUES = ", ".join(f"'{status}'" for status in ACTION_STATUSES)
 
 
 class CarePlan(UUIDPrimaryKey, Timestamps, db.Model):
-    """The plan agreed with her at appointment 2."""
+    """The plan agreed with her at the appointment her programme sets for it (appointment 2 of two, 3 of three)."""
 
     __tablename__ = "care_plans"
 

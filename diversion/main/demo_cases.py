@@ -13,7 +13,9 @@ has them), it makes:
 - two years of finished cases before that, about 89% completion among them (the reference scheme's rate), with
   follow-up reviews on about two in five completed cases, some in the current quarter so that distance travelled
   has figures;
-- open cases shared in turn among the support workers and managers given, so everyone has a caseload.
+- open cases shared in turn among the support workers and managers given, so everyone has a caseload;
+- as many appointments as the scheme's programme has (appointment 1 the needs assessment, the last the Care Action
+  Plan, any between them attendance): a completed case of a three-appointment scheme attended three.
 
 The same ``seed`` on the same day makes the same cases (their ids aside, which are random).
 
@@ -48,7 +50,7 @@ from diversion.organisations.services import current_version, schemes_serving
 from diversion.outcomes.models import Review, ReviewDomain
 from diversion.referrals.caseload import at_risk_cutoff
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
-from diversion.referrals.programme import DEFAULT_PROGRAMME
+from diversion.referrals.programme import DEFAULT_PROGRAMME, parse_programme
 from diversion.referrals.urns import urn_index_value
 from diversion.referrals.wording import current_wordings
 from diversion.reports.services import quarter_of, quarter_period
@@ -217,8 +219,10 @@ class _Case:
         self.flagged = False
         self.scores: dict[str, tuple[int, int]] = {}
         self.venue_ids: dict[str, uuid.UUID] = {}  # by name, set before the rows are written
-        # The organisation, scheme and programme version that hold the case, set before the rows are written.
+        # The organisation, scheme and programme version that hold the case, set before the rows are written, and
+        # how many appointments that programme has.
         self.organisation_id = self.scheme_id = self.programme_version_id = 0
+        self.appointments = 2
 
     def key(self) -> tuple[object, ...]:
         """What the plan decided, for comparing two plans (the ids are left out: they are random)."""
@@ -605,6 +609,15 @@ def _build_open(case: _Case, referral: Referral, on: date) -> None:
         _assess(case, referral, first_day)
         gone = [day for day in gone if day > first_day]
         number = 2
+        # A longer programme: some of the appointments between the first and the last attended already, each on a
+        # working day after the one before.
+        for _ in range(rng.randint(0, case.appointments - 2) if case.appointments > 2 else 0):
+            if len(gone) < 2:
+                break
+            day = rng.choice(gone[:2])
+            case.appointment(number, day, "attended")
+            gone = [later for later in gone if later > day]
+            number += 1
     if stage in ("unresolved", "missed") and not gone:
         stage = "upcoming"
     if stage == "unresolved":
@@ -640,15 +653,25 @@ def _build_finished(case: _Case, referral: Referral, on: date) -> None:
     case.assessment(first_day)
     referral.has_safeguarding_flag = case.flagged
     referral.state = State.ASSESSED.value
-    # Appointment 2 about a week after the first: the day it finished on, or a working day before the end.
-    second_day = case.finished_on or (later[min(len(later) - 1, rng.randint(3, 6))] if later else first_day)
+    # The last appointment about a week after the first (a few days more for each appointment between them): the day
+    # it finished on, or a working day before the end.
+    last = case.appointments
+    last_day = case.finished_on or (
+        later[min(len(later) - 1, rng.randint(3, 6) + 3 * (last - 2))] if later else first_day
+    )
+    # Those between the first and the last (none in a two-appointment programme), attended in order.
+    between = [day for day in later if day < last_day]
+    if last > 2:
+        days = sorted(rng.sample(between, last - 2)) if len(between) >= last - 2 else [last_day] * (last - 2)
+        for number, day in enumerate(days, start=2):
+            case.appointment(number, day, "attended")
     if case.outcome == "NOT_COMPLETED":
-        case.appointment(2, second_day, "did_not_attend")
+        case.appointment(last, last_day, "did_not_attend")
         referral.state, referral.outcome_date = State.NOT_COMPLETED.value, case.return_date
         return
-    case.appointment(2, second_day, "attended")
-    case.plan(second_day, agreed=True)
-    referral.state, referral.outcome_date = State.COMPLETED.value, second_day
+    case.appointment(last, last_day, "attended")
+    case.plan(last_day, agreed=True)
+    referral.state, referral.outcome_date = State.COMPLETED.value, last_day
     if case.reviewed_on is not None:
         case.review(case.reviewed_on)
 
@@ -680,7 +703,8 @@ def seed_cases(
     court whose court-day list is made."""
     on = today()
     scheme = scheme or schemes_serving(courts[0].id)[0]
-    version_id = current_version(scheme.id).id
+    version = current_version(scheme.id)
+    appointments = parse_programme(json.loads(version.settings_json)).required_appointments
     cases = plan_cases(count, seed, courts, workers, home, on)
     # Every demo consent is on the wording in use now (the plan is made without the database, so it is set here).
     wordings = {purpose: wording.id for purpose, wording in current_wordings().items()}
@@ -689,7 +713,7 @@ def seed_cases(
         case.wordings = wordings
         case.venue_ids = venue_ids
         case.organisation_id, case.scheme_id = scheme.organisation_id, scheme.id
-        case.programme_version_id = version_id
+        case.programme_version_id, case.appointments = version.id, appointments
     written = 0
     while written < count:
         batch = cases[written : written + 200]

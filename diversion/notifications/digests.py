@@ -117,6 +117,8 @@ def _visible(user: User, appointments: list[Appointment]) -> list[Appointment]:
         return []
     seen = set(db.session.scalars(select(Referral.id).where(Referral.id.in_(ids), cases_filter(user))))
     return [appointment for appointment in appointments if appointment.referral_id in seen]
+
+
 def opened_with_reason(manager: User, on: Any) -> list[Any]:
     """The grants of the day before ``on`` (London) on cases of the manager's schemes: a support worker opened a
     colleague's case with a reason (docs/organisations.md, "Need to know")."""

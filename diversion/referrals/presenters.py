@@ -81,6 +81,13 @@ def event_title(event: Any) -> str:
     return EVENT_TITLES.get(action, action.replace("_", " ").replace(".", ": ").capitalize())
 
 
+def programme_of(referral: Any) -> Any:
+    """The programme a case follows (the version it started under): how many appointments, what each produces."""
+    from diversion.referrals.programme import programme_for
+
+    return programme_for(referral)
+
+
 def register(app: Any) -> None:
     """Make the presenters available to templates."""
     app.add_template_filter(state_label, "state_label")
@@ -88,4 +95,5 @@ def register(app: Any) -> None:
     app.add_template_filter(urn_text, "urn")
     app.add_template_filter(outcome_label, "outcome_label")
     app.add_template_filter(event_title, "event_title")
+    app.add_template_filter(programme_of, "programme")
     app.jinja_env.globals["offences"] = OFFENCES

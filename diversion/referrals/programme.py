@@ -85,6 +85,10 @@ class Programme:
         """The step for an appointment number, or None when the programme has no such step."""
         return next((step for step in self.steps if step.number == number), None)
 
+    def step_producing(self, product: str) -> Step | None:
+        """The step whose appointment produces ``product`` ("assessment" or "care_plan"), or None."""
+        return next((step for step in self.steps if step.produces == product), None)
+
     def wording_id(self, purpose: str) -> int:
         """The id of the consent wording in force for a purpose (LookupError when the version names none)."""
         for name, wording_id in self.consent_wordings:

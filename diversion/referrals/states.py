@@ -202,11 +202,15 @@ def closed_case(referral: Referral, what: str) -> NotYet:
 
 @dataclass(frozen=True)
 class NextAction:
-    """What a case needs next: a code the case page turns into words and a link, and the step it is about."""
+    """What a case needs next: a code the case page turns into words and a link, and the step it is about; with
+    what remains of the case's programme before it completes, and how many appointments that programme has (the
+    version the case started under, so the page never assumes two)."""
 
     code: str
     number: int | None = None
     appointment_id: Any = None
+    remaining: tuple[StepProgress, ...] = ()
+    appointments: int = 0
 
 
 def next_action(referral: Referral) -> NextAction:
@@ -215,22 +219,25 @@ def next_action(referral: Referral) -> NextAction:
     if state.is_final:
         return NextAction("none")
     if state is State.REFERRED:
-        return NextAction("record_consent")
+        steps = programme_for(referral).steps
+        untouched = tuple(StepProgress(step, attended=False, produced=False) for step in steps)
+        return NextAction("record_consent", remaining=untouched, appointments=len(steps))
     facts = _facts(referral)
     appointments = current_among(facts.appointments)
-    for item in _progress(referral, facts):
-        if item.is_done:
-            continue
+    progress = _progress(referral, facts)
+    remaining = tuple(item for item in progress if not item.is_done)
+    left = {"remaining": remaining, "appointments": len(progress)}
+    for item in remaining:
         number = item.step.number
         if not item.attended:
             booked = [a for a in appointments if a.number == number and a.outcome is None]
             if not booked:
-                return NextAction("book", number)
+                return NextAction("book", number, **left)
             if booked[0].starts_at <= utcnow():
-                return NextAction("record_outcome", number, booked[0].id)
-            return NextAction("wait", number, booked[0].id)
+                return NextAction("record_outcome", number, booked[0].id, **left)
+            return NextAction("wait", number, booked[0].id, **left)
         if item.step.produces == "assessment":
-            return NextAction("record_assessment", number)
+            return NextAction("record_assessment", number, **left)
         if item.step.produces == "care_plan":
-            return NextAction("agree_plan", number)
-    return NextAction("none")
+            return NextAction("agree_plan", number, **left)
+    return NextAction("none", **left)

@@ -1,7 +1,8 @@
 """The app for the browser tests: a fresh database, migrated and seeded, served by werkzeug on the given port.
 
-Run as ``python -m tests.e2e.server --port N --instance DIR`` with ``DATABASE_URL``, ``DIVERSION_KEYSTORE_URL`` and
-``DIVERSION_MASTER_KEYS`` in the environment (never on the command line, where other users could read them).
+Run as ``python -m tests.e2e.server --port N --instance DIR [--seed NAME]`` with ``DATABASE_URL``,
+``DIVERSION_KEYSTORE_URL`` and ``DIVERSION_MASTER_KEYS`` in the environment (never on the command line, where other
+users could read them).
 Seeded users are not enrolled: the tests set up their authenticators through the UI. The temporary password of the
 one user who must change it is written to ``DIR/seed.json``, the only way the tests can learn it.
 """
@@ -402,8 +403,57 @@ def _seed_privacy_cases() -> None:
         raise RuntimeError("the seeded client is not due for erasure, or the held one is not held")
 
 
-# The worlds a server can be seeded with: the one every browser test shares, and need to know's own.
-WORLDS = {"shared": seed, "need-to-know": seed_need_to_know}
+# The seed of a server of its own for tests/e2e/test_three_appointments.py: a second organisation running a
+# three-appointment Engagement and Support Order (the assessment at appointment 1, attendance at 2, the Care Action
+# Plan at 3) at a court of its own, with a venue, a worker and an opted-in case of hers.
+ESO_COURT = ("E2EC", "Carlow Magistrates' Court")
+ESO_EMAIL = "eso@e2e.example.org"
+ESO_WORKER_NAME = "Elin Orr"
+ESO_CLIENT = "Tess Quarrie"
+ESO_VENUE = "Carlow women's hub"
+
+
+def seed_three_appointments(instance: Path) -> None:
+    """Only what the three-appointment journey needs, in an organisation of its own."""
+    from datetime import timedelta
+
+    from diversion.admin.services import create_user, save_court
+    from diversion.dates import today
+    from diversion.organisations.services import add_organisation, add_scheme
+    from diversion.referrals.programme import programme_with_appointments
+    from diversion.venues.services import save_venue
+    from tests.factories import create_referral
+
+    organisation = add_organisation("eso-north", "Northfield Women's Trust")
+    court = save_court(*ESO_COURT, schemes=[])
+    name = "Engagement and Support Order"
+    scheme = add_scheme(organisation, "eso", name, [court], settings=programme_with_appointments(name, 3))
+    save_venue(ESO_VENUE, "8 Quarry Road, Carlow CW3 2EF", organisation=organisation.slug)
+    worker, _ = create_user(
+        ESO_EMAIL,
+        "worker",
+        None,
+        PASSWORD,
+        display_name=ESO_WORKER_NAME,
+        organisation=organisation.slug,
+        schemes=[scheme.slug],
+    )
+    given, family = ESO_CLIENT.split(" ")
+    create_referral(
+        state="OPTED_IN",
+        worker=worker,
+        court=court,
+        given_name=given,
+        family_name=family,
+        date_of_birth=date(1988, 9, 21),
+        return_date=today() + timedelta(weeks=4),
+    )
+    (instance / SEED_FILE).write_text("{}")
+
+
+# The worlds a server can be seeded with: the one every browser test shares, and the worlds of tests that need a
+# server of their own (a second scheme or organisation would change the shared one's pages).
+WORLDS = {"shared": seed, "need-to-know": seed_need_to_know, "three-appointments": seed_three_appointments}
 
 
 def _court(code: str):

@@ -12,7 +12,7 @@ from diversion.errors import NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.reports import services
 from diversion.reports.services import Period, check_period, month_period, quarter_period, wilson_interval
-from tests.factories import create_court
+from tests.factories import create_court, create_organisation, create_scheme, create_user
 from tests.reports.cases import EXPECTED_A, EXPECTED_ALL, EXPECTED_B, MONTHS_A, Q1_2026, build_cases
 
 Q1 = Period(*Q1_2026)
@@ -169,19 +169,24 @@ def test_another_court_with_no_cases_has_only_zeros(cases) -> None:
 
 def test_a_court_user_gets_their_own_court_and_404_for_another(cases) -> None:
     a, b = cases.court_a, cases.court_b
-    assert services.report_court(None, a.id) is a
-    assert services.report_court(a.code.lower(), a.id) is a
+    user = create_user(role="court", court=a)
+    assert services.report_court(None, user) is a
+    assert services.report_court(a.code.lower(), user) is a
     with pytest.raises(NotFound):
-        services.report_court(b.code, a.id)
+        services.report_court(b.code, user)
     with pytest.raises(NotFound):
-        services.report_court("NOSUCHCOURT", a.id)
+        services.report_court("NOSUCHCOURT", user)
 
 
-def test_other_roles_get_every_court_or_the_one_they_name(cases) -> None:
-    assert services.report_court(None, None) is None
-    assert services.report_court(cases.court_b.code, None) is cases.court_b
-    with pytest.raises(NotFound):
-        services.report_court("NOSUCHCOURT", None)
+def test_other_roles_get_every_court_or_one_their_report_may_be_narrowed_to(cases) -> None:
+    manager, cps = create_user(role="manager"), create_user(role="cps", cps_courts=[cases.court_a])
+    assert services.report_court(None, manager) is None
+    assert services.report_court(cases.court_b.code, manager) is cases.court_b
+    assert services.report_court(cases.court_a.code, cps) is cases.court_a
+    elsewhere = create_court(schemes=[create_scheme(organisation=create_organisation())])
+    for user, code in ((manager, "NOSUCHCOURT"), (manager, elsewhere.code), (cps, cases.court_b.code)):
+        with pytest.raises(NotFound):
+            services.report_court(code, user)
 
 
 # --- aggregates only ---

@@ -1,0 +1,60 @@
+"""A funder-return snapshot keeps whose return it is: its organisation and the schemes it counted
+
+Reports count only the cases of the manager's schemes, one of them or all (docs/organisations.md, "Reports"). A kept
+snapshot now records the organisation and the schemes it was made over, so that running it again counts exactly
+those, and only that organisation's managers see it. The snapshots kept before organisations counted every case of
+the one organisation there was, so they belong to it, over all its schemes.
+
+Revision ID: 21f1c0de0001
+Revises: 21a1c0de0001
+Create Date: 2026-12-11 09:00:00.000000
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "21f1c0de0001"
+down_revision = "21a1c0de0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("return_snapshots", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("organisation_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("scheme_ids", sa.JSON(), nullable=True))
+    bind = op.get_bind()
+    kept = bind.execute(sa.text("SELECT count(*) FROM return_snapshots")).scalar_one()
+    if kept:
+        organisation = bind.execute(sa.text("SELECT min(id) FROM organisations")).scalar_one()
+        schemes = [
+            row[0]
+            for row in bind.execute(
+                sa.text("SELECT id FROM schemes WHERE organisation_id = :organisation ORDER BY id"),
+                {"organisation": organisation},
+            )
+        ]
+        snapshots = sa.table("return_snapshots", sa.column("organisation_id"), sa.column("scheme_ids", sa.JSON()))
+        bind.execute(snapshots.update().values(organisation_id=organisation, scheme_ids=schemes))
+    with op.batch_alter_table("return_snapshots", schema=None) as batch_op:
+        batch_op.alter_column("organisation_id", existing_type=sa.Integer(), nullable=False)
+        batch_op.alter_column("scheme_ids", existing_type=sa.JSON(), nullable=False)
+        batch_op.create_foreign_key(
+            batch_op.f("fk_return_snapshots_organisation_id_organisations"),
+            "organisations",
+            ["organisation_id"],
+            ["id"],
+        )
+        batch_op.create_index(
+            "ix_return_snapshots_organisation_id_created_at", ["organisation_id", "created_at"], unique=False
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("return_snapshots", schema=None) as batch_op:
+        batch_op.drop_index("ix_return_snapshots_organisation_id_created_at")
+        batch_op.drop_constraint(batch_op.f("fk_return_snapshots_organisation_id_organisations"), type_="foreignkey")
+        batch_op.drop_column("scheme_ids")
+        batch_op.drop_column("organisation_id")

@@ -116,7 +116,7 @@ class CompletionForm(FlaskForm):
             del self.scheme
         else:
             self.scheme.choices = choices(
-                [("", choice.all_label()), *((scheme.slug, scheme.name) for scheme in choice.offered)]
+                [("", choice.all_label), *((scheme.slug, scheme.name) for scheme in choice.offered)]
             )
             self.scheme.data = choice.slug or ""
 

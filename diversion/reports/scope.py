@@ -109,6 +109,8 @@ class ReportChoice:
     chosen: SchemeRef | None = None
     schemes: tuple[SchemeRef, ...] = ()
     label: str | None = None  # None for court and CPS users: their reports are by court
+    # The select's option for no single scheme: the organisation's name when her schemes are all of its schemes.
+    all_label: str = "All your schemes"
 
     @property
     def slug(self) -> str | None:
@@ -133,12 +135,6 @@ class ReportChoice:
         """The query string that asks for this choice again."""
         return {"scheme": self.chosen.slug} if self.chosen else {}
 
-    def all_label(self) -> str:
-        """The select's option for no single scheme."""
-        if self.label and self.label.startswith(f"{WHOLE_ORGANISATION}:") and self.chosen is None:
-            return self.label
-        return "All your schemes"
-
 
 def _refs(user: User) -> tuple[SchemeRef, ...]:
     return tuple(
@@ -156,13 +152,14 @@ def choose(user: User, slug: str | None = None) -> ReportChoice:
             raise NotFound(NO_SCHEME, {"scheme": NO_SCHEME})
         return ReportChoice(counted)
     offered = _refs(user)
-    organisation = scoping.organisation_of(user)
+    every = scope_label(scoping.organisation_of(user), offered)
+    all_label = every if every.startswith(f"{WHOLE_ORGANISATION}:") else "All your schemes"
     if slug is not None:
         chosen = next((scheme for scheme in offered if scheme.slug == slug), None)
         if chosen is None:
             raise NotFound(NO_SCHEME, {"scheme": NO_SCHEME})
-        return ReportChoice(counted.only(chosen.id), offered, chosen, (chosen,), chosen.name)
-    return ReportChoice(counted, offered, None, offered, scope_label(organisation, offered))
+        return ReportChoice(counted.only(chosen.id), offered, chosen, (chosen,), chosen.name, all_label)
+    return ReportChoice(counted, offered, None, offered, every, all_label)
 
 
 def report_courts(user: User) -> list[Court] | None:

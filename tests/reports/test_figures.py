@@ -11,6 +11,7 @@ from sqlalchemy import event
 from diversion.errors import NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.reports import services
+from diversion.reports.scope import choose
 from diversion.reports.services import Period, check_period, month_period, quarter_period, wilson_interval
 from tests.factories import create_court, create_organisation, create_scheme, create_user
 from tests.reports.cases import EXPECTED_A, EXPECTED_ALL, EXPECTED_B, MONTHS_A, Q1_2026, build_cases
@@ -247,3 +248,34 @@ def test_on_sqlite_each_count_takes_its_dates_index(app, cases) -> None:
         assert "SCAN referrals" not in plan, (sql, plan)
         if "outcome_date" in sql:
             assert "ix_referrals_referred_on_court_id" not in plan, (sql, plan)
+
+
+def test_a_managers_report_is_the_same_few_statements_each_read_from_her_schemes_indexes(app, cases) -> None:
+    """A manager's counts are grouped by scheme in the same statements (five, with the months), each limited to her
+    schemes; on SQLite each reads an index that begins with the scheme and the date it counts by, alone."""
+    choice = choose(create_user(role="manager"))
+    statements = _statements(
+        lambda: (services.completion_report(Q1, None, choice), services.months_of(Q1, None, choice)),
+        with_parameters=True,
+    )
+    assert len(statements) == 5
+    for sql, _ in statements:
+        assert "referrals.scheme_id in" in " ".join(sql.split()).lower(), sql
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    plans = {
+        " ".join(sql.split()): " ".join(
+            str(row[-1]) for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+        )
+        for sql, params in statements
+    }
+    expected = {
+        "referred_on >=": "COVERING INDEX ix_referrals_scheme_id_referred_on_court_id",
+        "consent_date >=": "COVERING INDEX ix_referrals_scheme_id_consent_date_court_id",
+        "outcome_date IS NULL": "COVERING INDEX ix_referrals_scheme_id_outcome_date_state",
+        "SELECT referrals.scheme_id, referrals.state": "COVERING INDEX ix_referrals_scheme_id_outcome_date_state",
+        "STRFTIME('%m'": "COVERING INDEX ix_referrals_scheme_id_outcome_date_state",  # by month
+    }
+    for words, index in expected.items():
+        (plan,) = [plan for sql, plan in plans.items() if words in sql]
+        assert index in plan, (words, plan)

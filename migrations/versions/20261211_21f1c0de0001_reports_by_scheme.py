@@ -1,9 +1,12 @@
-"""A funder-return snapshot keeps whose return it is: its organisation and the schemes it counted
+"""Reports by scheme: a return snapshot keeps its organisation and schemes; indexes for a scheme's counts
 
 Reports count only the cases of the manager's schemes, one of them or all (docs/organisations.md, "Reports"). A kept
 snapshot now records the organisation and the schemes it was made over, so that running it again counts exactly
 those, and only that organisation's managers see it. The snapshots kept before organisations counted every case of
 the one organisation there was, so they belong to it, over all its schemes.
+
+Three indexes on referrals begin with the scheme and then the date a figure counts by (referral, consent, outcome),
+so that a manager's report reads only her schemes' cases of the period (diversion/reports/models.py).
 
 Revision ID: 21f1c0de0001
 Revises: 21a1c0de0001
@@ -21,7 +24,17 @@ branch_labels = None
 depends_on = None
 
 
+SCHEME_INDEXES = {
+    "ix_referrals_scheme_id_referred_on_court_id": ["scheme_id", "referred_on", "court_id"],
+    "ix_referrals_scheme_id_consent_date_court_id": ["scheme_id", "consent_date", "court_id"],
+    "ix_referrals_scheme_id_outcome_date_state": ["scheme_id", "outcome_date", "state", "court_id", "referred_on"],
+}
+
+
 def upgrade():
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        for name, columns in SCHEME_INDEXES.items():
+            batch_op.create_index(name, columns, unique=False)
     with op.batch_alter_table("return_snapshots", schema=None) as batch_op:
         batch_op.add_column(sa.Column("organisation_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("scheme_ids", sa.JSON(), nullable=True))
@@ -53,6 +66,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        for name in SCHEME_INDEXES:
+            batch_op.drop_index(name)
     with op.batch_alter_table("return_snapshots", schema=None) as batch_op:
         batch_op.drop_index("ix_return_snapshots_organisation_id_created_at")
         batch_op.drop_constraint(batch_op.f("fk_return_snapshots_organisation_id_organisations"), type_="foreignkey")

@@ -13,6 +13,7 @@ from flask import jsonify
 from diversion.api import bp
 from diversion.api.schemas import DATE, SCHEMAS, UUID, json_content, ref, text
 from diversion.api.webhook_document import WEBHOOK_PATHS, WEBHOOK_SCHEMAS
+from diversion.organisations.models import SLUG_MAX
 from diversion.permissions import RULES, public
 from diversion.referrals.queries import CURSOR_PATTERN
 
@@ -111,6 +112,10 @@ LIST_PARAMETERS = [
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Page size."),
 ]
 
+SCHEME_PARAMETER = (
+    "The short name of one of the manager's schemes: the figures of that scheme alone. Without it, all her schemes "
+    '(docs/organisations.md, "Reports").'
+)
 NOTICE_LIST_PARAMETERS = [
     _query(
         "status",
@@ -406,10 +411,15 @@ PATHS: dict[str, Any] = {
                 _query("from", DATE, "The period's first day; with `to`. Without both: the current quarter."),
                 _query("to", DATE, "The period's last day (included); with `from`."),
                 _query("court", text(16), "A court's code; every court without it. Court users get their own."),
+                _query("scheme", text(SLUG_MAX), SCHEME_PARAMETER),
             ],
-            description="Court users see their own court's figures only: another court's code answers 404, as does "
-            "an unknown code. 400 for an unreadable date; 422 for only one of `from` and `to`, `to` before `from`, "
-            "or a period over ten years. Counts only: no case and no person is in the answer.",
+            description="The figures count only the cases the caller may see: a manager's schemes (each scheme's "
+            "figures beside the total in `by_scheme` when there are several), a court user's court, a CPS user's "
+            "courts. Court users see their own court's figures only: another court's code answers 404, as does "
+            "an unknown code or a court the caller's report cannot be narrowed to. `scheme` names one of a "
+            "manager's schemes: any other answers 404, as does any `scheme` from a court or CPS user. 400 for an "
+            "unreadable date; 422 for only one of `from` and `to`, `to` before `from`, or a period over ten years. "
+            "Counts only: no case and no person is in the answer.",
         ),
     },
     "/reports/outcomes": {
@@ -434,7 +444,8 @@ PATHS: dict[str, Any] = {
             parameters=[
                 _query("from", DATE, "The period's first day; with `to`. Without both: the current quarter."),
                 _query("to", DATE, "The period's last day (included); with `from`."),
-                _query("court", text(16), "A court's code; every court without it."),
+                _query("court", text(16), "A court's code; every court of the manager's schemes without it."),
+                _query("scheme", text(SLUG_MAX), SCHEME_PARAMETER),
                 _query(
                     "format",
                     {"type": "string", "enum": ["json", "csv", "xlsx"], "default": "json"},
@@ -447,10 +458,11 @@ PATHS: dict[str, Any] = {
                     "where a total would give one away. On by default.",
                 ),
             ],
-            description="The indicators are defined in the service's indicators file. An unknown court code answers "
-            "404. 400 for an unreadable date, or an unknown `format` or `suppress`; 422 for only one of `from` and "
-            "`to`, `to` before `from`, or a period over ten years. Counts only: no case and no person is in "
-            "the answer.",
+            description="The indicators are defined in the service's indicators file, counted over the manager's "
+            "schemes, or the one `scheme` names (any other answers 404); exports name what they count in `scope`. "
+            "An unknown court code, or one her schemes do not serve, answers 404. 400 for an unreadable date, or an "
+            "unknown `format` or `suppress`; 422 for only one of `from` and `to`, `to` before `from`, or a period "
+            "over ten years. Counts only: no case and no person is in the answer.",
         ),
     },
     "/openapi.json": {

@@ -16,6 +16,51 @@ from diversion.referrals.need_to_know import MAX_REASON as MAX_ACCESS_REASON
 from diversion.referrals.queries import CURSOR_PATTERN
 from diversion.reports.services import FIGURES as REPORT_FIGURES
 
+# What a report counts (diversion/reports/scope.py): the scheme asked for and the name the report gives its scope.
+_REPORT_SCOPE: dict[str, Any] = {
+    "scheme": {
+        "type": ["string", "null"],
+        "description": "The scheme asked for (its short name); null for all of the caller's schemes, and for court "
+        "and CPS users, whose reports are by court.",
+    },
+    "scope": {
+        "type": ["string", "null"],
+        "description": "What the report counts, as its exports name it: a scheme's name, or \"Whole organisation: "
+        '<name>"; null for court and CPS users.',
+    },
+}
+# The completion report's figures, of the whole report and of each scheme.
+_COMPLETION_FIGURES: dict[str, Any] = {
+    **{
+        key: {"type": "integer", "minimum": 0, "description": text[:1].upper() + text[1:] + "."}
+        for key, _, text in REPORT_FIGURES
+    },
+    "completion_rate": {
+        "type": ["number", "null"],
+        "minimum": 0,
+        "maximum": 1,
+        "description": "completed / (completed + not_completed + withdrawn), 3 places; null when that is 0.",
+    },
+    "completion_rate_ci95": {
+        "anyOf": [
+            {
+                "type": "array",
+                "items": {"type": "number", "minimum": 0, "maximum": 1},
+                "minItems": 2,
+                "maxItems": 2,
+            },
+            {"type": "null"},
+        ],
+        "description": "The Wilson score 95% interval of the completion rate, [low, high]; null with it.",
+    },
+    "opt_in_rate": {
+        "type": ["number", "null"],
+        "minimum": 0,
+        "maximum": 1,
+        "description": "opted_in / (opted_in + declined), 3 places; null when that is 0.",
+    },
+}
+
 # A figure of the outcomes report: a number, `<5` or `[c]` when suppressed, or null when there is none.
 OUTCOME_VALUE = {"anyOf": [{"type": "number"}, {"type": "string", "enum": ["<5", "[c]"]}, {"type": "null"}]}
 
@@ -778,53 +823,41 @@ SCHEMAS: dict[str, Any] = {
             "from": {**DATE, "description": "The period's first day (included)."},
             "to": {**DATE, "description": "The period's last day (included)."},
             "court": {"type": ["string", "null"], "description": "The court's code; null for every court."},
-            **{
-                key: {"type": "integer", "minimum": 0, "description": text[:1].upper() + text[1:] + "."}
-                for key, _, text in REPORT_FIGURES
-            },
-            "completion_rate": {
-                "type": ["number", "null"],
-                "minimum": 0,
-                "maximum": 1,
-                "description": "completed / (completed + not_completed + withdrawn), 3 places; null when that is 0.",
-            },
-            "completion_rate_ci95": {
-                "anyOf": [
-                    {
-                        "type": "array",
-                        "items": {"type": "number", "minimum": 0, "maximum": 1},
-                        "minItems": 2,
-                        "maxItems": 2,
-                    },
-                    {"type": "null"},
-                ],
-                "description": "The Wilson score 95% interval of the completion rate, [low, high]; null with it.",
-            },
-            "opt_in_rate": {
-                "type": ["number", "null"],
-                "minimum": 0,
-                "maximum": 1,
-                "description": "opted_in / (opted_in + declined), 3 places; null when that is 0.",
-            },
+            **_REPORT_SCOPE,
+            **_COMPLETION_FIGURES,
             "definition": {"type": "string", "description": "What each figure counts, in words."},
+            "by_scheme": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "scheme": {"type": "string", "description": "The scheme's short name."},
+                        "name": {"type": "string", "description": "The scheme's name."},
+                        **_COMPLETION_FIGURES,
+                    },
+                    ["scheme", "name", *_COMPLETION_FIGURES],
+                ),
+                "description": "When the report counts several schemes (a manager's, without `scheme`): each "
+                "scheme's figures, whose counts add up to the report's. Empty otherwise.",
+            },
         },
         [
             "from",
             "to",
             "court",
-            *(key for key, _, _ in REPORT_FIGURES),
-            "completion_rate",
-            "completion_rate_ci95",
-            "opt_in_rate",
+            *_REPORT_SCOPE,
+            *_COMPLETION_FIGURES,
             "definition",
+            "by_scheme",
         ],
-        description="The completion report of a period and court (docs/design.md section 3).",
+        description="The completion report of a period and court (docs/design.md section 3), over the cases the "
+        "caller may see: a manager's schemes, or the one asked for; a court user's court; a CPS user's courts.",
     ),
     "OutcomesReport": _object(
         {
             "from": {**DATE, "description": "The period's first day (included)."},
             "to": {**DATE, "description": "The period's last day (included)."},
             "court": {"type": ["string", "null"], "description": "The court's code; null for every court."},
+            **_REPORT_SCOPE,
             "suppressed": {"type": "boolean", "description": "Whether small numbers are suppressed."},
             "suppression": {"type": ["string", "null"], "description": "How they are suppressed; null when not."},
             "indicators": {
@@ -854,9 +887,9 @@ SCHEMAS: dict[str, Any] = {
                 ),
             },
         },
-        ["from", "to", "court", "suppressed", "suppression", "indicators"],
-        description="The funder return's indicators for a period and court. A suppressed count reads `<5`; a "
-        "withheld one, or a rate, mean or median made from it, `[c]`.",
+        ["from", "to", "court", *_REPORT_SCOPE, "suppressed", "suppression", "indicators"],
+        description="The funder return's indicators for a period and court, over the manager's schemes or the one "
+        "asked for. A suppressed count reads `<5`; a withheld one, or a rate, mean or median made from it, `[c]`.",
     ),
 }
 

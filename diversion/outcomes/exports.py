@@ -13,7 +13,19 @@ from diversion.outcomes.equality import ETHNIC_GROUPS
 from diversion.outcomes.queries import NOT_RECORDED
 from diversion.outcomes.returns import ALL, SUPPRESSION_TEXT, FunderReturn
 
-FIGURE_COLUMNS = ("indicator", "name", "group", "value", "numerator", "denominator", "from", "to", "court", "worker")
+FIGURE_COLUMNS = (
+    "indicator",
+    "name",
+    "group",
+    "value",
+    "numerator",
+    "denominator",
+    "from",
+    "to",
+    "scope",
+    "court",
+    "worker",
+)
 DEFINITION_COLUMNS = ("indicator", "name", "format", "definition", "numerator", "denominator", "by")
 
 
@@ -32,8 +44,9 @@ def group_label(by: str | None, group: str) -> str:
     return group
 
 
-def figure_rows(report: FunderReturn, court: str | None, worker: str | None) -> list[list[Any]]:
-    """One row per indicator cell: key, name, group, value, numerator, denominator, period, court, worker."""
+def figure_rows(report: FunderReturn, court: str | None, worker: str | None, scope: str | None) -> list[list[Any]]:
+    """One row per indicator cell: key, name, group, value, numerator, denominator, period, what the return counts
+    (its scope: "Northgate diversion scheme", "Whole organisation: <name>"), court, worker."""
     rows = []
     for item in report.figures:
         for cell in item.cells:
@@ -47,6 +60,7 @@ def figure_rows(report: FunderReturn, court: str | None, worker: str | None) -> 
                     cell.denominator,
                     report.period.start,
                     report.period.end,
+                    scope or "",
                     court or "All courts",
                     worker or "All support workers",
                 ]
@@ -76,20 +90,20 @@ def definition_rows(report: FunderReturn) -> list[list[Any]]:
     return rows
 
 
-def return_csv(report: FunderReturn, court: str | None, worker: str | None) -> str:
+def return_csv(report: FunderReturn, court: str | None, worker: str | None, scope: str | None) -> str:
     """The figures as CSV: a header row, one row per indicator cell."""
-    return csv_text(FIGURE_COLUMNS, figure_rows(report, court, worker))
+    return csv_text(FIGURE_COLUMNS, figure_rows(report, court, worker, scope))
 
 
-def return_xlsx(report: FunderReturn, court: str | None, worker: str | None) -> bytes:
+def return_xlsx(report: FunderReturn, court: str | None, worker: str | None, scope: str | None) -> bytes:
     """The return as an XLSX workbook: Figures and Definitions sheets, header rows frozen, dates as dates."""
     return xlsx_bytes(
         [
             Sheet(
                 "Figures",
                 FIGURE_COLUMNS,
-                figure_rows(report, court, worker),
-                widths=(24, 48, 32, 10, 12, 12, 12, 12, 24, 28),
+                figure_rows(report, court, worker, scope),
+                widths=(24, 48, 32, 10, 12, 12, 12, 12, 36, 24, 28),
                 date_columns=(7, 8),
             ),
             Sheet("Definitions", DEFINITION_COLUMNS, definition_rows(report), widths=(24, 48, 10, 80, 60, 60, 12)),

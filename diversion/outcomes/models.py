@@ -61,13 +61,21 @@ class ReturnSnapshot(UUIDPrimaryKey, db.Model):
     quarter can be run again later and compared. Holds counts and ids' hashes only, never anything about a person."""
 
     __tablename__ = "return_snapshots"
-    __table_args__ = (Index("ix_return_snapshots_period", "period_start", "period_end"),)
+    __table_args__ = (
+        Index("ix_return_snapshots_period", "period_start", "period_end"),
+        Index("ix_return_snapshots_organisation_id_created_at", "organisation_id", "created_at"),
+    )
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     period_start: Mapped[date] = mapped_column(Date, nullable=False)
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
     period_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    # Whose return it is, and the schemes it counted (a list of ids: one scheme, or every scheme of the manager's
+    # organisation): a re-run counts exactly these again, and only that organisation's managers of every one of
+    # them may open it (docs/organisations.md, "Reports").
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False)
+    scheme_ids: Mapped[list[int]] = mapped_column(JSON, nullable=False)
     court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"), nullable=True)
     worker_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     # SHA-256 of the indicator file the figures were made with: a changed definition is a reason figures differ.

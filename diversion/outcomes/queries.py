@@ -28,6 +28,7 @@ from diversion.extensions import db
 from diversion.outcomes.models import Review, ReviewDomain
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
 from diversion.reports.queries import FINISHED_STATES
+from diversion.reports.scope import Counted
 
 MADE_STATUSES = ("made", "accepted", "attended")
 TAKEN_UP_STATUSES = ("accepted", "attended")
@@ -38,12 +39,15 @@ AGE_BANDS = (("18-24", 0, 24), ("25-34", 25, 34), ("35-44", 35, 44), ("45-54", 4
 
 @dataclass(frozen=True)
 class Scope:
-    """What a report is about: London dates ``start`` to ``end`` (both included), a court, a support worker."""
+    """What a report is about: London dates ``start`` to ``end`` (both included), a court, a support worker, and whose
+    cases it counts (``diversion.reports.scope.Counted``: a manager's schemes, or the one she chose). ``counted``
+    None counts every case: for the service's own checks only, never a signed-in user's report."""
 
     start: date
     end: date
     court_id: int | None = None
     worker_id: uuid.UUID | None = None
+    counted: Counted | None = None
 
     @property
     def utc_bounds(self) -> tuple[Any, Any]:
@@ -61,6 +65,8 @@ def _at(column: Any, scope: Scope) -> Any:
 
 
 def _scoped(query: Select[Any], scope: Scope) -> Select[Any]:
+    if scope.counted is not None:
+        query = query.where(scope.counted.condition())
     if scope.court_id is not None:
         query = query.where(Referral.court_id == scope.court_id)
     if scope.worker_id is not None:

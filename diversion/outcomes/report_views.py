@@ -3,11 +3,11 @@ figure. The funder return and its exports are in ``return_views``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
 
-from diversion.admin.services import list_courts
 from diversion.assessments.models import DOMAIN_LABELS
 from diversion.dates import today
 from diversion.errors import NotFound, ValidationFailed
@@ -18,39 +18,73 @@ from diversion.permissions import current_actor, requires
 from diversion.referrals.models import STATE_LABELS
 from diversion.reports import services as report_services
 from diversion.reports.forms import PERIOD_KINDS
+from diversion.reports.scope import ReportChoice, choose, report_courts
 
 MEASURE_KEYS = tuple(services.MEASURES)
+# The rows of the dashboard's table by scheme: a measure's key (a count, linked to its cases), a rate of
+# OutcomeFigures, or the median.
+ROLL_UP = (
+    ("Referrals", "referrals"),
+    ("Women referred", "women_referred"),
+    ("Opted in", "opted_in"),
+    ("Declined", "declined"),
+    ("Opt-in rate", "opt_in"),
+    ("Completed", "completed"),
+    ("Finished", "finished"),
+    ("Completion rate", "completion"),
+    ("Appointments with an outcome", "appointments_with_outcome"),
+    ("Did not attend", "did_not_attend"),
+    ("Non-attendance rate", "non_attendance"),
+    ("Median days from referral to completion", "median"),
+    ("Onward referrals made", "onward_made"),
+    ("Onward referrals taken up", "onward_taken_up"),
+    ("Women with a safeguarding flag raised", "safeguarding"),
+    ("Cases reviewed", "reviewed_cases"),
+)
 # How anything that leaves the organisation names the one support worker a report is filtered to.
 ONE_WORKER = "One support worker"
 
 
 def filters() -> tuple[OutcomesForm, services.Scope | None, dict[str, Any]]:
     """The filters as asked for: the form, the scope (None when the form has problems, shown in its error
-    summary) and what describes it (period, court, worker, and the query string that asks for it again)."""
-    form = OutcomesForm(request.args or None, today=today(), courts=list_courts(), workers=services.support_workers())
+    summary) and what describes it (period, court, worker, the schemes counted, and the query string that asks for
+    it again). A scheme that is not one of the manager's answers 404 (diversion/reports/scope.py)."""
+    actor = current_actor()
+    choice = choose(actor, request.args.get("scheme"))
+    courts = report_courts(actor) or []
+    form = OutcomesForm(
+        request.args or None,
+        today=today(),
+        courts=courts,
+        choice=choice,
+        workers=services.support_workers(choice.counted),
+    )
     if request.args and not form.validate():
-        return form, None, {}
+        return form, None, {"choice": choice}
     try:
         period = form.chosen_period()
-        court = report_services.report_court(form.court_code(), None)
-        worker = services.report_worker(form.worker_id())
+        court = report_services.report_court(form.court_code(), actor)
+        worker = services.report_worker(form.worker_id(), choice.counted)
     except (ValidationFailed, NotFound) as error:
         apply_errors(form, error, "end")
-        return form, None, {}
-    args = OutcomesForm.link_args(period, court.code if court else None)
+        return form, None, {"choice": choice}
+    args = OutcomesForm.link_args(period, court.code if court else None, choice.slug)
     if worker is not None:
         args["worker"] = str(worker.id)
     place = f"{period.label}, {court.name if court else 'all courts'}"
+    scope_label = choice.label or ""
     about = {
         "period": period,
         "court": court,
         "worker": worker,
+        "choice": choice,
         "args": args,
-        "label": place + (f", {worker.display_name}" if worker else ""),
+        "scope_label": scope_label,
+        "label": f"{place}, {scope_label}" + (f", {worker.display_name}" if worker else ""),
         # What leaves the organisation (the printable return, the exports) names no member of staff.
-        "export_label": place + (f", {ONE_WORKER.lower()}" if worker else ""),
+        "export_label": f"{place}, {scope_label}" + (f", {ONE_WORKER.lower()}" if worker else ""),
     }
-    return form, services.scope_of(period, court, worker), about
+    return form, services.scope_of(period, court, worker, choice.counted), about
 
 
 def _page(template: str, form: OutcomesForm, **context: Any) -> Any:
@@ -73,10 +107,22 @@ def dashboard() -> Any:
     period = about["period"]
     months = services.months_of(period, scope)
     referred = services.referrals_by_month(period, scope)
+    figures = services.outcome_figures(scope)
+    choice: ReportChoice = about["choice"]
+    columns = [
+        (
+            scheme.name,
+            services.outcome_figures(replace(scope, counted=counted)),
+            {**about["args"], "scheme": scheme.slug},
+        )
+        for scheme, counted in (choice.each_scheme() if choice.rolls_up else [])
+    ]
     return _page(
         "outcomes/dashboard.html",
         form,
-        figures=services.outcome_figures(scope),
+        figures=figures,
+        roll_up=[*columns, ("Total", figures, about["args"])] if columns else None,
+        roll_up_rows=ROLL_UP,
         about=about,
         months=months,
         referred=[(f"{report_services.MonthFigures(y, m, 0, 0, 0).label}", count) for y, m, count in referred],

@@ -24,12 +24,14 @@ def _return(about: dict[str, Any], scope: Any) -> returns.FunderReturn:
     return returns.funder_return(about["period"], scope, suppressed=_suppressed())
 
 
-def _names(about: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The court and worker as an export names them: a return leaves the organisation, so a staff member's email
-    stays behind (the page itself, which stays inside, names her)."""
+def _names(about: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The court, worker and scope as an export names them: a return leaves the organisation, so a staff member's
+    name stays behind (the page itself, which stays inside, names her); the scope says which scheme, or the whole
+    organisation."""
     return (
         about["court"].name if about.get("court") else None,
         ONE_WORKER if about.get("worker") else None,
+        about.get("scope_label") or None,
     )
 
 
@@ -43,7 +45,10 @@ def funder_return() -> Any:
         context.update(
             report=_return(about, scope),
             group_label=exports.group_label,
-            snapshots=returns.snapshots_for(about["period"]),
+            snapshots=[
+                (saved, returns.snapshot_label(saved))
+                for saved in returns.snapshots_for(current_actor(), about["period"])
+            ],
             csv_url=url_for("outcomes.funder_return_csv", **args),
             xlsx_url=url_for("outcomes.funder_return_xlsx", **args),
             print_url=url_for("outcomes.funder_return_print", **args),
@@ -73,7 +78,9 @@ def _file_name(about: dict[str, Any], extension: str) -> str:
     period = about["period"]
     court = about.get("court")
     court_part = (re.sub(r"[^A-Za-z0-9-]", "", court.code) or "court") if court else "all-courts"
-    return f"funder-return-{period.start.isoformat()}-to-{period.end.isoformat()}-{court_part}.{extension}"
+    choice = about["choice"]
+    scheme_part = f"-{choice.slug}" if choice.slug else ""
+    return f"funder-return-{period.start.isoformat()}-to-{period.end.isoformat()}-{court_part}{scheme_part}.{extension}"
 
 
 @bp.route("/outcomes/return.csv")
@@ -111,7 +118,7 @@ def save_snapshot() -> Any:
 @requires("outcome_reports")
 def snapshot(snapshot_id: Any) -> Any:
     try:
-        saved = returns.snapshot(snapshot_id)
+        saved = returns.snapshot(snapshot_id, current_actor())
     except NotFound:
         abort(404)
     period, _ = returns.snapshot_scope(saved)
@@ -119,5 +126,6 @@ def snapshot(snapshot_id: Any) -> Any:
         "outcomes/snapshot.html",
         saved=saved,
         period=period,
+        scope_label=returns.snapshot_label(saved),
         rerun=returns.rerun(saved, current_actor()),
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from diversion import scoping
 from diversion.assessments.models import Domain
 from diversion.audit.services import record_event
 from diversion.auth.models import User
@@ -27,9 +28,11 @@ from diversion.care_plans.models import Service
 from diversion.db import transaction
 from diversion.errors import NotFound
 from diversion.extensions import db
+from diversion.organisations.models import Organisation, Scheme
 from diversion.outcomes import queries, services
 from diversion.outcomes.models import ReturnSnapshot
 from diversion.outcomes.queries import AGE_BANDS, NOT_RECORDED, Scope
+from diversion.reports.scope import Counted, SchemeRef, scope_label
 from diversion.reports.services import Period
 
 INDICATORS_FILE = Path(__file__).with_name("indicators.toml")
@@ -384,7 +387,11 @@ def _snapshot_content(scope: Scope, figures: list[IndicatorFigures]) -> tuple[di
 
 
 def save_snapshot(period: Period, scope: Scope, actor: User) -> ReturnSnapshot:
-    """Generate the return and keep it: parameters, unsuppressed figures, and hashes of the case ids behind them."""
+    """Generate the return and keep it: parameters (the organisation and the schemes counted among them),
+    unsuppressed figures, and hashes of the case ids behind them."""
+    scheme_ids = list(scope.counted.scheme_ids or ()) if scope.counted else scoping.scheme_ids(actor)
+    if actor.organisation_id is None or not scheme_ids:
+        raise NotFound("No scheme of yours to keep a return of")
     indicator_set, digest = indicators()
     content, cases_hash, case_count = _snapshot_content(scope, compute(scope, indicator_set))
     with transaction():
@@ -393,6 +400,8 @@ def save_snapshot(period: Period, scope: Scope, actor: User) -> ReturnSnapshot:
             period_start=period.start,
             period_end=period.end,
             period_kind=period.kind,
+            organisation_id=actor.organisation_id,
+            scheme_ids=sorted(scheme_ids),
             court_id=scope.court_id,
             worker_id=scope.worker_id,
             indicators_hash=digest,
@@ -406,26 +415,45 @@ def save_snapshot(period: Period, scope: Scope, actor: User) -> ReturnSnapshot:
     return snapshot
 
 
-def snapshots_for(period: Period | None = None) -> list[ReturnSnapshot]:
-    """Snapshots, newest first (of one period when given)."""
-    query = select(ReturnSnapshot).order_by(ReturnSnapshot.created_at.desc())
+def _may_open(saved: ReturnSnapshot, user: User) -> bool:
+    """A snapshot is its organisation's, and opened by a manager of every scheme it counted: what it counted is
+    inside what she may see."""
+    return saved.organisation_id == user.organisation_id and set(saved.scheme_ids) <= set(scoping.scheme_ids(user))
+
+
+def snapshots_for(user: User, period: Period | None = None) -> list[ReturnSnapshot]:
+    """The snapshots ``user`` may open, newest first (of one period when given)."""
+    query = (
+        select(ReturnSnapshot)
+        .where(ReturnSnapshot.organisation_id == user.organisation_id)
+        .order_by(ReturnSnapshot.created_at.desc())
+    )
     if period is not None:
         query = query.where(ReturnSnapshot.period_start == period.start, ReturnSnapshot.period_end == period.end)
-    return list(db.session.scalars(query.limit(100)))
+    return [saved for saved in db.session.scalars(query.limit(100)) if _may_open(saved, user)]
 
 
-def snapshot(snapshot_id: Any) -> ReturnSnapshot:
-    """One snapshot, or NotFound."""
+def snapshot(snapshot_id: Any, user: User) -> ReturnSnapshot:
+    """One snapshot ``user`` may open, or NotFound (as for one that does not exist)."""
     found = db.session.get(ReturnSnapshot, snapshot_id)
-    if found is None:
+    if found is None or not _may_open(found, user):
         raise NotFound("No such snapshot")
     return found
 
 
 def snapshot_scope(saved: ReturnSnapshot) -> tuple[Period, Scope]:
-    """The period and scope a snapshot was made for."""
+    """The period and scope a snapshot was made for: the same schemes, court and worker."""
     period = Period(saved.period_start, saved.period_end, saved.period_kind)
-    return period, Scope(saved.period_start, saved.period_end, saved.court_id, saved.worker_id)
+    counted = Counted(scheme_ids=tuple(sorted(saved.scheme_ids)))
+    return period, Scope(saved.period_start, saved.period_end, saved.court_id, saved.worker_id, counted)
+
+
+def snapshot_label(saved: ReturnSnapshot) -> str:
+    """What a snapshot counted, as the return names it ("Whole organisation: <name>", a scheme's name)."""
+    found = db.session.scalars(select(Scheme).where(Scheme.id.in_(saved.scheme_ids))).all()
+    return scope_label(
+        db.session.get(Organisation, saved.organisation_id), [SchemeRef(s.id, s.slug, s.name) for s in found]
+    )
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,11 @@ from diversion.courts.models import Court
 from diversion.db import transaction
 from diversion.errors import NotFound
 from diversion.extensions import db
+from diversion.organisations.models import user_schemes
 from diversion.outcomes import queries
 from diversion.outcomes.queries import Scope
 from diversion.referrals.models import Referral, State
+from diversion.reports.scope import Counted
 from diversion.reports.services import MonthFigures, Period, Rate
 
 REFERENCE_COMPLETION_RATE = 0.89  # the completion rate of the scheme this one is modelled on (docs/design.md section 1)
@@ -320,32 +322,40 @@ def referrals_by_month(period: Period, scope: Scope) -> list[tuple[int, int, int
 # --- filters ---
 
 
-def support_workers() -> list[User]:
-    """Workers and managers, who may hold cases, by name."""
+def support_workers(counted: Counted | None) -> list[User]:
+    """Workers and managers of the schemes counted, who may hold their cases, by name (none for a report that is
+    not by scheme)."""
+    if counted is None or not counted.scheme_ids:
+        return []
     query = (
         select(User)
-        .where(User.role.in_((Role.WORKER.value, Role.MANAGER.value)))
+        .where(
+            User.role.in_((Role.WORKER.value, Role.MANAGER.value)),
+            User.id.in_(select(user_schemes.c.user_id).where(user_schemes.c.scheme_id.in_(counted.scheme_ids))),
+        )
         .order_by(db.func.lower(User.display_name), User.email)
     )
     return list(db.session.scalars(query))
 
 
-def report_worker(worker_id: str | None) -> User | None:
-    """The support worker a report is for (None: all); NotFound for an unknown id."""
+def report_worker(worker_id: str | None, counted: Counted | None) -> User | None:
+    """The support worker a report is for (None: all): one of the workers of the schemes counted; NotFound for any
+    other id, as for an unknown one."""
     if not worker_id:
         return None
     try:
-        user = db.session.get(User, uuid.UUID(str(worker_id)))
+        wanted = uuid.UUID(str(worker_id))
     except ValueError:
-        user = None
-    if user is None or user.role not in (Role.WORKER.value, Role.MANAGER.value):
+        wanted = None
+    user = next((user for user in support_workers(counted) if user.id == wanted), None)
+    if user is None:
         raise NotFound("No support worker has this id", {"worker": "No support worker has this id"})
     return user
 
 
-def scope_of(period: Period, court: Court | None, worker: User | None) -> Scope:
-    """The scope of a period, a court and a support worker."""
-    return Scope(period.start, period.end, court.id if court else None, worker.id if worker else None)
+def scope_of(period: Period, court: Court | None, worker: User | None, counted: Counted | None = None) -> Scope:
+    """The scope of a period, a court, a support worker and the cases counted."""
+    return Scope(period.start, period.end, court.id if court else None, worker.id if worker else None, counted)
 
 
 # --- the drill-down ---
@@ -418,6 +428,7 @@ def cases_behind(
                 "to": scope.end.isoformat(),
                 "court_id": scope.court_id,
                 "worker_id": str(scope.worker_id) if scope.worker_id else None,
+                **(scope.counted.detail() if scope.counted else {}),
                 "by": group[0] if group else None,
                 "group": group[1] if group else None,
                 "cases": total_cases,

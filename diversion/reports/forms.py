@@ -13,6 +13,7 @@ from wtforms.validators import AnyOf, ValidationError
 
 from diversion.courts.models import Court
 from diversion.forms import DateInputField, choices
+from diversion.reports.scope import ReportChoice
 from diversion.reports.services import (
     Period,
     check_period,
@@ -61,7 +62,8 @@ def recent_quarters(today: date, count: int = QUARTERS_OFFERED) -> list[tuple[st
 
 
 class CompletionForm(FlaskForm):
-    """Which period (a month, a quarter or dates) and which court (not shown to court users)."""
+    """Which period (a month, a quarter or dates), which court (not shown to court users) and which scheme (shown to
+    support staff with more than one)."""
 
     class Meta:
         csrf = False
@@ -77,9 +79,20 @@ class CompletionForm(FlaskForm):
     start = DateInputField("Start date", what="the start date", required=False)
     end = DateInputField("End date", what="the end date", required=False)
     court = SelectField("Court", widget=GovSelect(), validate_choice=False, default="")
+    # Which of her schemes (support staff with more than one): checked by diversion.reports.scope.choose, which
+    # answers 404 for a scheme that is not hers (the list never offers one, so only an edited address names it).
+    scheme = SelectField("Scheme", widget=GovSelect(), validate_choice=False, default="")
     submit = SubmitField("Show figures", widget=GovSubmitInput())
 
-    def __init__(self, formdata: Any, *, today: date, courts: list[Court] | None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        formdata: Any,
+        *,
+        today: date,
+        courts: list[Court] | None,
+        choice: ReportChoice | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(formdata, **kwargs)
         months, quarters = recent_months(today), recent_quarters(today)
         self.month.choices = choices(months)
@@ -98,6 +111,14 @@ class CompletionForm(FlaskForm):
             del self.court
         else:
             self.court.choices = choices([("", "All courts"), *((court.code, court.name) for court in courts)])
+        if choice is None or not choice.is_choosable:
+            # One scheme (or a court's report): nothing to choose.
+            del self.scheme
+        else:
+            self.scheme.choices = choices(
+                [("", choice.all_label), *((scheme.slug, scheme.name) for scheme in choice.offered)]
+            )
+            self.scheme.data = choice.slug or ""
 
     @property
     def kind(self) -> str:
@@ -153,8 +174,9 @@ class CompletionForm(FlaskForm):
         return (field.data or None) if field is not None else None
 
     @staticmethod
-    def link_args(period: Period, court_code: str | None) -> dict[str, str]:
-        """The query string that asks for this period and court again (for the chart, the CSV, and links)."""
+    def link_args(period: Period, court_code: str | None, scheme: str | None = None) -> dict[str, str]:
+        """The query string that asks for this period, court and scheme again (for the chart, the CSV, and
+        links)."""
         args: dict[str, str] = {"period": period.kind}
         if period.kind == "month":
             args["month"] = month_value(period.start.year, period.start.month)
@@ -167,4 +189,6 @@ class CompletionForm(FlaskForm):
                 )
         if court_code:
             args["court"] = court_code
+        if scheme:
+            args["scheme"] = scheme
         return args

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from diversion.admin.services import court_by_code
+from diversion.auth.models import Role, User
 from diversion.courts.models import Court
 from diversion.dates import MONTHS, long_date, month_year, today
 from diversion.errors import NotFound, ValidationFailed
@@ -23,6 +24,7 @@ from diversion.exports import csv_text
 from diversion.extensions import db
 from diversion.referrals.models import State
 from diversion.reports import queries
+from diversion.reports.scope import ReportChoice, SchemeRef, report_courts
 
 Z_95 = 1.959964  # the standard normal quantile for a two-sided 95% interval
 MAX_MONTHS = 120  # a period spans at most ten years of calendar months (the chart has one bar per month)
@@ -128,17 +130,22 @@ def check_period(start: date, end: date, kind: str = "custom") -> Period:
     return Period(start, end, kind)
 
 
-def report_court(code: str | None, scope: int | None) -> Court | None:
-    """The court a report is for: None for every court; a court user's own court whatever they ask (NotFound when
-    they name another, as for any object outside their scope); NotFound for an unknown code."""
+def report_court(code: str | None, user: User) -> Court | None:
+    """The court a report of ``user`` is for. A court user's is her own court whatever she asks (NotFound when she
+    names another, as for any object outside her scope). For others: None for every court the report counts, or
+    the one named among the courts it may be narrowed to (``diversion.reports.scope.report_courts``: her schemes'
+    courts, a CPS user's covered courts); NotFound for any other code, as for an unknown one."""
+    missing = NotFound("No court has this code", {"court": "No court has this code"})
     court = court_by_code(code) if code else None
     if code and court is None:
-        raise NotFound("No court has this code", {"court": "No court has this code"})
-    if scope is None:
-        return court
-    if court is not None and court.id != scope:
-        raise NotFound("No court has this code", {"court": "No court has this code"})
-    return db.session.get(Court, scope)
+        raise missing
+    if Role(user.role) == Role.COURT:
+        if court is not None and court.id != user.court_id:
+            raise missing
+        return db.session.get(Court, user.court_id) if user.court_id is not None else None
+    if court is not None and court.id not in {known.id for known in report_courts(user) or ()}:
+        raise missing
+    return court
 
 
 # --- rates ---
@@ -259,11 +266,14 @@ class MonthFigures:
 
 @dataclass(frozen=True)
 class CompletionReport:
-    """The completion report of one period and court (None: every court)."""
+    """The completion report of one period and court (None: every court), over the cases ``choice`` counts (None:
+    every case, for the service's own checks), with each scheme's figures beside the total when it counts several."""
 
     period: Period
     court: Court | None
     figures: Figures
+    choice: ReportChoice | None = None
+    by_scheme: tuple[tuple[SchemeRef, Figures], ...] = ()
 
     @property
     def court_code(self) -> str | None:
@@ -275,26 +285,67 @@ class CompletionReport:
         """The court's name, or "All courts"."""
         return self.court.name if self.court else "All courts"
 
+    @property
+    def scheme_slug(self) -> str | None:
+        """The scheme chosen, or None for every scheme counted."""
+        return self.choice.slug if self.choice else None
 
-def completion_report(period: Period, court: Court | None) -> CompletionReport:
-    """The figures of a period and court: four aggregate queries, by referral, consent and outcome dates."""
-    court_id = court.id if court else None
-    outcomes = queries.outcome_counts(period.start, period.end, court_id)
-    figures = Figures(
-        referred=queries.referred_count(period.start, period.end, court_id),
-        declined=outcomes.get(State.DECLINED.value, 0),
-        opted_in=queries.opted_in_count(period.start, period.end, court_id),
-        completed=outcomes.get(State.COMPLETED.value, 0),
-        not_completed=outcomes.get(State.NOT_COMPLETED.value, 0),
-        withdrawn=outcomes.get(State.WITHDRAWN.value, 0),
-        in_progress=queries.in_progress_count(period.end, court_id),
+    @property
+    def scope_label(self) -> str | None:
+        """What the report counts, as it is named: "Northgate diversion scheme", "Whole organisation: <name>";
+        None for a court or CPS user's report, which is by court."""
+        return self.choice.label if self.choice else None
+
+
+def _figures(
+    counts: dict[str, dict[int | None, int]], outcomes: dict[tuple[int | None, str], int], schemes: set[int] | None
+) -> Figures:
+    """The figures of some schemes (None: all rows) from the counts by scheme."""
+
+    def of(found: dict[int | None, int]) -> int:
+        return sum(number for scheme, number in found.items() if schemes is None or scheme in schemes)
+
+    def outcome(state: State) -> int:
+        return sum(
+            number
+            for (scheme, value), number in outcomes.items()
+            if value == state.value and (schemes is None or scheme in schemes)
+        )
+
+    return Figures(
+        referred=of(counts["referred"]),
+        declined=outcome(State.DECLINED),
+        opted_in=of(counts["opted_in"]),
+        completed=outcome(State.COMPLETED),
+        not_completed=outcome(State.NOT_COMPLETED),
+        withdrawn=outcome(State.WITHDRAWN),
+        in_progress=of(counts["in_progress"]),
     )
-    return CompletionReport(period, court, figures)
 
 
-def months_of(period: Period, court: Court | None) -> list[MonthFigures]:
+def completion_report(period: Period, court: Court | None, choice: ReportChoice | None = None) -> CompletionReport:
+    """The figures of a period and court over the cases ``choice`` counts: four aggregate queries, by referral,
+    consent and outcome dates, each grouped by scheme when the report is a manager's. The total is the sum of the
+    schemes' figures, and each scheme's figures are shown beside it when there are several."""
+    court_id = court.id if court else None
+    counted = choice.counted if choice else None
+    counts = {
+        "referred": queries.referred_count(period.start, period.end, court_id, counted),
+        "opted_in": queries.opted_in_count(period.start, period.end, court_id, counted),
+        "in_progress": queries.in_progress_count(period.end, court_id, counted),
+    }
+    outcomes = queries.outcome_counts(period.start, period.end, court_id, counted)
+    by_scheme: tuple[tuple[SchemeRef, Figures], ...] = ()
+    if choice is not None and choice.rolls_up:
+        by_scheme = tuple((scheme, _figures(counts, outcomes, {scheme.id})) for scheme in choice.schemes)
+    return CompletionReport(period, court, _figures(counts, outcomes, None), choice, by_scheme)
+
+
+def months_of(period: Period, court: Court | None, choice: ReportChoice | None = None) -> list[MonthFigures]:
     """Finished cases by month of outcome, every month of the period (zeros included): one aggregate query."""
-    counts = queries.finished_by_month(period.start, period.end, court.id if court else None)
+    counts = queries.finished_by_month(
+        period.start, period.end, court.id if court else None, choice.counted if choice else None
+    )
 
     def of(year: int, month: int, state: State) -> int:
         return counts.get((year, month, state.value), 0)
@@ -315,6 +366,8 @@ CSV_COLUMNS = (
     "from",
     "to",
     "court",
+    "scheme",
+    "scope",
     *(key for key, _, _ in FIGURES),
     "completion_rate",
     "completion_rate_ci95_low",
@@ -325,17 +378,25 @@ CSV_COLUMNS = (
 
 
 def completion_csv(report: CompletionReport) -> str:
-    """The report as CSV: a header row and one row of figures, rates as fractions, and the definition."""
-    figures = report.figures
-    interval = figures.completion.reported_interval or (None, None)
-    row = [
-        report.period.start.isoformat(),
-        report.period.end.isoformat(),
-        report.court_code or "all",
-        *(figures.count(key) for key, _, _ in FIGURES),
-        figures.completion.reported,
-        *interval,
-        figures.opt_in.reported,
-        DEFINITION,
-    ]
-    return csv_text(CSV_COLUMNS, [row])
+    """The report as CSV: a header row, a row of figures (rates as fractions, and the definition) for what the
+    report counts, then, when it counts several schemes, a row for each. ``scheme`` is the scheme's short name (or
+    "all") and ``scope`` what the row counts, as the page names it."""
+
+    def row(figures: Figures, scheme: str, scope: str) -> list[object]:
+        interval = figures.completion.reported_interval or (None, None)
+        return [
+            report.period.start.isoformat(),
+            report.period.end.isoformat(),
+            report.court_code or "all",
+            scheme,
+            scope,
+            *(figures.count(key) for key, _, _ in FIGURES),
+            figures.completion.reported,
+            *interval,
+            figures.opt_in.reported,
+            DEFINITION,
+        ]
+
+    rows = [row(report.figures, report.scheme_slug or "all", report.scope_label or "")]
+    rows += [row(figures, scheme.slug, scheme.name) for scheme, figures in report.by_scheme]
+    return csv_text(CSV_COLUMNS, rows)

@@ -23,6 +23,8 @@ KEYS = {
     "from",
     "to",
     "court",
+    "scheme",
+    "scope",
     "referred",
     "declined",
     "opted_in",
@@ -34,6 +36,7 @@ KEYS = {
     "completion_rate_ci95",
     "opt_in_rate",
     "definition",
+    "by_scheme",
 }
 
 
@@ -52,6 +55,8 @@ def test_the_answer_has_exactly_the_fields_of_api_md_and_every_figure_matches_th
     body = response.get_json()
     assert set(body) == KEYS
     assert (body["from"], body["to"], body["court"]) == ("2026-01-01", "2026-03-31", None)
+    # One scheme, the organisation's only one: nothing to break down.
+    assert (body["scheme"], body["scope"], body["by_scheme"]) == (None, "Whole organisation: Main organisation", [])
     assert counts(body) == EXPECTED_ALL
     assert body["completion_rate"] == 0.692  # 9 of 13
     assert body["completion_rate_ci95"] == [0.424, 0.873]
@@ -182,7 +187,7 @@ def test_the_operation_is_in_the_openapi_document_with_its_rule_and_errors() -> 
     assert operation["x-rule"] == "completion_reports"
     assert operation["x-roles"] == ["court", "cps", "manager"]
     assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "405", "413", "422", "500", "503"}
-    assert [parameter["name"] for parameter in operation["parameters"]] == ["from", "to", "court"]
+    assert [parameter["name"] for parameter in operation["parameters"]] == ["from", "to", "court", "scheme"]
     schema = DOCUMENT["components"]["schemas"]["CompletionReport"]
     assert set(schema["properties"]) == KEYS == set(schema["required"])
 

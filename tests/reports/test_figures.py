@@ -11,8 +11,9 @@ from sqlalchemy import event
 from diversion.errors import NotFound, ValidationFailed
 from diversion.extensions import db
 from diversion.reports import services
+from diversion.reports.scope import choose
 from diversion.reports.services import Period, check_period, month_period, quarter_period, wilson_interval
-from tests.factories import create_court
+from tests.factories import create_court, create_organisation, create_scheme, create_user
 from tests.reports.cases import EXPECTED_A, EXPECTED_ALL, EXPECTED_B, MONTHS_A, Q1_2026, build_cases
 
 Q1 = Period(*Q1_2026)
@@ -169,19 +170,24 @@ def test_another_court_with_no_cases_has_only_zeros(cases) -> None:
 
 def test_a_court_user_gets_their_own_court_and_404_for_another(cases) -> None:
     a, b = cases.court_a, cases.court_b
-    assert services.report_court(None, a.id) is a
-    assert services.report_court(a.code.lower(), a.id) is a
+    user = create_user(role="court", court=a)
+    assert services.report_court(None, user) is a
+    assert services.report_court(a.code.lower(), user) is a
     with pytest.raises(NotFound):
-        services.report_court(b.code, a.id)
+        services.report_court(b.code, user)
     with pytest.raises(NotFound):
-        services.report_court("NOSUCHCOURT", a.id)
+        services.report_court("NOSUCHCOURT", user)
 
 
-def test_other_roles_get_every_court_or_the_one_they_name(cases) -> None:
-    assert services.report_court(None, None) is None
-    assert services.report_court(cases.court_b.code, None) is cases.court_b
-    with pytest.raises(NotFound):
-        services.report_court("NOSUCHCOURT", None)
+def test_other_roles_get_every_court_or_one_their_report_may_be_narrowed_to(cases) -> None:
+    manager, cps = create_user(role="manager"), create_user(role="cps", cps_courts=[cases.court_a])
+    assert services.report_court(None, manager) is None
+    assert services.report_court(cases.court_b.code, manager) is cases.court_b
+    assert services.report_court(cases.court_a.code, cps) is cases.court_a
+    elsewhere = create_court(schemes=[create_scheme(organisation=create_organisation())])
+    for user, code in ((manager, "NOSUCHCOURT"), (manager, elsewhere.code), (cps, cases.court_b.code)):
+        with pytest.raises(NotFound):
+            services.report_court(code, user)
 
 
 # --- aggregates only ---
@@ -242,3 +248,34 @@ def test_on_sqlite_each_count_takes_its_dates_index(app, cases) -> None:
         assert "SCAN referrals" not in plan, (sql, plan)
         if "outcome_date" in sql:
             assert "ix_referrals_referred_on_court_id" not in plan, (sql, plan)
+
+
+def test_a_managers_report_is_the_same_few_statements_each_read_from_her_schemes_indexes(app, cases) -> None:
+    """A manager's counts are grouped by scheme in the same statements (five, with the months), each limited to her
+    schemes; on SQLite each reads an index that begins with the scheme and the date it counts by, alone."""
+    choice = choose(create_user(role="manager"))
+    statements = _statements(
+        lambda: (services.completion_report(Q1, None, choice), services.months_of(Q1, None, choice)),
+        with_parameters=True,
+    )
+    assert len(statements) == 5
+    for sql, _ in statements:
+        assert "referrals.scheme_id in" in " ".join(sql.split()).lower(), sql
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    plans = {
+        " ".join(sql.split()): " ".join(
+            str(row[-1]) for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+        )
+        for sql, params in statements
+    }
+    expected = {
+        "referred_on >=": "COVERING INDEX ix_referrals_scheme_id_referred_on_court_id",
+        "consent_date >=": "COVERING INDEX ix_referrals_scheme_id_consent_date_court_id",
+        "outcome_date IS NULL": "COVERING INDEX ix_referrals_scheme_id_outcome_date_state",
+        "SELECT referrals.scheme_id, referrals.state": "COVERING INDEX ix_referrals_scheme_id_outcome_date_state",
+        "STRFTIME('%m'": "COVERING INDEX ix_referrals_scheme_id_outcome_date_state",  # by month
+    }
+    for words, index in expected.items():
+        (plan,) = [plan for sql, plan in plans.items() if words in sql]
+        assert index in plan, (words, plan)

@@ -285,7 +285,7 @@ def test_the_chart_is_valid_svg_with_a_title_and_no_identity(client, cases) -> N
     root = _svg(first)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert root.find("{http://www.w3.org/2000/svg}title").text == (
-        "Finished cases by month, 1 January 2026 to 31 March 2026, all courts"
+        "Finished cases by month, 1 January 2026 to 31 March 2026, all courts, Whole organisation: Main organisation"
     )
     body = first.get_data(as_text=True)
     assert FAMILY_NAME.lower() not in body.lower()

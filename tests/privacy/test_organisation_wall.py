@@ -23,7 +23,10 @@ from tests import pages
 from tests.factories import MAIN_ORG_ID, create_referral, create_user, log_in_as
 from tests.walls import MARKER, other_case, other_organisation
 
-LATER = add_years(today(), 10)
+
+def _later():
+    """Ten years on from the test's today: every client whose cases ended is past her period."""
+    return add_years(today(), 10)
 
 
 @pytest.fixture
@@ -119,13 +122,13 @@ def test_her_own_clients_export_holds_nothing_of_the_other_organisation(client, 
 def test_retention_is_reckoned_and_run_per_organisation(manager, other) -> None:
     ours = create_referral(state="WITHDRAWN")
     theirs = other_case(other, state="WITHDRAWN")
-    due = {item.client_id for item in retention_status(LATER, organisation_id=MAIN_ORG_ID).due}
+    due = {item.client_id for item in retention_status(_later(), organisation_id=MAIN_ORG_ID).due}
     assert ours.client_id in due
     assert theirs.client_id not in due
-    due = {item.client_id for item in retention_status(LATER, organisation_id=other.organisation.id).due}
+    due = {item.client_id for item in retention_status(_later(), organisation_id=other.organisation.id).due}
     assert theirs.client_id in due
     assert ours.client_id not in due
-    run = run_retention(LATER, organisation=other.organisation)
+    run = run_retention(_later(), organisation=other.organisation)
     assert run.erased == [str(theirs.client_id)]
     assert _client(theirs.client_id).is_erased
     assert not _client(ours.client_id).is_erased
@@ -137,7 +140,7 @@ def test_retention_is_reckoned_and_run_per_organisation(manager, other) -> None:
 
 def test_the_commands_take_the_organisation(app, manager) -> None:
     runner = app.test_cli_runner()
-    later = LATER.isoformat()
+    later = _later().isoformat()
     # One organisation: --org may be left out, as before.
     alone = runner.invoke(args=["retention", "run", "--dry-run", "--today", later])
     assert alone.exit_code == 0, alone.output

@@ -6,7 +6,6 @@ service holds more than one organisation."""
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -25,8 +24,8 @@ from tests.factories import MAIN_ORG_ID, create_referral, create_user, log_in_as
 from tests.walls import MARKER, other_case, other_organisation
 
 
-def later() -> date:
-    """Ten years after the test's frozen today: every closed case is past its retention period."""
+def _later():
+    """Ten years on from the test's today: every client whose cases ended is past her period."""
     return add_years(today(), 10)
 
 
@@ -123,13 +122,13 @@ def test_her_own_clients_export_holds_nothing_of_the_other_organisation(client, 
 def test_retention_is_reckoned_and_run_per_organisation(manager, other) -> None:
     ours = create_referral(state="WITHDRAWN")
     theirs = other_case(other, state="WITHDRAWN")
-    due = {item.client_id for item in retention_status(later(), organisation_id=MAIN_ORG_ID).due}
+    due = {item.client_id for item in retention_status(_later(), organisation_id=MAIN_ORG_ID).due}
     assert ours.client_id in due
     assert theirs.client_id not in due
-    due = {item.client_id for item in retention_status(later(), organisation_id=other.organisation.id).due}
+    due = {item.client_id for item in retention_status(_later(), organisation_id=other.organisation.id).due}
     assert theirs.client_id in due
     assert ours.client_id not in due
-    run = run_retention(later(), organisation=other.organisation)
+    run = run_retention(_later(), organisation=other.organisation)
     assert run.erased == [str(theirs.client_id)]
     assert _client(theirs.client_id).is_erased
     assert not _client(ours.client_id).is_erased
@@ -141,22 +140,22 @@ def test_retention_is_reckoned_and_run_per_organisation(manager, other) -> None:
 
 def test_the_commands_take_the_organisation(app, manager) -> None:
     runner = app.test_cli_runner()
-    later_day = later().isoformat()
+    later = _later().isoformat()
     # One organisation: --org may be left out, as before.
-    alone = runner.invoke(args=["retention", "run", "--dry-run", "--today", later_day])
+    alone = runner.invoke(args=["retention", "run", "--dry-run", "--today", later])
     assert alone.exit_code == 0, alone.output
     assert "Dry run for main on" in alone.output
     ours = create_referral(state="WITHDRAWN")
     other = other_organisation()
     theirs = other_case(other, state="WITHDRAWN")
     # Two: it must be named, and the error says how.
-    unnamed = runner.invoke(args=["retention", "run", "--dry-run", "--today", later_day])
+    unnamed = runner.invoke(args=["retention", "run", "--dry-run", "--today", later])
     assert unnamed.exit_code == 1
     assert "Name the organisation with --org SLUG: the service holds more than one." in unnamed.output
     unknown = runner.invoke(args=["retention", "run", "--org", "nowhere", "--dry-run"])
     assert unknown.exit_code == 1
     assert "There is no organisation 'nowhere'." in unknown.output
-    named = runner.invoke(args=["retention", "run", "--org", other.organisation.slug, "--today", later_day])
+    named = runner.invoke(args=["retention", "run", "--org", other.organisation.slug, "--today", later])
     assert named.exit_code == 0, named.output
     assert f"Client {theirs.client_id} erased (retention)." in named.output
     assert str(ours.client_id) not in named.output

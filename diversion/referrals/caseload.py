@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
+from diversion import scoping
 from diversion.appointments.models import Appointment
 from diversion.audit import reads
 from diversion.auth.models import User
@@ -26,7 +27,6 @@ from diversion.extensions import db
 from diversion.keyring import key_provider
 from diversion.referrals.models import FINAL_STATES, OPEN_STATES, Referral, State
 from diversion.referrals.programme import DEFAULT_PROGRAMME
-from diversion.scoping import organisation_ids
 
 PER_PAGE = 50
 TABS = {
@@ -79,7 +79,8 @@ def at_risk_cutoff(on: date | None = None, days: int | None = None) -> date:
 
 def _base(tab: str, user: User) -> Select[Any]:
     open_values = [state.value for state in OPEN_STATES]
-    query = select(Referral)
+    # Only the cases she may see (her schemes' cases, docs/organisations.md), whichever the tab.
+    query = select(Referral).where(scoping.cases_filter(user))
     if tab == "mine":
         query = query.where(Referral.assigned_worker_id == user.id, Referral.state.in_(open_values))
     elif tab == "open":
@@ -122,7 +123,7 @@ def caseload(
     urn: str | None = None,
 ) -> CaseloadPage:
     """One page of a caseload tab, searched and sorted."""
-    query = search_filter(_base(tab, user), family_name, date_of_birth, urn, organisation_ids(user))
+    query = search_filter(_base(tab, user), family_name, date_of_birth, urn, scoping.organisation_ids(user))
     total = int(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(max(1, page), pages)
@@ -177,8 +178,9 @@ def next_appointments(referral_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime
     return {row[0]: row[1] for row in rows}
 
 
-def appointments_on(day: date, worker_id: uuid.UUID | None = None) -> list[Appointment]:
-    """A day's appointments (London time) on open cases, earliest first, for the Today tab."""
+def appointments_on(day: date, worker_id: uuid.UUID | None = None, *, user: User | None = None) -> list[Appointment]:
+    """A day's appointments (London time) on open cases, earliest first, for the Today tab: of the cases ``user``
+    may see, when given (diversion/scoping.py)."""
     start = from_london(day, datetime.min.time())
     query = (
         select(Appointment)
@@ -190,6 +192,8 @@ def appointments_on(day: date, worker_id: uuid.UUID | None = None) -> list[Appoi
         )
         .order_by(Appointment.starts_at)
     )
+    if user is not None:
+        query = query.where(scoping.cases_filter(user))
     if worker_id is not None:
         query = query.where(Appointment.worker_id == worker_id)
     appointments = list(db.session.scalars(query))
@@ -197,26 +201,28 @@ def appointments_on(day: date, worker_id: uuid.UUID | None = None) -> list[Appoi
     return appointments
 
 
-def cases_by_id(referral_ids: list[uuid.UUID]) -> dict[uuid.UUID, Referral]:
-    """Cases by id in one query, their clients' data keys fetched together."""
+def cases_by_id(referral_ids: list[uuid.UUID], user: User) -> dict[uuid.UUID, Referral]:
+    """Those of these cases ``user`` may see, by id, in one query, their clients' data keys fetched together."""
     if not referral_ids:
         return {}
-    referrals = list(db.session.scalars(select(Referral).where(Referral.id.in_(referral_ids))))
+    referrals = list(
+        db.session.scalars(select(Referral).where(Referral.id.in_(referral_ids), scoping.cases_filter(user)))
+    )
     reads.note((referral.id for referral in referrals), reads.LIST)
     key_provider().prefetch([referral.client_id for referral in referrals])
     return {referral.id: referral for referral in referrals}
 
 
 def state_counts(user: User) -> dict[str, int]:
-    """How many cases each tab holds (for the tab labels). Every tab counted is of open cases, so the count reads
-    the open cases from the state's index, never the history of closed ones."""
+    """How many of the cases she may see each tab holds (for the tab labels). Every tab counted is of open cases, so
+    the count reads the open cases from the state's index, never the history of closed ones."""
     open_values = [state.value for state in OPEN_STATES]
     row = db.session.execute(
         select(
             func.count().filter(Referral.assigned_worker_id == user.id),
             func.count(),
             func.count().filter(Referral.return_date <= at_risk_cutoff()),
-        ).where(Referral.state.in_(open_values))
+        ).where(Referral.state.in_(open_values), scoping.cases_filter(user))
     ).one()
     return {"mine": row[0], "open": row[1], "at-risk": row[2]}
 

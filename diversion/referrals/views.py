@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from diversion import confirmations, conflicts
-from diversion.admin.services import list_courts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
@@ -19,7 +18,7 @@ from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors, choices, iso_date
 from diversion.idempotency.forms import already_saved, held
 from diversion.notices.services import notice_for
-from diversion.permissions import allows, court_scope, current_actor, current_role, load_case, requires
+from diversion.permissions import allows, current_actor, current_role, load_case, requires
 from diversion.referrals import bp, caseload, queries, reads, reversals, withdrawal
 from diversion.referrals.assignment import assign_worker
 from diversion.referrals.case_page import case_page
@@ -42,6 +41,7 @@ from diversion.referrals.intake import (
     create_referral,
     last_referral_court,
     matching_clients,
+    referral_courts,
 )
 from diversion.referrals.matches import flagged_count
 from diversion.referrals.models import State, in_a_sentence
@@ -93,26 +93,27 @@ def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
     appointments = []
     page = None
     sort = request.args.get("sort", "return_date")
+    user = current_actor()
     if tab == "unresolved":
-        appointments = unresolved_appointments()
+        appointments = unresolved_appointments(user=user)
     elif tab == "today":
-        appointments = caseload.appointments_on(today())
+        appointments = caseload.appointments_on(today(), user=user)
     elif searched:
         page = caseload.caseload(
             tab,
-            current_actor(),
+            user,
             family_name=search.family_name.data or None,
             date_of_birth=search.date_of_birth.data,
             urn=search.urn.data or None,
         )
     else:
-        page = caseload.caseload(tab, current_actor(), sort=sort, page=request.args.get("page", 1, type=int))
-    cases = caseload.cases_by_id(list({a.referral_id for a in appointments})) if appointments else {}
+        page = caseload.caseload(tab, user, sort=sort, page=request.args.get("page", 1, type=int))
+    cases = caseload.cases_by_id(list({a.referral_id for a in appointments}), user) if appointments else {}
     return render_template(
         "referrals/caseload.html",
         tab=tab,
         tabs=caseload.TABS,
-        counts=caseload.state_counts(current_actor()),
+        counts=caseload.state_counts(user),
         page=page,
         appointments=appointments,
         cases=cases,
@@ -120,7 +121,7 @@ def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
         searched=searched,
         sorts=caseload.SORTS,
         sort=sort,
-        possible_matches=flagged_count(),
+        possible_matches=flagged_count(user),
     )
 
 
@@ -176,7 +177,7 @@ def new():
         # Recording a past case is a manager's choice alone: nobody else's form carries it.
         del form.past_case
     warnings: list[str] = []
-    courts = [court for court in list_courts(active_only=True) if user.role != Role.COURT or court.id == user.court_id]
+    courts = referral_courts(user)
     form.court.choices = choices([("", "Select the court")] + [(court.code, court.name) for court in courts])
     if request.method == "GET":
         form.first_hearing_date.process(None, today())
@@ -567,7 +568,7 @@ def assign(referral_id):
     """A manager gives the case to a support worker or manager, or to no one."""
     referral = load_case(referral_id)
     form = AssignForm()
-    workers = reads.workers()
+    workers = reads.workers(referral.scheme_id)
     form.worker.choices = choices(
         [(str(worker.id), f"{worker.display_name} ({Role(worker.role).label.lower()})") for worker in workers]
         + [(NO_WORKER, "No one for now")]
@@ -616,7 +617,7 @@ def court_day():
         return render_template("referrals/court_day.html", form=form, day=None, cases=[], counts={})
     day = (form.day.data if asked else None) or request.args.get("date", type=iso_date) or today()
     form = CourtDayForm(None)
-    cases = queries.court_day(day, court_id=court_scope())
+    cases = queries.court_day(day, user=user)
     who = queries.identities((item.referral for item in cases), current_role())
     superseded = {a.supersedes_id for item in cases for a in item.appointments if a.supersedes_id}
     counts: dict[str, int] = {}
@@ -648,7 +649,7 @@ def _court_names(user, cases) -> list[str]:
 @bp.route("/cases/<uuid:referral_id>/status")
 @requires("referral_status")
 def status(referral_id):
-    referral = queries.case_status(referral_id, court_id=court_scope())
+    referral = queries.case_status(referral_id, user=current_actor())
     if referral is None:
         abort(404)
     appointments = queries.status_appointments(referral.id)

@@ -28,8 +28,8 @@ from diversion.db import transaction
 from diversion.emails import InvalidEmail, checked_email
 from diversion.errors import Conflict, Forbidden, ValidationFailed
 from diversion.extensions import db
-from diversion.organisations.models import scheme_courts
-from diversion.organisations.services import current_version, scheme_for_referral
+from diversion.organisations.models import Scheme, scheme_courts
+from diversion.organisations.services import current_version, scheme_for_referral, schemes_serving
 from diversion.referrals.court_dates import CourtDates, check_intake_dates, with_override_reason
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.urns import check_urn, urn_index_value
@@ -258,6 +258,16 @@ def referral_courts(actor: User) -> list[Court]:
             .order_by(Court.name, Court.id)
         )
     )
+
+
+def schemes_taking(actor: User, courts: list[Court]) -> dict[int, list[Scheme]]:
+    """For each court, the schemes that may take a referral from it made by ``actor``: those serving it, and for a
+    worker or manager only her own (the schemes ``scheme_for_referral`` chooses among)."""
+    own = {scheme.id for scheme in actor.schemes} if actor.role in (Role.WORKER, Role.MANAGER) else None
+    return {
+        court.id: [scheme for scheme in schemes_serving(court.id) if own is None or scheme.id in own]
+        for court in courts
+    }
 
 
 def last_referral_court(user: User, offered: list[str]) -> str | None:

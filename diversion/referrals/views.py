@@ -42,6 +42,7 @@ from diversion.referrals.intake import (
     last_referral_court,
     matching_clients,
     referral_courts,
+    schemes_taking,
 )
 from diversion.referrals.matches import flagged_count
 from diversion.referrals.models import State, in_a_sentence
@@ -152,6 +153,7 @@ def _referral_input(form: ReferralForm) -> ReferralInput:
         # Only a manager's form has the choice (docs/court-dates.md).
         past_case=bool("past_case" in form and form.past_case.data),
         override_reason=form.override_reason.data,
+        scheme=form.scheme.data or None,
     )
 
 
@@ -179,6 +181,10 @@ def new():
     warnings: list[str] = []
     courts = referral_courts(user)
     form.court.choices = choices([("", "Select the court")] + [(court.code, court.name) for court in courts])
+    schemes = schemes_taking(user, courts)
+    form.scheme.choices = _scheme_choices(schemes)
+    # The scheme is asked for only where a court offered has more than one to choose from.
+    show_scheme = any(len(serving) > 1 for serving in schemes.values())
     if request.method == "GET":
         form.first_hearing_date.process(None, today())
         if user.role == Role.COURT and user.court is not None:
@@ -232,8 +238,23 @@ def new():
         form=form,
         matches=matches,
         fixed_court=user.role == Role.COURT,
+        show_scheme=show_scheme or bool(form.scheme.errors),
         warnings=warnings,
         draft=draft,
+    )
+
+
+def _scheme_choices(schemes: dict[int, list]) -> list:
+    """Every scheme that takes referrals from a court offered, by name; named with its organisation when they are
+    of more than one (a court served by two charities)."""
+    offered = {scheme.id: scheme for serving in schemes.values() for scheme in serving}
+    named = len({scheme.organisation_id for scheme in offered.values()}) > 1
+    ordered = sorted(offered.values(), key=lambda scheme: (scheme.name.casefold(), scheme.id))
+    return choices(
+        [
+            (str(scheme.id), f"{scheme.name} ({scheme.organisation.name})" if named else scheme.name)
+            for scheme in ordered
+        ]
     )
 
 

@@ -70,6 +70,13 @@ def _court_users_court():
     return court_by_code(code)
 
 
+def _court_user(court):
+    """Someone who reads the court-day list of ``court``."""
+    from tests.factories import create_user
+
+    return create_user(role="court", court=court)
+
+
 def test_about_a_third_of_the_demo_cases_are_open_in_every_open_state(app_ctx) -> None:
     _seed()
     cases = _cases()
@@ -100,7 +107,7 @@ def test_some_open_demo_cases_are_at_risk_some_have_unresolved_appointments_some
 
 def test_todays_court_day_list_at_the_court_users_court_has_about_ten_cases(app_ctx) -> None:
     _seed()
-    listed = court_day(today(), court_id=_court_users_court().id)
+    listed = court_day(today(), user=_court_user(_court_users_court()))
     states = Counter(item.referral.state for item in listed)
     assert 8 <= len(listed) <= 12, states
     assert states[State.COMPLETED.value] >= len(listed) // 2, states
@@ -109,7 +116,7 @@ def test_todays_court_day_list_at_the_court_users_court_has_about_ten_cases(app_
     # The other courts' lists for the day are not swollen by it.
     for code, _name in DEMO_COURTS:
         if code != _court_users_court().code:
-            assert len(court_day(today(), court_id=court_by_code(code).id)) < 5
+            assert len(court_day(today(), user=_court_user(court_by_code(code)))) < 5
 
 
 @pytest.mark.clock("2026-12-05 10:00")
@@ -117,8 +124,8 @@ def test_on_a_saturday_the_court_day_list_is_mondays(app_ctx) -> None:
     _seed()
     court = _court_users_court()
     assert today() == date(2026, 12, 5)
-    assert court_day(today(), court_id=court.id) == []
-    assert 8 <= len(court_day(date(2026, 12, 7), court_id=court.id)) <= 12
+    assert court_day(today(), user=_court_user(court)) == []
+    assert 8 <= len(court_day(date(2026, 12, 7), user=_court_user(court))) <= 12
     assert all(is_working_day(case.return_date) for case in _cases())
 
 

@@ -44,6 +44,7 @@ def test_cases_made_in_one_instant_are_each_listed_once_in_the_order_of_their_id
 
 def test_notices_page_the_same_way(app_ctx) -> None:
     court, worker = create_court(), create_user(role="worker")
+    court_user = create_user(role="court", court=court)
     for _ in range(3):
         create_referral(state="WITHDRAWN", court=court, worker=worker)
     with transaction():
@@ -52,7 +53,7 @@ def test_notices_page_the_same_way(app_ctx) -> None:
         )
 
     def fetch(after):
-        found = list_notices("new", court_id=court.id, after=after, limit=1)
+        found = list_notices("new", user=court_user, after=after, limit=1)
         return [notice.id for notice in found.notices], found.next
 
     notices = _all_pages(fetch)

@@ -72,7 +72,7 @@ def claim_key() -> Any:
 def replay(key_id: uuid.UUID) -> Any:
     """The first answer again, marked as a replay; the read of her case is audited like the first."""
     row = services.remembered(key_id)
-    text = services.answer_text(row) if row is not None else None
+    text = services.answer_text(row) if row is not None and _still_hers(row.referral_id) else None
     if row is None or text is None or is_unreadable(text):
         return json_error(409, "This request was already made, and its answer is no longer available")
     headers = {REPLAYED: "true"}
@@ -82,6 +82,18 @@ def replay(key_id: uuid.UUID) -> Any:
     if row.referral_id is not None:
         reads.note([row.referral_id], reads.REPLAY)
     return response
+
+
+def _still_hers(referral_id: uuid.UUID | None) -> bool:
+    """True unless the answer is about a case the caller may no longer see (moved to another scheme, say): a
+    remembered answer is not a way round the wall (diversion/scoping.py)."""
+    if referral_id is None:
+        return True
+    from diversion.referrals.models import Referral
+    from diversion.scoping import may_see
+
+    referral = db.session.get(Referral, referral_id)
+    return referral is not None and may_see(current_user._get_current_object(), referral)
 
 
 @bp.after_request

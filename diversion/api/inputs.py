@@ -45,6 +45,7 @@ def referral_input(body: dict[str, Any]) -> ReferralInput:
             "override_reason",
             "link_to_client",
             "new_person",
+            "scheme",
         ),
     )
     court = reader.text("court", required=True)
@@ -60,6 +61,8 @@ def referral_input(body: dict[str, Any]) -> ReferralInput:
     # Someone referred before (docs/api.md): the earlier client she is, or her answer that she is someone else.
     link_to_client = reader.identifier("link_to_client")
     new_person = reader.boolean("new_person")
+    # The scheme that takes her, where more than one serves the court (docs/organisations.md).
+    scheme = reader.text("scheme", max_length=40)
     client = reader.member("client", CLIENT_FIELDS, required=True)
     given_name = family_name = phone = email = None
     date_of_birth = None
@@ -86,6 +89,7 @@ def referral_input(body: dict[str, Any]) -> ReferralInput:
         override_reason=override_reason,
         link_client_id=link_to_client,
         new_person=bool(new_person),
+        scheme=scheme,
     )
 
 

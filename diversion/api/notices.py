@@ -20,7 +20,7 @@ from diversion.api.parsing import Query, Reader, json_object
 from diversion.api.serializers import Plain, day, identity_fields, moment
 from diversion.notices import services
 from diversion.notices.models import OutcomeNotice
-from diversion.permissions import court_scope, current_actor, current_role, requires
+from diversion.permissions import current_actor, current_role, requires
 from diversion.referrals import queries
 from diversion.referrals.urns import format_urn
 
@@ -99,8 +99,8 @@ def _erased_identity() -> dict[str, Any]:
 
 
 def scoped_notice(notice_id: uuid.UUID) -> OutcomeNotice:
-    """A notice within the caller's scope (court users: their court's), or 404."""
-    notice = services.get_notice(notice_id, court_id=court_scope())
+    """A notice of a case the caller may see (diversion/scoping.py), or 404."""
+    notice = services.get_notice(notice_id, user=current_actor())
     if notice is None:
         abort(404)
     return notice
@@ -111,7 +111,7 @@ def scoped_notice(notice_id: uuid.UUID) -> OutcomeNotice:
 def notices() -> Any:
     wanted = notice_query()
     found = services.list_notices(
-        wanted.status, court_id=court_scope(), since=wanted.since, after=wanted.after, limit=wanted.limit
+        wanted.status, user=current_actor(), since=wanted.since, after=wanted.after, limit=wanted.limit
     )
     who = queries.identities((notice.referral for notice in found.notices), current_role())
     body = {

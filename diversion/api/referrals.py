@@ -16,7 +16,6 @@ from diversion.notices.services import notice_made
 from diversion.permissions import (
     allows,
     case_in_scope,
-    court_scope,
     current_actor,
     current_role,
     load_case,
@@ -37,7 +36,7 @@ def case_body(referral_id: uuid.UUID) -> dict[str, Any]:
     if sees_records():
         referral = load_case(referral_id)
         return serializers.case_record(referral, appointments_of(referral), consent.current_consents(referral))
-    status = queries.case_status(referral_id, court_id=court_scope())
+    status = queries.case_status(referral_id, user=current_actor())
     if status is None:
         abort(404)
     who = queries.identity(status, current_role())

@@ -459,6 +459,14 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Workers and managers, after a 409 possible_match: true when she is none of the "
                 "earlier clients; a new client is made and the choice audited. Court users: 403.",
             },
+            "scheme": text(
+                40,
+                nullable=True,
+                one_line=True,
+                description="The scheme that takes the referral, by its id or short name. Needed only where more "
+                "than one scheme serves the court (for workers and managers, more than one of their own): without "
+                "it, 422 on scheme.",
+            ),
         },
         ["court", "urn", "offence", "first_hearing_date", "return_date", "client"],
     ),

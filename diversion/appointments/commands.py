@@ -4,7 +4,7 @@ Before venues, an appointment's place was free text in a plaintext column, and a
 was staying. ``flask --app wsgi appointments migrate-locations`` (run after ``db upgrade``; docs/encryption.md,
 "Appointment places") takes each old place in turn:
 
-- a place that is exactly the name of one of the venues (ignoring case and spaces) becomes that venue;
+- a place that is exactly the name of one of her organisation's venues (ignoring case and spaces) becomes that venue;
 - any other place is encrypted under her data key into ``elsewhere``;
 - a place of a client who has been erased is dropped: her key is destroyed, so it could never be read again, and
   keeping it in plaintext would undo her erasure;
@@ -49,8 +49,13 @@ class LocationReport:
         return self.to_venue + self.encrypted + self.dropped
 
 
-def _venues_by_name() -> dict[str, Venue]:
-    return {" ".join(venue.name.split()).casefold(): venue for venue in db.session.scalars(select(Venue))}
+def _venues_by_name() -> dict[tuple[int, str], Venue]:
+    """Every venue by its organisation and its name as compared (ignoring case and spaces): an old place becomes a
+    venue of her own organisation only (docs/organisations.md)."""
+    return {
+        (venue.organisation_id, " ".join(venue.name.split()).casefold()): venue
+        for venue in db.session.scalars(select(Venue))
+    }
 
 
 def migrate_locations(batch_size: int = DEFAULT_BATCH, compact: bool = True) -> LocationReport:
@@ -66,15 +71,17 @@ def migrate_locations(batch_size: int = DEFAULT_BATCH, compact: bool = True) -> 
         if not page:
             break
         client_ids = {item.client_id for item in page}
-        erased = set(
-            db.session.scalars(select(Client.id).where(Client.id.in_(client_ids), Client.erased_at.is_not(None)))
-        )
+        clients = db.session.execute(
+            select(Client.id, Client.organisation_id, Client.erased_at).where(Client.id.in_(client_ids))
+        ).all()
+        erased = {row.id for row in clients if row.erased_at is not None}
+        organisation_of = {row.id: row.organisation_id for row in clients}
         key_provider().prefetch(client_ids - erased)
         before = (report.to_venue, report.encrypted, report.dropped)
         with transaction():
             for item in page:
                 place = " ".join((item.legacy_location or "").split())
-                venue = venues.get(place.casefold())
+                venue = venues.get((organisation_of.get(item.client_id), place.casefold()))
                 if item.client_id in erased or not place:
                     report.dropped += 1
                 elif venue is not None and item.venue_id is None and item.elsewhere is None:

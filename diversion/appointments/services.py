@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased
 
+from diversion import scoping
 from diversion.appointments.models import Appointment, Outcome
 from diversion.appointments.reads import ATTENDED_VALUES, appointments_of, attended_numbers, current_appointments
 from diversion.audit.services import record_event
@@ -25,9 +26,11 @@ from diversion.errors import DomainError, InvalidTransition, ValidationFailed
 from diversion.extensions import db
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.programme import programme_for
+from diversion.referrals.reads import works_in
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress
 from diversion.signals import appointment_changed
 from diversion.venues.models import Venue
+from diversion.venues.services import get_venue
 
 MAX_NOTES = 5000
 MAX_ELSEWHERE = 120
@@ -137,7 +140,7 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
         errors["starts_at"] = "The appointment must be before the return date"
     if not 5 <= int(data.duration_minutes or 0) <= 480:
         errors["duration_minutes"] = "The length must be between 5 minutes and 8 hours"
-    venue, elsewhere = _place(data, errors)
+    venue, elsewhere = _place(referral, data, errors)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     assert data.starts_at is not None  # noqa: S101 - checked above; for the type checker
@@ -153,7 +156,7 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
             "starts_at", f"Appointment {data.number} must be after appointment {data.number - 1}, which she attended"
         )
     superseded = _check_supersedes(referral, data)
-    worker = _worker(data.worker_id, actor)
+    worker = _worker(referral, data.worker_id, actor)
     override = (data.override_reason or "").strip()[:200]
     # Moving a booking to a nearby time must not clash with the booking it replaces.
     replaced = superseded.id if superseded else None
@@ -191,13 +194,14 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
     return appointment
 
 
-def _place(data: BookingInput, errors: dict[str, str]) -> tuple[Venue | None, str | None]:
-    """The venue chosen, or the "somewhere else" text: one or the other, or neither (a place not decided yet)."""
+def _place(referral: Referral, data: BookingInput, errors: dict[str, str]) -> tuple[Venue | None, str | None]:
+    """The venue chosen, or the "somewhere else" text: one or the other, or neither (a place not decided yet). The
+    venue must be one of the case's organisation's: another's is as unknown as one that does not exist."""
     elsewhere = (data.location or "").strip() or None
     venue = None
     if data.venue_id is not None:
-        venue = db.session.get(Venue, data.venue_id)
-        if venue is None or not venue.is_active:
+        venue = get_venue(data.venue_id)
+        if venue is None or venue.organisation_id != referral.organisation_id or not venue.is_active:
             errors["venue_id"] = "Choose a venue from the list"
         elif elsewhere:
             errors["location"] = "Choose a venue or give somewhere else, not both"
@@ -227,11 +231,13 @@ def _check_supersedes(referral: Referral, data: BookingInput) -> Appointment | N
     return old
 
 
-def _worker(worker_id: uuid.UUID | None, actor: User) -> User | None:
+def _worker(referral: Referral, worker_id: uuid.UUID | None, actor: User) -> User | None:
+    """Who sees her: the one chosen, a support worker or manager of the case's scheme (nobody of another scheme or
+    organisation, docs/organisations.md); by default the person booking."""
     if worker_id is None:
         return actor if actor.role in (Role.WORKER, Role.MANAGER) else None
     worker = db.session.get(User, worker_id)
-    if worker is None or worker.is_disabled or worker.role not in (Role.WORKER, Role.MANAGER):
+    if worker is None or worker.is_disabled or not works_in(worker, referral.scheme_id):
         raise ValidationFailed.on("worker_id", "Choose a support worker")
     return worker
 
@@ -274,8 +280,9 @@ def record_outcome(appointment: Appointment, outcome: Outcome | str, actor: User
         evaluate_progress(referral, actor=actor)
 
 
-def unresolved_appointments(worker_id: uuid.UUID | None = None) -> list[Appointment]:
-    """Appointments whose time has passed with no outcome, not rebooked, on open cases: the worklist."""
+def unresolved_appointments(worker_id: uuid.UUID | None = None, *, user: User | None = None) -> list[Appointment]:
+    """Appointments whose time has passed with no outcome, not rebooked, on open cases: the worklist; of the cases
+    ``user`` may see, when given (diversion/scoping.py)."""
     query = (
         select(Appointment)
         .join(Referral, Referral.id == Appointment.referral_id)
@@ -287,6 +294,8 @@ def unresolved_appointments(worker_id: uuid.UUID | None = None) -> list[Appointm
         )
         .order_by(Appointment.starts_at)
     )
+    if user is not None:
+        query = query.where(scoping.cases_filter(user))
     if worker_id is not None:
         query = query.where(and_(Appointment.worker_id == worker_id))
     return list(db.session.scalars(query))

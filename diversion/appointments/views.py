@@ -54,12 +54,13 @@ def book(referral_id):
     if blocked is not None:
         return not_yet_page(referral, "appointments", "Book an appointment", blocked)
     to_replace = services.appointment_to_replace(referral, number, request.values.get("supersedes"))
-    form.worker.choices = choices([(str(w.id), w.display_name) for w in workers()])
+    # The case's own scheme's people and its organisation's places (docs/organisations.md).
+    form.worker.choices = choices([(str(w.id), w.display_name) for w in workers(referral.scheme_id)])
     form.venue.choices = choices(
         [(NO_VENUE, "Somewhere else, or not decided yet")]
         + [
             (str(venue.id), venue.label)
-            for venue in venue_services.list_venues(current_actor().organisation_id, active_only=True)
+            for venue in venue_services.list_venues(referral.organisation_id, active_only=True)
         ]
     )
     warnings: list[str] = []

@@ -55,6 +55,9 @@ def check_merge(kept: Client | None, absorbed: Client | None, reason: str) -> st
         raise ValidationFailed.on("other", "Choose the other record of the same woman")
     if kept.id == absorbed.id:
         raise ValidationFailed.on("other", "These are the same record: choose another record of hers to merge")
+    if kept.organisation_id != absorbed.organisation_id:
+        # Another organisation's record is none of this one's business (docs/organisations.md): as if unknown.
+        raise ValidationFailed.on("other", "Choose the other record of the same woman")
     if kept.is_erased or absorbed.is_erased:
         raise InvalidTransition("One of these records has been erased or already merged, so it cannot be merged")
     if not reason:

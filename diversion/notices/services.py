@@ -16,10 +16,10 @@ from blinker import Namespace
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager
 
-from diversion import keyset
+from diversion import keyset, scoping
 from diversion.audit import reads
 from diversion.audit.services import record_event
-from diversion.auth.models import User
+from diversion.auth.models import Role, User
 from diversion.crypto.errors import CryptoError
 from diversion.dates import from_london, long_date, today
 from diversion.db import transaction, utcnow
@@ -223,29 +223,36 @@ class NoticeList:
     next: keyset.Cursor | None = None
 
 
-def _query(court_id: int | None) -> Any:
-    query = (
+def in_scope(user: User) -> Any:
+    """SQL, over notices joined to their cases: the notices of the cases ``user`` may see (diversion/scoping.py). A
+    court user's are her court's and a CPS user's those of the courts she covers, read by the notice's own court
+    (the case's, kept on the notice: its index pages them); support staff's are their schemes'."""
+    if Role(user.role) in (Role.COURT, Role.CPS):
+        return scoping.cases_filter(user, OutcomeNotice)
+    return scoping.cases_filter(user)
+
+
+def _query(user: User) -> Any:
+    return (
         select(OutcomeNotice)
         .join(OutcomeNotice.referral)
         .options(contains_eager(OutcomeNotice.referral).options(*status_options()))
+        .where(in_scope(user))
     )
-    if court_id is not None:
-        query = query.where(OutcomeNotice.court_id == court_id)
-    return query
 
 
 def list_notices(
     status: str,
     *,
-    court_id: int | None,
+    user: User,
     since: date | None = None,
     after: keyset.Cursor | None = None,
     limit: int = 200,
 ) -> NoticeList:
-    """New (not yet acknowledged) or acknowledged notices, newest first, with the cases' names and dates of birth
-    ready to read; ``court_id`` limits a court user to their court, ``since`` to notices made on or after that
-    London day, and ``after`` continues from a previous page."""
-    query = _query(court_id)
+    """New (not yet acknowledged) or acknowledged notices of the cases ``user`` may see, newest first, with the
+    cases' names and dates of birth ready to read; ``since`` limits them to notices made on or after that London
+    day, and ``after`` continues from a previous page."""
+    query = _query(user)
     # A superseded notice leaves the lists: its correction, which names it, takes its place.
     query = query.where(OutcomeNotice.superseded_at.is_(None))
     if status == "acknowledged":
@@ -259,23 +266,26 @@ def list_notices(
     # Each notice shows its case's status and her identity: a read of the case, noted for the audit.
     reads.note((notice.referral_id for notice in notices), reads.STATUS)
     key_provider().prefetch([notice.referral.client_id for notice in notices])
-    counted = select(
-        func.count().filter(OutcomeNotice.acknowledged_at.is_(None)),
-        func.count().filter(OutcomeNotice.acknowledged_at.is_not(None)),
-    ).where(OutcomeNotice.superseded_at.is_(None))
-    if court_id is not None:
-        counted = counted.where(OutcomeNotice.court_id == court_id)
+    counted = (
+        select(
+            func.count().filter(OutcomeNotice.acknowledged_at.is_(None)),
+            func.count().filter(OutcomeNotice.acknowledged_at.is_not(None)),
+        )
+        .select_from(OutcomeNotice)
+        .join(OutcomeNotice.referral)
+        .where(OutcomeNotice.superseded_at.is_(None), in_scope(user))
+    )
     new, acknowledged = db.session.execute(counted).one()
     return NoticeList(notices, {"new": new, "acknowledged": acknowledged}, following)
 
 
-def get_notice(notice_id: Any, *, court_id: int | None) -> OutcomeNotice | None:
-    """A notice (with its case's status columns), or None when unknown or another court's."""
+def get_notice(notice_id: Any, *, user: User) -> OutcomeNotice | None:
+    """A notice (with its case's status columns), or None when unknown or outside what ``user`` may see."""
     try:
         wanted = uuid.UUID(str(notice_id))
     except ValueError:
         return None
-    notice = db.session.scalars(_query(court_id).where(OutcomeNotice.id == wanted)).unique().first()
+    notice = db.session.scalars(_query(user).where(OutcomeNotice.id == wanted)).unique().first()
     if notice is not None:
         reads.note([notice.referral_id], reads.STATUS)
     return notice

@@ -10,7 +10,7 @@ from diversion.forms import apply_errors
 from diversion.notices import bp, services
 from diversion.notices.forms import AcknowledgeCorrectionForm, AcknowledgeForm
 from diversion.notices.models import NoticeOutcome
-from diversion.permissions import court_scope, current_actor, current_role, requires
+from diversion.permissions import current_actor, current_role, requires
 from diversion.referrals.queries import identities, identity
 from diversion.referrals.reversals import offered_on_notice
 
@@ -18,7 +18,7 @@ STATUSES = {"new": "New", "acknowledged": "Acknowledged"}
 
 
 def _notice(notice_id):
-    notice = services.get_notice(notice_id, court_id=court_scope())
+    notice = services.get_notice(notice_id, user=current_actor())
     if notice is None:
         abort(404)
     return notice
@@ -30,7 +30,7 @@ def inbox():
     status = request.args.get("status", "new")
     if status not in STATUSES:
         abort(404)
-    found = services.list_notices(status, court_id=court_scope())
+    found = services.list_notices(status, user=current_actor())
     who = identities((notice.referral for notice in found.notices), current_role())
     return render_template(
         "notices/inbox.html", status=status, statuses=STATUSES, found=found, who=who, sentence=services.sentence

@@ -7,14 +7,16 @@ from diversion.auth.models import Role, User
 from diversion.db import transaction
 from diversion.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from diversion.referrals.models import Referral
+from diversion.referrals.reads import works_in
 from diversion.referrals.versions import check_version, claim_case_version
 
 
 def assign_worker(referral: Referral, worker: User | None, version: int | None, actor: User) -> None:
     """Give an open case to a support worker or manager, or to no one. Managers reassign any case; a support worker
     may only take a case that has no worker (one referred by the court, say) for herself."""
-    if worker is not None and (worker.role not in (Role.WORKER, Role.MANAGER) or worker.is_disabled):
-        raise ValidationFailed.on("worker", "Choose a support worker or manager whose account is active")
+    if worker is not None and (not works_in(worker, referral.scheme_id) or worker.is_disabled):
+        # Only the case's own scheme's people: nobody of another scheme or organisation (docs/organisations.md).
+        raise ValidationFailed.on("worker", "Choose a support worker or manager of this scheme whose account is active")
     if not referral.is_open:
         raise InvalidTransition("A closed case cannot be given to another worker")
     if actor.role != Role.MANAGER:

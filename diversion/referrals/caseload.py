@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import aliased
 
+from diversion import scoping
 from diversion.appointments.models import Appointment
 from diversion.audit import reads
 from diversion.auth.models import User
@@ -27,7 +28,6 @@ from diversion.keyring import key_provider
 from diversion.referrals import need_to_know
 from diversion.referrals.models import FINAL_STATES, OPEN_STATES, Referral, State
 from diversion.referrals.programme import DEFAULT_PROGRAMME, programme_for, versions_in_use
-from diversion.scoping import organisation_ids
 
 PER_PAGE = 50
 TABS = {
@@ -132,7 +132,8 @@ def at_risk_rule(on: date | None = None, scheme_ids: list[int] | None = None) ->
 
 def _base(tab: str, user: User) -> Select[Any]:
     open_values = [state.value for state in OPEN_STATES]
-    query = select(Referral)
+    # Only the cases she may see (her schemes' cases, docs/organisations.md), whichever the tab.
+    query = select(Referral).where(scoping.cases_filter(user))
     listed = need_to_know.listed_filter(user)
     if listed is not None and tab != SEARCH:
         # The tabs list the cases she opens as of right; a search finds a colleague's too.
@@ -179,7 +180,7 @@ def caseload(
     urn: str | None = None,
 ) -> CaseloadPage:
     """One page of a caseload tab, searched and sorted."""
-    query = search_filter(_base(tab, user), family_name, date_of_birth, urn, organisation_ids(user))
+    query = search_filter(_base(tab, user), family_name, date_of_birth, urn, scoping.organisation_ids(user))
     total = int(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(max(1, page), pages)
@@ -236,8 +237,9 @@ def next_appointments(referral_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime
     return {row[0]: row[1] for row in rows}
 
 
-def appointments_on(day: date, worker_id: uuid.UUID | None = None) -> list[Appointment]:
-    """A day's appointments (London time) on open cases, earliest first, for the Today tab."""
+def appointments_on(day: date, worker_id: uuid.UUID | None = None, *, user: User | None = None) -> list[Appointment]:
+    """A day's appointments (London time) on open cases, earliest first, for the Today tab: of the cases ``user``
+    may see, when given (diversion/scoping.py)."""
     start = from_london(day, datetime.min.time())
     query = (
         select(Appointment)
@@ -249,6 +251,8 @@ def appointments_on(day: date, worker_id: uuid.UUID | None = None) -> list[Appoi
         )
         .order_by(Appointment.starts_at)
     )
+    if user is not None:
+        query = query.where(scoping.cases_filter(user))
     if worker_id is not None:
         query = query.where(Appointment.worker_id == worker_id)
     appointments = list(db.session.scalars(query))
@@ -256,28 +260,30 @@ def appointments_on(day: date, worker_id: uuid.UUID | None = None) -> list[Appoi
     return appointments
 
 
-def cases_by_id(referral_ids: list[uuid.UUID], user: User | None = None) -> dict[uuid.UUID, Referral]:
-    """Cases by id in one query, their clients' data keys fetched together; for ``user``, only those her lists show
-    (a colleague's case in a scheme where she opens her own is left out: docs/organisations.md, "Need to know")."""
+def cases_by_id(referral_ids: list[uuid.UUID], user: User) -> dict[uuid.UUID, Referral]:
+    """Those of these cases ``user`` may see and her lists show, by id, in one query, their clients' data keys
+    fetched together (a colleague's case in a scheme where she opens her own is left out: docs/organisations.md,
+    "Need to know")."""
     if not referral_ids:
         return {}
-    referrals = list(db.session.scalars(select(Referral).where(Referral.id.in_(referral_ids))))
-    if user is not None:
-        referrals = [referral for referral in referrals if need_to_know.listed(user, referral)]
+    referrals = list(
+        db.session.scalars(select(Referral).where(Referral.id.in_(referral_ids), scoping.cases_filter(user)))
+    )
+    referrals = [referral for referral in referrals if need_to_know.listed(user, referral)]
     reads.note((referral.id for referral in referrals), reads.LIST)
     key_provider().prefetch([referral.client_id for referral in referrals])
     return {referral.id: referral for referral in referrals}
 
 
 def state_counts(user: User) -> dict[str, int]:
-    """How many cases each tab holds (for the tab labels). Every tab counted is of open cases, so the count reads
-    the open cases from the state's index, never the history of closed ones."""
+    """How many of the cases she may see each tab holds (for the tab labels). Every tab counted is of open cases, so
+    the count reads the open cases from the state's index, never the history of closed ones."""
     open_values = [state.value for state in OPEN_STATES]
     query = select(
         func.count().filter(Referral.assigned_worker_id == user.id),
         func.count(),
         func.count().filter(at_risk_rule().condition()),
-    ).where(Referral.state.in_(open_values))
+    ).where(Referral.state.in_(open_values), scoping.cases_filter(user))
     listed = need_to_know.listed_filter(user)
     if listed is not None:
         query = query.where(listed)

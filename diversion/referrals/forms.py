@@ -28,6 +28,11 @@ YES_NO_UNKNOWN = [("yes", "Yes"), ("no", "No"), ("unknown", "Not asked yet")]
 class ReferralForm(FlaskForm):
     one_time_key = OneTimeKeyField()  # a second submit of the page saves nothing more (docs/idempotency.md)
     court = SelectField("Court", choices=[], widget=GovSelect(), validators=[InputRequired(message="Select the court")])
+    # Asked only where more than one scheme (of hers, for support staff) serves a court she refers from; the service
+    # says which are allowed (docs/organisations.md).
+    scheme = RadioField(
+        "Which scheme takes this referral?", choices=[], widget=GovRadioInput(), validators=[Optional()]
+    )
     urn = StringField(
         "URN",
         widget=GovTextInput(),

@@ -28,7 +28,8 @@ from diversion.db import transaction
 from diversion.emails import InvalidEmail, checked_email
 from diversion.errors import Conflict, Forbidden, ValidationFailed
 from diversion.extensions import db
-from diversion.organisations.services import current_version, scheme_for_referral
+from diversion.organisations.models import Scheme, scheme_courts
+from diversion.organisations.services import current_version, scheme_for_referral, schemes_serving
 from diversion.referrals.court_dates import CourtDates, check_intake_dates, with_override_reason
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.urns import check_urn, urn_index_value
@@ -170,7 +171,14 @@ def _checked_contact(data: ReferralInput, clean: dict[str, Any]) -> SafeContact 
     phone = clean["phone"] or (data.phone or "").strip() or None
     email = clean["email"] or (data.email or "").strip() or None
     linked = get_client(data.link_client_id) if data.link_client_id else None
-    if linked is not None and not linked.is_erased:
+    scheme = clean.get("scheme")
+    # Only a record of the organisation taking her counts: another's is as unknown as one that does not exist.
+    if (
+        linked is not None
+        and scheme is not None
+        and linked.organisation_id == scheme.organisation_id
+        and not linked.is_erased
+    ):
         # Contact details already on record for the person chosen count: the form may leave them empty.
         phone = phone or (None if is_unreadable(linked.phone) else linked.phone)
         email = email or (None if is_unreadable(linked.email) else linked.email)
@@ -229,6 +237,37 @@ def matching_clients(family_name: str, date_of_birth: date, organisation_ids: li
     ).all()
     counts = {row[0]: row[1:] for row in rows}
     return [ClientMatch(client, *(counts.get(client.id) or (0, 0, None))) for client in clients]
+
+
+def referral_courts(actor: User) -> list[Court]:
+    """The active courts ``actor`` may refer from, by name: a court user's own; a worker's or manager's, those her
+    schemes serve (another organisation's court is not hers to refer from, docs/organisations.md)."""
+    if actor.role == Role.COURT:
+        court = db.session.get(Court, actor.court_id) if actor.court_id is not None else None
+        return [court] if court is not None and court.is_active else []
+    own = [scheme.id for scheme in actor.schemes]
+    if not own:
+        return []
+    return list(
+        db.session.scalars(
+            select(Court)
+            .where(
+                Court.is_active.is_(True),
+                Court.id.in_(select(scheme_courts.c.court_id).where(scheme_courts.c.scheme_id.in_(own))),
+            )
+            .order_by(Court.name, Court.id)
+        )
+    )
+
+
+def schemes_taking(actor: User, courts: list[Court]) -> dict[int, list[Scheme]]:
+    """For each court, the schemes that may take a referral from it made by ``actor``: those serving it, and for a
+    worker or manager only her own (the schemes ``scheme_for_referral`` chooses among)."""
+    own = {scheme.id for scheme in actor.schemes} if actor.role in (Role.WORKER, Role.MANAGER) else None
+    return {
+        court.id: [scheme for scheme in schemes_serving(court.id) if own is None or scheme.id in own]
+        for court in courts
+    }
 
 
 def last_referral_court(user: User, offered: list[str]) -> str | None:

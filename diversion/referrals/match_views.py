@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from diversion import confirmations
+from diversion import confirmations, scoping
 from diversion.clients.merge import check_merge, merge_clients
 from diversion.clients.models import Client
 from diversion.clients.services import get_client
@@ -29,6 +29,7 @@ from diversion.referrals.urns import check_urn, urn_index_value
 from diversion.referrals.versions import check_version
 
 DIFFERENT = "different"
+OTHER_RECORD = "Choose the other record of hers, or enter the URN of one of its cases"
 THIS, OTHER = "this", "other"
 
 
@@ -88,7 +89,7 @@ def _forms(rows: list[matches.FlaggedReferral], posted: Referral | None, posted_
 
 
 def _worklist(posted: Referral | None = None, posted_form: ResolveMatchForm | None = None, status: int = 200) -> Any:
-    rows = matches.flagged_referrals()
+    rows = matches.flagged_referrals(current_actor())
     return (
         render_template(
             "referrals/possible_matches.html",
@@ -114,7 +115,7 @@ def resolve_match(referral_id):
     person; either way the flag is cleared. A stale page or one already resolved is refused (409)."""
     referral = load_case(referral_id)
     form = ResolveMatchForm(prefix=str(referral.id))
-    rows = {row.referral.id: row for row in matches.flagged_referrals()}
+    rows = {row.referral.id: row for row in matches.flagged_referrals(current_actor())}
     if referral.id in rows:
         form.decision.choices = _decision_choices(rows[referral.id])
     else:
@@ -151,19 +152,34 @@ def _candidates(referral: Referral) -> list[Client]:
     )
 
 
-def _other_record(form: MergeForm) -> Client | None:
-    """The other record chosen: from the list, or by the URN of one of its cases."""
+def _same_organisation(referral: Referral, client_id: Any) -> Client | None:
+    """The client with this id when she is of the case's organisation; None otherwise (another organisation's
+    record is as unknown here as one that does not exist)."""
+    client = get_client(client_id)
+    if client is None or client.organisation_id != referral.organisation_id:
+        return None
+    return client
+
+
+def _other_record(referral: Referral, form: MergeForm) -> Client | None:
+    """The other record chosen: from the list, or by the URN of one of its cases that she may see."""
     if form.other.data:
-        return get_client(form.other.data)
+        return _same_organisation(referral, form.other.data)
     urn = (form.other_urn.data or "").strip()
     if not urn:
-        raise ValidationFailed.on("other", "Choose the other record of hers, or enter the URN of one of its cases")
+        raise ValidationFailed.on("other", OTHER_RECORD)
     try:
         normalised = check_urn(urn)
     except ValueError as error:
         raise ValidationFailed.on("other_urn", str(error)) from None
     found = db.session.scalars(
-        select(Referral).where(Referral.urn_index == urn_index_value(normalised)).limit(1)
+        select(Referral)
+        .where(
+            Referral.urn_index == urn_index_value(normalised),
+            Referral.organisation_id == referral.organisation_id,
+            scoping.cases_filter(current_actor()),
+        )
+        .limit(1)
     ).first()
     if found is None:
         raise ValidationFailed.on("other_urn", "No case has this URN")
@@ -189,7 +205,7 @@ def merge(referral_id):
     form.other.choices = choices([(str(client.id), _describe(client)) for client in candidates])
     if form.other.data and form.other.data not in {str(client.id) for client in candidates}:
         # A record found by URN on the first submit comes back from the confirmation page by id.
-        chosen = get_client(form.other.data)
+        chosen = _same_organisation(referral, form.other.data)
         if chosen is not None and not chosen.is_erased:
             form.other.choices = choices([(str(chosen.id), _describe(chosen))])
     if request.method == "GET":
@@ -197,7 +213,7 @@ def merge(referral_id):
     status = 200
     if form.validate_on_submit() and not confirmations.changing():
         try:
-            other = _other_record(form)
+            other = _other_record(referral, form)
             this = referral.client
             kept, absorbed = (this, other) if form.keep.data == THIS else (other, this)
             reason = check_merge(kept, absorbed, form.reason.data)
@@ -238,4 +254,10 @@ def merge(referral_id):
         else:
             flash("Her records have been merged into one.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
+    if form.other.errors and not form.other.choices:
+        # With no record to choose from, the list is not on the page: its errors go to the URN beside it (a record
+        # that is not among the choices, another organisation's say, as the choice that is missing).
+        moved = [OTHER_RECORD if message.startswith("Not a valid choice") else message for message in form.other.errors]
+        form.other_urn.errors = [*list(form.other_urn.errors or []), *dict.fromkeys(moved)]
+        form.other.errors = []
     return case_page(referral, "overview", "referrals/merge.html", form=form, candidates=candidates), status

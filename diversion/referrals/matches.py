@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from diversion import scoping
 from diversion.audit import reads
 from diversion.audit.services import record_event
 from diversion.auth.models import User
@@ -98,12 +99,13 @@ class FlaggedReferral:
     earlier: dict[uuid.UUID, list[Referral]]
 
 
-def flagged_referrals() -> list[FlaggedReferral]:
-    """Every flagged referral, oldest first, with the clients she may be (their referrals, newest first)."""
+def flagged_referrals(user: User) -> list[FlaggedReferral]:
+    """Every flagged referral ``user`` may see (diversion/scoping.py), oldest first, with the clients she may be
+    (their referrals, newest first): only ever clients of the referral's own organisation."""
     flagged = list(
         db.session.scalars(
             select(Referral)
-            .where(Referral.possible_previous_referral.is_(True))
+            .where(Referral.possible_previous_referral.is_(True), scoping.cases_filter(user))
             .order_by(Referral.created_at, Referral.id)
         )
     )
@@ -131,9 +133,14 @@ def flagged_referrals() -> list[FlaggedReferral]:
     return rows
 
 
-def flagged_count() -> int:
-    """How many referrals wait on the worklist."""
-    return int(db.session.scalar(select(func.count()).where(Referral.possible_previous_referral.is_(True))) or 0)
+def flagged_count(user: User) -> int:
+    """How many referrals ``user`` may see wait on the worklist."""
+    return int(
+        db.session.scalar(
+            select(func.count()).where(Referral.possible_previous_referral.is_(True), scoping.cases_filter(user))
+        )
+        or 0
+    )
 
 
 def _check_flagged(referral: Referral, version: int | None) -> None:

@@ -184,12 +184,10 @@ def status_options() -> tuple[Any, ...]:
     )
 
 
-def case_status(referral_id: uuid.UUID, *, court_id: int | None) -> Referral | None:
-    """A case's status columns only (for court and CPS), or None when it is unknown or, for a court user, another
-    court's case."""
-    query = select(Referral).options(*status_options()).where(Referral.id == referral_id)
-    if court_id is not None:
-        query = query.where(Referral.court_id == court_id)
+def case_status(referral_id: uuid.UUID, *, user: User) -> Referral | None:
+    """A case's status columns only (for court and CPS), or None when it is unknown or outside what ``user`` may see
+    (another organisation's, scheme's or court's: diversion/scoping.py)."""
+    query = select(Referral).options(*status_options()).where(Referral.id == referral_id, scoping.cases_filter(user))
     referral = db.session.scalars(query).unique().first()
     if referral is not None:
         reads.note([referral.id], reads.STATUS)
@@ -319,14 +317,13 @@ class CourtDayCase:
     notice: Any
 
 
-def court_day(day: date, *, court_id: int | None) -> list[CourtDayCase]:
-    """Every case with this return date (for a court user, at their court): status columns only, with appointment
-    outcomes and the outcome notice, in three queries whatever the length of the list."""
+def court_day(day: date, *, user: User) -> list[CourtDayCase]:
+    """Every case with this return date that ``user`` may see (a court user's at her court, a CPS user's at the
+    courts she covers, support staff's of their schemes: diversion/scoping.py): status columns only, with
+    appointment outcomes and the outcome notice, in three queries whatever the length of the list."""
     from diversion.notices.models import OutcomeNotice
 
-    query = select(Referral).options(*status_options()).where(Referral.return_date == day)
-    if court_id is not None:
-        query = query.where(Referral.court_id == court_id)
+    query = select(Referral).options(*status_options()).where(Referral.return_date == day, scoping.cases_filter(user))
     referrals = list(db.session.scalars(query.order_by(Referral.court_id, Referral.id)).unique())
     ids = [referral.id for referral in referrals]
     reads.note(ids, reads.STATUS)

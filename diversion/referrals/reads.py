@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, func, select
 from diversion.auth.models import Role, User
 from diversion.dates import today, working_days_between
 from diversion.extensions import db
+from diversion.organisations.models import user_schemes
 from diversion.referrals.models import Referral, ReturnDateChange
 
 
@@ -53,15 +54,26 @@ def other_referrals(referral: Referral) -> list[Referral]:
     )
 
 
-def workers() -> list[User]:
-    """Active support workers and managers, for assigning cases and booking."""
+def workers(scheme_id: int) -> list[User]:
+    """The scheme's active support workers and managers, for assigning its cases and booking their appointments:
+    nobody of another scheme, let alone another organisation (docs/organisations.md)."""
     return list(
         db.session.scalars(
             select(User)
-            .where(User.role.in_([Role.WORKER.value, Role.MANAGER.value]), User.is_disabled.is_(False))
+            .join(user_schemes, user_schemes.c.user_id == User.id)
+            .where(
+                user_schemes.c.scheme_id == scheme_id,
+                User.role.in_([Role.WORKER.value, Role.MANAGER.value]),
+                User.is_disabled.is_(False),
+            )
             .order_by(func.lower(User.display_name), User.email)
         )
     )
+
+
+def works_in(user: User, scheme_id: int) -> bool:
+    """True when ``user`` is a support worker or manager of the scheme."""
+    return Role(user.role) in (Role.WORKER, Role.MANAGER) and any(scheme.id == scheme_id for scheme in user.schemes)
 
 
 def working_days_left(referral: Referral) -> int:

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from diversion import confirmations, conflicts
-from diversion.admin.services import list_courts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
@@ -19,7 +18,7 @@ from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors, choices, iso_date
 from diversion.idempotency.forms import already_saved, held
 from diversion.notices.services import notice_for
-from diversion.permissions import allows, court_scope, current_actor, current_role, load_case, requires
+from diversion.permissions import allows, current_actor, current_role, load_case, requires
 from diversion.referrals import bp, caseload, need_to_know, queries, reads, reversals, withdrawal
 from diversion.referrals.assignment import assign_worker
 from diversion.referrals.case_page import case_page
@@ -42,6 +41,8 @@ from diversion.referrals.intake import (
     create_referral,
     last_referral_court,
     matching_clients,
+    referral_courts,
+    schemes_taking,
 )
 from diversion.referrals.matches import flagged_count
 from diversion.referrals.models import State, in_a_sentence
@@ -93,14 +94,15 @@ def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
     appointments = []
     page = None
     sort = request.args.get("sort", "return_date")
+    user = current_actor()
     if tab == "unresolved":
-        appointments = unresolved_appointments()
+        appointments = unresolved_appointments(user=user)
     elif tab == "today":
-        appointments = caseload.appointments_on(today())
+        appointments = caseload.appointments_on(today(), user=user)
     elif searched:
         page = caseload.caseload(
             tab,
-            current_actor(),
+            user,
             family_name=search.family_name.data or None,
             date_of_birth=search.date_of_birth.data,
             urn=search.urn.data or None,
@@ -114,7 +116,7 @@ def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
         "referrals/caseload.html",
         tab=tab,
         tabs=caseload.TABS,
-        counts=caseload.state_counts(current_actor()),
+        counts=caseload.state_counts(user),
         page=page,
         appointments=appointments,
         cases=cases,
@@ -122,7 +124,7 @@ def _caseload(tab: str, search: SearchForm, *, searched: bool = False):
         searched=searched,
         sorts=caseload.SORTS,
         sort=sort,
-        possible_matches=flagged_count(),
+        possible_matches=flagged_count(user),
     )
 
 
@@ -153,6 +155,7 @@ def _referral_input(form: ReferralForm) -> ReferralInput:
         # Only a manager's form has the choice (docs/court-dates.md).
         past_case=bool("past_case" in form and form.past_case.data),
         override_reason=form.override_reason.data,
+        scheme=form.scheme.data or None,
     )
 
 
@@ -178,8 +181,12 @@ def new():
         # Recording a past case is a manager's choice alone: nobody else's form carries it.
         del form.past_case
     warnings: list[str] = []
-    courts = [court for court in list_courts(active_only=True) if user.role != Role.COURT or court.id == user.court_id]
+    courts = referral_courts(user)
     form.court.choices = choices([("", "Select the court")] + [(court.code, court.name) for court in courts])
+    schemes = schemes_taking(user, courts)
+    form.scheme.choices = _scheme_choices(schemes)
+    # The scheme is asked for only where a court offered has more than one to choose from.
+    show_scheme = any(len(serving) > 1 for serving in schemes.values())
     if request.method == "GET":
         form.first_hearing_date.process(None, today())
         if user.role == Role.COURT and user.court is not None:
@@ -233,8 +240,23 @@ def new():
         form=form,
         matches=matches,
         fixed_court=user.role == Role.COURT,
+        show_scheme=show_scheme or bool(form.scheme.errors),
         warnings=warnings,
         draft=draft,
+    )
+
+
+def _scheme_choices(schemes: dict[int, list]) -> list:
+    """Every scheme that takes referrals from a court offered, by name; named with its organisation when they are
+    of more than one (a court served by two charities)."""
+    offered = {scheme.id: scheme for serving in schemes.values() for scheme in serving}
+    named = len({scheme.organisation_id for scheme in offered.values()}) > 1
+    ordered = sorted(offered.values(), key=lambda scheme: (scheme.name.casefold(), scheme.id))
+    return choices(
+        [
+            (str(scheme.id), f"{scheme.name} ({scheme.organisation.name})" if named else scheme.name)
+            for scheme in ordered
+        ]
     )
 
 
@@ -568,7 +590,7 @@ def assign(referral_id):
     """A manager gives the case to a support worker or manager, or to no one."""
     referral = load_case(referral_id)
     form = AssignForm()
-    workers = reads.workers()
+    workers = reads.workers(referral.scheme_id)
     form.worker.choices = choices(
         [(str(worker.id), f"{worker.display_name} ({Role(worker.role).label.lower()})") for worker in workers]
         + [(NO_WORKER, "No one for now")]
@@ -617,7 +639,7 @@ def court_day():
         return render_template("referrals/court_day.html", form=form, day=None, cases=[], counts={})
     day = (form.day.data if asked else None) or request.args.get("date", type=iso_date) or today()
     form = CourtDayForm(None)
-    cases = queries.court_day(day, court_id=court_scope())
+    cases = queries.court_day(day, user=user)
     who = queries.identities((item.referral for item in cases), current_role())
     superseded = {a.supersedes_id for item in cases for a in item.appointments if a.supersedes_id}
     counts: dict[str, int] = {}
@@ -652,7 +674,7 @@ def status(referral_id):
     if allows(current_actor().role, "client_records"):
         # Her name is on it: a colleague's case asks for a reason first (docs/organisations.md, "Need to know").
         need_to_know.check_opening_by_id(current_actor(), referral_id)
-    referral = queries.case_status(referral_id, court_id=court_scope())
+    referral = queries.case_status(referral_id, user=current_actor())
     if referral is None:
         abort(404)
     appointments = queries.status_appointments(referral.id)

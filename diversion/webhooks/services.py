@@ -33,6 +33,7 @@ from diversion.errors import ValidationFailed
 from diversion.extensions import db
 from diversion.notifications import queueing
 from diversion.notifications.queueing import SendReport
+from diversion.organisations.models import cps_courts
 from diversion.webhooks import addresses, delivery, signing
 from diversion.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookSubscription
 
@@ -192,14 +193,19 @@ def subscription_body(subscription: WebhookSubscription) -> dict[str, Any]:
 
 def emit(event_name: Event, *, referral_id: uuid.UUID, court_id: int, notice_id: uuid.UUID | None = None) -> int:
     """Write one delivery for each subscription that may hear of this event (flush only, in the caller's
-    transaction): court users' at the case's court, and every CPS user's. Returns how many."""
+    transaction): court users' at the case's court, and the CPS users' who cover that court (the users who may see
+    the case, diversion/scoping.py). Returns how many."""
+    covering = select(cps_courts.c.user_id).where(cps_courts.c.court_id == court_id)
     subscribers = db.session.scalars(
         select(WebhookSubscription)
         .join(User, User.id == WebhookSubscription.user_id)
         .where(
             WebhookSubscription.events.contains(event_name.value),
             User.may_be_sent_mail(),
-            or_(User.role == Role.CPS.value, and_(User.role == Role.COURT.value, User.court_id == court_id)),
+            or_(
+                and_(User.role == Role.CPS.value, User.id.in_(covering)),
+                and_(User.role == Role.COURT.value, User.court_id == court_id),
+            ),
         )
     ).all()
     now = utcnow()
@@ -347,19 +353,18 @@ def _finish(row: WebhookDelivery, status: DeliveryStatus, error: str | None = No
 
 def payload_data(row: WebhookDelivery, owner: User) -> dict[str, Any] | None:
     """What the delivery's subscriber may read of its record now, as their own GET would answer it; None when it is
-    outside their scope (another court's, or gone)."""
+    outside what they may see (a court they do not cover, or gone: diversion/scoping.py)."""
     from diversion.api.notices import notice_body
     from diversion.api.serializers import case_status
     from diversion.notices.services import get_notice
     from diversion.referrals import queries
 
-    court_id = owner.court_id if owner.role == Role.COURT.value else None
     if row.notice_id is not None:
-        notice = get_notice(row.notice_id, court_id=court_id)
+        notice = get_notice(row.notice_id, user=owner)
         if notice is None:
             return None
         return notice_body(notice, queries.identity(notice.referral, owner.role))
-    status = queries.case_status(row.referral_id, court_id=court_id)
+    status = queries.case_status(row.referral_id, user=owner)
     if status is None:
         return None
     return case_status(status, queries.status_appointments(row.referral_id), queries.identity(status, owner.role))

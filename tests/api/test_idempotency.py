@@ -40,6 +40,23 @@ def test_a_repeated_referral_gets_the_first_answer_and_makes_one_case(as_role, t
     assert count(Client) == 1
 
 
+def test_a_remembered_answer_is_not_given_again_once_its_case_is_out_of_her_sight(as_role, team) -> None:
+    from diversion.db import transaction
+    from tests.factories import create_scheme
+
+    api = as_role("worker")
+    body = bodies.referral(team.court.code)
+    first = _post(api, "/referrals", body)
+    assert first.status_code == 201, first.get_json()
+    # She moves to another scheme: the case she referred is no longer hers to see (docs/organisations.md).
+    with transaction():
+        team.worker.schemes = [create_scheme()]
+    again = _post(api, "/referrals", body)
+    error_of(again, 409)
+    assert first.get_json()["id"] not in again.get_data(as_text=True)
+    assert count(Referral) == 1
+
+
 def test_the_same_body_written_differently_is_the_same_request(as_role, team) -> None:
     api = as_role("worker")
     body = bodies.referral(team.court.code)

@@ -8,7 +8,6 @@ her canaries in it must have written a read of her case, by that user, in that r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,27 +15,14 @@ import pytest
 from flask import Blueprint, abort, redirect
 from flask.testing import FlaskClient
 
-from diversion.assessments.models import Assessment
 from diversion.audit import reads
 from diversion.auth.models import Role, User
-from diversion.auth.tokens import create_api_token
-from diversion.db import transaction
-from diversion.extensions import db
-from diversion.permissions import RULES, load_case, requires
-from tests.crypto_app.records import Canaries, CaseRecords, create_case, create_staff
-from tests.factories import audit_events, create_user, csrf_token, date_fields, last_audit_id, log_in_as
-from tests.test_permissions import build_urls, role_rule_endpoints
+from diversion.permissions import load_case, requires
+from tests.crypto_app.records import Canaries, CaseRecords, create_staff
+from tests.factories import audit_events, create_user, csrf_token, date_fields, last_audit_id
+from tests.walk import case_ids, get_urls, headers_for, marker_texts, planted_case, signed_in
 
 ROLES = [role.value for role in Role]
-# List pages find her case only when asked for the right day, tab, state or status: the same routes, asked so.
-LIST_QUERIES = {
-    "referrals.caseload_page": ["?tab=closed"],
-    "referrals.court_day": ["?date=2026-04-27"],
-    "referrals.status_list": ["?state=COMPLETED"],
-    "notices.inbox": ["?status=acknowledged"],
-    "api.referrals": ["?state=COMPLETED"],
-    "api.notices": ["?status=acknowledged"],
-}
 # Pages whose reads of her case are the point of the walk: if none of these showed her, it walked nothing.
 MUST_SHOW = {
     "referrals.detail",
@@ -69,44 +55,21 @@ class Walk:
     unaudited: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _her(canaries: Canaries) -> list[str]:
-    # Her fields as text: the canaries long enough to mean something (dates are shown formatted, so names do).
-    return [text for text in canaries.texts if text.startswith("CANARY")]
-
-
 def _signed_in(app: Any, role: str, court: Any) -> tuple[FlaskClient, dict[str, str], User]:
     user = create_user(role=role, court=court if role == "court" else None)
-    client = log_in_as(app.test_client(), user)
-    return client, {"Authorization": f"Bearer {create_api_token(user)}"}, user
-
-
-def _urls(app: Any, case: CaseRecords, roles: list[str]) -> Iterator[tuple[str, str, str]]:
-    ids = {
-        "referral_id": case.referral_id,
-        "client_id": case.client_id,
-        "appointment_id": case.ids["Appointment"],
-        "notice_id": case.ids["OutcomeNotice"],
-        "review_id": case.ids.get("Review"),
-        "notification_id": case.ids.get("Notification"),
-    }
-    for rule, declared in role_rule_endpoints(app, "GET"):
-        for role in roles:
-            if Role(role) not in RULES[declared]:
-                continue
-            for url in build_urls(app, rule, {name: value for name, value in ids.items() if value is not None}):
-                for query in ["", *LIST_QUERIES.get(rule.endpoint, [])]:
-                    yield role, rule.endpoint, url + query
+    client, bearer = signed_in(app, user)
+    return client, bearer, user
 
 
 def walk(app: Any, case: CaseRecords, canaries: Canaries, court: Any, roles: list[str] = ROLES) -> Walk:
     """Ask every GET route, as every role it lets in, and check each answer that shows her case was audited."""
     users = {role: _signed_in(app, role, court) for role in roles}
-    texts = _her(canaries)
+    texts = marker_texts(canaries)
     found = Walk()
-    for role, endpoint, url in _urls(app, case, roles):
+    for role, endpoint, url in get_urls(app, case_ids(case), roles):
         client, bearer, user = users[role]
         after = last_audit_id()
-        response = client.get(url, headers=bearer if url.startswith("/api/") else None)
+        response = client.get(url, headers=headers_for(url, bearer))
         if response.status_code != 200:
             continue
         body = response.get_data().decode("utf-8", errors="replace")
@@ -124,11 +87,7 @@ def planted(app_ctx) -> tuple[CaseRecords, Canaries, Any]:
     staff = Canaries()
     court, worker = create_staff(staff)
     canaries = Canaries()
-    case = create_case(canaries, court, worker)
-    with transaction():
-        # The indicators are a list of codes the pages read (a canary there is not something a page could show).
-        db.session.get(Assessment, case.ids["Assessment"]).exploitation_indicators = "[]"
-    return case, canaries, court
+    return planted_case(canaries, court, worker), canaries, court
 
 
 def test_every_endpoint_that_shows_her_case_audits_the_read(app, planted) -> None:
@@ -140,7 +99,7 @@ def test_every_endpoint_that_shows_her_case_audits_the_read(app, planted) -> Non
 
 def test_the_searches_by_post_audit_each_case_they_show(app, planted) -> None:
     case, canaries, court = planted
-    texts = _her(canaries)
+    texts = marker_texts(canaries)
     worker, bearer, user = _signed_in(app, "worker", court)
     name, born = case.family_name, case.date_of_birth
     searches = {

@@ -99,9 +99,17 @@ def create_staff(canaries: Canaries) -> tuple[Any, User]:
     return court, user
 
 
-def create_case(canaries: Canaries, court: Any, worker: User, *, state: str = "COMPLETED") -> CaseRecords:
+def create_case(
+    canaries: Canaries, court: Any, worker: User, *, state: str = "COMPLETED", scheme: Any = None
+) -> CaseRecords:
     """A client with a referral, an appointment, an assessment with a domain, and a plan with a goal and an action,
-    every encrypted field a canary (committed)."""
+    every encrypted field a canary (committed). The case is the main scheme's unless ``scheme`` is given, and then
+    it and her client belong to that scheme's organisation."""
+    organisation_id, scheme_id, version_id = MAIN_ORG_ID, 1, 1
+    if scheme is not None:
+        from diversion.organisations.services import current_version
+
+        organisation_id, scheme_id, version_id = scheme.organisation_id, scheme.id, current_version(scheme.id).id
     identity = Identity(
         given_name=canary(),
         family_name=canary(),
@@ -112,7 +120,7 @@ def create_case(canaries: Canaries, court: Any, worker: User, *, state: str = "C
     )
     family_name, date_of_birth = identity.family_name, identity.date_of_birth
     with transaction():
-        client = create_client(identity, MAIN_ORG_ID)
+        client = create_client(identity, organisation_id)
         for name in ("given_name", "family_name", "date_of_birth", "phone", "email"):
             canaries.record(client, name, getattr(identity, name))
         canaries.record(client, "safe_contact", identity.safe_contact.to_json())
@@ -123,9 +131,9 @@ def create_case(canaries: Canaries, court: Any, worker: User, *, state: str = "C
             id=uuid.uuid4(),
             client_id=client.id,
             court_id=court.id,
-            organisation_id=MAIN_ORG_ID,
-            scheme_id=1,
-            programme_version_id=1,
+            organisation_id=organisation_id,
+            scheme_id=scheme_id,
+            programme_version_id=version_id,
             offence_code="SOA1959_S1",
             first_hearing_date=date(2026, 3, 2),
             return_date=date(2026, 4, 27),

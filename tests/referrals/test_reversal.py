@@ -421,7 +421,7 @@ def test_the_court_day_list_shows_no_notice_once_the_decision_is_reversed(worker
 
     referral = withdrawn_by_consent(worker)
     reversals.reverse_decision(referral, REASON, manager, version=fresh(referral).version)
-    (row,) = [row for row in court_day(referral.return_date, court_id=None) if row.referral.id == referral.id]
+    (row,) = [row for row in court_day(referral.return_date, user=manager) if row.referral.id == referral.id]
     assert row.notice is None
 
 

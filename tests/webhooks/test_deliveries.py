@@ -77,7 +77,9 @@ def test_a_delivery_is_signed_and_carries_what_the_subscribers_own_get_answers(t
         assert notices[0]["data"] == next(item for item in listed if item["id"] == notices[0]["data"]["id"])
 
 
-def test_court_users_hear_only_of_their_own_courts_cases_and_cps_users_of_every_court(team, as_role, receiver) -> None:
+def test_court_users_hear_only_of_their_own_courts_cases_and_cps_users_of_the_courts_they_cover(
+    team, as_role, receiver
+) -> None:
     court = subscribe(as_role, "court", receiver.url)
     cps = subscribe(as_role, "cps", receiver.url)
     case_in("OPTED_IN", court=team.other_court, worker=team.worker)
@@ -87,6 +89,31 @@ def test_court_users_hear_only_of_their_own_courts_cases_and_cps_users_of_every_
     assert sent
     assert {row.status for row in sent} == {"delivered"}
     assert {p["data"]["court"] for p in received_json(receiver)} == {team.other_court.code}
+
+
+def test_a_cps_user_hears_nothing_of_a_court_she_does_not_cover(team, as_role, receiver) -> None:
+    from tests.factories import create_court
+
+    cps = subscribe(as_role, "cps", receiver.url)
+    elsewhere = create_court(cps_covers=False)
+    referral = case_in("OPTED_IN", court=elsewhere, worker=team.worker)
+    withdraw(referral, "She moved away.", team.worker)
+    services.send_due()
+    assert deliveries(subscription_id=uuid.UUID(cps["id"])) == []
+    assert receiver.received == []
+    # A delivery written before she stopped covering the court is not sent either: it is read as she may see now.
+    with transaction():
+        row = WebhookDelivery(
+            subscription_id=uuid.UUID(cps["id"]),
+            event="referral.state_changed",
+            referral_id=referral.id,
+            created_at=utcnow(),
+            next_attempt_at=utcnow(),
+        )
+        db.session.add(row)
+    assert services.deliver(row.id) == "cancelled"
+    assert deliveries(subscription_id=uuid.UUID(cps["id"]))[0].error == "out_of_scope"
+    assert receiver.received == []
 
 
 def test_once_she_withdraws_consent_to_share_the_payload_withholds_her_identity(team, as_role, receiver) -> None:

@@ -341,6 +341,6 @@ def test_each_organisations_staff_see_only_its_cases(app_ctx) -> None:
 def test_the_second_organisations_court_day_list_is_at_its_first_court(app_ctx) -> None:
     _seed()
     home = court_by_code(ESO.courts[0][0])
-    listed = court_day(today(), court_id=home.id)
+    listed = court_day(today(), user=_court_user(home))
     assert listed
     assert {item.referral.id for item in listed} <= {case.id for case in _cases(ESO)}

@@ -35,8 +35,9 @@ from diversion.db import transaction, utcnow
 from diversion.extensions import db
 from diversion.permissions import RULES
 from diversion.referrals.caseload import at_risk_cutoff
-from diversion.referrals.models import Referral
+from diversion.referrals.models import Consent, Referral
 from diversion.referrals.urns import check_urn, format_urn, urn_index_value
+from diversion.referrals.wording import current_wordings
 from diversion.venues.services import save_venue
 from diversion.webhooks.models import WebhookSubscription
 from tests import pages
@@ -195,7 +196,24 @@ def build_org(organisation: Any = None, names: list[str] | None = None) -> Org:
         for case in (closed, open_):
             appointment = db.session.get(Appointment, case.ids["Appointment"])
             appointment.venue_id = venue.id
+            # Her appointments' free text kept in plain columns: markers too.
+            for column in ("rebook_reason", "override_reason"):
+                setattr(appointment, column, canary())
+                markers.record(appointment, column, getattr(appointment, column))
         db.session.get(Appointment, open_.ids["Appointment"]).starts_at = utcnow() - timedelta(minutes=30)
+        # Her consents, on the wordings in use: a ledger line for every purpose, given.
+        wordings = current_wordings()
+        for case in (closed, open_):
+            for purpose, wording in wordings.items():
+                db.session.add(
+                    Consent(
+                        referral_id=case.referral_id,
+                        purpose=purpose.value,
+                        is_given=True,
+                        wording_id=wording.id,
+                        recorded_by_id=worker.id,
+                    )
+                )
         subscription = WebhookSubscription(
             user_id=users["court"].id,
             url=f"https://{_marker(names).lower()}.example.org/hooks",
@@ -275,6 +293,11 @@ def _list_queries(other: Org) -> dict[str, list[str]]:
         "reports.completion": [f"?court={code}"],
         "reports.completion_csv": [f"?court={code}"],
         "api.completion_report": [f"?court={code}"],
+        "api.outcomes_report": [f"?court={code}", f"?court={code}&format=csv"],
+        "outcomes.dashboard": [f"?court={code}"],
+        "outcomes.funder_return": [f"?court={code}"],
+        "outcomes.funder_return_csv": [f"?court={code}"],
+        "outcomes.funder_return_print": [f"?court={code}"],
     }
 
 

@@ -178,6 +178,7 @@ def requests_made(app, scene: dict[str, Any]) -> list[tuple[str, Callable[[], An
         ("caseload, at risk", lambda: worker_client.get("/cases?tab=at-risk")),
         ("caseload, closed", lambda: worker_client.get("/cases?tab=closed")),
         ("caseload, today", lambda: worker_client.get("/cases?tab=today")),
+        ("caseload, unresolved appointments", lambda: worker_client.get("/cases?tab=unresolved")),
         (
             "caseload search by name",
             lambda: search_page({"family_name": "Planned", **date_fields("date_of_birth", date(1990, 5, 17))}),
@@ -193,6 +194,9 @@ def requests_made(app, scene: dict[str, Any]) -> list[tuple[str, Callable[[], An
         ("notices", lambda: cps_client.get("/notices")),
         ("notices acknowledged", lambda: cps_client.get("/notices?status=acknowledged")),
         ("notices, court", lambda: court_client.get("/notices")),
+        ("notices, manager", lambda: manager_client.get("/notices")),
+        ("court day, cps", lambda: cps_client.get(f"/court-day?date={day.isoformat()}")),
+        ("case status, cps", lambda: cps_client.get(f"/cases/{case.id}/status")),
         ("api list", lambda: _api(worker_client, tokens["cps"], "GET", "/referrals")),
         ("api list, cursor", lambda: _api(worker_client, tokens["cps"], "GET", f"/referrals?cursor={cursor}")),
         ("api list, court user", lambda: _api(worker_client, tokens["court"], "GET", f"/referrals?cursor={cursor}")),

@@ -5,13 +5,15 @@ against the same page in a plaintext build, at 100,000 clients.
 Each database is made by the migrations (so it has exactly the indexes the app ships with) and filled by a bulk
 loader: the values are encrypted as the app encrypts them (the models' own encrypted attributes, under data keys
 made in one key-store transaction per batch), and the rows are written with executemany inserts, 5,000 a batch,
-then ANALYZEd. What differs between the sizes is history: the scheme holds about the same number of open cases
-whatever its age (a case lasts weeks), so both databases have the same open cases in the same shape, and the
-larger one has 99,000 more women whose cases are closed (completed, not completed, withdrawn or declined, their
-return dates in the past, assigned across the same workers). The cases the requests read (a worker's open caseload,
-the woman searched for, the case page, the court's day) are made through the services, the same in both. The name
-and date-of-birth index is as wide as ``recommended_bits`` says for each size (about eight women a bucket), as
-docs/encryption.md says to configure it: the number of candidates a search decrypts is the design's, not growth.
+then ANALYZEd. Every bulk client belongs to the organisation a new database starts with, her name and date of birth
+indexed under its key, and every bulk case to its scheme, at the scheme's current programme version. What differs
+between the sizes is history: the scheme holds about the same number of open cases whatever its age (a case lasts
+weeks), so both databases have the same open cases in the same shape, and the larger one has 99,000 more women
+whose cases are closed (completed, not completed, withdrawn or declined, their return dates in the past, assigned
+across the same workers). The cases the requests read (a worker's open caseload, the woman searched for, the case
+page, the court's day) are made through the services, the same in both. The name and date-of-birth index is as wide
+as ``recommended_bits`` says for each size (about eight women a bucket), as docs/encryption.md says to configure it:
+the number of candidates a search decrypts is the design's, not growth.
 
 The requests: the worker's caseload (``GET /cases?tab=mine``), the search page (``POST /cases/search`` by family
 name and date of birth: blind lookup, decrypt, render), a case page (``GET /cases/<id>``) and a court user's
@@ -110,8 +112,15 @@ class Site:
     def _bulk(self, workers: list[uuid.UUID]) -> None:
         """Every client but the few made through the services: one case each, closed but for OPEN_BULK of them."""
         from diversion.clients.models import Client
-        from diversion.clients.services import name_dob_index_value
-        from diversion.crypto.blind import URN_PURPOSE, search_index_keys, urn_index
+        from diversion.clients.services import name_dob_bits, name_dob_index_value, organisation_salts
+        from diversion.crypto.blind import (
+            NAME_DOB_PURPOSE,
+            URN_PURPOSE,
+            name_dob_index,
+            organisation_key,
+            search_index_keys,
+            urn_index,
+        )
         from diversion.extensions import db
         from diversion.keyring import key_provider, keyring, keystore
         from diversion.organisations.services import current_version
@@ -123,6 +132,13 @@ class Site:
         scheme = main_scheme()
         organisation_id, scheme_id = scheme.organisation_id, scheme.id
         version_id = current_version(scheme_id).id
+        # The organisation's index key, made once: name_dob_index_value reads the organisation's salt for each value.
+        index_key = organisation_key(
+            keyring().derived(NAME_DOB_PURPOSE), organisation_salts([organisation_id]).get(organisation_id)
+        )
+        bits = name_dob_bits()
+        if name_dob_index(index_key, *SEARCHED, bits) != name_dob_index_value(*SEARCHED, organisation_id):
+            raise RuntimeError("the bulk loader's index key is not the organisation's")
         rng = random.Random(20)
         urn_key = search_index_keys(keyring(), URN_PURPOSE)[0]
         now = datetime.now(UTC)
@@ -153,7 +169,7 @@ class Site:
                         "given_name": client._given_name,  # type: ignore[attr-defined]
                         "family_name": client._family_name,  # type: ignore[attr-defined]
                         "date_of_birth": client._date_of_birth,  # type: ignore[attr-defined]
-                        "name_dob_index": name_dob_index_value(family, born, organisation_id),
+                        "name_dob_index": name_dob_index(index_key, family, born, bits),
                         "birth_year_band": born.year - born.year % 5,
                         "has_legal_hold": False,
                         "created_at": made,

@@ -8,6 +8,7 @@ import pytest
 from diversion.auth.tokens import create_api_token
 from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
+from diversion.notices.services import list_notices
 from tests import pages
 from tests.factories import create_court, create_referral, create_scheme, create_user, log_in_as, main_scheme
 
@@ -59,6 +60,8 @@ def test_each_user_sees_the_notices_of_the_cases_she_may_see(client, courts, who
     inbox = pages.get(client, "/notices")
     shown = {href.rsplit("/", 1)[-1] for href in inbox.hrefs() if href.startswith("/notices/")}
     assert shown == expected
+    # The inbox's tab counts are of the same notices.
+    assert list_notices("new", user=user).counts == {"new": len(sees), "acknowledged": 0}
     for name, notice_id in courts["notices"].items():
         status = 200 if name in sees else 404
         assert client.get(f"/notices/{notice_id}").status_code == status, (name, status)

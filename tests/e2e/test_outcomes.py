@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from diversion.outcomes.exports import FIGURE_COLUMNS
 from tests.e2e.checks import PageReport, assert_clean, expect_error_summary, inspect, path_of
 from tests.e2e.keyboard import (
     Focused,
@@ -66,8 +67,14 @@ FIGURES = (
     "Women with a safeguarding flag raised",
     "Cases reviewed",
 )
-FIGURE_COLUMNS = ("indicator", "name", "group", "value", "numerator", "denominator", "from", "to", "court", "worker")
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def scoped(caption: str) -> re.Pattern[str]:
+    """A caption as written, then what the figures count when the page names it (the manager's schemes:
+    docs/organisations.md, "Reports")."""
+    return re.compile(rf"^{re.escape(caption)}(, Whole organisation: .+|, [^,]+ scheme)?$")
 
 
 def london_today() -> date:
@@ -224,8 +231,10 @@ def test_a_manager_reads_the_dashboard_and_opens_the_cases_behind_a_figure(role_
 
     page.goto("/home")
     follow(page, "Outcomes")
-    expect(page.locator("h1 .govuk-caption-m")).to_have_text(f"{quarter}, all courts")
-    expect(page).to_have_title(re.compile(f"^Outcomes: {quarter}, all courts - "))
+    expect(page.locator("h1 .govuk-caption-m")).to_have_text(scoped(f"{quarter}, all courts"))
+    expect(page).to_have_title(
+        re.compile(rf"^Outcomes: {re.escape(quarter)}, all courts(, Whole organisation: [^-]+)? - ")
+    )
 
     # The charts are images the browser draws, each with its own address and a text alternative.
     charts = page.locator("main img")
@@ -255,7 +264,7 @@ def test_a_manager_reads_the_dashboard_and_opens_the_cases_behind_a_figure(role_
     tab_to(page, link_ending("(cases reviewed: show the cases)"))
     press_to_navigate(page)
     expect(page.locator("h1")).to_contain_text("Cases behind: Cases reviewed")
-    expect(page.locator("h1 .govuk-caption-m")).to_have_text(f"{quarter}, all courts")
+    expect(page.locator("h1 .govuk-caption-m")).to_have_text(scoped(f"{quarter}, all courts"))
     total = page.locator("#total")
     expect(total).to_have_text(re.compile(r"^\d+ cases?\. Opening this list is recorded in the audit log\.$"))
     shown = int(total.inner_text().split(" ", 1)[0])
@@ -266,7 +275,7 @@ def test_a_manager_reads_the_dashboard_and_opens_the_cases_behind_a_figure(role_
 
     # One domain's cases, from the distance travelled table.
     follow(page, "Outcomes", backwards=True)
-    expect(page.locator("h1 .govuk-caption-m")).to_have_text(f"{quarter}, all courts")
+    expect(page.locator("h1 .govuk-caption-m")).to_have_text(scoped(f"{quarter}, all courts"))
     tab_to(page, link_ending("(cases reviewed, accommodation: show the cases)"))
     press_to_navigate(page)
     expect(page.locator("h1")).to_contain_text("Cases behind: Cases reviewed, Accommodation")
@@ -305,7 +314,7 @@ def test_a_manager_makes_the_funder_return_exports_it_and_keeps_a_snapshot(role_
 
     page.goto("/outcomes")
     follow(page, "Make the funder return")
-    expect(page.locator("h1 .govuk-caption-m")).to_have_text(f"{quarter}, all courts")
+    expect(page.locator("h1 .govuk-caption-m")).to_have_text(scoped(f"{quarter}, all courts"))
     names = page.locator(".app-indicator caption").all_inner_texts()
     assert names, "no indicator on the funder return"
     expect(page.locator("#suppression")).to_contain_text("Small numbers are suppressed")
@@ -320,15 +329,18 @@ def test_a_manager_makes_the_funder_return_exports_it_and_keeps_a_snapshot(role_
     header, *rows = list(csv.reader(io.StringIO(body)))
     assert header == list(FIGURE_COLUMNS), header
     assert {row[1] for row in rows} == {name.strip() for name in names}, rows
-    assert {(row[6], row[7], row[8]) for row in rows} == {
+    at = {name: header.index(name) for name in ("from", "to", "court")}
+    assert {(row[at["from"]], row[at["to"]], row[at["court"]]) for row in rows} == {
         (quarter_start.isoformat(), quarter_end.isoformat(), "All courts")
     }, rows[:3]
+    # What the figures count: the manager's whole organisation (docs/organisations.md, "Reports").
+    assert {row[header.index("scope")] for row in rows} == {"Whole organisation: Main organisation"}, rows[:3]
     assert expect_export(page, "Download the return (Excel, XLSX)", XLSX_TYPE, "xlsx").startswith(b"PK")
 
     # The printable return: the same indicators, and no filters.
     follow(page, "Printable return (print or save as PDF)")
     expect(page.locator("h1")).to_contain_text("Funder return")
-    expect(page.locator("h1 .govuk-caption-m")).to_have_text(f"{quarter}, all courts")
+    expect(page.locator("h1 .govuk-caption-m")).to_have_text(scoped(f"{quarter}, all courts"))
     expect(page.locator(".app-indicator")).to_have_count(len(names))
     expect(page.locator("main form")).to_have_count(0)
     check("printable return")
@@ -337,7 +349,7 @@ def test_a_manager_makes_the_funder_return_exports_it_and_keeps_a_snapshot(role_
     # The seeded snapshot, run again.
     follow(page, page.locator(f"#snapshots a[href='{seeded}']").inner_text())
     expect(page.locator("h1")).to_contain_text("Snapshot of the funder return")
-    expect(page.locator("h1 .govuk-caption-m")).to_have_text(quarter)
+    expect(page.locator("h1 .govuk-caption-m")).to_have_text(scoped(quarter))
     expect(page.locator("#rerun")).to_be_visible()
     check("a seeded snapshot run again")
 
@@ -357,7 +369,7 @@ def test_a_manager_makes_the_funder_return_exports_it_and_keeps_a_snapshot(role_
     type_date(page, "end", today.day, today.month, today.year)
     send(page, "Show figures")
     period = f"{long_date(quarter_start)} to {long_date(today)}"
-    expect(page.locator("h1 .govuk-caption-m")).to_have_text(f"{period}, all courts")
+    expect(page.locator("h1 .govuk-caption-m")).to_have_text(scoped(f"{period}, all courts"))
     expect(page.locator(".app-indicator")).to_have_count(len(names))
     expect(page.locator("main")).to_contain_text("None kept yet.")
     custom_path = path_of(page.url)
@@ -367,7 +379,7 @@ def test_a_manager_makes_the_funder_return_exports_it_and_keeps_a_snapshot(role_
     send(page, "Keep a snapshot of this return")
     expect(page).to_have_url(re.compile(r"/outcomes/snapshots/[0-9a-f-]{36}$"))
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Snapshot kept.")
-    expect(page.locator("h1 .govuk-caption-m")).to_have_text(period)
+    expect(page.locator("h1 .govuk-caption-m")).to_have_text(scoped(period))
     expect(page.locator("#rerun")).to_contain_text("Identical")
     check("snapshot kept")
     kept = path_of(page.url)

@@ -392,8 +392,10 @@ def expect_rate(page: Page, figures: dict[str, int]) -> None:
 
 def expect_caption(page: Page, period: str, court: str) -> None:
     """The heading names the period and the court."""
-    expect(page.locator("h1 .govuk-caption-m")).to_have_text(f"{period}, {court}")
-    expect(page).to_have_title(re.compile(f"^Completion report: {re.escape(period)}, {re.escape(court)} - "))
+    # A manager's report names what it counts after them (docs/organisations.md, "Reports").
+    scope = r"(, Whole organisation: [^-]+)?"
+    expect(page.locator("h1 .govuk-caption-m")).to_have_text(re.compile(rf"^{re.escape(f'{period}, {court}')}{scope}$"))
+    expect(page).to_have_title(re.compile(rf"^Completion report: {re.escape(period)}, {re.escape(court)}{scope} - "))
 
 
 def expect_chart_drawn(page: Page) -> None:

@@ -112,15 +112,8 @@ class Site:
     def _bulk(self, workers: list[uuid.UUID]) -> None:
         """Every client but the few made through the services: one case each, closed but for OPEN_BULK of them."""
         from diversion.clients.models import Client
-        from diversion.clients.services import name_dob_bits, name_dob_index_value, organisation_salts
-        from diversion.crypto.blind import (
-            NAME_DOB_PURPOSE,
-            URN_PURPOSE,
-            name_dob_index,
-            organisation_key,
-            search_index_keys,
-            urn_index,
-        )
+        from diversion.clients.services import name_dob_index_under, organisation_index_key
+        from diversion.crypto.blind import URN_PURPOSE, search_index_keys, urn_index
         from diversion.extensions import db
         from diversion.keyring import key_provider, keyring, keystore
         from diversion.organisations.services import current_version
@@ -132,13 +125,8 @@ class Site:
         scheme = main_scheme()
         organisation_id, scheme_id = scheme.organisation_id, scheme.id
         version_id = current_version(scheme_id).id
-        # The organisation's index key, made once: name_dob_index_value reads the organisation's salt for each value.
-        index_key = organisation_key(
-            keyring().derived(NAME_DOB_PURPOSE), organisation_salts([organisation_id]).get(organisation_id)
-        )
-        bits = name_dob_bits()
-        if name_dob_index(index_key, *SEARCHED, bits) != name_dob_index_value(*SEARCHED, organisation_id):
-            raise RuntimeError("the bulk loader's index key is not the organisation's")
+        # The organisation's index key, made once for every client.
+        index_key = organisation_index_key(organisation_id)
         rng = random.Random(20)
         urn_key = search_index_keys(keyring(), URN_PURPOSE)[0]
         now = datetime.now(UTC)
@@ -169,7 +157,7 @@ class Site:
                         "given_name": client._given_name,  # type: ignore[attr-defined]
                         "family_name": client._family_name,  # type: ignore[attr-defined]
                         "date_of_birth": client._date_of_birth,  # type: ignore[attr-defined]
-                        "name_dob_index": name_dob_index(index_key, family, born, bits),
+                        "name_dob_index": name_dob_index_under(index_key, family, born),
                         "birth_year_band": born.year - born.year % 5,
                         "has_legal_hold": False,
                         "created_at": made,

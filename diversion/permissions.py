@@ -179,13 +179,6 @@ def current_role() -> Role | None:
     return Role(current_user.role) if current_user.is_authenticated else None
 
 
-def court_scope() -> int | None:
-    """The court a court user is limited to; None for roles that see every court."""
-    if current_user.is_authenticated and current_user.role == Role.COURT:
-        return int(current_user.court_id)
-    return None
-
-
 def load_or_404(model: type[Any], object_id: Any) -> Any:
     """Load a record by primary key or answer 404. Scoped loaders build on this in each domain."""
     from diversion.extensions import db

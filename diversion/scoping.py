@@ -12,13 +12,14 @@ for a reason (diversion/referrals/need_to_know.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, select
 
 from diversion.auth.models import Role, User
 from diversion.extensions import db
-from diversion.organisations.models import Organisation, Scheme
+from diversion.organisations.models import Scheme
 from diversion.referrals.models import Referral
 
 STAFF_ROLES = frozenset({Role.WORKER, Role.MANAGER})
@@ -43,14 +44,7 @@ def court_ids(user: User) -> list[int] | None:
 
 def cases_filter(user: User, model: Any = Referral) -> ColumnElement[bool]:
     """SQL: the cases ``user`` may see. ``model`` is the Referral entity or an alias of it."""
-    role = Role(user.role)
-    if role in STAFF_ROLES:
-        schemes = scheme_ids(user)
-        return model.scheme_id.in_(schemes) if schemes else false()
-    courts = court_ids(user)
-    if courts:
-        return model.court_id.in_(courts)
-    return false()
+    return counted_for(user).condition(model)
 
 
 def may_see(user: User, referral: Referral) -> bool:
@@ -83,6 +77,41 @@ def organisation_ids(user: User) -> list[int]:
     )
 
 
-def organisation_of(user: User) -> Organisation | None:
-    """The user's organisation, or None for court, CPS and the platform operator."""
-    return db.session.get(Organisation, user.organisation_id) if user.organisation_id is not None else None
+@dataclass(frozen=True)
+class Counted:
+    """The cases a report counts: the cases of ``scheme_ids`` (support staff: her schemes, or the one she chose), or
+    of ``court_ids`` (court and CPS users). One of the two is set; an empty one counts nothing."""
+
+    scheme_ids: tuple[int, ...] | None = None
+    court_ids: tuple[int, ...] | None = None
+
+    def condition(self, model: Any = Referral) -> ColumnElement[bool]:
+        """SQL: the cases counted. ``model`` is the Referral entity or an alias of it."""
+        if self.scheme_ids is not None:
+            return model.scheme_id.in_(self.scheme_ids) if self.scheme_ids else false()
+        return model.court_id.in_(self.court_ids) if self.court_ids else false()
+
+    @property
+    def by_scheme(self) -> bool:
+        """Whether the figures are counted scheme by scheme (support staff's reports); a court's are not."""
+        return self.scheme_ids is not None
+
+    def only(self, scheme_id: int) -> Counted:
+        """The cases of one of these schemes."""
+        if self.scheme_ids is None or scheme_id not in self.scheme_ids:
+            raise ValueError("not one of the schemes counted")
+        return Counted(scheme_ids=(scheme_id,))
+
+    def detail(self) -> dict[str, Any]:
+        """What is counted, for an audit event: ids only."""
+        if self.scheme_ids is not None:
+            return {"scheme_ids": list(self.scheme_ids)}
+        return {"court_ids": list(self.court_ids or ())}
+
+
+def counted_for(user: User) -> Counted:
+    """Every case ``user`` may see, as ids: her schemes for a support worker or a manager, the court or courts for
+    court and CPS users, nothing for anyone else. ``cases_filter`` is its SQL."""
+    if Role(user.role) in STAFF_ROLES:
+        return Counted(scheme_ids=tuple(scheme_ids(user)))
+    return Counted(court_ids=tuple(court_ids(user) or ()))

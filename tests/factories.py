@@ -166,11 +166,18 @@ def fresh_code(secret: str, last_step: int | None) -> str:
     return totp.generate_otp(step)
 
 
+def current_wordings() -> dict:
+    """The wordings a new case of the main scheme is read, by purpose."""
+    from diversion.referrals.wording import scheme_wordings
+
+    return scheme_wordings(main_scheme().id)
+
+
 def shown_wordings(referral: Any = None) -> str:
     """The consent form's hidden ``wordings`` field as the page fills it: the ids of the case's wordings (by
     default those a new case of the main scheme is read)."""
     from diversion.referrals.models import ConsentPurpose
-    from diversion.referrals.wording import case_wordings, current_wordings
+    from diversion.referrals.wording import case_wordings
 
     current = current_wordings() if referral is None else case_wordings(referral)
     return ",".join(str(current[purpose].id) for purpose in ConsentPurpose)

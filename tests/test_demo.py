@@ -32,7 +32,7 @@ from diversion.organisations.services import organisation_by_slug, scheme_by_slu
 from diversion.outcomes import queries as outcome_queries
 from diversion.outcomes.models import Review
 from diversion.referrals.caseload import appointments_on, at_risk_cutoff, caseload
-from diversion.referrals.models import OPEN_STATES, Referral, State
+from diversion.referrals.models import OPEN_STATES, Consent, ConsentWording, Referral, State
 from diversion.referrals.programme import programme_for, scheme_programme
 from diversion.referrals.queries import court_day
 from diversion.referrals.states import step_progress
@@ -314,6 +314,22 @@ def test_the_second_organisations_cases_are_in_its_scheme_and_take_three_appoint
     for case in _cases(MAIN):
         if case.state == State.COMPLETED.value:
             assert sorted(a.number for a in _appointments(case) if a.outcome == "attended") == [1, 2]
+
+
+def test_each_organisations_consents_are_on_its_own_schemes_wordings(app_ctx) -> None:
+    """The words she was read are her scheme's register, never another organisation's."""
+    _seed()
+    for demo in (MAIN, ESO):
+        scheme = _scheme(demo)
+        used = set(
+            db.session.scalars(
+                select(ConsentWording.scheme_id)
+                .join(Consent, Consent.wording_id == ConsentWording.id)
+                .join(Referral, Referral.id == Consent.referral_id)
+                .where(Referral.scheme_id == scheme.id)
+            )
+        )
+        assert used == {scheme.id}, demo.slug
 
 
 def test_the_second_organisations_clients_are_found_only_through_its_own_blind_index(app_ctx) -> None:

@@ -37,7 +37,7 @@ from diversion.permissions import RULES
 from diversion.referrals.caseload import at_risk_cutoff
 from diversion.referrals.models import Consent, Referral
 from diversion.referrals.urns import check_urn, format_urn, urn_index_value
-from diversion.referrals.wording import current_wordings
+from diversion.referrals.wording import scheme_wordings
 from diversion.venues.services import save_venue
 from diversion.webhooks.models import WebhookSubscription
 from tests import pages
@@ -202,7 +202,7 @@ def build_org(organisation: Any = None, names: list[str] | None = None) -> Org:
                 markers.record(appointment, column, getattr(appointment, column))
         db.session.get(Appointment, open_.ids["Appointment"]).starts_at = utcnow() - timedelta(minutes=30)
         # Her consents, on the wordings in use: a ledger line for every purpose, given.
-        wordings = current_wordings()
+        wordings = scheme_wordings(scheme.id)
         for case in (closed, open_):
             for purpose, wording in wordings.items():
                 db.session.add(

@@ -14,14 +14,14 @@ Anything outside answers 404, as an account that does not exist.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
+from diversion import scoping
 from diversion.auth.models import Role, User
 from diversion.courts.models import Court
 from diversion.extensions import db
 from diversion.organisations.models import Scheme, cps_courts, scheme_courts
+from diversion.organisations.services import scheme_court_ids
 
 
 def organisation_court_ids(organisation_id: int | None) -> list[int]:
@@ -35,15 +35,6 @@ def organisation_court_ids(organisation_id: int | None) -> list[int]:
             .where(Scheme.organisation_id == organisation_id)
             .distinct()
         )
-    )
-
-
-def scheme_court_ids(scheme_ids: list[int]) -> list[int]:
-    """The courts these schemes serve."""
-    if not scheme_ids:
-        return []
-    return sorted(
-        db.session.scalars(select(scheme_courts.c.court_id).where(scheme_courts.c.scheme_id.in_(scheme_ids)).distinct())
     )
 
 
@@ -90,18 +81,4 @@ def confirmable_filter(actor: User) -> ColumnElement[bool]:
     her schemes serve."""
     if Role(actor.role) is not Role.MANAGER or actor.organisation_id is None:
         return false()
-    return _accounts(actor.organisation_id, scheme_court_ids([scheme.id for scheme in actor.schemes]))
-
-
-def _in(condition: ColumnElement[bool], user_id: Any) -> bool:
-    return db.session.scalar(select(User.id).where(User.id == user_id, condition)) is not None
-
-
-def may_manage(actor: User, user: User) -> bool:
-    """True when the administrator manages this account."""
-    return _in(managed_filter(actor), user.id)
-
-
-def may_confirm(actor: User, user: User) -> bool:
-    """True when the manager may confirm this account."""
-    return _in(confirmable_filter(actor), user.id)
+    return _accounts(actor.organisation_id, scheme_court_ids(scoping.scheme_ids(actor)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 
 from diversion.admin import scope
 from diversion.audit.services import record_event
@@ -27,31 +27,31 @@ from diversion.organisations.services import (
 )
 
 
-def list_users(actor: User | None = None) -> list[User]:
-    """Every user, by name (then email, which is unique); for an administrator, the accounts she manages
-    (diversion/admin/scope.py)."""
-    query = select(User).order_by(func.lower(User.display_name), User.email)
-    if actor is not None:
-        query = query.where(scope.managed_filter(actor))
-    return list(db.session.scalars(query))
+def list_users(actor: User) -> list[User]:
+    """The accounts an administrator manages (diversion/admin/scope.py), by name (then email, which is unique)."""
+    return list(
+        db.session.scalars(
+            select(User).where(scope.managed_filter(actor)).order_by(func.lower(User.display_name), User.email)
+        )
+    )
+
+
+def _user_within(condition: ColumnElement[bool], user_id: object) -> User | None:
+    try:
+        key = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
+    except ValueError:
+        return None
+    return db.session.scalars(select(User).where(User.id == key, condition)).first()
 
 
 def managed_user(actor: User, user_id: object) -> User | None:
     """The account with this id when the administrator manages it; None otherwise, as for no account at all."""
-    try:
-        key = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
-    except ValueError:
-        return None
-    return db.session.scalars(select(User).where(User.id == key, scope.managed_filter(actor))).first()
+    return _user_within(scope.managed_filter(actor), user_id)
 
 
 def confirmable_user(actor: User, user_id: object) -> User | None:
     """The account with this id when the manager may confirm it; None otherwise."""
-    try:
-        key = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
-    except ValueError:
-        return None
-    return db.session.scalars(select(User).where(User.id == key, scope.confirmable_filter(actor))).first()
+    return _user_within(scope.confirmable_filter(actor), user_id)
 
 
 def list_courts(active_only: bool = False) -> list[Court]:
@@ -175,17 +175,20 @@ def _needs_confirmation(user: User, reason: str, actor: User | None) -> None:
     )
 
 
-def accounts_to_confirm(actor: User | None = None) -> list[User]:
-    """Accounts waiting for a manager's confirmation, oldest first; for a manager, those she may confirm (her
-    organisation's staff, the court and CPS users of her schemes' courts: diversion/admin/scope.py)."""
-    query = (
-        select(User)
-        .where(User.confirmation_needed_at.is_not(None), User.is_disabled.is_(False))
-        .order_by(User.confirmation_needed_at, User.display_name, User.email)
+def accounts_to_confirm(actor: User) -> list[User]:
+    """Accounts waiting for a manager's confirmation that she may confirm (her organisation's staff, the court and
+    CPS users of her schemes' courts: diversion/admin/scope.py), oldest first."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.confirmation_needed_at.is_not(None),
+                User.is_disabled.is_(False),
+                scope.confirmable_filter(actor),
+            )
+            .order_by(User.confirmation_needed_at, User.display_name, User.email)
+        )
     )
-    if actor is not None:
-        query = query.where(scope.confirmable_filter(actor))
-    return list(db.session.scalars(query))
 
 
 def confirm_account(user: User, actor: User) -> None:
@@ -194,7 +197,7 @@ def confirm_account(user: User, actor: User) -> None:
     cannot confirm it through a manager's account of theirs."""
     if actor.role != Role.MANAGER.value or actor.confirmation_needed_at is not None:
         raise Forbidden("Only a confirmed manager can confirm an account")
-    if not scope.may_confirm(actor, user):
+    if confirmable_user(actor, user.id) is None:
         # Another organisation's account, or a partner's of courts her schemes do not serve: as if there were none.
         raise NotFound("There is no such account")
     if user.id == actor.id:

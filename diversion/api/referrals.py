@@ -86,11 +86,9 @@ def case_list(filters: queries.CaseFilters, after: queries.Cursor | None, limit:
     role = current_role()
     user = current_actor()
     page = queries.list_cases(filters, user=user, after=after, limit=limit, partner=queries.is_partner(role))
-    who = queries.identities(page.items, role)
-    # A colleague's case found by a search, in a scheme where she opens her own: listed without her identity until
-    # a reason is given (docs/organisations.md, "Need to know").
-    for referral_id in need_to_know.needing_reason_by_id(user, (item.id for item in page.items)):
-        who[referral_id] = queries.WITHHELD
+    # A colleague's case found by a search, in a scheme where she opens her own, is listed without her identity
+    # until a reason is given (docs/organisations.md, "Need to know").
+    who = queries.identities(page.items, role, withheld=page.withheld)
     body = {
         "items": [serializers.case_list_item(item, who[item.id]) for item in page.items],
         "next": page.next.encode() if page.next else None,

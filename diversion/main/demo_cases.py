@@ -39,7 +39,7 @@ from diversion.auth.models import User
 from diversion.care_plans.models import CarePlan, CarePlanAction, CarePlanGoal, OnwardReferral, Service
 from diversion.clients.contact import QuietHours
 from diversion.clients.models import Client
-from diversion.clients.services import SafeContact, birth_year_band, name_dob_index_value
+from diversion.clients.services import SafeContact, birth_year_band, name_dob_index_under, organisation_index_key
 from diversion.courts.models import Court
 from diversion.dates import from_london, is_working_day, long_date, today
 from diversion.db import transaction
@@ -52,7 +52,7 @@ from diversion.referrals.caseload import at_risk_cutoff
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
 from diversion.referrals.programme import DEFAULT_PROGRAMME, parse_programme
 from diversion.referrals.urns import urn_index_value
-from diversion.referrals.wording import current_wordings
+from diversion.referrals.wording import scheme_wordings
 from diversion.reports.services import quarter_of, quarter_period
 from diversion.venues.services import list_venues
 
@@ -222,6 +222,7 @@ class _Case:
         # The organisation, scheme and programme version that hold the case, set before the rows are written, and
         # how many appointments that programme has.
         self.organisation_id = self.scheme_id = self.programme_version_id = 0
+        self.index_key = b""  # the organisation's name and date-of-birth index key
         self.appointments = 2
 
     def key(self) -> tuple[object, ...]:
@@ -252,7 +253,7 @@ class _Case:
         # What she said, and the quiet hours her worker made of it (no further draw: the seed's cases stay the same).
         client.safe_contact = SafeContact(may_text, may_voicemail, None, note, DEMO_QUIET_HOURS.get(note)).to_json()
         client.birth_year_band = birth_year_band(born)
-        client.name_dob_index = name_dob_index_value(family, born, self.organisation_id)
+        client.name_dob_index = name_dob_index_under(self.index_key, family, born)
         return client
 
     def referral(self) -> Referral:
@@ -706,12 +707,15 @@ def seed_cases(
     version = current_version(scheme.id)
     appointments = parse_programme(json.loads(version.settings_json)).required_appointments
     cases = plan_cases(count, seed, courts, workers, home, on)
-    # Every demo consent is on the wording in use now (the plan is made without the database, so it is set here).
-    wordings = {purpose: wording.id for purpose, wording in current_wordings().items()}
+    # Every demo consent is on the scheme's wording in use now (the plan is made without the database, so it is set
+    # here).
+    wordings = {purpose: wording.id for purpose, wording in scheme_wordings(scheme.id).items()}
     venue_ids = {venue.name: venue.id for venue in list_venues(scheme.organisation_id, active_only=True)}
+    index_key = organisation_index_key(scheme.organisation_id)
     for case in cases:
         case.wordings = wordings
         case.venue_ids = venue_ids
+        case.index_key = index_key
         case.organisation_id, case.scheme_id = scheme.organisation_id, scheme.id
         case.programme_version_id, case.appointments = version.id, appointments
     written = 0

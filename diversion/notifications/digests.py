@@ -61,17 +61,19 @@ def initials(referral: Referral) -> str:
 
 def digest_body(user: User, on: Any) -> str | None:
     """The digest's text for a worker (their cases) or a manager (the team's); None when there is nothing to say."""
-    from diversion.scoping import cases_filter
+    from diversion.scoping import cases_filter, scheme_ids
 
     team = user.role == Role.MANAGER
     open_values = [state.value for state in OPEN_STATES]
     # Only the cases she may see (docs/organisations.md): a manager's team is her schemes', never another's.
-    query = select(Referral).where(Referral.state.in_(open_values), at_risk_rule(on).condition(), cases_filter(user))
+    query = select(Referral).where(
+        Referral.state.in_(open_values), at_risk_rule(on, scheme_ids(user)).condition(), cases_filter(user)
+    )
     if not team:
         query = query.where(Referral.assigned_worker_id == user.id)
     at_risk = list(db.session.scalars(query.order_by(Referral.return_date)))
-    unresolved = _visible(user, unresolved_appointments(None if team else user.id))
-    tomorrow = _visible(user, appointments_on(on + timedelta(days=1), None if team else user.id))
+    unresolved = unresolved_appointments(None if team else user.id, user=user)
+    tomorrow = appointments_on(on + timedelta(days=1), None if team else user.id, user=user)
     opened = opened_with_reason(user, on) if team else []
     if not (at_risk or unresolved or tomorrow or opened):
         return None
@@ -106,17 +108,6 @@ def digest_body(user: User, on: Any) -> str | None:
         sections.append(opened_section(opened))
     whose = "the team's cases" if team else "your cases"
     return f"Today's summary of {whose}.\n\n" + "\n\n".join(sections) + "\n"
-
-
-def _visible(user: User, appointments: list[Appointment]) -> list[Appointment]:
-    """The appointments on cases ``user`` may see (diversion/scoping.py), in the order given."""
-    from diversion.scoping import cases_filter
-
-    ids = {appointment.referral_id for appointment in appointments}
-    if not ids:
-        return []
-    seen = set(db.session.scalars(select(Referral.id).where(Referral.id.in_(ids), cases_filter(user))))
-    return [appointment for appointment in appointments if appointment.referral_id in seen]
 
 
 def opened_with_reason(manager: User, on: Any) -> list[Any]:

@@ -29,15 +29,10 @@ from diversion.notifications.outbox import insert_if_absent
 from diversion.notifications.wording import render_reminder
 from diversion.referrals.consent import has_consent
 from diversion.referrals.models import OPEN_STATES, ConsentPurpose, Referral
-from diversion.referrals.programme import all_lead_times, programme_for
+from diversion.referrals.programme import all_lead_times, versions_in_use
 
 # A reminder whose time passed more than this before a sweep saw it is dropped rather than sent late.
 LATE_GRACE = timedelta(hours=1)
-
-
-def lead_times(referral: Referral) -> list[LeadTime]:
-    """The lead times of a case's reminders: its programme version's (docs/organisations.md, "Programmes")."""
-    return [LeadTime.parse(code) for code in programme_for(referral).reminder_lead_times]
 
 
 def longest_lead() -> timedelta:
@@ -134,6 +129,9 @@ def plan_reminders(now: datetime) -> int:
     were added. Reminders whose time has long passed are not sent late, and none is planned where a rule forbids."""
     appointments = upcoming_appointments(now)
     key_provider().prefetch([appointment.client_id for appointment in appointments])
+    # Each case's reminders go at its own programme version's lead times (docs/organisations.md, "Programmes"): the
+    # versions are read once for the whole sweep.
+    programmes = versions_in_use()
     added = 0
     for appointment in appointments:
         with transaction():
@@ -142,7 +140,7 @@ def plan_reminders(now: datetime) -> int:
                 continue
             contact = safe_contact_for(referral.client)
             quiet = quiet_hours_of(referral.client_id)
-            for lead in lead_times(referral):
+            for lead in programmes[referral.programme_version_id].lead_times:
                 due = lead.due_at(appointment.starts_at)
                 if due < now - LATE_GRACE:
                     continue

@@ -18,14 +18,14 @@ from diversion.courts.models import Court
 from diversion.db import transaction
 from diversion.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from diversion.extensions import db
-from diversion.organisations.models import Access, Organisation, Scheme
+from diversion.organisations.models import Organisation, Scheme
 from diversion.organisations.services import (
     add_organisation,
     add_scheme,
+    check_access,
     check_name,
     check_slug,
     organisation_by_slug,
-    schemes_of,
 )
 
 # The number of appointments a new scheme's programme may have (as ``flask schemes add --appointments``).
@@ -71,12 +71,6 @@ def _courts(codes: Iterable[str], allowed: list[Court]) -> list[Court]:
     return chosen
 
 
-def _access(access: str | None) -> str:
-    if access not in {value.value for value in Access}:
-        raise ValidationFailed.on("access", "Choose who opens a case: the team, or the worker assigned")
-    return str(access)
-
-
 def new_scheme(
     actor: User, *, slug: str, name: str, court_codes: Iterable[str], access: str | None, appointments: Any
 ) -> Scheme:
@@ -86,14 +80,15 @@ def new_scheme(
 
     organisation = db.session.get(Organisation, _admin_of(actor))
     errors: dict[str, str] = {}
-    for check in (
-        lambda: check_name(name, "scheme"),
-        lambda: check_slug(slug, "scheme"),
-        lambda: _access(access),
-        lambda: _courts(court_codes, court_choices()),
+    clean: dict[str, Any] = {}
+    for what, check in (
+        ("name", lambda: check_name(name, "scheme")),
+        ("slug", lambda: check_slug(slug, "scheme")),
+        ("access", lambda: check_access(access)),
+        ("courts", lambda: _courts(court_codes, court_choices())),
     ):
         try:
-            check()
+            clean[what] = check()
         except ValidationFailed as error:
             errors.update(error.fields)
     try:
@@ -106,14 +101,13 @@ def new_scheme(
         raise ValidationFailed(next(iter(errors.values())), errors)
     if organisation is None:
         raise NotFound("There is no such organisation")
-    clean_name = check_name(name, "scheme")
     return add_scheme(
         organisation,
-        slug,
-        clean_name,
-        _courts(court_codes, court_choices()),
-        settings=programme_with_appointments(clean_name, count),
-        access=_access(access),
+        clean["slug"],
+        clean["name"],
+        clean["courts"],
+        settings=programme_with_appointments(clean["name"], count),
+        access=clean["access"],
         actor=actor,
     )
 
@@ -138,7 +132,7 @@ def change_scheme(
     except ValidationFailed as error:
         errors.update(error.fields)
     try:
-        rule = _access(access)
+        rule = check_access(access)
     except ValidationFailed as error:
         errors.update(error.fields)
     if errors:
@@ -220,6 +214,8 @@ def new_organisation(
     if actor is None or Role(actor.role) is not Role.OPERATOR:
         raise Forbidden("Only the platform operator adds organisations")
     errors: dict[str, str] = {}
+    # Fields refused because what they name is taken: a conflict (409) when nothing else is wrong.
+    taken: set[str] = set()
     for field, check in (
         ("name", lambda: check_name(name, "organisation")),
         ("slug", lambda: check_slug(slug, "organisation")),
@@ -230,6 +226,7 @@ def new_organisation(
             errors[field] = next(iter(error.fields.values()))
     if "slug" not in errors and organisation_by_slug(slug) is not None:
         errors["slug"] = "An organisation with this short name already exists"
+        taken.add("slug")
     if (problem := display_name_problem(admin_name)) is not None:
         errors["admin_name"] = problem
     try:
@@ -239,8 +236,9 @@ def new_organisation(
     else:
         if find_user_by_email(email) is not None:
             errors["admin_email"] = "A user with this email address already exists"
+            taken.add("admin_email")
     if errors:
-        if set(errors) <= {"slug", "admin_email"} and any("already exists" in value for value in errors.values()):
+        if set(errors) <= taken:
             raise Conflict(next(iter(errors.values())), errors)
         raise ValidationFailed(next(iter(errors.values())), errors)
     organisation = add_organisation(slug, name, actor=actor)
@@ -249,8 +247,3 @@ def new_organisation(
     )
     # No password was given, so a temporary one was made.
     return organisation, administrator, str(issued)
-
-
-def scheme_rows(organisation_id: int) -> list[Scheme]:
-    """The organisation's schemes, by name, each with its courts."""
-    return schemes_of(organisation_id)

@@ -12,6 +12,7 @@ import click
 from flask.cli import AppGroup
 
 from diversion.errors import DomainError
+from diversion.organisations.administration import APPOINTMENTS_MAX, APPOINTMENTS_MIN
 
 orgs_cli = AppGroup("orgs", help="Organisations: the charities on the service.")
 schemes_cli = AppGroup("schemes", help="Schemes: what an organisation runs, the courts each serves, its programme.")
@@ -43,7 +44,7 @@ def orgs_add(slug: str, name: str) -> None:
 @click.option("--courts", "court_codes", default="", help="The codes of the courts it serves, separated by commas.")
 @click.option(
     "--appointments",
-    type=click.IntRange(1, 6),
+    type=click.IntRange(APPOINTMENTS_MIN, APPOINTMENTS_MAX),
     default=2,
     show_default=True,
     help="How many appointments its programme has: 1 produces the needs assessment, the last the Care Action Plan.",

@@ -51,6 +51,14 @@ def check_name(name: str, what: str) -> str:
     return name
 
 
+def check_access(access: str | None) -> str:
+    """A scheme's access rule as chosen, or ValidationFailed asking for one (docs/organisations.md, "Need to
+    know")."""
+    if access not in {value.value for value in Access}:
+        raise ValidationFailed.on("access", "Choose who opens a case: the team, or the worker assigned")
+    return str(access)
+
+
 def organisations() -> list[Organisation]:
     """Every organisation, by name."""
     return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
@@ -99,6 +107,15 @@ def schemes_serving(court_id: int) -> list[Scheme]:
     )
 
 
+def scheme_court_ids(scheme_ids: list[int]) -> list[int]:
+    """The courts these schemes serve."""
+    if not scheme_ids:
+        return []
+    return sorted(
+        db.session.scalars(select(scheme_courts.c.court_id).where(scheme_courts.c.scheme_id.in_(scheme_ids)).distinct())
+    )
+
+
 def add_organisation(slug: str, name: str, actor: Any = None) -> Organisation:
     """A new organisation with its own blind-index salt. A slug in use is a Conflict."""
     slug = check_slug(slug, "organisation")
@@ -130,8 +147,7 @@ def add_scheme(
 
     slug = check_slug(slug, "scheme")
     name = check_name(name, "scheme")
-    if access not in {value.value for value in Access}:
-        raise ValidationFailed.on("access", "Choose who opens a case: the team, or the worker assigned")
+    access = check_access(access)
     settings = {**DEFAULT_PROGRAMME, **(settings or {})}
     settings.pop("consent_wordings", None)  # a new scheme's wordings are its own rows, made below
     try:

@@ -11,6 +11,7 @@ from diversion.idempotency.forms import already_saved, held
 from diversion.organisations import administration, bp
 from diversion.organisations.admin_forms import OrganisationForm, SchemeForm
 from diversion.organisations.models import Access, Scheme
+from diversion.organisations.services import schemes_of
 from diversion.permissions import current_actor, requires
 
 # A new scheme's programme, unless the administrator says otherwise: the first edition's two appointments.
@@ -24,9 +25,7 @@ DEFAULT_APPOINTMENTS = 2
 @requires("admin")
 def schemes():
     """Her organisation's schemes, with the courts each serves and who opens a case."""
-    return render_template(
-        "organisations/schemes.html", schemes=administration.scheme_rows(current_actor().organisation_id)
-    )
+    return render_template("organisations/schemes.html", schemes=schemes_of(current_actor().organisation_id))
 
 
 @bp.route("/admin/schemes/new", methods=["GET", "POST"])

@@ -28,7 +28,7 @@ from diversion.extensions import db
 from diversion.outcomes.models import Review, ReviewDomain
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
 from diversion.reports.queries import FINISHED_STATES
-from diversion.reports.scope import Counted
+from diversion.scoping import Counted
 
 MADE_STATUSES = ("made", "accepted", "attended")
 TAKEN_UP_STATUSES = ("accepted", "attended")
@@ -40,7 +40,7 @@ AGE_BANDS = (("18-24", 0, 24), ("25-34", 25, 34), ("35-44", 35, 44), ("45-54", 4
 @dataclass(frozen=True)
 class Scope:
     """What a report is about: London dates ``start`` to ``end`` (both included), a court, a support worker, and whose
-    cases it counts (``diversion.reports.scope.Counted``: a manager's schemes, or the one she chose). ``counted``
+    cases it counts (``diversion.scoping.Counted``: a manager's schemes, or the one she chose). ``counted``
     None counts every case: for the service's own checks only, never a signed-in user's report."""
 
     start: date

@@ -45,10 +45,7 @@ def funder_return() -> Any:
         context.update(
             report=_return(about, scope),
             group_label=exports.group_label,
-            snapshots=[
-                (saved, returns.snapshot_label(saved))
-                for saved in returns.snapshots_for(current_actor(), about["period"])
-            ],
+            snapshots=returns.snapshot_labels(returns.snapshots_for(current_actor(), about["period"])),
             csv_url=url_for("outcomes.funder_return_csv", **args),
             xlsx_url=url_for("outcomes.funder_return_xlsx", **args),
             print_url=url_for("outcomes.funder_return_print", **args),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,9 @@ from diversion.organisations.models import Organisation, Scheme
 from diversion.outcomes import queries, services
 from diversion.outcomes.models import ReturnSnapshot
 from diversion.outcomes.queries import AGE_BANDS, NOT_RECORDED, Scope
-from diversion.reports.scope import Counted, SchemeRef, scope_label
+from diversion.reports.scope import SchemeRef, scope_label
 from diversion.reports.services import Period
+from diversion.scoping import Counted
 
 INDICATORS_FILE = Path(__file__).with_name("indicators.toml")
 FORMATS = ("count", "rate", "mean", "median")
@@ -389,7 +390,10 @@ def _snapshot_content(scope: Scope, figures: list[IndicatorFigures]) -> tuple[di
 def save_snapshot(period: Period, scope: Scope, actor: User) -> ReturnSnapshot:
     """Generate the return and keep it: parameters (the organisation and the schemes counted among them),
     unsuppressed figures, and hashes of the case ids behind them."""
-    scheme_ids = list(scope.counted.scheme_ids or ()) if scope.counted else scoping.scheme_ids(actor)
+    # Never every case: what she may see when no scheme was chosen, which is also what the snapshot records.
+    counted = scope.counted or scoping.counted_for(actor)
+    scope = replace(scope, counted=counted)
+    scheme_ids = list(counted.scheme_ids or ())
     if actor.organisation_id is None or not scheme_ids:
         raise NotFound("No scheme of yours to keep a return of")
     indicator_set, digest = indicators()
@@ -448,12 +452,27 @@ def snapshot_scope(saved: ReturnSnapshot) -> tuple[Period, Scope]:
     return period, Scope(saved.period_start, saved.period_end, saved.court_id, saved.worker_id, counted)
 
 
+def snapshot_labels(snapshots: list[ReturnSnapshot]) -> list[tuple[ReturnSnapshot, str]]:
+    """Each snapshot with what it counted, as the return names it ("Whole organisation: <name>", a scheme's name):
+    the organisations' schemes read once for the whole list."""
+    organisations = {saved.organisation_id for saved in snapshots}
+    if not organisations:
+        return []
+    schemes: dict[int, list[Scheme]] = {}
+    for scheme in db.session.scalars(select(Scheme).where(Scheme.organisation_id.in_(organisations))):
+        schemes.setdefault(scheme.organisation_id, []).append(scheme)
+    labelled = []
+    for saved in snapshots:
+        own = schemes.get(saved.organisation_id, [])
+        counted = [SchemeRef(s.id, s.slug, s.name) for s in own if s.id in saved.scheme_ids]
+        label = scope_label(db.session.get(Organisation, saved.organisation_id), counted, [s.id for s in own])
+        labelled.append((saved, label))
+    return labelled
+
+
 def snapshot_label(saved: ReturnSnapshot) -> str:
-    """What a snapshot counted, as the return names it ("Whole organisation: <name>", a scheme's name)."""
-    found = db.session.scalars(select(Scheme).where(Scheme.id.in_(saved.scheme_ids))).all()
-    return scope_label(
-        db.session.get(Organisation, saved.organisation_id), [SchemeRef(s.id, s.slug, s.name) for s in found]
-    )
+    """What one snapshot counted, as the return names it."""
+    return snapshot_labels([saved])[0][1]
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from diversion.organisations.models import user_schemes
 from diversion.outcomes import queries
 from diversion.outcomes.queries import Scope
 from diversion.referrals.models import Referral, State
-from diversion.reports.scope import Counted
 from diversion.reports.services import MonthFigures, Period, Rate
+from diversion.scoping import Counted
 
 REFERENCE_COMPLETION_RATE = 0.89  # the completion rate of the scheme this one is modelled on (docs/design.md section 1)
 DRILL_DOWN_LIMIT = 1000

@@ -80,10 +80,12 @@ def _final_on(row: Any) -> date:
     return row.referred_on
 
 
-def retention_status(on: date | None = None, organisation_id: int | None = None) -> RetentionStatus:
+def retention_status(
+    on: date | None = None, organisation_id: int | None = None, *, count_audit: bool = True
+) -> RetentionStatus:
     """Every client not yet erased whose cases are all final, sorted into due (not held) and held: of one
     organisation when it is named (each organisation's clients are its own: docs/organisations.md). Each client's
-    period is the longest of her cases' programme versions."""
+    period is the longest of her cases' programme versions; with ``count_audit``, the audit events past theirs."""
     on = on or today()
     status = RetentionStatus(on=on)
     query = (
@@ -129,7 +131,8 @@ def retention_status(on: date | None = None, organisation_id: int | None = None)
             status.due.append(item)
     status.due.sort(key=lambda item: item.due_on)
     status.held.sort(key=lambda item: item.due_on)
-    status.audit_events_past = audit_events_past_retention(on, organisation_id)
+    if count_audit:
+        status.audit_events_past = audit_events_past_retention(on, organisation_id)
     return status
 
 
@@ -173,14 +176,13 @@ def run_retention(
     own); the run is audited, a dry run too. The audit log is the service's, one chain: every run deletes the events
     past their period from its start, whichever organisation's run it is (docs/organisations.md)."""
     organisation_id = organisation.id if organisation is not None else None
-    status = retention_status(on, organisation_id)
+    # The run counts (or prunes) the service's audit events itself, below.
+    status = retention_status(on, organisation_id, count_audit=False)
     run = RetentionRun(dry_run=dry_run, on=status.on, due=len(status.due), held=len(status.held))
     if not dry_run:
         for item in status.due:
             client = db.session.get(Client, item.client_id)
             if client is None or client.is_erased or client.has_legal_hold:
-                continue
-            if organisation_id is not None and client.organisation_id != organisation_id:
                 continue
             try:
                 erase_client(client, RETENTION_REASON, actor)

@@ -14,6 +14,7 @@ from diversion.audit import reads
 from diversion.audit.services import record_event
 from diversion.clients.erasure import erase_client
 from diversion.clients.models import Client
+from diversion.clients.services import get_client
 from diversion.db import transaction, utcnow
 from diversion.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from diversion.extensions import db
@@ -77,24 +78,17 @@ def pending_requests(organisation_id: int | None = None) -> list[ErasureRequest]
 def check_organisation(client: Client | None, actor: Any) -> Client:
     """The client, when she is a client of the actor's organisation (a manager's data protection duties are her
     organisation's: docs/organisations.md); NotFound otherwise, as for no client at all. The command line (no
-    actor, or one of no organisation) passes."""
+    actor) passes: it names the organisation itself."""
     if client is None:
         raise NotFound("There is no such client")
-    home = getattr(actor, "organisation_id", None) if actor is not None else None
-    if home is not None and client.organisation_id != home:
+    if actor is not None and client.organisation_id != getattr(actor, "organisation_id", None):
         raise NotFound("There is no such client")
     return client
 
 
 def own_client(actor: Any, client_id: Any) -> Client:
     """A client of the actor's organisation by id; NotFound for an unknown id or another organisation's client."""
-    import uuid
-
-    try:
-        key = client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(str(client_id))
-    except ValueError:
-        raise NotFound("There is no such client") from None
-    return check_organisation(db.session.get(Client, key), actor)
+    return check_organisation(get_client(client_id), actor)
 
 
 def own_request(actor: Any, request_id: Any) -> ErasureRequest:
@@ -108,7 +102,7 @@ def own_request(actor: Any, request_id: Any) -> ErasureRequest:
     found = db.session.get(ErasureRequest, key)
     if found is None:
         raise NotFound("There is no such request")
-    check_organisation(db.session.get(Client, found.client_id), actor)
+    _check_request_organisation(found, actor)
     return found
 
 
@@ -141,9 +135,7 @@ def request_erasure(client: Client, reason: str, actor: Any) -> ErasureRequest:
 
 def _check_request_organisation(request: ErasureRequest, actor: Any) -> None:
     """A request about another organisation's client is none of this manager's (NotFound)."""
-    client = db.session.get(Client, request.client_id)
-    if client is not None:
-        check_organisation(client, actor)
+    check_organisation(db.session.get(Client, request.client_id), actor)
 
 
 def _check_pending(request: ErasureRequest) -> None:

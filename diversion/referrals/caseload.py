@@ -143,7 +143,7 @@ def _base(tab: str, user: User) -> Select[Any]:
     elif tab == "open":
         query = query.where(Referral.state.in_(open_values))
     elif tab == "at-risk":
-        query = query.where(Referral.state.in_(open_values), at_risk_rule().condition())
+        query = query.where(Referral.state.in_(open_values), at_risk_rule(None, scoping.scheme_ids(user)).condition())
     elif tab == "closed":
         query = query.where(Referral.state.in_([state.value for state in FINAL_STATES]))
     elif tab != SEARCH:
@@ -197,15 +197,19 @@ def _rows(referrals: list[Referral], user: User) -> list[CaseRow]:
     if not referrals:
         return []
     asked = need_to_know.needing_reason(user, referrals)
-    # Each row shows her name: a read of the case, noted for the audit (diversion/audit/reads.py).
-    reads.note((referral.id for referral in referrals), reads.LIST)
+    # A colleague's case she has given no reason for shows its status only, its URN and state (docs/organisations.md,
+    # "Need to know"): her name is neither decrypted nor counted as read. Every other row shows her name: a read of
+    # the case, noted for the audit (diversion/audit/reads.py).
+    named = [referral for referral in referrals if referral.id not in asked]
+    reads.note(asked, reads.STATUS)
+    reads.note((referral.id for referral in named), reads.LIST)
     key_provider().prefetch([referral.client_id for referral in referrals])
     # What every row shows, decrypted in one pass while the keys just read are at hand (bench/page_bench.py).
-    read_fields([referral.client for referral in referrals], "given_name", "family_name")
+    read_fields([referral.client for referral in named], "given_name", "family_name")
     read_fields(referrals, "urn")
     next_by_case = next_appointments([referral.id for referral in referrals])
     on = today()
-    risk = at_risk_rule(on)
+    risk = at_risk_rule(on, scoping.scheme_ids(user))
     rows = []
     for referral in referrals:
         left = working_days_between(on, referral.return_date) if referral.is_open else 0
@@ -282,7 +286,7 @@ def state_counts(user: User) -> dict[str, int]:
     query = select(
         func.count().filter(Referral.assigned_worker_id == user.id),
         func.count(),
-        func.count().filter(at_risk_rule().condition()),
+        func.count().filter(at_risk_rule(None, scoping.scheme_ids(user)).condition()),
     ).where(Referral.state.in_(open_values), scoping.cases_filter(user))
     listed = need_to_know.listed_filter(user)
     if listed is not None:

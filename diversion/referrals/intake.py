@@ -28,8 +28,8 @@ from diversion.db import transaction
 from diversion.emails import InvalidEmail, checked_email
 from diversion.errors import Conflict, Forbidden, ValidationFailed
 from diversion.extensions import db
-from diversion.organisations.models import Scheme, scheme_courts
-from diversion.organisations.services import current_version, scheme_for_referral, schemes_serving
+from diversion.organisations.models import Scheme
+from diversion.organisations.services import current_version, scheme_court_ids, scheme_for_referral, schemes_serving
 from diversion.referrals.court_dates import CourtDates, check_intake_dates, with_override_reason
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.urns import check_urn, urn_index_value
@@ -253,7 +253,7 @@ def referral_courts(actor: User) -> list[Court]:
             select(Court)
             .where(
                 Court.is_active.is_(True),
-                Court.id.in_(select(scheme_courts.c.court_id).where(scheme_courts.c.scheme_id.in_(own))),
+                Court.id.in_(scheme_court_ids(own)),
             )
             .order_by(Court.name, Court.id)
         )

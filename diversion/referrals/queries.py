@@ -154,12 +154,16 @@ class Identity:
 WITHHELD = Identity(None, None, None, None, withheld=True)
 
 
-def identities(referrals: Iterable[Referral], role: Role | str | None) -> dict[uuid.UUID, Identity]:
+def identities(
+    referrals: Iterable[Referral], role: Role | str | None, withheld: Iterable[uuid.UUID] = ()
+) -> dict[uuid.UUID, Identity]:
     """Her identity on each case, as a user with ``role`` may see it: withheld from court and CPS users once her
-    consent to share with them is refused or withdrawn. Withheld names are not even decrypted."""
+    consent to share with them is refused or withdrawn, and on the cases ``withheld`` (a colleague's, found by a
+    search, that she has given no reason for). Withheld names are not even decrypted."""
     cases = list(referrals)
     reads.note((referral.id for referral in cases), reads.IDENTITY)
     hidden = withheld_from_partners(referral.id for referral in cases) if is_partner(role) else set()
+    hidden = set(hidden) | set(withheld)
     shown: dict[uuid.UUID, Identity] = {}
     for referral in cases:
         if referral.id in hidden:
@@ -231,6 +235,9 @@ class CasePage:
 
     items: list[Referral]
     next: Cursor | None
+    # A colleague's cases found by a search that she would be asked a reason for: listed by their status only,
+    # without her identity (docs/organisations.md, "Need to know").
+    withheld: frozenset[uuid.UUID] = frozenset()
 
 
 def _matching_client_ids(family_name: str, date_of_birth: date, organisation_ids: list[int]) -> list[uuid.UUID]:
@@ -299,10 +306,13 @@ def list_cases(
             query = query.where(~sharing_withdrawn())
     rows = list(db.session.scalars(keyset.newest_first(query, Referral, after, limit)).unique())
     items, following = keyset.page(rows, limit)
-    # The page's cases are read, not the one more fetched to know whether there is a next page.
+    # The page's cases are read, not the one more fetched to know whether there is a next page; a colleague's case
+    # she has given no reason for, by its status only.
+    withheld = frozenset(need_to_know.needing_reason_by_id(user, (referral.id for referral in items)))
+    reads.note(withheld, reads.STATUS)
     reads.note((referral.id for referral in items), reads.LIST)
     key_provider().prefetch([referral.client_id for referral in items])
-    return CasePage(items, following)
+    return CasePage(items, following, withheld)
 
 
 # --- the court-day list ---

@@ -695,5 +695,5 @@ def status_list():
     filters = queries.CaseFilters(state=request.args.get("state", type=State))
     after = queries.Cursor.decode(request.args.get("cursor") or "")
     found = queries.list_cases(filters, user=current_actor(), after=after)
-    who = queries.identities(found.items, current_role())
+    who = queries.identities(found.items, current_role(), withheld=found.withheld)
     return render_template("referrals/status_list.html", found=found, who=who, state=state, states=list(State))

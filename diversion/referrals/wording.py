@@ -88,18 +88,6 @@ def scheme_wordings(scheme_id: int) -> dict[ConsentPurpose, ConsentWording]:
     return wordings_of(scheme_programme(scheme_id))
 
 
-def current_wordings(scheme_id: int | None = None) -> dict[ConsentPurpose, ConsentWording]:
-    """The wordings a scheme's new cases read her (by default the first scheme's: the one a new database starts
-    with, which holds everything while the service has one scheme)."""
-    if scheme_id is None:
-        from diversion.organisations.models import Scheme
-
-        scheme_id = db.session.scalar(select(func.min(Scheme.id)))
-        if scheme_id is None:
-            raise LookupError("the service has no scheme")
-    return scheme_wordings(scheme_id)
-
-
 def versions_of(purpose: ConsentPurpose, scheme_id: int) -> list[ConsentWording]:
     """Every version of a purpose's wording in a scheme, newest first."""
     return list(

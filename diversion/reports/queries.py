@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, case, extract, func, or_, select
 from diversion.extensions import db
 from diversion.referrals.models import Referral, State
 from diversion.reports import models  # noqa: F401 - the indexes these queries use are declared there
-from diversion.reports.scope import Counted
+from diversion.scoping import Counted
 
 # The final states the completion rate counts, and so the ones the chart by month shows.
 FINISHED_STATES = (State.COMPLETED.value, State.NOT_COMPLETED.value, State.WITHDRAWN.value)

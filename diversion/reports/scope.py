@@ -12,62 +12,22 @@ return's snapshot can keep it and be run again over exactly the same schemes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import select
 
 from diversion import scoping
 from diversion.auth.models import Role, User
 from diversion.courts.models import Court
 from diversion.errors import NotFound
+from diversion.extensions import db
 from diversion.organisations.models import Organisation
-from diversion.organisations.services import schemes_of
-from diversion.referrals.models import Referral
+from diversion.organisations.services import scheme_court_ids, schemes_of
+from diversion.scoping import Counted, counted_for
 
 NO_SCHEME = "No scheme of yours has this short name"
 WHOLE_ORGANISATION = "Whole organisation"
-
-
-@dataclass(frozen=True)
-class Counted:
-    """The cases a report counts: the cases of ``scheme_ids`` (support staff: her schemes, or the one she chose), or
-    of ``court_ids`` (court and CPS users). One of the two is set; an empty one counts nothing."""
-
-    scheme_ids: tuple[int, ...] | None = None
-    court_ids: tuple[int, ...] | None = None
-
-    def condition(self, model: Any = Referral) -> ColumnElement[bool]:
-        """SQL: the cases counted. ``model`` is the Referral entity or an alias of it."""
-        if self.scheme_ids is not None:
-            return model.scheme_id.in_(self.scheme_ids) if self.scheme_ids else false()
-        return model.court_id.in_(self.court_ids) if self.court_ids else false()
-
-    @property
-    def by_scheme(self) -> bool:
-        """Whether the figures are counted scheme by scheme (support staff's reports); a court's are not."""
-        return self.scheme_ids is not None
-
-    def only(self, scheme_id: int) -> Counted:
-        """The cases of one of these schemes."""
-        if self.scheme_ids is None or scheme_id not in self.scheme_ids:
-            raise ValueError("not one of the schemes counted")
-        return Counted(scheme_ids=(scheme_id,))
-
-    def detail(self) -> dict[str, Any]:
-        """What is counted, for an audit event: ids only."""
-        if self.scheme_ids is not None:
-            return {"scheme_ids": list(self.scheme_ids)}
-        return {"court_ids": list(self.court_ids or ())}
-
-
-def counted_for(user: User) -> Counted:
-    """Every case ``user`` may see, exactly ``scoping.cases_filter(user)``: her schemes for a support worker or a
-    manager, the court or courts for court and CPS users, nothing for anyone else."""
-    if Role(user.role) in scoping.STAFF_ROLES:
-        return Counted(scheme_ids=tuple(scoping.scheme_ids(user)))
-    return Counted(court_ids=tuple(scoping.court_ids(user) or ()))
 
 
 @dataclass(frozen=True)
@@ -83,13 +43,16 @@ def _and(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def scope_label(organisation: Organisation | None, schemes: Iterable[SchemeRef]) -> str:
+def scope_label(
+    organisation: Organisation, schemes: Iterable[SchemeRef], every_scheme_id: Collection[int] | None = None
+) -> str:
     """How a report names the schemes it counts: "Whole organisation: <name>" when they are all of the
-    organisation's, the scheme's name for one, "<organisation>: A and B" for some."""
+    organisation's (``every_scheme_id``, read when not given), the scheme's name for one, "<organisation>: A and B"
+    for some."""
     counted = sorted(schemes, key=lambda scheme: (scheme.name, scheme.id))
-    if organisation is None:
-        return _and([scheme.name for scheme in counted]) if counted else "No scheme"
-    every = {scheme.id for scheme in schemes_of(organisation.id)}
+    every = (
+        set(every_scheme_id) if every_scheme_id is not None else {scheme.id for scheme in schemes_of(organisation.id)}
+    )
     if counted and {scheme.id for scheme in counted} == every:
         return f"{WHOLE_ORGANISATION}: {organisation.name}"
     if not counted:
@@ -152,7 +115,7 @@ def choose(user: User, slug: str | None = None) -> ReportChoice:
             raise NotFound(NO_SCHEME, {"scheme": NO_SCHEME})
         return ReportChoice(counted)
     offered = _refs(user)
-    every = scope_label(scoping.organisation_of(user), offered)
+    every = scope_label(user.organisation, offered)
     all_label = every if every.startswith(f"{WHOLE_ORGANISATION}:") else "All your schemes"
     if slug is not None:
         chosen = next((scheme for scheme in offered if scheme.slug == slug), None)
@@ -169,7 +132,8 @@ def report_courts(user: User) -> list[Court] | None:
     if role == Role.COURT:
         return None
     if role in scoping.STAFF_ROLES:
-        found = {court.id: court for scheme in user.schemes for court in scheme.courts}
-    else:
-        found = {court.id: court for court in (user.cps_courts if role == Role.CPS else [])}
-    return sorted(found.values(), key=lambda court: (court.name, court.code))
+        ids = scheme_court_ids(scoping.scheme_ids(user))
+        if not ids:
+            return []
+        return list(db.session.scalars(select(Court).where(Court.id.in_(ids)).order_by(Court.name, Court.code)))
+    return sorted(user.cps_courts if role == Role.CPS else [], key=lambda court: (court.name, court.code))

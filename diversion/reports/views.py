@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
 
+from diversion.auth.models import Role
 from diversion.courts.models import Court
 from diversion.dates import today
 from diversion.errors import ValidationFailed
@@ -64,7 +65,8 @@ def _page(form: CompletionForm, choice: ReportChoice, court: Court | None, **con
         form=form,
         court=court,
         choice=choice,
-        fixed_court=report_courts(current_actor()) is None,
+        # A court user's report is always her own court's (report_courts).
+        fixed_court=current_actor().role == Role.COURT,
         figures=services.FIGURES,
         completion_rate_text=services.COMPLETION_RATE_TEXT,
         opt_in_rate_text=services.OPT_IN_RATE_TEXT,

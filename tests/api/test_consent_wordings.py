@@ -12,10 +12,9 @@ import pytest
 from diversion.extensions import db
 from diversion.organisations.services import new_programme_version
 from diversion.referrals.models import Consent, ConsentPurpose
-from diversion.referrals.wording import current_wordings
 from tests.api import bodies
 from tests.api.conftest import count, error_of
-from tests.factories import create_scheme, main_scheme
+from tests.factories import create_scheme, current_wordings, main_scheme
 
 
 def _case(api, team):

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from diversion.assessments.models import Domain
 from tests.conftest import DatabaseFactory
 from tests.e2e import server as e2e_server
 from tests.e2e.checks import PageReport, assert_clean, expect_error_summary, inspect
@@ -30,20 +31,8 @@ pytestmark = pytest.mark.e2e
 LONDON = ZoneInfo("Europe/London")
 STEP_TIMEOUT_MS = 10_000
 WHO = "eso worker"
-DOMAINS = (
-    "accommodation",
-    "drugs",
-    "alcohol",
-    "physical_health",
-    "sexual_health",
-    "mental_health",
-    "safety",
-    "money",
-    "family",
-    "ete",
-    "relationships",
-    "exiting",
-)
+# The needs assessment's domains, in the order the form shows them.
+DOMAINS = tuple(domain.value for domain in Domain)
 AGREE_AT_THREE = "Record that she attended appointment 3 before recording her agreement"
 
 

@@ -15,7 +15,6 @@ from diversion.notices.models import OutcomeNotice
 from diversion.referrals.assignment import assign_worker
 from diversion.referrals.consent import consent_ledger
 from diversion.referrals.models import ConsentPurpose, Referral, State
-from diversion.referrals.wording import current_wordings
 from tests import pages
 from tests.factories import (
     CASE_TABLES,
@@ -25,6 +24,7 @@ from tests.factories import (
     create_referral,
     create_user,
     csrf_token,
+    current_wordings,
     last_audit_id,
     log_in_as,
     row_counts,

@@ -23,7 +23,6 @@ from diversion.referrals.wording import (
     WordingChanged,
     case_wordings,
     check_text,
-    current_wordings,
     scheme_wordings,
     versions_of,
 )
@@ -36,6 +35,7 @@ from tests.factories import (
     create_scheme,
     create_user,
     csrf_token,
+    current_wordings,
     log_in_as,
     main_scheme,
     row_counts,

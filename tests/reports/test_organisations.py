@@ -20,8 +20,8 @@ from diversion.organisations.services import new_programme_version
 from diversion.referrals.models import Referral, State
 from diversion.referrals.programme import programme_with_appointments
 from diversion.reports import services
-from diversion.reports.scope import choose, counted_for
-from diversion.scoping import cases_filter
+from diversion.reports.scope import choose
+from diversion.scoping import cases_filter, counted_for
 from tests import pages
 from tests.api.conftest import Api, error_of
 from tests.factories import attend, book, create_referral, create_user, log_in_as, save_agreed_plan

@@ -130,10 +130,21 @@ def populate(engine: sa.Engine, referrals: int, seed: int = 7) -> None:
             tables["courts"].insert(), [{"id": i, "code": f"C{i}", "name": f"Court {i}"} for i, _ in schemes]
         )
         connection.execute(tables["scheme_courts"].insert(), [{"scheme_id": i, "court_id": i} for i, _ in schemes])
-        # The schema is made without the migrations, so the one wording the consents point at is written here.
+        # The schema is made without the migrations, so the wordings the consents point at are written here: each
+        # scheme keeps its own register of wordings (docs/organisations.md), so one a scheme, with the scheme's id.
         connection.execute(
             tables["consent_wordings"].insert(),
-            [{"id": 1, "purpose": "equality_monitoring", "number": 1, "version": "2026-1", "text": "Bench wording."}],
+            [
+                {
+                    "id": scheme,
+                    "scheme_id": scheme,
+                    "purpose": "equality_monitoring",
+                    "number": 1,
+                    "version": "2026-1",
+                    "text": "Bench wording.",
+                }
+                for scheme, _ in schemes
+            ],
         )
         connection.execute(
             tables["users"].insert(),
@@ -228,7 +239,7 @@ def populate(engine: sa.Engine, referrals: int, seed: int = 7) -> None:
                 **stamps,
             }
             if number % 10 == 0 and consent is not None:
-                _programme(rng, referral, client, referred, outcome, number, aux)
+                _programme(rng, referral, client, scheme, referred, outcome, number, aux)
 
     with engine.begin() as connection:
         for table, rows in (("clients", client_rows()), ("referrals", referral_rows())):
@@ -252,6 +263,7 @@ def _programme(
     rng: random.Random,
     referral: uuid.UUID,
     client: uuid.UUID,
+    scheme: int,
     referred: date,
     outcome: date | None,
     number: int,
@@ -321,7 +333,7 @@ def _programme(
             "referral_id": referral,
             "purpose": "equality_monitoring",
             "is_given": True,
-            "wording_id": 1,
+            "wording_id": scheme,  # her scheme's wording (one a scheme, with the scheme's id)
             "recorded_at": at(referred),
         }
     )

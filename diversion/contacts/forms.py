@@ -22,8 +22,8 @@ from diversion.contacts.services import DIRECTION_MISSING, KIND_MISSING, MAX_NOT
 from diversion.forms import DateInputField, MaxLength, choices
 from diversion.idempotency.forms import OneTimeKeyField
 
-# The form's fields are prefixed, so that they never share a name or an id with the filters on the same page.
-PREFIX = "contact"
+# The filters' fields are prefixed, so that they never share a name or an id with the form on the same page.
+FILTER_PREFIX = "filter"
 ANY = ""
 DIRECTION_CHOICES = [
     (Direction.IN.value, "Incoming: she, or someone for her, got in touch"),

@@ -6,7 +6,7 @@ from flask import flash, redirect, request, url_for
 
 from diversion.appointments.forms import parse_time
 from diversion.contacts import bp
-from diversion.contacts.forms import PREFIX, ContactForm, FilterForm
+from diversion.contacts.forms import FILTER_PREFIX, ContactForm, FilterForm
 from diversion.contacts.reads import NO_FILTERS, ContactFilters, contacts_of
 from diversion.contacts.services import ContactInput, log_contact
 from diversion.dates import from_london, today
@@ -24,7 +24,7 @@ FIELD_NAMES = {"at": "day", "with": "with_whom"}
 @requires("client_records")
 def list_for_case(referral_id):
     referral = load_case(referral_id)
-    form = ContactForm(prefix=PREFIX)
+    form = ContactForm()
     if (saved := already_saved(form)) is not None:
         return saved  # the same form posted again: nothing more is logged (docs/idempotency.md)
     filters_form, filters = _filters()
@@ -66,8 +66,8 @@ def list_for_case(referral_id):
 
 def _filters() -> tuple[FilterForm, ContactFilters]:
     """The filters asked for in the query string; none while they are not valid (the form shows why)."""
-    form = FilterForm(request.args)
-    asked = request.method == "GET" and any(request.args.get(name) for name in request.args if name != "submit")
+    form = FilterForm(request.args, prefix=FILTER_PREFIX)
+    asked = request.method == "GET" and any(value for name, value in request.args.items() if name != form.submit.name)
     if not asked or not form.validate():
         return form, NO_FILTERS
     return form, ContactFilters(

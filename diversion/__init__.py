@@ -18,6 +18,7 @@ DOMAINS = (
     "clients",
     "referrals",
     "appointments",
+    "contacts",
     "venues",
     "assessments",
     "care_plans",

@@ -6,6 +6,7 @@ from diversion.audit import models as audit  # noqa: F401
 from diversion.auth import models as auth  # noqa: F401
 from diversion.care_plans import models as care_plans  # noqa: F401
 from diversion.clients import models as clients  # noqa: F401
+from diversion.contacts import models as contacts  # noqa: F401
 from diversion.courts import models as courts  # noqa: F401
 from diversion.drafts import models as drafts  # noqa: F401
 from diversion.idempotency import models as idempotency  # noqa: F401

@@ -30,6 +30,7 @@ from diversion import scoping
 from diversion.appointments.models import Appointment
 from diversion.audit.models import AuditEvent
 from diversion.auth.models import ApiToken, Role, User
+from diversion.contacts.models import Contact
 from diversion.dates import today
 from diversion.db import transaction, utcnow
 from diversion.extensions import db
@@ -525,6 +526,33 @@ def test_the_matrix_fails_when_the_case_loader_lets_everything_through(app, worl
     pages = {"referrals.detail", "assessments.show", "care_plans.show", "api.referral_detail", "api.get_care_plan"}
     result = walk(app, _user(world, "worker"), world.a, world.b, endpoints=pages)
     assert _failed(result) == pages, result.failures
+
+
+def test_the_contact_log_is_behind_the_wall(app, world, monkeypatch) -> None:
+    """The planted cases each hold a contact whose words are the other organisation's markers (docs/contacts.md):
+    its page and API, asked with the other's ids, show none and log nothing; and the walk would see it if they did."""
+    log_endpoints = {"contacts.list_for_case", "api.list_contacts", "api.log_contact"}
+    b = world.b
+
+    def contacts_of_b() -> int:
+        return db.session.scalar(select(db.func.count(Contact.id)).where(Contact.referral_id.in_(b.case_ids)))
+
+    for case in (b.closed, b.open):
+        contact = db.session.get(Contact, case.ids["Contact"])
+        assert {contact.with_whom, contact.note} <= set(b.case_texts)
+    for role in ("worker", "manager"):
+        result = walk(app, _user(world, role), world.a, b, endpoints=log_endpoints)
+        assert not result.failures, "\n".join(result.failures)
+        assert result.walked == {
+            ("GET", "contacts.list_for_case"),
+            ("POST", "contacts.list_for_case"),
+            ("GET", "api.list_contacts"),
+            ("POST", "api.log_contact"),
+        }
+    assert contacts_of_b() == 2
+    monkeypatch.setattr(scoping, "may_see", lambda user, referral: True)
+    result = walk(app, _user(world, "worker"), world.a, b, endpoints={"contacts.list_for_case", "api.list_contacts"})
+    assert _failed(result) == {"contacts.list_for_case", "api.list_contacts"}, result.failures
 
 
 # --- what a user of one organisation can do with the other's ids ---

@@ -359,6 +359,21 @@ def test_message_routes_declare_their_rules(app) -> None:
     assert RULES["notice_emails"] == frozenset({Role.COURT, Role.CPS})
 
 
+def test_the_contact_log_is_a_client_record(app) -> None:
+    """Her contact log, on the page and through the API, is support content: workers and managers only
+    (docs/contacts.md)."""
+    declared = {
+        rule.endpoint: rule_of(app.view_functions[rule.endpoint])
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("contacts.") or "/contacts" in rule.rule
+    }
+    assert declared == {
+        "contacts.list_for_case": "client_records",
+        "api.list_contacts": "client_records",
+        "api.log_contact": "client_records",
+    }
+
+
 def test_data_protection_routes_are_for_managers_only(app) -> None:
     """Retention, holds, exports, erasure and the consent wordings are the manager's; the audit review needs the
     audit-log rule."""

@@ -31,6 +31,7 @@ GROWING = (
     "referrals",
     "clients",
     "appointments",
+    "contacts",
     "outcome_notices",
     "consents",
     "assessments",
@@ -164,6 +165,7 @@ def requests_made(app, scene: dict[str, Any]) -> list[tuple[str, Callable[[], An
     day = case.return_date
     cursor = f"{16_000_000_000_000_000 // 10}.{'f' * 32}"
     tokens = scene["tokens"]
+    worker_token = create_api_token(scene["worker"])
 
     def search_page(data: dict[str, str]) -> Any:
         token = csrf_token(worker_client, "/cases")
@@ -185,6 +187,17 @@ def requests_made(app, scene: dict[str, Any]) -> list[tuple[str, Callable[[], An
         ),
         ("caseload search by URN", lambda: search_page({"urn": "01/AB/99999/26"})),
         ("case page", lambda: worker_client.get(f"/cases/{case.id}")),
+        # Her contact log, filtered too, and the history it joins (docs/contacts.md).
+        ("case contacts", lambda: worker_client.get(f"/cases/{case.id}/contacts")),
+        (
+            "case contacts filtered",
+            lambda: worker_client.get(
+                f"/cases/{case.id}/contacts?filter-kind=call&filter-direction=in&"
+                + "&".join(f"filter-{name}={value}" for name, value in date_fields("from_date", day).items())
+            ),
+        ),
+        ("case history", lambda: worker_client.get(f"/cases/{case.id}/history")),
+        ("api contacts", lambda: _api(worker_client, worker_token, "GET", f"/referrals/{case.id}/contacts?kind=call")),
         ("possible matches", lambda: worker_client.get("/cases/possible-matches")),
         ("court day", lambda: court_client.get(f"/court-day?date={day.isoformat()}")),
         ("court day, manager", lambda: manager_client.get(f"/court-day?date={day.isoformat()}")),

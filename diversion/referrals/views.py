@@ -11,6 +11,7 @@ from diversion import confirmations, conflicts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
 from diversion.clients.services import SafeContact
+from diversion.contacts.reads import contacts_of, with_contacts
 from diversion.dates import long_date, today
 from diversion.db import utcnow
 from diversion.drafts import forms as drafts
@@ -391,7 +392,9 @@ def _confirm_consent(referral, form: ConsentForm, effect: ConsentEffect, current
 @requires("client_records")
 def history(referral_id):
     referral = load_case(referral_id)
-    return case_page(referral, "history", "referrals/history.html", events=case_history(referral))
+    # Her contacts stand in the timeline at the times they happened (docs/contacts.md).
+    events = with_contacts(case_history(referral), contacts_of(referral))
+    return case_page(referral, "history", "referrals/history.html", events=events)
 
 
 @bp.route("/cases/<uuid:referral_id>/withdraw", methods=["GET", "POST"])

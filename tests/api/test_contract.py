@@ -26,6 +26,7 @@ from diversion.assessments.models import Assessment
 from diversion.audit.models import AuditEvent
 from diversion.care_plans.models import CarePlan
 from diversion.clients.models import Client
+from diversion.contacts.models import Contact
 from diversion.notices.models import OutcomeNotice
 from diversion.referrals.models import Consent, Referral, ReturnDateChange
 from diversion.referrals.urns import URN_MESSAGE, check_urn
@@ -35,7 +36,18 @@ from tests.factories import create_referral
 
 pytestmark = pytest.mark.clock("2026-12-01 10:00")
 
-MODELS = (Referral, Client, Consent, ReturnDateChange, Appointment, Assessment, CarePlan, OutcomeNotice, AuditEvent)
+MODELS = (
+    Referral,
+    Client,
+    Consent,
+    ReturnDateChange,
+    Appointment,
+    Contact,
+    Assessment,
+    CarePlan,
+    OutcomeNotice,
+    AuditEvent,
+)
 DATE_RANGE = "Enter a date from 1900-01-01 to 2100-12-31"
 TIME_RANGE = "Enter a time between the years 1900 and 2100"
 BAD_CHARACTERS = "Contains characters that are not allowed"
@@ -103,6 +115,16 @@ OPERATIONS: dict[tuple[str, str], tuple[str, Callable[[World], dict[str, Any]]]]
             "may_email": False,
             "quiet_hours": {"from": "21:00", "to": "08:00"},
             "note": "Not before school run.",
+        },
+    ),
+    ("/referrals/{referral_id}/contacts", "post"): (
+        "worker",
+        lambda world: {
+            "kind": "call",
+            "direction": "out",
+            "with": "Her sister",
+            "at": "2026-12-01T09:30:00+00:00",
+            "note": "She will call back.",
         },
     ),
     ("/referrals/search", "post"): (

@@ -22,6 +22,7 @@ from diversion.auth.models import User
 from diversion.care_plans.models import CarePlan, CarePlanAction, CarePlanGoal
 from diversion.clients.models import Client
 from diversion.clients.services import Identity, SafeContact, create_client, name_dob_index_value
+from diversion.contacts.models import Contact
 from diversion.crypto.blind import URN_PURPOSE, urn_index
 from diversion.crypto.fields import encrypted_fields
 from diversion.db import transaction
@@ -102,9 +103,9 @@ def create_staff(canaries: Canaries) -> tuple[Any, User]:
 def create_case(
     canaries: Canaries, court: Any, worker: User, *, state: str = "COMPLETED", scheme: Any = None
 ) -> CaseRecords:
-    """A client with a referral, an appointment, an assessment with a domain, and a plan with a goal and an action,
-    every encrypted field a canary (committed). The case is the main scheme's unless ``scheme`` is given, and then
-    it and her client belong to that scheme's organisation."""
+    """A client with a referral, an appointment, a contact, an assessment with a domain, and a plan with a goal and an
+    action, every encrypted field a canary (committed). The case is the main scheme's unless ``scheme`` is given, and
+    then it and her client belong to that scheme's organisation."""
     organisation_id, scheme_id, version_id = MAIN_ORG_ID, 1, 1
     if scheme is not None:
         from diversion.organisations.services import current_version
@@ -157,6 +158,16 @@ def create_case(
             duration_minutes=60,
             worker_id=worker.id,
         )
+        # A call logged on the case: with whom and what happened are canaries (docs/contacts.md).
+        contact = Contact(
+            id=uuid.uuid4(),
+            client_id=client.id,
+            referral_id=referral.id,
+            kind="call",
+            direction="out",
+            contacted_at=datetime(2026, 3, 8, 15, tzinfo=UTC),
+            logged_by_id=worker.id,
+        )
         assessment = Assessment(id=uuid.uuid4(), client_id=client.id, referral_id=referral.id)
         domain = AssessmentDomain(
             id=uuid.uuid4(),
@@ -172,7 +183,7 @@ def create_case(
         action = CarePlanAction(
             id=uuid.uuid4(), client_id=client.id, goal_id=goal.id, position=1, owner="client", status="to_do"
         )
-        for obj in (appointment, assessment, domain, plan, goal, action):
+        for obj in (appointment, contact, assessment, domain, plan, goal, action):
             canaries.fill(obj)
             db.session.add(obj)
             db.session.flush()

@@ -46,6 +46,10 @@ def test_no_canary_in_files_dumps_logs_or_output(committed_app, caplog, capfd) -
         court_name = court.name
     classes = {cls.__name__: cls for cls in encrypted_models()}
     assert set(classes) <= {cls.__name__ for cls in canaries.classes}, "a model with encrypted fields has no canary"
+    # The contact log's words are among them: with whom and what happened, of every case (docs/contacts.md).
+    contact_fields = {(name, row) for class_name, name, row in canaries.values if class_name == "Contact"}
+    assert {name for name, _ in contact_fields} == {"with_whom", "note"}
+    assert len(contact_fields) == 2 * len(cases)
     assert len(canaries.texts) >= 3 * 20
 
     # The app reads every value back, searches, and runs the encryption commands: the paths that might log.

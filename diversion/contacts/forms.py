@@ -1,0 +1,105 @@
+"""The contact log's forms: logging a contact, and the filters of the log (a GET form, no CSRF: it changes nothing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Optional, ValidationError
+
+from diversion.appointments.forms import parse_time
+from diversion.contacts.models import DIRECTION_LABELS, KIND_LABELS, Direction
+from diversion.contacts.reads import RANGE_BACKWARDS
+from diversion.contacts.services import DIRECTION_MISSING, KIND_MISSING, MAX_NOTE, MAX_WITH
+from diversion.forms import DateInputField, MaxLength, choices
+from diversion.idempotency.forms import OneTimeKeyField
+
+# The filters' fields are prefixed, so that they never share a name or an id with the form on the same page.
+FILTER_PREFIX = "filter"
+ANY = ""
+DIRECTION_CHOICES = [
+    (Direction.IN.value, "Incoming: she, or someone for her, got in touch"),
+    (Direction.OUT.value, "Outgoing: the service got in touch"),
+]
+
+
+class ContactForm(FlaskForm):
+    one_time_key = OneTimeKeyField()  # a second submit of the page logs nothing more (docs/idempotency.md)
+    kind = RadioField(
+        "How was the contact made?",
+        choices=choices((kind.value, label) for kind, label in KIND_LABELS.items()),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message=KIND_MISSING)],
+    )
+    direction = RadioField(
+        "Who got in touch?",
+        choices=choices(DIRECTION_CHOICES),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message=DIRECTION_MISSING)],
+    )
+    with_whom = StringField(
+        "Who was it with? (optional)", widget=GovTextInput(), validators=[Optional(), MaxLength(MAX_WITH)]
+    )
+    day = DateInputField("Date", what="the date of the contact")
+    time = StringField(
+        "Time",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the time of the contact"), MaxLength(10)],
+    )
+    note = TextAreaField(
+        "What happened? (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(MAX_NOTE)]
+    )
+    submit = SubmitField("Log contact", widget=GovSubmitInput())
+
+    def validate_time(self, field: StringField) -> None:
+        if parse_time(field.data) is None:
+            raise ValidationError("Enter a time like 10:30 or 2:15pm")
+
+
+def _one_of(labels: dict[Any, str], message: str) -> Any:
+    def check(form: Any, field: SelectField) -> None:
+        if field.data not in {ANY, *(str(value) for value in labels)}:
+            raise ValidationError(message)
+
+    return check
+
+
+class FilterForm(FlaskForm):
+    """The log's filters, read from the query string: a GET form, so no CSRF token (it changes nothing). Dates are
+    London days, both included."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(
+        "Kind",
+        choices=choices([(ANY, "Any kind"), *((kind.value, label) for kind, label in KIND_LABELS.items())]),
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[_one_of(KIND_LABELS, "Select a kind from the list")],
+        default=ANY,
+    )
+    direction = SelectField(
+        "Direction",
+        choices=choices([(ANY, "Either"), *((item.value, label) for item, label in DIRECTION_LABELS.items())]),
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[_one_of(DIRECTION_LABELS, "Select a direction from the list")],
+        default=ANY,
+    )
+    from_date = DateInputField("From", what="the first day", required=False)
+    to_date = DateInputField("To", what="the last day", required=False)
+    submit = SubmitField("Filter", widget=GovSubmitInput())
+
+    def validate_to_date(self, field: DateInputField) -> None:
+        """The range must not end before it starts."""
+        if field.data and self.from_date.data and field.data < self.from_date.data:
+            raise ValidationError(RANGE_BACKWARDS)

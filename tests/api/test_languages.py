@@ -45,11 +45,13 @@ def test_nothing_given_reads_as_not_asked(as_role, team) -> None:
 def test_an_interpreter_in_another_language_and_none_needed(as_role, team) -> None:
     api = as_role("worker")
     other = _create(
-        api, bodies.referral(team.court.code, client={"language": "en", "interpreter": {"needed": True, "language": "pl"}})
+        api,
+        bodies.referral(team.court.code, client={"language": "en", "interpreter": {"needed": True, "language": "pl"}}),
     )
     assert other["client"]["interpreter"] == {"needed": True, "language": "pl"}
     none = _create(
-        api, bodies.referral(team.court.code, client={"language": "ro", "interpreter": {"needed": False, "language": "ro"}})
+        api,
+        bodies.referral(team.court.code, client={"language": "ro", "interpreter": {"needed": False, "language": "ro"}}),
     )
     assert none["client"]["interpreter"] == {"needed": False, "language": None}
 
@@ -100,7 +102,9 @@ def test_court_and_cps_answers_never_carry_them(as_role, team, role: str) -> Non
     assert answer.status_code == 200
     text = answer.get_data(as_text=True)
     assert answer.get_json()["view"] == "status"
-    assert NOTE not in text and "interpreter" not in text and "reading_help" not in text
+    assert NOTE not in text
+    assert "interpreter" not in text
+    assert "reading_help" not in text
     assert not {"language", "interpreter", "reading_help"} & set(answer.get_json()["client"])
     # What the court gave is on her record for support staff.
     record = as_role("worker").get(f"/referrals/{case_id}").get_json()

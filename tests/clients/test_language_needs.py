@@ -66,7 +66,8 @@ def test_the_list_is_the_whole_iso_639_1_set_with_english_first() -> None:
     assert language_name("ro") == "Romanian; Moldavian; Moldovan"
     assert short_name("ro") == "Romanian"
     assert short_name("el") == "Greek"
-    assert language_name(None) == "" and short_name("") == ""
+    assert language_name(None) == ""
+    assert short_name("") == ""
 
 
 def test_an_interpreter_defaults_to_her_language_when_it_is_not_english() -> None:
@@ -109,9 +110,7 @@ def test_a_change_is_saved_audited_by_field_name_and_moves_the_case_on(app_ctx) 
     worker = create_user(role="worker")
     referral = create_referral(worker=worker)
     version = referral.version
-    change_language_needs(
-        referral, LanguageNeeds("ro", True, None, NOTE), version, worker
-    )
+    change_language_needs(referral, LanguageNeeds("ro", True, None, NOTE), version, worker)
     client = _stored(referral)
     assert (client.language_code, client.is_interpreter_needed, client.interpreter_language_code) == ("ro", True, "ro")
     assert client.reading_help == NOTE
@@ -120,7 +119,8 @@ def test_a_change_is_saved_audited_by_field_name_and_moves_the_case_on(app_ctx) 
     assert db.session.get(Referral, referral.id).version == version + 1
     [event] = audit_events(case_id=referral.id, action="clients.language_needs_set")
     assert event.details["changed"] == ["language", "interpreter.needed", "interpreter.language", "reading_help"]
-    assert NOTE not in json.dumps(event.details) and "ro" not in event.details["changed"]
+    assert NOTE not in json.dumps(event.details)
+    assert "ro" not in event.details["changed"]
 
 
 def test_a_stale_save_is_refused_and_changes_nothing(app_ctx) -> None:
@@ -222,7 +222,8 @@ def test_the_page_saves_her_needs_and_the_overview_and_bookings_show_them(signed
         prompt = pages.get(signed_in, booking_page).select_one(".app-interpreter-prompt")
         assert "Book an interpreter: Romanian" in prompt.get_text(" ")
     again = pages.get(signed_in, path(case))
-    assert again.selected("language") == ["ro"] and again.checked("interpreter_needed") == ["yes"]
+    assert again.selected("language") == ["ro"]
+    assert again.checked("interpreter_needed") == ["yes"]
     assert again.value("reading_help") == NOTE
 
 
@@ -251,7 +252,8 @@ def test_the_page_refuses_bad_answers_with_an_error_summary(signed_in, case, val
     assert page.error_summary[0].startswith(message.split(" (")[0][:40])
     assert field in page.errors
     client = _stored(case)
-    assert client.language_code is None and client.reading_help is None
+    assert client.language_code is None
+    assert client.reading_help is None
 
 
 def test_a_stale_page_shows_both_answers_and_saves_nothing_until_she_chooses(signed_in, case, app) -> None:
@@ -259,12 +261,14 @@ def test_a_stale_page_shows_both_answers_and_saves_nothing_until_she_chooses(sig
     theirs = log_in_as(app.test_client(), colleague)
     version = case.version
     mine = answers(signed_in, case, version=version)
-    pages.post(theirs, path(case), answers(theirs, case, version=version, language="pl", interpreter_needed="no"),
-               status=302)
+    pages.post(
+        theirs, path(case), answers(theirs, case, version=version, language="pl", interpreter_needed="no"), status=302
+    )
     page = pages.post(signed_in, path(case), mine, status=409)
     assert page.title.startswith("Error: ")
     assert page.error_summary[0].startswith("Someone else changed this case")
-    assert "Polish" in page.text and "Romanian; Moldavian; Moldovan" in page.text
+    assert "Polish" in page.text
+    assert "Romanian; Moldavian; Moldovan" in page.text
     assert _stored(case).language_code == "pl"
     resolved = str(db.session.get(Referral, case.id).version)
     # Saved again with the comparison's marker but no choice: refused, naming each difference.
@@ -297,7 +301,8 @@ def test_the_new_referral_form_asks_them_and_refuses_an_unknown_code(signed_in, 
     }
     page = pages.post(signed_in, "/cases/new", form)
     assert page.title.startswith("Error: ")
-    assert "language" in page.errors and "interpreter_language" in page.errors
+    assert "language" in page.errors
+    assert "interpreter_language" in page.errors
     assert page.value("reading_help") == NOTE
     pages.post(signed_in, "/cases/new", {**form, "language": "ro"}, status=302)
     client = db.session.scalars(select(Client).order_by(Client.created_at.desc())).first()
@@ -319,10 +324,16 @@ def test_court_cps_and_admin_never_see_or_change_them(client, case, worker, role
     refused = client.post(path(case), data={"language": "pl", "version": str(case.version)})
     assert refused.status_code in (400, 403, 404)
     assert _stored(case).language_code == "ro"
-    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.id > before, AuditEvent.action
-                                                         == "clients.language_needs_set")) is None
+    assert (
+        db.session.scalar(
+            select(AuditEvent.id).where(AuditEvent.id > before, AuditEvent.action == "clients.language_needs_set")
+        )
+        is None
+    )
     if role != "admin":
         status = client.get(f"/cases/{case.id}/status")
         assert status.status_code == 200
         text = status.get_data(as_text=True)
-        assert NOTE not in text and "Book an interpreter" not in text and "Romanian" not in text
+        assert NOTE not in text
+        assert "Book an interpreter" not in text
+        assert "Romanian" not in text

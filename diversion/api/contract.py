@@ -222,7 +222,7 @@ def _problems(error: ValidationError) -> list[tuple[bool, str, str]]:
     if keyword == "pattern":
         is_malformed, message = PATTERN_PROBLEMS.get(str(error.validator_value), (False, "Is not in the expected form"))
         return [(is_malformed, at, _own_message(schema, "pattern") or message)]
-    return [(False, at, _rule_message(keyword, error.validator_value))]
+    return [(False, at, _own_message(schema, keyword) or _rule_message(keyword, error.validator_value))]
 
 
 def _own_message(schema: Any, keyword: str) -> str | None:

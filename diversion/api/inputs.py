@@ -17,12 +17,16 @@ from diversion.appointments.services import DEFAULT_DURATION, BookingInput
 from diversion.assessments.models import Domain
 from diversion.assessments.services import DomainInput
 from diversion.care_plans.services import ActionInput, GoalInput, OnwardInput
+from diversion.clients.language_needs import LanguageNeeds
 from diversion.referrals import queries
 from diversion.referrals.intake import ReferralInput
 from diversion.referrals.models import State
 from diversion.referrals.urns import check_urn
 
-CLIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "email")
+# Her language, interpreter need and reading help (docs/languages.md).
+LANGUAGE_FIELDS = ("language", "interpreter", "reading_help")
+INTERPRETER_FIELDS = ("needed", "language")
+CLIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "email", *LANGUAGE_FIELDS)
 
 # Her identity is searched for by POST, never sent in an address (docs/api.md, "Search by POST").
 SEARCH_PATH = "POST /api/v1/referrals/search"
@@ -66,12 +70,14 @@ def referral_input(body: dict[str, Any]) -> ReferralInput:
     client = reader.member("client", CLIENT_FIELDS, required=True)
     given_name = family_name = phone = email = None
     date_of_birth = None
+    needs = LanguageNeeds()
     if client is not None:
         given_name = client.text("given_name", required=True)
         family_name = client.text("family_name", required=True)
         date_of_birth = client.day("date_of_birth", required=True)
         phone = client.text("phone")
         email = client.text("email")
+        needs = language_needs_input(client)
     reader.problems.raise_if_any()
     return ReferralInput(
         court_code=court or "",
@@ -90,6 +96,23 @@ def referral_input(body: dict[str, Any]) -> ReferralInput:
         link_client_id=link_to_client,
         new_person=bool(new_person),
         scheme=scheme,
+        language_needs=needs,
+    )
+
+
+def language_needs_input(reader: Reader) -> LanguageNeeds:
+    """Her ``language``, ``interpreter`` ({"needed", "language"}) and ``reading_help``, as given (the service checks
+    the codes: clients.language_needs.check_language_needs)."""
+    interpreter = reader.member("interpreter", INTERPRETER_FIELDS)
+    needed = interpreter_language = None
+    if interpreter is not None:
+        needed = interpreter.boolean("needed", required=True)
+        interpreter_language = interpreter.text("language", max_length=8)
+    return LanguageNeeds(
+        language=reader.text("language", max_length=8),
+        interpreter_needed=needed,
+        interpreter_language=interpreter_language,
+        reading_help=reader.text("reading_help"),
     )
 
 

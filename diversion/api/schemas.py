@@ -9,6 +9,7 @@ from diversion.appointments.models import Outcome
 from diversion.assessments.models import EXPLOITATION_INDICATORS, Domain
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, Service
 from diversion.clients.contact import QUIET_HOURS_MESSAGES
+from diversion.clients.languages import LANGUAGES
 from diversion.notices.models import Decision, NoticeOutcome
 from diversion.referrals.intake import OFFENCES
 from diversion.referrals.models import ConsentPurpose, State
@@ -171,6 +172,36 @@ _DOMAIN_INPUT = _object(
 _DOMAIN_OUTPUT = _object(
     {"need": {"type": "integer"}, "score": {"type": "integer"}, "notes": NULLABLE_TEXT}, ["need", "score", "notes"]
 )
+# Her language, interpreter need and reading help (docs/languages.md): ISO 639-1 codes, and a note kept encrypted.
+_LANGUAGE_INPUT_PROPERTIES = {
+    "language": {**_nullable(ref("Language")), "description": "Her preferred language."},
+    "interpreter": _object(
+        {
+            "needed": {"type": "boolean"},
+            "language": {
+                **_nullable(ref("Language")),
+                "description": "The interpreter's language. Left out when she needs one: her preferred language, "
+                "unless that is English or not given (then 422). Not kept when she needs none.",
+            },
+        },
+        ["needed"],
+        description="Whether she needs an interpreter, and for which language.",
+    ),
+    "reading_help": text(
+        500, nullable=True, description="The help she needs with reading. Kept encrypted; support staff only."
+    ),
+}
+_LANGUAGE_RECORD_PROPERTIES = {
+    "language": {**_nullable(ref("Language")), "description": "Her preferred language; null when not asked."},
+    "interpreter": _object(
+        {
+            "needed": {"type": "boolean", "description": "False also when not asked."},
+            "language": {**_nullable(ref("Language")), "description": "Null when she needs none."},
+        },
+        ["needed", "language"],
+    ),
+    "reading_help": {**NULLABLE_TEXT, "description": "The help she needs with reading; null when none is recorded."},
+}
 _CLIENT_RECORD_PROPERTIES = {
     "id": UUID,
     "given_name": NULLABLE_TEXT,
@@ -394,6 +425,11 @@ SCHEMAS: dict[str, Any] = {
     "Service": _enum(Service),
     "OnwardStatus": _enum(ONWARD_STATUSES),
     "ActionOwner": _enum(ACTION_OWNERS),
+    "Language": {
+        **_enum(LANGUAGES),
+        "description": "An ISO 639-1 language code, lower case (ro for Romanian).",
+        "x-messages": {"enum": "Must be an ISO 639-1 language code, like ro for Romanian"},
+    },
     "ActionStatus": _enum(ACTION_STATUSES),
     "NoticeOutcome": _enum(NoticeOutcome),
     "Decision": _enum(Decision),
@@ -409,6 +445,7 @@ SCHEMAS: dict[str, Any] = {
             "date_of_birth": DATE,
             "phone": text(40, nullable=True, one_line=True, description="A UK phone number."),
             "email": text(254, nullable=True, one_line=True),
+            **_LANGUAGE_INPUT_PROPERTIES,
         },
         ["given_name", "family_name", "date_of_birth"],
     ),
@@ -511,8 +548,8 @@ SCHEMAS: dict[str, Any] = {
     ),
     # Support staff see her identity whatever her consent to share says: nothing is withheld from them.
     "ClientRecord": _object(
-        {**_CLIENT_RECORD_PROPERTIES, "phone": NULLABLE_TEXT, "email": NULLABLE_TEXT},
-        [*_CLIENT_RECORD_PROPERTIES, "phone", "email"],
+        {**_CLIENT_RECORD_PROPERTIES, "phone": NULLABLE_TEXT, "email": NULLABLE_TEXT, **_LANGUAGE_RECORD_PROPERTIES},
+        [*_CLIENT_RECORD_PROPERTIES, "phone", "email", *_LANGUAGE_RECORD_PROPERTIES],
     ),
     "AppointmentStatus": _object(_APPOINTMENT_STATUS_PROPERTIES, list(_APPOINTMENT_STATUS_PROPERTIES)),
     "Appointment": _object(

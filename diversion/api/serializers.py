@@ -17,6 +17,7 @@ from diversion.appointments.models import Appointment
 from diversion.assessments.models import Assessment
 from diversion.assessments.services import indicators_of
 from diversion.care_plans.models import CarePlan
+from diversion.clients.language_needs import language_needs_of
 from diversion.crypto.fields import is_unreadable
 from diversion.referrals.models import CaseAccessGrant, Consent, ConsentPurpose, ConsentWording, Referral
 from diversion.referrals.queries import Identity
@@ -137,6 +138,9 @@ def case_record(
     client = referral.client
     body["client"]["phone"] = plain(client.phone, "client.phone")
     body["client"]["email"] = plain(client.email, "client.email")
+    needs = language_needs_of(client).as_api()
+    needs["reading_help"] = plain(needs["reading_help"], "client.reading_help")
+    body["client"].update(needs)
     body["offence"] = referral.offence_code
     body["notes"] = plain(referral.notes, "notes")
     body["consents"] = {

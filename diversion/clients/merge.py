@@ -33,7 +33,9 @@ security_log = logging.getLogger("diversion.security")
 
 MAX_REASON = 2000
 # What the kept record takes from the absorbed one when it has none of its own.
-FILLED_FIELDS = ("phone", "email", "address", "gp", "safe_contact")
+FILLED_FIELDS = ("phone", "email", "address", "gp", "safe_contact", "reading_help")
+# Her plain answers the kept record takes from the absorbed one when it has none (docs/languages.md).
+FILLED_COLUMNS = ("ethnicity_code", "language_code")
 
 
 @dataclass
@@ -150,8 +152,13 @@ def merge_clients(
             if own.get(name) is not None and (newer_contact or getattr(kept_row, name) is None):
                 setattr(kept_row, name, own[name])
         kept_row.aliases = _aliases(kept_row, own)
-        if kept_row.ethnicity_code is None:
-            kept_row.ethnicity_code = absorbed_row.ethnicity_code
+        for name in FILLED_COLUMNS:
+            if getattr(kept_row, name) is None:
+                setattr(kept_row, name, getattr(absorbed_row, name))
+        if kept_row.is_interpreter_needed is None:
+            # The need and its language go together: an answer is never half one record's, half the other's.
+            kept_row.is_interpreter_needed = absorbed_row.is_interpreter_needed
+            kept_row.interpreter_language_code = absorbed_row.interpreter_language_code
         kept_row.has_legal_hold = kept_row.has_legal_hold or absorbed_row.has_legal_hold
         if not is_unreadable(kept_row.family_name) and kept_row.date_of_birth is not None:
             kept_row.name_dob_index = name_dob_index_value(

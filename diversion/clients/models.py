@@ -26,6 +26,11 @@ class Client(UUIDPrimaryKey, Timestamps, db.Model):
     birth_year_band: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Equality monitoring codes, kept only with her consent to equality monitoring.
     ethnicity_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Her preferred language and whether she needs an interpreter, and for which language: ISO 639-1 codes, plain
+    # because reports count them (docs/languages.md). None: not asked yet.
+    language_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    is_interpreter_needed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    interpreter_language_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
     # Truncated HMAC of family name + date of birth: equal values share a bucket with a few others.
     name_dob_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -46,6 +51,8 @@ class Client(UUIDPrimaryKey, Timestamps, db.Model):
     # docs/notifications.md "Contact preferences").
     safe_contact = encrypted("safe_contact", client_id_attr=None)
     gp = encrypted("gp", client_id_attr=None)
+    # What help she needs with reading (letters, forms, the plan): free text about her (docs/languages.md).
+    reading_help = encrypted("reading_help", client_id_attr=None)
 
     @property
     def is_erased(self) -> bool:

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from diversion.clients.contact import SafeContact
+from diversion.clients.language_needs import LanguageNeeds, apply_language_needs
 from diversion.clients.models import Client
 from diversion.crypto.blind import (
     NAME_DOB_PURPOSE,
@@ -44,6 +45,8 @@ class Identity:
     phone: str | None = None
     email: str | None = None
     safe_contact: SafeContact = field(default_factory=SafeContact)
+    # Her language, interpreter need and reading help, checked by clients.language_needs.check_language_needs.
+    language_needs: LanguageNeeds = field(default_factory=LanguageNeeds)
 
 
 def name_dob_bits() -> int:
@@ -109,6 +112,7 @@ def create_client(identity: Identity, organisation_id: int) -> Client:
     client.phone = identity.phone or None
     client.email = identity.email or None
     client.safe_contact = identity.safe_contact.to_json()
+    apply_language_needs(client, identity.language_needs)
     client.birth_year_band = birth_year_band(identity.date_of_birth)
     client.name_dob_index = name_dob_index_value(identity.family_name, identity.date_of_birth, organisation_id)
     db.session.add(client)

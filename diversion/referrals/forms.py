@@ -16,6 +16,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from diversion.clients.forms import (
+    interpreter_language_field,
+    interpreter_needed_field,
+    language_field,
+    reading_help_field,
+)
 from diversion.forms import DateInputField, MaxLength, VersionField, choices
 from diversion.idempotency.forms import OneTimeKeyField
 from diversion.referrals.intake import OFFENCES
@@ -83,6 +89,11 @@ class ReferralForm(FlaskForm):
         widget=GovTextInput(),
         validators=[Optional(), MaxLength(200)],
     )
+    # Her language, interpreter need and reading help (docs/languages.md), asked as the case's language page asks.
+    language = language_field()
+    interpreter_needed = interpreter_needed_field()
+    interpreter_language = interpreter_language_field()
+    reading_help = reading_help_field()
     notes = TextAreaField(
         "Referral notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(5000)]
     )

@@ -19,6 +19,7 @@ from diversion.admin.services import court_by_code
 from diversion.audit.services import record_event
 from diversion.auth.models import Role, User
 from diversion.clients.contact import check_contact_preferences
+from diversion.clients.language_needs import LanguageNeeds, apply_language_needs, check_language_needs, kept_on_relink
 from diversion.clients.models import Client
 from diversion.clients.services import Identity, SafeContact, create_client, find_clients, get_client
 from diversion.courts.models import Court
@@ -98,6 +99,8 @@ class ReferralInput:
     # The scheme that takes her, by id or short name: needed only where more than one scheme (of hers, for support
     # staff) serves the court (docs/organisations.md).
     scheme: str | None = None
+    # Her language, interpreter need and reading help as given (docs/languages.md); checked with the rest.
+    language_needs: LanguageNeeds = field(default_factory=LanguageNeeds)
 
 
 def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str], dict[str, Any]]:
@@ -161,6 +164,17 @@ def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str
     if data.notes and len(data.notes) > MAX_NOTES:
         errors["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
     clean["safe_contact"] = _checked_contact(data, clean)
+    clean["language_needs"] = None
+    given = data.language_needs
+    try:
+        clean["language_needs"] = check_language_needs(
+            language=given.language,
+            interpreter_needed=given.interpreter_needed,
+            interpreter_language=given.interpreter_language,
+            reading_help=given.reading_help,
+        )
+    except ValidationFailed as error:
+        errors.update({f"client.{name}": message for name, message in error.fields.items()})
     if isinstance(clean["safe_contact"], ValidationFailed):
         errors.update(clean["safe_contact"].fields)
     return errors, clean
@@ -309,6 +323,7 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
         phone=clean["phone"],
         email=clean["email"],
         safe_contact=clean["safe_contact"],
+        language_needs=clean["language_needs"],
     )
     try:
         with transaction():
@@ -399,6 +414,7 @@ def _client_for(link_client_id: uuid.UUID | None, identity: Identity, organisati
     if identity.email:
         client.email = identity.email
     client.safe_contact = _kept_contact(client, identity.safe_contact).to_json()
+    apply_language_needs(client, kept_on_relink(client, identity.language_needs))
     return client
 
 

@@ -10,6 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from diversion import confirmations, conflicts
 from diversion.appointments.services import unresolved_appointments
 from diversion.auth.models import Role
+from diversion.clients.forms import FIELD_NAMES as LANGUAGE_FIELD_NAMES
+from diversion.clients.forms import needs_from
 from diversion.clients.services import SafeContact
 from diversion.contacts.reads import contacts_of, with_contacts
 from diversion.dates import long_date, today
@@ -68,6 +70,7 @@ FIELD_NAMES = {
     "quiet_hours.from": "quiet_from",
     "quiet_hours.to": "quiet_to",
     "link_to_client": "link",
+    **{f"client.{name}": field for name, field in LANGUAGE_FIELD_NAMES.items()},
 }
 
 
@@ -157,6 +160,7 @@ def _referral_input(form: ReferralForm) -> ReferralInput:
         past_case=bool("past_case" in form and form.past_case.data),
         override_reason=form.override_reason.data,
         scheme=form.scheme.data or None,
+        language_needs=needs_from(form),
     )
 
 

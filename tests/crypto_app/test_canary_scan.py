@@ -51,6 +51,8 @@ def test_no_canary_in_files_dumps_logs_or_output(committed_app, caplog, capfd) -
     assert {name for name, _ in contact_fields} == {"with_whom", "note"}
     assert len(contact_fields) == 2 * len(cases)
     assert len(canaries.texts) >= 3 * 20
+    # Her reading-help note is one of her free texts (docs/languages.md).
+    assert sum(1 for class_name, name, _ in canaries.values if (class_name, name) == ("Client", "reading_help")) == 3
 
     # The app reads every value back, searches, and runs the encryption commands: the paths that might log.
     with committed.app.app_context():

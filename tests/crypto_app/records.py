@@ -39,10 +39,21 @@ def canary() -> str:
     return "CANARY" + secrets.token_hex(10).upper()
 
 
+# The random canary dates drawn so far in this process: one test's two women must never share a date by chance (a
+# search for one's date in the other's export would find it: about one run in a few thousand did).
+_DRAWN_DATES: set[date] = set()
+
+
 def canary_date(rng: random.Random | None = None) -> date:
-    """A date of birth no timestamp or hearing date of the test shares."""
-    rng = rng or random.Random(secrets.randbits(32))
-    return date(1931, 1, 1) + timedelta(days=rng.randrange(60 * 365))
+    """A date of birth no timestamp or hearing date of the test shares; without ``rng``, one not drawn before."""
+    if rng is not None:
+        return date(1931, 1, 1) + timedelta(days=rng.randrange(60 * 365))
+    chooser = random.Random(secrets.randbits(32))
+    while True:
+        drawn = date(1931, 1, 1) + timedelta(days=chooser.randrange(60 * 365))
+        if drawn not in _DRAWN_DATES or len(_DRAWN_DATES) >= 60 * 365:
+            _DRAWN_DATES.add(drawn)
+            return drawn
 
 
 @dataclass

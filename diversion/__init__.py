@@ -24,6 +24,7 @@ DOMAINS = (
     "notices",
     "reports",
     "outcomes",
+    "modern_slavery",
     "notifications",
     "privacy",
     "drafts",

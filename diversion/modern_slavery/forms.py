@@ -22,8 +22,6 @@ class NrmForm(FlaskForm):
         validate_choice=False,
     )
     date = DateInputField("When was it done?", what="the date it was done")
-    note = TextAreaField(
-        "Note (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(MAX_NOTE)]
-    )
+    note = TextAreaField("Note (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(MAX_NOTE)])
     version = VersionField()
     submit = SubmitField("Save", widget=GovSubmitInput())

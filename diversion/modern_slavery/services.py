@@ -107,7 +107,9 @@ def note_of(decision: NrmDecision | None) -> Any:
     return note if is_unreadable(note) else (note or "")
 
 
-def check_input(referral: Referral, outcome: Any, decided_on: date | None, note: str | None) -> tuple[NrmOutcome, date, str | None]:
+def check_input(
+    referral: Referral, outcome: Any, decided_on: date | None, note: str | None
+) -> tuple[NrmOutcome, date, str | None]:
     """The outcome, date and note, checked: ValidationFailed naming each field that is wrong."""
     errors: dict[str, str] = {}
     chosen: NrmOutcome | None = None

@@ -25,6 +25,7 @@ DOMAINS = (
     "notices",
     "reports",
     "outcomes",
+    "modern_slavery",
     "notifications",
     "privacy",
     "drafts",

@@ -10,6 +10,7 @@ from diversion.contacts import models as contacts  # noqa: F401
 from diversion.courts import models as courts  # noqa: F401
 from diversion.drafts import models as drafts  # noqa: F401
 from diversion.idempotency import models as idempotency  # noqa: F401
+from diversion.modern_slavery import models as modern_slavery  # noqa: F401
 from diversion.notices import models as notices  # noqa: F401
 from diversion.notifications import models as notifications  # noqa: F401
 from diversion.organisations import models as organisations  # noqa: F401

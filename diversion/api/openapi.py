@@ -344,6 +344,24 @@ PATHS: dict[str, Any] = {
             "name, never by value.",
         ),
     },
+    "/referrals/{referral_id}/modern-slavery": {
+        "parameters": [REFERRAL_ID],
+        "put": _operation(
+            "saveModernSlavery",
+            "client_records",
+            "Record what was done about a National Referral Mechanism referral",
+            {
+                "200": json_content(ref("ModernSlaveryRecorded"), "The case's task, with the outcome recorded."),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+            body="ModernSlaveryInput",
+            description="Where her needs assessment records signs of exploitation (the case's "
+            "modern_slavery.indicated): nrm_referred, duty_to_notify (a first responder organisation only), declined "
+            "or not_applicable, and the day. 422 where nothing was indicated, for a day in the future or before the "
+            "referral, and for duty_to_notify elsewhere; 409 for a stale version. The note is kept encrypted and "
+            "never audited. See docs/api.md, Modern slavery.",
+        ),
+    },
     "/referrals/{referral_id}/care-plan": {
         "parameters": [REFERRAL_ID],
         "put": _operation(

@@ -10,6 +10,8 @@ from diversion.assessments.models import EXPLOITATION_INDICATORS, Domain
 from diversion.care_plans.models import ACTION_OWNERS, ACTION_STATUSES, ONWARD_STATUSES, Service
 from diversion.clients.contact import QUIET_HOURS_MESSAGES
 from diversion.clients.languages import LANGUAGES
+from diversion.modern_slavery.models import NrmOutcome
+from diversion.modern_slavery.services import MAX_NOTE as MAX_NRM_NOTE
 from diversion.notices.models import Decision, NoticeOutcome
 from diversion.referrals.intake import OFFENCES
 from diversion.referrals.models import ConsentPurpose, State
@@ -281,8 +283,9 @@ _CASE_RECORD_PROPERTIES = {
         "required": [purpose.value for purpose in ConsentPurpose],
         "additionalProperties": False,
     },
+    "modern_slavery": ref("ModernSlavery"),
 }
-_CASE_RECORD_REQUIRED = [*_CASE_STATUS_REQUIRED, "appointments", "offence", "notes", "consents"]
+_CASE_RECORD_REQUIRED = [*_CASE_STATUS_REQUIRED, "appointments", "offence", "notes", "consents", "modern_slavery"]
 _CARE_PLAN_PROPERTIES = {
     "id": UUID,
     "referral_id": UUID,
@@ -970,4 +973,54 @@ SCHEMAS["ContactPreferencesInput"] = _object(
     {**_CONTACT_FLAGS, "quiet_hours": _QUIET_HOURS, "note": text(200)},
     ["may_text", "may_voicemail", "may_email", "quiet_hours"],
     description="The whole record (a PUT): every field but `note` is required; a `note` left out keeps hers.",
+)
+
+# --- Modern slavery: the National Referral Mechanism task (docs/api.md, "Modern slavery"; docs/modern-slavery.md) ---
+SCHEMAS["NrmOutcome"] = _enum(NrmOutcome)
+_MODERN_SLAVERY_PROPERTIES: dict[str, Any] = {
+    "indicated": {"type": "boolean", "description": "Her needs assessment records signs of exploitation."},
+    "to_consider": {
+        "type": "boolean",
+        "description": "The task is open: signs of exploitation recorded and no outcome yet.",
+    },
+    "task": {
+        **NULLABLE_TEXT,
+        "description": "What the worker is asked to do while the task is open (its wording follows whether the "
+        "organisation is a first responder); null otherwise.",
+    },
+    "first_responder": {"type": "boolean", "description": "The case's organisation is a first responder."},
+    "outcome": {**_nullable(ref("NrmOutcome")), "description": "What was done; null while nothing is recorded."},
+    "date": {**_nullable(DATE), "description": "The day it was done; null while nothing is recorded."},
+    "note": {**NULLABLE_TEXT, "description": "The note recorded with it (kept encrypted); null for none."},
+    "version": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "The outcome's version, to send back with a change; 0 while nothing is recorded.",
+    },
+}
+SCHEMAS["ModernSlavery"] = _object(
+    {**_MODERN_SLAVERY_PROPERTIES, "unreadable_fields": ref("UnreadableFields")},
+    list(_MODERN_SLAVERY_PROPERTIES),
+    description="The National Referral Mechanism task of a case, for support staff.",
+)
+SCHEMAS["ModernSlaveryRecorded"] = _object(
+    {"referral_id": UUID, **_MODERN_SLAVERY_PROPERTIES, "unreadable_fields": ref("UnreadableFields")},
+    ["referral_id", *_MODERN_SLAVERY_PROPERTIES],
+    description="The task after recording its outcome.",
+)
+SCHEMAS["ModernSlaveryInput"] = _object(
+    {
+        "outcome": {
+            **ref("NrmOutcome"),
+            "description": "What was done; duty_to_notify only where the organisation is a first responder (else 422).",
+        },
+        "date": {**DATE, "description": "The day it was done: not in the future, not before the referral (else 422)."},
+        "note": text(MAX_NRM_NOTE, nullable=True),
+        "version": {
+            "type": ["integer", "null"],
+            "description": "The version it was read at (the case's modern_slavery.version): needed once an outcome is "
+            "recorded; a stale one is 409.",
+        },
+    },
+    ["outcome", "date"],
 )

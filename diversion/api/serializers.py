@@ -19,6 +19,7 @@ from diversion.assessments.services import indicators_of
 from diversion.care_plans.models import CarePlan
 from diversion.clients.language_needs import language_needs_of
 from diversion.crypto.fields import is_unreadable
+from diversion.modern_slavery.services import NrmTask, task_for
 from diversion.referrals.models import CaseAccessGrant, Consent, ConsentPurpose, ConsentWording, Referral
 from diversion.referrals.queries import Identity
 from diversion.referrals.urns import format_urn
@@ -149,6 +150,7 @@ def case_record(
     body["appointments"] = [
         staff_appointment(item, plain, f"appointments.{position}.") for position, item in enumerate(appointments)
     ]
+    body["modern_slavery"] = modern_slavery(task_for(referral), plain, "modern_slavery.")
     return plain.finish(body)
 
 
@@ -233,6 +235,24 @@ def care_plan(plan: CarePlan) -> dict[str, Any]:
         "notes": plain(plan.notes, "notes"),
     }
     return plain.finish(body)
+
+
+def modern_slavery(task: NrmTask, plain: Plain | None = None, path: str = "") -> dict[str, Any]:
+    """The National Referral Mechanism task, for support staff (docs/modern-slavery.md): whether it is open, its
+    wording, and the outcome recorded."""
+    own = plain or Plain()
+    decision = task.decision
+    body = {
+        "indicated": task.indicated,
+        "to_consider": task.to_consider,
+        "task": task.wording if task.to_consider else None,
+        "first_responder": task.first_responder,
+        "outcome": decision.outcome if decision is not None else None,
+        "date": day(decision.decided_on) if decision is not None else None,
+        "note": own(decision.note, f"{path}note") if decision is not None else None,
+        "version": decision.version if decision is not None else 0,
+    }
+    return body if plain is not None else own.finish(body)
 
 
 def case_access(referral: Referral, grant: CaseAccessGrant | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from diversion.api import (  # noqa: F401
     contact_preferences,
     contacts,
     idempotency,
+    modern_slavery,
     notices,
     openapi,
     outcomes,

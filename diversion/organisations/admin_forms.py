@@ -60,3 +60,15 @@ class OrganisationForm(FlaskForm):
         validators=[InputRequired(message="Enter the administrator's email address"), MaxLength(254)],
     )
     submit = SubmitField("Add organisation", widget=GovSubmitInput())
+
+
+class FirstResponderForm(FlaskForm):
+    """Whether the organisation is a first responder for the National Referral Mechanism."""
+
+    is_first_responder = RadioField(
+        "Is your organisation a first responder for the National Referral Mechanism?",
+        choices=choices([("yes", "Yes"), ("no", "No")]),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select yes if your organisation is a first responder")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())

@@ -247,3 +247,33 @@ def new_organisation(
     )
     # No password was given, so a temporary one was made.
     return organisation, administrator, str(issued)
+
+
+# --- the organisation's own settings, for its administrator ---
+
+
+def own_organisation(actor: User) -> Organisation:
+    """The administrator's organisation."""
+    organisation = db.session.get(Organisation, _admin_of(actor))
+    if organisation is None:
+        raise NotFound("There is no such organisation")
+    return organisation
+
+
+def set_first_responder(actor: User, is_first_responder: bool) -> bool:
+    """An administrator says whether her organisation is a first responder for the National Referral Mechanism
+    (docs/modern-slavery.md). Audited (``organisation.changed``) when it changes; returns whether it did."""
+    organisation = own_organisation(actor)
+    if bool(organisation.is_first_responder) == bool(is_first_responder):
+        return False
+    with transaction():
+        organisation.is_first_responder = bool(is_first_responder)
+        db.session.flush()
+        record_event(
+            "organisation.changed",
+            object_type="organisation",
+            object_id=organisation.id,
+            details={"changed": ["is_first_responder"], "is_first_responder": bool(is_first_responder)},
+            actor=actor,
+        )
+    return True

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -91,6 +92,9 @@ class Organisation(Timestamps, db.Model):
     # organisations do not match. None for the organisation the first edition's data was moved into, whose indexes
     # were made with the service's key itself (docs/organisations.md, "Blind indexes").
     index_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    # A first responder organisation may refer to the National Referral Mechanism itself and makes the Duty to Notify
+    # where she does not consent (docs/modern-slavery.md); set by its administrator.
+    is_first_responder: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
     schemes: Mapped[list[Scheme]] = relationship(back_populates="organisation", order_by="Scheme.name")
 

@@ -25,6 +25,7 @@ from diversion.care_plans.models import CarePlan, OnwardReferral
 from diversion.clients.models import Client
 from diversion.dates import from_london
 from diversion.extensions import db
+from diversion.modern_slavery.models import NrmDecision
 from diversion.outcomes.models import Review, ReviewDomain
 from diversion.referrals.models import Consent, ConsentPurpose, Referral, State
 from diversion.reports.queries import FINISHED_STATES
@@ -137,11 +138,29 @@ def _onward(scope: Scope) -> Select[Any]:
     return _scoped(_one_row_per_unit(query), scope)
 
 
+# A case with signs of exploitation and no National Referral Mechanism outcome yet (docs/modern-slavery.md).
+NRM_TO_CONSIDER = "to_consider"
+
+
+def _nrm(scope: Scope) -> Select[Any]:
+    """Cases whose needs assessment, recorded in the period, raised the safeguarding flag, with the outcome of their
+    National Referral Mechanism task (each case once: one assessment and at most one outcome per case)."""
+    query = (
+        select(Referral.id.label("case_id"), Referral.client_id.label("client_id"), Referral.id.label("unit"))
+        .select_from(Assessment)
+        .join(Referral, Referral.id == Assessment.referral_id)
+        .outerjoin(NrmDecision, NrmDecision.referral_id == Referral.id)
+        .where(Assessment.has_safeguarding_flag.is_(True), _at(Assessment.completed_at, scope))
+    )
+    return _scoped(_one_row_per_unit(query), scope)
+
+
 # A family: the wider rows (each unit once), the column its measures pick values of, and the groups it has.
 _FAMILIES: dict[str, tuple[Callable[[Scope], Select[Any]], Any, tuple[str, ...]]] = {
     "outcomes": (_outcomes, Referral.state, ()),
     "appointments": (_appointments, Appointment.outcome, ()),
     "onward": (_onward, OnwardReferral.status, ("service",)),
+    "nrm": (_nrm, func.coalesce(NrmDecision.outcome, NRM_TO_CONSIDER), ()),
 }
 
 
@@ -196,6 +215,12 @@ did_not_attend = Tallied("appointments", (Outcome.DID_NOT_ATTEND.value,))
 
 def onward(statuses: tuple[str, ...]) -> Tallied:
     return Tallied("onward", statuses)
+
+
+def nrm(*outcomes: str) -> Tallied:
+    """Cases with signs of exploitation whose National Referral Mechanism outcome is one of these (every such case
+    when none is named)."""
+    return Tallied("nrm", outcomes or None)
 
 
 def safeguarding(scope: Scope) -> Select[Any]:

@@ -45,6 +45,17 @@ class Measure:
     groups: tuple[str, ...] = ()
 
 
+# The National Referral Mechanism task's outcomes (docs/modern-slavery.md), each a part of the cases with signs of
+# exploitation: (measure, label, what it counts, the outcome code).
+NRM_MEASURES = (
+    ("nrm_referred", "NRM referrals made", "referred to the National Referral Mechanism", "nrm_referred"),
+    ("duty_to_notify", "Duty to Notify made", "for whom a Duty to Notify was made", "duty_to_notify"),
+    ("nrm_declined", "NRM referral declined", "who declined a referral", "declined"),
+    ("nrm_not_applicable", "NRM referral not applicable", "for whom a referral was not applicable", "not_applicable"),
+    ("nrm_to_consider", "NRM referral still to consider", "with no outcome recorded yet", queries.NRM_TO_CONSIDER),
+)
+
+
 def _m(key: str, label: str, unit: str, text: str, rows: Callable[[Scope], Select[Any]], **extra: Any) -> Measure:
     return Measure(key, label, unit, text, rows, **extra)
 
@@ -148,6 +159,17 @@ MEASURES: dict[str, Measure] = {
             "women whose needs assessment, recorded in the period, raised a safeguarding flag (signs of exploitation "
             "or trafficking), each counted once",
             queries.safeguarding,
+        ),
+        _m(
+            "exploitation_cases",
+            "Cases with signs of exploitation",
+            "cases",
+            "cases whose needs assessment, recorded in the period, records signs of exploitation or trafficking",
+            queries.nrm(),
+        ),
+        *(
+            _m(key, label, "cases", f"cases with signs of exploitation (as above) {text}", queries.nrm(outcome))
+            for key, label, text, outcome in NRM_MEASURES
         ),
         _m(
             "days_to_completion",

@@ -22,6 +22,8 @@ EVENT_TITLES = {
     "notice.superseded": "Outcome notice withdrawn: sent in error",
     # A support worker opened a colleague's case with a reason (docs/organisations.md, "Need to know").
     "case.break_glass": "Opened with a reason by a support worker not assigned to the case",
+    # What was done about a National Referral Mechanism referral (docs/modern-slavery.md).
+    "nrm.recorded": "National Referral Mechanism outcome recorded",
 }
 
 

@@ -20,6 +20,7 @@ from diversion.drafts import forms as drafts
 from diversion.errors import Conflict, DomainError
 from diversion.forms import apply_errors, choices, iso_date
 from diversion.idempotency.forms import already_saved, held
+from diversion.modern_slavery.services import task_for as nrm_task
 from diversion.notices.services import notice_for
 from diversion.permissions import allows, current_actor, current_role, load_case, requires
 from diversion.referrals import bp, caseload, need_to_know, queries, reads, reversals, withdrawal
@@ -289,6 +290,7 @@ def detail(referral_id):
         can_assign=can_assign and referral.is_open,
         take_form=take_form,
         can_reverse=reversals.may_offer(referral, user),
+        nrm=nrm_task(referral),
     )
 
 

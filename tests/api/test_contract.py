@@ -127,6 +127,10 @@ OPERATIONS: dict[tuple[str, str], tuple[str, Callable[[World], dict[str, Any]]]]
             "note": "She will call back.",
         },
     ),
+    ("/referrals/{referral_id}/modern-slavery", "put"): (
+        "worker",
+        lambda world: {"outcome": "declined", "date": "2026-12-01", "note": "Not now.", "version": None},
+    ),
     ("/referrals/search", "post"): (
         "worker",
         lambda world: {"family_name": "Apiperson", "date_of_birth": "1990-04-02", "limit": 10},

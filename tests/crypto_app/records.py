@@ -242,6 +242,8 @@ def _fill_other_models(canaries: Canaries, made: list[Any], worker: User, court:
             # Acknowledged, so that her erasure does not take it for a notice still waiting for the CPS.
             values["acknowledged_at"] = datetime(2026, 3, 11, 12, tzinfo=UTC)
             values["kept_until"] = datetime(2099, 1, 1, tzinfo=UTC)
+        if cls.__table__.name == "nrm_decisions":
+            values["outcome"] = "nrm_referred"  # a check constraint names the outcomes
         obj = cls(**values)
         canaries.fill(obj)
         db.session.add(obj)

@@ -75,6 +75,7 @@ def seed(instance: Path) -> None:
     outcomes = _seed_outcomes(instance)
     outcomes["cases"]["conflict"] = _seed_conflict_case()
     outcomes["cases"]["drafts"] = _seed_drafts_case()
+    outcomes["cases"]["modern_slavery"] = _seed_modern_slavery_case()
     (instance / SEED_FILE).write_text(
         json.dumps({"temporary_password": temporary, "partners": partners, "outcomes": outcomes})
     )
@@ -164,6 +165,27 @@ def _seed_conflict_case() -> dict:
         return_date=today() + timedelta(weeks=9),
     )
     return {"id": str(referral.id), "name": "Nell Vance"}
+
+
+def _seed_modern_slavery_case() -> dict:
+    """An assessed case with no sign of exploitation yet, whose assessment only the modern slavery test changes
+    (tests/e2e/test_modern_slavery.py), at the second court and returning on no day another test reads."""
+    from datetime import timedelta
+
+    from diversion.auth.services import find_user_by_email
+    from diversion.dates import today
+    from tests.factories import create_referral
+
+    referral = create_referral(
+        state="ASSESSED",
+        worker=find_user_by_email(ROLE_EMAILS["worker"]),
+        court=_court(COURTS[1][0]),
+        given_name="Mira",
+        family_name="Sallow",
+        date_of_birth=date(1989, 3, 12),
+        return_date=today() + timedelta(weeks=11),
+    )
+    return {"id": str(referral.id), "name": "Mira Sallow"}
 
 
 def _seed_drafts_case() -> dict:

@@ -42,7 +42,8 @@ def acknowledge(alert_id):
     try:
         services.acknowledge(alert, current_actor())
     except DomainError as error:
+        # Acknowledged already (in another tab, say): the page as it stands now, saying so; nothing changed.
         flash(error.message, "information")
-    else:
-        flash("Alert acknowledged.", "success")
+        return render_template("alerts/show.html", alert=alert, form=form), error.status
+    flash("Alert acknowledged.", "success")
     return redirect(url_for("alerts.show", alert_id=alert.id))

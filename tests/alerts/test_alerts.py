@@ -24,6 +24,7 @@ from diversion.notifications.reminders import plan_reminders
 from diversion.organisations.models import Access
 from diversion.referrals.assignment import assign_worker
 from diversion.referrals.models import State
+from diversion.referrals.urns import format_urn
 from tests import pages
 from tests.factories import (
     all_domains,
@@ -35,6 +36,7 @@ from tests.factories import (
     create_referral,
     create_scheme,
     create_user,
+    last_audit_id,
     log_in_as,
     referral_input,
     take_referral,
@@ -396,3 +398,33 @@ def test_the_unread_count_is_one_query(client, worker) -> None:
         event.remove(engine, "before_cursor_execute", record)
     assert len(seen) == 1
     assert db.session.scalar(select(func.count()).select_from(Alert)) == 1
+
+
+def test_acknowledging_from_a_second_tab_answers_409_and_changes_nothing(client, worker) -> None:
+    referral = create_referral(state=State.OPTED_IN, worker=worker)
+    with transaction():
+        (alert,) = alerts.raise_alert(referral, Kind.DID_NOT_ATTEND, "did_not_attend:tabs")
+    log_in_as(client, worker)
+    token = pages.get(client, f"/alerts/{alert.id}").csrf_token
+    pages.post(client, f"/alerts/{alert.id}/acknowledge", {"csrf_token": token}, status=302)
+    after = last_audit_id()
+    again = pages.post(client, f"/alerts/{alert.id}/acknowledge", {"csrf_token": token}, status=409)
+    assert "You have already acknowledged this alert" in again.text
+    assert again.summary_list()["Status"].startswith("Acknowledged by")
+    assert audit_events(case_id=referral.id, action="alert.acknowledged", after=after) == []
+
+
+def test_the_alert_pages_audit_the_cases_they_show(client, worker) -> None:
+    referral = create_referral(state=State.OPTED_IN, worker=worker)
+    with transaction():
+        (alert,) = alerts.raise_alert(referral, Kind.SAFEGUARDING_FLAG, "safeguarding_flag:reads")
+    urn = pages.get(log_in_as(client, worker), "/alerts")  # signs in: its own reads are not counted below
+    assert urn.status == 200
+    for url, endpoint in (("/alerts", "alerts.index"), (f"/alerts/{alert.id}", "alerts.show")):
+        after = last_audit_id()
+        page = pages.get(client, url)
+        assert format_urn(str(referral.urn)) in page.text
+        read = audit_events(case_id=referral.id, action="case.viewed", after=after)
+        assert [(event.actor_id, event.details) for event in read] == [
+            (worker.id, {"page": endpoint, "view": "list"})
+        ], url

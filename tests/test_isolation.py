@@ -509,7 +509,7 @@ def test_each_organisation_sees_its_own_markers(app, world) -> None:
     """The markers are there to be seen by those who may: the matrix's silence means something."""
     for org in (world.a, world.b):
         worker, _ = signed_in(app, org.users["worker"])
-        for url in (f"/cases/{org.closed.referral_id}", "/cases?tab=closed", "/cases/possible-matches", "/alerts"):
+        for url in (f"/cases/{org.closed.referral_id}", "/cases?tab=closed", "/cases/possible-matches"):
             assert shown(worker.get(url).get_data(as_text=True), org.texts), url
         cps, bearer = signed_in(app, org.users["cps"])
         assert shown(cps.get("/notices?status=acknowledged").get_data(as_text=True), org.texts)

@@ -428,3 +428,22 @@ def test_the_alert_pages_audit_the_cases_they_show(client, worker) -> None:
         assert [(event.actor_id, event.details) for event in read] == [
             (worker.id, {"page": endpoint, "view": "list"})
         ], url
+
+
+def test_another_organisations_alert_is_not_found_nor_counted(client, worker) -> None:
+    other = create_organisation()
+    scheme = create_scheme(organisation=other)
+    court = create_court(schemes=[scheme])
+    their_worker = create_user(role="worker", organisation=other, schemes=[scheme])
+    referral = create_referral(state=State.OPTED_IN, worker=their_worker, court=court)
+    with transaction():
+        (alert,) = alerts.raise_alert(referral, Kind.SAFEGUARDING_FLAG, "safeguarding_flag:elsewhere")
+    assert alert.recipient_id == their_worker.id
+    for user in (worker, create_user(role="manager")):
+        assert alerts.unread_count(user) == 0
+        assert alerts.get_alert(user, alert.id) is None
+        with pytest.raises(NotFound):
+            alerts.acknowledge(alert, user)
+    log_in_as(client, worker)
+    pages.get(client, f"/alerts/{alert.id}", status=404)
+    assert str(alert.id) not in pages.get(client, "/alerts").html

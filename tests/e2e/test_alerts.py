@@ -1,7 +1,8 @@
 """Immediate alerts in a real browser, with the keyboard (docs/alerts.md): a support worker ticks an exploitation
 indicator on the needs assessment of a case with no worker; the manager sees the unread count in the header go up,
 opens her alerts, opens the alert, follows it to the case and back, and acknowledges it; the count goes down and
-the alert reads as acknowledged, by her. Every page is checked with axe-core (and the shape and branding checks).
+the alert reads as acknowledged, by her; the same alert acknowledged again from a second tab is refused (409). Every
+page is checked with axe-core (and the shape and branding checks).
 
 The case is seeded for this test alone (tests/e2e/server.py, ``_seed_alerts_case``).
 """
@@ -100,6 +101,9 @@ def test_a_flag_raised_by_a_worker_reaches_the_manager_who_acknowledges_it(role_
     assert manager.url.endswith(f"/cases/{case['id']}")
     expect(manager.locator(".app-case-status")).to_contain_text("Safeguarding")
     manager.goto(alert_url)
+    # The same alert open in a second tab, acknowledged there after this one.
+    second_tab = manager.context.new_page()
+    second_tab.goto(alert_url)
 
     send(manager, "Acknowledge this alert")
     expect(manager.locator(".govuk-notification-banner--success")).to_contain_text("Alert acknowledged.")
@@ -107,6 +111,13 @@ def test_a_flag_raised_by_a_worker_reaches_the_manager_who_acknowledges_it(role_
     expect(manager.get_by_role("button", name="Acknowledge this alert")).to_have_count(0)
     assert unread_in_header(manager) == before
     reports.append(inspect(manager, "manager", "an acknowledged alert"))
+
+    # The second tab's button: refused, saying so, and showing who acknowledged it.
+    send(second_tab, "Acknowledge this alert")
+    expect(second_tab.locator(".govuk-notification-banner")).to_contain_text("You have already acknowledged this alert")
+    expect(second_tab.locator(".govuk-summary-list")).to_contain_text("Acknowledged by Morgan Hale")
+    reports.append(inspect(second_tab, "manager", "an alert acknowledged in another tab"))
+    second_tab.close()
 
     follow_starting(manager, "Alerts")
     expect(manager.locator("main tbody tr").first).to_contain_text("Acknowledged")

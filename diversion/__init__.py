@@ -175,7 +175,7 @@ def register_hooks(app: Flask) -> None:
     register_webhook_hooks(app)
     from diversion.alerts.services import register_hooks as register_alert_hooks
 
-    register_alert_hooks(app)
+    register_alert_hooks()
     from diversion.audit.reads import register as register_reads
 
     # Last, so that its hook runs first after the view: the reads are written before anything else is sent.

@@ -8,9 +8,8 @@ organisation, never a court, CPS or administrator account. The senders say what 
 rolled back raises nothing.
 
 Each alert is emailed to its reader with nothing of her in it: a fixed sentence and a link to the alert. The email is
-a row of the messages' outbox written in the event's transaction; only after the commit is it sent, from the queue
-when REDIS_URL is set, else in this process once the response has gone, as webhook deliveries are (outside a request,
-the sweep's next round sends it).
+a row of the messages' outbox written in the event's transaction; only after the commit is it sent: put on the queue
+at once when REDIS_URL is set (the worker sends it), else by the sweep's next round, as every other message is.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, has_app_context
 from sqlalchemy import ColumnElement, Select, and_, event, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -58,7 +57,6 @@ EMAIL_BODY = "You have a new alert in the diversion service: {link}\n"
 ALREADY_ACKNOWLEDGED = "You have already acknowledged this alert"
 # What the emails of a transaction keep in the session until it ends, as the webhooks' outbox does.
 NEW_KEY = "alerts_new"
-READY_KEY = "alerts_ready"
 
 
 # --- who hears of it ---
@@ -174,19 +172,15 @@ def on_appointment_change(appointment: Appointment, change: str, **_: Any) -> No
 
 
 def _after_commit(session: Session) -> None:
-    """The event's transaction committed: its emails may go now, from the queue or after the response."""
+    """The event's transaction committed: with REDIS_URL set its emails go on the queue now, for the worker to send
+    at once; without it they wait in the outbox for the sweep, as every other message does."""
     ids = session.info.pop(NEW_KEY, None)
-    if not ids or not has_app_context():
+    if not ids or not has_app_context() or not current_app.config.get("REDIS_URL"):
         return
-    if current_app.config.get("REDIS_URL"):
-        try:
-            queueing.enqueue_delivery(ids)
-            return
-        except Exception as error:  # noqa: BLE001 - the queue down: the sweep sends them
-            log.warning("queue unavailable, left for the sweep", extra={"error_type": type(error).__name__})
-            return
-    if has_request_context():
-        session.info.setdefault(READY_KEY, []).extend(ids)
+    try:
+        queueing.enqueue_delivery(ids)
+    except Exception as error:  # noqa: BLE001 - the queue down: the sweep sends them
+        log.warning("queue unavailable, left for the sweep", extra={"error_type": type(error).__name__})
 
 
 def _after_rollback(session: Session) -> None:
@@ -194,49 +188,13 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(NEW_KEY, None)
 
 
-def ready_ids() -> list[uuid.UUID]:
-    """The committed alert emails waiting to be sent in this process (and no longer waiting here)."""
-    return list(db.session.info.pop(READY_KEY, None) or [])
-
-
-def send_ready() -> int:
-    """Send the alert emails this process committed; returns how many were tried."""
-    from diversion.notifications.services import deliver
-
-    ids = ready_ids()
-    for message_id in ids:
-        deliver(message_id)
-    return len(ids)
-
-
-def send_after_response(response: Any) -> Any:
-    """After a request: the alert emails it committed go once the response has been sent."""
-    ids = ready_ids() if has_app_context() and db.session.info.get(READY_KEY) else []
-    if ids:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-        def send() -> None:
-            from diversion.notifications.services import deliver
-
-            with app.app_context():
-                for message_id in ids:
-                    try:
-                        deliver(message_id)
-                    except Exception:  # left queued: the sweep tries again
-                        log.exception("alert email not sent", extra={"notification_id": str(message_id)})
-
-        response.call_on_close(send)
-    return response
-
-
-def register_hooks(app: Any) -> None:
-    """Listen for the events, watch commits and send after responses (idempotent)."""
+def register_hooks() -> None:
+    """Listen for the events and watch commits (idempotent)."""
     needs_attention.connect(on_needs_attention, weak=False)
     appointment_changed.connect(on_appointment_change, weak=False)
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)
-    app.after_request(send_after_response)
 
 
 # --- what a reader sees ---

@@ -266,16 +266,34 @@ def test_the_email_goes_after_the_commit_and_not_when_the_change_is_rolled_back(
     assert not db.session.info.get(alerts.NEW_KEY)
 
 
-def test_a_request_sends_its_alert_emails_once_it_has_answered(client, assessed_ready, worker) -> None:
+def test_with_redis_the_email_goes_on_the_queue_once_the_change_commits(
+    client, assessed_ready, worker, monkeypatch
+) -> None:
+    from diversion.notifications import queueing
+
+    queued: list = []
+    monkeypatch.setitem(client.application.config, "REDIS_URL", "redis://127.0.0.1:9/0")
+    monkeypatch.setattr(queueing, "enqueue_delivery", lambda ids, **_: queued.extend(ids) or len(ids))
     log_in_as(client, worker)
-    form = pages.get(client, f"/cases/{assessed_ready.id}/assessment/edit")
-    data = {**form.hidden_fields(form.form(f"/cases/{assessed_ready.id}/assessment/edit")), "indicators": "threats"}
+    path = f"/cases/{assessed_ready.id}/assessment/edit"
+    form = pages.get(client, path)
+    data = {**form.hidden_fields(form.form(path)), "indicators": "threats"}
     for domain in all_domains():
         data[f"{domain}_need"] = "2"
         data[f"{domain}_score"] = "5"
-    response = client.post(f"/cases/{assessed_ready.id}/assessment/edit", data=data)
+    response = client.post(path, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    response.close()  # the server closes the response once it is sent: then the email goes
+    (email,) = alert_emails(worker)
+    assert queued == [email.id]
+    assert email.status == "queued"
+
+
+def test_without_redis_the_email_waits_for_the_sweep(assessed_ready, worker) -> None:
+    save_assessment(assessed_ready, all_domains(), worker, indicators=["threats"])
+    (email,) = alert_emails(worker)
+    assert email.status == "queued"
+    report = notifications.send_due()
+    assert report.count("sent") >= 1
     (email,) = alert_emails(worker)
     assert email.status == "sent"
 

@@ -23,6 +23,7 @@ DOMAINS = (
     "assessments",
     "care_plans",
     "notices",
+    "alerts",
     "reports",
     "outcomes",
     "modern_slavery",
@@ -174,6 +175,9 @@ def register_hooks(app: Flask) -> None:
     from diversion.webhooks.services import register_hooks as register_webhook_hooks
 
     register_webhook_hooks(app)
+    from diversion.alerts.services import register_hooks as register_alert_hooks
+
+    register_alert_hooks()
     from diversion.audit.reads import register as register_reads
 
     # Last, so that its hook runs first after the view: the reads are written before anything else is sent.

@@ -1,5 +1,6 @@
 """Every model module, imported in one place so the metadata (and so the migrations) sees every table."""
 
+from diversion.alerts import models as alerts  # noqa: F401
 from diversion.appointments import models as appointments  # noqa: F401
 from diversion.assessments import models as assessments  # noqa: F401
 from diversion.audit import models as audit  # noqa: F401

@@ -55,3 +55,9 @@ final_state_reached = OrderedSignal("referral.final_state_reached")
 # Sent with the appointment, and ``change``, inside the transaction that changes it: "moved" when a rebooking
 # supersedes it, "outcome" when its outcome is recorded.
 appointment_changed = OrderedSignal("appointment.changed")
+
+# Sent with the referral, ``kind`` and ``key``, and ``actor`` (None for the sweep or the sender of messages), inside
+# the transaction that made the event: something happened on the case that her worker, or with none the scheme's
+# managers, must hear of at once (docs/alerts.md). ``kind`` is a code of ``diversion.alerts.models.Kind``; ``key``
+# names the event itself, so that the same event sent again raises no second alert.
+needs_attention = OrderedSignal("referral.needs_attention")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 import phonenumbers
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from flask_login import current_user
 
 from diversion.dates import clock_time, horizon_warning, london_date, london_datetime, long_date, short_date
@@ -18,6 +18,7 @@ from diversion.permissions import user_allows
 NAVIGATION: list[tuple[str, str, str]] = [
     ("main.home", "Home", "signed_in"),
     ("referrals.caseload_page", "Caseload", "client_records"),
+    ("alerts.index", "Alerts", "client_records"),
     ("referrals.new", "New referral", "make_referral"),
     ("referrals.court_day", "Court day", "referral_status"),
     ("referrals.status_list", "Referrals", "partner_status"),
@@ -55,6 +56,7 @@ SECTIONS = {
         "outcomes.equality",
         "privacy.viewed_by",
     ),
+    "alerts.index": ("alerts.",),
     "admin.users": ("admin.user",),
     "admin.courts": ("admin.new_court", "admin.edit_court"),
     "organisations.schemes": ("organisations.schemes", "organisations.new_scheme", "organisations.edit_scheme"),
@@ -97,8 +99,21 @@ def navigation_items() -> list[dict[str, Any]]:
         if not user_allows(current_user, rule) or (operator and endpoint not in OPERATOR_NAVIGATION):
             continue
         in_section = current not in NOT_IN_SECTIONS and current.startswith(SECTIONS.get(endpoint, (endpoint,)))
+        if endpoint == "alerts.index":
+            label = alerts_label()
         items.append({"href": url_for(endpoint), "text": label, "active": current == endpoint or in_section})
     return items
+
+
+def alerts_label() -> str:
+    """The header's Alerts item with her unread count (docs/alerts.md): one indexed COUNT per page, however often
+    the page builds its navigation."""
+    from diversion.alerts.services import unread_count
+
+    if "alerts_unread" not in g:
+        g.alerts_unread = unread_count(current_user._get_current_object())
+    count = g.alerts_unread
+    return f"Alerts ({count} unread)" if count else "Alerts"
 
 
 def london(value: datetime | date | None, with_time: bool = True) -> str:

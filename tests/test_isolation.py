@@ -69,7 +69,16 @@ SAME_FOR_ANY_ID = {"auth.revoke_token": {302}}
 # A refusal of an address with another organisation's id: as if it did not exist (or not for this role).
 REFUSED = {403, 404}
 # The URL arguments that name a case or a record of one.
-CASE_ARGUMENTS = {"referral_id", "client_id", "appointment_id", "notice_id", "review_id", "notification_id", "target"}
+CASE_ARGUMENTS = {
+    "referral_id",
+    "client_id",
+    "appointment_id",
+    "notice_id",
+    "review_id",
+    "notification_id",
+    "target",
+    "alert_id",
+}
 # The platform operator creates organisations and their first administrators: their names and the organisation's
 # own pages may be hers to see, its cases never (docs/organisations.md).
 NAMES_SEEN_BY = {"operator"}
@@ -90,6 +99,8 @@ class Org:
     names: list[str]
     token_id: uuid.UUID
     subscription_id: uuid.UUID
+    # Her worker's alert on the open case (docs/alerts.md).
+    alert_id: uuid.UUID | None = None
 
     @property
     def texts(self) -> list[str]:
@@ -117,6 +128,7 @@ class Org:
             "token_id": self.token_id,
             "scheme_id": self.scheme.id,
             "organisation_id": self.scheme.organisation_id,
+            "alert_id": self.alert_id,
         }
 
     def draft_targets(self, case: CaseRecords) -> dict[str, Any]:
@@ -227,7 +239,15 @@ def build_org(organisation: Any = None, names: list[str] | None = None) -> Org:
 
     create_api_token(worker)
     token_id = db.session.scalars(select(ApiToken.id).where(ApiToken.user_id == worker.id)).first()
-    return Org(organisation, scheme, court, users, venue, closed, open_, markers, names, token_id, subscription.id)
+    from diversion.alerts.services import raise_alert
+
+    with transaction():
+        (alert,) = raise_alert(
+            db.session.get(Referral, open_.referral_id), "safeguarding_flag", f"safeguarding_flag:{open_.referral_id}"
+        )
+    return Org(
+        organisation, scheme, court, users, venue, closed, open_, markers, names, token_id, subscription.id, alert.id
+    )
 
 
 @dataclass

@@ -395,3 +395,17 @@ def test_data_protection_routes_are_for_managers_only(app) -> None:
         "privacy.audit_csv": "audit_log",
         "privacy.viewed_by": "audit_log",
     }
+
+
+def test_alert_routes_are_for_support_staff_only(app) -> None:
+    """Alerts are about cases: workers and managers read and acknowledge their own (docs/alerts.md)."""
+    declared = {
+        rule.endpoint: rule_of(app.view_functions[rule.endpoint])
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("alerts.")
+    }
+    assert declared == {
+        "alerts.index": "client_records",
+        "alerts.show": "client_records",
+        "alerts.acknowledge": "client_records",
+    }

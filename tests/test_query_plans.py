@@ -39,6 +39,7 @@ GROWING = (
     "return_date_changes",
     "audit_events",
     "notifications",
+    "alerts",
 )
 # The keyset order every list pages by (newest first), whatever the table.
 KEYSET_ORDER = re.compile(r"ORDER BY (\w+)\.created_at DESC, \1\.id DESC", re.IGNORECASE)
@@ -199,6 +200,8 @@ def requests_made(app, scene: dict[str, Any]) -> list[tuple[str, Callable[[], An
         ("case history", lambda: worker_client.get(f"/cases/{case.id}/history")),
         ("api contacts", lambda: _api(worker_client, worker_token, "GET", f"/referrals/{case.id}/contacts?kind=call")),
         ("possible matches", lambda: worker_client.get("/cases/possible-matches")),
+        ("alerts", lambda: worker_client.get("/alerts")),
+        ("alerts, cursor", lambda: manager_client.get(f"/alerts?cursor={cursor}")),
         ("court day", lambda: court_client.get(f"/court-day?date={day.isoformat()}")),
         ("court day, manager", lambda: manager_client.get(f"/court-day?date={day.isoformat()}")),
         ("status list", lambda: court_client.get("/statuses")),

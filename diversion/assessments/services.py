@@ -23,8 +23,11 @@ from diversion.extensions import db
 from diversion.referrals.models import Referral, State
 from diversion.referrals.programme import programme_for
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress
+from diversion.signals import needs_attention
 
 MAX_NOTES = 2000
+# The need level at which a domain is high need: for the safety domain, a risk marked high (docs/alerts.md).
+HIGH_NEED = 3
 STALE = (
     "Someone else saved this assessment while you were working on it. "
     "Your changes are shown below: check them against theirs and save again"
@@ -139,6 +142,9 @@ def save_assessment(
     existing = assessment_of(referral)
     if existing is not None and version != existing.version:
         raise Conflict(STALE)
+    # What was flagged before this save: an alert is raised when a flag is raised, not each time it is saved again.
+    was_flagged = existing is not None and existing.has_safeguarding_flag
+    was_high = existing is not None and _safety_need(existing) == HIGH_NEED
     with _stale_on_duplicate(), transaction():
         assessment = existing or Assessment(id=uuid.uuid4(), client_id=referral.client_id, referral_id=referral.id)
         if existing is None:
@@ -179,8 +185,24 @@ def save_assessment(
             details={"version": assessment.version, "safeguarding_flag": bool(chosen)},
             actor=actor,
         )
+        _raise_alerts(referral, assessment, actor, flagged=bool(chosen) and not was_flagged, high=not was_high)
         evaluate_progress(referral, actor=actor)
     return assessment
+
+
+def _safety_need(assessment: Assessment) -> int | None:
+    return next((row.need_level for row in assessment.domains if row.domain == Domain.SAFETY.value), None)
+
+
+def _raise_alerts(referral: Referral, assessment: Assessment, actor: User, *, flagged: bool, high: bool) -> None:
+    """Tell her worker (or the managers) at once of a safeguarding flag raised by this save (exploitation indicators
+    ticked), and of the safety domain newly marked high need (docs/alerts.md). Each is keyed by the assessment's
+    version that raised it, so saving again raises nothing; a flag cleared and raised again is a new event."""
+    suffix = f"{assessment.id}:{assessment.version}"
+    if flagged:
+        needs_attention.send(referral, kind="safeguarding_flag", key=f"safeguarding_flag:{suffix}", actor=actor)
+    if high and _safety_need(assessment) == HIGH_NEED:
+        needs_attention.send(referral, kind="high_risk", key=f"high_risk:{suffix}", actor=actor)
 
 
 @contextmanager

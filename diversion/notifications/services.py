@@ -38,7 +38,7 @@ from diversion.notifications.providers import (
 from diversion.notifications.queueing import SendReport
 from diversion.notifications.reminders import fill_reminder, quiet_hours_of, reminder_blocker, safe_contact_for
 from diversion.referrals.models import ConsentPurpose, Referral
-from diversion.signals import appointment_changed, final_state_reached
+from diversion.signals import appointment_changed, final_state_reached, needs_attention
 
 log = logging.getLogger("diversion.notifications")
 
@@ -100,6 +100,17 @@ def _finish(message: Notification, status: Status, reason: str | None = None) ->
     message.reason = reason
     message.claimed_at = None
     return status.value
+
+
+def _failed(message: Notification, reason: str) -> str:
+    """The message failed for good. One to her tells her worker (or, with none, the managers) at once, since she
+    will not be reminded (docs/alerts.md); once per message, however often it is sent again and fails."""
+    status = _finish(message, Status.FAILED, reason)
+    if isinstance(message, ClientMessage) and message.referral_id is not None:
+        referral = db.session.get(Referral, message.referral_id)
+        if referral is not None:
+            needs_attention.send(referral, kind="message_failed", key=f"message_failed:{message.id}", actor=None)
+    return status
 
 
 def _recheck_reminder(message: ClientMessage, now: datetime) -> str | None:
@@ -207,7 +218,7 @@ def _record(
             if result.transient and attempt < current_app.config["NOTIFY_MAX_ATTEMPTS"]:
                 message.next_attempt_at = now + backoff(attempt)
                 return _finish(message, Status.QUEUED, result.code)
-            return _finish(message, Status.FAILED, result.code)
+            return _failed(message, result.code)
         message.provider_reference = result.reference[:100]
         message.sent_at = now
         if result.delivered:
@@ -276,7 +287,7 @@ def refresh_delivery(now: datetime | None = None, limit: int = 200) -> int:
                 message.delivered_at = now
                 _finish(message, Status.DELIVERED)
             else:
-                _finish(message, Status.FAILED, "notify_undelivered")
+                _failed(message, "notify_undelivered")
         changed += 1
     return changed
 

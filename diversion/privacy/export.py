@@ -45,6 +45,7 @@ SECTION_ORDER = (
     "review_domains",
     "outcome_notices",
     "notifications",
+    "alerts",
     "erasure_requests",
 )
 SECTION_TITLES = {
@@ -65,6 +66,7 @@ SECTION_TITLES = {
     "review_domains": "Follow-up review domains",
     "outcome_notices": "Outcome notices",
     "notifications": "Messages to her",
+    "alerts": "Alerts to staff about her cases",
     "erasure_requests": "Erasure requests",
 }
 # Relationship columns to staff: shown as the member of staff's name rather than an id (docs/people.md).

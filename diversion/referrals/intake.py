@@ -34,6 +34,7 @@ from diversion.organisations.services import current_version, scheme_court_ids, 
 from diversion.referrals.court_dates import CourtDates, check_intake_dates, with_override_reason
 from diversion.referrals.models import OPEN_STATES, Referral, State
 from diversion.referrals.urns import check_urn, urn_index_value
+from diversion.signals import needs_attention
 
 ADULT_AGE = 18
 MAX_NAME = 100
@@ -370,6 +371,9 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
                 },
                 actor=actor,
             )
+            if flagged:
+                # A worker must resolve it: her worker, or with none (a court's referral) the scheme's managers.
+                needs_attention.send(referral, kind="possible_match", key=f"possible_match:{referral.id}", actor=actor)
     except IntegrityError:
         # Two people referring the same URN at the same moment: the partial unique index decides.
         raise Conflict(

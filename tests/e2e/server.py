@@ -76,6 +76,7 @@ def seed(instance: Path) -> None:
     outcomes["cases"]["conflict"] = _seed_conflict_case()
     outcomes["cases"]["drafts"] = _seed_drafts_case()
     outcomes["cases"]["modern_slavery"] = _seed_modern_slavery_case()
+    outcomes["cases"]["alerts"] = _seed_alerts_case()
     (instance / SEED_FILE).write_text(
         json.dumps({"temporary_password": temporary, "partners": partners, "outcomes": outcomes})
     )
@@ -211,6 +212,32 @@ def _seed_drafts_case() -> dict:
     )
     attend(appointment=book(referral=referral, worker=worker, number=1), worker=worker)
     return {"id": str(referral.id), "name": "Ivy Marchetti"}
+
+
+def _seed_alerts_case() -> dict:
+    """An opted-in case with no worker whose first appointment she attended, so the needs assessment is the form to
+    fill; only the alerts test saves it (tests/e2e/test_alerts.py), and its alert goes to the managers. At the first
+    court, whose figures the report tests read as "at least" (the second court's are counted exactly), returning on
+    no day another test reads."""
+    from datetime import timedelta
+
+    from diversion.auth.services import find_user_by_email
+    from diversion.dates import today
+    from tests.factories import attend, book, create_referral
+
+    # Taken by the manager, whose referrals are given to nobody: the scheme's managers hear of its events.
+    manager = find_user_by_email(ROLE_EMAILS["manager"])
+    referral = create_referral(
+        state="OPTED_IN",
+        worker=manager,
+        court=_court(COURTS[0][0]),
+        given_name="Rhea",
+        family_name="Calder",
+        date_of_birth=date(1990, 11, 4),
+        return_date=today() + timedelta(weeks=11),
+    )
+    attend(appointment=book(referral=referral, worker=manager, number=1), worker=manager)
+    return {"id": str(referral.id), "name": "Rhea Calder"}
 
 
 def _seed_partner_cases(worker) -> dict:

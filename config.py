@@ -64,6 +64,9 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     MAX_FORM_PARTS = 1000
+    # A document's upload route alone (diversion/request_limits.py, takes_upload): a file of up to 10 MB (the rule is
+    # diversion/documents/services.py's), and room for the form around it (title, CSRF token, multipart boundaries).
+    UPLOAD_MAX_CONTENT_LENGTH = 10 * 1024 * 1024 + 64 * 1024
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token

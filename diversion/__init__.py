@@ -21,6 +21,7 @@ DOMAINS = (
     "venues",
     "assessments",
     "care_plans",
+    "documents",
     "notices",
     "reports",
     "outcomes",

@@ -7,6 +7,7 @@ from diversion.auth import models as auth  # noqa: F401
 from diversion.care_plans import models as care_plans  # noqa: F401
 from diversion.clients import models as clients  # noqa: F401
 from diversion.courts import models as courts  # noqa: F401
+from diversion.documents import models as documents  # noqa: F401
 from diversion.drafts import models as drafts  # noqa: F401
 from diversion.idempotency import models as idempotency  # noqa: F401
 from diversion.notices import models as notices  # noqa: F401

@@ -11,6 +11,7 @@ from typing import Any
 from flask import jsonify
 
 from diversion.api import bp
+from diversion.api.files_document import FILE_PATHS, FILE_SCHEMAS
 from diversion.api.schemas import DATE, SCHEMAS, UUID, json_content, ref, text
 from diversion.api.webhook_document import WEBHOOK_PATHS, WEBHOOK_SCHEMAS
 from diversion.organisations.models import SLUG_MAX
@@ -521,6 +522,8 @@ def _idempotent_posts(paths: dict[str, Any]) -> None:
 
 PATHS.update(WEBHOOK_PATHS)  # docs/webhooks.md
 SCHEMAS.update(WEBHOOK_SCHEMAS)
+PATHS.update(FILE_PATHS)  # docs/api.md, "Documents"
+SCHEMAS.update(FILE_SCHEMAS)
 _idempotent_posts(PATHS)
 
 

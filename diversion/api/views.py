@@ -5,6 +5,7 @@ from diversion.api import (  # noqa: F401
     appointments,
     bp,
     contact_preferences,
+    documents,
     idempotency,
     notices,
     openapi,

@@ -2,8 +2,8 @@
 
 Two organisations, each with a scheme, a court only that scheme serves, a user of every role, a venue, and two cases
 whose every encrypted field holds a marker (tests/crypto_app/records.py): one completed, with its outcome notice,
-consents, appointment, assessment, plan, review, messages, draft and remembered answer; one open, at risk, flagged
-as possibly someone referred before, with an appointment today whose outcome is not recorded. The second
+consents, appointment, assessment, plan, document, review, messages, draft and remembered answer; one open, at risk,
+flagged as possibly someone referred before, with an appointment today whose outcome is not recorded. The second
 organisation's names (its own, its scheme's, its court's, its venue's, its people's) are markers too.
 
 The matrix: for every role of the first organisation (and the platform operator), every endpoint of the app, by
@@ -68,7 +68,16 @@ SAME_FOR_ANY_ID = {"auth.revoke_token": {302}}
 # A refusal of an address with another organisation's id: as if it did not exist (or not for this role).
 REFUSED = {403, 404}
 # The URL arguments that name a case or a record of one.
-CASE_ARGUMENTS = {"referral_id", "client_id", "appointment_id", "notice_id", "review_id", "notification_id", "target"}
+CASE_ARGUMENTS = {
+    "referral_id",
+    "client_id",
+    "appointment_id",
+    "notice_id",
+    "review_id",
+    "notification_id",
+    "document_id",
+    "target",
+}
 # The platform operator creates organisations and their first administrators: their names and the organisation's
 # own pages may be hers to see, its cases never (docs/organisations.md).
 NAMES_SEEN_BY = {"operator"}

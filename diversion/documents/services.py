@@ -99,7 +99,7 @@ def check_upload(title: str | None, upload: Upload) -> tuple[str, str]:
 
 
 def upload_document(referral: Referral, title: str | None, upload: Upload, actor: User) -> Document:
-    """Store a file on her case, encrypted under her data key, with its title; audited (ids, type and size only)."""
+    """Store a file on her case, encrypted under her data key, with its title; audited (ids, type code and size)."""
     text, content_type = check_upload(title, upload)
     if referral.client.is_erased:
         raise InvalidTransition(ERASED)
@@ -122,7 +122,7 @@ def upload_document(referral: Referral, title: str | None, upload: Upload, actor
             object_type="document",
             object_id=document.id,
             case_id=referral.id,
-            details={"content_type": content_type, "size_bytes": len(upload.data)},
+            details={"type": document.extension, "size_bytes": len(upload.data)},
             actor=actor,
         )
     return document

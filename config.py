@@ -60,7 +60,8 @@ class Config:
     RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, Any]] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
     # Request size limits, in bytes: a larger body is refused with 413 before it is read (diversion/request_limits.py).
-    # The longest form (a needs assessment with every note filled) is a few tens of kilobytes; nothing is uploaded.
+    # The longest form (a needs assessment with every note filled) is a few tens of kilobytes; only a document's upload
+    # route takes more (below).
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     MAX_FORM_PARTS = 1000

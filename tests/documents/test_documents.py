@@ -1,4 +1,4 @@
-"""A case's documents page (docs/privacy.md, "Documents"): the list and the upload form, the upload refused with the
+"""A case's documents page (docs/encryption.md, "Documents"): the list and the upload form, the upload refused with the
 reason in the error summary, the download as an attachment, support staff only; and the upload kept in memory, never
 in a temporary file."""
 

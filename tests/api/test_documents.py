@@ -236,3 +236,22 @@ def test_an_erased_womans_documents_cannot_be_read(as_role, team) -> None:
     assert "erased" in error["message"]
     error = error_of(upload(worker, referral.id, files.PDF), 422, "invalid_transition")
     assert count(Document) == 1
+
+
+def test_a_colleagues_case_asks_for_a_reason_first(client, app_ctx) -> None:
+    from tests.api.test_need_to_know import REASON, Assigned
+
+    assigned = Assigned(client)
+    ria, sam = assigned.api(assigned.ria), assigned.api(assigned.sam)
+    document = upload(ria, assigned.colleagues.id, files.PDF).get_json()
+    for answer in (
+        sam.get(f"/referrals/{assigned.colleagues.id}/documents"),
+        sam.get(f"/documents/{document['id']}"),
+        upload(sam, assigned.colleagues.id, files.PNG),
+    ):
+        error = error_of(answer, 403, "reason_required")
+        assert TITLE not in error["message"]
+    assert count(Document) == 1
+    assert sam.post(f"/referrals/{assigned.colleagues.id}/access", {"reason": REASON}).status_code == 201
+    assert sam.get(f"/documents/{document['id']}").data == files.PDF
+    assert upload(sam, assigned.colleagues.id, files.PNG).status_code == 201

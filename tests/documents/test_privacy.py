@@ -70,3 +70,18 @@ def test_erasing_her_makes_her_documents_unreadable_and_keeps_their_plain_column
     assert raw_column(model=Document, column="file", row_id=document_id) == ciphertext
     [row] = build_export(referral.client).as_dict()["sections"]["documents"]
     assert row["title"] == "erased"
+
+
+def test_merging_two_records_of_her_moves_her_documents_under_the_kept_key(app_ctx) -> None:
+    from diversion.clients.merge import merge_clients
+
+    worker = create_user(role="worker")
+    kept = create_referral(state="COMPLETED", worker=worker)
+    absorbed = create_referral(state="COMPLETED", worker=worker)
+    document_id = _document(absorbed, worker).id
+    merge_clients(kept.client, absorbed.client, "duplicate", worker)
+    db.session.expire_all()
+    document = db.session.get(Document, document_id)
+    assert document.client_id == kept.client_id
+    assert document.title == TITLE
+    assert services.file_of(document) == files.PDF

@@ -41,6 +41,7 @@ FILE_SCHEMAS: dict[str, Any] = {
         "properties": {
             "file": {
                 "type": "string",
+                "format": "binary",
                 "contentMediaType": "application/octet-stream",
                 "description": "The file: a PDF, JPEG, PNG or Word document (DOCX), 10 MB (10,485,760 bytes) or "
                 "smaller. Its type is found from its content, never from its name or the part's Content-Type.",

@@ -97,13 +97,6 @@ FILE_PATHS: dict[str, Any] = {
                     ref("Document"),
                     "The document as stored.",
                     headers={"Location": {"required": True, "schema": {"type": "string"}}},
-                    links={
-                        "DownloadDocument": {
-                            "operationId": "downloadDocument",
-                            "parameters": {"document_id": "$response.body#/id"},
-                            "description": "The file just uploaded.",
-                        }
-                    },
                 ),
                 **_errors(400, 401, 403, 404, 413, 415, 422),
             },
@@ -129,13 +122,6 @@ FILE_PATHS: dict[str, Any] = {
                 "200": json_content(
                     ref("DocumentList"),
                     "Her case's documents, newest first.",
-                    links={
-                        "DownloadDocument": {
-                            "operationId": "downloadDocument",
-                            "parameters": {"document_id": "$response.body#/items/0/id"},
-                            "description": "The newest document's file.",
-                        }
-                    },
                 ),
                 **_errors(401, 403, 404),
             },

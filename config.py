@@ -60,10 +60,14 @@ class Config:
     RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, Any]] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
     # Request size limits, in bytes: a larger body is refused with 413 before it is read (diversion/request_limits.py).
-    # The longest form (a needs assessment with every note filled) is a few tens of kilobytes; nothing is uploaded.
+    # The longest form (a needs assessment with every note filled) is a few tens of kilobytes; only a document's upload
+    # route takes more (below).
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     MAX_FORM_PARTS = 1000
+    # A document's upload route alone (diversion/request_limits.py, takes_upload): a file of up to 10 MB (the rule is
+    # diversion/documents/services.py's), and room for the form around it (title, CSRF token, multipart boundaries).
+    UPLOAD_MAX_CONTENT_LENGTH = 10 * 1024 * 1024 + 64 * 1024
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token

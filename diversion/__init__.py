@@ -22,6 +22,7 @@ DOMAINS = (
     "venues",
     "assessments",
     "care_plans",
+    "documents",
     "notices",
     "alerts",
     "reports",

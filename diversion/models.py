@@ -9,6 +9,7 @@ from diversion.care_plans import models as care_plans  # noqa: F401
 from diversion.clients import models as clients  # noqa: F401
 from diversion.contacts import models as contacts  # noqa: F401
 from diversion.courts import models as courts  # noqa: F401
+from diversion.documents import models as documents  # noqa: F401
 from diversion.drafts import models as drafts  # noqa: F401
 from diversion.idempotency import models as idempotency  # noqa: F401
 from diversion.modern_slavery import models as modern_slavery  # noqa: F401

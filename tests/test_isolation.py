@@ -2,8 +2,8 @@
 
 Two organisations, each with a scheme, a court only that scheme serves, a user of every role, a venue, and two cases
 whose every encrypted field holds a marker (tests/crypto_app/records.py): one completed, with its outcome notice,
-consents, appointment, assessment, plan, review, messages, draft and remembered answer; one open, at risk, flagged
-as possibly someone referred before, with an appointment today whose outcome is not recorded. The second
+consents, appointment, assessment, plan, document, review, messages, draft and remembered answer; one open, at risk,
+flagged as possibly someone referred before, with an appointment today whose outcome is not recorded. The second
 organisation's names (its own, its scheme's, its court's, its venue's, its people's) are markers too.
 
 The matrix: for every role of the first organisation (and the platform operator), every endpoint of the app, by
@@ -76,6 +76,7 @@ CASE_ARGUMENTS = {
     "notice_id",
     "review_id",
     "notification_id",
+    "document_id",
     "target",
     "alert_id",
 }

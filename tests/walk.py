@@ -64,6 +64,7 @@ def case_ids(case: CaseRecords) -> dict[str, Any]:
         "notice_id": case.ids.get("OutcomeNotice"),
         "review_id": case.ids.get("Review"),
         "notification_id": case.ids.get("Notification"),
+        "document_id": case.ids.get("Document"),
     }
     return {name: value for name, value in ids.items() if value is not None}
 

@@ -12,6 +12,7 @@ from flask import jsonify
 
 from diversion.api import bp
 from diversion.api.contact_document import CONTACT_PATHS, CONTACT_SCHEMAS
+from diversion.api.files_document import FILE_PATHS, FILE_SCHEMAS
 from diversion.api.schemas import DATE, SCHEMAS, UUID, json_content, ref, text
 from diversion.api.webhook_document import WEBHOOK_PATHS, WEBHOOK_SCHEMAS
 from diversion.organisations.models import SLUG_MAX
@@ -542,6 +543,8 @@ PATHS.update(WEBHOOK_PATHS)  # docs/webhooks.md
 SCHEMAS.update(WEBHOOK_SCHEMAS)
 PATHS.update(CONTACT_PATHS)  # docs/contacts.md
 SCHEMAS.update(CONTACT_SCHEMAS)
+PATHS.update(FILE_PATHS)  # docs/api.md, "Documents"
+SCHEMAS.update(FILE_SCHEMAS)
 _idempotent_posts(PATHS)
 
 

@@ -6,6 +6,7 @@ from diversion.api import (  # noqa: F401
     bp,
     contact_preferences,
     contacts,
+    documents,
     idempotency,
     modern_slavery,
     notices,

@@ -63,7 +63,7 @@ from diversion.crypto.provider import KeyProvider, KeyStoreProvider, current_key
 
 security_log = logging.getLogger("diversion.security")
 
-T = TypeVar("T", str, date)
+T = TypeVar("T", str, date, bytes)
 Purpose = Literal["client", "user"]
 
 
@@ -122,8 +122,20 @@ def _date_from_bytes(raw: bytes) -> date:
     return date.fromisoformat(raw.decode("ascii"))
 
 
+def _bytes_to_bytes(value: object) -> bytes:
+    if not isinstance(value, bytes):
+        raise TypeError("An encrypted binary field holds bytes.")
+    return value
+
+
+def _bytes_from_bytes(raw: bytes) -> bytes:
+    return raw
+
+
 TEXT_CODEC: Final = (_text_to_bytes, _text_from_bytes)
 DATE_CODEC: Final = (_date_to_bytes, _date_from_bytes)
+# A file as it was uploaded (docs/encryption.md, "Documents"): no decoding, so the plaintext is never a str.
+BYTES_CODEC: Final = (_bytes_to_bytes, _bytes_from_bytes)
 
 
 class EncryptedField(Generic[T]):
@@ -150,6 +162,8 @@ class EncryptedField(Generic[T]):
         self.attr = attr or ""
         self.id_attr = id_attr
         self.deferred = deferred
+        # A binary field (a file) is shown by no page or export as a value, only handed out whole.
+        self.is_binary = codec is BYTES_CODEC
         self.name = ""
         self._tables: dict[type[Any], str] = {}
 
@@ -343,16 +357,29 @@ def encrypted(
 ) -> EncryptedField[date]: ...
 
 
+@overload
 def encrypted(
     column_name: str,
     *,
     client_id_attr: str | None = "client_id",
     purpose: Purpose = "client",
-    kind: Literal["text", "date"] = "text",
+    kind: Literal["bytes"],
     attr: str | None = None,
     id_attr: str = "id",
     deferred: bool = False,
-) -> EncryptedField[str] | EncryptedField[date]:
+) -> EncryptedField[bytes]: ...
+
+
+def encrypted(
+    column_name: str,
+    *,
+    client_id_attr: str | None = "client_id",
+    purpose: Purpose = "client",
+    kind: Literal["text", "date", "bytes"] = "text",
+    attr: str | None = None,
+    id_attr: str = "id",
+    deferred: bool = False,
+) -> EncryptedField[str] | EncryptedField[date] | EncryptedField[bytes]:
     """An encrypted attribute stored in binary column ``column_name``; see the module docstring."""
     options: dict[str, Any] = {
         "client_id_attr": client_id_attr,
@@ -365,7 +392,9 @@ def encrypted(
         return EncryptedField(column_name, DATE_CODEC, **options)
     if kind == "text":
         return EncryptedField(column_name, TEXT_CODEC, **options)
-    raise ValueError("kind is 'text' or 'date'.")
+    if kind == "bytes":
+        return EncryptedField(column_name, BYTES_CODEC, **options)
+    raise ValueError("kind is 'text', 'date' or 'bytes'.")
 
 
 def _cipher(provider: KeyProvider, key_id: str, key: bytes) -> bytes | FieldCipher:

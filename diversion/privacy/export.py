@@ -41,6 +41,7 @@ SECTION_ORDER = (
     "care_plan_actions",
     "onward_referrals",
     "nrm_decisions",
+    "documents",
     "reviews",
     "review_domains",
     "outcome_notices",
@@ -62,6 +63,7 @@ SECTION_TITLES = {
     "care_plan_actions": "Care Action Plan actions",
     "onward_referrals": "Onward referrals",
     "nrm_decisions": "National Referral Mechanism (modern slavery)",
+    "documents": "Documents",
     "reviews": "Follow-up reviews",
     "review_domains": "Follow-up review domains",
     "outcome_notices": "Outcome notices",
@@ -72,6 +74,9 @@ SECTION_TITLES = {
 # Relationship columns to staff: shown as the member of staff's name rather than an id (docs/people.md).
 _USER_TABLE = "users"
 _VENUE_TABLE = "venues"
+# A file (a document's bytes) is listed, not carried: the export is JSON or a PDF, neither of which holds attachments.
+# Each document's file is given to her from the case's documents page (docs/privacy.md, "Subject access").
+FILE_NOTE = "Not included in this export: given to her separately from the case's documents page"
 
 
 def _mappers() -> list[Any]:
@@ -162,8 +167,8 @@ def serialize_row(obj: Any, staff: dict[Any, str]) -> dict[str, Any]:
             data[attr.key.removesuffix("_id")] = venue.label if venue is not None else str(value)
             continue
         data[attr.key] = _plain(value)
-    for name in specs:
-        data[name] = _plain(getattr(obj, name))
+    for name, spec in specs.items():
+        data[name] = FILE_NOTE if spec.is_binary else _plain(getattr(obj, name))
     return data
 
 

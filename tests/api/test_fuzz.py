@@ -25,6 +25,8 @@ from diversion.assessments.models import Assessment
 from diversion.audit.models import AuditEvent
 from diversion.care_plans.models import CarePlan
 from diversion.clients.models import Client
+from diversion.documents.models import Document
+from diversion.documents.services import Upload, upload_document
 from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
 from diversion.referrals.models import Consent, Referral, ReturnDateChange
@@ -35,7 +37,7 @@ from tests.api.conftest import ROLES, case_in
 EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 8}
 MANAGER_EXAMPLES = {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 4}
 REFUSED_EXAMPLES = 2
-MODELS = (Referral, Client, Consent, ReturnDateChange, Appointment, Assessment, CarePlan, AuditEvent)
+MODELS = (Referral, Client, Consent, ReturnDateChange, Appointment, Assessment, CarePlan, Document, AuditEvent)
 STATUS_KEYS = {
     "view",
     "id",
@@ -94,6 +96,9 @@ SETUPS: dict[str, dict[str, Any]] = {
     # A final state makes the case's notice: something to list, and to acknowledge.
     "listNotices": {"state": "WITHDRAWN"},
     "acknowledgeNotice": {"state": "WITHDRAWN"},
+    "uploadDocument": {"state": "OPTED_IN"},
+    "listDocuments": {"state": "OPTED_IN"},
+    "downloadDocument": {"state": "OPTED_IN"},
 }
 
 
@@ -216,14 +221,17 @@ def _fuzz(app, team, role: str, operation) -> set[int]:
         "appointment_id": NO_SUCH_ID,
         "notice_id": NO_SUCH_ID,
         "subscription_id": NO_SUCH_ID,
+        "document_id": NO_SUCH_ID,
     }
     if operation_id in SETUPS and allowed:
         case = case_in(court=team.court, worker=team.worker, **SETUPS[operation_id])
         notice_id = db.session.scalar(select(OutcomeNotice.id).where(OutcomeNotice.referral_id == case.id))
+        document = upload_document(case, "A letter", Upload(chosen=True, data=b"%PDF-1.7\n"), team.worker)
         path_parameters = {
             "referral_id": str(case.id),
             "appointment_id": str(getattr(case, "test_appointment_id", case.id)),
             "notice_id": str(notice_id or NO_SUCH_ID),
+            "document_id": str(document.id),
         }
     headers = {"Authorization": f"Bearer {team.token(role)}"}
     statuses: set[int] = set()

@@ -11,6 +11,7 @@ talks to the app in-process through httpx's WSGI transport: no network.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import re
@@ -27,6 +28,7 @@ import pytest
 from sqlalchemy import select
 
 from diversion.dates import today
+from diversion.documents.models import CONTENT_TYPES
 from diversion.extensions import db
 from diversion.notices.models import OutcomeNotice
 from diversion.webhooks.services import send_due
@@ -36,6 +38,7 @@ from tests.api.test_fuzz import isolated
 from tests.webhooks.receiver import running_receiver
 
 PACKAGE = "diversion_api_client"
+FILE_TYPES = list(CONTENT_TYPES)
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 
 
@@ -47,9 +50,24 @@ def generated(app, tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     root = tmp_path_factory.mktemp("generated")
     document = root / "openapi.json"
     document.write_text(json.dumps(served.get_json()))
+    # A document's download answers in its own type (PDF, JPEG, PNG, Word); the generator reads bytes only under
+    # application/octet-stream, so an integrator's client is told those types are bytes (docs/api.md, "Documents").
+    config = root / "config.json"
+    config.write_text(json.dumps({"content_type_overrides": dict.fromkeys(FILE_TYPES, "application/octet-stream")}))
     environment = {**os.environ, "PATH": f"{GENERATOR.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(
-        [str(GENERATOR), "generate", "--path", str(document), "--output-path", str(root / PACKAGE), "--meta", "none"],
+        [
+            str(GENERATOR),
+            "generate",
+            "--path",
+            str(document),
+            "--output-path",
+            str(root / PACKAGE),
+            "--meta",
+            "none",
+            "--config",
+            str(config),
+        ],
         capture_output=True,
         text=True,
         env=environment,
@@ -198,3 +216,26 @@ def documented_verify() -> Any:
     namespace: dict[str, Any] = {}
     exec(compile(code, "docs/api.md", "exec"), namespace)  # noqa: S102 - the guide's own example, as printed
     return namespace["verify"]
+
+
+def test_a_support_system_uploads_a_document_and_downloads_it(app, generated, team) -> None:
+    upload_document = _module("api.default.upload_document")
+    list_documents = _module("api.default.list_documents")
+    download_document = _module("api.default.download_document")
+    models = _module("models")
+    types = _module("types")
+    worker = _client(generated, app, team.token("worker"))
+    case = case_in("OPTED_IN", court=team.court, worker=team.worker)
+    pdf = b"%PDF-1.7\n%%EOF\n"
+
+    body = models.DocumentUpload(file=types.File(payload=io.BytesIO(pdf), file_name="scan.png"), title="A letter")
+    made = upload_document.sync_detailed(referral_id=case.id, client=worker, body=body)
+    assert made.status_code == 201
+    document = _keeps_everything(made, models.Document)
+    assert (document.title, document.content_type.value) == ("A letter", "application/pdf")
+    listed = list_documents.sync_detailed(referral_id=case.id, client=worker)
+    assert [item.id for item in _keeps_everything(listed, models.DocumentList).items] == [document.id]
+    download = download_document.sync_detailed(document_id=document.id, client=worker)
+    assert download.status_code == 200
+    assert download.content == pdf
+    assert download.headers["Content-Disposition"].startswith("attachment; filename=")

@@ -26,6 +26,7 @@ from diversion.contacts.models import Contact
 from diversion.crypto.blind import URN_PURPOSE, urn_index
 from diversion.crypto.fields import encrypted_fields
 from diversion.db import transaction
+from diversion.documents.models import Document
 from diversion.extensions import db
 from diversion.keyring import key_provider, keyring, keystore
 from diversion.referrals.models import Referral
@@ -56,6 +57,11 @@ def canary_date(rng: random.Random | None = None) -> date:
             return drawn
 
 
+def canary_file(text: str, repeat: int = 64) -> bytes:
+    """A PDF (by its header) whose every line is the canary: a document's file."""
+    return b"%PDF-1.7\n" + (text.encode("utf-8") + b"\n") * repeat
+
+
 @dataclass
 class Canaries:
     """Every canary written, and what each record's fields hold, to read back and to search for."""
@@ -65,10 +71,17 @@ class Canaries:
     classes: set[type[Any]] = field(default_factory=set)
 
     def fill(self, obj: Any, skip: Iterable[str] = ()) -> None:
-        """Put a distinct canary in every encrypted field of ``obj`` (a random date in date fields)."""
-        for name in encrypted_fields(type(obj)):
+        """Put a distinct canary in every encrypted field of ``obj`` (a random date in date fields, a file full of a
+        canary in binary ones)."""
+        for name, spec in encrypted_fields(type(obj)).items():
             if name in skip:
                 self.values[(type(obj).__name__, name, str(obj.id))] = getattr(obj, name)
+                continue
+            if spec.is_binary:
+                text = canary()
+                setattr(obj, name, canary_file(text))
+                self.values[(type(obj).__name__, name, str(obj.id))] = canary_file(text)
+                self.texts.append(text)
                 continue
             value: Any = canary()
             try:
@@ -114,9 +127,9 @@ def create_staff(canaries: Canaries) -> tuple[Any, User]:
 def create_case(
     canaries: Canaries, court: Any, worker: User, *, state: str = "COMPLETED", scheme: Any = None
 ) -> CaseRecords:
-    """A client with a referral, an appointment, a contact, an assessment with a domain, and a plan with a goal and an
-    action, every encrypted field a canary (committed). The case is the main scheme's unless ``scheme`` is given, and
-    then it and her client belong to that scheme's organisation."""
+    """A client with a referral, an appointment, a contact, an assessment with a domain, a plan with a goal and an
+    action, and a document, every encrypted field a canary (committed). The case is the main scheme's unless
+    ``scheme`` is given, and then it and her client belong to that scheme's organisation."""
     organisation_id, scheme_id, version_id = MAIN_ORG_ID, 1, 1
     if scheme is not None:
         from diversion.organisations.services import current_version
@@ -194,11 +207,21 @@ def create_case(
         action = CarePlanAction(
             id=uuid.uuid4(), client_id=client.id, goal_id=goal.id, position=1, owner="client", status="to_do"
         )
-        for obj in (appointment, contact, assessment, domain, plan, goal, action):
+        # A document on her case: its title and its file canaries (the file a PDF full of one).
+        document = Document(
+            id=uuid.uuid4(),
+            client_id=client.id,
+            referral_id=referral.id,
+            content_type="application/pdf",
+            size_bytes=1,
+            uploaded_by_id=worker.id,
+        )
+        for obj in (appointment, contact, assessment, domain, plan, goal, action, document):
             canaries.fill(obj)
             db.session.add(obj)
             db.session.flush()
             made.append(obj)
+        document.size_bytes = len(document.file or b"")
         made.extend(_fill_other_models(canaries, made, worker, court))
     return CaseRecords(
         client.id,

@@ -9,10 +9,18 @@ from werkzeug.routing import RequestRedirect
 
 pytestmark = pytest.mark.e2e
 
-# Files, the health checks (docs/operations.md), the JSON API and the page's JSON session check (docs/sessions.md)
-# are not pages.
+# Files (assets, and a case's document, downloaded in tests/e2e/test_documents.py), the health checks
+# (docs/operations.md), the JSON API and the page's JSON session check (docs/sessions.md) are not pages.
 NOT_PAGES = frozenset(
-    {"main.assets", "main.health", "main.health_live", "main.health_ready", "static", "auth.session_status"}
+    {
+        "main.assets",
+        "main.health",
+        "main.health_live",
+        "main.health_ready",
+        "static",
+        "auth.session_status",
+        "documents.download",
+    }
 )
 
 

@@ -25,6 +25,8 @@ def _texts(canaries: Canaries) -> list[str]:
     for (class_name, _name, _row), value in canaries.values.items():
         if class_name in NOT_HERS or value is None:
             continue
+        if isinstance(value, bytes):
+            continue  # a document's file is listed, not carried (docs/privacy.md, "Subject access")
         text = value.isoformat() if hasattr(value, "isoformat") else str(value)
         if class_name == "Client" and _name == "safe_contact":
             text = json.loads(text)["note"]

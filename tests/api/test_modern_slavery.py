@@ -12,6 +12,7 @@ from diversion.dates import today
 from diversion.modern_slavery import services
 from diversion.modern_slavery.models import NrmDecision
 from tests.api.conftest import count, error_of
+from tests.clock import FromToday, on_clock
 from tests.factories import audit_events, raw_column
 from tests.modern_slavery.helpers import NOTE, flagged_case, set_first_responder
 
@@ -22,6 +23,11 @@ def _path(case) -> str:
 
 def _body(**changes):
     return {"outcome": "nrm_referred", "date": today().isoformat(), "note": NOTE, **changes}
+
+
+def _body_on_the_day(**changes):
+    """``_body`` for a ``parametrize`` list: dated on the test's clock by ``on_clock`` (docs/testing.md)."""
+    return {"outcome": "nrm_referred", "date": FromToday(0, iso=True), "note": NOTE, **changes}
 
 
 @pytest.fixture
@@ -95,16 +101,16 @@ def test_a_stale_version_is_409_and_changes_nothing(as_role, case) -> None:
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
-        (_body(outcome="sold"), 422, "outcome"),
+        (_body_on_the_day(outcome="sold"), 422, "outcome"),
         ({"date": "2026-12-01"}, 422, "outcome"),
         ({"outcome": "declined"}, 422, "date"),
-        (_body(date="01/12/2026"), 400, "date"),
-        (_body(note="x" * 2001), 422, "note"),
-        (_body(colour="red"), 422, "colour"),
+        (_body_on_the_day(date="01/12/2026"), 400, "date"),
+        (_body_on_the_day(note="x" * 2001), 422, "note"),
+        (_body_on_the_day(colour="red"), 422, "colour"),
     ],
 )
 def test_bad_bodies_are_refused_and_change_nothing(as_role, case, body, status, field) -> None:
-    error = error_of(as_role("worker").put(_path(case), body), status)
+    error = error_of(as_role("worker").put(_path(case), on_clock(body)), status)
     assert field in error["fields"], error
     assert count(NrmDecision) == 0
 

@@ -5,43 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from diversion.api.schemas import DATE, UUID, json_content, ref, text
+from diversion.api.schemas import DATE, UUID, json_content, ref, rule_operation, text
+from diversion.api.schemas import error_responses as _errors
+from diversion.api.schemas import query_parameter as _query
 from diversion.contacts.models import Direction, Kind
 from diversion.contacts.services import MAX_NOTE, MAX_WITH
-from diversion.permissions import RULES
 
 RULE = "client_records"
 KINDS = [kind.value for kind in Kind]
 DIRECTIONS = [direction.value for direction in Direction]
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): {"$ref": f"#/components/responses/{status}"} for status in statuses}
-
-
 def _operation(operation_id: str, summary: str, responses: dict[str, Any], description: str, **extra: Any) -> Any:
-    roles = sorted(role.value for role in RULES[RULE])
-    return {
-        "operationId": operation_id,
-        "summary": summary,
-        "description": description + "\n\nRoles: " + ", ".join(roles) + ".",
-        "x-rule": RULE,
-        "x-roles": roles,
-        "responses": responses,
-        **extra,
-    }
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    # Sent empty, a parameter is read as not sent (diversion/api/parsing.py, Query), as in the rest of the document.
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "allowEmptyValue": True,
-        "schema": schema,
-        "description": description + " Empty: as if not sent.",
-    }
+    return rule_operation(RULE, operation_id, summary, responses, description, **extra)
 
 
 _KIND = {"type": "string", "enum": KINDS}

@@ -5,31 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from diversion.api.schemas import UUID, json_content, ref, text
+from diversion.api.schemas import UUID, json_content, ref, rule_operation, text
+from diversion.api.schemas import error_responses as _errors
 from diversion.documents.models import CONTENT_TYPES
 from diversion.documents.services import MAX_TITLE
-from diversion.permissions import RULES
 
 MULTIPART = "multipart/form-data"
 RULE = "client_records"
 TYPES = list(CONTENT_TYPES)
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): {"$ref": f"#/components/responses/{status}"} for status in statuses}
-
-
 def _operation(operation_id: str, summary: str, responses: dict[str, Any], description: str, **extra: Any) -> Any:
-    roles = sorted(role.value for role in RULES[RULE])
-    return {
-        "operationId": operation_id,
-        "summary": summary,
-        "description": description + "\n\nRoles: " + ", ".join(roles) + ".",
-        "x-rule": RULE,
-        "x-roles": roles,
-        "responses": responses,
-        **extra,
-    }
+    return rule_operation(RULE, operation_id, summary, responses, description, **extra)
 
 
 DOCUMENT_ID = {"name": "document_id", "in": "path", "required": True, "schema": UUID}

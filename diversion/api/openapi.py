@@ -14,6 +14,8 @@ from diversion.api import bp
 from diversion.api.contact_document import CONTACT_PATHS, CONTACT_SCHEMAS
 from diversion.api.files_document import FILE_PATHS, FILE_SCHEMAS
 from diversion.api.schemas import DATE, SCHEMAS, UUID, json_content, ref, text
+from diversion.api.schemas import error_responses as _errors
+from diversion.api.schemas import query_parameter as _query
 from diversion.api.webhook_document import WEBHOOK_PATHS, WEBHOOK_SCHEMAS
 from diversion.organisations.models import SLUG_MAX
 from diversion.permissions import RULES, public
@@ -51,10 +53,6 @@ EVERY_OPERATION = ("405", "413", "500")
 NEEDS_THE_DATABASE = ("503",)
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): {"$ref": f"#/components/responses/{status}"} for status in statuses}
-
-
 def _operation(
     operation_id: str,
     rule: str,
@@ -85,19 +83,6 @@ def _operation(
 REFERRAL_ID = {"$ref": "#/components/parameters/referral_id"}
 APPOINTMENT_ID = {"$ref": "#/components/parameters/appointment_id"}
 NOTICE_ID = {"$ref": "#/components/parameters/notice_id"}
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    """An optional query parameter. Sent empty (`?since=`), it is read as not sent, as the API does
-    (diversion/api/parsing.py, Query): the document says so with allowEmptyValue."""
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "allowEmptyValue": True,
-        "schema": schema,
-        "description": description + " Empty: as if not sent.",
-    }
 
 
 CURSOR = _query(

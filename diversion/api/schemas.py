@@ -13,6 +13,7 @@ from diversion.clients.languages import LANGUAGES
 from diversion.modern_slavery.models import NrmOutcome
 from diversion.modern_slavery.services import MAX_NOTE as MAX_NRM_NOTE
 from diversion.notices.models import Decision, NoticeOutcome
+from diversion.permissions import RULES
 from diversion.referrals.intake import OFFENCES
 from diversion.referrals.models import ConsentPurpose, State
 from diversion.referrals.need_to_know import MAX_REASON as MAX_ACCESS_REASON
@@ -108,6 +109,41 @@ def _object(properties: dict[str, Any], required: list[str] | None = None, **ext
         schema["required"] = required
     schema.update(extra)
     return schema
+
+
+def error_responses(*statuses: int) -> dict[str, Any]:
+    """An operation's error answers, each the document's shared response of that status."""
+    return {str(status): {"$ref": f"#/components/responses/{status}"} for status in statuses}
+
+
+def rule_operation(
+    rule: str, operation_id: str, summary: str, responses: dict[str, Any], description: str, **extra: Any
+) -> dict[str, Any]:
+    """An operation of the documents merged into the main one (webhooks, contacts, documents): its roles are those
+    of its permission rule (diversion/permissions.py), named in the description and in ``x-rule``/``x-roles``."""
+    roles = sorted(role.value for role in RULES[rule])
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description + "\n\nRoles: " + ", ".join(roles) + ".",
+        "x-rule": rule,
+        "x-roles": roles,
+        "responses": responses,
+        **extra,
+    }
+
+
+def query_parameter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """An optional query parameter. Sent empty (`?since=`), it is read as not sent, as the API does
+    (diversion/api/parsing.py, Query): the document says so with allowEmptyValue."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "allowEmptyValue": True,
+        "schema": schema,
+        "description": description + " Empty: as if not sent.",
+    }
 
 
 def json_content(schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:

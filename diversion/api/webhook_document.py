@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from diversion.api.schemas import UUID, json_content, ref, text
-from diversion.permissions import RULES
+from diversion.api.schemas import UUID, json_content, ref, rule_operation, text
+from diversion.api.schemas import error_responses as _errors
 from diversion.webhooks.addresses import MAX_URL_LENGTH
 from diversion.webhooks.models import Event
 
@@ -16,21 +16,8 @@ EVENT_NAMES = [item.value for item in Event]
 _STAMP = {"type": ["string", "null"], "format": "date-time"}
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): {"$ref": f"#/components/responses/{status}"} for status in statuses}
-
-
 def _operation(operation_id: str, summary: str, responses: dict[str, Any], description: str, **extra: Any) -> Any:
-    roles = sorted(role.value for role in RULES[RULE])
-    return {
-        "operationId": operation_id,
-        "summary": summary,
-        "description": description + "\n\nRoles: " + ", ".join(roles) + ".",
-        "x-rule": RULE,
-        "x-roles": roles,
-        "responses": responses,
-        **extra,
-    }
+    return rule_operation(RULE, operation_id, summary, responses, description, **extra)
 
 
 _SUBSCRIPTION_PROPERTIES = {

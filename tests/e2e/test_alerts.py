@@ -14,25 +14,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from diversion.assessments.models import Domain
 from tests.e2e.checks import PageReport, assert_clean, expect_error_summary, inspect
 from tests.e2e.keyboard import Focused, choose_option, choose_radio, press_to_navigate, send, tab_to, tick
 
 pytestmark = pytest.mark.e2e
 
-DOMAINS = (
-    "accommodation",
-    "drugs",
-    "alcohol",
-    "physical_health",
-    "sexual_health",
-    "mental_health",
-    "safety",
-    "money",
-    "family",
-    "ete",
-    "relationships",
-    "exiting",
-)
+DOMAINS = tuple(domain.value for domain in Domain)  # in the order the assessment page asks them
 INDICATOR = "She or her family have been threatened"
 COUNT = re.compile(r"Alerts(?: \((\d+) unread\))?")
 

@@ -20,6 +20,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from diversion.assessments.models import Domain
 from tests.e2e import server as e2e_server
 from tests.e2e.checks import PageReport, all_findings, inspect
 from tests.e2e.crawl import shape_of
@@ -42,20 +43,7 @@ LONDON = ZoneInfo("Europe/London")
 STEP_TIMEOUT_MS = 10_000
 WHO = "worker"
 OFFENCE = "Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)"
-DOMAINS = (
-    "accommodation",
-    "drugs",
-    "alcohol",
-    "physical_health",
-    "sexual_health",
-    "mental_health",
-    "safety",
-    "money",
-    "family",
-    "ete",
-    "relationships",
-    "exiting",
-)
+DOMAINS = tuple(domain.value for domain in Domain)  # in the order the assessment page asks them
 NEED_LABELS = ("0: No need", "1: Low need", "2: Medium need", "3: High need")
 INDICATOR = "Someone else controls her money or documents"
 WARNING_ERROR = "Give a reason to book it anyway, or choose another time"

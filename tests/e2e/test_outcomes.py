@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from diversion.assessments.models import Domain
 from diversion.outcomes.exports import FIGURE_COLUMNS
 from tests.e2e.checks import PageReport, assert_clean, expect_error_summary, inspect, path_of
 from tests.e2e.keyboard import (
@@ -38,20 +39,7 @@ from tests.e2e.keyboard import (
 pytestmark = pytest.mark.e2e
 
 LONDON = ZoneInfo("Europe/London")
-DOMAINS = (
-    "accommodation",
-    "drugs",
-    "alcohol",
-    "physical_health",
-    "sexual_health",
-    "mental_health",
-    "safety",
-    "money",
-    "family",
-    "ete",
-    "relationships",
-    "exiting",
-)
+DOMAINS = tuple(domain.value for domain in Domain)  # in the order the assessment page asks them
 NEED_LABELS = ("0: No need", "1: Low need", "2: Medium need", "3: High need")
 # The seeded assessments score every domain 5 (tests/factories.py, ``all_domains``).
 ASSESSED_SCORE = 5

@@ -22,7 +22,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import ColumnElement, Select, and_, event, func, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from diversion import keyset
 from diversion.alerts.models import Alert, Kind
@@ -212,7 +212,13 @@ def _shown_to(user: User) -> ColumnElement[bool]:
 
 
 def _query(user: User) -> Select[Any]:
-    return select(Alert).join(Referral, Referral.id == Alert.referral_id).where(_shown_to(user))
+    # The case is joined for the scope anyway: it is loaded from that join, not once for each alert shown.
+    return (
+        select(Alert)
+        .join(Referral, Referral.id == Alert.referral_id)
+        .options(contains_eager(Alert.referral))
+        .where(_shown_to(user))
+    )
 
 
 def unread_count(user: User) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from diversion.audit.services import record_event
 from diversion.auth.models import User
@@ -132,6 +133,7 @@ def documents_of(referral: Referral) -> list[Document]:
     """The case's documents, newest first, without their bytes."""
     query = (
         select(Document)
+        .options(joinedload(Document.uploaded_by))  # the uploader's name is shown on every row
         .where(Document.referral_id == referral.id)
         .order_by(Document.uploaded_at.desc(), Document.id.desc())
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,36 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--db", choices=["sqlite", "postgresql"], default=os.environ.get("TEST_DB", "sqlite"))
     parser.addoption("--pg-url", default=os.environ.get("PG_TEST_URL", DEFAULT_PG_URL))
+    parser.addoption(
+        "--share",
+        default=None,
+        metavar="K/N",
+        help="run only the K-th of N shares of the collected tests (K from 1), each test in exactly one share",
+    )
+
+
+def share_of(nodeid: str, shares: int) -> int:
+    """Which of ``shares`` shares a test belongs to, from 1: fixed by its id alone, so the same test is in the same
+    share on every machine and every run, and the shares together hold every test once (docs/testing.md)."""
+    return zlib.crc32(nodeid.encode()) % shares + 1
+
+
+def _parse_share(value: str) -> tuple[int, int]:
+    match = re.fullmatch(r"([1-9][0-9]*)/([1-9][0-9]*)", value)
+    if match is None or int(match[1]) > int(match[2]):
+        raise pytest.UsageError(f"--share takes K/N with 1 <= K <= N, not {value!r}")
+    return int(match[1]), int(match[2])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``--share K/N``, keep the K-th share of the tests and deselect the rest (``make test-dates``)."""
+    value = config.getoption("--share")
+    if value is None:
+        return
+    share, shares = _parse_share(value)
+    kept = [item for item in items if share_of(item.nodeid, shares) == share]
+    config.hook.pytest_deselected(items=[item for item in items if share_of(item.nodeid, shares) != share])
+    items[:] = kept
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,7 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"database: {config.getoption('--db')}"
+    share = config.getoption("--share")
+    return f"database: {config.getoption('--db')}" + (f", share {share} of the tests" if share else "")
 
 
 class DatabaseFactory:

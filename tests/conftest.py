@@ -53,6 +53,7 @@ def _parse_share(value: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With ``--share K/N``, keep the K-th share of the tests and deselect the rest (``make test-dates``)."""
     value = config.getoption("--share")

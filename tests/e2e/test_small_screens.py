@@ -9,6 +9,8 @@ screen.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -55,46 +57,59 @@ def phones(role_pages: dict[str, Page]):
         tab.close()
 
 
-def _walk_again(crawl, tabs: dict[str, Page], width: int) -> tuple[list[str], list]:
-    """Every page of the crawl opened again in each role's tab: the pages wider than the screen, and axe's reports on
-    the pages laid out differently here (a stacked table, the case's sections), once per shape."""
-    problems: list[str] = []
-    reports = []
+@dataclass
+class Walk:
+    """What opening every page of the crawl again found at one width."""
+
+    width: int
+    problems: list[str] = field(default_factory=list)
+    reports: list = field(default_factory=list)
+
+
+def _overflow(tab: Page, role: str, path: str, walk: Walk) -> None:
+    """Note the page if it is wider than the screen."""
+    found = tab.evaluate(_OVERFLOW)
+    if found["scrollWidth"] > walk.width:
+        walk.problems.append(f"{role} {path}: {found['scrollWidth']} px wide, from {', '.join(found['causes'])}")
+
+
+@pytest.fixture(scope="module")
+def walks(crawl, phones: dict[str, Page]) -> dict[str, Walk]:
+    """Every page of the crawl opened again in each role's tab, once: laid out at a phone's width and then, without
+    opening it again, at an upright tablet's. At the phone's width axe checks the pages laid out differently there
+    (a stacked table, the case's sections), once per shape."""
+    phone, tablet = Walk(PHONE["width"]), Walk(TABLET["width"])
     axed: set[str] = set()
     for role in e2e_server.ROLES:
-        tab = tabs[role]
+        tab = phones[role]
         for path in _pages_of(crawl, role):
+            tab.set_viewport_size(PHONE)
             tab.goto(path)
-            found = tab.evaluate(_OVERFLOW)
-            if found["scrollWidth"] > width:
-                problems.append(f"{role} {path}: {found['scrollWidth']} px wide, from {', '.join(found['causes'])}")
+            _overflow(tab, role, path, phone)
             if shape_of(path) not in axed and tab.locator(".app-table--stacked, .app-case-sections").count():
                 axed.add(shape_of(path))
-                reports.append(inspect(tab, role, f"{width} px"))
-    return problems, reports
+                phone.reports.append(inspect(tab, role, f"{phone.width} px"))
+            tab.set_viewport_size(TABLET)
+            _overflow(tab, role, path, tablet)
+        tab.set_viewport_size(PHONE)
+    return {"phone": phone, "tablet": tablet}
 
 
-def test_no_page_of_the_crawl_scrolls_sideways_at_375_px(crawl, phones) -> None:
+def test_no_page_of_the_crawl_scrolls_sideways_at_375_px(crawl, walks) -> None:
     pages = sum(len(_pages_of(crawl, role)) for role in e2e_server.ROLES)
     assert pages > 20, f"only {pages} pages to check"
-    problems, reports = _walk_again(crawl, phones, PHONE["width"])
-    assert not problems, f"{len(problems)} pages scroll sideways at 375 px:\n" + "\n".join(problems)
-    assert reports, "no stacked table or case page was checked with axe"
-    violations = findings(reports, "violations")
+    walk = walks["phone"]
+    assert not walk.problems, f"{len(walk.problems)} pages scroll sideways at 375 px:\n" + "\n".join(walk.problems)
+    assert walk.reports, "no stacked table or case page was checked with axe"
+    violations = findings(walk.reports, "violations")
     assert not violations, f"{len(violations)} axe violations at 375 px:\n" + "\n".join(violations)
 
 
-def test_no_page_of_the_crawl_scrolls_sideways_on_a_tablet_held_upright(crawl, role_pages) -> None:
-    tabs = {}
-    try:
-        for role, page in role_pages.items():
-            tabs[role] = page.context.new_page()
-            tabs[role].set_viewport_size(TABLET)
-        problems, _ = _walk_again(crawl, tabs, TABLET["width"])
-    finally:
-        for tab in tabs.values():
-            tab.close()
-    assert not problems, f"{len(problems)} pages scroll sideways at {TABLET['width']} px:\n" + "\n".join(problems)
+def test_no_page_of_the_crawl_scrolls_sideways_on_a_tablet_held_upright(walks) -> None:
+    walk = walks["tablet"]
+    assert not walk.problems, f"{len(walk.problems)} pages scroll sideways at {walk.width} px:\n" + "\n".join(
+        walk.problems
+    )
 
 
 def test_a_case_s_sections_fit_above_the_fold_at_375_px(phones, server) -> None:

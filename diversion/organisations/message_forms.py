@@ -22,5 +22,5 @@ class MessagesForm(FlaskForm):
     submit = SubmitField("Approve these messages", widget=GovSubmitInput())
 
     def parts(self) -> dict[str, str]:
-        """The three parts as typed, by part."""
-        return {part: self[part].data or "" for part in PARTS}
+        """The three parts as typed, by part, each line ending as \\n (a browser sends a textarea's as \\r\\n)."""
+        return {part: (self[part].data or "").replace("\r\n", "\n").replace("\r", "\n") for part in PARTS}

@@ -115,11 +115,14 @@ def messages_language(scheme_id: int, language: str):
                 code = 422
                 apply_errors(form, error, "sms_body")
             else:
-                flash(
-                    f"Version {wording.number} of the {status.name} messages is approved. Reminders written from now "
-                    f"on to women whose language is {status.name} use it.",
-                    "success",
-                )
+                if status.approved is not None and wording.id == status.approved.id:
+                    flash("Nothing was changed, so no new version was approved.", "success")
+                else:
+                    flash(
+                        f"Version {wording.number} of the {status.name} messages is approved. Reminders written from "
+                        f"now on to women whose language is {status.name} use it.",
+                        "success",
+                    )
                 return redirect(url_for("organisations.messages", scheme_id=scheme.id))
     versions = versions_of(scheme.id, language)
     return render_template(

@@ -392,15 +392,13 @@ def when(starts_at: datetime, language: str = ENGLISH) -> dict[str, str]:
     return {"day": day, "time": format_time(local.time(), "short", locale=language)}
 
 
-def approved_wording(scheme_id: int | None, language: str, at: datetime | None = None) -> MessageWording | None:
-    """A scheme's latest approved wording of a language (approved by ``at``, when given), or None."""
+def approved_wording(scheme_id: int | None, language: str) -> MessageWording | None:
+    """A scheme's latest approved wording of a language, or None."""
     if scheme_id is None:
         return None
     query = select(MessageWording).where(
         MessageWording.scheme_id == scheme_id, MessageWording.language_code == language
     )
-    if at is not None:
-        query = query.where(MessageWording.approved_at <= at)
     return db.session.scalar(query.order_by(MessageWording.number.desc()).limit(1))
 
 

@@ -13,11 +13,23 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from diversion.crypto.fields import encrypted
 from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
+from diversion.errors import Conflict
 from diversion.extensions import db
 
 
@@ -107,6 +119,10 @@ class Notification(UUIDPrimaryKey, Timestamps, db.Model):
     appointment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("appointments.id"), nullable=True, index=True)
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     notice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("outcome_notices.id"), nullable=True)
+    # A reminder's language (ISO 639-1), and why it is English when she speaks another: "no_catalogue" or
+    # "not_approved" (docs/languages.md, "Messages in her language"). None on staff messages.
+    language_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    language_fallback: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     # The ciphertext columns; each subclass reads and writes them under its own key.
     _recipient: Mapped[bytes | None] = mapped_column("recipient", LargeBinary, nullable=True)
@@ -148,3 +164,51 @@ class PartnerPreference(db.Model):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
     wants_notice_emails: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class WordingIsApproved(Conflict):
+    """An approved message wording was about to be changed or deleted: it never is; a change is a new version."""
+
+    code = "message_wording_is_approved"
+
+
+class MessageWording(db.Model):
+    """One approved version of her messages in one language for one scheme: the text message, the email's subject
+    and the email, each with its ``$day`` and ``$time``. A manager approves it on the scheme's programme screen
+    (docs/languages.md, "Messages in her language"); it is never edited afterwards, as consent wordings are not
+    (diversion/referrals/models.py): a change is a new row with the next number, and the reminders planned meanwhile
+    keep the words they were written in. Plain text, the same for everyone: nothing of hers is in it."""
+
+    __tablename__ = "message_wordings"
+    __table_args__ = (
+        CheckConstraint("number >= 1", name="number_positive"),
+        UniqueConstraint("scheme_id", "language_code", "number", name="uq_message_wordings_scheme_language_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("schemes.id"), nullable=False)
+    # ISO 639-1, lower case (diversion/clients/languages.py).
+    language_code: Mapped[str] = mapped_column(String(8), nullable=False)
+    # 1, 2, 3... per scheme and language, in the order approved.
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    sms_body: Mapped[str] = mapped_column(Text, nullable=False)
+    email_subject: Mapped[str] = mapped_column(Text, nullable=False)
+    email_body: Mapped[str] = mapped_column(Text, nullable=False)
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    approved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    @property
+    def parts(self) -> dict[str, str]:
+        """Each part's wording, by part (diversion/notifications/wording.py, ``PARTS``)."""
+        return {"sms_body": self.sms_body, "email_subject": self.email_subject, "email_body": self.email_body}
+
+
+@event.listens_for(MessageWording, "before_update")
+def _refuse_wording_edit(mapper, connection, target: MessageWording) -> None:
+    # Reached only when a column really changed: an approved version stays as it was approved.
+    raise WordingIsApproved("An approved message wording cannot be changed: approve a new version instead")
+
+
+@event.listens_for(MessageWording, "before_delete")
+def _refuse_wording_delete(mapper, connection, target: MessageWording) -> None:
+    raise WordingIsApproved("An approved message wording cannot be deleted: reminders were written in it")

@@ -165,9 +165,20 @@ def plan_reminders(now: datetime) -> int:
 
 
 def fill_reminder(message: ClientMessage, contact: Contact, appointment: Appointment) -> None:
-    """Write the recipient and the wording for the channel (encrypted under her key)."""
-    rendered = render_reminder(contact.channel, appointment.starts_at)
+    """Write the recipient and the wording for the channel (encrypted under her key), in her language when her
+    scheme has approved its wording, else in English with the reason kept on the message (docs/languages.md,
+    "Messages in her language")."""
+    referral = db.session.get(Referral, appointment.referral_id)
+    client = referral.client if referral is not None else None
+    rendered = render_reminder(
+        contact.channel,
+        appointment.starts_at,
+        language=client.language_code if client is not None else None,
+        scheme_id=referral.scheme_id if referral is not None else None,
+    )
     message.channel = contact.channel
     message.recipient = contact.address
     message.subject = rendered.subject
     message.body = rendered.body
+    message.language_code = rendered.language
+    message.language_fallback = rendered.fallback

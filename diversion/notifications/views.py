@@ -9,6 +9,8 @@ from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.notifications import bp, digests, reminders, services
 from diversion.notifications.forms import NoticeEmailsForm, QuietHoursForm, RetryForm, StopForm
+from diversion.notifications.message_wordings import fallback_sentence, language_name
+from diversion.notifications.wording import wording_in_use
 from diversion.permissions import current_actor, load_case, requires
 from diversion.referrals.case_page import case_page
 from diversion.referrals.consent import has_consent
@@ -41,11 +43,15 @@ def _messages_page(referral, hours_form=None, stop_form=None):
         quiet_to=f"{quiet.end:%H:%M}" if quiet else "",
     )
     form = hours_form if hours_form.errors else (stop_form or StopForm(formdata=None))
+    # The language her reminders go in, and why it is English when she speaks another (docs/languages.md).
+    spoken = referral.client.language_code
+    language, _, reason = wording_in_use(referral.scheme_id, spoken)
     return case_page(
         referral,
         "messages",
         "notifications/case.html",
         messages=services.messages_of(referral),
+        language_name=language_name,
         reasons=REASONS,
         contact=reminders.safe_contact_for(referral.client),
         has_reminders_consent=has_consent(referral, ConsentPurpose.REMINDERS),
@@ -53,6 +59,8 @@ def _messages_page(referral, hours_form=None, stop_form=None):
         hours_form=hours_form,
         stop_form=stop_form or StopForm(formdata=None),
         form=form,
+        reminder_language=language_name(language),
+        language_fallback=fallback_sentence(spoken, reason),
         case_width="full",
     )
 

@@ -65,7 +65,10 @@ def test_a_worker_sets_her_quiet_hours_and_records_her_stop_reply(role_pages: di
     assert summary_value(page, "Contact note") == "after 10am"
     assert summary_value(page, "Quiet hours") == "None recorded"
     rows = table_rows(page, "main")
-    assert sorted(row[2] for row in rows) == ["Reminder (1d@10:00 before)", "Reminder (2h before)"], rows
+    assert sorted(row[2] for row in rows) == [
+        "Reminder (1d@10:00 before), in English",
+        "Reminder (2h before), in English",
+    ], rows
     assert {(row[1], row[3]) for row in rows} == {("Text", "Queued")}, rows
     check("messages")
 

@@ -82,6 +82,21 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
+def refuse_changes(model: type, error: type[Exception], *, edited: str, deleted: str) -> None:
+    """Make rows of ``model`` fixed once written: an UPDATE raises ``error(edited)`` and a DELETE ``error(deleted)``
+    (the wordings people were shown or sent are kept exactly as they were)."""
+
+    def refuse_edit(mapper: Any, connection: Any, target: Any) -> None:
+        # Reached only when a column really changed.
+        raise error(edited)
+
+    def refuse_delete(mapper: Any, connection: Any, target: Any) -> None:
+        raise error(deleted)
+
+    event.listen(model, "before_update", refuse_edit)
+    event.listen(model, "before_delete", refuse_delete)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # pysqlite starts transactions on its own and breaks SAVEPOINT; hand transaction control to SQLAlchemy
     # (the recipe in SQLAlchemy's SQLite dialect docs), which emits BEGIN itself in _sqlite_begin.

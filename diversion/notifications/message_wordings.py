@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from diversion.audit.services import record_event
-from diversion.clients.languages import ENGLISH, LANGUAGES
+from diversion.clients.languages import ENGLISH, short_name
 from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
 from diversion.notifications.models import MessageWording
@@ -34,11 +34,6 @@ from diversion.notifications.wording import (
 
 # The longest wording of each part: a text message of four SMS parts, a subject line, an email.
 MAX_LENGTHS = {"sms_body": 612, EMAIL_SUBJECT: 150, "email_body": 2000}
-
-
-def language_name(code: str) -> str:
-    """A language's English name as sentences use it: the first of the standard's names ("Romanian")."""
-    return LANGUAGES.get(code, code).split(";")[0].strip()
 
 
 @dataclass(frozen=True)
@@ -59,7 +54,7 @@ class LanguageStatus:
 
 def language_status(scheme_id: int, code: str) -> LanguageStatus:
     """Where one language's messages stand in a scheme."""
-    return LanguageStatus(code, language_name(code), approved_wording(scheme_id, code), has_own_deny_list(code))
+    return LanguageStatus(code, short_name(code), approved_wording(scheme_id, code), has_own_deny_list(code))
 
 
 def language_statuses(scheme_id: int) -> list[LanguageStatus]:
@@ -193,4 +188,4 @@ def fallback_sentence(language: str | None, reason: str | None) -> str | None:
     language, or None."""
     if not language or language == ENGLISH or reason not in FALLBACK_REASONS:
         return None
-    return FALLBACK_REASONS[reason].format(name=language_name(language))
+    return FALLBACK_REASONS[reason].format(name=short_name(language))

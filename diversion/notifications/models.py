@@ -23,12 +23,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from diversion.crypto.fields import encrypted
-from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
+from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, refuse_changes, utcnow
 from diversion.errors import Conflict
 from diversion.extensions import db
 
@@ -203,12 +202,9 @@ class MessageWording(db.Model):
         return {"sms_body": self.sms_body, "email_subject": self.email_subject, "email_body": self.email_body}
 
 
-@event.listens_for(MessageWording, "before_update")
-def _refuse_wording_edit(mapper, connection, target: MessageWording) -> None:
-    # Reached only when a column really changed: an approved version stays as it was approved.
-    raise WordingIsApproved("An approved message wording cannot be changed: approve a new version instead")
-
-
-@event.listens_for(MessageWording, "before_delete")
-def _refuse_wording_delete(mapper, connection, target: MessageWording) -> None:
-    raise WordingIsApproved("An approved message wording cannot be deleted: reminders were written in it")
+refuse_changes(
+    MessageWording,
+    WordingIsApproved,
+    edited="An approved message wording cannot be changed: approve a new version instead",
+    deleted="An approved message wording cannot be deleted: reminders were written in it",
+)

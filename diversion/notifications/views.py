@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 
+from diversion.clients.languages import short_name
 from diversion.clients.preferences import set_quiet_hours
 from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.notifications import bp, digests, reminders, services
 from diversion.notifications.forms import NoticeEmailsForm, QuietHoursForm, RetryForm, StopForm
-from diversion.notifications.message_wordings import fallback_sentence, language_name
+from diversion.notifications.message_wordings import fallback_sentence
 from diversion.notifications.wording import wording_in_use
 from diversion.permissions import current_actor, load_case, requires
 from diversion.referrals.case_page import case_page
@@ -51,7 +52,7 @@ def _messages_page(referral, hours_form=None, stop_form=None):
         "messages",
         "notifications/case.html",
         messages=services.messages_of(referral),
-        language_name=language_name,
+        language_name=short_name,
         reasons=REASONS,
         contact=reminders.safe_contact_for(referral.client),
         has_reminders_consent=has_consent(referral, ConsentPurpose.REMINDERS),
@@ -59,7 +60,7 @@ def _messages_page(referral, hours_form=None, stop_form=None):
         hours_form=hours_form,
         stop_form=stop_form or StopForm(formdata=None),
         form=form,
-        reminder_language=language_name(language),
+        reminder_language=short_name(language),
         language_fallback=fallback_sentence(spoken, reason),
         case_width="full",
     )

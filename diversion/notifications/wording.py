@@ -427,9 +427,7 @@ def render_reminder(
     """A reminder for an appointment in her language (its scheme's approved wording; else English, saying why),
     checked against the deny-lists of its language and English."""
     used, parts, fallback = wording_in_use(scheme_id, language)
-    if used == ENGLISH and parts == english_parts():
-        subject_template, body_template = CLIENT_TEMPLATES[channel]
-    elif channel == "sms":
+    if channel == "sms":
         subject_template, body_template = None, Template(parts[SMS_BODY])
     else:
         subject_template, body_template = Template(parts[EMAIL_SUBJECT]), Template(parts[EMAIL_BODY])

@@ -17,7 +17,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
     false,
     text,
 )
@@ -28,7 +27,7 @@ from diversion.clients.models import Client
 from diversion.courts.models import Court
 from diversion.crypto.fields import encrypted
 from diversion.dates import from_london, london_date
-from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
+from diversion.db import Timestamps, UTCDateTime, UUIDPrimaryKey, refuse_changes, utcnow
 from diversion.errors import Conflict
 from diversion.extensions import db
 from diversion.organisations.models import ProgrammeVersion, Scheme
@@ -227,15 +226,12 @@ class ConsentWording(db.Model):
         return ConsentPurpose(self.purpose)
 
 
-@event.listens_for(ConsentWording, "before_update")
-def _refuse_wording_edit(mapper, connection, target: ConsentWording) -> None:
-    # Reached only when a column really changed: an old version is kept exactly as she was shown it.
-    raise WordingIsFixed("A published consent wording cannot be changed: publish a new version instead")
-
-
-@event.listens_for(ConsentWording, "before_delete")
-def _refuse_wording_delete(mapper, connection, target: ConsentWording) -> None:
-    raise WordingIsFixed("A published consent wording cannot be deleted: ledger lines point at it")
+refuse_changes(
+    ConsentWording,
+    WordingIsFixed,
+    edited="A published consent wording cannot be changed: publish a new version instead",
+    deleted="A published consent wording cannot be deleted: ledger lines point at it",
+)
 
 
 class Consent(db.Model):

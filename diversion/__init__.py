@@ -110,6 +110,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
 
+    from diversion.i18n import init_i18n
+
+    init_i18n(app)
+
     from diversion.auth.loaders import configure_login_manager
 
     login_manager.init_app(app)

@@ -72,6 +72,9 @@ class User(UUIDPrimaryKey, Timestamps, db.Model):
     court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"), nullable=True, index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    # The language they read the service in, chosen on their account ("en" or "cy"); none: their court's default,
+    # else English (docs/languages.md, "The service in Welsh").
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     # Encrypted under a key derived from the master key for user secrets (users are not clients).
     totp_secret = encrypted("totp_secret", purpose="user")
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

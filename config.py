@@ -30,6 +30,9 @@ class Config:
     NAME = "base"
     SERVICE_NAME = "Court diversion case system"
     ORGANISATION_NAME = "Diversion support service"
+    # The same names for people reading the service in Welsh (docs/languages.md, "The service in Welsh").
+    SERVICE_NAME_CY = "System achosion dargyfeirio o'r llys"
+    ORGANISATION_NAME_CY = "Gwasanaeth cymorth dargyfeirio"
 
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False

@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 KEEP_SAVED = "theirs"
 USE_MINE = "mine"
 CHOICES = (KEEP_SAVED, USE_MINE)
 ALL = "keep-all"
 RESOLVED = "resolved"
 
-MESSAGE = (
-    "Someone else saved this {what} while you were working on it. Nothing of yours has been saved yet: "
+MESSAGE = _l(
+    "Someone else saved this %(what)s while you were working on it. Nothing of yours has been saved yet: "
     "compare your answers with the saved answers and choose which to keep for each difference"
 )
 
@@ -94,7 +97,7 @@ class Comparison:
     def show(self, form: Any) -> None:
         """Put the conflict at the top of the form's error summary (a form-level error, so that the page's title
         and summary say there is a problem)."""
-        text = self.message or MESSAGE.format(what=self.what)
+        text = str(self.message or str(MESSAGE) % {"what": self.what})
         form.form_errors = [*list(form.form_errors or []), text]
         self.summary = [{"text": text, "href": "#conflict"}]
         form.extra_summary = self.summary
@@ -104,7 +107,7 @@ class Comparison:
         self.refused = True
         self.show(form)
         for row in self.unchosen:
-            row.error = f"Choose which answer to keep for {row.label.lower()}"
+            row.error = _("Choose which answer to keep for %(question)s", question=str(row.label).lower())
             self.summary.append({"text": row.error, "href": f"#{row.choice_name}"})
 
 

@@ -17,6 +17,7 @@ import functools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, get_period_names
 from dateutil.easter import easter
 from govuk_bank_holidays.bank_holidays import BankHolidays
 
@@ -37,7 +38,15 @@ def within_service_years(day: date) -> bool:
 
 def out_of_range_message(what: str) -> str:
     """The refusal of a date outside the service's years, naming the date ("the return date"), as GOV.UK words it."""
-    return f"{what[:1].upper()}{what[1:]} must be between {long_date(EARLIEST_DATE)} and {long_date(LATEST_DATE)}"
+    from flask_babel import gettext
+
+    what = str(what)
+    return gettext(
+        "%(what)s must be between %(earliest)s and %(latest)s",
+        what=f"{what[:1].upper()}{what[1:]}",
+        earliest=long_date(EARLIEST_DATE),
+        latest=long_date(LATEST_DATE),
+    )
 
 
 # English names, not the C library's locale's: a server set to another locale still writes "Monday 7 December".
@@ -60,33 +69,72 @@ MONTHS = (
 SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def weekday_name(day: date) -> str:
-    """The day of the week: Monday."""
-    return WEEKDAYS[day.weekday()]
+def _language(language: str | None) -> str:
+    """The language to write in: the one asked for, else the current request's (English outside a request)."""
+    if language is not None:
+        return language
+    from diversion.i18n import current_language
+
+    return current_language()
 
 
-def long_date(day: date, *, weekday: bool = False, year: bool = True) -> str:
+def _babel_date(day: date, pattern: str, language: str) -> str:
+    return format_date(day, pattern, locale=language)
+
+
+def weekday_name(day: date, *, language: str | None = None) -> str:
+    """The day of the week: Monday (dydd Llun in Welsh)."""
+    code = _language(language)
+    if code == "en":
+        return WEEKDAYS[day.weekday()]
+    return _babel_date(day, "EEEE", code)
+
+
+def long_date(day: date, *, weekday: bool = False, year: bool = True, language: str | None = None) -> str:
     """A date as GOV.UK writes it, with no leading zero: 7 December 2026; Monday 7 December 2026 with the weekday;
-    Monday 7 December without the year (a reminder for the days ahead)."""
+    Monday 7 December without the year (a reminder for the days ahead). In another language, Babel writes it in the
+    same order from that language's names (dydd Llun 7 Rhagfyr 2026)."""
+    code = _language(language)
+    if code != "en":
+        pattern = ("EEEE " if weekday else "") + "d MMMM" + (" y" if year else "")
+        return _babel_date(day, pattern, code)
     text = f"{day.day} {MONTHS[day.month - 1]}"
     if year:
         text += f" {day.year}"
-    return f"{weekday_name(day)} {text}" if weekday else text
+    return f"{weekday_name(day, language=code)} {text}" if weekday else text
 
 
-def month_year(day: date, *, short: bool = False) -> str:
+def month_year(day: date, *, short: bool = False, language: str | None = None) -> str:
     """The month of a date: March 2026, or Mar 2026 where space is short (a chart's axis)."""
+    code = _language(language)
+    if code != "en":
+        return _babel_date(day, "LLL y" if short else "LLLL y", code)
     return f"{(SHORT_MONTHS if short else MONTHS)[day.month - 1]} {day.year}"
 
 
-def short_date(day: date) -> str:
+def short_date(day: date, *, language: str | None = None) -> str:
     """A date for a table, with GOV.UK's shortened month: 7 Dec 2026."""
+    code = _language(language)
+    if code != "en":
+        return _babel_date(day, "d MMM y", code)
     return f"{day.day} {SHORT_MONTHS[day.month - 1]} {day.year}"
 
 
-def clock_time(at: time) -> str:
+def clock_time(at: time, *, language: str | None = None) -> str:
     """A wall-clock time as GOV.UK writes it: 10am, 10:30am, 12:45am, 5:05pm; midnight and midday, never 12am or
-    12pm (which people read either way)."""
+    12pm (which people read either way). In Welsh, the same with Babel's names of the halves of the day: 10yb,
+    5:05yh, canol dydd, hanner nos."""
+    code = _language(language)
+    if code != "en":
+        if at.minute == 0 and at.hour in (0, 12):
+            from flask_babel import force_locale, gettext
+
+            with force_locale(code):
+                return gettext("midnight") if at.hour == 0 else gettext("midday")
+        periods = get_period_names(locale=code)
+        hour = at.hour % 12 or 12
+        minutes = f":{at.minute:02d}" if at.minute else ""
+        return f"{hour}{minutes}{periods['am' if at.hour < 12 else 'pm']}"
     if at.minute == 0 and at.hour in (0, 12):
         return "midnight" if at.hour == 0 else "midday"
     hour = at.hour % 12 or 12
@@ -94,16 +142,22 @@ def clock_time(at: time) -> str:
     return f"{hour}{minutes}{'am' if at.hour < 12 else 'pm'}"
 
 
-def london_time(moment: datetime) -> str:
+def london_time(moment: datetime, *, language: str | None = None) -> str:
     """The London wall-clock time of a UTC time, as GOV.UK writes it: 10:30am."""
-    return clock_time(moment.astimezone(LONDON).time())
+    return clock_time(moment.astimezone(LONDON).time(), language=language)
 
 
-def london_datetime(moment: datetime, *, weekday: bool = False, short: bool = False) -> str:
+def london_datetime(
+    moment: datetime, *, weekday: bool = False, short: bool = False, language: str | None = None
+) -> str:
     """A UTC time as its London date and time: 7 December 2026, 10:30am (7 Dec 2026, 10:30am when short)."""
     local = moment.astimezone(LONDON)
-    day = short_date(local.date()) if short else long_date(local.date(), weekday=weekday)
-    return f"{day}, {clock_time(local.time())}"
+    day = (
+        short_date(local.date(), language=language)
+        if short
+        else long_date(local.date(), weekday=weekday, language=language)
+    )
+    return f"{day}, {clock_time(local.time(), language=language)}"
 
 
 def now_london() -> datetime:
@@ -143,7 +197,9 @@ def horizon_warning(*days: date | None) -> str | None:
     """What to tell someone booking or counting working days up to ``days``: None while all are within the horizon."""
     horizon = bank_holidays_known_until()
     if any(day is not None and day > horizon for day in days):
-        return f"Bank holidays after {long_date(horizon)} are not known yet"
+        from flask_babel import gettext
+
+        return gettext("Bank holidays after %(date)s are not known yet", date=long_date(horizon))
     return None
 
 

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from flask import Flask, g, make_response, session
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -49,7 +50,7 @@ def register_error_handlers(app: Flask) -> None:
         if is_api_request() and SESSION_TOKEN_KEY not in session:
             # A session check from a page whose session has gone (and was cleared): say so, as the rule would.
             return json_error(401, HTTP_MESSAGES[401])
-        return _respond(400, "Your form expired or was sent from somewhere else. Go back, reload and try again.")
+        return _respond(400, _("Your form expired or was sent from somewhere else. Go back, reload and try again."))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> Any:

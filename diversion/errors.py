@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Response, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 
 log = logging.getLogger("diversion.errors")
 
@@ -82,18 +83,18 @@ HTTP_CODES = {
 }
 
 HTTP_MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Sign in to continue.",
-    403: "You do not have permission to do that.",
-    404: "Page not found.",
-    405: "That action is not allowed here.",
-    409: "Someone else changed this record while you were working on it.",
-    413: "What was sent is too large. Shorten it and try again.",
-    415: "Send the request body as JSON.",
-    422: "The request breaks a rule of the service.",
-    429: "Too many requests. Wait a few minutes and try again.",
-    500: "Sorry, there is a problem with the service.",
-    503: "Sorry, the service is unavailable.",
+    400: _l("The request could not be understood."),
+    401: _l("Sign in to continue."),
+    403: _l("You do not have permission to do that."),
+    404: _l("Page not found."),
+    405: _l("That action is not allowed here."),
+    409: _l("Someone else changed this record while you were working on it."),
+    413: _l("What was sent is too large. Shorten it and try again."),
+    415: _l("Send the request body as JSON."),
+    422: _l("The request breaks a rule of the service."),
+    429: _l("Too many requests. Wait a few minutes and try again."),
+    500: _l("Sorry, there is a problem with the service."),
+    503: _l("Sorry, the service is unavailable."),
 }
 
 
@@ -114,7 +115,7 @@ def json_error(
     extra: dict[str, Any] | None = None,
 ) -> Any:
     """An error response in the shape of docs/api.md."""
-    body: dict[str, Any] = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}}
+    body: dict[str, Any] = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": str(message)}}
     if fields:
         body["error"]["fields"] = fields
     if extra:
@@ -131,4 +132,4 @@ def error_page(status: int, message: str | None = None) -> Any:
         return render_template("errors/error.html", status=status, message=text), status
     except Exception:
         log.exception("error page failed", extra={"status": status})
-        return Response(HTTP_MESSAGES.get(status, "Error"), status=status, mimetype="text/plain")
+        return Response(str(HTTP_MESSAGES.get(status, "Error")), status=status, mimetype="text/plain")

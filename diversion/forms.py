@@ -12,6 +12,9 @@ from datetime import date
 from typing import Any
 
 from flask import render_template_string
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import Field, HiddenField, SelectChoice
 from wtforms.utils import unset_value
@@ -21,6 +24,7 @@ from diversion.dates import out_of_range_message, within_service_years
 from diversion.errors import DomainError
 
 PARTS = ("day", "month", "year")
+PART_LABELS = {"day": _l("Day"), "month": _l("Month"), "year": _l("Year")}
 _TEMPLATE = """{% from 'govuk_frontend_jinja/components/date-input/macro.html' import govukDateInput %}
 {{ govukDateInput(params) }}"""
 
@@ -40,7 +44,7 @@ class GovDateParts:
                 {
                     "id": f"{field.id}-{part}",
                     "name": part,
-                    "label": part.capitalize(),
+                    "label": str(PART_LABELS[part]),
                     "value": field.parts.get(part, ""),
                     "classes": classes,
                     "inputmode": "numeric",
@@ -74,7 +78,8 @@ class DateInputField(Field):
     ) -> None:
         super().__init__(label, validators, **kwargs)
         self.required = required
-        self.what = what or (label or "the date").lower()
+        self._what = what
+        self._label = label
         self.autocomplete_bday = autocomplete_bday
         self.parts: dict[str, str] = {}
         self.error_parts: tuple[str, ...] = ()
@@ -99,28 +104,48 @@ class DateInputField(Field):
         self.data = None
         self._parse()
 
+    @property
+    def what(self) -> str:
+        """The date named in its messages, in the reader's language: "the return date"."""
+        if self._what:
+            return str(self._what)
+        return str(self._label or _("the date")).lower()
+
     def _parse(self) -> None:
         what = self.what
+        # Each message names the date in the middle of a sentence (what) or at its start (What).
+        names = {"what": what, "What": f"{what[:1].upper()}{what[1:]}"}
         missing = [part for part in PARTS if not self.parts[part]]
         if len(missing) == 3:
             if self.required:
-                self._problem, self.error_parts = f"Enter {what}", PARTS
+                self._problem, self.error_parts = _("Enter %(what)s", **names), PARTS
             return
         if missing:
-            names = " and ".join(missing) if len(missing) == 2 else missing[0]
-            self._problem, self.error_parts = f"{what.capitalize()} must include a {names}", tuple(missing)
+            if missing == ["day"]:
+                problem = _("%(What)s must include a day", **names)
+            elif missing == ["month"]:
+                problem = _("%(What)s must include a month", **names)
+            elif missing == ["year"]:
+                problem = _("%(What)s must include a year", **names)
+            elif missing == ["day", "month"]:
+                problem = _("%(What)s must include a day and month", **names)
+            elif missing == ["day", "year"]:
+                problem = _("%(What)s must include a day and year", **names)
+            else:
+                problem = _("%(What)s must include a month and year", **names)
+            self._problem, self.error_parts = problem, tuple(missing)
             return
         if not all(self.parts[part].isdigit() for part in PARTS):
             bad = tuple(part for part in PARTS if not self.parts[part].isdigit())
-            self._problem, self.error_parts = f"{what.capitalize()} must be a real date", bad
+            self._problem, self.error_parts = _("%(What)s must be a real date", **names), bad
             return
         if len(self.parts["year"]) != 4:
-            self._problem, self.error_parts = f"The year of {what} must include 4 numbers", ("year",)
+            self._problem, self.error_parts = _("The year of %(what)s must include 4 numbers", **names), ("year",)
             return
         try:
             day = date(int(self.parts["year"]), int(self.parts["month"]), int(self.parts["day"]))
         except ValueError:
-            self._problem, self.error_parts = f"{what.capitalize()} must be a real date", PARTS
+            self._problem, self.error_parts = _("%(What)s must be a real date", **names), PARTS
             return
         if not within_service_years(day):
             # Year 0001 or 9999 would overflow the arithmetic of any page that works with the day.
@@ -169,9 +194,11 @@ class MaxLength:
     def __call__(self, form: Any, field: Field) -> None:
         if len(field.data or "") <= self.limit:
             return
-        label = str(field.label.text).removesuffix(" (optional)").strip()
-        what = "The answer" if label.endswith("?") or not label else label
-        raise ValidationError(f"{what} must be {self.limit:,} characters or fewer")
+        label = str(field.label.text).removesuffix(" (optional)").removesuffix(f" {_('(optional)')}").strip()
+        what = _("The answer") if label.endswith("?") or not label else label
+        raise ValidationError(
+            _("%(what)s must be %(limit)s characters or fewer", what=what, limit=format_number(self.limit))
+        )
 
 
 def apply_errors(form: Any, error: DomainError, default: str) -> None:
@@ -198,4 +225,4 @@ def error_summary(form: Any) -> dict[str, Any]:
         items.append({"text": field.errors[0], "href": f"#{target}"})
     # Problems that are not one field's, linked to where they are shown (a stale save: diversion/conflicts.py).
     items = [*getattr(form, "extra_summary", []), *items]
-    return {"titleText": "There is a problem", "errorList": items}
+    return {"titleText": _("There is a problem"), "errorList": items}

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import IO, Any, TypeVar
 
 from flask import Flask, Request, abort, current_app, request
+from flask_babel import gettext as _
 
 from diversion.errors import DomainError
 
@@ -74,7 +75,7 @@ def _upload_limit() -> int | None:
 def _refuse(upload_limit: int | None) -> None:
     if upload_limit is not None:
         # The documents' own rule, in its words (diversion/documents/services.py).
-        raise UploadTooLarge("The file must be 10 MB or smaller. Nothing was uploaded.")
+        raise UploadTooLarge(_("The file must be 10 MB or smaller. Nothing was uploaded."))
     abort(413)
 
 

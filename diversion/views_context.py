@@ -7,6 +7,8 @@ from typing import Any
 
 import phonenumbers
 from flask import Flask, g, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from diversion.dates import clock_time, horizon_warning, london_date, london_datetime, long_date, short_date
@@ -15,28 +17,28 @@ from diversion.headers import csp_nonce
 from diversion.permissions import user_allows
 
 # (endpoint, label, rule): shown when the user's role passes the rule. Later domains add their entries here.
-NAVIGATION: list[tuple[str, str, str]] = [
-    ("main.home", "Home", "signed_in"),
-    ("referrals.caseload_page", "Caseload", "client_records"),
-    ("alerts.index", "Alerts", "client_records"),
-    ("referrals.new", "New referral", "make_referral"),
-    ("referrals.court_day", "Court day", "referral_status"),
-    ("referrals.status_list", "Referrals", "partner_status"),
-    ("notices.inbox", "Notices", "notices"),
-    ("reports.completion", "Completion report", "completion_reports"),
-    ("outcomes.dashboard", "Outcomes", "outcome_reports"),
-    ("notifications.failed", "Failed messages", "case_management"),
-    ("privacy.index", "Data protection", "data_protection"),
-    ("privacy.audit", "Audit log", "audit_log"),
-    ("organisations.programmes", "Programmes", "programme"),
-    ("notifications.preferences", "Email settings", "notice_emails"),
-    ("admin.accounts_to_confirm", "Accounts to confirm", "case_management"),
-    ("admin.users", "Users", "admin"),
-    ("admin.courts", "Courts", "admin"),
-    ("organisations.schemes", "Schemes", "admin"),
-    ("organisations.platform", "Organisations", "platform"),
-    ("venues.index", "Venues", "venues"),
-    ("auth.account", "Your account", "signed_in"),
+NAVIGATION: list[tuple[str, Any, str]] = [
+    ("main.home", _l("Home"), "signed_in"),
+    ("referrals.caseload_page", _l("Caseload"), "client_records"),
+    ("alerts.index", _l("Alerts"), "client_records"),
+    ("referrals.new", _l("New referral"), "make_referral"),
+    ("referrals.court_day", _l("Court day"), "referral_status"),
+    ("referrals.status_list", _l("Referrals"), "partner_status"),
+    ("notices.inbox", _l("Notices"), "notices"),
+    ("reports.completion", _l("Completion report"), "completion_reports"),
+    ("outcomes.dashboard", _l("Outcomes"), "outcome_reports"),
+    ("notifications.failed", _l("Failed messages"), "case_management"),
+    ("privacy.index", _l("Data protection"), "data_protection"),
+    ("privacy.audit", _l("Audit log"), "audit_log"),
+    ("organisations.programmes", _l("Programmes"), "programme"),
+    ("notifications.preferences", _l("Email settings"), "notice_emails"),
+    ("admin.accounts_to_confirm", _l("Accounts to confirm"), "case_management"),
+    ("admin.users", _l("Users"), "admin"),
+    ("admin.courts", _l("Courts"), "admin"),
+    ("organisations.schemes", _l("Schemes"), "admin"),
+    ("organisations.platform", _l("Organisations"), "platform"),
+    ("venues.index", _l("Venues"), "venues"),
+    ("auth.account", _l("Your account"), "signed_in"),
 ]
 
 
@@ -101,7 +103,7 @@ def navigation_items() -> list[dict[str, Any]]:
         in_section = current not in NOT_IN_SECTIONS and current.startswith(SECTIONS.get(endpoint, (endpoint,)))
         if endpoint == "alerts.index":
             label = alerts_label()
-        items.append({"href": url_for(endpoint), "text": label, "active": current == endpoint or in_section})
+        items.append({"href": url_for(endpoint), "text": str(label), "active": current == endpoint or in_section})
     return items
 
 
@@ -113,7 +115,7 @@ def alerts_label() -> str:
     if "alerts_unread" not in g:
         g.alerts_unread = unread_count(current_user._get_current_object())
     count = g.alerts_unread
-    return f"Alerts ({count} unread)" if count else "Alerts"
+    return _("Alerts (%(count)d unread)", count=count) if count else _("Alerts")
 
 
 def london(value: datetime | date | None, with_time: bool = True) -> str:
@@ -159,6 +161,15 @@ def phone_text(value: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
+# The CPS's decisions on a notice, in words (the stored values stay English: docs/notices.md).
+DECISION_LABELS = {"discontinued": _l("Discontinued"), "proceeding": _l("Proceeding")}
+
+
+def decision_label(value: str | None) -> str:
+    """A notice's decision in words: Discontinued, Proceeding."""
+    return str(DECISION_LABELS.get(value or "", (value or "").title()))
+
+
 def home_links() -> list[dict[str, Any]]:
     """The home page's list of where to go: the navigation without Home itself."""
     return [item for item in navigation_items() if item["href"] != url_for("main.home")]
@@ -174,13 +185,19 @@ def register_template_context(app: Flask) -> None:
     app.add_template_filter(london_iso, "london_iso")
     app.add_template_filter(clock_time, "clock_time")
     app.add_template_filter(phone_text, "phone")
+    app.add_template_filter(decision_label, "decision_label")
     presenters.register(app)
 
     @app.context_processor
     def inject() -> dict[str, Any]:
+        from diversion.i18n import current_language
+
+        language = current_language()
         return {
-            "service_name": app.config["SERVICE_NAME"],
-            "organisation_name": app.config["ORGANISATION_NAME"],
+            # A name can be given in Welsh too (SERVICE_NAME_CY, ORGANISATION_NAME_CY); else it is shown as set.
+            "service_name": app.config.get(f"SERVICE_NAME_{language.upper()}") or app.config["SERVICE_NAME"],
+            "organisation_name": app.config.get(f"ORGANISATION_NAME_{language.upper()}")
+            or app.config["ORGANISATION_NAME"],
             "csp_nonce": csp_nonce,
             "navigation_items": navigation_items,
             "home_links": home_links,

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -50,7 +51,7 @@ def when(moment: datetime, *, time_only: bool = False) -> str:
     """A time as the page says it, in London: 10:32am on Saturday 5 December 2026, or 10:32am alone."""
     local = moment.astimezone(LONDON)
     at = clock_time(local.time())
-    return at if time_only else f"{at} on {long_date(local.date(), weekday=True)}"
+    return at if time_only else _("%(time)s on %(date)s", time=at, date=long_date(local.date(), weekday=True))
 
 
 def autosave_seconds() -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, jsonify, redirect, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from diversion.drafts import bp, kinds, services
@@ -51,9 +52,9 @@ def _save(kind: str, target: str) -> Any:
         return jsonify(
             saved_at=draft.saved_at.isoformat(),
             expires_at=draft.expires_at.isoformat(),
-            message=f"Draft saved at {when(draft.saved_at, time_only=True)}.",
+            message=_("Draft saved at %(time)s.", time=when(draft.saved_at, time_only=True)),
         )
-    flash(f"Draft saved. It is kept until {when(draft.expires_at)} unless you save the form.", "success")
+    flash(_("Draft saved. It is kept until %(when)s unless you save the form.", when=when(draft.expires_at)), "success")
     return redirect(f"{place.form_url}?draft={RESTORE}")
 
 
@@ -64,5 +65,5 @@ def _discard(kind: str, target: str) -> Any:
         services.discard(draft)
     if is_api_request():
         return "", 204
-    flash("Draft discarded.", "success")
+    flash(_("Draft discarded."), "success")
     return redirect(place.form_url)

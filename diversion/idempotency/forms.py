@@ -22,14 +22,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField
 
 from diversion.errors import Conflict
 from diversion.idempotency import services
 
-ALREADY_SAVED = "This was already saved."
-STILL_SAVING = "This is already being saved. Wait a moment, then check before saving it again."
+ALREADY_SAVED = _l("This was already saved.")
+STILL_SAVING = _l("This is already being saved. Wait a moment, then check before saving it again.")
 
 
 def new_key() -> str:
@@ -63,7 +64,7 @@ def already_saved(form: Any) -> Any:
     row = services.find(current_user.id, key)
     if row is None or row.status is None or row.fingerprint != _print() or not row.location:
         return None
-    flash(ALREADY_SAVED, "success")
+    flash(str(ALREADY_SAVED), "success")
     return redirect(row.location)
 
 
@@ -87,7 +88,7 @@ def held(form: Any) -> Iterator[Held]:
     claim = services.claim(current_user.id, key, _print())
     if claim.outcome != "run" or claim.key_id is None:
         # A repeat of a save still running (or one that saved after already_saved looked): create nothing.
-        raise Conflict(STILL_SAVING)
+        raise Conflict(str(STILL_SAVING))
     holder = Held(claim.key_id)
     try:
         yield holder

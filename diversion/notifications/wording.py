@@ -385,7 +385,11 @@ def when(starts_at: datetime, language: str = ENGLISH) -> dict[str, str]:
     "ar" ('ddydd Iau 3 Rhagfyr', '10:30')."""
     local = starts_at.astimezone(LONDON)
     if language == ENGLISH or not _babel_knows(language):
-        return {"day": long_date(local.date(), weekday=True, year=False), "time": clock_time(local.time())}
+        # In English whoever's request sends it: a member of staff reading the service in Welsh does not change it.
+        return {
+            "day": long_date(local.date(), weekday=True, year=False, language=ENGLISH),
+            "time": clock_time(local.time(), language=ENGLISH),
+        }
     day = format_date(local.date(), "EEEE d MMMM", locale=language)
     if language == "cy":
         day = "d" + day[0].lower() + day[1:]  # "Dydd Iau" -> "ddydd Iau": every weekday's name starts "Dydd"

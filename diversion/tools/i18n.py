@@ -66,6 +66,7 @@ TEXT_KEYS = {
 # A literal that reads as words to a person: a capitalised word followed by another word, or two words and a stop.
 SENTENCE = re.compile(r"[A-Z][a-z']+[ ,][a-z]|[a-z]{2,} [a-z]{2,}.*[.?!:]$")
 LETTER = re.compile(r"[A-Za-z]")
+ATTRIBUTES_ONLY = re.compile(r'^[\s\x00]*(?:[\w:-]+="[^"]*"[\s\x00]*)+$')
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 
 
@@ -81,6 +82,10 @@ class Finding:
 
 
 # -- Templates ------------------------------------------------------------------------------------------------------
+
+
+def _where(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def _has_words(text: str) -> bool:
@@ -108,6 +113,8 @@ class _TextReader(HTMLParser):
             self._skipping -= 1
 
     def handle_data(self, data: str) -> None:
+        if ATTRIBUTES_ONLY.match(data):
+            return  # a macro that writes attributes into a tag of its caller (data-draft-url="…")
         if not self._skipping and _has_words(data):
             self.texts.append((self.getpos()[0], " ".join(data.replace("\x00", "…").split())))
 
@@ -124,6 +131,8 @@ def _page_without_code(env: Environment, source: str) -> str:
             parts.append("\n" * (lineno - line))
             line = lineno
         line += value.count("\n") if kind == "data" else 0
+        if kind == "whitespace":
+            continue
         if kind == "data":
             if not in_trans:
                 parts.append(value)
@@ -157,19 +166,22 @@ def _literals_outside_gettext(node: nodes.Node, inside: bool = False) -> Iterato
             else:
                 yield from _literals_outside_gettext(pair.value)
         return
-    if isinstance(node, nodes.Keyword):
-        if isinstance(node.value, nodes.Const) and isinstance(node.value.value, str):
-            yield node.value.lineno, node.value.value, node.key
-            return
-    if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name):
-        if isinstance(node.node, nodes.Const) and isinstance(node.node.value, str):
-            yield node.node.lineno, node.node.value, node.target.name
-            return
+    if isinstance(node, nodes.Keyword) and isinstance(node.value, nodes.Const) and isinstance(node.value.value, str):
+        yield node.value.lineno, node.value.value, node.key
+        return
+    if (
+        isinstance(node, nodes.Assign)
+        and isinstance(node.target, nodes.Name)
+        and isinstance(node.node, nodes.Const)
+        and isinstance(node.node.value, str)
+    ):
+        yield node.node.lineno, node.node.value, node.target.name
+        return
     if isinstance(node, nodes.Compare | nodes.Test):
         return  # compared with a value (a status code), not shown
-    if isinstance(node, nodes.Call | nodes.Filter) and isinstance(getattr(node, "node", None), nodes.Name):
-        if node.node.name in ("url_for", "csp_nonce", "format_date", "london_format"):  # type: ignore[union-attr]
-            return
+    callee = getattr(node, "node", None) if isinstance(node, nodes.Call) else None
+    if isinstance(callee, nodes.Name) and callee.name in ("url_for", "csp_nonce"):
+        return
     if isinstance(node, nodes.Const) and isinstance(node.value, str):
         yield node.lineno, node.value, None
         return
@@ -188,7 +200,7 @@ def _literal_is_text(value: str, key: str | None) -> bool:
 def template_findings(env: Environment, path: Path) -> list[Finding]:
     """The words in one template that are not inside gettext."""
     source = path.read_text()
-    where = str(path.relative_to(ROOT))
+    where = _where(path)
     found: list[Finding] = []
     reader = _TextReader()
     reader.feed(_page_without_code(env, source))
@@ -210,7 +222,7 @@ def template_paths() -> list[Path]:
 # -- Python ---------------------------------------------------------------------------------------------------------
 
 _VALIDATION_ERRORS = {"ValidationError", "StopValidation"}
-_TEXT_KWARGS = {"label", "description", "message", "hint"}
+_TEXT_KWARGS = {"label", "description", "message", "hint", "title", "caption", "heading", "legend", "text"}
 
 
 def _call_name(node: ast.Call) -> str:
@@ -238,7 +250,7 @@ def _text_of(node: ast.expr) -> str:
 def python_findings(path: Path) -> list[Finding]:
     """Flashes, labels, choices, validation messages and form errors written as plain strings in one module."""
     tree = ast.parse(path.read_text())
-    where = str(path.relative_to(ROOT))
+    where = _where(path)
     found: list[Finding] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -302,13 +314,16 @@ def load_catalogue(code: str) -> Catalog:
 
 
 def _placeholders(text: str) -> set[str]:
-    return {a or b for a, b in PLACEHOLDER.findall(text)}
+    # Case aside: a message may name a value mid-sentence (what) and at its start (What); a translation uses either.
+    return {(a or b).lower() for a, b in PLACEHOLDER.findall(text)}
 
 
-def catalogue_findings(code: str, extracted: dict[str | tuple[str, ...], str] | None = None) -> list[Finding]:
+def catalogue_findings(
+    code: str, extracted: dict[str | tuple[str, ...], str] | None = None, *, catalogue: Catalog | None = None
+) -> list[Finding]:
     """What the language's catalogue lacks, has wrong, or keeps that the code no longer uses."""
     extracted = extract_messages() if extracted is None else extracted
-    catalogue = load_catalogue(code)
+    catalogue = load_catalogue(code) if catalogue is None else catalogue
     found: list[Finding] = []
     for key, where in extracted.items():
         msgid = key if isinstance(key, str) else key[0]

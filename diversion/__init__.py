@@ -132,6 +132,9 @@ def register_templates(app: Flask) -> None:
             PrefixLoader(
                 {
                     "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    # The components as published, for our overrides of a few in templates/govuk_frontend_jinja,
+                    # which give their built-in words ("Error", "Back") in the reader's language.
+                    "govuk_original": PackageLoader("govuk_frontend_jinja"),
                     "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
                 }
             ),

@@ -120,6 +120,5 @@ def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
 
-    @app.context_processor
-    def language_context() -> dict[str, object]:
-        return {"current_language": current_language(), "ui_languages": UI_LANGUAGES}
+    # Globals, not context: macros imported without context (the GOV.UK components' overrides) see them too.
+    app.jinja_env.globals.update(current_language=current_language, ui_languages=UI_LANGUAGES)

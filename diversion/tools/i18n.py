@@ -70,6 +70,10 @@ ATTRIBUTES_ONLY = re.compile(r'^[\s\x00]*(?:[\w:-]+="[^"]*"[\s\x00]*)+$')
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 
 
+# As the application's environment is (diversion/__init__.py): a template that fails to parse is an error, not skipped.
+JINJA_OPTIONS = {"trim_blocks": "true", "lstrip_blocks": "true", "extensions": "jinja2.ext.do", "silent": "false"}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One word left out of gettext, or one message the catalogue lacks: where, and what."""
@@ -292,7 +296,7 @@ def extract_messages() -> dict[str | tuple[str, ...], str]:
     found: dict[str | tuple[str, ...], str] = {}
     sources = (
         (PACKAGE, [("**.py", "python")], {}),
-        (TEMPLATES, [("**.html", "jinja2")], {"**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}}),
+        (TEMPLATES, [("**.html", "jinja2")], {"**.html": JINJA_OPTIONS}),
     )
     for directory, method_map, options in sources:
         for filename, lineno, message, _comments, _context in extract_from_dir(

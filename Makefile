@@ -10,7 +10,7 @@ BUILD := diversion/static/build
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: help install install-dev lock assets run test test-sqlite test-postgresql test-dates faketime lint format bench loadtest audit browser system-libs clean worker
+.PHONY: help install install-dev lock assets run test test-sqlite test-postgresql test-dates faketime lint format bench loadtest audit browser system-libs clean worker translations
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -122,6 +122,9 @@ test-dates: install-dev faketime ## Run the non-browser suite on SQLite under fa
 	    faketime -f "@$${moment/T/ }" \
 	    $(PY) -m pytest --db=sqlite -n $(PYTEST_WORKERS) --ignore=tests/e2e $$part $(PYTEST_ARGS) || exit 1; \
 	done
+
+translations: install-dev ## Rewrite the Welsh catalogue from the code and say how many messages are untranslated (docs/languages.md)
+	$(VENV)/bin/python -m diversion.tools.i18n update
 
 lint: install-dev ## ruff (lint and format check), djlint, mypy strict on the crypto package, the dates and the permissions, no import cycles
 	$(VENV)/bin/ruff check .

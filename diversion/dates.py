@@ -41,11 +41,13 @@ def out_of_range_message(what: str) -> str:
     from flask_babel import gettext
 
     what = str(what)
-    return gettext(
-        "%(what)s must be between %(earliest)s and %(latest)s",
-        what=f"{what[:1].upper()}{what[1:]}",
-        earliest=long_date(EARLIEST_DATE),
-        latest=long_date(LATEST_DATE),
+    return str(
+        gettext(
+            "%(what)s must be between %(earliest)s and %(latest)s",
+            what=f"{what[:1].upper()}{what[1:]}",
+            earliest=long_date(EARLIEST_DATE),
+            latest=long_date(LATEST_DATE),
+        )
     )
 
 
@@ -79,7 +81,7 @@ def _language(language: str | None) -> str:
 
 
 def _babel_date(day: date, pattern: str, language: str) -> str:
-    return format_date(day, pattern, locale=language)
+    return str(format_date(day, pattern, locale=language))
 
 
 def weekday_name(day: date, *, language: str | None = None) -> str:
@@ -130,7 +132,7 @@ def clock_time(at: time, *, language: str | None = None) -> str:
             from flask_babel import force_locale, gettext
 
             with force_locale(code):
-                return gettext("midnight") if at.hour == 0 else gettext("midday")
+                return str(gettext("midnight") if at.hour == 0 else gettext("midday"))
         periods = get_period_names(locale=code)
         hour = at.hour % 12 or 12
         minutes = f":{at.minute:02d}" if at.minute else ""
@@ -199,7 +201,7 @@ def horizon_warning(*days: date | None) -> str | None:
     if any(day is not None and day > horizon for day in days):
         from flask_babel import gettext
 
-        return gettext("Bank holidays after %(date)s are not known yet", date=long_date(horizon))
+        return str(gettext("Bank holidays after %(date)s are not known yet", date=long_date(horizon)))
     return None
 
 

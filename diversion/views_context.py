@@ -161,7 +161,7 @@ def phone_text(value: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-# The CPS's decisions on a notice, in words (the stored values stay English: docs/notices.md).
+# The CPS's decisions on a notice, in words (the stored values stay English: docs/reversals.md).
 DECISION_LABELS = {"discontinued": _l("Discontinued"), "proceeding": _l("Proceeding")}
 
 

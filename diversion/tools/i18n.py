@@ -384,13 +384,66 @@ def todo(fragment: Path, wanted: list[str]) -> int:
     return 1 if untranslated else 0
 
 
+def update(code: str, others: list[Path]) -> int:
+    """Rewrite the language's catalogue from the code (``make translations``): every message id the code has, with
+    its translation from the catalogue or from the other ``.po`` files given (a translator's file), new ones left
+    untranslated, and those the code no longer has dropped. Says how many are untranslated."""
+    from babel.messages.pofile import write_po
+
+    path = PACKAGE / "translations" / code / "LC_MESSAGES" / "messages.po"
+    old = load_catalogue(code)
+    sources = [old]
+    for other in others:
+        with other.open("rb") as handle:
+            sources.append(read_po(handle, locale=code))
+    new = Catalog(
+        locale=code,
+        domain="messages",
+        project="court-diversion",
+        version="1",
+        header_comment=old.header_comment,
+        fuzzy=False,
+        creation_date=old.creation_date,
+        revision_date=old.revision_date,
+        language_team="",
+        last_translator="",
+        msgid_bugs_address="",
+    )
+    untranslated = 0
+    for key, where in extract_messages().items():
+        msgid = key if isinstance(key, str) else key[0]
+        string: str | tuple[str, ...] = "" if isinstance(key, str) else ("",) * new.num_plurals
+        for source in sources:
+            found = source.get(msgid)
+            if (
+                found is not None
+                and "fuzzy" not in found.flags
+                and found.string
+                and (all(found.string) if isinstance(found.string, tuple) else True)
+            ):
+                string = found.string
+                if isinstance(string, tuple):  # as many forms as the language has (Babel's plural rule for it)
+                    string = (string + (string[-1],) * new.num_plurals)[: new.num_plurals]
+                break
+        filename, _, line = where.rpartition(":")
+        new.add(key, string, locations=[(filename, int(line))])
+        untranslated += not (all(string) if isinstance(string, tuple) else string)
+    with path.open("wb") as handle:
+        write_po(handle, new, width=120, omit_header=False, sort_by_file=True, include_lineno=False)
+    print(f"{path.relative_to(ROOT)}: {len(new)} messages, {untranslated} untranslated")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     """``check [PATH...]``: template and Python findings (under the paths, relative to the repository);
     ``todo FILE [PATH...]``: add the untranslated messages of those paths to FILE;
-    ``catalogue``: compare the code with the Welsh catalogue."""
+    ``catalogue``: compare the code with the Welsh catalogue;
+    ``update [FILE...]``: rewrite the Welsh catalogue from the code, taking translations from the files too."""
     command, *rest = argv or ["check"]
     if command == "todo":
         return todo(Path(rest[0]), rest[1:])
+    if command == "update":
+        return update("cy", [Path(name) for name in rest])
     findings: list[Finding] = []
     if command == "check":
         from diversion import create_app

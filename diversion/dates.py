@@ -17,7 +17,7 @@ import functools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, get_period_names
+from babel.dates import format_date
 from dateutil.easter import easter
 from govuk_bank_holidays.bank_holidays import BankHolidays
 
@@ -128,15 +128,17 @@ def clock_time(at: time, *, language: str | None = None) -> str:
     5:05yh, canol dydd, hanner nos."""
     code = _language(language)
     if code != "en":
-        if at.minute == 0 and at.hour in (0, 12):
-            from flask_babel import force_locale, gettext
+        from flask_babel import force_locale, gettext
 
-            with force_locale(code):
-                return str(gettext("midnight") if at.hour == 0 else gettext("midday"))
-        periods = get_period_names(locale=code)
         hour = at.hour % 12 or 12
         minutes = f":{at.minute:02d}" if at.minute else ""
-        return f"{hour}{minutes}{periods['am' if at.hour < 12 else 'pm']}"
+        # The halves of the day as the language abbreviates them (Welsh: yb, yh), from the catalogue: Babel's
+        # Welsh locale data has only AM and PM.
+        with force_locale(code):
+            if at.minute == 0 and at.hour in (0, 12):
+                return str(gettext("midnight") if at.hour == 0 else gettext("midday"))
+            half = gettext("am") if at.hour < 12 else gettext("pm")
+            return f"{hour}{minutes}{half}"
     if at.minute == 0 and at.hour in (0, 12):
         return "midnight" if at.hour == 0 else "midday"
     hour = at.hour % 12 or 12

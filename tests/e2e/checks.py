@@ -13,6 +13,8 @@ from playwright.sync_api import Page, expect
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
 TITLE_SUFFIX = " - Court diversion case system"
+# The same service named in Welsh (config.py, SERVICE_NAME_CY), for pages shown in Welsh.
+TITLE_SUFFIXES = {"en": TITLE_SUFFIX, "cy": " - System achosion dargyfeirio o'r llys"}
 
 _axe = Axe()
 
@@ -23,6 +25,7 @@ _PAGE_FACTS = """() => {
   const skip = document.querySelector("a.govuk-skip-link");
   const href = skip ? skip.getAttribute("href") || "" : "";
   return {
+    lang: document.documentElement.lang,
     h1: document.querySelectorAll("h1").length,
     title: document.title,
     skipLink: !!skip,
@@ -44,6 +47,8 @@ class PageReport:
     violations: list[str] = field(default_factory=list)
     shape: list[str] = field(default_factory=list)
     branding: list[str] = field(default_factory=list)
+    # The page's language (<html lang>), as shown.
+    language: str = ""
 
     @property
     def label(self) -> str:
@@ -66,10 +71,12 @@ def inspect(page: Page, who: str, state: str = "page", *, with_axe: bool = True)
             targets = "; ".join(" ".join(map(str, node["target"])) for node in violation["nodes"])
             report.violations.append(f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
     facts = page.evaluate(_PAGE_FACTS)
+    report.language = facts["lang"]
     if facts["h1"] != 1:
         report.shape.append(f"{facts['h1']} <h1> elements, not 1")
-    if not facts["title"].endswith(TITLE_SUFFIX):
-        report.shape.append(f"title {facts['title']!r} does not end with {TITLE_SUFFIX!r}")
+    suffix = TITLE_SUFFIXES.get(facts["lang"], TITLE_SUFFIX)
+    if not facts["title"].endswith(suffix):
+        report.shape.append(f"title {facts['title']!r} does not end with {suffix!r}")
     if not (facts["skipLink"] and facts["skipTarget"]):
         report.shape.append("no skip link to an element on the page")
     if facts["logos"]:

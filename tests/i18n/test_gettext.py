@@ -97,7 +97,7 @@ def test_the_template_check_finds_text_outside_gettext(
         ('flash(_("Saved."))', 0),
         ('name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter a name"))])', 0),
         ('log.info("Saved.")', 0),
-        ('text = f"{_(\'am\')} later"', 1),
+        ("text = f\"{_('am')} later\"", 1),
     ],
 )
 def test_the_python_check_finds_text_outside_gettext(tmp_path: Path, source: str, count: int) -> None:

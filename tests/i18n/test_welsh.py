@@ -145,3 +145,20 @@ def test_the_catalogue_is_read_from_its_po_file_and_leaves_fuzzy_entries_out(tmp
     assert translations.gettext("Home") == "Hafan"
     assert translations.gettext("Back") == "Back"
     assert load_translations("en").gettext("Home") == "Home"
+
+
+def test_the_script_is_given_its_words_in_welsh_and_english_pages_leave_it_its_own(client, app_ctx) -> None:
+    import json
+    import re
+
+    user = create_user(role="worker")
+    _set(user, language="cy")
+    page = log_in_as(client, user).get("/home").get_data(as_text=True)
+    found = re.search(r'<script type="application/json" id="app-words">(.*?)</script>', page, re.S)
+    assert found is not None
+    words = json.loads(found.group(1))
+    assert words["stay"] == "Aros wedi mewngofnodi"
+    assert words["warn.heading"] == "Byddwch yn cael eich allgofnodi cyn bo hir"
+    english = create_user(role="worker")
+    page = log_in_as(client, english).get("/home").get_data(as_text=True)
+    assert 'id="app-words"' not in page

@@ -14,24 +14,45 @@ const WARN_BEFORE_SECONDS = 5 * 60;
 const FRESH_MILLISECONDS = 60 * 1000;
 const ASK_TIMEOUT_MILLISECONDS = 10 * 1000;
 
+// The words the script shows, in the page's language: the page gives them (templates/macros/script_words.html), so
+// that they come from the same catalogue as the page's own words (docs/languages.md); English when it gives none.
+const WORDS = (() => {
+  try {
+    return JSON.parse(document.getElementById("app-words")?.textContent || "{}");
+  } catch {
+    return {};
+  }
+})();
+const say = (key, english) => WORDS[key] || english;
+
 const MESSAGES = {
   warn: {
-    heading: "You will be signed out soon",
-    text: "To protect the information here, you will be signed out in 5 minutes. Stay signed in to keep working on this page.",
+    heading: say("warn.heading", "You will be signed out soon"),
+    text: say(
+      "warn.text",
+      "To protect the information here, you will be signed out in 5 minutes. Stay signed in to keep working on this page.",
+    ),
   },
   "signed-out": {
-    heading: "You have been signed out",
-    text: "What you typed on this page is still here. Sign in again in a new tab, then come back to this tab and save it.",
+    heading: say("signed-out.heading", "You have been signed out"),
+    text: say(
+      "signed-out.text",
+      "What you typed on this page is still here. Sign in again in a new tab, then come back to this tab and save it.",
+    ),
   },
   "other-user": {
-    heading: "Someone else is signed in",
-    text: "Another account has signed in to this browser, so what you typed on this page cannot be saved from here. Sign in again as yourself in a new tab, then come back to this tab and save it.",
+    heading: say("other-user.heading", "Someone else is signed in"),
+    text: say(
+      "other-user.text",
+      "Another account has signed in to this browser, so what you typed on this page cannot be saved from here. Sign in again as yourself in a new tab, then come back to this tab and save it.",
+    ),
   },
   back: {
-    heading: "You are signed in again",
-    text: "Nothing you typed on this page has been lost. You can save it now.",
+    heading: say("back.heading", "You are signed in again"),
+    text: say("back.text", "Nothing you typed on this page has been lost. You can save it now."),
   },
 };
+const UNREACHABLE = say("unreachable", "The service could not be reached. Check your connection and try again.");
 
 function sessionGuard() {
   const body = document.body;
@@ -59,6 +80,10 @@ function sessionGuard() {
   body.appendChild(dialog);
   const part = (id) => dialog.querySelector(`#${id}`);
   part("timeout-sign-in").href = signInHref;
+  part("timeout-stay").textContent = say("stay", "Stay signed in");
+  part("timeout-sign-in").textContent = say("sign-in", "Sign in again (opens in a new tab)");
+  part("timeout-check").textContent = say("check", "I have signed in again");
+  part("timeout-continue").textContent = say("continue", "Continue");
 
   let state = "signed-in";
   let lastContact = performance.now();
@@ -154,7 +179,7 @@ function sessionGuard() {
       result = await check();
     }
     if (result === "unknown") {
-      part("timeout-status").textContent = "The service could not be reached. Check your connection and try again.";
+      part("timeout-status").textContent = UNREACHABLE;
       return;
     }
     settle(result, { closeWhenSignedIn: true });
@@ -165,11 +190,13 @@ function sessionGuard() {
     if (result === "signed-in") {
       show("back");
     } else if (result === "unknown") {
-      part("timeout-status").textContent = "The service could not be reached. Check your connection and try again.";
+      part("timeout-status").textContent = UNREACHABLE;
     } else {
       show(result);
       part("timeout-status").textContent =
-        result === "signed-out" ? "You are still signed out." : "Someone else is still signed in.";
+        result === "signed-out"
+          ? say("still-signed-out", "You are still signed out.")
+          : say("still-other-user", "Someone else is still signed in.");
     }
   });
 
@@ -237,7 +264,7 @@ function draftKeeper() {
     };
     let kept = answers();
     let busy = false;
-    const say = (text) => {
+    const tell = (text) => {
       if (status) {
         status.textContent = text;
       }
@@ -260,9 +287,14 @@ function draftKeeper() {
         if (response.ok) {
           kept = now;
           const answer = await response.json();
-          say(answer.message || "Draft saved.");
+          tell(answer.message || say("draft-saved", "Draft saved."));
         } else if (response.status === 401) {
-          say("Your draft could not be saved because you have been signed out. What you typed is still on this page.");
+          tell(
+            say(
+              "draft-signed-out",
+              "Your draft could not be saved because you have been signed out. What you typed is still on this page.",
+            ),
+          );
         }
       } catch {
         // No connection: what she typed stays on the page, and the next save tries again.

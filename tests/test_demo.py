@@ -360,3 +360,10 @@ def test_the_second_organisations_court_day_list_is_at_its_first_court(app_ctx) 
     listed = court_day(today(), user=_court_user(home))
     assert listed
     assert {item.referral.id for item in listed} <= {case.id for case in _cases(ESO)}
+
+
+def test_one_demo_court_reads_the_service_in_welsh(app_ctx) -> None:
+    lines = _seed(clients=0)
+    languages = {code: court_by_code(code).default_language for code, _name in DEMO_COURTS}
+    assert languages == {"NTH": "en", "RVS": "en", "EBR": "cy"}
+    assert any("court.eastbridge@example.org" in line and "Welsh" in line for line in lines), lines

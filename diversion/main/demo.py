@@ -75,6 +75,8 @@ MAIN = DemoOrganisation(
         ("admin@example.org", "admin", None, "Alex, administrator"),
     ],
 )
+# Courts made with Welsh as their staff's language (docs/languages.md, "The service in Welsh"), to show it.
+WELSH_COURTS = frozenset({"EBR"})
 # A second charity running a three-appointment Engagement and Support Order at courts of its own.
 ESO = DemoOrganisation(
     slug="eso-north",
@@ -95,7 +97,7 @@ DEMO_ORGANISATIONS = [MAIN, ESO]
 PARTNER_USERS = [
     ("court@example.org", "court", "NTH", "Priya, legal adviser at Northgate"),
     ("court.riverside@example.org", "court", "RVS", "court staff at Riverside"),
-    ("court.eastbridge@example.org", "court", "EBR", "court staff at Eastbridge"),
+    ("court.eastbridge@example.org", "court", "EBR", "court staff at Eastbridge, which reads the service in Welsh"),
     ("court.hillbrook@example.org", "court", "HLB", "court staff at Hillbrook"),
     ("court.moorton@example.org", "court", "MRT", "court staff at Moorton"),
     ("cps@example.org", "cps", None, "Tom, CPS caseworker, every demo court"),
@@ -171,7 +173,7 @@ def _organisation_and_scheme(demo: DemoOrganisation) -> Scheme:
     elif organisation.name == FIRST_EDITION_NAME:
         _rename(organisation, demo.name)
     scheme = scheme_by_slug(organisation, demo.scheme_slug)
-    courts = [court_by_code(code) or save_court(code, name, schemes=[]) for code, name in demo.courts]
+    courts = [court_by_code(code) or _new_court(code, name) for code, name in demo.courts]
     if scheme is None:
         settings = programme_with_appointments(demo.scheme_name, demo.appointments)
         scheme = add_scheme(organisation, demo.scheme_slug, demo.scheme_name, courts, settings=settings)
@@ -182,6 +184,14 @@ def _organisation_and_scheme(demo: DemoOrganisation) -> Scheme:
         if venue_by_name(name, organisation.id) is None:
             save_venue(name, address, organisation=organisation.slug)
     return scheme
+
+
+def _new_court(code: str, name: str) -> Court:
+    court = save_court(code, name, schemes=[])
+    if code in WELSH_COURTS:
+        with transaction():
+            court.default_language = "cy"
+    return court
 
 
 def _rename(organisation: Organisation, name: str) -> None:

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask import render_template_string
-from flask_babel import format_number
+from flask_babel import LazyString, format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -211,7 +211,8 @@ def apply_errors(form: Any, error: DomainError, default: str) -> None:
 def choices(pairs: Any) -> list[SelectChoice]:
     """Radio or select options from (value, label) pairs or a dict, as WTForms wants them."""
     items = pairs.items() if isinstance(pairs, dict) else pairs
-    return [SelectChoice(str(value), str(label)) for value, label in items]
+    # A lazy label stays lazy: choices made at import are read in the reader's language when the page is drawn.
+    return [SelectChoice(str(value), label if isinstance(label, LazyString) else str(label)) for value, label in items]
 
 
 def error_summary(form: Any) -> dict[str, Any]:

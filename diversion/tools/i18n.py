@@ -428,6 +428,10 @@ def update(code: str, others: list[Path]) -> int:
             ):
                 string = found.string
                 if isinstance(string, tuple):  # as many forms as the language has (Babel's plural rule for it)
+                    if len(string) == 6 and new.num_plurals == 5:
+                        # CLDR's six Welsh forms (zero, one, two, few, many, other) to Babel's five, whose first
+                        # form is "other" (and zero).
+                        string = (string[5], *string[1:5])
                     string = (string + (string[-1],) * new.num_plurals)[: new.num_plurals]
                 break
         filename, _, line = where.rpartition(":")

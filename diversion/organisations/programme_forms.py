@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -24,7 +25,7 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitFi
 from wtforms.validators import InputRequired
 
 from diversion.errors import ValidationFailed
-from diversion.forms import MaxLength, VersionField, choices
+from diversion.forms import MaxLength, VersionField
 from diversion.notifications.lead_times import LeadTime
 from diversion.referrals.models import ConsentPurpose, in_a_sentence
 from diversion.referrals.programme import (
@@ -61,14 +62,28 @@ def _step_field(number: int) -> SelectField:
     )
 
 
+# A consent purpose's words are read when a page is drawn, not when this module is imported, so that they are in the
+# reader's language whatever ``ConsentPurpose.label`` gives.
+
+
+def _purpose_label(purpose: ConsentPurpose) -> str:
+    return str(purpose.label)
+
+
+def _wording_missing(purpose: ConsentPurpose) -> str:
+    return _("Enter the wording she is read for %(purpose)s", purpose=in_a_sentence(str(purpose.label)))
+
+
+def _consent_question(purpose: ConsentPurpose) -> str:
+    return _("Consent wording: %(purpose)s", purpose=in_a_sentence(str(purpose.label)))
+
+
 def _wording_field(purpose: ConsentPurpose) -> TextAreaField:
     return TextAreaField(
-        purpose.label,
+        LazyString(_purpose_label, purpose),
         widget=GovCharacterCount(),
         validators=[
-            InputRequired(
-                message=_l("Enter the wording she is read for %(purpose)s", purpose=in_a_sentence(purpose.label))
-            ),
+            InputRequired(message=LazyString(_wording_missing, purpose)),
             MaxLength(MAX_WORDING),
         ],
     )
@@ -97,7 +112,7 @@ class ProgrammeForm(FlaskForm):
     step_10 = _step_field(10)
     deadline = RadioField(
         _l("Deadline"),
-        choices=choices(DEADLINE_RULES),
+        choices=[SelectChoice(value, label) for value, label in DEADLINE_RULES.items()],
         widget=GovRadioInput(),
         validators=[InputRequired(message=_l("Choose the deadline rule"))],
     )
@@ -135,10 +150,7 @@ QUESTIONS = (
     ("at_risk_working_days", _l("At-risk working days")),
     ("reminder_lead_times", _l("Reminder lead times")),
     ("retention_years", _l("Retention period, in years")),
-    *(
-        (name, _l("Consent wording: %(purpose)s", purpose=in_a_sentence(purpose.label)))
-        for purpose, name in WORDING_FIELDS.items()
-    ),
+    *((name, LazyString(_consent_question, purpose)) for purpose, name in WORDING_FIELDS.items()),
 )
 
 

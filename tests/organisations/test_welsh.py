@@ -31,7 +31,7 @@ def test_a_manager_who_reads_welsh_sees_the_programme_in_welsh(client, app_ctx) 
     assert summary["Terfyn amser"]
     assert summary["Mewn perygl"] == "Dyddiad dychwelyd o fewn 5 diwrnod gwaith"
     # Six is its own plural form in Welsh.
-    assert summary["Cadw"] == "6 blynedd ar ôl i'w hachos olaf ddod i ben"
+    assert summary["Cyfnod cadw"] == "6 blynedd ar ôl i'w hachos olaf ddod i ben"
     assert [row[0] for row in page.table_rows()] == ["Fersiwn 2", "Fersiwn 1"]
     assert "Darllen a chymeradwyo'r negeseuon ym mhob iaith" in page.text
 

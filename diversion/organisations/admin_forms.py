@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, RadioField, SelectMultipleField, StringField, SubmitField
+from wtforms import EmailField, RadioField, SelectChoice, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
 from diversion.auth.forms import display_name_field
-from diversion.forms import MaxLength, choices
+from diversion.forms import MaxLength
 from diversion.idempotency.forms import OneTimeKeyField
 from diversion.organisations.models import ACCESS_LABELS, SLUG_MAX
 
-SLUG_HINT = f"Up to {SLUG_MAX} lower case letters, digits and hyphens, used on the command line. It cannot be changed."
+SLUG_HINT = _l(
+    "Up to %(max)d lower case letters, digits and hyphens, used on the command line. It cannot be changed.",
+    max=SLUG_MAX,
+)
 
 
 class SchemeForm(FlaskForm):
@@ -20,27 +24,28 @@ class SchemeForm(FlaskForm):
 
     one_time_key = OneTimeKeyField()  # a new scheme's second submit adds nothing more (docs/idempotency.md)
     name = StringField(
-        "Name",
+        _l("Name"),
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the scheme's name"), MaxLength(120)],
+        validators=[InputRequired(message=_l("Enter the scheme's name")), MaxLength(120)],
     )
-    slug = StringField("Short name", widget=GovTextInput(), description=SLUG_HINT)
-    courts = SelectMultipleField("Courts it serves", choices=[], widget=GovCheckboxesInput(), validate_choice=False)
+    slug = StringField(_l("Short name"), widget=GovTextInput(), description=SLUG_HINT)
+    courts = SelectMultipleField(_l("Courts it serves"), choices=[], widget=GovCheckboxesInput(), validate_choice=False)
     access = RadioField(
-        "Who opens a case",
-        choices=choices([(value.value, label) for value, label in ACCESS_LABELS.items()]),
+        _l("Who opens a case"),
+        # The labels stay lazy, read in the reader's language when the page is drawn.
+        choices=[SelectChoice(value.value, label) for value, label in ACCESS_LABELS.items()],
         widget=GovRadioInput(),
-        validators=[InputRequired(message="Choose who opens a case: the team, or the worker assigned")],
+        validators=[InputRequired(message=_l("Choose who opens a case: the team, or the worker assigned"))],
     )
     appointments = StringField(
-        "Number of appointments",
+        _l("Number of appointments"),
         widget=GovTextInput(),
-        description=(
+        description=_l(
             "The first produces the needs assessment, the last the Care Action Plan. The scheme's manager can change "
             "the programme later."
         ),
     )
-    submit = SubmitField("Save scheme", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save scheme"), widget=GovSubmitInput())
 
 
 class OrganisationForm(FlaskForm):
@@ -48,27 +53,27 @@ class OrganisationForm(FlaskForm):
 
     one_time_key = OneTimeKeyField()  # a second submit adds no second organisation (docs/idempotency.md)
     name = StringField(
-        "Organisation name",
+        _l("Organisation name"),
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the organisation's name"), MaxLength(120)],
+        validators=[InputRequired(message=_l("Enter the organisation's name")), MaxLength(120)],
     )
-    slug = StringField("Short name", widget=GovTextInput(), description=SLUG_HINT)
-    admin_name = display_name_field(label="Administrator's name", hint="Their name as colleagues know it.")
+    slug = StringField(_l("Short name"), widget=GovTextInput(), description=SLUG_HINT)
+    admin_name = display_name_field(label=_l("Administrator's name"), hint=_l("Their name as colleagues know it."))
     admin_email = EmailField(
-        "Administrator's email address",
+        _l("Administrator's email address"),
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the administrator's email address"), MaxLength(254)],
+        validators=[InputRequired(message=_l("Enter the administrator's email address")), MaxLength(254)],
     )
-    submit = SubmitField("Add organisation", widget=GovSubmitInput())
+    submit = SubmitField(_l("Add organisation"), widget=GovSubmitInput())
 
 
 class FirstResponderForm(FlaskForm):
     """Whether the organisation is a first responder for the National Referral Mechanism."""
 
     is_first_responder = RadioField(
-        "Is your organisation a first responder for the National Referral Mechanism?",
-        choices=choices([("yes", "Yes"), ("no", "No")]),
+        _l("Is your organisation a first responder for the National Referral Mechanism?"),
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
         widget=GovRadioInput(),
-        validators=[InputRequired(message="Select yes if your organisation is a first responder")],
+        validators=[InputRequired(message=_l("Select yes if your organisation is a first responder"))],
     )
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save"), widget=GovSubmitInput())

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from diversion.audit.services import record_event
@@ -35,7 +36,7 @@ APPOINTMENTS_MIN, APPOINTMENTS_MAX = 1, 6
 def _admin_of(actor: User) -> int:
     """The administrator's organisation's id; Forbidden for anyone else."""
     if actor is None or Role(actor.role) is not Role.ADMIN or actor.organisation_id is None:
-        raise Forbidden("Only an organisation's administrator keeps its schemes")
+        raise Forbidden(_("Only an organisation's administrator keeps its schemes"))
     return int(actor.organisation_id)
 
 
@@ -46,7 +47,7 @@ def own_scheme(actor: User, scheme_id: Any) -> Scheme:
     except ValueError:
         scheme = None
     if scheme is None or scheme.organisation_id != _admin_of(actor):
-        raise NotFound("There is no such scheme")
+        raise NotFound(_("There is no such scheme"))
     return scheme
 
 
@@ -66,7 +67,7 @@ def _courts(codes: Iterable[str], allowed: list[Court]) -> list[Court]:
     for code in codes:
         court = by_code.get(str(code).strip().upper())
         if court is None:
-            raise ValidationFailed.on("courts", "Select courts from the list")
+            raise ValidationFailed.on("courts", _("Select courts from the list"))
         chosen.append(court)
     return chosen
 
@@ -96,11 +97,13 @@ def new_scheme(
     except ValueError:
         count = 0
     if not APPOINTMENTS_MIN <= count <= APPOINTMENTS_MAX:
-        errors["appointments"] = f"Enter the number of appointments, from {APPOINTMENTS_MIN} to {APPOINTMENTS_MAX}"
+        errors["appointments"] = _(
+            "Enter the number of appointments, from %(low)d to %(high)d", low=APPOINTMENTS_MIN, high=APPOINTMENTS_MAX
+        )
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     if organisation is None:
-        raise NotFound("There is no such organisation")
+        raise NotFound(_("There is no such organisation"))
     return add_scheme(
         organisation,
         clean["slug"],
@@ -118,7 +121,7 @@ def change_scheme(
     """An administrator changes her organisation's scheme: its name, the courts it serves, its access rule. Cases
     already taken stay in the scheme. Audited (``scheme.changed``, naming what changed); returns what changed."""
     if scheme.organisation_id != _admin_of(actor):
-        raise NotFound("There is no such scheme")
+        raise NotFound(_("There is no such scheme"))
     errors: dict[str, str] = {}
     clean_name = ""
     courts: list[Court] = []
@@ -149,7 +152,7 @@ def change_scheme(
         if differs
     ]
     if not changed:
-        raise ValidationFailed("Change something before saving", {"name": "Nothing has changed"})
+        raise ValidationFailed(_("Change something before saving"), {"name": _("Nothing has changed")})
     with transaction():
         scheme.name = clean_name
         scheme.courts = courts
@@ -212,7 +215,7 @@ def new_organisation(
     from diversion.emails import InvalidEmail, checked_email
 
     if actor is None or Role(actor.role) is not Role.OPERATOR:
-        raise Forbidden("Only the platform operator adds organisations")
+        raise Forbidden(_("Only the platform operator adds organisations"))
     errors: dict[str, str] = {}
     # Fields refused because what they name is taken: a conflict (409) when nothing else is wrong.
     taken: set[str] = set()
@@ -225,7 +228,7 @@ def new_organisation(
         except ValidationFailed as error:
             errors[field] = next(iter(error.fields.values()))
     if "slug" not in errors and organisation_by_slug(slug) is not None:
-        errors["slug"] = "An organisation with this short name already exists"
+        errors["slug"] = _("An organisation with this short name already exists")
         taken.add("slug")
     if (problem := display_name_problem(admin_name)) is not None:
         errors["admin_name"] = problem
@@ -235,7 +238,7 @@ def new_organisation(
         errors["admin_email"] = str(error)
     else:
         if find_user_by_email(email) is not None:
-            errors["admin_email"] = "A user with this email address already exists"
+            errors["admin_email"] = _("A user with this email address already exists")
             taken.add("admin_email")
     if errors:
         if set(errors) <= taken:
@@ -256,7 +259,7 @@ def own_organisation(actor: User) -> Organisation:
     """The administrator's organisation."""
     organisation = db.session.get(Organisation, _admin_of(actor))
     if organisation is None:
-        raise NotFound("There is no such organisation")
+        raise NotFound(_("There is no such organisation"))
     return organisation
 
 

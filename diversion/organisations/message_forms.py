@@ -3,6 +3,7 @@ as the manager approves them (docs/languages.md, "Messages in her language")."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import StringField, SubmitField, TextAreaField
@@ -19,7 +20,7 @@ class MessagesForm(FlaskForm):
     sms_body = TextAreaField(PARTS["sms_body"], widget=GovTextArea())
     email_subject = StringField(PARTS["email_subject"], widget=GovTextInput())
     email_body = TextAreaField(PARTS["email_body"], widget=GovTextArea())
-    submit = SubmitField("Approve these messages", widget=GovSubmitInput())
+    submit = SubmitField(_l("Approve these messages"), widget=GovSubmitInput())
 
     def parts(self) -> dict[str, str]:
         """The three parts as typed, by part, each line ending as \\n (a browser sends a textarea's as \\r\\n)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from diversion import conflicts
@@ -31,7 +33,7 @@ from diversion.organisations.message_forms import MessagesForm
 from diversion.organisations.programme_views import _own_scheme
 from diversion.permissions import current_actor, requires
 
-STALE = (
+STALE = _l(
     "Someone else approved these messages while you were reading them. Nothing of yours has been saved yet: "
     "compare your wording with the approved wording and choose which to keep for each difference"
 )
@@ -116,11 +118,15 @@ def messages_language(scheme_id: int, language: str):
                 apply_errors(form, error, "sms_body")
             else:
                 if status.approved is not None and wording.id == status.approved.id:
-                    flash("Nothing was changed, so no new version was approved.", "success")
+                    flash(_("Nothing was changed, so no new version was approved."), "success")
                 else:
                     flash(
-                        f"Version {wording.number} of the {status.name} messages is approved. Reminders written from "
-                        f"now on to women whose language is {status.name} use it.",
+                        _(
+                            "Version %(number)d of the %(language)s messages is approved. Reminders written from now "
+                            "on to women whose language is %(language)s use it.",
+                            number=wording.number,
+                            language=status.name,
+                        ),
                         "success",
                     )
                 return redirect(url_for("organisations.messages", scheme_id=scheme.id))

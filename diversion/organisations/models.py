@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -43,13 +44,15 @@ class Access(StrEnum):
 
     @property
     def label(self) -> str:
-        """The setting as a manager reads it."""
-        return ACCESS_LABELS[self]
+        """The setting as a manager reads it (in the reader's language)."""
+        return str(ACCESS_LABELS[self])
 
 
 ACCESS_LABELS = {
-    Access.TEAM: "Team: every support worker of the scheme opens every case of the scheme",
-    Access.ASSIGNED: "Assigned: a support worker opens her own cases and unassigned ones; a colleague's case asks why",
+    Access.TEAM: _l("Team: every support worker of the scheme opens every case of the scheme"),
+    Access.ASSIGNED: _l(
+        "Assigned: a support worker opens her own cases and unassigned ones; a colleague's case asks why"
+    ),
 }
 _ACCESS_VALUES = ", ".join(f"'{value.value}'" for value in Access)
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -17,11 +21,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired
 
 from diversion.errors import ValidationFailed
-from diversion.forms import MaxLength, VersionField, choices
+from diversion.forms import MaxLength, VersionField
 from diversion.notifications.lead_times import LeadTime
 from diversion.referrals.models import ConsentPurpose, in_a_sentence
 from diversion.referrals.programme import (
@@ -40,26 +44,46 @@ ATTENDANCE = "attendance"
 PRODUCT_CHOICES = {
     "assessment": PRODUCTS["assessment"],
     "care_plan": PRODUCTS["care_plan"],
-    ATTENDANCE: "Attendance only",
+    ATTENDANCE: _l("Attendance only"),
 }
 WORDING_FIELDS = {purpose: f"wording_{purpose.value}" for purpose in ConsentPurpose}
 
 
 def _step_field(number: int) -> SelectField:
     return SelectField(
-        f"What appointment {number} produces",
-        choices=choices([("", "Choose"), *PRODUCT_CHOICES.items()]),
+        _l("What appointment %(number)d produces", number=number),
+        # The labels stay lazy, read in the reader's language when the page is drawn.
+        choices=[
+            SelectChoice("", _l("Choose")),
+            *(SelectChoice(value, label) for value, label in PRODUCT_CHOICES.items()),
+        ],
         widget=GovSelect(),
         validate_choice=False,
     )
 
 
+# A consent purpose's words are read when a page is drawn, not when this module is imported, so that they are in the
+# reader's language whatever ``ConsentPurpose.label`` gives.
+
+
+def _purpose_label(purpose: ConsentPurpose) -> str:
+    return str(purpose.label)
+
+
+def _wording_missing(purpose: ConsentPurpose) -> str:
+    return _("Enter the wording she is read for %(purpose)s", purpose=in_a_sentence(str(purpose.label)))
+
+
+def _consent_question(purpose: ConsentPurpose) -> str:
+    return _("Consent wording: %(purpose)s", purpose=in_a_sentence(str(purpose.label)))
+
+
 def _wording_field(purpose: ConsentPurpose) -> TextAreaField:
     return TextAreaField(
-        purpose.label,
+        LazyString(_purpose_label, purpose),
         widget=GovCharacterCount(),
         validators=[
-            InputRequired(message=f"Enter the wording she is read for {in_a_sentence(purpose.label)}"),
+            InputRequired(message=LazyString(_wording_missing, purpose)),
             MaxLength(MAX_WORDING),
         ],
     )
@@ -71,11 +95,11 @@ class ProgrammeForm(FlaskForm):
     # The number of the programme version the page was shown: a save over a newer one is a conflict (409).
     version = VersionField()
     name = StringField(
-        "Programme name",
+        _l("Programme name"),
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the programme's name"), MaxLength(120)],
+        validators=[InputRequired(message=_l("Enter the programme's name")), MaxLength(120)],
     )
-    appointments = StringField("Number of appointments", widget=GovTextInput())
+    appointments = StringField(_l("Number of appointments"), widget=GovTextInput())
     step_1 = _step_field(1)
     step_2 = _step_field(2)
     step_3 = _step_field(3)
@@ -87,19 +111,19 @@ class ProgrammeForm(FlaskForm):
     step_9 = _step_field(9)
     step_10 = _step_field(10)
     deadline = RadioField(
-        "Deadline",
-        choices=choices(DEADLINE_RULES),
+        _l("Deadline"),
+        choices=[SelectChoice(value, label) for value, label in DEADLINE_RULES.items()],
         widget=GovRadioInput(),
-        validators=[InputRequired(message="Choose the deadline rule")],
+        validators=[InputRequired(message=_l("Choose the deadline rule"))],
     )
-    at_risk_working_days = StringField("At-risk working days", widget=GovTextInput())
-    reminder_lead_times = StringField("Reminder lead times (optional)", widget=GovTextInput())
-    retention_years = StringField("Retention period, in years", widget=GovTextInput())
+    at_risk_working_days = StringField(_l("At-risk working days"), widget=GovTextInput())
+    reminder_lead_times = StringField(_l("Reminder lead times (optional)"), widget=GovTextInput())
+    retention_years = StringField(_l("Retention period, in years"), widget=GovTextInput())
     wording_support = _wording_field(ConsentPurpose.SUPPORT)
     wording_share_with_court_cps = _wording_field(ConsentPurpose.SHARE_WITH_COURT_CPS)
     wording_reminders = _wording_field(ConsentPurpose.REMINDERS)
     wording_equality_monitoring = _wording_field(ConsentPurpose.EQUALITY_MONITORING)
-    submit = SubmitField("Save the programme", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save the programme"), widget=GovSubmitInput())
 
     def step_fields(self) -> list[Any]:
         """The appointments' choices to show: as many as the number of appointments (kept within bounds)."""
@@ -120,13 +144,13 @@ class ProgrammeForm(FlaskForm):
 # --- the programme as the form's values, and back ---
 
 QUESTIONS = (
-    ("name", "Programme name"),
-    ("steps", "Appointments"),
-    ("deadline", "Deadline"),
-    ("at_risk_working_days", "At-risk working days"),
-    ("reminder_lead_times", "Reminder lead times"),
-    ("retention_years", "Retention period, in years"),
-    *((name, f"Consent wording: {in_a_sentence(purpose.label)}") for purpose, name in WORDING_FIELDS.items()),
+    ("name", _l("Programme name")),
+    ("steps", _l("Appointments")),
+    ("deadline", _l("Deadline")),
+    ("at_risk_working_days", _l("At-risk working days")),
+    ("reminder_lead_times", _l("Reminder lead times")),
+    ("retention_years", _l("Retention period, in years")),
+    *((name, LazyString(_consent_question, purpose)) for purpose, name in WORDING_FIELDS.items()),
 )
 
 
@@ -147,7 +171,7 @@ def values_of(settings: dict[str, Any], wordings: dict[ConsentPurpose, str]) -> 
 
 def answers_of(form: ProgrammeForm) -> dict[str, str]:
     """What the form holds, one text per question."""
-    values = {name: (form[name].data or "").strip() for name, _ in QUESTIONS if name != "steps"}
+    values = {name: (form[name].data or "").strip() for name, _label in QUESTIONS if name != "steps"}
     values["steps"] = ",".join((field.data or "") for field in form.step_fields())
     return values
 
@@ -167,11 +191,13 @@ def put(form: ProgrammeForm, values: dict[str, str]) -> None:
 def shown(name: str, value: str) -> str:
     """An answer as the conflict table shows it."""
     if value == "":
-        return "Not given"
+        return _("Not given")
     if name == "steps":
         products = value.split(",")
-        parts = [f"{number}: {PRODUCT_CHOICES.get(item, item).lower()}" for number, item in enumerate(products, 1)]
-        return f"{len(products)} appointment{'' if len(products) == 1 else 's'} ({'; '.join(parts)})"
+        parts = [f"{number}: {str(PRODUCT_CHOICES.get(item, item)).lower()}" for number, item in enumerate(products, 1)]
+        return ngettext(
+            "%(num)d appointment (%(steps)s)", "%(num)d appointments (%(steps)s)", len(products), steps="; ".join(parts)
+        )
     if name == "deadline":
         return DEADLINE_RULES.get(value, value)
     if name == "reminder_lead_times":
@@ -202,44 +228,49 @@ def settings_from(form: ProgrammeForm) -> tuple[dict[str, Any], dict[ConsentPurp
     count = _whole(form.appointments.data, (1, MAX_STEPS))
     steps: list[dict[str, Any]] = []
     if count is None:
-        errors["appointments"] = f"Enter the number of appointments, a whole number from 1 to {MAX_STEPS}"
+        errors["appointments"] = _("Enter the number of appointments, a whole number from 1 to %(max)d", max=MAX_STEPS)
     else:
         beyond = [number for number in range(count + 1, MAX_STEPS + 1) if form[f"step_{number}"].data]
         if beyond:
             # The page showed more appointments than she asks for now: she checks the ones that stay, then saves.
-            errors["appointments"] = (
-                f"You changed the number of appointments to {count}: check what each produces, then save again"
+            errors["appointments"] = _(
+                "You changed the number of appointments to %(count)d: check what each produces, then save again",
+                count=count,
             )
         for number in range(1, count + 1):
             product = form[f"step_{number}"].data or ""
             if product not in PRODUCT_CHOICES:
-                errors[f"step_{number}"] = f"Choose what appointment {number} produces"
+                errors[f"step_{number}"] = _("Choose what appointment %(number)d produces", number=number)
                 continue
             steps.append({"number": number, "produces": None if product == ATTENDANCE else product})
         if not errors:
             errors.update(_step_rules(steps))
     at_risk = _whole(form.at_risk_working_days.data, AT_RISK_DAYS)
     if at_risk is None:
-        errors["at_risk_working_days"] = (
-            f"Enter the at-risk working days, a whole number from {AT_RISK_DAYS[0]} to {AT_RISK_DAYS[1]}"
+        errors["at_risk_working_days"] = _(
+            "Enter the at-risk working days, a whole number from %(low)d to %(high)d",
+            low=AT_RISK_DAYS[0],
+            high=AT_RISK_DAYS[1],
         )
     retention = _whole(form.retention_years.data, RETENTION_YEARS)
     if retention is None:
-        errors["retention_years"] = (
-            f"Enter the retention period, a whole number of years from {RETENTION_YEARS[0]} to {RETENTION_YEARS[1]}"
+        errors["retention_years"] = _(
+            "Enter the retention period, a whole number of years from %(low)d to %(high)d",
+            low=RETENTION_YEARS[0],
+            high=RETENTION_YEARS[1],
         )
     codes: list[str] = []
     try:
         codes = [lead_time.code for lead_time in lead_times_of(form.reminder_lead_times.data or "")]
     except ValueError:
-        errors["reminder_lead_times"] = "Enter each reminder lead time like 1d@10:00, 2h or 90m, separated by commas"
+        errors["reminder_lead_times"] = _("Enter each reminder lead time like 1d@10:00, 2h or 90m, separated by commas")
     else:
         if len(codes) > MAX_LEAD_TIMES:
-            errors["reminder_lead_times"] = f"Enter at most {MAX_LEAD_TIMES} reminder lead times"
+            errors["reminder_lead_times"] = _("Enter at most %(max)d reminder lead times", max=MAX_LEAD_TIMES)
         elif len(set(codes)) != len(codes):
-            errors["reminder_lead_times"] = "Enter each reminder lead time once"
+            errors["reminder_lead_times"] = _("Enter each reminder lead time once")
     if not " ".join((form.name.data or "").split()):
-        errors["name"] = "Enter the programme's name"
+        errors["name"] = _("Enter the programme's name")
     for purpose, name in WORDING_FIELDS.items():
         if form[name].data is not None and not form[name].errors:
             try:
@@ -269,13 +300,16 @@ def _step_rules(steps: list[dict[str, Any]]) -> dict[str, str]:
     it is done), and at most one Care Action Plan, after it (a case has one of each)."""
     errors = {}
     if steps[0]["produces"] != "assessment":
-        errors["step_1"] = "Appointment 1 must produce the needs assessment"
+        errors["step_1"] = _("Appointment 1 must produce the needs assessment")
     for step in steps[1:]:
         if step["produces"] == "assessment":
-            errors[f"step_{step['number']}"] = (
-                f"Only appointment 1 produces the needs assessment: choose another for appointment {step['number']}"
+            errors[f"step_{step['number']}"] = _(
+                "Only appointment 1 produces the needs assessment: choose another for appointment %(number)d",
+                number=step["number"],
             )
     plans = [step["number"] for step in steps if step["produces"] == "care_plan"]
     for number in plans[1:]:
-        errors[f"step_{number}"] = f"Only one appointment produces the Care Action Plan: appointment {plans[0]} does"
+        errors[f"step_{number}"] = _(
+            "Only one appointment produces the Care Action Plan: appointment %(number)d does", number=plans[0]
+        )
     return errors

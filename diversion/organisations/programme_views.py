@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from diversion import conflicts
@@ -30,7 +32,7 @@ from diversion.permissions import current_actor, requires
 from diversion.referrals.programme import DEADLINE_RULES, PRODUCTS, version_programme
 from diversion.referrals.wording import wordings_of
 
-STALE = (
+STALE = _l(
     "Someone else saved a new version of this programme while you were changing it. Nothing of yours has been saved "
     "yet: compare your answers with the saved ones and choose which to keep for each difference"
 )
@@ -183,11 +185,14 @@ def programme_edit(scheme_id: int):
                 apply_errors(form, error, "name")
             else:
                 if saved is None:
-                    flash("Nothing was changed, so no new version was saved.", "success")
+                    flash(_("Nothing was changed, so no new version was saved."), "success")
                 else:
                     flash(
-                        f"Version {saved.number} of the programme is saved. Cases taken from now on follow it; cases "
-                        "already started keep the version they started under.",
+                        _(
+                            "Version %(number)d of the programme is saved. Cases taken from now on follow it; cases "
+                            "already started keep the version they started under.",
+                            number=saved.number,
+                        ),
                         "success",
                     )
                 return redirect(url_for("organisations.programme", scheme_id=scheme.id))

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -37,9 +38,17 @@ def check_slug(slug: str, what: str) -> str:
     """A slug as typed, cleaned, or ValidationFailed saying what it must be."""
     slug = (slug or "").strip().lower()
     if not slug or len(slug) > SLUG_MAX or not SLUG.fullmatch(slug):
-        raise ValidationFailed.on(
-            "slug", f"Enter a short name for the {what} of up to {SLUG_MAX} lower case letters, digits and hyphens"
-        )
+        if what == "scheme":
+            message = _(
+                "Enter a short name for the scheme of up to %(max)d lower case letters, digits and hyphens",
+                max=SLUG_MAX,
+            )
+        else:
+            message = _(
+                "Enter a short name for the organisation of up to %(max)d lower case letters, digits and hyphens",
+                max=SLUG_MAX,
+            )
+        raise ValidationFailed.on("slug", message)
     return slug
 
 
@@ -47,7 +56,11 @@ def check_name(name: str, what: str) -> str:
     """A display name, cleaned, or ValidationFailed."""
     name = " ".join((name or "").split())
     if not name or len(name) > 120:
-        raise ValidationFailed.on("name", f"Enter the {what}'s name, up to 120 characters")
+        if what == "scheme":
+            message = _("Enter the scheme's name, up to 120 characters")
+        else:
+            message = _("Enter the organisation's name, up to 120 characters")
+        raise ValidationFailed.on("name", message)
     return name
 
 
@@ -55,7 +68,7 @@ def check_access(access: str | None) -> str:
     """A scheme's access rule as chosen, or ValidationFailed asking for one (docs/organisations.md, "Need to
     know")."""
     if access not in {value.value for value in Access}:
-        raise ValidationFailed.on("access", "Choose who opens a case: the team, or the worker assigned")
+        raise ValidationFailed.on("access", _("Choose who opens a case: the team, or the worker assigned"))
     return str(access)
 
 
@@ -121,7 +134,7 @@ def add_organisation(slug: str, name: str, actor: Any = None) -> Organisation:
     slug = check_slug(slug, "organisation")
     name = check_name(name, "organisation")
     if organisation_by_slug(slug) is not None:
-        raise Conflict("An organisation with this short name already exists", {"slug": "Already in use"})
+        raise Conflict(_("An organisation with this short name already exists"), {"slug": _("Already in use")})
     with transaction():
         organisation = Organisation(slug=slug, name=name, index_salt=secrets.token_bytes(32))
         db.session.add(organisation)
@@ -155,7 +168,7 @@ def add_scheme(
     except (ValueError, KeyError, TypeError) as error:
         raise ValidationFailed.on("programme", str(error)) from None
     if scheme_by_slug(organisation, slug) is not None:
-        raise Conflict("This organisation already has a scheme with this short name", {"slug": "Already in use"})
+        raise Conflict(_("This organisation already has a scheme with this short name"), {"slug": _("Already in use")})
     with transaction():
         scheme = Scheme(organisation_id=organisation.id, slug=slug, name=name, access=access)
         scheme.courts = list(courts)
@@ -212,8 +225,11 @@ class ProgrammeChanged(Conflict):
 
     def __init__(self, current: ProgrammeVersion) -> None:
         super().__init__(
-            f"Someone else saved version {current.number} of this programme while you were changing it. Nothing of "
-            "yours has been saved yet"
+            _(
+                "Someone else saved version %(number)d of this programme while you were changing it. Nothing of "
+                "yours has been saved yet",
+                number=current.number,
+            )
         )
         self.current = current
 
@@ -307,7 +323,7 @@ def _check_wording_ids(scheme: Scheme, named: Any) -> None:
         )
     ).all()
     if {(row.purpose, row.id) for row in rows} != set(named.items()):
-        raise ValidationFailed.on("programme", "Each consent wording must be one of this scheme's, of its purpose.")
+        raise ValidationFailed.on("programme", _("Each consent wording must be one of this scheme's, of its purpose."))
 
 
 def save_programme(
@@ -344,7 +360,7 @@ def organisation_for(actor: Any, slug: str | None = None) -> Organisation:
     if slug:
         found = organisation_by_slug(slug)
         if found is None:
-            raise ValidationFailed.on("organisation", "There is no organisation with this short name")
+            raise ValidationFailed.on("organisation", _("There is no organisation with this short name"))
         return found
     if actor is not None and getattr(actor, "organisation_id", None) is not None:
         found = db.session.get(Organisation, actor.organisation_id)
@@ -352,7 +368,7 @@ def organisation_for(actor: Any, slug: str | None = None) -> Organisation:
             return found
     found = only_organisation()
     if found is None:
-        raise ValidationFailed.on("organisation", "Name the organisation: the service holds more than one")
+        raise ValidationFailed.on("organisation", _("Name the organisation: the service holds more than one"))
     return found
 
 
@@ -373,12 +389,14 @@ def scheme_for_referral(court: Court, actor: Any, chosen: int | str | None = Non
         own = {scheme.id for scheme in actor.schemes}
         serving = [scheme for scheme in serving if scheme.id in own]
     if not serving:
-        raise ValidationFailed.on("court", "No scheme of yours takes referrals from this court: select another court")
+        raise ValidationFailed.on(
+            "court", _("No scheme of yours takes referrals from this court: select another court")
+        )
     if chosen not in (None, ""):
         picked = [scheme for scheme in serving if str(scheme.id) == str(chosen) or scheme.slug == str(chosen)]
         if not picked:
-            raise ValidationFailed.on("scheme", "Select a scheme that takes referrals from this court")
+            raise ValidationFailed.on("scheme", _("Select a scheme that takes referrals from this court"))
         return picked[0]
     if len(serving) > 1:
-        raise ValidationFailed.on("scheme", "Select the scheme that takes this referral")
+        raise ValidationFailed.on("scheme", _("Select the scheme that takes this referral"))
     return serving[0]

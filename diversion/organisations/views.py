@@ -4,6 +4,7 @@ operator adds organisations; a manager keeps a scheme's programme (``programme_v
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from diversion.errors import DomainError, NotFound
 from diversion.forms import apply_errors, choices
@@ -80,7 +81,7 @@ def _scheme_form(scheme: Scheme | None):
         except DomainError as error:
             apply_errors(form, error, "name")
         else:
-            flash("Scheme added." if scheme is None else "Scheme saved.", "success")
+            flash(_("Scheme added.") if scheme is None else _("Scheme saved."), "success")
             return redirect(url_for("organisations.schemes"))
     status = 422 if form.errors else 200
     return render_template("organisations/scheme_form.html", form=form, scheme=scheme), status

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[..., list[Any]]
@@ -100,27 +101,27 @@ def is_public(address: IPAddress, *, allow_loopback: bool = False) -> bool:
 def parse(url: str) -> tuple[str, str, int, str]:
     """The scheme, host, port and path (with query) of a target URL, or RefusedAddress saying what is wrong."""
     if not isinstance(url, str) or not url.strip():
-        raise RefusedAddress("Enter the address to send events to", "missing")
+        raise RefusedAddress(_("Enter the address to send events to"), "missing")
     if len(url) > MAX_URL_LENGTH:
-        raise RefusedAddress(f"The address must be {MAX_URL_LENGTH} characters or fewer", "too_long")
+        raise RefusedAddress(_("The address must be %(max)d characters or fewer", max=MAX_URL_LENGTH), "too_long")
     if any(ord(character) <= 32 or ord(character) == 127 for character in url):
-        raise RefusedAddress("The address must not contain spaces or control characters", "malformed")
+        raise RefusedAddress(_("The address must not contain spaces or control characters"), "malformed")
     try:
         parts = urlsplit(url)
         port = parts.port
         host = parts.hostname
     except ValueError:
-        raise RefusedAddress("Enter a full web address, like https://example.org/hooks", "malformed") from None
+        raise RefusedAddress(_("Enter a full web address, like https://example.org/hooks"), "malformed") from None
     local = allows_local()
     schemes = ("https", "http") if local else ("https",)
     if parts.scheme.lower() not in schemes:
-        raise RefusedAddress("The address must start with https://", "not_https")
+        raise RefusedAddress(_("The address must start with https://"), "not_https")
     if not host:
-        raise RefusedAddress("Enter a full web address, like https://example.org/hooks", "malformed")
+        raise RefusedAddress(_("Enter a full web address, like https://example.org/hooks"), "malformed")
     if parts.username is not None or parts.password is not None:
-        raise RefusedAddress("The address must not contain a user name or password", "credentials")
+        raise RefusedAddress(_("The address must not contain a user name or password"), "credentials")
     if parts.fragment:
-        raise RefusedAddress("The address must not contain a fragment (#)", "malformed")
+        raise RefusedAddress(_("The address must not contain a fragment (#)"), "malformed")
     scheme = parts.scheme.lower()
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return scheme, host.lower().rstrip("."), port or (443 if scheme == "https" else 80), path
@@ -136,18 +137,18 @@ def resolve(host: str, port: int, resolver: Resolver | None = None) -> list[IPAd
     try:
         answers = lookup(host, port, 0, socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise RefusedAddress("The address's host name could not be found", "unresolved") from None
+        raise RefusedAddress(_("The address's host name could not be found"), "unresolved") from None
     found: list[IPAddress] = []
     for answer in answers:
         text = str(answer[4][0]).split("%", 1)[0]  # an IPv6 scope ("fe80::1%eth0") is not part of the address
         try:
             address = ipaddress.ip_address(text)
         except ValueError:
-            raise RefusedAddress("The address's host name could not be found", "unresolved") from None
+            raise RefusedAddress(_("The address's host name could not be found"), "unresolved") from None
         if address not in found:
             found.append(address)
     if not found:
-        raise RefusedAddress("The address's host name could not be found", "unresolved")
+        raise RefusedAddress(_("The address's host name could not be found"), "unresolved")
     return found
 
 
@@ -159,7 +160,7 @@ def check(url: str, resolver: Resolver | None = None) -> Target:
     allow_loopback = allows_local()
     if not all(is_public(address, allow_loopback=allow_loopback) for address in addresses):
         raise RefusedAddress(
-            "The address must be on the public internet: private, loopback and link-local addresses are refused",
+            _("The address must be on the public internet: private, loopback and link-local addresses are refused"),
             "private_address",
         )
     return Target(scheme, host, port, path, tuple(addresses))

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSubmitInput, GovTextInput
-from wtforms import SelectMultipleField, StringField, SubmitField
+from wtforms import SelectChoice, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
-from diversion.forms import choices
 from diversion.webhooks.addresses import MAX_URL_LENGTH
-from diversion.webhooks.models import Event
+from diversion.webhooks.models import EVENT_LABELS, Event
 
 
 class SubscriptionForm(FlaskForm):
     url = StringField(
-        "Address to send events to",
+        _l("Address to send events to"),
         widget=GovTextInput(),
         validators=[
-            InputRequired(message="Enter the address to send events to"),
-            Length(max=MAX_URL_LENGTH, message=f"The address must be {MAX_URL_LENGTH} characters or fewer"),
+            InputRequired(message=_l("Enter the address to send events to")),
+            Length(
+                max=MAX_URL_LENGTH,
+                message=_l("The address must be %(max)d characters or fewer", max=MAX_URL_LENGTH),
+            ),
         ],
     )
     events = SelectMultipleField(
-        "Events to send",
-        choices=choices([(item.value, item.label) for item in Event]),
+        _l("Events to send"),
+        # The labels stay lazy, read in the reader's language when the page is drawn.
+        choices=[SelectChoice(item.value, EVENT_LABELS[item]) for item in Event],
         widget=GovCheckboxesInput(),
-        validators=[InputRequired(message="Choose at least one event")],
+        validators=[InputRequired(message=_l("Choose at least one event"))],
     )
-    submit = SubmitField("Create the webhook", widget=GovSubmitInput())
+    submit = SubmitField(_l("Create the webhook"), widget=GovSubmitInput())
 
 
 class ActionForm(FlaskForm):

@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,14 +30,14 @@ class Event(StrEnum):
 
     @property
     def label(self) -> str:
-        """The event in words, for the pages."""
-        return EVENT_LABELS[self]
+        """The event in words, for the pages (in the reader's language)."""
+        return str(EVENT_LABELS[self])
 
 
 EVENT_LABELS = {
-    Event.NOTICE_CREATED: "An outcome notice is made",
-    Event.NOTICE_CORRECTED: "An outcome notice is corrected",
-    Event.STATE_CHANGED: "A case changes state",
+    Event.NOTICE_CREATED: _l("An outcome notice is made"),
+    Event.NOTICE_CORRECTED: _l("An outcome notice is corrected"),
+    Event.STATE_CHANGED: _l("A case changes state"),
 }
 
 

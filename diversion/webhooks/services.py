@@ -23,6 +23,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -49,21 +51,21 @@ NEW_KEY = "webhooks_new"
 READY_KEY = "webhooks_ready"
 TABLE = WebhookDelivery.__table__
 
-# Short codes on the delivery log, in words.
+# Short codes on the delivery log, in words (the codes are stored; the words are the reader's language).
 ERRORS = {
-    "http_status": "The receiver did not answer 2xx",
-    "timeout": "No answer within 10 seconds",
-    "connection": "Could not connect",
-    "tls": "The receiver's certificate was not accepted",
-    "private_address": "Refused: not a public address",
-    "refused_address": "Refused address",
-    "unresolved": "Host name not found",
-    "not_https": "Refused: not https",
-    "malformed": "Refused: not a valid address",
-    "expired": "Gave up: older than 24 hours",
-    "out_of_scope": "Not sent: no longer yours to see",
-    "not_allowed": "Not sent: your account may not receive it",
-    "stale_claim": "Sending was interrupted; queued again",
+    "http_status": _l("The receiver did not answer 2xx"),
+    "timeout": _l("No answer within 10 seconds"),
+    "connection": _l("Could not connect"),
+    "tls": _l("The receiver's certificate was not accepted"),
+    "private_address": _l("Refused: not a public address"),
+    "refused_address": _l("Refused address"),
+    "unresolved": _l("Host name not found"),
+    "not_https": _l("Refused: not https"),
+    "malformed": _l("Refused: not a valid address"),
+    "expired": _l("Gave up: older than 24 hours"),
+    "out_of_scope": _l("Not sent: no longer yours to see"),
+    "not_allowed": _l("Not sent: your account may not receive it"),
+    "stale_claim": _l("Sending was interrupted; queued again"),
 }
 
 
@@ -74,13 +76,15 @@ def events_from(names: Iterable[Any]) -> list[Event]:
     """The events named, in the order of Event; ValidationFailed when none, unknown or repeated."""
     names = list(names)
     if not names:
-        raise ValidationFailed.on("events", "Choose at least one event")
+        raise ValidationFailed.on("events", _("Choose at least one event"))
     if len(set(map(str, names))) != len(names):
-        raise ValidationFailed.on("events", "Name each event once")
+        raise ValidationFailed.on("events", _("Name each event once"))
     known = {item.value for item in Event}
     for name in names:
         if str(name) not in known:
-            raise ValidationFailed.on("events", "Choose from " + ", ".join(item.value for item in Event))
+            raise ValidationFailed.on(
+                "events", _("Choose from %(events)s", events=", ".join(item.value for item in Event))
+            )
     return [item for item in Event if item.value in set(map(str, names))]
 
 
@@ -88,14 +92,16 @@ def subscribe(user: User, url: str, names: Iterable[Any]) -> tuple[WebhookSubscr
     """A new subscription of ``url`` to the events named, and its secret (returned here once, stored encrypted).
     ValidationFailed (422) for a target the service will not call, naming why."""
     if user.role not in PARTNER_ROLES:
-        raise ValidationFailed("Only court and CPS users can subscribe to webhooks")
+        raise ValidationFailed(_("Only court and CPS users can subscribe to webhooks"))
     events = events_from(names)
     try:
         addresses.check(url)
     except addresses.RefusedAddress as refused:
         raise ValidationFailed.on("url", refused.message) from None
     if len(subscriptions_of(user)) >= MAX_SUBSCRIPTIONS:
-        raise ValidationFailed(f"You have {MAX_SUBSCRIPTIONS} subscriptions: delete one to add another")
+        raise ValidationFailed(
+            _("You have %(count)d subscriptions: delete one to add another", count=MAX_SUBSCRIPTIONS)
+        )
     secret = signing.new_secret()
     with transaction():
         subscription = WebhookSubscription(user_id=user.id, url=url, events=",".join(item.value for item in events))

@@ -7,13 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from diversion.errors import DomainError
 from diversion.forms import apply_errors
 from diversion.permissions import current_actor, requires
 from diversion.webhooks import bp, services
 from diversion.webhooks.forms import ActionForm, SubscriptionForm
-from diversion.webhooks.models import EVENT_LABELS, Event
+from diversion.webhooks.models import EVENT_LABELS, DeliveryStatus, Event
+
+# A delivery's state in words, for the delivery log (delivered and queued are worded on the page itself).
+STATUS_LABELS = {
+    DeliveryStatus.SENDING.value: _l("Sending"),
+    DeliveryStatus.FAILED.value: _l("Failed"),
+    DeliveryStatus.CANCELLED.value: _l("Cancelled"),
+}
 
 
 def _own(subscription_id: Any) -> Any:
@@ -62,6 +71,7 @@ def subscription(subscription_id):
         subscription=found,
         deliveries=services.deliveries_of(found),
         errors=services.ERRORS,
+        statuses=STATUS_LABELS,
         labels=EVENT_LABELS,
         action=ActionForm(),
         pause_after=current_app.config["WEBHOOK_PAUSE_AFTER"],
@@ -82,16 +92,16 @@ def _act(subscription_id: Any, do: Any, message: str, to_list: bool = False) -> 
 @bp.route("/account/webhooks/<uuid:subscription_id>/pause", methods=["POST"])
 @requires("webhooks")
 def pause(subscription_id):
-    return _act(subscription_id, services.pause, "The webhook is paused: nothing will be sent until you resume it.")
+    return _act(subscription_id, services.pause, _("The webhook is paused: nothing will be sent until you resume it."))
 
 
 @bp.route("/account/webhooks/<uuid:subscription_id>/resume", methods=["POST"])
 @requires("webhooks")
 def resume(subscription_id):
-    return _act(subscription_id, services.resume, "The webhook is resumed.")
+    return _act(subscription_id, services.resume, _("The webhook is resumed."))
 
 
 @bp.route("/account/webhooks/<uuid:subscription_id>/delete", methods=["POST"])
 @requires("webhooks")
 def delete(subscription_id):
-    return _act(subscription_id, services.delete, "The webhook is deleted.", to_list=True)
+    return _act(subscription_id, services.delete, _("The webhook is deleted."), to_list=True)

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 WIDTH, HEIGHT = 640, 300
 FONT_SIZE = 12
 CHAR_WIDTH = 0.62 * FONT_SIZE  # wider than the average character of any sans-serif in the font stack
@@ -51,8 +53,8 @@ def nice_ticks(maximum: float, count: int = 5, *, integer: bool = True) -> list[
 def span(labels: Sequence[str]) -> str:
     """The months a chart covers, for its description: "Jan 2026 to Mar 2026"."""
     if not labels:
-        return "no months"
-    return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
+        return _("no months")
+    return labels[0] if len(labels) == 1 else _("%(start)s to %(end)s", start=labels[0], end=labels[-1])
 
 
 def tick_label(value: float) -> str:

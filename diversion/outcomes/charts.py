@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import render_template
+from flask_babel import gettext as _
 
 from diversion.charts import BLUE, ORANGE, Series, bar_chart, line_chart, span
 from diversion.reports.services import MonthFigures
@@ -13,15 +14,18 @@ from diversion.reports.services import MonthFigures
 
 def referrals_chart_svg(months: Sequence[tuple[str, int]], title: str) -> str:
     """Bars of cases referred in each month, as an SVG document."""
-    labels = [label for label, _ in months]
+    labels = [label for label, _count in months]
     chart = bar_chart(
         title,
-        f"Bars of the cases referred in each month, {span(labels)}. "
-        "The table beside the chart on the dashboard gives each month's figures.",
+        _(
+            "Bars of the cases referred in each month, %(months)s. "
+            "The table beside the chart on the dashboard gives each month's figures.",
+            months=span(labels),
+        ),
         labels,
-        [Series("Referrals", BLUE, tuple(count for _, count in months))],
-        y_label="Cases referred",
-        message="No referrals in this period",
+        [Series(_("Referrals"), BLUE, tuple(count for _label, count in months))],
+        y_label=_("Cases referred"),
+        message=_("No referrals in this period"),
         show_legend=False,
     )
     return render_template("charts/chart.svg", chart=chart)
@@ -34,14 +38,18 @@ def completion_rate_chart_svg(months: Sequence[MonthFigures], reference: float, 
     rates = tuple(None if m.completion.value is None else m.completion.value * 100 for m in months)
     chart = line_chart(
         title,
-        f"A line through the completion rate of each month with finished cases, {span(labels)}, and a dashed line "
-        f"at the reference rate of {reference:.0%}. The table beside the chart on the dashboard gives each month's "
-        "figures.",
+        _(
+            "A line through the completion rate of each month with finished cases, %(months)s, and a dashed line "
+            "at the reference rate of %(reference)s. The table beside the chart on the dashboard gives each month's "
+            "figures.",
+            months=span(labels),
+            reference=f"{reference:.0%}",
+        ),
         labels,
-        Series("Completion rate", BLUE, rates),
-        (f"Reference, {reference:.0%}", reference * 100, ORANGE),
-        y_label="Completion rate (%)",
+        Series(_("Completion rate"), BLUE, rates),
+        (_("Reference, %(reference)s", reference=f"{reference:.0%}"), reference * 100, ORANGE),
+        y_label=_("Completion rate (%)"),
         maximum=100,
-        message="No finished cases in this period",
+        message=_("No finished cases in this period"),
     )
     return render_template("charts/chart.svg", chart=chart)

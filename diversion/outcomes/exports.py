@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from diversion.assessments.models import DOMAIN_LABELS, Domain
 from diversion.care_plans.models import SERVICE_LABELS, Service
 from diversion.exports import Sheet, csv_text, xlsx_bytes
 from diversion.outcomes import services
-from diversion.outcomes.equality import ETHNIC_GROUPS
+from diversion.outcomes.equality import ETHNIC_GROUPS, ethnic_group_label
 from diversion.outcomes.queries import NOT_RECORDED
 from diversion.outcomes.returns import ALL, SUPPRESSION_TEXT, FunderReturn
 
@@ -42,6 +44,17 @@ def group_label(by: str | None, group: str) -> str:
     if by == "ethnicity":
         return ETHNIC_GROUPS.get(group, group)
     return group
+
+
+def shown_group_label(by: str | None, group: str) -> str:
+    """A group's name as a page shows it, in the language of the page (``group_label`` is the exports' English)."""
+    if group == ALL:
+        return _("All")
+    if group == NOT_RECORDED:
+        return _("Not recorded")
+    if by == "ethnicity":
+        return ethnic_group_label(group)
+    return group_label(by, group)
 
 
 def figure_rows(report: FunderReturn, court: str | None, worker: str | None, scope: str | None) -> list[list[Any]]:

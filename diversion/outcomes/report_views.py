@@ -7,6 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from diversion.assessments.models import DOMAIN_LABELS
 from diversion.dates import today
@@ -24,24 +26,25 @@ MEASURE_KEYS = tuple(services.MEASURES)
 # The rows of the dashboard's table by scheme: a measure's key (a count, linked to its cases), a rate of
 # OutcomeFigures, or the median.
 ROLL_UP = (
-    ("Referrals", "referrals"),
-    ("Women referred", "women_referred"),
-    ("Opted in", "opted_in"),
-    ("Declined", "declined"),
-    ("Opt-in rate", "opt_in"),
-    ("Completed", "completed"),
-    ("Finished", "finished"),
-    ("Completion rate", "completion"),
-    ("Appointments with an outcome", "appointments_with_outcome"),
-    ("Did not attend", "did_not_attend"),
-    ("Non-attendance rate", "non_attendance"),
-    ("Median days from referral to completion", "median"),
-    ("Onward referrals made", "onward_made"),
-    ("Onward referrals taken up", "onward_taken_up"),
-    ("Women with a safeguarding flag raised", "safeguarding"),
-    ("Cases reviewed", "reviewed_cases"),
+    (_l("Referrals"), "referrals"),
+    (_l("Women referred"), "women_referred"),
+    (_l("Opted in"), "opted_in"),
+    (_l("Declined"), "declined"),
+    (_l("Opt-in rate"), "opt_in"),
+    (_l("Completed"), "completed"),
+    (_l("Finished"), "finished"),
+    (_l("Completion rate"), "completion"),
+    (_l("Appointments with an outcome"), "appointments_with_outcome"),
+    (_l("Did not attend"), "did_not_attend"),
+    (_l("Non-attendance rate"), "non_attendance"),
+    (_l("Median days from referral to completion"), "median"),
+    (_l("Onward referrals made"), "onward_made"),
+    (_l("Onward referrals taken up"), "onward_taken_up"),
+    (_l("Women with a safeguarding flag raised"), "safeguarding"),
+    (_l("Cases reviewed"), "reviewed_cases"),
 )
-# How anything that leaves the organisation names the one support worker a report is filtered to.
+# How anything that leaves the organisation names the one support worker a report is filtered to (the exports' English;
+# the printable return shows it in the language of the page).
 ONE_WORKER = "One support worker"
 
 
@@ -71,18 +74,20 @@ def filters() -> tuple[OutcomesForm, services.Scope | None, dict[str, Any]]:
     args = OutcomesForm.link_args(period, court.code if court else None, choice.slug)
     if worker is not None:
         args["worker"] = str(worker.id)
-    place = f"{period.label}, {court.name if court else 'all courts'}"
-    scope_label = choice.label or ""
+    place = ", ".join((period.label, court.name if court else _("all courts")))
+    scope_label = choice.shown_label or ""
     about = {
         "period": period,
         "court": court,
         "worker": worker,
         "choice": choice,
         "args": args,
+        # What the report counts as the page names it, and as the exports name it (in English).
         "scope_label": scope_label,
+        "export_scope": choice.label or "",
         "label": f"{place}, {scope_label}" + (f", {worker.display_name}" if worker else ""),
         # What leaves the organisation (the printable return, the exports) names no member of staff.
-        "export_label": f"{place}, {scope_label}" + (f", {ONE_WORKER.lower()}" if worker else ""),
+        "export_label": f"{place}, {scope_label}" + (", " + _("one support worker") if worker else ""),
     }
     return form, services.scope_of(period, court, worker, choice.counted), about
 
@@ -92,7 +97,7 @@ def _page(template: str, form: OutcomesForm, **context: Any) -> Any:
         template,
         form=form,
         period_kinds=PERIOD_KINDS,
-        measures=services.MEASURES,
+        measures=services.shown_measures(),
         domain_labels=DOMAIN_LABELS,
         **context,
     )
@@ -121,7 +126,7 @@ def dashboard() -> Any:
         "outcomes/dashboard.html",
         form,
         figures=figures,
-        roll_up=[*columns, ("Total", figures, about["args"])] if columns else None,
+        roll_up=[*columns, (_("Total"), figures, about["args"])] if columns else None,
         roll_up_rows=ROLL_UP,
         about=about,
         months=months,
@@ -134,7 +139,7 @@ def dashboard() -> Any:
 @bp.route("/outcomes/charts/<any(referrals, 'completion-rate'):kind>.svg")
 @requires("outcome_reports")
 def chart(kind: str) -> Any:
-    _, scope, about = filters()
+    _form, scope, about = filters()
     if scope is None:
         abort(400)
     period = about["period"]
@@ -143,12 +148,12 @@ def chart(kind: str) -> Any:
             (report_services.MonthFigures(y, m, 0, 0, 0).short_label, count)
             for y, m, count in services.referrals_by_month(period, scope)
         ]
-        svg = charts.referrals_chart_svg(months, f"Referrals by month, {about['label']}")
+        svg = charts.referrals_chart_svg(months, _("Referrals by month, %(about)s", about=about["label"]))
     else:
         svg = charts.completion_rate_chart_svg(
             services.months_of(period, scope),
             services.REFERENCE_COMPLETION_RATE,
-            f"Completion rate by month, {about['label']}",
+            _("Completion rate by month, %(about)s", about=about["label"]),
         )
     return Response(svg, mimetype="image/svg+xml")
 
@@ -158,7 +163,7 @@ def chart(kind: str) -> Any:
 def cases(measure: str) -> Any:
     form, scope, about = filters()
     if scope is None:
-        return _page("outcomes/cases.html", form, rows=None, measure=services.MEASURES[measure], about=about)
+        return _page("outcomes/cases.html", form, rows=None, measure=services.shown_measures()[measure], about=about)
     by, value = request.args.get("by"), request.args.get("group")
     group = (by, value) if by and value else None
     try:
@@ -171,7 +176,7 @@ def cases(measure: str) -> Any:
         rows=rows,
         total=total,
         limit=services.DRILL_DOWN_LIMIT,
-        measure=services.MEASURES[measure],
+        measure=services.shown_measures()[measure],
         group=group,
         group_label=services.GROUP_LABELS.get(by or "", {}).get(value or "", value),
         about=about,

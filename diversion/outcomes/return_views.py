@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from diversion.errors import NotFound
 from diversion.exports import download
@@ -31,7 +32,7 @@ def _names(about: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     return (
         about["court"].name if about.get("court") else None,
         ONE_WORKER if about.get("worker") else None,
-        about.get("scope_label") or None,
+        about.get("export_scope") or None,
     )
 
 
@@ -44,14 +45,15 @@ def funder_return() -> Any:
         args = about["args"]
         context.update(
             report=_return(about, scope),
-            group_label=exports.group_label,
+            group_label=exports.shown_group_label,
+            indicator_words=returns.shown_indicator,
             snapshots=returns.snapshot_labels(returns.snapshots_for(current_actor(), about["period"])),
             csv_url=url_for("outcomes.funder_return_csv", **args),
             xlsx_url=url_for("outcomes.funder_return_xlsx", **args),
             print_url=url_for("outcomes.funder_return_print", **args),
             toggle_url=url_for("outcomes.funder_return", **args, **({"suppress": "false"} if _suppressed() else {})),
             snapshot_action=url_for("outcomes.save_snapshot", **args),
-            suppression_text=returns.SUPPRESSION_TEXT,
+            suppression_text=_(returns.SUPPRESSION_TEXT),
         )
     return render_template("outcomes/return.html", **context)
 
@@ -59,15 +61,16 @@ def funder_return() -> Any:
 @bp.route("/outcomes/return/print")
 @requires("outcome_reports")
 def funder_return_print() -> Any:
-    _, scope, about = filters()
+    _form, scope, about = filters()
     if scope is None:
         abort(400)
     return render_template(
         "outcomes/return_print.html",
         report=_return(about, scope),
         about=about,
-        group_label=exports.group_label,
-        suppression_text=returns.SUPPRESSION_TEXT,
+        group_label=exports.shown_group_label,
+        indicator_words=returns.shown_indicator,
+        suppression_text=_(returns.SUPPRESSION_TEXT),
     )
 
 
@@ -83,7 +86,7 @@ def _file_name(about: dict[str, Any], extension: str) -> str:
 @bp.route("/outcomes/return.csv")
 @requires("outcome_reports")
 def funder_return_csv() -> Any:
-    _, scope, about = filters()
+    _form, scope, about = filters()
     if scope is None:
         abort(400)
     body = exports.return_csv(_return(about, scope), *_names(about))
@@ -93,7 +96,7 @@ def funder_return_csv() -> Any:
 @bp.route("/outcomes/return.xlsx")
 @requires("outcome_reports")
 def funder_return_xlsx() -> Any:
-    _, scope, about = filters()
+    _form, scope, about = filters()
     if scope is None:
         abort(400)
     body = exports.return_xlsx(_return(about, scope), *_names(about))
@@ -103,11 +106,11 @@ def funder_return_xlsx() -> Any:
 @bp.route("/outcomes/return/snapshots", methods=["POST"])
 @requires("outcome_reports")
 def save_snapshot() -> Any:
-    _, scope, about = filters()
+    _form, scope, about = filters()
     if scope is None:
         abort(400)
     saved = returns.save_snapshot(about["period"], scope, current_actor())
-    flash("Snapshot kept. Open it later to run the return again and see whether anything changed.", "success")
+    flash(_("Snapshot kept. Open it later to run the return again and see whether anything changed."), "success")
     return redirect(url_for("outcomes.snapshot", snapshot_id=saved.id))
 
 
@@ -118,11 +121,12 @@ def snapshot(snapshot_id: Any) -> Any:
         saved = returns.snapshot(snapshot_id, current_actor())
     except NotFound:
         abort(404)
-    period, _ = returns.snapshot_scope(saved)
+    period, _scope = returns.snapshot_scope(saved)
     return render_template(
         "outcomes/snapshot.html",
         saved=saved,
         period=period,
         scope_label=returns.snapshot_label(saved),
         rerun=returns.rerun(saved, current_actor()),
+        shown_name=returns.shown_name,
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from diversion import scoping
@@ -32,8 +33,8 @@ from diversion.organisations.models import Organisation, Scheme
 from diversion.outcomes import queries, services
 from diversion.outcomes.models import ReturnSnapshot
 from diversion.outcomes.queries import AGE_BANDS, NOT_RECORDED, Scope
-from diversion.reports.scope import SchemeRef, scope_label
-from diversion.reports.services import Period
+from diversion.reports.scope import SchemeRef, shown_scope_label
+from diversion.reports.services import N_, Period
 from diversion.scoping import Counted
 
 INDICATORS_FILE = Path(__file__).with_name("indicators.toml")
@@ -43,7 +44,8 @@ WITHHELD = "[c]"
 ALL = "all"
 # Groups in which each unit falls in exactly one group, so the groups add up to the total.
 PARTITIONS = ("service", "age_band", "ethnicity")
-SUPPRESSION_TEXT = (
+# English for the API and the exports; pages show it through ``_``.
+SUPPRESSION_TEXT = N_(
     "Counts from 1 to 4 read <5. Where a total would give such a count away, another count is withheld and reads "
     "[c]; a rate, mean or median made from a withheld count, or over fewer than 5, reads [c] too."
 )
@@ -108,6 +110,25 @@ def _check(indicator: Indicator, earlier: set[str]) -> None:
     for part in indicator.parts:
         if part not in earlier:
             raise IndicatorFileError(f"{where}: its part {part!r} must be an indicator defined before it")
+
+
+@dataclass(frozen=True)
+class ShownIndicator:
+    """An indicator's name and definition as a page shows them, in the language of the page."""
+
+    name: str
+    definition: str
+
+
+def shown_indicator(indicator: Indicator) -> ShownIndicator:
+    """An indicator's words for a page: the catalogue's translation of the data file's English when it has one
+    (``indicator_words`` lists them for the catalogue), else the file's own words."""
+    return ShownIndicator(_(indicator.name), _(indicator.definition))
+
+
+def shown_name(name: str) -> str:
+    """An indicator's name kept in a snapshot (English), as a page shows it."""
+    return _(name)
 
 
 @functools.cache
@@ -395,7 +416,7 @@ def save_snapshot(period: Period, scope: Scope, actor: User) -> ReturnSnapshot:
     scope = replace(scope, counted=counted)
     scheme_ids = list(counted.scheme_ids or ())
     if actor.organisation_id is None or not scheme_ids:
-        raise NotFound("No scheme of yours to keep a return of")
+        raise NotFound(_("No scheme of yours to keep a return of"))
     indicator_set, digest = indicators()
     content, cases_hash, case_count = _snapshot_content(scope, compute(scope, indicator_set))
     with transaction():
@@ -441,7 +462,7 @@ def snapshot(snapshot_id: Any, user: User) -> ReturnSnapshot:
     """One snapshot ``user`` may open, or NotFound (as for one that does not exist)."""
     found = db.session.get(ReturnSnapshot, snapshot_id)
     if found is None or not _may_open(found, user):
-        raise NotFound("No such snapshot")
+        raise NotFound(_("No such snapshot"))
     return found
 
 
@@ -453,8 +474,8 @@ def snapshot_scope(saved: ReturnSnapshot) -> tuple[Period, Scope]:
 
 
 def snapshot_labels(snapshots: list[ReturnSnapshot]) -> list[tuple[ReturnSnapshot, str]]:
-    """Each snapshot with what it counted, as the return names it ("Whole organisation: <name>", a scheme's name):
-    the organisations' schemes read once for the whole list."""
+    """Each snapshot with what it counted, as the return's page names it ("Whole organisation: <name>", a scheme's
+    name) in the language of the page: the organisations' schemes read once for the whole list."""
     organisations = {saved.organisation_id for saved in snapshots}
     if not organisations:
         return []
@@ -465,7 +486,7 @@ def snapshot_labels(snapshots: list[ReturnSnapshot]) -> list[tuple[ReturnSnapsho
     for saved in snapshots:
         own = schemes.get(saved.organisation_id, [])
         counted = [SchemeRef(s.id, s.slug, s.name) for s in own if s.id in saved.scheme_ids]
-        label = scope_label(db.session.get(Organisation, saved.organisation_id), counted, [s.id for s in own])
+        label = shown_scope_label(db.session.get(Organisation, saved.organisation_id), counted, [s.id for s in own])
         labelled.append((saved, label))
     return labelled
 

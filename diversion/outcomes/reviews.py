@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -27,7 +29,7 @@ from diversion.referrals.models import Referral
 from diversion.referrals.states import NotYet
 
 MAX_NOTES = 2000
-STALE = (
+STALE = _l(
     "Someone else saved this review while you were working on it. "
     "Your changes are shown below: check them against theirs and save again"
 )
@@ -72,7 +74,7 @@ def review_of(referral: Referral, review_id: Any) -> Review:
     """One review of this case (NotFound for another case's)."""
     review = db.session.get(Review, review_id)
     if review is None or review.referral_id != referral.id:
-        raise NotFound("No such review on this case")
+        raise NotFound(_("No such review on this case"))
     return review
 
 
@@ -118,7 +120,9 @@ def not_yet(referral: Referral) -> NotYet | None:
     section's links and ``record_review`` share."""
     assessment = assessment_of(referral)
     if assessment is None or assessment.completed_at is None:
-        return NotYet("Record the needs assessment before a review: it is what a review is compared with", "assessment")
+        return NotYet(
+            _("Record the needs assessment before a review: it is what a review is compared with"), "assessment"
+        )
     return None
 
 
@@ -129,26 +133,30 @@ def _clean(referral: Referral, data: ReviewInput) -> tuple[dict[Domain, tuple[in
     assessment = assessment_of(referral)
     errors: dict[str, str] = {}
     if data.reviewed_on is None:
-        errors["reviewed_on"] = "Enter the date of the review"
+        errors["reviewed_on"] = _("Enter the date of the review")
     elif data.reviewed_on > today():
-        errors["reviewed_on"] = "The date of the review must be today or in the past"
+        errors["reviewed_on"] = _("The date of the review must be today or in the past")
     elif data.reviewed_on < london_date(assessment.completed_at):
-        errors["reviewed_on"] = "The date of the review must be the same as or after the assessment"
+        errors["reviewed_on"] = _("The date of the review must be the same as or after the assessment")
     clean: dict[Domain, tuple[int, int]] = {}
     for domain in Domain:
         need = _as_int(data.needs.get(domain.value), 0, 3)
         score = _as_int(data.scores.get(domain.value), 1, 10)
         if need is None:
-            errors[f"domains.{domain.value}.need"] = f"Select the need level for {domain.label.lower()}"
+            errors[f"domains.{domain.value}.need"] = _(
+                "Select the need level for %(domain)s", domain=str(domain.label).lower()
+            )
         if score is None:
-            errors[f"domains.{domain.value}.score"] = f"Give a wellbeing score from 1 to 10 for {domain.label.lower()}"
+            errors[f"domains.{domain.value}.score"] = _(
+                "Give a wellbeing score from 1 to 10 for %(domain)s", domain=str(domain.label).lower()
+            )
         if need is not None and score is not None:
             clean[domain] = (need, score)
     if set(data.needs) - {d.value for d in Domain} or set(data.scores) - {d.value for d in Domain}:
-        errors["domains"] = "Unknown needs domain"
+        errors["domains"] = _("Unknown needs domain")
     notes = (data.notes or "").strip() or None
     if notes and len(notes) > MAX_NOTES:
-        errors["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
+        errors["notes"] = _("Notes must be %(limit)d characters or fewer", limit=MAX_NOTES)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     return clean, notes

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from diversion.assessments.models import DOMAIN_LABELS, Domain
@@ -24,7 +25,7 @@ from diversion.organisations.models import user_schemes
 from diversion.outcomes import queries
 from diversion.outcomes.queries import Scope
 from diversion.referrals.models import Referral, State
-from diversion.reports.services import MonthFigures, Period, Rate
+from diversion.reports.services import N_, MonthFigures, Period, Rate
 from diversion.scoping import Counted
 
 REFERENCE_COMPLETION_RATE = 0.89  # the completion rate of the scheme this one is modelled on (docs/design.md section 1)
@@ -48,11 +49,36 @@ class Measure:
 # The National Referral Mechanism task's outcomes (docs/modern-slavery.md), each a part of the cases with signs of
 # exploitation: (measure, label, what it counts, the outcome code).
 NRM_MEASURES = (
-    ("nrm_referred", "NRM referrals made", "referred to the National Referral Mechanism", "nrm_referred"),
-    ("duty_to_notify", "Duty to Notify made", "for whom a Duty to Notify was made", "duty_to_notify"),
-    ("nrm_declined", "NRM referral declined", "who declined a referral", "declined"),
-    ("nrm_not_applicable", "NRM referral not applicable", "for whom a referral was not applicable", "not_applicable"),
-    ("nrm_to_consider", "NRM referral still to consider", "with no outcome recorded yet", queries.NRM_TO_CONSIDER),
+    (
+        "nrm_referred",
+        N_("NRM referrals made"),
+        N_("cases with signs of exploitation (as above) referred to the National Referral Mechanism"),
+        "nrm_referred",
+    ),
+    (
+        "duty_to_notify",
+        N_("Duty to Notify made"),
+        N_("cases with signs of exploitation (as above) for whom a Duty to Notify was made"),
+        "duty_to_notify",
+    ),
+    (
+        "nrm_declined",
+        N_("NRM referral declined"),
+        N_("cases with signs of exploitation (as above) who declined a referral"),
+        "declined",
+    ),
+    (
+        "nrm_not_applicable",
+        N_("NRM referral not applicable"),
+        N_("cases with signs of exploitation (as above) for whom a referral was not applicable"),
+        "not_applicable",
+    ),
+    (
+        "nrm_to_consider",
+        N_("NRM referral still to consider"),
+        N_("cases with signs of exploitation (as above) with no outcome recorded yet"),
+        queries.NRM_TO_CONSIDER,
+    ),
 )
 
 
@@ -63,151 +89,184 @@ def _m(key: str, label: str, unit: str, text: str, rows: Callable[[Scope], Selec
 MEASURES: dict[str, Measure] = {
     measure.key: measure
     for measure in (
-        _m("referrals", "Referrals", "cases", "cases referred in the period (by referral date)", queries.referrals),
+        _m(
+            "referrals",
+            N_("Referrals"),
+            N_("cases"),
+            N_("cases referred in the period (by referral date)"),
+            queries.referrals,
+        ),
         _m(
             "women_referred",
-            "Women referred",
-            "women",
-            "women referred in the period (by referral date), each counted once however many referrals she has",
+            N_("Women referred"),
+            N_("women"),
+            N_("women referred in the period (by referral date), each counted once however many referrals she has"),
             queries.women_referred,
         ),
         _m(
             "opted_in",
-            "Opted in",
-            "cases",
-            "cases whose consent to support and to sharing their status was recorded in the period (by consent date)",
+            N_("Opted in"),
+            N_("cases"),
+            N_(
+                "cases whose consent to support and to sharing their status was recorded in the period "
+                "(by consent date)"
+            ),
             queries.opted_in,
         ),
         _m(
             "opted_in_or_declined",
-            "Decisions about opting in",
-            "cases",
-            "cases that opted in (by consent date) or declined (by outcome date) in the period",
+            N_("Decisions about opting in"),
+            N_("cases"),
+            N_("cases that opted in (by consent date) or declined (by outcome date) in the period"),
             queries.decisions,
         ),
         _m(
             "declined",
-            "Declined",
-            "cases",
-            "cases that declined in the period (by outcome date)",
+            N_("Declined"),
+            N_("cases"),
+            N_("cases that declined in the period (by outcome date)"),
             queries.outcome(State.DECLINED.value),
         ),
         _m(
             "completed",
-            "Completed",
-            "cases",
-            "cases that completed in the period (by outcome date)",
+            N_("Completed"),
+            N_("cases"),
+            N_("cases that completed in the period (by outcome date)"),
             queries.outcome(State.COMPLETED.value),
         ),
         _m(
             "not_completed",
-            "Not completed",
-            "cases",
-            "cases not completed by their return date, which fell in the period (by outcome date)",
+            N_("Not completed"),
+            N_("cases"),
+            N_("cases not completed by their return date, which fell in the period (by outcome date)"),
             queries.outcome(State.NOT_COMPLETED.value),
         ),
         _m(
             "withdrawn",
-            "Withdrawn",
-            "cases",
-            "cases withdrawn in the period (by outcome date)",
+            N_("Withdrawn"),
+            N_("cases"),
+            N_("cases withdrawn in the period (by outcome date)"),
             queries.outcome(State.WITHDRAWN.value),
         ),
         _m(
             "finished",
-            "Finished",
-            "cases",
-            "cases completed, not completed or withdrawn in the period (by outcome date): the completion rate's "
-            "denominator",
+            N_("Finished"),
+            N_("cases"),
+            N_(
+                "cases completed, not completed or withdrawn in the period (by outcome date): the completion rate's "
+                "denominator"
+            ),
             queries.outcome(*queries.FINISHED),
         ),
         _m(
             "appointments_with_outcome",
-            "Appointments with an outcome",
-            "appointments",
-            "appointments whose time fell in the period (London dates) and whose outcome is recorded, rebookings "
-            "included",
+            N_("Appointments with an outcome"),
+            N_("appointments"),
+            N_(
+                "appointments whose time fell in the period (London dates) and whose outcome is recorded, rebookings "
+                "included"
+            ),
             queries.appointments_with_outcome,
         ),
         _m(
             "did_not_attend",
-            "Did not attend",
-            "appointments",
-            "appointments in the period recorded as did not attend",
+            N_("Did not attend"),
+            N_("appointments"),
+            N_("appointments in the period recorded as did not attend"),
             queries.did_not_attend,
         ),
         _m(
             "onward_made",
-            "Onward referrals made",
-            "onward referrals",
-            "onward referrals in Care Action Plans agreed in the period, now made, accepted or attended",
+            N_("Onward referrals made"),
+            N_("onward referrals"),
+            N_("onward referrals in Care Action Plans agreed in the period, now made, accepted or attended"),
             queries.onward(queries.MADE_STATUSES),
             groups=("service",),
         ),
         _m(
             "onward_taken_up",
-            "Onward referrals taken up",
-            "onward referrals",
-            "onward referrals in Care Action Plans agreed in the period, now accepted or attended",
+            N_("Onward referrals taken up"),
+            N_("onward referrals"),
+            N_("onward referrals in Care Action Plans agreed in the period, now accepted or attended"),
             queries.onward(queries.TAKEN_UP_STATUSES),
             groups=("service",),
         ),
         _m(
             "safeguarding",
-            "Women with a safeguarding flag raised",
-            "women",
-            "women whose needs assessment, recorded in the period, raised a safeguarding flag (signs of exploitation "
-            "or trafficking), each counted once",
+            N_("Women with a safeguarding flag raised"),
+            N_("women"),
+            N_(
+                "women whose needs assessment, recorded in the period, raised a safeguarding flag "
+                "(signs of exploitation or trafficking), each counted once"
+            ),
             queries.safeguarding,
         ),
         _m(
             "exploitation_cases",
-            "Cases with signs of exploitation",
-            "cases",
-            "cases whose needs assessment, recorded in the period, records signs of exploitation or trafficking",
+            N_("Cases with signs of exploitation"),
+            N_("cases"),
+            N_("cases whose needs assessment, recorded in the period, records signs of exploitation or trafficking"),
             queries.nrm(),
         ),
-        *(
-            _m(key, label, "cases", f"cases with signs of exploitation (as above) {text}", queries.nrm(outcome))
-            for key, label, text, outcome in NRM_MEASURES
-        ),
+        *(_m(key, label, N_("cases"), text, queries.nrm(outcome)) for key, label, text, outcome in NRM_MEASURES),
         _m(
             "days_to_completion",
-            "Days from referral to completion",
-            "days",
-            "calendar days from the referral date to the outcome date, over cases completed in the period",
+            N_("Days from referral to completion"),
+            N_("days"),
+            N_("calendar days from the referral date to the outcome date, over cases completed in the period"),
             queries.days_to_completion,
             kind="values",
         ),
         _m(
             "reviewed_cases",
-            "Cases reviewed",
-            "cases",
-            "cases with a follow-up review dated in the period (and a needs assessment to compare it with)",
+            N_("Cases reviewed"),
+            N_("cases"),
+            N_("cases with a follow-up review dated in the period (and a needs assessment to compare it with)"),
             queries.wellbeing_change,
             groups=("domain",),
         ),
         _m(
             "wellbeing_change",
-            "Change in wellbeing",
-            "points",
-            "the wellbeing score (1 to 10) at the case's latest review in the period minus the score at its needs "
-            "assessment, added up over the cases reviewed",
+            N_("Change in wellbeing"),
+            N_("points"),
+            N_(
+                "the wellbeing score (1 to 10) at the case's latest review in the period minus the score at its needs "
+                "assessment, added up over the cases reviewed"
+            ),
             queries.wellbeing_change,
             kind="sum",
             groups=("domain",),
         ),
         _m(
             "equality_monitored",
-            "Women who consented to equality monitoring",
-            "women",
-            "women referred in the period who consented to equality monitoring and have not withdrawn it, each "
-            "counted once; ages are at the end of the period, from the five-year band of her year of birth",
+            N_("Women who consented to equality monitoring"),
+            N_("women"),
+            N_(
+                "women referred in the period who consented to equality monitoring and have not withdrawn it, each "
+                "counted once; ages are at the end of the period, from the five-year band of her year of birth"
+            ),
             queries.equality_monitored,
             groups=("age_band", "ethnicity"),
         ),
     )
 }
+
+
+@dataclass(frozen=True)
+class ShownMeasure:
+    """A measure's words as a page shows them, in the language of the page."""
+
+    key: str
+    label: str
+    unit: str
+    text: str
+
+
+def shown_measures() -> dict[str, ShownMeasure]:
+    """``MEASURES``' words for a page (the measures keep the English, which the exports give)."""
+    return {key: ShownMeasure(key, _(m.label), _(m.unit), _(m.text)) for key, m in MEASURES.items()}
+
+
 COUNT_KEYS = tuple(key for key, measure in MEASURES.items() if measure.kind == "count" and not measure.groups)
 
 
@@ -371,7 +430,7 @@ def report_worker(worker_id: str | None, counted: Counted | None) -> User | None
         wanted = None
     user = next((user for user in support_workers(counted) if user.id == wanted), None)
     if user is None:
-        raise NotFound("No support worker has this id", {"worker": "No support worker has this id"})
+        raise NotFound(_("No support worker has this id"), {"worker": _("No support worker has this id")})
     return user
 
 
@@ -415,7 +474,7 @@ def cases_behind(
     if group is not None:
         by, value = group
         if by not in measure.groups or len(value) > MAX_GROUP:
-            raise NotFound("This figure has no such group", {"by": "This figure has no such group"})
+            raise NotFound(_("This figure has no such group"), {"by": _("This figure has no such group")})
         condition.append(rows.c[by] == value)
     units = (
         select(rows.c.case_id, db.func.count(db.func.distinct(rows.c.unit)).label("units"))

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from diversion import conflicts
 from diversion.assessments.models import DOMAIN_LABELS, NEED_LEVELS, Domain
@@ -88,7 +89,7 @@ def new_review(referral_id: Any) -> Any:
     referral = load_case(referral_id)
     blocked = reviews.not_yet(referral)
     if blocked is not None:
-        return not_yet_page(referral, "reviews", "Record a review", blocked)
+        return not_yet_page(referral, "reviews", _("Record a review"), blocked)
     form = ReviewForm()
     if (saved := already_saved(form)) is not None:
         return saved  # the same form posted again: nothing more is saved
@@ -102,7 +103,7 @@ def new_review(referral_id: Any) -> Any:
             apply_errors(form, _form_error(error), "reviewed_on")
         else:
             drafts.used("new-review", referral.id)
-            flash("Review saved.", "success")
+            flash(_("Review saved."), "success")
             return redirect(url_for("outcomes.review_list", referral_id=referral.id))
     return _form_page(referral, form, draft)
 
@@ -151,25 +152,25 @@ def edit_review(referral_id: Any, review_id: Any) -> Any:
                 apply_errors(form, _form_error(error), "reviewed_on")
             else:
                 drafts.used("review", review.id)
-                flash("Review saved.", "success")
+                flash(_("Review saved."), "success")
                 return redirect(url_for("outcomes.review_list", referral_id=referral.id))
     return _form_page(referral, form, draft, review, status, comparison)
 
 
 def _questions() -> list[tuple[str, str]]:
     """Every answer of the review form by name, with the words the comparison shows for it."""
-    questions = [("reviewed_on", "Date of the review")]
+    questions = [("reviewed_on", _("Date of the review"))]
     for domain in Domain:
         label = DOMAIN_LABELS[domain]
         questions += [
-            (f"{domain.value}_need", f"{label}: need"),
-            (f"{domain.value}_score", f"{label}: wellbeing score"),
+            (f"{domain.value}_need", _("%(domain)s: need", domain=label)),
+            (f"{domain.value}_score", _("%(domain)s: wellbeing score", domain=label)),
         ]
-    return [*questions, ("notes", "Notes")]
+    return [*questions, ("notes", _("Notes"))]
 
 
 def _answers(form: Any) -> dict[str, Any]:
-    return {name: form[name].data for name, _ in _questions()}
+    return {name: form[name].data for name, _label in _questions()}
 
 
 def _saved(review: Any) -> dict[str, Any]:
@@ -185,7 +186,7 @@ def _shown(name: str, value: str) -> str:
         return long_date(date.fromisoformat(value))
     if name.endswith("_need") and value.isdigit():
         return f"{value}: {NEED_LEVELS.get(int(value), '')}"
-    return value if value != "" else "Not given"
+    return value if value != "" else _("Not given")
 
 
 def _compare(answers: dict[str, Any], review: Any, version: int, formdata: Any) -> conflicts.Comparison:
@@ -218,7 +219,7 @@ def equality(referral_id: Any) -> Any:
         except DomainError as error:
             apply_errors(form, error, "ethnicity")
         else:
-            flash("Equality monitoring saved.", "success")
+            flash(_("Equality monitoring saved."), "success")
             return redirect(url_for("referrals.consent", referral_id=referral.id))
     return case_page(
         referral,

@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from diversion.charts import BLUE, DARK_GREY, ORANGE, Series, bar_chart, span
 from diversion.reports.services import MonthFigures
 
 SERIES = (
-    ("completed", "Completed", BLUE),
-    ("not_completed", "Not completed", ORANGE),
-    ("withdrawn", "Withdrawn", DARK_GREY),
+    ("completed", _l("Completed"), BLUE),
+    ("not_completed", _l("Not completed"), ORANGE),
+    ("withdrawn", _l("Withdrawn"), DARK_GREY),
 )
 
 
@@ -27,11 +29,14 @@ def completion_chart_svg(months: Sequence[MonthFigures], title: str) -> str:
     labels = [month.short_label for month in months]
     chart = bar_chart(
         title,
-        f"Stacked bars of the completed, not completed and withdrawn cases of each month, {span(labels)}. "
-        "The table beside the chart on the report's page gives each month's figures.",
+        _(
+            "Stacked bars of the completed, not completed and withdrawn cases of each month, %(months)s. "
+            "The table beside the chart on the report's page gives each month's figures.",
+            months=span(labels),
+        ),
         labels,
-        [Series(label, colour, tuple(getattr(month, key) for month in months)) for key, label, colour in SERIES],
-        y_label="Finished cases",
-        message="No finished cases in this period",
+        [Series(str(label), colour, tuple(getattr(month, key) for month in months)) for key, label, colour in SERIES],
+        y_label=_("Finished cases"),
+        message=_("No finished cases in this period"),
     )
     return render_template("charts/chart.svg", chart=chart)

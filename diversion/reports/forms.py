@@ -6,6 +6,8 @@ import re
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
 from wtforms import HiddenField, SelectField, SubmitField
@@ -22,7 +24,7 @@ from diversion.reports.services import (
     quarter_period,
 )
 
-PERIOD_KINDS = {"month": "Month", "quarter": "Quarter", "custom": "Dates you choose"}
+PERIOD_KINDS = {"month": _l("Month"), "quarter": _l("Quarter"), "custom": _l("Dates you choose")}
 MONTHS_OFFERED = 60
 QUARTERS_OFFERED = 20
 MONTH_VALUE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -45,7 +47,7 @@ def recent_months(today: date, count: int = MONTHS_OFFERED) -> list[tuple[str, s
     """The current month and the ones before it, newest first, as (value, label)."""
     found = []
     year, month = today.year, today.month
-    for _ in range(count):
+    for _step in range(count):
         found.append((month_value(year, month), month_period(year, month).label))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return found
@@ -55,7 +57,7 @@ def recent_quarters(today: date, count: int = QUARTERS_OFFERED) -> list[tuple[st
     """The current quarter and the ones before it, newest first, as (value, label)."""
     found = []
     year, quarter = quarter_of(today)
-    for _ in range(count):
+    for _step in range(count):
         found.append((quarter_value(year, quarter), quarter_period(year, quarter).label))
         year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
     return found
@@ -72,17 +74,17 @@ class CompletionForm(FlaskForm):
     # marks those radios with aria-expanded, which axe refuses); the form carries it as a hidden field.
     period = HiddenField(
         default="quarter",
-        validators=[AnyOf(list(PERIOD_KINDS), message="Choose a month, a quarter or dates of your own")],
+        validators=[AnyOf(list(PERIOD_KINDS), message=_l("Choose a month, a quarter or dates of your own"))],
     )
-    month = SelectField("Month", widget=GovSelect(), validate_choice=False)
-    quarter = SelectField("Quarter", widget=GovSelect(), validate_choice=False)
-    start = DateInputField("Start date", what="the start date", required=False)
-    end = DateInputField("End date", what="the end date", required=False)
-    court = SelectField("Court", widget=GovSelect(), validate_choice=False, default="")
+    month = SelectField(_l("Month"), widget=GovSelect(), validate_choice=False)
+    quarter = SelectField(_l("Quarter"), widget=GovSelect(), validate_choice=False)
+    start = DateInputField(_l("Start date"), what=_l("the start date"), required=False)
+    end = DateInputField(_l("End date"), what=_l("the end date"), required=False)
+    court = SelectField(_l("Court"), widget=GovSelect(), validate_choice=False, default="")
     # Which of her schemes (support staff with more than one): checked by diversion.reports.scope.choose, which
     # answers 404 for a scheme that is not hers (the list never offers one, so only an edited address names it).
-    scheme = SelectField("Scheme", widget=GovSelect(), validate_choice=False, default="")
-    submit = SubmitField("Show figures", widget=GovSubmitInput())
+    scheme = SelectField(_l("Scheme"), widget=GovSelect(), validate_choice=False, default="")
+    submit = SubmitField(_l("Show figures"), widget=GovSubmitInput())
 
     def __init__(
         self,
@@ -110,13 +112,13 @@ class CompletionForm(FlaskForm):
             # A court user's report is always their own court's: there is nothing to choose.
             del self.court
         else:
-            self.court.choices = choices([("", "All courts"), *((court.code, court.name) for court in courts)])
+            self.court.choices = choices([("", _("All courts")), *((court.code, court.name) for court in courts)])
         if choice is None or not choice.is_choosable:
             # One scheme (or a court's report): nothing to choose.
             del self.scheme
         else:
             self.scheme.choices = choices(
-                [("", choice.all_label), *((scheme.slug, scheme.name) for scheme in choice.offered)]
+                [("", choice.shown_all_label), *((scheme.slug, scheme.name) for scheme in choice.offered)]
             )
             self.scheme.data = choice.slug or ""
 
@@ -130,23 +132,23 @@ class CompletionForm(FlaskForm):
 
     def validate_month(self, field: SelectField) -> None:
         if self.period.data == "month" and field.data not in self._offered(field):
-            raise ValidationError("Select a month from the list")
+            raise ValidationError(_("Select a month from the list"))
 
     def validate_quarter(self, field: SelectField) -> None:
         if self.period.data == "quarter" and field.data not in self._offered(field):
-            raise ValidationError("Select a quarter from the list")
+            raise ValidationError(_("Select a quarter from the list"))
 
     def validate_start(self, field: DateInputField) -> None:
         if self.period.data == "custom" and field.data is None:
-            raise ValidationError("Enter the start date")
+            raise ValidationError(_("Enter the start date"))
 
     def validate_end(self, field: DateInputField) -> None:
         if self.period.data == "custom" and field.data is None:
-            raise ValidationError("Enter the end date")
+            raise ValidationError(_("Enter the end date"))
 
     def validate_court(self, field: SelectField) -> None:
         if (field.data or "") not in self._offered(field):
-            raise ValidationError("Select a court from the list")
+            raise ValidationError(_("Select a court from the list"))
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Check the fields of the kind of period chosen; what is typed under the other kinds is left alone."""

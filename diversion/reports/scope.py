@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from diversion import scoping
@@ -43,23 +44,54 @@ def _and(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def _shown_and(names: Sequence[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return _("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
+
+
+def _is_whole(schemes: Sequence[SchemeRef], every: set[int]) -> bool:
+    return bool(schemes) and {scheme.id for scheme in schemes} == every
+
+
+def _every(organisation: Organisation, every_scheme_id: Collection[int] | None) -> set[int]:
+    if every_scheme_id is not None:
+        return set(every_scheme_id)
+    return {scheme.id for scheme in schemes_of(organisation.id)}
+
+
 def scope_label(
     organisation: Organisation, schemes: Iterable[SchemeRef], every_scheme_id: Collection[int] | None = None
 ) -> str:
     """How a report names the schemes it counts: "Whole organisation: <name>" when they are all of the
     organisation's (``every_scheme_id``, read when not given), the scheme's name for one, "<organisation>: A and B"
-    for some."""
+    for some. In English: the API and the exports name the scope this way (``shown_scope_label`` for pages)."""
     counted = sorted(schemes, key=lambda scheme: (scheme.name, scheme.id))
-    every = (
-        set(every_scheme_id) if every_scheme_id is not None else {scheme.id for scheme in schemes_of(organisation.id)}
-    )
-    if counted and {scheme.id for scheme in counted} == every:
+    if _is_whole(counted, _every(organisation, every_scheme_id)):
         return f"{WHOLE_ORGANISATION}: {organisation.name}"
     if not counted:
         return f"{organisation.name}: no scheme"
     if len(counted) == 1:
         return counted[0].name
     return f"{organisation.name}: {_and([scheme.name for scheme in counted])}"
+
+
+def shown_scope_label(
+    organisation: Organisation, schemes: Iterable[SchemeRef], every_scheme_id: Collection[int] | None = None
+) -> str:
+    """``scope_label`` in the language of the page."""
+    counted = sorted(schemes, key=lambda scheme: (scheme.name, scheme.id))
+    if _is_whole(counted, _every(organisation, every_scheme_id)):
+        return _("Whole organisation: %(name)s", name=organisation.name)
+    if not counted:
+        return _("%(organisation)s: no scheme", organisation=organisation.name)
+    if len(counted) == 1:
+        return counted[0].name
+    return _(
+        "%(organisation)s: %(schemes)s",
+        organisation=organisation.name,
+        schemes=_shown_and([scheme.name for scheme in counted]),
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +106,9 @@ class ReportChoice:
     label: str | None = None  # None for court and CPS users: their reports are by court
     # The select's option for no single scheme: the organisation's name when her schemes are all of its schemes.
     all_label: str = "All your schemes"
+    # ``label`` and ``all_label`` as pages show them, in the language of the page (the API and exports keep English).
+    shown_label: str | None = None
+    shown_all_label: str | None = None
 
     @property
     def slug(self) -> str | None:
@@ -115,14 +150,20 @@ def choose(user: User, slug: str | None = None) -> ReportChoice:
             raise NotFound(NO_SCHEME, {"scheme": NO_SCHEME})
         return ReportChoice(counted)
     offered = _refs(user)
-    every = scope_label(user.organisation, offered)
-    all_label = every if every.startswith(f"{WHOLE_ORGANISATION}:") else "All your schemes"
+    every_id = _every(user.organisation, None)
+    whole = _is_whole(offered, every_id)
+    every = scope_label(user.organisation, offered, every_id)
+    shown_every = shown_scope_label(user.organisation, offered, every_id)
+    all_label = every if whole else "All your schemes"
+    shown_all_label = shown_every if whole else _("All your schemes")
     if slug is not None:
         chosen = next((scheme for scheme in offered if scheme.slug == slug), None)
         if chosen is None:
             raise NotFound(NO_SCHEME, {"scheme": NO_SCHEME})
-        return ReportChoice(counted.only(chosen.id), offered, chosen, (chosen,), chosen.name, all_label)
-    return ReportChoice(counted, offered, None, offered, every, all_label)
+        return ReportChoice(
+            counted.only(chosen.id), offered, chosen, (chosen,), chosen.name, all_label, chosen.name, shown_all_label
+        )
+    return ReportChoice(counted, offered, None, offered, every, all_label, shown_every, shown_all_label)
 
 
 def report_courts(user: User) -> list[Court] | None:

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+
 from diversion.admin.services import court_by_code
 from diversion.auth.models import Role, User
 from diversion.courts.models import Court
@@ -32,35 +34,44 @@ MAX_MONTHS = 120  # a period spans at most ten years of calendar months (the cha
 # as a percentage with one decimal), so they never disagree in the last digit.
 RATE_PLACES = 3
 
-# (key, label, what it counts): the keys are the API's and the CSV's names.
+
+def N_(text: str) -> str:
+    """Mark English kept for the API and the exports: extracted into the catalogue, shown through ``_``."""
+    return text
+
+
+# (key, label, what it counts): the keys are the API's and the CSV's names. The words stay English here (the API, the
+# CSV and its definition); ``N_`` marks them for the catalogue, and pages show them through ``shown_figures``.
 FIGURES: tuple[tuple[str, str, str], ...] = (
-    ("referred", "Referred", "cases referred in the period (by referral date)"),
-    ("declined", "Declined", "cases that declined the scheme in the period (by outcome date)"),
+    ("referred", N_("Referred"), N_("cases referred in the period (by referral date)")),
+    ("declined", N_("Declined"), N_("cases that declined the scheme in the period (by outcome date)")),
     (
         "opted_in",
-        "Opted in",
-        "cases whose consent to support and to sharing their status was recorded in the period (by consent date), "
-        "whatever happened to them after",
+        N_("Opted in"),
+        N_(
+            "cases whose consent to support and to sharing their status was recorded in the period (by consent date), "
+            "whatever happened to them after"
+        ),
     ),
-    ("completed", "Completed", "cases that completed the programme in the period (by outcome date)"),
+    ("completed", N_("Completed"), N_("cases that completed the programme in the period (by outcome date)")),
     (
         "not_completed",
-        "Not completed",
-        "cases not completed by their return date, which fell in the period (by outcome date: the return date)",
+        N_("Not completed"),
+        N_("cases not completed by their return date, which fell in the period (by outcome date: the return date)"),
     ),
-    ("withdrawn", "Withdrawn", "cases withdrawn from the scheme in the period (by outcome date)"),
+    ("withdrawn", N_("Withdrawn"), N_("cases withdrawn from the scheme in the period (by outcome date)")),
     (
         "in_progress",
-        "In progress",
-        "cases still open at the end of the period: referred by its last day and without an outcome by then",
+        N_("In progress"),
+        N_("cases still open at the end of the period: referred by its last day and without an outcome by then"),
     ),
 )
-COMPLETION_RATE_TEXT = (
+COMPLETION_RATE_TEXT = N_(
     "completed / (completed + not completed + withdrawn), over cases whose final state was reached in the period "
     "(by outcome date); declined referrals are not in it. Its 95% interval is the Wilson score interval"
 )
-OPT_IN_RATE_TEXT = "opted in / (opted in + declined), over the decisions made in the period"
-GENERAL_TEXT = (
+OPT_IN_RATE_TEXT = N_("opted in / (opted in + declined), over the decisions made in the period")
+GENERAL_TEXT = N_(
     "A period includes its first and last days; dates are London dates. Rates are rounded to 3 decimal places "
     "(a percentage with 1 decimal place); a rate is not given (null in the API, blank in the CSV) when no case is in "
     "its denominator"
@@ -70,6 +81,11 @@ DEFINITION = (
     + " ".join(f"{label}: {text}." for _, label, text in FIGURES)
     + f" {GENERAL_TEXT}."
 )
+
+
+def shown_figures() -> list[tuple[str, str, str]]:
+    """``FIGURES`` as a page shows them: (key, label, what it counts) in the language of the page."""
+    return [(key, _(label), _(text)) for key, label, text in FIGURES]
 
 
 # --- periods ---
@@ -89,8 +105,8 @@ class Period:
         if self.kind == "month":
             return month_year(self.start)
         if self.kind == "quarter":
-            return f"{MONTHS[self.start.month - 1]} to {month_year(self.end)}"
-        return f"{long_date(self.start)} to {long_date(self.end)}"
+            return _("%(start)s to %(end)s", start=MONTHS[self.start.month - 1], end=month_year(self.end))
+        return _("%(start)s to %(end)s", start=long_date(self.start), end=long_date(self.end))
 
     def months(self) -> Iterator[tuple[int, int]]:
         """Each calendar month the period touches, as (year, month), in order."""
@@ -124,9 +140,9 @@ def default_period() -> Period:
 def check_period(start: date, end: date, kind: str = "custom") -> Period:
     """A period from its first and last days, or ValidationFailed on ``to`` saying why not."""
     if end < start:
-        raise ValidationFailed.on("to", "The end date must be the same as or after the start date")
+        raise ValidationFailed.on("to", _("The end date must be the same as or after the start date"))
     if (end.year - start.year) * 12 + end.month - start.month + 1 > MAX_MONTHS:
-        raise ValidationFailed.on("to", f"The period must be {MAX_MONTHS // 12} years or shorter")
+        raise ValidationFailed.on("to", _("The period must be %(years)d years or shorter", years=MAX_MONTHS // 12))
     return Period(start, end, kind)
 
 
@@ -135,7 +151,7 @@ def report_court(code: str | None, user: User) -> Court | None:
     names another, as for any object outside her scope). For others: None for every court the report counts, or
     the one named among the courts it may be narrowed to (``diversion.reports.scope.report_courts``: her schemes'
     courts, a CPS user's covered courts); NotFound for any other code, as for an unknown one."""
-    missing = NotFound("No court has this code", {"court": "No court has this code"})
+    missing = NotFound(_("No court has this code"), {"court": _("No court has this code")})
     court = court_by_code(code) if code else None
     if code and court is None:
         raise missing
@@ -283,7 +299,7 @@ class CompletionReport:
     @property
     def court_label(self) -> str:
         """The court's name, or "All courts"."""
-        return self.court.name if self.court else "All courts"
+        return self.court.name if self.court else _("All courts")
 
     @property
     def scheme_slug(self) -> str | None:

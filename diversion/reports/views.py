@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
 
 from diversion.auth.models import Role
 from diversion.courts.models import Court
@@ -44,17 +45,21 @@ def _filters() -> tuple[CompletionForm, ReportChoice, Court | None, services.Per
 
 def _caption(report: services.CompletionReport) -> str:
     parts = [report.period.label, report.court_label]
-    if report.scope_label:
-        parts.append(report.scope_label)
+    shown_scope = report.choice.shown_label if report.choice else None
+    if shown_scope:
+        parts.append(shown_scope)
     return ", ".join(parts)
 
 
 def _chart_alt(report: services.CompletionReport) -> str:
     figures = report.figures
-    return (
-        f"Bar chart of finished cases by month, {_caption(report)}: "
-        f"{figures.completed} completed, {figures.not_completed} not completed and {figures.withdrawn} withdrawn "
-        "in all. The table beside it gives each month's figures."
+    return _(
+        "Bar chart of finished cases by month, %(caption)s: %(completed)d completed, %(not_completed)d not completed "
+        "and %(withdrawn)d withdrawn in all. The table beside it gives each month's figures.",
+        caption=_caption(report),
+        completed=figures.completed,
+        not_completed=figures.not_completed,
+        withdrawn=figures.withdrawn,
     )
 
 
@@ -67,10 +72,10 @@ def _page(form: CompletionForm, choice: ReportChoice, court: Court | None, **con
         choice=choice,
         # A court user's report is always her own court's (report_courts).
         fixed_court=current_actor().role == Role.COURT,
-        figures=services.FIGURES,
-        completion_rate_text=services.COMPLETION_RATE_TEXT,
-        opt_in_rate_text=services.OPT_IN_RATE_TEXT,
-        general_text=services.GENERAL_TEXT,
+        figures=services.shown_figures(),
+        completion_rate_text=_(services.COMPLETION_RATE_TEXT),
+        opt_in_rate_text=_(services.OPT_IN_RATE_TEXT),
+        general_text=_(services.GENERAL_TEXT),
         period_kinds=PERIOD_KINDS,
         # Changing the kind of period keeps the court and the scheme.
         kind_link_args={**kind_args, **choice.link_args()},
@@ -108,19 +113,19 @@ def completion() -> Any:
 @bp.route("/reports/completion/chart.svg")
 @requires("completion_reports")
 def completion_chart() -> Any:
-    _, choice, court, period = _filters()
+    _form, choice, court, period = _filters()
     if period is None:
         abort(400)
     months = services.months_of(period, court, choice)
-    place = ", ".join(part for part in (court.name if court else "all courts", choice.label) if part)
-    title = f"Finished cases by month, {period.label}, {place}"
+    place = ", ".join(part for part in (court.name if court else _("all courts"), choice.shown_label) if part)
+    title = _("Finished cases by month, %(period)s, %(place)s", period=period.label, place=place)
     return Response(charts.completion_chart_svg(months, title), mimetype="image/svg+xml")
 
 
 @bp.route("/reports/completion.csv")
 @requires("completion_reports")
 def completion_csv() -> Any:
-    _, choice, court, period = _filters()
+    _form, choice, court, period = _filters()
     if period is None:
         abort(400)
     report = services.completion_report(period, court, choice)

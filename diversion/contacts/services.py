@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from diversion.audit.services import record_event
 from diversion.auth.models import User
 from diversion.contacts.models import Contact, Direction, Kind
@@ -25,13 +27,14 @@ MAX_NOTE = 5000
 FUTURE_TOLERANCE = timedelta(minutes=5)
 LOGGED = "contact.logged"
 
-KIND_MISSING = "Select how the contact was made"
-DIRECTION_MISSING = "Select whether she got in touch or the service did"
-AT_MISSING = "Enter the date and time of the contact"
-AT_IN_FUTURE = "The time of the contact must be now or in the past"
-WITH_TOO_LONG = f"Who it was with must be {MAX_WITH} characters or fewer"
-NOTE_TOO_LONG = f"What happened must be {MAX_NOTE} characters or fewer"
-ERASED = "Her record was erased: nothing more can be logged on this case"
+# Lazy: each is read in the language of the request that shows it (the API's are English).
+KIND_MISSING = _l("Select how the contact was made")
+DIRECTION_MISSING = _l("Select whether she got in touch or the service did")
+AT_MISSING = _l("Enter the date and time of the contact")
+AT_IN_FUTURE = _l("The time of the contact must be now or in the past")
+WITH_TOO_LONG = _l("Who it was with must be %(max)s characters or fewer", max=MAX_WITH)
+NOTE_TOO_LONG = _l("What happened must be %(max)s characters or fewer", max=MAX_NOTE)
+ERASED = _l("Her record was erased: nothing more can be logged on this case")
 
 
 @dataclass
@@ -55,17 +58,17 @@ def contact_problems(data: ContactInput) -> dict[str, str]:
     """What is wrong with a contact, by field; empty when it can be logged."""
     errors: dict[str, str] = {}
     if data.kind not in {kind.value for kind in Kind}:
-        errors["kind"] = KIND_MISSING
+        errors["kind"] = str(KIND_MISSING)
     if data.direction not in {direction.value for direction in Direction}:
-        errors["direction"] = DIRECTION_MISSING
+        errors["direction"] = str(DIRECTION_MISSING)
     if data.contacted_at is None:
-        errors["at"] = AT_MISSING
+        errors["at"] = str(AT_MISSING)
     elif data.contacted_at > utcnow() + FUTURE_TOLERANCE:
-        errors["at"] = AT_IN_FUTURE
+        errors["at"] = str(AT_IN_FUTURE)
     if len(data.with_whom or "") > MAX_WITH:
-        errors["with"] = WITH_TOO_LONG
+        errors["with"] = str(WITH_TOO_LONG)
     if len(data.note or "") > MAX_NOTE:
-        errors["note"] = NOTE_TOO_LONG
+        errors["note"] = str(NOTE_TOO_LONG)
     return errors
 
 
@@ -76,7 +79,7 @@ def log_contact(referral: Referral, data: ContactInput, actor: User) -> Contact:
         raise ValidationFailed(next(iter(errors.values())), errors)
     if referral.client.is_erased:
         # Her key is destroyed: nothing written now could be read, and nothing more about her is kept.
-        raise InvalidTransition(ERASED)
+        raise InvalidTransition(str(ERASED))
     with transaction():
         contact = Contact(
             client_id=referral.client_id,

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -30,15 +31,16 @@ from diversion.referrals.models import Referral
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TITLE = 200
 
-NO_FILE = "Select a file"
-EMPTY_FILE = "The selected file is empty"
-WRONG_TYPE = "The file must be a PDF, JPEG, PNG or Word document"
-TOO_LARGE = "The file must be 10 MB or smaller"
-NO_TITLE = "Enter a title for the document"
-LONG_TITLE = f"The title must be {MAX_TITLE} characters or fewer"
-BAD_TITLE = "The title must be one line of text"
-ERASED = "Her record was erased: no document can be added to it"
-UNAVAILABLE = "This document can no longer be read: her record was erased"
+# Lazy: each is read in the language of the request that shows it (the API's are English).
+NO_FILE = _l("Select a file")
+EMPTY_FILE = _l("The selected file is empty")
+WRONG_TYPE = _l("The file must be a PDF, JPEG, PNG or Word document")
+TOO_LARGE = _l("The file must be 10 MB or smaller")
+NO_TITLE = _l("Enter a title for the document")
+LONG_TITLE = _l("The title must be %(max)s characters or fewer", max=MAX_TITLE)
+BAD_TITLE = _l("The title must be one line of text")
+ERASED = _l("Her record was erased: no document can be added to it")
+UNAVAILABLE = _l("This document can no longer be read: her record was erased")
 
 
 class Unavailable(NotFound):
@@ -78,22 +80,22 @@ def check_upload(title: str | None, upload: Upload) -> tuple[str, str]:
     problems: dict[str, str] = {}
     content_type = None
     if not upload.chosen:
-        problems["file"] = NO_FILE
+        problems["file"] = str(NO_FILE)
     elif not upload.data:
-        problems["file"] = EMPTY_FILE
+        problems["file"] = str(EMPTY_FILE)
     elif len(upload.data) > MAX_FILE_BYTES:
-        problems["file"] = TOO_LARGE
+        problems["file"] = str(TOO_LARGE)
     else:
         content_type = detect_type(upload.data)
         if content_type is None:
-            problems["file"] = WRONG_TYPE
+            problems["file"] = str(WRONG_TYPE)
     text = (title or "").strip()
     if not text:
-        problems["title"] = NO_TITLE
+        problems["title"] = str(NO_TITLE)
     elif len(text) > MAX_TITLE:
-        problems["title"] = LONG_TITLE
+        problems["title"] = str(LONG_TITLE)
     elif _CONTROL.search(text):
-        problems["title"] = BAD_TITLE
+        problems["title"] = str(BAD_TITLE)
     if problems or content_type is None:
         raise ValidationFailed(next(iter(problems.values())), problems)
     return text, content_type
@@ -103,7 +105,7 @@ def upload_document(referral: Referral, title: str | None, upload: Upload, actor
     """Store a file on her case, encrypted under her data key, with its title; audited (ids, type code and size)."""
     text, content_type = check_upload(title, upload)
     if referral.client.is_erased:
-        raise InvalidTransition(ERASED)
+        raise InvalidTransition(str(ERASED))
     with transaction():
         document = Document(
             id=uuid.uuid4(),

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from diversion.audit.services import record_event
@@ -24,12 +26,13 @@ from diversion.extensions import db
 from diversion.referrals.versions import claim_case_version
 
 MAX_READING_HELP = 500
-UNKNOWN_LANGUAGE = "Select her preferred language from the list (an ISO 639-1 code, like ro for Romanian)"
-UNKNOWN_INTERPRETER_LANGUAGE = (
+# Lazy: each is read in the language of the request that shows it (the API's are English).
+UNKNOWN_LANGUAGE = _l("Select her preferred language from the list (an ISO 639-1 code, like ro for Romanian)")
+UNKNOWN_INTERPRETER_LANGUAGE = _l(
     "Select the language she needs an interpreter for from the list (an ISO 639-1 code, like ro for Romanian)"
 )
-INTERPRETER_LANGUAGE_MISSING = "Select the language she needs an interpreter for"
-READING_HELP_TOO_LONG = f"The note about help with reading must be {MAX_READING_HELP} characters or fewer"
+INTERPRETER_LANGUAGE_MISSING = _l("Select the language she needs an interpreter for")
+READING_HELP_TOO_LONG = _l("The note about help with reading must be %(max)s characters or fewer", max=MAX_READING_HELP)
 # Field names, as the API names them, in the order the pages ask.
 FIELDS = ("language", "interpreter.needed", "interpreter.language", "reading_help")
 
@@ -81,19 +84,19 @@ def check_language_needs(
     language = (language or "").strip() or None
     interpreter_language = (interpreter_language or "").strip() or None
     if language is not None and not is_language(language):
-        errors["language"] = UNKNOWN_LANGUAGE
+        errors["language"] = str(UNKNOWN_LANGUAGE)
     if interpreter_needed is True:
         if interpreter_language is None and language is not None and language != ENGLISH and "language" not in errors:
             interpreter_language = language
         if interpreter_language is None:
-            errors["interpreter.language"] = INTERPRETER_LANGUAGE_MISSING
+            errors["interpreter.language"] = str(INTERPRETER_LANGUAGE_MISSING)
         elif not is_language(interpreter_language):
-            errors["interpreter.language"] = UNKNOWN_INTERPRETER_LANGUAGE
+            errors["interpreter.language"] = str(UNKNOWN_INTERPRETER_LANGUAGE)
     else:
         interpreter_language = None
     reading_help = (reading_help or "").strip() or None
     if reading_help is not None and len(reading_help) > MAX_READING_HELP:
-        errors["reading_help"] = READING_HELP_TOO_LONG
+        errors["reading_help"] = str(READING_HELP_TOO_LONG)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     return LanguageNeeds(language, interpreter_needed, interpreter_language, reading_help)
@@ -155,7 +158,7 @@ def change_language_needs(referral: Any, needs: LanguageNeeds, version: int | No
         query = select(Client).where(Client.id == referral.client_id).with_for_update()
         client = db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
         if client.is_erased:
-            raise Conflict("Her record was erased, so nothing was changed")
+            raise Conflict(_("Her record was erased, so nothing was changed"))
         claim_case_version(referral, version)
         before = language_needs_of(client)
         apply_language_needs(client, checked)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,10 +26,17 @@ from diversion.referrals.programme import programme_for
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress
 from diversion.signals import needs_attention
 
+
+def N_(text: str) -> str:
+    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
+    it is read in the reader's language with ``_`` where it is shown."""
+    return text
+
+
 MAX_NOTES = 2000
 # The need level at which a domain is high need: for the safety domain, a risk marked high (docs/alerts.md).
 HIGH_NEED = 3
-STALE = _l(
+STALE = N_(
     "Someone else saved this assessment while you were working on it. "
     "Your changes are shown below: check them against theirs and save again"
 )
@@ -157,7 +163,7 @@ def save_assessment(
         raise ValidationFailed(next(iter(errors.values())), errors)
     existing = assessment_of(referral)
     if existing is not None and version != existing.version:
-        raise Conflict(str(STALE))
+        raise Conflict(_(STALE))
     # What was flagged before this save: an alert is raised when a flag is raised, not each time it is saved again.
     was_flagged = existing is not None and existing.has_safeguarding_flag
     was_high = existing is not None and _safety_need(existing) == HIGH_NEED
@@ -167,7 +173,7 @@ def save_assessment(
             db.session.add(assessment)
             db.session.flush()
         else:
-            claim_version(assessment, version, str(STALE))
+            claim_version(assessment, version, _(STALE))
         rows = {row.domain: row for row in assessment.domains}
         for position, domain in enumerate(Domain):
             need, score, notes = clean[domain]
@@ -227,4 +233,4 @@ def _stale_on_duplicate() -> Iterator[None]:
     try:
         yield
     except IntegrityError:
-        raise Conflict(str(STALE)) from None
+        raise Conflict(_(STALE)) from None

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -34,10 +33,17 @@ from diversion.referrals.models import Referral, State
 from diversion.referrals.programme import programme_for
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress, step_progress
 
+
+def N_(text: str) -> str:
+    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
+    it is read in the reader's language with ``_`` where it is shown."""
+    return text
+
+
 MAX_TEXT = 1000
 MAX_GOALS = 12
 MAX_ACTIONS = 10
-STALE = _l(
+STALE = N_(
     "Someone else saved this plan while you were working on it. "
     "Your changes are shown below: check them against theirs and save again"
 )
@@ -152,7 +158,7 @@ def _check(
         raise ValidationFailed(next(iter(errors.values())), errors)
     existing = plan_of(referral)
     if existing is not None and version != existing.version:
-        raise Conflict(str(STALE))
+        raise Conflict(_(STALE))
     newly_agreed = agreed and not (existing is not None and existing.is_agreed)
     step = _plan_step_number(referral)
     if newly_agreed and step is not None and step not in attended_numbers(referral):
@@ -218,7 +224,7 @@ def save_care_plan(
             db.session.add(plan)
             db.session.flush()
         else:
-            claim_version(plan, version, str(STALE))
+            claim_version(plan, version, _(STALE))
         _replace_goals(plan, goals)
         _replace_onward(plan, onward)
         plan.notes = (notes or "").strip() or None
@@ -243,7 +249,7 @@ def _stale_on_duplicate() -> Iterator[None]:
     try:
         yield
     except IntegrityError:
-        raise Conflict(str(STALE)) from None
+        raise Conflict(_(STALE)) from None
 
 
 def _replace_goals(plan: CarePlan, goals: list[GoalInput]) -> None:

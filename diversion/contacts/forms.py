@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -38,13 +39,13 @@ class ContactForm(FlaskForm):
         _l("How was the contact made?"),
         choices=choices((kind.value, label) for kind, label in KIND_LABELS.items()),
         widget=GovRadioInput(),
-        validators=[InputRequired(message=KIND_MISSING)],
+        validators=[InputRequired(message=_l(KIND_MISSING))],
     )
     direction = RadioField(
         _l("Who got in touch?"),
         choices=choices(DIRECTION_CHOICES),
         widget=GovRadioInput(),
-        validators=[InputRequired(message=DIRECTION_MISSING)],
+        validators=[InputRequired(message=_l(DIRECTION_MISSING))],
     )
     with_whom = StringField(
         _l("Who was it with? (optional)"), widget=GovTextInput(), validators=[Optional(), MaxLength(MAX_WITH)]
@@ -103,4 +104,4 @@ class FilterForm(FlaskForm):
     def validate_to_date(self, field: DateInputField) -> None:
         """The range must not end before it starts."""
         if field.data and self.from_date.data and field.data < self.from_date.data:
-            raise ValidationError(RANGE_BACKWARDS)
+            raise ValidationError(_(RANGE_BACKWARDS))

@@ -57,5 +57,5 @@ def file_response(document) -> Response:
     """The document's bytes as an attachment, of the type found from its content; 404 when they cannot be read."""
     data = services.file_of(document)
     if data is None:
-        raise services.Unavailable(str(services.UNAVAILABLE))
+        raise services.Unavailable(_(services.UNAVAILABLE))
     return Response(data, mimetype=document.content_type, headers=services.attachment_headers(document))

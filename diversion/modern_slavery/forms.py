@@ -18,7 +18,7 @@ class NrmForm(FlaskForm):
     outcome = RadioField(
         _l("What was done?"),
         widget=GovRadioInput(),
-        validators=[InputRequired(message=OUTCOME_MISSING)],
+        validators=[InputRequired(message=_l(OUTCOME_MISSING))],
         # A choice the organisation may not make is refused by the service, in its own words.
         validate_choice=False,
     )

@@ -96,7 +96,7 @@ def _compare(form: NrmForm, saved: NrmDecision | None, formdata) -> conflicts.Co
         version=saved.version if saved else 0,
         shown=_shown,
         formdata=formdata,
-        message=services.STALE,
+        message=_(services.STALE),
     )
 
 

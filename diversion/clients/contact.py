@@ -24,11 +24,11 @@ from diversion.errors import ValidationFailed
 HOUR_MINUTE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _LEGACY_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*(?:-|to)\s*(\d{1,2}):(\d{2})\s*$")
 MAX_NOTE = 200
-TIME_HINT = "in 24-hour time, like 21:00"
 
 
 def N_(text: str) -> str:
-    """Marks words for the Welsh catalogue where they must stay English (the API schema's): gettext them where shown."""
+    """Marks a message for the Welsh catalogue and keeps it English here (the API schema reads it as it is); it is
+    read in the reader's language with ``_`` where it is shown."""
     return text
 
 

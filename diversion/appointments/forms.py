@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -22,11 +23,11 @@ from diversion.idempotency.forms import OneTimeKeyField
 
 TIME_PATTERN = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
 DURATIONS = [
-    ("30", "30 minutes"),
-    ("45", "45 minutes"),
-    ("60", "1 hour"),
-    ("90", "1 hour 30 minutes"),
-    ("120", "2 hours"),
+    ("30", _l("30 minutes")),
+    ("45", _l("45 minutes")),
+    ("60", _l("1 hour")),
+    ("90", _l("1 hour 30 minutes")),
+    ("120", _l("2 hours")),
 ]
 
 
@@ -49,35 +50,35 @@ class BookingForm(FlaskForm):
     one_time_key = OneTimeKeyField()  # a second submit of the page books nothing more (docs/idempotency.md)
     number = HiddenField()
     supersedes = HiddenField()
-    day = DateInputField("Date", what="the date of the appointment")
+    day = DateInputField(_l("Date"), what=_l("the date of the appointment"))
     time = StringField(
-        "Time", widget=GovTextInput(), validators=[InputRequired(message="Enter the time"), MaxLength(10)]
+        _l("Time"), widget=GovTextInput(), validators=[InputRequired(message=_l("Enter the time")), MaxLength(10)]
     )
-    duration = SelectField("Length", choices=choices(DURATIONS), default="60", widget=GovSelect())
+    duration = SelectField(_l("Length"), choices=choices(DURATIONS), default="60", widget=GovSelect())
     # One of the agency's venues (set by the view), or "somewhere else", typed below and kept encrypted.
-    venue = SelectField("Venue", choices=[], widget=GovSelect(), validators=[Optional()])
-    location = StringField("Somewhere else", widget=GovTextInput(), validators=[Optional(), MaxLength(120)])
-    worker = SelectField("Support worker", choices=[], widget=GovSelect(), validators=[Optional()])
+    venue = SelectField(_l("Venue"), choices=[], widget=GovSelect(), validators=[Optional()])
+    location = StringField(_l("Somewhere else"), widget=GovTextInput(), validators=[Optional(), MaxLength(120)])
+    worker = SelectField(_l("Support worker"), choices=[], widget=GovSelect(), validators=[Optional()])
     rebook_reason = StringField(
-        "Why is it being rebooked?", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
+        _l("Why is it being rebooked?"), widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
     )
     override_reason = StringField(
-        "Reason to book it anyway", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
+        _l("Reason to book it anyway"), widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
     )
-    submit = SubmitField("Book appointment", widget=GovSubmitInput())
+    submit = SubmitField(_l("Book appointment"), widget=GovSubmitInput())
 
     def validate_time(self, field: StringField) -> None:
         if parse_time(field.data) is None:
-            raise ValidationError("Enter a time like 10:30 or 2:15pm")
+            raise ValidationError(_l("Enter a time like 10:30 or 2:15pm"))
 
 
 class OutcomeForm(FlaskForm):
     one_time_key = OneTimeKeyField()  # a second submit of the page records nothing more (docs/idempotency.md)
     outcome = RadioField(
-        "What happened?",
+        _l("What happened?"),
         choices=choices((outcome.value, label) for outcome, label in OUTCOME_LABELS.items()),
         widget=GovRadioInput(),
-        validators=[InputRequired(message="Select what happened")],
+        validators=[InputRequired(message=_l("Select what happened"))],
     )
-    notes = TextAreaField("Notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(5000)])
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    notes = TextAreaField(_l("Notes (optional)"), widget=GovCharacterCount(), validators=[Optional(), MaxLength(5000)])
+    submit = SubmitField(_l("Save"), widget=GovSubmitInput())

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,11 +38,11 @@ class Outcome(StrEnum):
 
 
 OUTCOME_LABELS = {
-    Outcome.ATTENDED: "Attended",
-    Outcome.ATTENDED_LATE: "Attended late",
-    Outcome.DID_NOT_ATTEND: "Did not attend",
-    Outcome.CANCELLED_BY_CLIENT: "Cancelled by client",
-    Outcome.CANCELLED_BY_SERVICE: "Cancelled by service",
+    Outcome.ATTENDED: _l("Attended"),
+    Outcome.ATTENDED_LATE: _l("Attended late"),
+    Outcome.DID_NOT_ATTEND: _l("Did not attend"),
+    Outcome.CANCELLED_BY_CLIENT: _l("Cancelled by client"),
+    Outcome.CANCELLED_BY_SERVICE: _l("Cancelled by service"),
 }
 _OUTCOME_VALUES = ", ".join(f"'{outcome.value}'" for outcome in Outcome)
 

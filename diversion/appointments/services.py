@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased
 
@@ -44,7 +45,7 @@ class NeedsOverride(DomainError):
     code = "validation_error"
 
     def __init__(self, warnings: list[str]) -> None:
-        message = " ".join(warnings) + " Give a reason to book it anyway."
+        message = _("%(warnings)s Give a reason to book it anyway.", warnings=" ".join(warnings))
         super().__init__(message, {"override_reason": message})
         self.warnings = warnings
 
@@ -88,12 +89,12 @@ def booking_warnings(starts_at: datetime, duration: int, worker_id: uuid.UUID | 
     warnings = []
     day = london_date(starts_at)
     if day.weekday() >= 5:
-        warnings.append(f"{weekday_name(day)} is a weekend day.")
+        warnings.append(_("%(day)s is a weekend day.", day=weekday_name(day)))
     if day.weekday() < 5 and not is_working_day(day):
-        warnings.append("That day is a bank holiday in England and Wales.")
+        warnings.append(_("That day is a bank holiday in England and Wales."))
     beyond = horizon_warning(day)
     if beyond:
-        warnings.append(f"{beyond}: check the day is not one.")
+        warnings.append(_("%(warning)s: check the day is not one.", warning=beyond))
     if worker_id is not None:
         ends_at = starts_at + timedelta(minutes=duration)
         # No appointment is longer than 8 hours, so only those starting in that window can overlap.
@@ -108,7 +109,7 @@ def booking_warnings(starts_at: datetime, duration: int, worker_id: uuid.UUID | 
             )
         ).all()
         if any(other.ends_at > starts_at for other in nearby):
-            warnings.append("The worker already has an appointment at that time.")
+            warnings.append(_("The worker already has an appointment at that time."))
     return warnings
 
 
@@ -116,11 +117,18 @@ def not_yet(referral: Referral, number: int | None = None) -> NotYet | None:
     """What must happen before an appointment (appointment ``number``, when given) can be booked, or None when it
     can be: the one rule the booking form, the section's links and ``book_appointment`` share."""
     if referral.state_enum is State.REFERRED:
-        return NotYet("Record her consent to support and to sharing before booking appointments", "consent")
+        return NotYet(_("Record her consent to support and to sharing before booking appointments"), "consent")
     if referral.state_enum not in (State.OPTED_IN, State.ASSESSED):
-        return closed_case(referral, "it takes no more appointments")
+        return closed_case(referral, _("it takes no more appointments"))
     if number is not None and number > 1 and (number - 1) not in attended_numbers(referral):
-        return NotYet(f"Appointment {number} can be booked once appointment {number - 1} is attended", "appointments")
+        return NotYet(
+            _(
+                "Appointment %(number)s can be booked once appointment %(previous)s is attended",
+                number=number,
+                previous=number - 1,
+            ),
+            "appointments",
+        )
     return None
 
 
@@ -133,27 +141,36 @@ def book_appointment(referral: Referral, data: BookingInput, actor: User) -> App
         raise InvalidTransition(blocked.reason)
     step = prog.step(data.number)
     if step is None:
-        errors["number"] = f"Choose an appointment number from 1 to {prog.required_appointments}"
+        errors["number"] = _("Choose an appointment number from 1 to %(last)s", last=prog.required_appointments)
     if data.starts_at is None:
-        errors["starts_at"] = "Enter the date and time of the appointment"
+        errors["starts_at"] = _("Enter the date and time of the appointment")
     elif london_date(data.starts_at) >= referral.return_date:
-        errors["starts_at"] = "The appointment must be before the return date"
+        errors["starts_at"] = _("The appointment must be before the return date")
     if not 5 <= int(data.duration_minutes or 0) <= 480:
-        errors["duration_minutes"] = "The length must be between 5 minutes and 8 hours"
+        errors["duration_minutes"] = _("The length must be between 5 minutes and 8 hours")
     venue, elsewhere = _place(referral, data, errors)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     assert data.starts_at is not None  # noqa: S101 - checked above; for the type checker
     if data.number > 1 and (data.number - 1) not in attended_numbers(referral):
         raise InvalidTransition(
-            f"Appointment {data.number} can be booked once appointment {data.number - 1} is attended"
+            _(
+                "Appointment %(number)s can be booked once appointment %(previous)s is attended",
+                number=data.number,
+                previous=data.number - 1,
+            )
         )
     if data.number in attended_numbers(referral):
-        raise InvalidTransition(f"She has already attended appointment {data.number}")
+        raise InvalidTransition(_("She has already attended appointment %(number)s", number=data.number))
     before = _attended(referral, data.number - 1) if data.number > 1 else None
     if before is not None and data.starts_at <= before.starts_at:
         raise ValidationFailed.on(
-            "starts_at", f"Appointment {data.number} must be after appointment {data.number - 1}, which she attended"
+            "starts_at",
+            _(
+                "Appointment %(number)s must be after appointment %(previous)s, which she attended",
+                number=data.number,
+                previous=data.number - 1,
+            ),
         )
     superseded = _check_supersedes(referral, data)
     worker = _worker(referral, data.worker_id, actor)
@@ -202,11 +219,11 @@ def _place(referral: Referral, data: BookingInput, errors: dict[str, str]) -> tu
     if data.venue_id is not None:
         venue = get_venue(data.venue_id)
         if venue is None or venue.organisation_id != referral.organisation_id or not venue.is_active:
-            errors["venue_id"] = "Choose a venue from the list"
+            errors["venue_id"] = _("Choose a venue from the list")
         elif elsewhere:
-            errors["location"] = "Choose a venue or give somewhere else, not both"
+            errors["location"] = _("Choose a venue or give somewhere else, not both")
     if elsewhere and len(elsewhere) > MAX_ELSEWHERE:
-        errors["location"] = f"The place must be {MAX_ELSEWHERE} characters or fewer"
+        errors["location"] = _("The place must be %(max)s characters or fewer", max=MAX_ELSEWHERE)
     return venue, elsewhere
 
 
@@ -216,18 +233,21 @@ def _check_supersedes(referral: Referral, data: BookingInput) -> Appointment | N
     if data.supersedes_id is None:
         if same_number:
             raise InvalidTransition(
-                f"Appointment {data.number} is already booked. Rebook it instead, so the history is kept"
+                _(
+                    "Appointment %(number)s is already booked. Rebook it instead, so the history is kept",
+                    number=data.number,
+                )
             )
         return None
     old = db.session.get(Appointment, data.supersedes_id)
     if old is None or old.referral_id != referral.id or old.number != data.number:
-        raise ValidationFailed.on("supersedes", "Choose the appointment this one replaces")
+        raise ValidationFailed.on("supersedes", _("Choose the appointment this one replaces"))
     if old.outcome_enum is not None and old.outcome_enum.is_attended:
-        raise InvalidTransition("An attended appointment is not rebooked")
+        raise InvalidTransition(_("An attended appointment is not rebooked"))
     if any(item.supersedes_id == old.id for item in appointments_of(referral)):
-        raise InvalidTransition("That appointment has already been rebooked")
+        raise InvalidTransition(_("That appointment has already been rebooked"))
     if not (data.rebook_reason or "").strip():
-        raise ValidationFailed.on("rebook_reason", "Enter why the appointment is rebooked")
+        raise ValidationFailed.on("rebook_reason", _("Enter why the appointment is rebooked"))
     return old
 
 
@@ -238,7 +258,7 @@ def _worker(referral: Referral, worker_id: uuid.UUID | None, actor: User) -> Use
         return actor if actor.role in (Role.WORKER, Role.MANAGER) else None
     worker = db.session.get(User, worker_id)
     if worker is None or worker.is_disabled or not works_in(worker, referral.scheme_id):
-        raise ValidationFailed.on("worker_id", "Choose a support worker")
+        raise ValidationFailed.on("worker_id", _("Choose a support worker"))
     return worker
 
 
@@ -247,20 +267,24 @@ def record_outcome(appointment: Appointment, outcome: Outcome | str, actor: User
     try:
         outcome = Outcome(outcome)
     except ValueError:
-        raise ValidationFailed.on("outcome", "Select what happened") from None
+        raise ValidationFailed.on("outcome", _("Select what happened")) from None
     if appointment.starts_at > utcnow():
-        raise InvalidTransition("An outcome can only be recorded once the appointment's time has come")
+        raise InvalidTransition(_("An outcome can only be recorded once the appointment's time has come"))
     referral = db.session.get(Referral, appointment.referral_id)
     if referral is None or referral.state_enum not in OPEN_STATES:
-        raise InvalidTransition("The case is closed: appointments can no longer change")
+        raise InvalidTransition(_("The case is closed: appointments can no longer change"))
     if any(item.supersedes_id == appointment.id for item in appointments_of(referral)):
-        raise InvalidTransition("This appointment was rebooked; record the outcome on the new one")
+        raise InvalidTransition(_("This appointment was rebooked; record the outcome on the new one"))
     if outcome.is_attended and appointment.number > 1 and (appointment.number - 1) not in attended_numbers(referral):
         raise InvalidTransition(
-            f"Appointment {appointment.number} cannot be attended before appointment {appointment.number - 1}"
+            _(
+                "Appointment %(number)s cannot be attended before appointment %(previous)s",
+                number=appointment.number,
+                previous=appointment.number - 1,
+            )
         )
     if notes and len(notes) > MAX_NOTES:
-        raise ValidationFailed.on("notes", f"Notes must be {MAX_NOTES} characters or fewer")
+        raise ValidationFailed.on("notes", _("Notes must be %(max)s characters or fewer", max=MAX_NOTES))
     with transaction():
         previous = appointment.outcome
         appointment.outcome = outcome.value

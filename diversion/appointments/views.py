@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Response, flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from diversion.appointments import bp, services
 from diversion.appointments.forms import BookingForm, OutcomeForm, parse_time
@@ -52,12 +53,12 @@ def book(referral_id):
     number = request.values.get("number", type=int) or 1
     blocked = services.not_yet(referral, number)
     if blocked is not None:
-        return not_yet_page(referral, "appointments", "Book an appointment", blocked)
+        return not_yet_page(referral, "appointments", _("Book an appointment"), blocked)
     to_replace = services.appointment_to_replace(referral, number, request.values.get("supersedes"))
     # The case's own scheme's people and its organisation's places (docs/organisations.md).
     form.worker.choices = choices([(str(w.id), w.display_name) for w in workers(referral.scheme_id)])
     form.venue.choices = choices(
-        [(NO_VENUE, "Somewhere else, or not decided yet")]
+        [(NO_VENUE, _("Somewhere else, or not decided yet"))]
         + [
             (str(venue.id), venue.label)
             for venue in venue_services.list_venues(referral.organisation_id, active_only=True)
@@ -86,11 +87,11 @@ def book(referral_id):
                 one_time.saved(url_for("appointments.list_for_case", referral_id=referral.id))
         except services.NeedsOverride as warning:
             warnings = warning.warnings
-            form.override_reason.errors = ["Give a reason to book it anyway, or choose another time"]
+            form.override_reason.errors = [_("Give a reason to book it anyway, or choose another time")]
         except DomainError as error:
             apply_errors(form, _booking_error(error), "day")
         else:
-            flash(f"Appointment {number} booked.", "success")
+            flash(_("Appointment %(number)s booked.", number=number), "success")
             return redirect(url_for("appointments.list_for_case", referral_id=referral.id))
     return _case_page(
         referral, "appointments/book.html", form=form, number=number, to_replace=to_replace, warnings=warnings
@@ -130,7 +131,14 @@ def outcome(appointment_id):
             apply_errors(form, error, "outcome")
         else:
             drafts.used("outcome", appointment.id)
-            flash(f"Appointment {appointment.number}: {Outcome(form.outcome.data).label.lower()}.", "success")
+            flash(
+                _(
+                    "Appointment %(number)s: %(outcome)s.",
+                    number=appointment.number,
+                    outcome=Outcome(form.outcome.data).label.lower(),
+                ),
+                "success",
+            )
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     return _case_page(
         referral,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -16,23 +18,24 @@ from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField, T
 from wtforms.validators import InputRequired, Optional
 
 from diversion.assessments.models import DOMAIN_LABELS, EXPLOITATION_INDICATORS, NEED_LEVELS, Domain
+from diversion.assessments.services import need_missing, score_missing
 from diversion.forms import MaxLength, VersionField, choices
 
-SCORES = [("", "Select a score")] + [(str(n), str(n)) for n in range(1, 11)]
+SCORES = [("", _l("Select a score"))] + [(str(n), str(n)) for n in range(1, 11)]
 
 
 class _AssessmentBase(FlaskForm):
     version = VersionField()
     risk_notes = TextAreaField(
-        "Risk notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)]
+        _l("Risk notes (optional)"), widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)]
     )
     indicators = SelectMultipleField(
-        "Signs of exploitation or trafficking",
+        _l("Signs of exploitation or trafficking"),
         choices=choices(EXPLOITATION_INDICATORS),
         widget=GovCheckboxesInput(),
         validators=[Optional()],
     )
-    submit = SubmitField("Save assessment", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save assessment"), widget=GovSubmitInput())
 
 
 def domain_fields(*, notes: bool) -> dict[str, Any]:
@@ -43,20 +46,24 @@ def domain_fields(*, notes: bool) -> dict[str, Any]:
     for domain in Domain:
         label = DOMAIN_LABELS[domain]
         fields[f"{domain.value}_need"] = RadioField(
-            f"{label}: need",
-            choices=choices((str(level), f"{level}: {text}") for level, text in NEED_LEVELS.items()),
+            _l("%(domain)s: need", domain=label),
+            choices=choices(
+                (str(level), _l("%(level)s: %(need)s", level=level, need=text)) for level, text in NEED_LEVELS.items()
+            ),
             widget=GovRadioInput(),
-            validators=[InputRequired(message=f"Select the need level for {label.lower()}")],
+            validators=[InputRequired(message=LazyString(need_missing, domain))],
         )
         fields[f"{domain.value}_score"] = SelectField(
-            f"{label}: wellbeing score",
+            _l("%(domain)s: wellbeing score", domain=label),
             choices=choices(SCORES),
             widget=GovSelect(),
-            validators=[InputRequired(message=f"Give a wellbeing score from 1 to 10 for {label.lower()}")],
+            validators=[InputRequired(message=LazyString(score_missing, domain))],
         )
         if notes:
             fields[f"{domain.value}_notes"] = TextAreaField(
-                f"{label}: notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(2000)]
+                _l("%(domain)s: notes (optional)", domain=label),
+                widget=GovCharacterCount(),
+                validators=[Optional(), MaxLength(2000)],
             )
     return fields
 

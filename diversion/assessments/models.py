@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,32 +38,32 @@ class Domain(StrEnum):
 
 
 DOMAIN_LABELS = {
-    Domain.ACCOMMODATION: "Accommodation",
-    Domain.DRUGS: "Drug use",
-    Domain.ALCOHOL: "Alcohol use",
-    Domain.PHYSICAL_HEALTH: "Physical health",
-    Domain.SEXUAL_HEALTH: "Sexual health",
-    Domain.MENTAL_HEALTH: "Mental health and wellbeing",
-    Domain.SAFETY: "Safety from violence, abuse and exploitation",
-    Domain.MONEY: "Money, benefits and debt",
-    Domain.FAMILY: "Children and family",
-    Domain.ETE: "Education, training and employment",
-    Domain.RELATIONSHIPS: "Relationships and support",
-    Domain.EXITING: "Involvement in prostitution and exiting",
+    Domain.ACCOMMODATION: _l("Accommodation"),
+    Domain.DRUGS: _l("Drug use"),
+    Domain.ALCOHOL: _l("Alcohol use"),
+    Domain.PHYSICAL_HEALTH: _l("Physical health"),
+    Domain.SEXUAL_HEALTH: _l("Sexual health"),
+    Domain.MENTAL_HEALTH: _l("Mental health and wellbeing"),
+    Domain.SAFETY: _l("Safety from violence, abuse and exploitation"),
+    Domain.MONEY: _l("Money, benefits and debt"),
+    Domain.FAMILY: _l("Children and family"),
+    Domain.ETE: _l("Education, training and employment"),
+    Domain.RELATIONSHIPS: _l("Relationships and support"),
+    Domain.EXITING: _l("Involvement in prostitution and exiting"),
 }
 
-NEED_LEVELS = {0: "No need", 1: "Low need", 2: "Medium need", 3: "High need"}
+NEED_LEVELS = {0: _l("No need"), 1: _l("Low need"), 2: _l("Medium need"), 3: _l("High need")}
 
 # Indicators of exploitation and trafficking, from the National Referral Mechanism's general indicators.
 EXPLOITATION_INDICATORS = {
-    "controlled_money": "Someone else controls her money or documents",
-    "controlled_movement": "Her movements are controlled or she is accompanied",
-    "debt_bondage": "She owes a debt to someone she cannot leave",
-    "threats": "She or her family have been threatened",
-    "moved_for_sex": "She has been moved between places for sex",
-    "no_documents": "She has no access to her passport or identity documents",
-    "coerced_drug_use": "Drugs are used to control her",
-    "fear_of_authorities": "She is afraid of the police or authorities because of someone else",
+    "controlled_money": _l("Someone else controls her money or documents"),
+    "controlled_movement": _l("Her movements are controlled or she is accompanied"),
+    "debt_bondage": _l("She owes a debt to someone she cannot leave"),
+    "threats": _l("She or her family have been threatened"),
+    "moved_for_sex": _l("She has been moved between places for sex"),
+    "no_documents": _l("She has no access to her passport or identity documents"),
+    "coerced_drug_use": _l("Drugs are used to control her"),
+    "fear_of_authorities": _l("She is afraid of the police or authorities because of someone else"),
 }
 # The domains as an SQL list, for the CHECK constraints of every table that records a domain (here and outcomes).
 DOMAIN_VALUES = ", ".join(f"'{domain.value}'" for domain in Domain)

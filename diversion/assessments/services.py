@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,13 +26,30 @@ from diversion.referrals.programme import programme_for
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress
 from diversion.signals import needs_attention
 
+
+def N_(text: str) -> str:
+    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
+    it is read in the reader's language with ``_`` where it is shown."""
+    return text
+
+
 MAX_NOTES = 2000
 # The need level at which a domain is high need: for the safety domain, a risk marked high (docs/alerts.md).
 HIGH_NEED = 3
-STALE = (
+STALE = N_(
     "Someone else saved this assessment while you were working on it. "
     "Your changes are shown below: check them against theirs and save again"
 )
+
+
+def need_missing(domain: Domain) -> str:
+    """The error of a domain whose need level is not given, in the reader's language (the form's and the save's)."""
+    return _("Select the need level for %(domain)s", domain=str(domain.label).lower())
+
+
+def score_missing(domain: Domain) -> str:
+    """The error of a domain whose wellbeing score is not given, in the reader's language."""
+    return _("Give a wellbeing score from 1 to 10 for %(domain)s", domain=str(domain.label).lower())
 
 
 @dataclass
@@ -85,15 +103,19 @@ def not_yet(referral: Referral) -> NotYet | None:
 
     if referral.state_enum is State.REFERRED:
         return NotYet(
-            "Record her consent to support and to sharing first: the assessment is done with her once she has "
-            "opted in and attended her first appointment",
+            _(
+                "Record her consent to support and to sharing first: the assessment is done with her once she has "
+                "opted in and attended her first appointment"
+            ),
             "consent",
         )
     if referral.state_enum not in (State.OPTED_IN, State.ASSESSED, State.COMPLETED):
-        return closed_case(referral, "the assessment can no longer be recorded or changed")
+        return closed_case(referral, _("the assessment can no longer be recorded or changed"))
     step = _assessment_step_number(referral)
     if step is not None and step not in attended_numbers(referral):
-        return NotYet(f"Record that she attended appointment {step} before the assessment", "appointments")
+        return NotYet(
+            _("Record that she attended appointment %(number)s before the assessment", number=step), "appointments"
+        )
     return None
 
 
@@ -115,33 +137,33 @@ def save_assessment(
     for domain in Domain:
         entry = domains.get(domain.value)
         if entry is None:
-            errors[f"domains.{domain.value}.need"] = f"Select the need level for {domain.label.lower()}"
+            errors[f"domains.{domain.value}.need"] = need_missing(domain)
             continue
         need = _as_int(entry.need, 0, 3)
         score = _as_int(entry.score, 1, 10)
         if need is None:
-            errors[f"domains.{domain.value}.need"] = f"Select the need level for {domain.label.lower()}"
+            errors[f"domains.{domain.value}.need"] = need_missing(domain)
         if score is None:
-            errors[f"domains.{domain.value}.score"] = f"Give a wellbeing score from 1 to 10 for {domain.label.lower()}"
+            errors[f"domains.{domain.value}.score"] = score_missing(domain)
         notes = (entry.notes or "").strip() or None
         if notes and len(notes) > MAX_NOTES:
-            errors[f"domains.{domain.value}.notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
+            errors[f"domains.{domain.value}.notes"] = _("Notes must be %(max)s characters or fewer", max=MAX_NOTES)
         if need is not None and score is not None:
             clean[domain] = (need, score, notes)
     unknown = set(domains) - {domain.value for domain in Domain}
     if unknown:
-        errors["domains"] = "Unknown needs domain"
+        errors["domains"] = _("Unknown needs domain")
     chosen = list(dict.fromkeys(indicators or []))
     if any(code not in EXPLOITATION_INDICATORS for code in chosen):
-        errors["exploitation_indicators"] = "Unknown exploitation indicator"
+        errors["exploitation_indicators"] = _("Unknown exploitation indicator")
     risk = (risk_notes or "").strip() or None
     if risk and len(risk) > MAX_NOTES:
-        errors["risk_notes"] = f"Risk notes must be {MAX_NOTES} characters or fewer"
+        errors["risk_notes"] = _("Risk notes must be %(max)s characters or fewer", max=MAX_NOTES)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     existing = assessment_of(referral)
     if existing is not None and version != existing.version:
-        raise Conflict(STALE)
+        raise Conflict(_(STALE))
     # What was flagged before this save: an alert is raised when a flag is raised, not each time it is saved again.
     was_flagged = existing is not None and existing.has_safeguarding_flag
     was_high = existing is not None and _safety_need(existing) == HIGH_NEED
@@ -151,7 +173,7 @@ def save_assessment(
             db.session.add(assessment)
             db.session.flush()
         else:
-            claim_version(assessment, version, STALE)
+            claim_version(assessment, version, _(STALE))
         rows = {row.domain: row for row in assessment.domains}
         for position, domain in enumerate(Domain):
             need, score, notes = clean[domain]
@@ -211,4 +233,4 @@ def _stale_on_duplicate() -> Iterator[None]:
     try:
         yield
     except IntegrityError:
-        raise Conflict(STALE) from None
+        raise Conflict(_(STALE)) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from diversion import conflicts
 from diversion.assessments import bp, services
@@ -42,7 +43,7 @@ def edit(referral_id):
     referral = load_case(referral_id)
     blocked = services.not_yet(referral)
     if blocked is not None:
-        return not_yet_page(referral, "assessment", "Needs assessment", blocked)
+        return not_yet_page(referral, "assessment", _("Needs assessment"), blocked)
     assessment = services.assessment_of(referral)
     form = AssessmentForm()
     if request.method == "GET" and assessment is not None:
@@ -97,7 +98,7 @@ def edit(referral_id):
                 apply_errors(form, _form_error(error), "risk_notes")
             else:
                 drafts.used("assessment", referral.id)
-                flash("Assessment saved.", "success")
+                flash(_("Assessment saved."), "success")
                 return redirect(url_for("assessments.show", referral_id=referral.id))
     return _case_page(
         referral,
@@ -118,11 +119,15 @@ def _questions() -> list[tuple[str, str]]:
     for domain in Domain:
         label = DOMAIN_LABELS[domain]
         questions += [
-            (f"{domain.value}_need", f"{label}: need"),
-            (f"{domain.value}_score", f"{label}: wellbeing score"),
-            (f"{domain.value}_notes", f"{label}: notes"),
+            (f"{domain.value}_need", _("%(domain)s: need", domain=label)),
+            (f"{domain.value}_score", _("%(domain)s: wellbeing score", domain=label)),
+            (f"{domain.value}_notes", _("%(domain)s: notes", domain=label)),
         ]
-    return [*questions, ("indicators", "Signs of exploitation or trafficking"), ("risk_notes", "Risk notes")]
+    return [
+        *questions,
+        ("indicators", _("Signs of exploitation or trafficking")),
+        ("risk_notes", _("Risk notes")),
+    ]
 
 
 def _answers(form) -> dict:
@@ -142,15 +147,15 @@ def _saved(assessment) -> dict:
 
 def _shown(name: str, value) -> str:
     if name == "indicators":
-        return ", ".join(EXPLOITATION_INDICATORS.get(code, code) for code in value) if value else "None ticked"
+        return ", ".join(str(EXPLOITATION_INDICATORS.get(code, code)) for code in value) if value else _("None ticked")
     if name.endswith("_need") and value != "":
-        return f"{value}: {NEED_LEVELS.get(int(value), '')}" if value.isdigit() else value
-    return value if value != "" else "Not given"
+        return _("%(level)s: %(need)s", level=value, need=NEED_LEVELS.get(int(value), "")) if value.isdigit() else value
+    return value if value != "" else _("Not given")
 
 
 def _compare(answers: dict, saved, formdata) -> conflicts.Comparison:
     return conflicts.compare(
-        what="assessment",
+        what=_("assessment"),
         questions=_questions(),
         mine=answers,
         saved=_saved(saved),

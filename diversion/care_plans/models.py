@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,31 +39,31 @@ class Service(StrEnum):
 
 
 SERVICE_LABELS = {
-    Service.DRUG_TREATMENT: "Drug treatment",
-    Service.ALCOHOL_SERVICE: "Alcohol service",
-    Service.HOUSING: "Housing",
-    Service.GP: "GP and primary care",
-    Service.SEXUAL_HEALTH: "Sexual health clinic",
-    Service.MENTAL_HEALTH: "Mental health",
-    Service.COUNSELLING: "Counselling",
-    Service.DOMESTIC_ABUSE: "Domestic abuse service",
-    Service.TRAFFICKING_SUPPORT: "Trafficking and exploitation support",
-    Service.BENEFITS_ADVICE: "Benefits advice",
-    Service.DEBT_ADVICE: "Debt advice",
-    Service.GROUP_PROGRAMME: "Group programme",
-    Service.ETE: "Education, training and employment",
+    Service.DRUG_TREATMENT: _l("Drug treatment"),
+    Service.ALCOHOL_SERVICE: _l("Alcohol service"),
+    Service.HOUSING: _l("Housing"),
+    Service.GP: _l("GP and primary care"),
+    Service.SEXUAL_HEALTH: _l("Sexual health clinic"),
+    Service.MENTAL_HEALTH: _l("Mental health"),
+    Service.COUNSELLING: _l("Counselling"),
+    Service.DOMESTIC_ABUSE: _l("Domestic abuse service"),
+    Service.TRAFFICKING_SUPPORT: _l("Trafficking and exploitation support"),
+    Service.BENEFITS_ADVICE: _l("Benefits advice"),
+    Service.DEBT_ADVICE: _l("Debt advice"),
+    Service.GROUP_PROGRAMME: _l("Group programme"),
+    Service.ETE: _l("Education, training and employment"),
 }
 
 # Onward referral lifecycle: suggested -> made -> accepted -> attended; declined from any step.
 ONWARD_STATUSES = {
-    "suggested": "Suggested",
-    "made": "Referral made",
-    "accepted": "Accepted",
-    "attended": "Attended",
-    "declined": "Declined",
+    "suggested": _l("Suggested"),
+    "made": _l("Referral made"),
+    "accepted": _l("Accepted"),
+    "attended": _l("Attended"),
+    "declined": _l("Declined"),
 }
-ACTION_OWNERS = {"client": "Client", "worker": "Support worker", "partner": "Partner service"}
-ACTION_STATUSES = {"to_do": "To do", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
+ACTION_OWNERS = {"client": _l("Client"), "worker": _l("Support worker"), "partner": _l("Partner service")}
+ACTION_STATUSES = {"to_do": _l("To do"), "in_progress": _l("In progress"), "done": _l("Done"), "dropped": _l("Dropped")}
 
 _SERVICE_VALUES = ", ".join(f"'{service.value}'" for service in Service)
 _ONWARD_VALUES = ", ".join(f"'{status}'" for status in ONWARD_STATUSES)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,10 +33,17 @@ from diversion.referrals.models import Referral, State
 from diversion.referrals.programme import programme_for
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress, step_progress
 
+
+def N_(text: str) -> str:
+    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
+    it is read in the reader's language with ``_`` where it is shown."""
+    return text
+
+
 MAX_TEXT = 1000
 MAX_GOALS = 12
 MAX_ACTIONS = 10
-STALE = (
+STALE = N_(
     "Someone else saved this plan while you were working on it. "
     "Your changes are shown below: check them against theirs and save again"
 )
@@ -86,37 +94,48 @@ def _plan_step_number(referral: Referral) -> int | None:
 def _validate(goals: list[GoalInput], onward: list[OnwardInput], agreed: bool, notes: str | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if len(goals) > MAX_GOALS:
-        errors["goals"] = f"A plan has at most {MAX_GOALS} goals"
+        errors["goals"] = _("A plan has at most %(max)s goals", max=MAX_GOALS)
     if agreed and not goals:
-        errors["goals"] = "Add at least one goal before recording her agreement"
+        errors["goals"] = _("Add at least one goal before recording her agreement")
     domains = {domain.value for domain in Domain}
     for g, goal in enumerate(goals):
         if goal.domain not in domains:
-            errors[f"goals.{g}.domain"] = f"Select the needs domain of goal {g + 1}"
+            errors[f"goals.{g}.domain"] = _("Select the needs domain of goal %(goal)s", goal=g + 1)
         if not (goal.text or "").strip():
-            errors[f"goals.{g}.text"] = f"Enter goal {g + 1}"
+            errors[f"goals.{g}.text"] = _("Enter goal %(goal)s", goal=g + 1)
         elif len(goal.text) > MAX_TEXT:
-            errors[f"goals.{g}.text"] = f"Goal {g + 1} must be {MAX_TEXT} characters or fewer"
+            errors[f"goals.{g}.text"] = _("Goal %(goal)s must be %(max)s characters or fewer", goal=g + 1, max=MAX_TEXT)
         if len(goal.actions) > MAX_ACTIONS:
-            errors[f"goals.{g}.actions"] = f"A goal has at most {MAX_ACTIONS} actions"
+            errors[f"goals.{g}.actions"] = _("A goal has at most %(max)s actions", max=MAX_ACTIONS)
         for a, action in enumerate(goal.actions):
             where = f"goals.{g}.actions.{a}"
             if not (action.text or "").strip():
-                errors[f"{where}.text"] = f"Enter action {a + 1} of goal {g + 1}"
+                errors[f"{where}.text"] = _("Enter action %(action)s of goal %(goal)s", action=a + 1, goal=g + 1)
             elif len(action.text) > MAX_TEXT:
-                errors[f"{where}.text"] = f"Action {a + 1} of goal {g + 1} must be {MAX_TEXT} characters or fewer"
+                errors[f"{where}.text"] = _(
+                    "Action %(action)s of goal %(goal)s must be %(max)s characters or fewer",
+                    action=a + 1,
+                    goal=g + 1,
+                    max=MAX_TEXT,
+                )
             if action.owner not in ACTION_OWNERS:
-                errors[f"{where}.owner"] = f"Select who does action {a + 1} of goal {g + 1}"
+                errors[f"{where}.owner"] = _(
+                    "Select who does action %(action)s of goal %(goal)s", action=a + 1, goal=g + 1
+                )
             if action.status not in ACTION_STATUSES:
-                errors[f"{where}.status"] = f"Select the status of action {a + 1} of goal {g + 1}"
+                errors[f"{where}.status"] = _(
+                    "Select the status of action %(action)s of goal %(goal)s", action=a + 1, goal=g + 1
+                )
     services = {service.value for service in Service}
     for o, item in enumerate(onward):
         if item.service not in services:
-            errors[f"onward_referrals.{o}.service"] = f"Select the service of onward referral {o + 1}"
+            errors[f"onward_referrals.{o}.service"] = _(
+                "Select the service of onward referral %(number)s", number=o + 1
+            )
         if item.status not in ONWARD_STATUSES:
-            errors[f"onward_referrals.{o}.status"] = f"Select the status of onward referral {o + 1}"
+            errors[f"onward_referrals.{o}.status"] = _("Select the status of onward referral %(number)s", number=o + 1)
     if notes and len(notes) > MAX_TEXT * 5:
-        errors["notes"] = f"Notes must be {MAX_TEXT * 5} characters or fewer"
+        errors["notes"] = _("Notes must be %(max)s characters or fewer", max=MAX_TEXT * 5)
     return errors
 
 
@@ -139,13 +158,15 @@ def _check(
         raise ValidationFailed(next(iter(errors.values())), errors)
     existing = plan_of(referral)
     if existing is not None and version != existing.version:
-        raise Conflict(STALE)
+        raise Conflict(_(STALE))
     newly_agreed = agreed and not (existing is not None and existing.is_agreed)
     step = _plan_step_number(referral)
     if newly_agreed and step is not None and step not in attended_numbers(referral):
-        raise InvalidTransition(f"Record that she attended appointment {step} before recording her agreement")
+        raise InvalidTransition(
+            _("Record that she attended appointment %(number)s before recording her agreement", number=step)
+        )
     if existing is not None and existing.is_agreed and not agreed:
-        raise InvalidTransition("Her agreement to the plan has been recorded and cannot be taken back here")
+        raise InvalidTransition(_("Her agreement to the plan has been recorded and cannot be taken back here"))
     return existing, newly_agreed
 
 
@@ -173,12 +194,14 @@ def not_yet(referral: Referral) -> NotYet | None:
     links and ``save_care_plan`` share. (Recording her agreement has a rule of its own, checked on saving.)"""
     if referral.state_enum is State.REFERRED:
         return NotYet(
-            "Record her consent to support and to sharing first: the Care Action Plan is made with her once she "
-            "has opted in",
+            _(
+                "Record her consent to support and to sharing first: the Care Action Plan is made with her once she "
+                "has opted in"
+            ),
             "consent",
         )
     if referral.state_enum not in (State.OPTED_IN, State.ASSESSED, State.COMPLETED):
-        return closed_case(referral, "the Care Action Plan can no longer be made or changed")
+        return closed_case(referral, _("the Care Action Plan can no longer be made or changed"))
     return None
 
 
@@ -201,7 +224,7 @@ def save_care_plan(
             db.session.add(plan)
             db.session.flush()
         else:
-            claim_version(plan, version, STALE)
+            claim_version(plan, version, _(STALE))
         _replace_goals(plan, goals)
         _replace_onward(plan, onward)
         plan.notes = (notes or "").strip() or None
@@ -226,7 +249,7 @@ def _stale_on_duplicate() -> Iterator[None]:
     try:
         yield
     except IntegrityError:
-        raise Conflict(STALE) from None
+        raise Conflict(_(STALE)) from None
 
 
 def _replace_goals(plan: CarePlan, goals: list[GoalInput]) -> None:

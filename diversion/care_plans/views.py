@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from diversion import confirmations, conflicts
 from diversion.assessments.models import DOMAIN_LABELS, Domain
@@ -51,7 +53,7 @@ def edit(referral_id):
     referral = load_case(referral_id)
     blocked = services.not_yet(referral)
     if blocked is not None:
-        return not_yet_page(referral, "plan", "Care Action Plan", blocked, labels=LABELS)
+        return not_yet_page(referral, "plan", _("Care Action Plan"), blocked, labels=LABELS)
     plan = services.plan_of(referral)
     form = CarePlanForm()
     if request.method == "GET" and plan is not None:
@@ -108,7 +110,7 @@ def edit(referral_id):
             else:
                 drafts.used("plan", referral.id)
                 completed = before is not State.COMPLETED and referral.state_enum is State.COMPLETED
-                flash(COMPLETED if completed else "Care Action Plan saved.", "success")
+                flash(str(COMPLETED) if completed else _("Care Action Plan saved."), "success")
                 return redirect(url_for("care_plans.show", referral_id=referral.id))
     return _case_page(
         referral,
@@ -123,27 +125,29 @@ def edit(referral_id):
     )
 
 
-COMPLETED = "Case completed. The CPS has been sent the outcome notice."
+COMPLETED = _l("Case completed. The CPS has been sent the outcome notice.")
 
 
 def _confirm(referral, form, goals: list[services.GoalInput], onward: list[services.OnwardInput]):
     """The page that asks to confirm the save that completes her case."""
-    domains = ", ".join(DOMAIN_LABELS[Domain(goal.domain)] for goal in goals)
+    domains = ", ".join(str(DOMAIN_LABELS[Domain(goal.domain)]) for goal in goals)
     return _case_page(
         referral,
         "referrals/confirm.html",
         form=form,
-        title="Check before you complete her case",
+        title=_("Check before you complete her case"),
         rows=[
-            {"key": {"text": "Goals"}, "value": {"text": f"{len(goals)}: {domains}"}},
-            {"key": {"text": "Onward referrals"}, "value": {"text": str(len(onward))}},
-            {"key": {"text": "Her agreement"}, "value": {"text": "She agrees to this plan"}},
+            {"key": {"text": _("Goals")}, "value": {"text": f"{len(goals)}: {domains}"}},
+            {"key": {"text": _("Onward referrals")}, "value": {"text": str(len(onward))}},
+            {"key": {"text": _("Her agreement")}, "value": {"text": _("She agrees to this plan")}},
         ],
-        warning="Her case will be completed. The CPS will be sent the outcome notice saying she completed the "
-        "diversion scheme, and may discontinue the case.",
+        warning=_(
+            "Her case will be completed. The CPS will be sent the outcome notice saying she completed the "
+            "diversion scheme, and may discontinue the case."
+        ),
         action=url_for("care_plans.edit", referral_id=referral.id),
-        confirm_text="Save the plan and complete her case",
-        change_text="Change the plan",
+        confirm_text=_("Save the plan and complete her case"),
+        change_text=_("Change the plan"),
         carried=confirmations.carried_answers(),
     )
 
@@ -194,7 +198,7 @@ def _compare(answers: dict, plan, formdata) -> conflicts.Comparison:
     saved = CarePlanForm(formdata=None)
     _fill(saved, plan)
     return conflicts.compare(
-        what="Care Action Plan",
+        what=_("Care Action Plan"),
         questions=[(name, _label(saved[name])) for name in _names(saved)],
         mine=answers,
         saved=_answers(saved),
@@ -206,14 +210,14 @@ def _compare(answers: dict, plan, formdata) -> conflicts.Comparison:
 
 
 def _label(field) -> str:
-    return str(field.label.text).removesuffix(" (optional)")
+    return str(field.label.text).removesuffix(" (optional)").removesuffix(" " + _("(optional)"))
 
 
 def _shown(name: str, value) -> str:
     if value in ("", None):
-        return "Not given"
+        return _("Not given")
     if name == "agreed":
-        return "She agrees" if value == "True" else "Not agreed yet"
+        return _("She agrees") if value == "True" else _("Not agreed yet")
     if name.endswith("_due"):
         return long_date(date.fromisoformat(value))
     for suffix, words in (("_domain", DOMAIN_LABELS), ("_owner", ACTION_OWNERS), ("_status", ACTION_STATUSES)):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+
 from diversion.crypto.fields import is_unreadable
 from diversion.dates import LONDON, from_london
 from diversion.errors import ValidationFailed
@@ -22,19 +24,32 @@ from diversion.errors import ValidationFailed
 HOUR_MINUTE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _LEGACY_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*(?:-|to)\s*(\d{1,2}):(\d{2})\s*$")
 MAX_NOTE = 200
-TIME_HINT = "in 24-hour time, like 21:00"
+
+
+def N_(text: str) -> str:
+    """Marks a message for the Welsh catalogue and keeps it English here (the API schema reads it as it is); it is
+    read in the reader's language with ``_`` where it is shown."""
+    return text
+
+
 # What is wrong with one end of her quiet hours, in the same words from the web form, the API schema (x-messages) and
-# this check.
+# this check. English here (the schema is a contract); the check shows them in the reader's language.
 QUIET_HOURS_MESSAGES = {
     "from": {
-        "required": "Enter when her quiet hours start, or clear both times",
-        "pattern": f"Enter when her quiet hours start {TIME_HINT}",
+        "required": N_("Enter when her quiet hours start, or clear both times"),
+        "pattern": N_("Enter when her quiet hours start in 24-hour time, like 21:00"),
     },
     "to": {
-        "required": "Enter when her quiet hours end, or clear both times",
-        "pattern": f"Enter when her quiet hours end {TIME_HINT}",
+        "required": N_("Enter when her quiet hours end, or clear both times"),
+        "pattern": N_("Enter when her quiet hours end in 24-hour time, like 21:00"),
     },
 }
+
+
+def _quiet_hours_message(end: str, problem: str) -> str:
+    """One of QUIET_HOURS_MESSAGES in the reader's language (English in the API)."""
+    message = QUIET_HOURS_MESSAGES[end][problem]
+    return _(message)
 
 
 @dataclass(frozen=True)
@@ -163,15 +178,15 @@ def check_quiet_hours(start: str | None, end: str | None) -> QuietHours | None:
         return None
     errors: dict[str, str] = {}
     if not start:
-        errors["quiet_hours.from"] = QUIET_HOURS_MESSAGES["from"]["required"]
+        errors["quiet_hours.from"] = _quiet_hours_message("from", "required")
     elif not HOUR_MINUTE.match(start):
-        errors["quiet_hours.from"] = QUIET_HOURS_MESSAGES["from"]["pattern"]
+        errors["quiet_hours.from"] = _quiet_hours_message("from", "pattern")
     if not end:
-        errors["quiet_hours.to"] = QUIET_HOURS_MESSAGES["to"]["required"]
+        errors["quiet_hours.to"] = _quiet_hours_message("to", "required")
     elif not HOUR_MINUTE.match(end):
-        errors["quiet_hours.to"] = QUIET_HOURS_MESSAGES["to"]["pattern"]
+        errors["quiet_hours.to"] = _quiet_hours_message("to", "pattern")
     if not errors and start == end:
-        errors["quiet_hours.to"] = "Her quiet hours must end at a different time from when they start"
+        errors["quiet_hours.to"] = _("Her quiet hours must end at a different time from when they start")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     return QuietHours(time.fromisoformat(start), time.fromisoformat(end))
@@ -200,12 +215,12 @@ def check_contact_preferences(
     except ValidationFailed as error:
         errors.update(error.fields)
     if may_text is True and not phone:
-        errors["may_text"] = "She has no phone number on record: add one before marking texts as safe"
+        errors["may_text"] = _("She has no phone number on record: add one before marking texts as safe")
     if may_email is True and not email:
-        errors["may_email"] = "She has no email address on record: add one before marking emails as safe"
+        errors["may_email"] = _("She has no email address on record: add one before marking emails as safe")
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        errors["note"] = f"The note must be {MAX_NOTE} characters or fewer"
+        errors["note"] = _("The note must be %(max)s characters or fewer", max=MAX_NOTE)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     return SafeContact(may_text, may_voicemail, may_email, note, hours)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from diversion.audit.services import record_event
@@ -40,11 +41,13 @@ def erase_client(client: Client, reason: str, actor: Any = None) -> None:
     """Crypto-shred a client: destroy her data key and her index values, keep the plain columns; audited."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("Give the reason for erasing her record", {"reason": "Enter the reason"})
+        raise ValidationFailed(_("Give the reason for erasing her record"), {"reason": _("Enter the reason")})
     if len(reason) > MAX_REASON:
-        raise ValidationFailed(f"The reason must be {MAX_REASON} characters or fewer", {"reason": "Too long"})
+        raise ValidationFailed(
+            _("The reason must be %(max)s characters or fewer", max=MAX_REASON), {"reason": _("Too long")}
+        )
     if client.is_erased:
-        raise Conflict("This client has already been erased")
+        raise Conflict(_("This client has already been erased"))
     open_cases = db.session.scalar(
         select(Referral.id).where(
             Referral.client_id == client.id, Referral.state.in_([state.value for state in OPEN_STATES])
@@ -52,7 +55,9 @@ def erase_client(client: Client, reason: str, actor: Any = None) -> None:
     )
     if open_cases is not None:
         # The court and the CPS still need the outcome notice, which carries her name: close the case first.
-        raise InvalidTransition("She has an open case: withdraw it or wait for its outcome before erasing her record")
+        raise InvalidTransition(
+            _("She has an open case: withdraw it or wait for its outcome before erasing her record")
+        )
     with transaction():
         # What the CPS needs to act on a notice it has not acknowledged is kept apart first, under a key of the
         # notice's own: her key is about to go (docs/privacy.md, "A pending notice when she is erased").

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField
@@ -16,8 +17,8 @@ from diversion.clients.languages import language_choices
 from diversion.crypto.fields import is_unreadable
 from diversion.forms import MaxLength, VersionField, choices
 
-NOT_ASKED = "Not asked yet"
-INTERPRETER_ANSWERS = [("yes", "Yes"), ("no", "No"), ("unknown", NOT_ASKED)]
+NOT_ASKED = _l("Not asked yet")
+INTERPRETER_ANSWERS = [("yes", _l("Yes")), ("no", _l("No")), ("unknown", NOT_ASKED)]
 # Service field paths (API names, with or without "client.") to the forms' field names.
 FIELD_NAMES = {
     "language": "language",
@@ -27,7 +28,7 @@ FIELD_NAMES = {
 }
 
 
-def _language_select(label: str, empty: str) -> SelectField:
+def _language_select(label: Any, empty: Any) -> SelectField:
     # Every code is offered; one sent that is not in the list is the service's to refuse, in its own words, not
     # WTForms' "Not a valid choice".
     return SelectField(
@@ -41,13 +42,13 @@ def _language_select(label: str, empty: str) -> SelectField:
 
 def language_field() -> SelectField:
     """Her preferred language, from the whole ISO 639-1 list, English first."""
-    return _language_select("Her preferred language", NOT_ASKED)
+    return _language_select(_l("Her preferred language"), NOT_ASKED)
 
 
 def interpreter_needed_field() -> RadioField:
     """Whether she needs an interpreter."""
     return RadioField(
-        "Does she need an interpreter?",
+        _l("Does she need an interpreter?"),
         choices=choices(INTERPRETER_ANSWERS),
         default="unknown",
         widget=GovRadioInput(),
@@ -57,13 +58,13 @@ def interpreter_needed_field() -> RadioField:
 
 def interpreter_language_field() -> SelectField:
     """The language she needs an interpreter for; left empty, her preferred language when that is not English."""
-    return _language_select("Which language does she need an interpreter for?", "Her preferred language")
+    return _language_select(_l("Which language does she need an interpreter for?"), _l("Her preferred language"))
 
 
 def reading_help_field() -> TextAreaField:
     """The help she needs with reading, in her worker's words (encrypted)."""
     return TextAreaField(
-        "Does she need help with reading? (optional)",
+        _l("Does she need help with reading? (optional)"),
         widget=GovCharacterCount(),
         validators=[Optional(), MaxLength(MAX_READING_HELP)],
     )
@@ -96,4 +97,4 @@ class LanguageNeedsForm(FlaskForm):
     interpreter_language = interpreter_language_field()
     reading_help = reading_help_field()
     version = VersionField()
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save"), widget=GovSubmitInput())

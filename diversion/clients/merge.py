@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Table, UniqueConstraint, func, select, update
 
 from diversion.audit.services import record_event
@@ -54,18 +55,18 @@ def check_merge(kept: Client | None, absorbed: Client | None, reason: str) -> st
     merge page checks before it asks to confirm."""
     reason = (reason or "").strip()
     if kept is None or absorbed is None:
-        raise ValidationFailed.on("other", "Choose the other record of the same woman")
+        raise ValidationFailed.on("other", _("Choose the other record of the same woman"))
     if kept.id == absorbed.id:
-        raise ValidationFailed.on("other", "These are the same record: choose another record of hers to merge")
+        raise ValidationFailed.on("other", _("These are the same record: choose another record of hers to merge"))
     if kept.organisation_id != absorbed.organisation_id:
         # Another organisation's record is none of this one's business (docs/organisations.md): as if unknown.
-        raise ValidationFailed.on("other", "Choose the other record of the same woman")
+        raise ValidationFailed.on("other", _("Choose the other record of the same woman"))
     if kept.is_erased or absorbed.is_erased:
-        raise InvalidTransition("One of these records has been erased or already merged, so it cannot be merged")
+        raise InvalidTransition(_("One of these records has been erased or already merged, so it cannot be merged"))
     if not reason:
-        raise ValidationFailed.on("reason", "Enter why these are the same woman")
+        raise ValidationFailed.on("reason", _("Enter why these are the same woman"))
     if len(reason) > MAX_REASON:
-        raise ValidationFailed.on("reason", f"The reason must be {MAX_REASON} characters or fewer")
+        raise ValidationFailed.on("reason", _("The reason must be %(max)s characters or fewer", max=MAX_REASON))
     return reason
 
 
@@ -112,8 +113,10 @@ def _owned_values(obj: Any, owner_id: uuid.UUID) -> dict[str, Any]:
         value = getattr(obj, name)
         if is_unreadable(value):
             raise Conflict(
-                "Part of this record cannot be read, so it cannot be merged: ask the administrator to run the key "
-                "check (keys verify)"
+                _(
+                    "Part of this record cannot be read, so it cannot be merged: ask the administrator to run the key "
+                    "check (keys verify)"
+                )
             )
         values[name] = value
     return values
@@ -142,7 +145,7 @@ def merge_clients(
         # Checked again under the lock: another merge or an erasure may have got there first.
         check_merge(kept_row, absorbed_row, reason)
         if kept_row is None or absorbed_row is None:  # pragma: no cover - check_merge refused it already
-            raise Conflict("One of these records has gone")
+            raise Conflict(_("One of these records has gone"))
         key_provider().prefetch([kept_id, absorbed_id])
         # 1. Her own details: what the kept record lacks is taken from the absorbed one; names she was also
         # recorded under become aliases.

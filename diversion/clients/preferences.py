@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from diversion.audit.services import record_event
@@ -30,7 +31,7 @@ def _locked_client(client_id: Any) -> Client:
     client = db.session.execute(query).scalar_one()
     if is_unreadable(client.safe_contact):
         # Writing over a value that cannot be read now would lose what might yet be recovered (docs/encryption.md).
-        raise Conflict("Her contact preferences cannot be read just now, so nothing was changed")
+        raise Conflict(_("Her contact preferences cannot be read just now, so nothing was changed"))
     return client
 
 

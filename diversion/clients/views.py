@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from diversion import conflicts
 from diversion.clients import bp
@@ -20,12 +22,12 @@ bp.add_app_template_filter(language_name, "language_name")
 bp.add_app_template_filter(short_name, "language_short")
 
 QUESTIONS = [
-    ("language", "Her preferred language"),
-    ("interpreter_needed", "Does she need an interpreter?"),
-    ("interpreter_language", "Interpreter's language"),
-    ("reading_help", "Help with reading"),
+    ("language", _l("Her preferred language")),
+    ("interpreter_needed", _l("Does she need an interpreter?")),
+    ("interpreter_language", _l("Interpreter's language")),
+    ("reading_help", _l("Help with reading")),
 ]
-STALE = (
+STALE = _l(
     "Someone else changed this case while you were working on it. Nothing of yours has been saved yet: compare your "
     "answers with the saved answers and choose which to keep for each difference"
 )
@@ -65,7 +67,7 @@ def language(referral_id):
                 error.fields = {FIELD_NAMES.get(name, name): message for name, message in error.fields.items()}
                 apply_errors(form, error, "language")
             else:
-                flash("Her language and reading needs are saved.", "success")
+                flash(_("Her language and reading needs are saved."), "success")
                 return redirect(url_for("referrals.detail", referral_id=referral.id))
     page = case_page(referral, "overview", "clients/language.html", form=form, comparison=comparison)
     return page, status
@@ -84,16 +86,16 @@ def _answers(needs: LanguageNeeds) -> dict[str, object]:
 
 def _shown(name: str, value: str) -> str:
     if name in ("language", "interpreter_language"):
-        return language_name(value) or "Not given"
+        return language_name(value) or _("Not given")
     if name == "interpreter_needed":
-        return {"yes": "Yes", "no": "No"}.get(value, "Not asked yet")
-    return value or "None"
+        return {"yes": _("Yes"), "no": _("No")}.get(value, _("Not asked yet"))
+    return value or _("None")
 
 
 def _comparison(referral, needs: LanguageNeeds, formdata) -> conflicts.Comparison:
     """Her answers beside those saved on her record now (docs/conflicts.md)."""
     return conflicts.compare(
-        what="case",
+        what=_("case"),
         questions=QUESTIONS,
         mine=_answers(needs),
         saved=_answers(language_needs_of(referral.client)),

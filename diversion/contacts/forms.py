@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -26,45 +28,45 @@ from diversion.idempotency.forms import OneTimeKeyField
 FILTER_PREFIX = "filter"
 ANY = ""
 DIRECTION_CHOICES = [
-    (Direction.IN.value, "Incoming: she, or someone for her, got in touch"),
-    (Direction.OUT.value, "Outgoing: the service got in touch"),
+    (Direction.IN.value, _l("Incoming: she, or someone for her, got in touch")),
+    (Direction.OUT.value, _l("Outgoing: the service got in touch")),
 ]
 
 
 class ContactForm(FlaskForm):
     one_time_key = OneTimeKeyField()  # a second submit of the page logs nothing more (docs/idempotency.md)
     kind = RadioField(
-        "How was the contact made?",
+        _l("How was the contact made?"),
         choices=choices((kind.value, label) for kind, label in KIND_LABELS.items()),
         widget=GovRadioInput(),
-        validators=[InputRequired(message=KIND_MISSING)],
+        validators=[InputRequired(message=_l(KIND_MISSING))],
     )
     direction = RadioField(
-        "Who got in touch?",
+        _l("Who got in touch?"),
         choices=choices(DIRECTION_CHOICES),
         widget=GovRadioInput(),
-        validators=[InputRequired(message=DIRECTION_MISSING)],
+        validators=[InputRequired(message=_l(DIRECTION_MISSING))],
     )
     with_whom = StringField(
-        "Who was it with? (optional)", widget=GovTextInput(), validators=[Optional(), MaxLength(MAX_WITH)]
+        _l("Who was it with? (optional)"), widget=GovTextInput(), validators=[Optional(), MaxLength(MAX_WITH)]
     )
-    day = DateInputField("Date", what="the date of the contact")
+    day = DateInputField(_l("Date"), what=_l("the date of the contact"))
     time = StringField(
-        "Time",
+        _l("Time"),
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the time of the contact"), MaxLength(10)],
+        validators=[InputRequired(message=_l("Enter the time of the contact")), MaxLength(10)],
     )
     note = TextAreaField(
-        "What happened? (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(MAX_NOTE)]
+        _l("What happened? (optional)"), widget=GovCharacterCount(), validators=[Optional(), MaxLength(MAX_NOTE)]
     )
-    submit = SubmitField("Log contact", widget=GovSubmitInput())
+    submit = SubmitField(_l("Log contact"), widget=GovSubmitInput())
 
     def validate_time(self, field: StringField) -> None:
         if parse_time(field.data) is None:
-            raise ValidationError("Enter a time like 10:30 or 2:15pm")
+            raise ValidationError(_l("Enter a time like 10:30 or 2:15pm"))
 
 
-def _one_of(labels: dict[Any, str], message: str) -> Any:
+def _one_of(labels: dict[Any, Any], message: Any) -> Any:
     def check(form: Any, field: SelectField) -> None:
         if field.data not in {ANY, *(str(value) for value in labels)}:
             raise ValidationError(message)
@@ -80,26 +82,26 @@ class FilterForm(FlaskForm):
         csrf = False
 
     kind = SelectField(
-        "Kind",
-        choices=choices([(ANY, "Any kind"), *((kind.value, label) for kind, label in KIND_LABELS.items())]),
+        _l("Kind"),
+        choices=choices([(ANY, _l("Any kind")), *((kind.value, label) for kind, label in KIND_LABELS.items())]),
         widget=GovSelect(),
         validate_choice=False,
-        validators=[_one_of(KIND_LABELS, "Select a kind from the list")],
+        validators=[_one_of(KIND_LABELS, _l("Select a kind from the list"))],
         default=ANY,
     )
     direction = SelectField(
-        "Direction",
-        choices=choices([(ANY, "Either"), *((item.value, label) for item, label in DIRECTION_LABELS.items())]),
+        _l("Direction"),
+        choices=choices([(ANY, _l("Either")), *((item.value, label) for item, label in DIRECTION_LABELS.items())]),
         widget=GovSelect(),
         validate_choice=False,
-        validators=[_one_of(DIRECTION_LABELS, "Select a direction from the list")],
+        validators=[_one_of(DIRECTION_LABELS, _l("Select a direction from the list"))],
         default=ANY,
     )
-    from_date = DateInputField("From", what="the first day", required=False)
-    to_date = DateInputField("To", what="the last day", required=False)
-    submit = SubmitField("Filter", widget=GovSubmitInput())
+    from_date = DateInputField(_l("From"), what=_l("the first day"), required=False)
+    to_date = DateInputField(_l("To"), what=_l("the last day"), required=False)
+    submit = SubmitField(_l("Filter"), widget=GovSubmitInput())
 
     def validate_to_date(self, field: DateInputField) -> None:
         """The range must not end before it starts."""
         if field.data and self.from_date.data and field.data < self.from_date.data:
-            raise ValidationError(RANGE_BACKWARDS)
+            raise ValidationError(_(RANGE_BACKWARDS))

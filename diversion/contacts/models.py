@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,13 +34,13 @@ class Kind(StrEnum):
 
 
 KIND_LABELS = {
-    Kind.CALL: "Phone call",
-    Kind.TEXT: "Text message",
-    Kind.VISIT: "Visit",
-    Kind.AT_COURT: "At court",
-    Kind.OUTREACH: "Outreach",
-    Kind.EMAIL: "Email",
-    Kind.LETTER: "Letter",
+    Kind.CALL: _l("Phone call"),
+    Kind.TEXT: _l("Text message"),
+    Kind.VISIT: _l("Visit"),
+    Kind.AT_COURT: _l("At court"),
+    Kind.OUTREACH: _l("Outreach"),
+    Kind.EMAIL: _l("Email"),
+    Kind.LETTER: _l("Letter"),
 }
 
 
@@ -55,7 +56,7 @@ class Direction(StrEnum):
         return DIRECTION_LABELS[self]
 
 
-DIRECTION_LABELS = {Direction.IN: "Incoming", Direction.OUT: "Outgoing"}
+DIRECTION_LABELS = {Direction.IN: _l("Incoming"), Direction.OUT: _l("Outgoing")}
 
 _KIND_VALUES = ", ".join(f"'{kind.value}'" for kind in Kind)
 _DIRECTION_VALUES = ", ".join(f"'{direction.value}'" for direction in Direction)

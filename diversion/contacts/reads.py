@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from diversion.contacts.models import Contact
-from diversion.contacts.services import LOGGED
+from diversion.contacts.services import LOGGED, N_
 from diversion.dates import from_london
 from diversion.extensions import db
 from diversion.referrals.models import Referral
 
-RANGE_BACKWARDS = "The last day must be the same as or after the first day"
+RANGE_BACKWARDS = N_("The last day must be the same as or after the first day")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class ContactFilters:
     def problems(self) -> dict[str, str]:
         """What is wrong with the filters together (``to`` before ``from``), by field."""
         if self.from_date is not None and self.to_date is not None and self.to_date < self.from_date:
-            return {"to": RANGE_BACKWARDS}
+            return {"to": _(RANGE_BACKWARDS)}
         return {}
 
     @property

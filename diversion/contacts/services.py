@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+
 from diversion.audit.services import record_event
 from diversion.auth.models import User
 from diversion.contacts.models import Contact, Direction, Kind
@@ -25,13 +27,19 @@ MAX_NOTE = 5000
 FUTURE_TOLERANCE = timedelta(minutes=5)
 LOGGED = "contact.logged"
 
-KIND_MISSING = "Select how the contact was made"
-DIRECTION_MISSING = "Select whether she got in touch or the service did"
-AT_MISSING = "Enter the date and time of the contact"
-AT_IN_FUTURE = "The time of the contact must be now or in the past"
-WITH_TOO_LONG = f"Who it was with must be {MAX_WITH} characters or fewer"
-NOTE_TOO_LONG = f"What happened must be {MAX_NOTE} characters or fewer"
-ERASED = "Her record was erased: nothing more can be logged on this case"
+
+def N_(text: str) -> str:
+    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
+    it is read in the reader's language with ``_`` where it is shown."""
+    return text
+
+
+# English here (the API's words); ``_`` reads each in the reader's language where it is shown.
+KIND_MISSING = N_("Select how the contact was made")
+DIRECTION_MISSING = N_("Select whether she got in touch or the service did")
+AT_MISSING = N_("Enter the date and time of the contact")
+AT_IN_FUTURE = N_("The time of the contact must be now or in the past")
+ERASED = N_("Her record was erased: nothing more can be logged on this case")
 
 
 @dataclass
@@ -55,17 +63,17 @@ def contact_problems(data: ContactInput) -> dict[str, str]:
     """What is wrong with a contact, by field; empty when it can be logged."""
     errors: dict[str, str] = {}
     if data.kind not in {kind.value for kind in Kind}:
-        errors["kind"] = KIND_MISSING
+        errors["kind"] = _(KIND_MISSING)
     if data.direction not in {direction.value for direction in Direction}:
-        errors["direction"] = DIRECTION_MISSING
+        errors["direction"] = _(DIRECTION_MISSING)
     if data.contacted_at is None:
-        errors["at"] = AT_MISSING
+        errors["at"] = _(AT_MISSING)
     elif data.contacted_at > utcnow() + FUTURE_TOLERANCE:
-        errors["at"] = AT_IN_FUTURE
+        errors["at"] = _(AT_IN_FUTURE)
     if len(data.with_whom or "") > MAX_WITH:
-        errors["with"] = WITH_TOO_LONG
+        errors["with"] = _("Who it was with must be %(max)s characters or fewer", max=MAX_WITH)
     if len(data.note or "") > MAX_NOTE:
-        errors["note"] = NOTE_TOO_LONG
+        errors["note"] = _("What happened must be %(max)s characters or fewer", max=MAX_NOTE)
     return errors
 
 
@@ -76,7 +84,7 @@ def log_contact(referral: Referral, data: ContactInput, actor: User) -> Contact:
         raise ValidationFailed(next(iter(errors.values())), errors)
     if referral.client.is_erased:
         # Her key is destroyed: nothing written now could be read, and nothing more about her is kept.
-        raise InvalidTransition(ERASED)
+        raise InvalidTransition(_(ERASED))
     with transaction():
         contact = Contact(
             client_id=referral.client_id,

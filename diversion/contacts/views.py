@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from diversion.appointments.forms import parse_time
 from diversion.contacts import bp
@@ -47,7 +48,7 @@ def list_for_case(referral_id):
             error.fields = {FIELD_NAMES.get(name, name): message for name, message in error.fields.items()}
             apply_errors(form, error, "kind")
         else:
-            flash("Contact logged.", "success")
+            flash(_("Contact logged."), "success")
             return redirect(address)
     # The error summary is the filters' when they are wrong (a GET), else the log form's.
     shown = filters_form if filters_form.errors else form

@@ -3,6 +3,7 @@ are the service's, shared with the API (diversion/documents/services.py); the fo
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextInput
@@ -13,14 +14,14 @@ from diversion.documents.services import MAX_TITLE
 
 class UploadForm(FlaskForm):
     title = StringField(
-        "Title",
+        _l("Title"),
         widget=GovTextInput(),
-        description="For example, consent form signed with an interpreter",
+        description=_l("For example, consent form signed with an interpreter"),
         render_kw={"maxlength": MAX_TITLE},
     )
     file = FileField(
-        "File",
+        _l("File"),
         widget=GovFileInput(),
-        description="A PDF, JPEG, PNG or Word document, 10 MB or smaller",
+        description=_l("A PDF, JPEG, PNG or Word document, 10 MB or smaller"),
     )
-    submit = SubmitField("Upload document", widget=GovSubmitInput())
+    submit = SubmitField(_l("Upload document"), widget=GovSubmitInput())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,10 +22,10 @@ CONTENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
 }
 TYPE_LABELS = {
-    "application/pdf": "PDF",
-    "image/jpeg": "JPEG image",
-    "image/png": "PNG image",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
+    "application/pdf": _l("PDF"),
+    "image/jpeg": _l("JPEG image"),
+    "image/png": _l("PNG image"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _l("Word document"),
 }
 CONTENT_TYPE_VALUES = ", ".join(f"'{value}'" for value in CONTENT_TYPES)
 

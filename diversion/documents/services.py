@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -30,15 +31,22 @@ from diversion.referrals.models import Referral
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TITLE = 200
 
-NO_FILE = "Select a file"
-EMPTY_FILE = "The selected file is empty"
-WRONG_TYPE = "The file must be a PDF, JPEG, PNG or Word document"
-TOO_LARGE = "The file must be 10 MB or smaller"
-NO_TITLE = "Enter a title for the document"
-LONG_TITLE = f"The title must be {MAX_TITLE} characters or fewer"
-BAD_TITLE = "The title must be one line of text"
-ERASED = "Her record was erased: no document can be added to it"
-UNAVAILABLE = "This document can no longer be read: her record was erased"
+
+def N_(text: str) -> str:
+    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
+    it is read in the reader's language with ``_`` where it is shown."""
+    return text
+
+
+# English here (the API's words); ``_`` reads each in the reader's language where it is shown.
+NO_FILE = N_("Select a file")
+EMPTY_FILE = N_("The selected file is empty")
+WRONG_TYPE = N_("The file must be a PDF, JPEG, PNG or Word document")
+TOO_LARGE = N_("The file must be 10 MB or smaller")
+NO_TITLE = N_("Enter a title for the document")
+BAD_TITLE = N_("The title must be one line of text")
+ERASED = N_("Her record was erased: no document can be added to it")
+UNAVAILABLE = N_("This document can no longer be read: her record was erased")
 
 
 class Unavailable(NotFound):
@@ -78,22 +86,22 @@ def check_upload(title: str | None, upload: Upload) -> tuple[str, str]:
     problems: dict[str, str] = {}
     content_type = None
     if not upload.chosen:
-        problems["file"] = NO_FILE
+        problems["file"] = _(NO_FILE)
     elif not upload.data:
-        problems["file"] = EMPTY_FILE
+        problems["file"] = _(EMPTY_FILE)
     elif len(upload.data) > MAX_FILE_BYTES:
-        problems["file"] = TOO_LARGE
+        problems["file"] = _(TOO_LARGE)
     else:
         content_type = detect_type(upload.data)
         if content_type is None:
-            problems["file"] = WRONG_TYPE
+            problems["file"] = _(WRONG_TYPE)
     text = (title or "").strip()
     if not text:
-        problems["title"] = NO_TITLE
+        problems["title"] = _(NO_TITLE)
     elif len(text) > MAX_TITLE:
-        problems["title"] = LONG_TITLE
+        problems["title"] = _("The title must be %(max)s characters or fewer", max=MAX_TITLE)
     elif _CONTROL.search(text):
-        problems["title"] = BAD_TITLE
+        problems["title"] = _(BAD_TITLE)
     if problems or content_type is None:
         raise ValidationFailed(next(iter(problems.values())), problems)
     return text, content_type
@@ -103,7 +111,7 @@ def upload_document(referral: Referral, title: str | None, upload: Upload, actor
     """Store a file on her case, encrypted under her data key, with its title; audited (ids, type code and size)."""
     text, content_type = check_upload(title, upload)
     if referral.client.is_erased:
-        raise InvalidTransition(ERASED)
+        raise InvalidTransition(_(ERASED))
     with transaction():
         document = Document(
             id=uuid.uuid4(),

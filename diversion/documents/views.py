@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from diversion.documents import bp, services
 from diversion.documents.forms import UploadForm
@@ -37,7 +38,7 @@ def upload(referral_id):
         except DomainError as error:
             apply_errors(form, error, "file")
         else:
-            flash("Document uploaded.", "success")
+            flash(_("Document uploaded."), "success")
             return redirect(url_for("documents.list_for_case", referral_id=referral.id))
     return _documents_page(referral, form)
 
@@ -56,5 +57,5 @@ def file_response(document) -> Response:
     """The document's bytes as an attachment, of the type found from its content; 404 when they cannot be read."""
     data = services.file_of(document)
     if data is None:
-        raise services.Unavailable(services.UNAVAILABLE)
+        raise services.Unavailable(_(services.UNAVAILABLE))
     return Response(data, mimetype=document.content_type, headers=services.attachment_headers(document))

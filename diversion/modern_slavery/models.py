@@ -7,6 +7,7 @@ import uuid
 from datetime import date
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,10 +31,10 @@ class NrmOutcome(StrEnum):
 
 
 OUTCOME_LABELS = {
-    NrmOutcome.NRM_REFERRED: "Referred to the National Referral Mechanism",
-    NrmOutcome.DUTY_TO_NOTIFY: "Duty to Notify made",
-    NrmOutcome.DECLINED: "She declined",
-    NrmOutcome.NOT_APPLICABLE: "Not applicable",
+    NrmOutcome.NRM_REFERRED: _l("Referred to the National Referral Mechanism"),
+    NrmOutcome.DUTY_TO_NOTIFY: _l("Duty to Notify made"),
+    NrmOutcome.DECLINED: _l("She declined"),
+    NrmOutcome.NOT_APPLICABLE: _l("Not applicable"),
 }
 _OUTCOME_VALUES = ", ".join(f"'{outcome.value}'" for outcome in NrmOutcome)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,24 +30,32 @@ from diversion.extensions import db
 from diversion.modern_slavery.models import NrmDecision, NrmOutcome
 from diversion.referrals.models import Referral
 
+
+def N_(text: str) -> str:
+    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
+    it is read in the reader's language with ``_`` where it is shown."""
+    return text
+
+
 MAX_NOTE = 2000
 RECORDED = "nrm.recorded"
-TASK_FIRST_RESPONDER = "Consider an NRM referral (with her consent) or a Duty to Notify (if she does not consent)"
-TASK_THROUGH_A_FIRST_RESPONDER = "Consider an NRM referral through a first responder (with her consent)"
-OUTCOME_MISSING = "Select what was done about a National Referral Mechanism referral"
-NOT_A_FIRST_RESPONDER = (
+# English here (the API's words); ``_`` reads each in the reader's language where it is shown.
+TASK_FIRST_RESPONDER = N_("Consider an NRM referral (with her consent) or a Duty to Notify (if she does not consent)")
+TASK_THROUGH_A_FIRST_RESPONDER = N_("Consider an NRM referral through a first responder (with her consent)")
+OUTCOME_MISSING = N_("Select what was done about a National Referral Mechanism referral")
+NOT_A_FIRST_RESPONDER = N_(
     "Only a first responder organisation makes a Duty to Notify: select what was done instead, or ask your "
     "administrator whether your organisation is a first responder"
 )
-STALE = (
+STALE = N_(
     "Someone else recorded the National Referral Mechanism outcome while you were working on it. Nothing of yours "
     "has been saved yet: compare your answers with the saved answers and choose which to keep for each difference"
 )
-NOTHING_TO_CONSIDER = (
+NOTHING_TO_CONSIDER = N_(
     "Her needs assessment records no signs of exploitation, so there is no National Referral Mechanism referral to "
     "consider"
 )
-ERASED = "Her record has been erased: nothing more can be recorded about her"
+ERASED = N_("Her record has been erased: nothing more can be recorded about her")
 
 
 def is_first_responder(referral: Referral) -> bool:
@@ -81,7 +90,7 @@ class NrmTask:
     @property
     def wording(self) -> str:
         """What the worker is asked to do, by the organisation's setting."""
-        return TASK_FIRST_RESPONDER if self.first_responder else TASK_THROUGH_A_FIRST_RESPONDER
+        return _(TASK_FIRST_RESPONDER if self.first_responder else TASK_THROUGH_A_FIRST_RESPONDER)
 
     @property
     def outcomes(self) -> list[NrmOutcome]:
@@ -116,20 +125,21 @@ def check_input(
     try:
         chosen = NrmOutcome(str(outcome or ""))
     except ValueError:
-        errors["outcome"] = OUTCOME_MISSING
+        errors["outcome"] = _(OUTCOME_MISSING)
     if chosen is not None and chosen not in outcomes_for(is_first_responder(referral)):
-        errors["outcome"] = NOT_A_FIRST_RESPONDER
+        errors["outcome"] = _(NOT_A_FIRST_RESPONDER)
     if decided_on is None:
-        errors["date"] = "Enter the date it was done"
+        errors["date"] = _("Enter the date it was done")
     elif decided_on > today():
-        errors["date"] = "The date it was done must be today or in the past"
+        errors["date"] = _("The date it was done must be today or in the past")
     elif decided_on < referral.referred_on:
-        errors["date"] = (
-            f"The date it was done must be on or after the date she was referred, {long_date(referral.referred_on)}"
+        errors["date"] = _(
+            "The date it was done must be on or after the date she was referred, %(date)s",
+            date=long_date(referral.referred_on),
         )
     text = (note or "").strip() or None
     if text and len(text) > MAX_NOTE:
-        errors["note"] = f"The note must be {MAX_NOTE:,} characters or fewer"
+        errors["note"] = _("The note must be %(max)s characters or fewer", max=f"{MAX_NOTE:,}")
     if errors or chosen is None or decided_on is None:
         raise ValidationFailed(next(iter(errors.values())), errors)
     return chosen, decided_on, text
@@ -148,12 +158,12 @@ def record_nrm_outcome(
     409 and nothing saved. Audited (``nrm.recorded``, the version only)."""
     existing = decision_of(referral)
     if referral.client.is_erased:
-        raise InvalidTransition(ERASED)
+        raise InvalidTransition(_(ERASED))
     if existing is None and not referral.has_safeguarding_flag:
-        raise InvalidTransition(NOTHING_TO_CONSIDER)
+        raise InvalidTransition(_(NOTHING_TO_CONSIDER))
     chosen, day, text = check_input(referral, outcome, decided_on, note)
     if existing is not None and version != existing.version:
-        raise Conflict(STALE)
+        raise Conflict(_(STALE))
     with _stale_on_duplicate(), transaction():
         decision = existing or NrmDecision(id=uuid.uuid4(), client_id=referral.client_id, referral_id=referral.id)
         if existing is None:
@@ -161,7 +171,7 @@ def record_nrm_outcome(
             db.session.add(decision)
             db.session.flush()
         else:
-            claim_version(decision, version, STALE)
+            claim_version(decision, version, _(STALE))
         decision.outcome, decision.decided_on = chosen.value, day
         decision.note = text
         decision.recorded_by_id = actor.id
@@ -183,4 +193,4 @@ def _stale_on_duplicate() -> Iterator[None]:
     try:
         yield
     except IntegrityError:
-        raise Conflict(STALE) from None
+        raise Conflict(_(STALE)) from None

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from diversion import conflicts
 from diversion.dates import long_date
@@ -17,7 +19,7 @@ from diversion.modern_slavery.models import OUTCOME_LABELS, NrmDecision, NrmOutc
 from diversion.permissions import current_actor, load_case, requires
 from diversion.referrals.case_page import case_page
 
-QUESTIONS = [("outcome", "What was done"), ("date", "When it was done"), ("note", "Note")]
+QUESTIONS = [("outcome", _l("What was done")), ("date", _l("When it was done")), ("note", _l("Note"))]
 
 
 @bp.route("/cases/<uuid:referral_id>/modern-slavery", methods=["GET", "POST"])
@@ -61,7 +63,7 @@ def record(referral_id):
                 apply_errors(form, error, "outcome")
                 status = 422
             else:
-                flash("National Referral Mechanism outcome saved.", "success")
+                flash(_("National Referral Mechanism outcome saved."), "success")
                 return redirect(url_for("referrals.detail", referral_id=referral.id))
     elif form.is_submitted():
         status = 422
@@ -83,7 +85,7 @@ def _compare(form: NrmForm, saved: NrmDecision | None, formdata) -> conflicts.Co
     """Her answers beside the saved outcome (someone else recorded it meanwhile)."""
     note = services.note_of(saved)
     return conflicts.compare(
-        what="outcome",
+        what=_("outcome"),
         questions=QUESTIONS,
         mine={"outcome": form.outcome.data, "date": form.date.data, "note": form.note.data},
         saved={
@@ -94,18 +96,18 @@ def _compare(form: NrmForm, saved: NrmDecision | None, formdata) -> conflicts.Co
         version=saved.version if saved else 0,
         shown=_shown,
         formdata=formdata,
-        message=services.STALE,
+        message=_(services.STALE),
     )
 
 
 def _shown(name: str, value: str) -> str:
     if not value:
-        return "None" if name == "note" else "Not given"
+        return _("None") if name == "note" else _("Not given")
     if name == "outcome":
         try:
-            return OUTCOME_LABELS[NrmOutcome(value)]
+            return str(OUTCOME_LABELS[NrmOutcome(value)])
         except ValueError:
-            return "Not given"
+            return _("Not given")
     if name == "date":
         return long_date(date.fromisoformat(value))
     return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from diversion.audit.services import record_event
@@ -63,19 +64,20 @@ def save_venue(
     address = (address or "").strip()
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "Enter the venue's name"
+        errors["name"] = _("Enter the venue's name")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"The venue's name must be {MAX_NAME} characters or fewer"
+        errors["name"] = _("The venue's name must be %(max)s characters or fewer", max=MAX_NAME)
     if not address:
-        errors["address"] = "Enter the venue's address"
+        errors["address"] = _("Enter the venue's address")
     elif len(address) > MAX_ADDRESS:
-        errors["address"] = f"The address must be {MAX_ADDRESS} characters or fewer"
+        errors["address"] = _("The address must be %(max)s characters or fewer", max=MAX_ADDRESS)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     organisation_id = venue.organisation_id if venue is not None else organisation_for(actor, organisation).id
     existing = venue_by_name(name, organisation_id)
     if existing is not None and existing is not venue:
-        raise Conflict("A venue with this name already exists", {"name": "A venue with this name already exists"})
+        message = _("A venue with this name already exists")
+        raise Conflict(message, {"name": message})
     with transaction():
         action = "venue.updated"
         if venue is None:

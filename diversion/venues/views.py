@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from diversion.errors import DomainError
 from diversion.forms import apply_errors
@@ -51,11 +52,11 @@ def _venue_form(venue: Venue | None):
         except DomainError as error:
             apply_errors(form, error, "name")
         else:
-            flash("Venue saved.", "success")
+            flash(_("Venue saved."), "success")
             return redirect(url_for("venues.index"))
     retire = RetireForm() if venue is not None else None
     if retire is not None and not venue.is_active:
-        retire.submit.label.text = "Bring venue back"
+        retire.submit.label.text = _("Bring venue back")
     return render_template("venues/form.html", form=form, venue=venue, retire=retire)
 
 
@@ -67,5 +68,7 @@ def toggle(venue_id):
     if form.validate_on_submit():
         active = not venue.is_active
         services.set_active(venue, active, actor=current_actor())
-        flash("Venue brought back." if active else "Venue retired: it is no longer offered when booking.", "success")
+        flash(
+            _("Venue brought back.") if active else _("Venue retired: it is no longer offered when booking."), "success"
+        )
     return redirect(url_for("venues.index"))

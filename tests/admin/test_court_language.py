@@ -127,13 +127,15 @@ def test_a_new_court_can_start_in_welsh_and_one_without_the_field_is_english(adm
         redirect="/admin/courts",
     )
     welsh = services.court_by_code("ABE1")
-    assert welsh is not None and welsh.default_language == "cy"
+    assert welsh is not None
+    assert welsh.default_language == "cy"
     (event,) = _events("court.created", welsh.id)
     assert event.details == {"default_language": "cy"}
 
     pages.post(admin_client, "/admin/courts/new", {"code": "ENG1", "name": "Englefield Court"}, status=302)
     english = services.court_by_code("ENG1")
-    assert english is not None and english.default_language == "en"
+    assert english is not None
+    assert english.default_language == "en"
     assert _events("court.created", english.id)[0].details is None
 
 
@@ -205,3 +207,30 @@ def test_a_court_user_who_chose_english_keeps_it_at_a_welsh_court(client, court)
 def test_a_court_user_at_an_english_court_reads_english(client, court) -> None:
     staff = create_user(role="court", court=court)
     assert _html_lang(pages.get(log_in_as(client, staff), "/home")) == "en"
+
+
+# --- in Welsh (needs the Welsh catalogue to hold the administration pages' words) ---
+
+
+def test_the_court_form_reads_in_welsh_for_an_administrator_who_reads_welsh(admin_client, admin, court) -> None:
+    _set_language(admin, "cy")
+    page = pages.get(admin_client, f"/admin/courts/{court.id}/edit")
+    assert _html_lang(page) == "cy"
+    assert page.text_of("h1") == "Newid llys"
+    legend = page.select_one("fieldset:has(input[name=default_language]) legend")
+    assert pages.normalise(legend.get_text(" ")) == "Yr iaith y mae ei staff yn gweld y gwasanaeth ynddi"
+    # The languages keep their own names whatever the page's language.
+    assert [pages.normalise(label.get_text(" ")) for label in page.select("label.govuk-radios__label")] == [
+        "English",
+        "Cymraeg",
+    ]
+    refused = pages.post(
+        admin_client,
+        f"/admin/courts/{court.id}/edit",
+        {"code": court.code, "name": court.name, "default_language": "fr"},
+    )
+    assert refused.error_summary == ["Dewiswch yr iaith y mae ei staff yn gweld y gwasanaeth ynddi"]
+    courts = pages.get(admin_client, "/admin/courts")
+    assert courts.text_of("h1") == "Llysoedd"
+    assert courts.table_rows()[0][:2] == ["CAE1", "Caernarfon Magistrates' Court"]
+    assert "Newid Caernarfon Magistrates' Court" in courts.table_rows()[0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, delete, func, select
 
 from diversion.admin import scope
@@ -17,6 +19,7 @@ from diversion.db import transaction, utcnow
 from diversion.emails import InvalidEmail, checked_email
 from diversion.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from diversion.extensions import db
+from diversion.i18n import DEFAULT_LANGUAGE, UI_LANGUAGES
 from diversion.organisations.models import Organisation, Scheme
 from diversion.organisations.services import (
     link_court,
@@ -88,11 +91,12 @@ def create_user(
     holds one organisation, every court (docs/organisations.md)."""
     email = normalise_email(email)
     errors: dict[str, str] = {}
+    taken = False
     if (problem := display_name_problem(display_name)) is not None:
         errors["display_name"] = problem
     role_value, court = _role_and_court(role, court_code, errors)
     if actor is not None and actor.role == Role.ADMIN.value and role_value is Role.OPERATOR:
-        errors["role"] = "Only the platform operator's own command line makes a platform operator"
+        errors["role"] = _("Only the platform operator's own command line makes a platform operator")
     _check_own_court(actor, court, errors)
     home, their_schemes, covered = _belonging(role_value, organisation, schemes, cps_courts, actor, errors)
     try:
@@ -102,14 +106,15 @@ def create_user(
         errors["email"] = str(error)
     else:
         if find_user_by_email(email) is not None:
-            errors["email"] = "A user with this email address already exists"
+            taken = True
+            errors["email"] = _("A user with this email address already exists")
     issued = None
     if password is None:
         password = issued = temporary_password()
     elif (problem := passwords.password_problem(password, email)) is not None:
         errors["password"] = problem
     if errors or role_value is None:
-        if "email" in errors and "already exists" in errors["email"]:
+        if taken:
             raise Conflict(errors["email"], errors)
         raise ValidationFailed(next(iter(errors.values())), errors)
     with transaction():
@@ -144,12 +149,12 @@ def create_user(
 
 # Why an account waits for a manager's confirmation, in words.
 CONFIRMATION_REASONS = {
-    "created": "Account created",
-    "enabled": "Account enabled again",
-    "role_changed": "Role changed",
-    "password_reset": "Temporary password issued",
-    "two_factor_reset": "Authenticator reset",
-    "access_changed": "Schemes or courts added",
+    "created": _l("Account created"),
+    "enabled": _l("Account enabled again"),
+    "role_changed": _l("Role changed"),
+    "password_reset": _l("Temporary password issued"),
+    "two_factor_reset": _l("Authenticator reset"),
+    "access_changed": _l("Schemes or courts added"),
 }
 # The roles that read client data (support content, or a case's status with her name, date of birth and URN): an
 # administrator's change to one of these accounts, or to how it signs in, waits for a manager (docs/people.md).
@@ -196,16 +201,16 @@ def confirm_account(user: User, actor: User) -> None:
     account, a manager whose own account is waiting confirms nothing, and the administrator who made the change
     cannot confirm it through a manager's account of theirs."""
     if actor.role != Role.MANAGER.value or actor.confirmation_needed_at is not None:
-        raise Forbidden("Only a confirmed manager can confirm an account")
+        raise Forbidden(_("Only a confirmed manager can confirm an account"))
     if confirmable_user(actor, user.id) is None:
         # Another organisation's account, or a partner's of courts her schemes do not serve: as if there were none.
-        raise NotFound("There is no such account")
+        raise NotFound(_("There is no such account"))
     if user.id == actor.id:
-        raise Forbidden("Another manager must confirm your account")
+        raise Forbidden(_("Another manager must confirm your account"))
     if user.confirmation_needed_at is None:
-        raise Conflict("This account is not waiting to be confirmed")
+        raise Conflict(_("This account is not waiting to be confirmed"))
     if user.confirmation_asked_by_id == actor.id:
-        raise Forbidden("You made this change as an administrator: another manager must confirm it")
+        raise Forbidden(_("You made this change as an administrator: another manager must confirm it"))
     with transaction():
         reason = user.confirmation_reason
         user.confirmation_needed_at = None
@@ -244,25 +249,25 @@ def _belonging(
             errors.update(error.fields)
             return None, [], []
         if actor is not None and actor.organisation_id is not None and home.id != actor.organisation_id:
-            errors["organisation"] = "You can only add users to your own organisation"
+            errors["organisation"] = _("You can only add users to your own organisation")
             return None, [], []
     elif organisation:
-        errors["organisation"] = "Only support workers, managers and administrators belong to an organisation"
+        errors["organisation"] = _("Only support workers, managers and administrators belong to an organisation")
     chosen: list[Scheme] = []
     if role in SCHEME_ROLES and home is not None:
         if schemes:
             for slug in schemes:
                 found = scheme_by_slug(home, slug)
                 if found is None:
-                    errors["schemes"] = "Select schemes of this organisation"
+                    errors["schemes"] = _("Select schemes of this organisation")
                 else:
                     chosen.append(found)
         elif (single := only_scheme(home.id)) is not None:
             chosen = [single]
         else:
-            errors["schemes"] = "Select the schemes this user works in"
+            errors["schemes"] = _("Select the schemes this user works in")
     elif schemes:
-        errors["schemes"] = "Only support workers and managers belong to a scheme"
+        errors["schemes"] = _("Only support workers and managers belong to a scheme")
     covered: list[Court] = []
     if role is Role.CPS:
         if cps_court_codes:
@@ -270,9 +275,9 @@ def _belonging(
             for code in cps_court_codes:
                 found_court = court_by_code(code)
                 if found_court is None:
-                    errors["cps_courts"] = "Select the courts this CPS user covers"
+                    errors["cps_courts"] = _("Select the courts this CPS user covers")
                 elif own is not None and found_court.id not in own:
-                    errors["cps_courts"] = "Select courts your organisation's schemes serve"
+                    errors["cps_courts"] = _("Select courts your organisation's schemes serve")
                 else:
                     covered.append(found_court)
         elif _is_admin(actor):
@@ -281,13 +286,13 @@ def _belonging(
             if len(own_courts) == 1:
                 covered = own_courts
             else:
-                errors["cps_courts"] = "Select the courts this CPS user covers"
+                errors["cps_courts"] = _("Select the courts this CPS user covers")
         elif only_organisation() is not None:
             covered = list_courts()
         else:
-            errors["cps_courts"] = "Select the courts this CPS user covers"
+            errors["cps_courts"] = _("Select the courts this CPS user covers")
     elif cps_court_codes:
-        errors["cps_courts"] = "Only CPS users cover courts"
+        errors["cps_courts"] = _("Only CPS users cover courts")
     return home, chosen, covered
 
 
@@ -299,7 +304,7 @@ def _is_admin(actor: User | None) -> bool:
 def _check_own_court(actor: User | None, court: Court | None, errors: dict[str, str]) -> None:
     """An administrator puts court users only at courts her organisation's schemes serve."""
     if court is not None and _is_admin(actor) and court.id not in scope.organisation_court_ids(actor.organisation_id):
-        errors["court"] = "Select a court your organisation's schemes serve"
+        errors["court"] = _("Select a court your organisation's schemes serve")
 
 
 def _role_and_court(role: str, court_code: str | None, errors: dict[str, str]) -> tuple[Role | None, Court | None]:
@@ -307,15 +312,15 @@ def _role_and_court(role: str, court_code: str | None, errors: dict[str, str]) -
     try:
         role_value: Role | None = Role(role)
     except ValueError:
-        errors["role"] = "Select a role"
+        errors["role"] = _("Select a role")
         role_value = None
     court = None
     if role_value is Role.COURT:
         court = court_by_code(court_code) if court_code else None
         if court is None:
-            errors["court"] = "Select the court this user works at"
+            errors["court"] = _("Select the court this user works at")
     elif court_code:
-        errors["court"] = "Only court staff belong to a court"
+        errors["court"] = _("Only court staff belong to a court")
     return role_value, court
 
 
@@ -341,7 +346,9 @@ def change_role(
     if errors or role_value is None:
         raise ValidationFailed(next(iter(errors.values())), errors)
     if actor is not None and actor.id == user.id:
-        raise Forbidden("Another administrator must change your role", {"role": "You cannot change your own role"})
+        raise Forbidden(
+            _("Another administrator must change your role"), {"role": _("You cannot change your own role")}
+        )
     court_id = court.id if court else None
     # What the account belongs to under its new role: its organisation (or the administrator's), the schemes chosen
     # or those it had (or the organisation's only one), the courts a CPS user covers (chosen, or those it covered).
@@ -372,7 +379,7 @@ def change_role(
     } != {item.id for item in user.cps_courts}
     if not role_changed and not access_changed:
         raise ValidationFailed(
-            "Choose a different role or court", {"role": "This user already has this role and court"}
+            _("Choose a different role or court"), {"role": _("This user already has this role and court")}
         )
     with transaction():
         before = user.role
@@ -468,47 +475,67 @@ def reset_password(user: User, actor: User | None = None) -> str:
 
 
 def save_court(
-    code: str, name: str, court: Court | None = None, actor: User | None = None, schemes: list[Scheme] | None = None
+    code: str,
+    name: str,
+    court: Court | None = None,
+    actor: User | None = None,
+    schemes: list[Scheme] | None = None,
+    *,
+    language: str | None = None,
 ) -> Court:
     """Add a court, or rename an existing one. Codes are upper case and unique. A new court is served by
     ``schemes``; when none are named, by the administrator's organisation's only scheme, or (from the command line)
-    the service's only scheme, so that a single-scheme service works as it always did (docs/organisations.md)."""
+    the service's only scheme, so that a single-scheme service works as it always did (docs/organisations.md).
+
+    ``language`` ("en" or "cy") is the language its staff see the service in when they have chosen none on their own
+    account (diversion/i18n.py); left out, a new court's is English and an existing court keeps its own. A change of
+    it is audited with the court's other changes, as codes."""
     code = code.strip().upper()
     name = name.strip()
     errors: dict[str, str] = {}
+    if language is not None and language not in UI_LANGUAGES:
+        errors["default_language"] = _("Select the language its staff see the service in")
     if not code or len(code) > 16 or not code.replace("-", "").isalnum():
-        errors["code"] = "Enter a court code of up to 16 letters and digits"
+        errors["code"] = _("Enter a court code of up to 16 letters and digits")
     if not name or len(name) > 120:
-        errors["name"] = "Enter the court's name, up to 120 characters"
+        errors["name"] = _("Enter the court's name, up to 120 characters")
     existing = court_by_code(code) if code else None
     if not errors and existing is not None and existing is not court:
-        raise Conflict("A court with this code already exists", {"code": "A court with this code already exists"})
+        raise Conflict(_("A court with this code already exists"), {"code": _("A court with this code already exists")})
     if _is_admin(actor) and actor is not None:
         if court is None:
             # None chosen: her organisation's only scheme, as the form chooses it already.
             schemes = schemes or _default_schemes(actor)
             if not schemes:
-                errors["schemes"] = "Select the schemes that serve this court"
+                errors["schemes"] = _("Select the schemes that serve this court")
             elif any(scheme.organisation_id != actor.organisation_id for scheme in schemes):
-                errors["schemes"] = "Select schemes of your organisation"
+                errors["schemes"] = _("Select schemes of your organisation")
         if court is not None and _served_elsewhere(court, actor.organisation_id):
-            shared = "Another organisation's schemes serve this court too, so its code and name are not yours to change"
+            shared = _(
+                "Another organisation's schemes serve this court too, so its code and name are not yours to change"
+            )
             raise Forbidden(shared, {"code": shared})
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     with transaction():
         action = "court.updated"
+        details: dict[str, str] | None = None
         if court is None:
-            court = Court(code=code, name=name)
+            court = Court(code=code, name=name, default_language=language or DEFAULT_LANGUAGE)
             db.session.add(court)
             action = "court.created"
             db.session.flush()
             for scheme in schemes if schemes is not None else _default_schemes(actor):
                 link_court(scheme, court)
+            if court.default_language != DEFAULT_LANGUAGE:
+                details = {"default_language": court.default_language}
         else:
             court.code, court.name = code, name
+            if language is not None and language != court.default_language:
+                details = {"default_language_from": court.default_language, "default_language": language}
+                court.default_language = language
         db.session.flush()
-        record_event(action, object_type="court", object_id=court.id, actor=actor)
+        record_event(action, object_type="court", object_id=court.id, details=details, actor=actor)
     return court
 
 

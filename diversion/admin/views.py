@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from diversion.admin import bp, services
 from diversion.admin.forms import THEIR_NAME_HINT, CourtForm, RoleForm, UserForm
@@ -18,15 +20,15 @@ from diversion.organisations.services import schemes_of
 from diversion.permissions import current_actor, requires
 
 USER_ACTIONS = {
-    "disable": (services.disable_user, "User disabled. Their sessions and API tokens have ended."),
+    "disable": (services.disable_user, _l("User disabled. Their sessions and API tokens have ended.")),
     "enable": (
         services.enable_user,
-        "User enabled. If they read client data, a manager must confirm the account before it opens any record.",
+        _l("User enabled. If they read client data, a manager must confirm the account before it opens any record."),
     ),
-    "unlock": (services.unlock_user, "User unlocked."),
+    "unlock": (services.unlock_user, _l("User unlocked.")),
     "reset-two-factor": (
         services.reset_two_factor,
-        "Authenticator reset. They will set up a new one at sign-in, and a manager must confirm the account.",
+        _l("Authenticator reset. They will set up a new one at sign-in, and a manager must confirm the account."),
     ),
 }
 
@@ -49,7 +51,7 @@ def _access_choices(form) -> None:
     """The choices an administrator has: her organisation's schemes, and the courts they serve."""
     actor = current_actor()
     courts = services.list_own_courts(actor, active_only=True)
-    form.court.choices = choices([("", "Not a court user")] + [(court.code, court.name) for court in courts])
+    form.court.choices = choices([("", _("Not a court user"))] + [(court.code, court.name) for court in courts])
     form.schemes.choices = choices([(scheme.slug, scheme.name) for scheme in schemes_of(actor.organisation_id)])
     form.cps_courts.choices = choices([(court.code, court.name) for court in courts])
 
@@ -130,19 +132,19 @@ def user_name(user_id):
             form.seen.data = user.display_name
             status = error.status if error.status == 409 else 200
         else:
-            flash("Name saved.", "success")
+            flash(_("Name saved."), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     elif not form.is_submitted():
         form.display_name.data = form.seen.data = user.display_name
     return render_template(
         "auth/display_name.html",
         form=form,
-        title="Change the user's name",
+        title=_("Change the user's name"),
         caption=user.email,
         action=url_for("admin.user_name", user_id=user.id),
         back=url_for("admin.user_detail", user_id=user.id),
         autocomplete="off",
-        back_text="Back to the user",
+        back_text=_("Back to the user"),
     ), status
 
 
@@ -168,9 +170,10 @@ def user_role(user_id):
         except DomainError as error:
             _apply_errors(form, error, "role")
         else:
-            waits = user.confirmation_needed_at is not None
-            then = " A manager must confirm the account before it opens any record." if waits else ""
-            flash(f"Changes saved.{then}", "success")
+            if user.confirmation_needed_at is not None:
+                flash(_("Changes saved. A manager must confirm the account before it opens any record."), "success")
+            else:
+                flash(_("Changes saved."), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     elif not form.is_submitted():
         form.role.data = user.role
@@ -189,7 +192,7 @@ def user_action(user_id, action: str):
     if form.validate_on_submit():
         service, message = USER_ACTIONS[action]
         service(user, actor=current_actor())
-        flash(message, "success")
+        flash(str(message), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -249,12 +252,13 @@ def _court_form(court: Court | None):
                     court,
                     actor=actor,
                     schemes=chosen if court is None else None,
+                    language=form.default_language.data,
                 )
                 one_time.saved(url_for("admin.courts"))
         except DomainError as error:
             _apply_errors(form, error, "code")
         else:
-            flash("Court saved.", "success")
+            flash(_("Court saved."), "success")
             return redirect(url_for("admin.courts"))
     return render_template("admin/court_form.html", form=form, court=court)
 
@@ -284,5 +288,5 @@ def confirm_account(user_id):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"{user.display_name}'s account confirmed: it can open cases.", "success")
+            flash(_("%(name)s's account confirmed: it can open cases.", name=user.display_name), "success")
     return redirect(url_for("admin.accounts_to_confirm"))

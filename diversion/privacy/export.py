@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import LargeBinary, or_, select
 from sqlalchemy import inspect as sa_inspect
 
@@ -49,27 +50,28 @@ SECTION_ORDER = (
     "alerts",
     "erasure_requests",
 )
+# Each kind of record's heading in the PDF and on the erasure certificate, in the reader's language.
 SECTION_TITLES = {
-    "clients": "Identity and contact details",
-    "referrals": "Referrals (cases)",
-    "consents": "Consent ledger",
-    "return_date_changes": "Return date changes",
-    "appointments": "Appointments",
-    "contacts": "Contact log",
-    "assessments": "Needs assessments",
-    "assessment_domains": "Needs assessment domains",
-    "care_plans": "Care Action Plans",
-    "care_plan_goals": "Care Action Plan goals",
-    "care_plan_actions": "Care Action Plan actions",
-    "onward_referrals": "Onward referrals",
-    "nrm_decisions": "National Referral Mechanism (modern slavery)",
-    "documents": "Documents",
-    "reviews": "Follow-up reviews",
-    "review_domains": "Follow-up review domains",
-    "outcome_notices": "Outcome notices",
-    "notifications": "Messages to her",
-    "alerts": "Alerts to staff about her cases",
-    "erasure_requests": "Erasure requests",
+    "clients": _l("Identity and contact details"),
+    "referrals": _l("Referrals (cases)"),
+    "consents": _l("Consent ledger"),
+    "return_date_changes": _l("Return date changes"),
+    "appointments": _l("Appointments"),
+    "contacts": _l("Contact log"),
+    "assessments": _l("Needs assessments"),
+    "assessment_domains": _l("Needs assessment domains"),
+    "care_plans": _l("Care Action Plans"),
+    "care_plan_goals": _l("Care Action Plan goals"),
+    "care_plan_actions": _l("Care Action Plan actions"),
+    "onward_referrals": _l("Onward referrals"),
+    "nrm_decisions": _l("National Referral Mechanism (modern slavery)"),
+    "documents": _l("Documents"),
+    "reviews": _l("Follow-up reviews"),
+    "review_domains": _l("Follow-up review domains"),
+    "outcome_notices": _l("Outcome notices"),
+    "notifications": _l("Messages to her"),
+    "alerts": _l("Alerts to staff about her cases"),
+    "erasure_requests": _l("Erasure requests"),
 }
 # Relationship columns to staff: shown as the member of staff's name rather than an id (docs/people.md).
 _USER_TABLE = "users"

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from diversion.audit.models import AuditEvent
@@ -221,9 +222,9 @@ def set_legal_hold(client: Client, held: bool, actor: Any) -> None:
 
     check_organisation(client, actor)
     if client.is_erased:
-        raise Conflict("This client has been erased: there is nothing left to hold")
+        raise Conflict(_("This client has been erased: there is nothing left to hold"))
     if client.has_legal_hold == held:
-        raise Conflict("She is already under a legal hold" if held else "She is not under a legal hold")
+        raise Conflict(_("She is already under a legal hold") if held else _("She is not under a legal hold"))
     with transaction():
         client.has_legal_hold = held
         record_event(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from diversion.audit import reads
@@ -22,11 +24,12 @@ from diversion.privacy.export import kept_counts
 from diversion.privacy.models import ErasureRequest, RequestStatus
 from diversion.referrals.models import OPEN_STATES, Referral
 
+# Reason codes (stored) and their words (shown, in the reader's language).
 REQUEST_REASONS = {
-    "erasure_request": "She asked for her record to be erased",
-    "duplicate": "A duplicate record",
-    "created_in_error": "Created in error",
-    "other": "Another lawful reason",
+    "erasure_request": _l("She asked for her record to be erased"),
+    "duplicate": _l("A duplicate record"),
+    "created_in_error": _l("Created in error"),
+    "other": _l("Another lawful reason"),
 }
 
 
@@ -80,9 +83,9 @@ def check_organisation(client: Client | None, actor: Any) -> Client:
     organisation's: docs/organisations.md); NotFound otherwise, as for no client at all. The command line (no
     actor) passes: it names the organisation itself."""
     if client is None:
-        raise NotFound("There is no such client")
+        raise NotFound(_("There is no such client"))
     if actor is not None and client.organisation_id != getattr(actor, "organisation_id", None):
-        raise NotFound("There is no such client")
+        raise NotFound(_("There is no such client"))
     return client
 
 
@@ -98,10 +101,10 @@ def own_request(actor: Any, request_id: Any) -> ErasureRequest:
     try:
         key = request_id if isinstance(request_id, uuid.UUID) else uuid.UUID(str(request_id))
     except ValueError:
-        raise NotFound("There is no such request") from None
+        raise NotFound(_("There is no such request")) from None
     found = db.session.get(ErasureRequest, key)
     if found is None:
-        raise NotFound("There is no such request")
+        raise NotFound(_("There is no such request"))
     _check_request_organisation(found, actor)
     return found
 
@@ -110,15 +113,17 @@ def request_erasure(client: Client, reason: str, actor: Any) -> ErasureRequest:
     """Ask for a client to be erased; another manager must confirm. Audited."""
     check_organisation(client, actor)
     if reason not in REQUEST_REASONS:
-        raise ValidationFailed.on("reason", "Select why her record is to be erased")
+        raise ValidationFailed.on("reason", _("Select why her record is to be erased"))
     if client.is_erased:
-        raise Conflict("This client has already been erased")
+        raise Conflict(_("This client has already been erased"))
     if client.has_legal_hold:
-        raise InvalidTransition("She is under a legal hold: release the hold before asking for erasure")
+        raise InvalidTransition(_("She is under a legal hold: release the hold before asking for erasure"))
     if _has_open_case(client):
-        raise InvalidTransition("She has an open case: withdraw it or wait for its outcome before erasing her record")
+        raise InvalidTransition(
+            _("She has an open case: withdraw it or wait for its outcome before erasing her record")
+        )
     if pending_request(client) is not None:
-        raise Conflict("An erasure request for her is already waiting for confirmation")
+        raise Conflict(_("An erasure request for her is already waiting for confirmation"))
     with transaction():
         request = ErasureRequest(client_id=client.id, reason=reason, requested_by_id=actor.id, requested_at=utcnow())
         db.session.add(request)
@@ -140,7 +145,7 @@ def _check_request_organisation(request: ErasureRequest, actor: Any) -> None:
 
 def _check_pending(request: ErasureRequest) -> None:
     if not request.is_pending:
-        raise Conflict("This erasure request has already been decided")
+        raise Conflict(_("This erasure request has already been decided"))
 
 
 def confirm_erasure(request: ErasureRequest, actor: Any) -> ErasureRequest:
@@ -148,10 +153,10 @@ def confirm_erasure(request: ErasureRequest, actor: Any) -> ErasureRequest:
     _check_pending(request)
     _check_request_organisation(request, actor)
     if request.requested_by_id == actor.id:
-        raise Forbidden("The manager who asked for the erasure cannot confirm it: another manager must")
+        raise Forbidden(_("The manager who asked for the erasure cannot confirm it: another manager must"))
     client = db.session.get(Client, request.client_id)
     if client is None:
-        raise Conflict("The client of this request no longer exists")
+        raise Conflict(_("The client of this request no longer exists"))
     if not client.is_erased:
         # Erased already means an earlier confirmation erased her and then failed to close the request: close it.
         erase_client(client, request.reason, actor)

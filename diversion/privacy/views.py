@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from diversion.audit import review
 from diversion.clients.models import Client
@@ -83,7 +84,7 @@ def hold(client_id):
         except DomainError as error:
             apply_errors(form, error, "hold")
         else:
-            flash("Legal hold set: retention will not erase her." if form.hold.data else "Legal hold released.")
+            flash(_("Legal hold set: retention will not erase her.") if form.hold.data else _("Legal hold released."))
             return redirect(url_for("privacy.client", client_id=client.id))
     return _client_page(client, 422, hold_form=form)
 
@@ -123,7 +124,7 @@ def request_erasure(client_id):
         except DomainError as error:
             apply_errors(form, error, "reason")
         else:
-            flash("Erasure requested. Another manager must confirm it.", "success")
+            flash(_("Erasure requested. Another manager must confirm it."), "success")
             return redirect(url_for("privacy.client", client_id=client.id))
     return _client_page(client, 422, request_form=form)
 
@@ -145,7 +146,7 @@ def erasure(request_id):
         except DomainError as error:
             apply_errors(form, error, "confirm")
         else:
-            flash("Her record is erased." if form.confirm.data else "Erasure request cancelled.", "success")
+            flash(_("Her record is erased.") if form.confirm.data else _("Erasure request cancelled."), "success")
             return redirect(url_for("privacy.erasure", request_id=erasure_request.id))
     status = 422 if form.errors else 200
     client = _own_client(erasure_request.client_id)
@@ -173,7 +174,7 @@ def _audit_filters(form: AuditSearchForm) -> review.AuditFilters:
 
 def _audit_form() -> tuple[AuditSearchForm, bool]:
     form = AuditSearchForm(request.args)
-    form.action.choices = choices([("", "Any action")] + [(a, a) for a in review.known_actions()])
+    form.action.choices = choices([("", _("Any action"))] + [(a, a) for a in review.known_actions()])
     asked = any(request.args.get(name) for name in request.args if name != "submit")
     return form, asked and form.validate()
 
@@ -207,7 +208,7 @@ def viewed_by(referral_id):
         "privacy/viewed_by.html",
         referral=referral,
         page="viewed_by",
-        title="Who has viewed this case",
+        title=_("Who has viewed this case"),
         next_action=next_action(referral),
         working_days_left=working_days_left(referral),
         viewers=review.case_viewers([referral.id]),

@@ -191,7 +191,7 @@ def _shown(name: str, value: str) -> str:
 
 def _compare(answers: dict[str, Any], review: Any, version: int, formdata: Any) -> conflicts.Comparison:
     return conflicts.compare(
-        what="review",
+        what=_("review"),
         questions=_questions(),
         mine=answers,
         saved=_saved(review),

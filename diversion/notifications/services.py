@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
 from diversion.appointments.models import Appointment
@@ -358,9 +359,9 @@ def record_stop(referral: Referral, actor: User) -> int:
 def retry(message: Notification, actor: User, now: datetime | None = None) -> None:
     """A manager sends a failed message again: it is queued for the next sweep with its attempts reset."""
     if message.status != Status.FAILED.value:
-        raise InvalidTransition("Only a failed message can be sent again")
+        raise InvalidTransition(_("Only a failed message can be sent again"))
     if getattr(actor, "organisation_id", None) is not None and visible_message(actor, message.id) is None:
-        raise NotFound("There is no such message")
+        raise NotFound(_("There is no such message"))
     with transaction():
         claimed = db.session.execute(
             update(TABLE)
@@ -374,7 +375,7 @@ def retry(message: Notification, actor: User, now: datetime | None = None) -> No
             )
         )
         if claimed.rowcount != 1:
-            raise InvalidTransition("Only a failed message can be sent again")
+            raise InvalidTransition(_("Only a failed message can be sent again"))
         record_event(
             "notification.retried",
             object_type="notification",

@@ -3,7 +3,7 @@ account, else their court's, else English; whoever's request or sweep writes the
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, time, timedelta
 
 import pytest
 
@@ -63,3 +63,18 @@ def test_notice_emails_go_in_each_partners_language(app_ctx, morning) -> None:
     assert "Mae hysbysiad canlyniad newydd wedi'i wneud" in str(emails[clerk.email].body)
     assert emails[cps.email].subject == "A new outcome notice"
     assert "A new outcome notice has been made" in str(emails[cps.email].body)
+
+
+def test_the_calendar_horizon_email_goes_to_each_manager_in_her_language(app_ctx) -> None:
+    from diversion.dates import bank_holidays_known_until, from_london
+    from diversion.notifications.horizon import alert_managers_of_horizon, warning_starts
+
+    welsh = _language(create_user(role="manager"), "cy")
+    english = create_user(role="manager")
+    now = from_london(warning_starts(bank_holidays_known_until()), time(12))
+    assert alert_managers_of_horizon(now) == 2
+    [cymraeg] = messages(user_id=welsh.id)
+    assert cymraeg.subject == "Mae dyddiadau gwyliau banc yn dod i ben cyn bo hir"
+    assert str(cymraeg.body).startswith("Mae'r gwasanaeth yn gwybod y gwyliau banc yng Nghymru a Lloegr hyd at")
+    [saesneg] = messages(user_id=english.id)
+    assert saesneg.subject == "Bank holiday dates run out soon"

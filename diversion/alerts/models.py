@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,27 +33,29 @@ class Kind(StrEnum):
     @property
     def label(self) -> str:
         """The event in a few words: the alert's title."""
-        return KIND_LABELS[self]
+        return str(KIND_LABELS[self])
 
     @property
     def text(self) -> str:
         """What happened and what to do, in a sentence: nothing of hers beyond the kind of event."""
-        return KIND_TEXTS[self]
+        return str(KIND_TEXTS[self])
 
 
 KIND_LABELS = {
-    Kind.SAFEGUARDING_FLAG: "Safeguarding flag raised",
-    Kind.HIGH_RISK: "Risk marked high",
-    Kind.DID_NOT_ATTEND: "Did not attend, return date close",
-    Kind.MESSAGE_FAILED: "A message to her failed",
-    Kind.POSSIBLE_MATCH: "Possible previous referral to resolve",
+    Kind.SAFEGUARDING_FLAG: _l("Safeguarding flag raised"),
+    Kind.HIGH_RISK: _l("Risk marked high"),
+    Kind.DID_NOT_ATTEND: _l("Did not attend, return date close"),
+    Kind.MESSAGE_FAILED: _l("A message to her failed"),
+    Kind.POSSIBLE_MATCH: _l("Possible previous referral to resolve"),
 }
 KIND_TEXTS = {
-    Kind.SAFEGUARDING_FLAG: "Exploitation indicators were recorded on her needs assessment.",
-    Kind.HIGH_RISK: "Safety from violence, abuse and exploitation was recorded at high need on her needs assessment.",
-    Kind.DID_NOT_ATTEND: "She did not attend an appointment, and her return date is 5 working days away or fewer.",
-    Kind.MESSAGE_FAILED: "A reminder to her could not be sent. Check how to contact her safely.",
-    Kind.POSSIBLE_MATCH: "A court referred her, and she may be someone referred before. Link her or mark her new.",
+    Kind.SAFEGUARDING_FLAG: _l("Exploitation indicators were recorded on her needs assessment."),
+    Kind.HIGH_RISK: _l(
+        "Safety from violence, abuse and exploitation was recorded at high need on her needs assessment."
+    ),
+    Kind.DID_NOT_ATTEND: _l("She did not attend an appointment, and her return date is 5 working days away or fewer."),
+    Kind.MESSAGE_FAILED: _l("A reminder to her could not be sent. Check how to contact her safely."),
+    Kind.POSSIBLE_MATCH: _l("A court referred her, and she may be someone referred before. Link her or mark her new."),
 }
 _KIND_VALUES = ", ".join(f"'{kind.value}'" for kind in Kind)
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_app_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, event, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
@@ -34,6 +36,7 @@ from diversion.dates import today, working_days_between
 from diversion.db import transaction, utcnow
 from diversion.errors import Conflict, NotFound
 from diversion.extensions import db
+from diversion.i18n import user_language
 from diversion.keyring import key_provider
 from diversion.notifications import queueing
 from diversion.notifications.digests import link
@@ -52,9 +55,7 @@ log = logging.getLogger("diversion.alerts")
 # A missed appointment raises an alert when her return date is this many working days away or fewer.
 DID_NOT_ATTEND_WORKING_DAYS = 5
 # The email names no one and nothing of the case: the reader follows the link, signs in and is shown what she may see.
-EMAIL_SUBJECT = "New alert"
-EMAIL_BODY = "You have a new alert in the diversion service: {link}\n"
-ALREADY_ACKNOWLEDGED = "You have already acknowledged this alert"
+# It is written in its reader's language (diversion.i18n.user_language): see _queue_email.
 # What the emails of a transaction keep in the session until it ends, as the webhooks' outbox does.
 NEW_KEY = "alerts_new"
 
@@ -143,8 +144,12 @@ def _queue_email(alert: Alert, user: User, now: Any) -> None:
         user_id=user.id,
     )
     message.recipient = user.email
-    message.subject = EMAIL_SUBJECT
-    message.body = EMAIL_BODY.format(link=link("alerts.show", alert_id=alert.id))
+    with force_locale(user_language(user)):
+        message.subject = _("New alert")
+        message.body = _(
+            "You have a new alert in the diversion service: %(link)s", link=link("alerts.show", alert_id=alert.id)
+        )
+        message.body += "\n"
     if insert_if_absent(message):
         db.session.info.setdefault(NEW_KEY, []).append(message.id)
 
@@ -272,7 +277,7 @@ def acknowledge(alert: Alert, actor: User) -> None:
     """Its reader acknowledges the alert: who and when are kept, audited (``alert.acknowledged``), and it leaves
     her unread count. Someone else's alert is NotFound; one acknowledged already is Conflict, and nothing changes."""
     if alert.recipient_id != actor.id:
-        raise NotFound("There is no such alert")
+        raise NotFound(_("There is no such alert"))
     with transaction():
         moved = db.session.execute(
             update(Alert)
@@ -280,7 +285,7 @@ def acknowledge(alert: Alert, actor: User) -> None:
             .values(acknowledged_at=utcnow(), acknowledged_by_id=actor.id)
         )
         if moved.rowcount != 1:
-            raise Conflict(ALREADY_ACKNOWLEDGED)
+            raise Conflict(_("You have already acknowledged this alert"))
         record_event(
             "alert.acknowledged",
             object_type="alert",

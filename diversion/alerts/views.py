@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from diversion import keyset
 from diversion.alerts import bp, services
@@ -45,5 +46,5 @@ def acknowledge(alert_id):
         # Acknowledged already (in another tab, say): the page as it stands now, saying so; nothing changed.
         flash(error.message, "information")
         return render_template("alerts/show.html", alert=alert, form=form), error.status
-    flash("Alert acknowledged.", "success")
+    flash(_("Alert acknowledged."), "success")
     return redirect(url_for("alerts.show", alert_id=alert.id))

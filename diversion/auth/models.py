@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ColumnElement, ForeignKey, Integer, String, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,16 +32,16 @@ class Role(StrEnum):
     @property
     def label(self) -> str:
         """The role's name as people say it."""
-        return ROLE_LABELS[self]
+        return str(ROLE_LABELS[self])
 
 
 ROLE_LABELS = {
-    Role.WORKER: "Support worker",
-    Role.MANAGER: "Service manager",
-    Role.COURT: "Court staff",
-    Role.CPS: "CPS",
-    Role.ADMIN: "Administrator",
-    Role.OPERATOR: "Platform operator",
+    Role.WORKER: _l("Support worker"),
+    Role.MANAGER: _l("Service manager"),
+    Role.COURT: _l("Court staff"),
+    Role.CPS: _l("CPS"),
+    Role.ADMIN: _l("Administrator"),
+    Role.OPERATOR: _l("Platform operator"),
 }
 
 _ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)

@@ -6,11 +6,14 @@ Nobody else may change it. The email address is shown only on account pages.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from diversion.audit.services import record_event
 from diversion.auth.models import DISPLAY_NAME_MAX, Role, User
 from diversion.db import transaction
 from diversion.errors import Conflict, Forbidden, ValidationFailed
 
+# In English, as the command line and the API say them; pages get them in their own language (display_name_problem).
 NAME_MISSING = "Enter a name"
 NAME_TOO_LONG = f"Name must be {DISPLAY_NAME_MAX} characters or fewer"
 
@@ -24,9 +27,9 @@ def display_name_problem(name: str | None) -> str | None:
     """Why this (cleaned) name cannot be kept, or None."""
     name = clean_display_name(name)
     if not name:
-        return NAME_MISSING
+        return _("Enter a name")
     if len(name) > DISPLAY_NAME_MAX:
-        return NAME_TOO_LONG
+        return _("Name must be %(max)d characters or fewer", max=DISPLAY_NAME_MAX)
     return None
 
 
@@ -46,15 +49,16 @@ def change_display_name(user: User, name: str | None, *, actor: User, seen: str 
     """Change the user's name; True when it changed. ``seen`` is the name the editor's form started from: when it is
     given and the saved name is no longer that, someone else changed it meanwhile and the change is refused (409)."""
     if not may_rename(actor, user):
-        raise Forbidden("Only the person themselves or an administrator can change a name")
+        raise Forbidden(_("Only the person themselves or an administrator can change a name"))
     problem = display_name_problem(name)
     if problem is not None:
         raise ValidationFailed.on("display_name", problem)
     name = clean_display_name(name)
     if seen is not None and clean_display_name(seen) != user.display_name and name != user.display_name:
-        message = (
-            f"Someone else changed this name to “{user.display_name}” while you were editing it. "
-            "Save again to use the name you entered"
+        message = _(
+            "Someone else changed this name to “%(name)s” while you were editing it. "
+            "Save again to use the name you entered",
+            name=user.display_name,
         )
         raise Conflict(message, {"display_name": message})
     if name == user.display_name:

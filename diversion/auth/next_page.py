@@ -18,8 +18,9 @@ MAX_LENGTH = 2000
 NOT_DESTINATIONS = ("/sign-in", "/sign-out", "/session")
 
 
-def safe_next(value: object) -> str | None:
-    """``value`` when it is a path on this site to go to after signing in, else None."""
+def site_path(value: object) -> str | None:
+    """``value`` when it is a path on this site (no scheme, no host, nothing a browser would read as one), else
+    None. The sign-in page's language link comes back to the page it was on with it (the sign-in page included)."""
     if not isinstance(value, str) or not value or len(value) > MAX_LENGTH:
         return None
     if not value.startswith("/") or value.startswith("//"):
@@ -29,10 +30,18 @@ def safe_next(value: object) -> str | None:
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return None
-    path = parts.path.rstrip("/")
+    return value
+
+
+def safe_next(value: object) -> str | None:
+    """``value`` when it is a path on this site to go to after signing in, else None."""
+    checked = site_path(value)
+    if checked is None:
+        return None
+    path = urlsplit(checked).path.rstrip("/")
     if any(path == prefix or path.startswith(prefix + "/") for prefix in NOT_DESTINATIONS):
         return None
-    return value
+    return checked
 
 
 def next_for(request: Request) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
+from flask_babel import gettext as _
 
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt.gz")
 # A fixed hash checked when the email is unknown, so an unknown email costs the same time as a wrong password.
@@ -80,15 +81,15 @@ def password_problem(password: str, email: str) -> str | None:
     """Why a new password is refused, in words for the person choosing it; None when it is acceptable."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        return f"Password must be {minimum} characters or more"
+        return _("Password must be %(minimum)d characters or more", minimum=minimum)
     if len(password) > 256:
-        return "Password must be 256 characters or fewer"
+        return _("Password must be 256 characters or fewer")
     lowered = password.lower()
     common = common_passwords()
     if lowered in common or _core(password) in common or len(set(lowered)) <= 2:
-        return "Password is too common. Choose a longer phrase that others would not guess"
+        return _("Password is too common. Choose a longer phrase that others would not guess")
     name = email.split("@", 1)[0].lower()
     name_parts = {part for part in re.split(r"[._+\-]", name) if len(part) >= 3} | ({name} if len(name) >= 3 else set())
     if any(part in lowered for part in name_parts):
-        return "Password must not contain your email name"
+        return _("Password must not contain your email name")
     return None

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from diversion.audit.services import record_event
@@ -21,11 +22,18 @@ from diversion.db import transaction, utcnow
 from diversion.errors import DomainError, ValidationFailed
 from diversion.extensions import db
 
-LOGIN_REFUSED = (
-    "Enter a correct email address and password. After 10 wrong attempts in 15 minutes, an account is locked "
-    "for 15 minutes"
-)
-CODE_REFUSED = "Enter a correct security code. Each code can be used only once"
+
+def login_refused() -> str:
+    """The one refusal of a sign-in, whatever the reason."""
+    return _(
+        "Enter a correct email address and password. After 10 wrong attempts in 15 minutes, an account is locked "
+        "for 15 minutes"
+    )
+
+
+def code_refused() -> str:
+    """The refusal of a security code."""
+    return _("Enter a correct security code. Each code can be used only once")
 
 
 class LoginRefused(DomainError):
@@ -113,7 +121,7 @@ def check_password(email: str, password: str) -> User:
             if passwords.needs_rehash(user.password_hash):
                 user.password_hash = passwords.hash_password(password)
     if refused or user is None:
-        raise LoginRefused(LOGIN_REFUSED)
+        raise LoginRefused(login_refused())
     return user
 
 
@@ -129,10 +137,10 @@ def next_stage(user: User) -> str:
 def set_new_password(user: User, password: str, confirm: str) -> None:
     """Replace a temporary password during sign-in."""
     problem = passwords.password_problem(password, user.email)
+    field = "password"
     if problem is None and password != confirm:
-        problem = "Passwords do not match"
+        problem, field = _("Passwords do not match"), "confirm"
     if problem:
-        field = "password" if "match" not in problem else "confirm"
         raise ValidationFailed(problem, {field: problem})
     with transaction():
         user.password_hash = passwords.hash_password(password)
@@ -151,7 +159,7 @@ class Enrolment:
 def start_enrolment(user: User) -> Enrolment:
     """Give the user a secret to enrol (kept across reloads until confirmed)."""
     if user.has_totp:
-        raise ValidationFailed("This account already has an authenticator")
+        raise ValidationFailed(_("This account already has an authenticator"))
     secret = get_totp_secret(user)
     if secret is None:
         secret = totp.new_secret()
@@ -168,7 +176,7 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     if step is None:
         with transaction():
             _register_failure(user, "enrolment")
-        raise ValidationFailed(CODE_REFUSED, {"code": CODE_REFUSED})
+        raise ValidationFailed(code_refused(), {"code": code_refused()})
     with transaction():
         user.totp_enrolled_at = utcnow()
         user.totp_last_step = step
@@ -229,7 +237,7 @@ def verify_second_factor(user: User, code: str) -> None:
         if not accepted and not is_locked(user):
             _register_failure(user, "second_factor")
     if not accepted:
-        raise ValidationFailed(CODE_REFUSED, {"code": CODE_REFUSED})
+        raise ValidationFailed(code_refused(), {"code": code_refused()})
 
 
 def complete_login(user: User) -> str:

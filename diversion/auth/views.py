@@ -5,19 +5,32 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
+from wtforms import SelectChoice
 
 from diversion.auth import bp, services, tokens
-from diversion.auth.forms import CodeForm, ConfirmForm, DisplayNameForm, LoginForm, NewPasswordForm, TokenForm
+from diversion.auth.forms import (
+    CodeForm,
+    ConfirmForm,
+    DisplayNameForm,
+    LanguageForm,
+    LoginForm,
+    NewPasswordForm,
+    TokenForm,
+)
+from diversion.auth.language import change_language, chosen_value, language_choices, language_shown
 from diversion.auth.loaders import SESSION_TOKEN_KEY
 from diversion.auth.models import User
 from diversion.auth.names import change_display_name
-from diversion.auth.next_page import safe_next
+from diversion.auth.next_page import safe_next, site_path
 from diversion.errors import DomainError
 from diversion.extensions import limiter
 from diversion.forms import apply_errors
+from diversion.i18n import UI_LANGUAGES, current_language, user_language
 from diversion.permissions import current_actor, login_in_progress, public, requires
 
 PENDING_KEY = "login"
@@ -84,7 +97,29 @@ def login():
             form.password.errors.append(error.message)
         else:
             return redirect(url_for(_begin_pending(user, next_page)))
-    return render_template("auth/login.html", form=form, signed_out_reason=reason, next_page=next_page)
+    other = next(code for code in UI_LANGUAGES if code != current_language())
+    return render_template(
+        "auth/login.html",
+        form=form,
+        signed_out_reason=reason,
+        next_page=next_page,
+        other_language=other,
+        other_language_name=UI_LANGUAGES[other],
+        # Back to this page after switching, with only the checked ``next`` it kept.
+        here=url_for("auth.login", next=next_page),
+    )
+
+
+@bp.route(f"/language/<any({', '.join(UI_LANGUAGES)}):code>")
+@public
+def switch_language(code):
+    """Someone not signed in picks the language of the pages (the link on the sign-in page): kept in the session,
+    then back to the page she was on (a path on this site only), else the sign-in page. A signed-in person's
+    language is her account's (``auth.language``)."""
+    if code not in UI_LANGUAGES:
+        abort(404)
+    session["language"] = code
+    return redirect(site_path(request.args.get("next")) or url_for("auth.login"))
 
 
 @bp.route("/sign-in/new-password", methods=["GET", "POST"])
@@ -170,6 +205,7 @@ def _account_page(token_form: TokenForm) -> Any:
         "auth/account.html",
         tokens=tokens.tokens_of(user),
         recovery_left=services.unused_recovery_codes(user),
+        language=language_shown(user),
         confirm=ConfirmForm(),
         form=token_form,
     )
@@ -190,20 +226,42 @@ def change_name():
             form.seen.data = user.display_name
             status = error.status if error.status == 409 else 200
         else:
-            flash("Your name has been saved.", "success")
+            flash(_("Your name has been saved."), "success")
             return redirect(url_for("auth.account"))
     elif not form.is_submitted():
         form.display_name.data = form.seen.data = user.display_name
     return render_template(
         "auth/display_name.html",
         form=form,
-        title="Change your name",
-        caption="Your account",
+        title=_("Change your name"),
+        caption=_("Your account"),
         action=url_for("auth.change_name"),
         back=url_for("auth.account"),
         autocomplete="name",
-        back_text="Back to your account",
+        back_text=_("Back to your account"),
     ), status
+
+
+@bp.route("/account/language", methods=["GET", "POST"])
+@requires("signed_in")
+def language():
+    """Everyone chooses the language of the service on their own account: English or Welsh, or for court staff their
+    court's default. The flash that confirms it is in the language chosen."""
+    user = current_actor()
+    form = LanguageForm()
+    form.language.choices = [SelectChoice(value, label) for value, label in language_choices(user)]
+    if form.validate_on_submit():
+        try:
+            change_language(user, form.language.data, actor=user)
+        except DomainError as error:
+            apply_errors(form, error, "language")
+        else:
+            with force_locale(user_language(user)):
+                flash(_("Your language has been saved."), "success")
+            return redirect(url_for("auth.account"))
+    elif not form.is_submitted():
+        form.language.data = chosen_value(user)
+    return render_template("auth/language.html", form=form)
 
 
 @bp.route("/account/api-tokens", methods=["POST"])

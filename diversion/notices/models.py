@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,7 +30,9 @@ class NoticeOutcome(StrEnum):
     @property
     def label(self) -> str:
         """The outcome in words."""
-        return {"completed": "Completed", "not_completed": "Not completed", "withdrawn": "Withdrawn"}[self.value]
+        return {"completed": _("Completed"), "not_completed": _("Not completed"), "withdrawn": _("Withdrawn")}[
+            self.value
+        ]
 
 
 class Decision(StrEnum):
@@ -40,7 +44,7 @@ class Decision(StrEnum):
     @property
     def label(self) -> str:
         """The decision in words."""
-        return {"discontinued": "Discontinued", "proceeding": "Proceeding"}[self.value]
+        return {"discontinued": _("Discontinued"), "proceeding": _("Proceeding")}[self.value]
 
 
 class OutcomeNotice(UUIDPrimaryKey, db.Model):
@@ -111,23 +115,48 @@ class OutcomeNotice(UUIDPrimaryKey, db.Model):
 
     @property
     def erasure_note(self) -> str | None:
-        """What a notice says when her record was erased while it waited for the CPS; None otherwise."""
+        """What a notice says when her record was erased while it waited for the CPS, in English (the API's
+        ``erasure_note``); None otherwise. Pages show ``erasure_text``."""
         if not self.subject_erased_at:
             return None
-        erased = london_date(self.subject_erased_at)
-        asked = (
-            "She asked for her record to be erased"
-            if self.subject_erasure_reason == "erasure_request"
-            else "Her record was erased"
-        )
-        text = f"{asked} on {long_date(erased)}. Her name and date of birth are no longer held."
+        with force_locale("en"):
+            return self.erasure_text
+
+    @property
+    def erasure_text(self) -> str | None:
+        """``erasure_note`` in the language of the page."""
+        if not self.subject_erased_at:
+            return None
+        erased = long_date(london_date(self.subject_erased_at))
+        asked = self.subject_erasure_reason == "erasure_request"
         if self.kept_until is not None:
-            until = london_date(self.kept_until)
-            return (
-                f"{text} The URN, court, outcome and dates are kept so that the CPS can act on this notice, until it "
-                f"is acknowledged or until {long_date(until)}, whichever comes first."
+            until = long_date(london_date(self.kept_until))
+            if asked:
+                return _(
+                    "She asked for her record to be erased on %(erased)s. Her name and date of birth are no longer "
+                    "held. The URN, court, outcome and dates are kept so that the CPS can act on this notice, until "
+                    "it is acknowledged or until %(until)s, whichever comes first.",
+                    erased=erased,
+                    until=until,
+                )
+            return _(
+                "Her record was erased on %(erased)s. Her name and date of birth are no longer held. The URN, court, "
+                "outcome and dates are kept so that the CPS can act on this notice, until it is acknowledged or "
+                "until %(until)s, whichever comes first.",
+                erased=erased,
+                until=until,
             )
-        return f"{text} The details kept for the CPS have been destroyed."
+        if asked:
+            return _(
+                "She asked for her record to be erased on %(erased)s. Her name and date of birth are no longer held. "
+                "The details kept for the CPS have been destroyed.",
+                erased=erased,
+            )
+        return _(
+            "Her record was erased on %(erased)s. Her name and date of birth are no longer held. The details kept "
+            "for the CPS have been destroyed.",
+            erased=erased,
+        )
 
     @property
     def is_correction(self) -> bool:

@@ -13,6 +13,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from blinker import Namespace
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager
 
@@ -73,7 +74,7 @@ def correct_notice(notice: OutcomeNotice, returned_to: State, actor: Any = None)
         .values(superseded_at=utcnow(), version=OutcomeNotice.version + 1)
     )
     if claimed.rowcount != 1:
-        raise Conflict("The CPS has acknowledged the outcome notice: the decision can no longer be reversed")
+        raise Conflict(_("The CPS has acknowledged the outcome notice: the decision can no longer be reversed"))
     correction = OutcomeNotice(
         referral_id=notice.referral_id,
         court_id=notice.court_id,
@@ -169,35 +170,49 @@ def register_hooks() -> None:
     final_state_reached.connect(create_notice, weak=False)
 
 
-ERASED_SUBJECT = "The defendant (her record was erased)"
-
-
 def sentence(notice: OutcomeNotice, name: str) -> str:
-    """The notice's one fixed sentence for its outcome; a correction's names the notice it corrects."""
+    """The notice's one fixed sentence for its outcome, in the language of the page; a correction's names the notice
+    it corrects."""
     if notice.subject_erased:
-        name = ERASED_SUBJECT
+        name = _("The defendant (her record was erased)")
     day = long_date(notice.outcome_date)
     if notice.is_correction:
-        returned = State(notice.returned_to).label.lower() if notice.returned_to else "open"
-        return (
-            f"Correction: the notice that {name} {_told[notice.outcome_enum]} on {day} was sent in error and is "
-            f"withdrawn. Her case is {returned} again and diversion continues."
+        state = State(notice.returned_to).label.lower() if notice.returned_to else _("open")
+        told = {
+            NoticeOutcome.COMPLETED: _(
+                "Correction: the notice that %(name)s completed the diversion scheme on %(day)s was sent in error and "
+                "is withdrawn. Her case is %(state)s again and diversion continues.",
+                name=name,
+                day=day,
+                state=state,
+            ),
+            NoticeOutcome.NOT_COMPLETED: _(
+                "Correction: the notice that %(name)s did not complete the diversion scheme on %(day)s was sent in "
+                "error and is withdrawn. Her case is %(state)s again and diversion continues.",
+                name=name,
+                day=day,
+                state=state,
+            ),
+            NoticeOutcome.WITHDRAWN: _(
+                "Correction: the notice that %(name)s withdrew from the diversion scheme on %(day)s was sent in error "
+                "and is withdrawn. Her case is %(state)s again and diversion continues.",
+                name=name,
+                day=day,
+                state=state,
+            ),
+        }
+        return told[notice.outcome_enum]
+    if notice.outcome_enum is NoticeOutcome.COMPLETED:
+        return _(
+            "%(name)s completed the diversion scheme on %(day)s. The CPS may discontinue the case.", name=name, day=day
         )
-    return {
-        NoticeOutcome.COMPLETED: f"{name} completed the diversion scheme on {day}. The CPS may discontinue the case.",
-        NoticeOutcome.NOT_COMPLETED: (
-            f"{name} did not complete the diversion scheme by the return date, {day}. The prosecution proceeds."
-        ),
-        NoticeOutcome.WITHDRAWN: f"{name} withdrew from the diversion scheme on {day}. The prosecution proceeds.",
-    }[notice.outcome_enum]
-
-
-# What a corrected notice had told the CPS, for the correction's sentence.
-_told = {
-    NoticeOutcome.COMPLETED: "completed the diversion scheme",
-    NoticeOutcome.NOT_COMPLETED: "did not complete the diversion scheme",
-    NoticeOutcome.WITHDRAWN: "withdrew from the diversion scheme",
-}
+    if notice.outcome_enum is NoticeOutcome.NOT_COMPLETED:
+        return _(
+            "%(name)s did not complete the diversion scheme by the return date, %(day)s. The prosecution proceeds.",
+            name=name,
+            day=day,
+        )
+    return _("%(name)s withdrew from the diversion scheme on %(day)s. The prosecution proceeds.", name=name, day=day)
 
 
 def correction_of(notice: OutcomeNotice) -> OutcomeNotice | None:
@@ -300,24 +315,24 @@ def acknowledge(notice: OutcomeNotice, decision: Decision | str | None, decided_
     except ValueError:
         decision = None
     if notice.superseded_at is not None:
-        raise Conflict("This notice was corrected: acknowledge its correction instead")
+        raise Conflict(_("This notice was corrected: acknowledge its correction instead"))
     if notice.is_correction:
         if decision is not None:
-            errors["decision"] = "A correction needs no decision: leave the decision out"
+            errors["decision"] = _("A correction needs no decision: leave the decision out")
     elif decision is None:
-        errors["decision"] = "Select the decision"
+        errors["decision"] = _("Select the decision")
     if decided_on is None:
-        errors["decided_on"] = "Enter the date of the decision"
+        errors["decided_on"] = _("Enter the date of the decision")
     elif decided_on > today():
-        errors["decided_on"] = "The date of the decision must be today or in the past"
+        errors["decided_on"] = _("The date of the decision must be today or in the past")
     elif decided_on < notice.outcome_date:
-        errors["decided_on"] = "The date of the decision must be on or after the outcome date"
+        errors["decided_on"] = _("The date of the decision must be on or after the outcome date")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     if notice.acknowledged_at is not None:
-        raise Conflict("This notice has already been acknowledged")
+        raise Conflict(_("This notice has already been acknowledged"))
     if decision is Decision.DISCONTINUED and notice.outcome_enum is not NoticeOutcome.COMPLETED:
-        raise ValidationFailed.on("decision", "Only a completed diversion leads to discontinuance")
+        raise ValidationFailed.on("decision", _("Only a completed diversion leads to discontinuance"))
     with transaction():
         claimed = db.session.execute(
             OutcomeNotice.__table__.update()
@@ -335,7 +350,7 @@ def acknowledge(notice: OutcomeNotice, decision: Decision | str | None, decided_
             )
         )
         if claimed.rowcount != 1:
-            raise Conflict("This notice has already been acknowledged, or was corrected meanwhile")
+            raise Conflict(_("This notice has already been acknowledged, or was corrected meanwhile"))
         if notice.kept_until is not None:
             # The CPS has acted: what was kept for it of an erased woman goes now (docs/privacy.md).
             _forget_kept(notice, "acknowledged", actor)

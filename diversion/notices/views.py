@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from diversion.dates import today
 from diversion.errors import DomainError
@@ -14,7 +16,7 @@ from diversion.permissions import current_actor, current_role, requires
 from diversion.referrals.queries import identities, identity
 from diversion.referrals.reversals import offered_on_notice
 
-STATUSES = {"new": "New", "acknowledged": "Acknowledged"}
+STATUSES = {"new": _l("New"), "acknowledged": _l("Acknowledged")}
 
 
 def _notice(notice_id):
@@ -80,9 +82,9 @@ def acknowledge(notice_id):
     if request.method == "GET" and (notice.acknowledged_at is not None or notice.superseded_at is not None):
         # Decided already (or corrected): the notice shows the decision; the form would only be refused.
         flash(
-            "This notice has already been acknowledged."
+            _("This notice has already been acknowledged.")
             if notice.acknowledged_at
-            else "This notice was corrected: acknowledge its correction instead.",
+            else _("This notice was corrected: acknowledge its correction instead."),
             "information",
         )
         return redirect(url_for("notices.show", notice_id=notice.id))
@@ -99,7 +101,7 @@ def acknowledge(notice_id):
         except DomainError as error:
             apply_errors(form, error, "decision")
         else:
-            flash("Decision recorded.", "success")
+            flash(_("Decision recorded."), "success")
             return redirect(url_for("notices.show", notice_id=notice.id))
     who = identity(notice.referral, current_role())
     return render_template("notices/acknowledge.html", notice=notice, who=who, form=form, sentence=services.sentence)
@@ -116,7 +118,7 @@ def _acknowledge_correction(notice):
             flash(error.message, "error")
             status = error.status
         else:
-            flash("Correction acknowledged.", "success")
+            flash(_("Correction acknowledged."), "success")
             return redirect(url_for("notices.show", notice_id=notice.id))
     who = identity(notice.referral, current_role())
     return render_template(

@@ -5,6 +5,9 @@ appointments. A worker gets their own; a manager the team's, and the cases of he
 with a reason the day before (the time, the worker and the link; never the reason, nor even initials). A notice
 email tells a court or CPS user who asked for it that a notice is ready, with a link: nothing of the support, the
 assessment or the plan.
+
+Each is written in its reader's language (``diversion.i18n.user_language``: the one chosen on their account, else
+their court's, else English), whoever's request or sweep makes it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from diversion.appointments.models import Appointment
@@ -24,16 +29,11 @@ from diversion.crypto.fields import is_unreadable
 from diversion.dates import LONDON, from_london, london_datetime, short_date
 from diversion.db import transaction
 from diversion.extensions import db
+from diversion.i18n import user_language
 from diversion.keyring import key_provider
 from diversion.notices.models import OutcomeNotice
 from diversion.notifications.models import Kind, PartnerPreference, StaffMessage
 from diversion.notifications.outbox import email_staff, insert_if_absent
-from diversion.notifications.wording import (
-    DIGEST_SUBJECT,
-    NOTICE_EMAIL_BODY,
-    NOTICE_EMAIL_SUBJECT,
-    TEAM_DIGEST_SUBJECT,
-)
 from diversion.referrals.caseload import appointments_on, at_risk_rule
 from diversion.referrals.models import OPEN_STATES, Referral
 
@@ -46,7 +46,7 @@ NOTICE_LOOKBACK = timedelta(days=2)
 def link(endpoint: str, **values: Any) -> str:
     """An absolute link into the service (SERVICE_URL), usable outside a request (the sweep, the worker)."""
     base = current_app.config["SERVICE_URL"].rstrip("/")
-    scheme, _, host = base.partition("://")
+    scheme, _sep, host = base.partition("://")
     adapter = current_app.url_map.bind(host, url_scheme=scheme or "https")
     return adapter.build(endpoint, values, force_external=True)
 
@@ -86,28 +86,32 @@ def digest_body(user: User, on: Any) -> str | None:
     def case_line(referral: Referral, what: str) -> str:
         if team:  # the team's digest says whose case it is, by name
             worker = referral.assigned_worker
-            what += f", {worker.display_name}" if worker is not None else ", not assigned"
+            what = (
+                _("%(what)s, %(worker)s", what=what, worker=worker.display_name)
+                if worker is not None
+                else _("%(what)s, not assigned", what=what)
+            )
         return f"- {initials(referral)} {what}: {link('referrals.detail', referral_id=referral.id)}"
 
     def appointment_line(appointment: Appointment) -> str:
         referral = cases[appointment.referral_id]
-        return case_line(
-            referral, f"appointment {appointment.number}, {london_datetime(appointment.starts_at, short=True)}"
-        )
+        when = london_datetime(appointment.starts_at, short=True)
+        return case_line(referral, _("appointment %(number)s, %(when)s", number=appointment.number, when=when))
 
     sections = []
     if at_risk:
-        lines = [case_line(r, f"return date {short_date(r.return_date)}") for r in at_risk]
-        sections.append("At risk (return date within the programme's at-risk working days):\n" + "\n".join(lines))
+        lines = [case_line(r, _("return date %(date)s", date=short_date(r.return_date))) for r in at_risk]
+        heading = _("At risk (return date within the programme's at-risk working days):")
+        sections.append(heading + "\n" + "\n".join(lines))
     if unresolved:
         lines = [appointment_line(a) for a in unresolved]
-        sections.append("Appointments with no outcome recorded:\n" + "\n".join(lines))
+        sections.append(_("Appointments with no outcome recorded:") + "\n" + "\n".join(lines))
     if tomorrow:
-        sections.append("Tomorrow's appointments:\n" + "\n".join(appointment_line(a) for a in tomorrow))
+        sections.append(_("Tomorrow's appointments:") + "\n" + "\n".join(appointment_line(a) for a in tomorrow))
     if opened:
         sections.append(opened_section(opened))
-    whose = "the team's cases" if team else "your cases"
-    return f"Today's summary of {whose}.\n\n" + "\n\n".join(sections) + "\n"
+    summary = _("Today's summary of the team's cases.") if team else _("Today's summary of your cases.")
+    return summary + "\n\n" + "\n\n".join(sections) + "\n"
 
 
 def opened_with_reason(manager: User, on: Any) -> list[Any]:
@@ -128,8 +132,8 @@ def opened_section(grants: list[Any]) -> str:
         f"{link('referrals.detail', referral_id=grant.referral_id)}"
         for grant in grants
     ]
-    lines.append(f"Their reasons: {link('referrals.access_reasons')}")
-    return "Cases opened with a reason yesterday:\n" + "\n".join(lines)
+    lines.append(_("Their reasons: %(link)s", link=link("referrals.access_reasons")))
+    return _("Cases opened with a reason yesterday:") + "\n" + "\n".join(lines)
 
 
 def queue_digests(now: datetime) -> int:
@@ -153,10 +157,12 @@ def queue_digests(now: datetime) -> int:
         key = f"digest:{user.id}:{day.isoformat()}"
         if db.session.scalar(select(StaffMessage.id).where(StaffMessage.dedupe_key == key)) is not None:
             continue
-        body = digest_body(user, day)
-        if body is None:
-            continue
-        subject = TEAM_DIGEST_SUBJECT if user.role == Role.MANAGER else DIGEST_SUBJECT
+        with force_locale(user_language(user)):
+            body = digest_body(user, day)
+            if body is None:
+                continue
+            team = user.role == Role.MANAGER
+            subject = _("The team's daily case summary") if team else _("Your daily case summary")
         with transaction():
             added += email_staff(user, dedupe=key, subject=subject, body=body, now=now)
     return added
@@ -186,7 +192,6 @@ def partners_for(notice: OutcomeNotice) -> list[User]:
 def queue_notice_emails(notice: OutcomeNotice) -> int:
     """Queue an email about the notice to each partner who asked (flush only); returns how many were added."""
     added = 0
-    court = notice.referral.court.name if notice.referral is not None else "the court"
     for user in partners_for(notice):
         message = StaffMessage(
             id=uuid.uuid4(),
@@ -197,20 +202,28 @@ def queue_notice_emails(notice: OutcomeNotice) -> int:
             notice_id=notice.id,
         )
         message.recipient = user.email
-        message.subject = NOTICE_EMAIL_SUBJECT
-        message.body = NOTICE_EMAIL_BODY.substitute(
-            court=court,
-            outcome=(
-                # A correction (docs/reversals.md) keeps the outcome it corrects: say which it is.
-                f"a correction: the earlier notice ({notice.outcome_enum.label.lower()}) was sent in error"
-                if notice.corrects_id
-                else notice.outcome_enum.label.lower()
-            ),
-            link=link("notices.show", notice_id=notice.id),
-            settings=link("notifications.preferences"),
-        )
+        with force_locale(user_language(user)):
+            message.subject, message.body = _notice_email(notice)
         added += insert_if_absent(message)
     return added
+
+
+def _notice_email(notice: OutcomeNotice) -> tuple[str, str]:
+    """A notice email's subject and body, in the language in force (the reader's)."""
+    court = notice.referral.court.name if notice.referral is not None else _("the court")
+    outcome = notice.outcome_enum.label.lower()
+    if notice.corrects_id:
+        # A correction (docs/reversals.md) keeps the outcome it corrects: say which it is.
+        outcome = _("a correction: the earlier notice (%(outcome)s) was sent in error", outcome=outcome)
+    body = _(
+        "A new outcome notice has been made for a case at %(court)s: %(outcome)s.\n\nRead it here: %(link)s\n\n"
+        "You get this email because you asked to. You can stop it on your notification settings page: %(settings)s",
+        court=court,
+        outcome=outcome,
+        link=link("notices.show", notice_id=notice.id),
+        settings=link("notifications.preferences"),
+    )
+    return _("A new outcome notice"), body
 
 
 def queue_recent_notice_emails(now: datetime) -> int:

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
+
 from diversion.dates import bank_holidays_known_until, london_date, long_date
 from diversion.db import utcnow
 
 WARN_DAYS_BEFORE = 90
-SUBJECT = "Bank holiday dates run out soon"
+
+
+def _subject() -> str:
+    """The email's subject, in the language in force (each manager's)."""
+    return _("Bank holiday dates run out soon")
 
 
 def warning_starts(horizon: date | None = None) -> date:
@@ -18,13 +24,15 @@ def warning_starts(horizon: date | None = None) -> date:
 
 
 def _body(horizon: date) -> str:
+    """The email's body, in the language in force (each manager's)."""
     written = long_date(horizon)
-    return (
-        f"The service knows the bank holidays in England and Wales up to {written}. After that date it counts "
+    return _(
+        "The service knows the bank holidays in England and Wales up to %(date)s. After that date it counts "
         "working days and checks bookings with the usual bank holidays only, and warns whoever books or counts "
         "past it that the real ones are not known yet.\n\n"
         "Ask your system administrator to update the service (its govuk-bank-holidays package) before "
-        f"{written}, so that return dates and appointments after it are counted correctly."
+        "%(date)s, so that return dates and appointments after it are counted correctly.",
+        date=written,
     )
 
 
@@ -38,5 +46,5 @@ def alert_managers_of_horizon(now: datetime | None = None) -> int:
     from diversion.notifications.services import email_active_managers
 
     return email_active_managers(
-        dedupe=f"calendar-horizon:{horizon.isoformat()}", subject=SUBJECT, body=_body(horizon), now=now
+        dedupe=f"calendar-horizon:{horizon.isoformat()}", subject=_subject, body=lambda: _body(horizon), now=now
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,8 +22,10 @@ from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
 from diversion.notifications.models import MessageWording
 from diversion.notifications.wording import (
+    EMAIL_BODY,
     EMAIL_SUBJECT,
     PARTS,
+    SMS_BODY,
     approved_wording,
     catalogue_languages,
     catalogues,
@@ -78,19 +81,23 @@ def check_parts(code: str, given: dict[str, Any]) -> dict[str, str]:
     english = english_parts()
     parts: dict[str, str] = {}
     problems: dict[str, str] = {}
-    for part, label in PARTS.items():
+    for part in PARTS:
         text = str(given.get(part) or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-        name = label.lower()
+        name = part_name(part)
         wanted = placeholders(english[part])
         found = denied_words(text, code)
         if not text:
-            problems[part] = f"Enter the wording of the {name}"
+            problems[part] = _("Enter the wording of the %(part)s", part=name)
         elif len(text) > MAX_LENGTHS[part]:
-            problems[part] = f"The wording of the {name} must be {MAX_LENGTHS[part]} characters or fewer"
+            problems[part] = _(
+                "The wording of the %(part)s must be %(max)d characters or fewer", part=name, max=MAX_LENGTHS[part]
+            )
         elif found:
-            problems[part] = (
-                f"The {name} contains \u201c{found[0]}\u201d, a word that could tell someone what the appointment "
-                "is about: take it out"
+            problems[part] = _(
+                "The %(part)s contains \u201c%(word)s\u201d, a word that could tell someone what the appointment is "
+                "about: take it out",
+                part=name,
+                word=found[0],
             )
         elif placeholders(text) != wanted:
             problems[part] = _placeholder_problem(name, wanted)
@@ -101,11 +108,19 @@ def check_parts(code: str, given: dict[str, Any]) -> dict[str, str]:
     return parts
 
 
+def part_name(part: str) -> str:
+    """A part of a wording as a sentence names it, in the language of the page."""
+    return {SMS_BODY: _("text message"), EMAIL_SUBJECT: _("email subject"), EMAIL_BODY: _("email")}.get(part, part)
+
+
 def _placeholder_problem(name: str, wanted: set[str]) -> str:
     if not wanted:
-        return f"The {name} must not have a $ value: it cannot say the day or the time"
-    needed = " and ".join(f"${value}" for value in sorted(wanted))
-    return f"The {name} must have {needed}, each written as here, and no other $ value"
+        return _("The %(part)s must not have a $ value: it cannot say the day or the time", part=name)
+    values = [f"${value}" for value in sorted(wanted)]
+    needed = (
+        values[0] if len(values) == 1 else _("%(first)s and %(last)s", first=", ".join(values[:-1]), last=values[-1])
+    )
+    return _("The %(part)s must have %(needed)s, each written as here, and no other $ value", part=name, needed=needed)
 
 
 class MessagesChanged(Conflict):
@@ -117,8 +132,11 @@ class MessagesChanged(Conflict):
     def __init__(self, current: MessageWording | None) -> None:
         number = current.number if current is not None else 0
         super().__init__(
-            f"Someone else approved version {number} of these messages while you were reading them. Nothing of "
-            "yours has been saved yet"
+            _(
+                "Someone else approved version %(number)d of these messages while you were reading them. Nothing of "
+                "yours has been saved yet",
+                number=number,
+            )
         )
         self.current = current
 
@@ -129,7 +147,7 @@ def approve(scheme_id: int, code: str, given: dict[str, Any], actor: Any, *, bas
     approved since, nothing is saved (MessagesChanged). A wording that fails the checks saves nothing
     (ValidationFailed). Approving the same words as the latest version saves none and returns it."""
     if code not in catalogues():
-        raise ValidationFailed.on("language", "There are no messages in this language to approve")
+        raise ValidationFailed.on("language", _("There are no messages in this language to approve"))
     parts = check_parts(code, given)
     current = approved_wording(scheme_id, code)
     if (based_on or 0) != (current.number if current is not None else 0):
@@ -176,11 +194,8 @@ def versions_of(scheme_id: int, code: str) -> list[MessageWording]:
     )
 
 
-# Why her reminders go in English, in words, for her case's Messages page (by the reason's code).
-FALLBACK_REASONS = {
-    "not_approved": "Her reminders are sent in English: {name} messages have not been approved yet",
-    "no_catalogue": "Her reminders are sent in English: there are no messages in {name} yet",
-}
+# Why her reminders go in English, by the reason's code (in words for her case's Messages page: fallback_sentence).
+FALLBACK_REASONS = ("not_approved", "no_catalogue")
 
 
 def fallback_sentence(language: str | None, reason: str | None) -> str | None:
@@ -188,4 +203,7 @@ def fallback_sentence(language: str | None, reason: str | None) -> str | None:
     language, or None."""
     if not language or language == ENGLISH or reason not in FALLBACK_REASONS:
         return None
-    return FALLBACK_REASONS[reason].format(name=short_name(language))
+    name = short_name(language)
+    if reason == "not_approved":
+        return _("Her reminders are sent in English: %(name)s messages have not been approved yet", name=name)
+    return _("Her reminders are sent in English: there are no messages in %(name)s yet", name=name)

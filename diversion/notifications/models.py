@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -45,16 +46,16 @@ class Status(StrEnum):
     @property
     def label(self) -> str:
         """The status in words."""
-        return STATUS_LABELS[self]
+        return str(STATUS_LABELS[self])
 
 
 STATUS_LABELS = {
-    Status.QUEUED: "Queued",
-    Status.SENDING: "Sending",
-    Status.SENT: "Sent",
-    Status.DELIVERED: "Delivered",
-    Status.FAILED: "Failed",
-    Status.CANCELLED: "Cancelled",
+    Status.QUEUED: _l("Queued"),
+    Status.SENDING: _l("Sending"),
+    Status.SENT: _l("Sent"),
+    Status.DELIVERED: _l("Delivered"),
+    Status.FAILED: _l("Failed"),
+    Status.CANCELLED: _l("Cancelled"),
 }
 
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
 from diversion.appointments.models import Appointment
@@ -25,6 +28,7 @@ from diversion.auth.models import User
 from diversion.db import transaction, utcnow
 from diversion.errors import InvalidTransition, NotFound
 from diversion.extensions import db
+from diversion.i18n import user_language
 from diversion.notifications import queueing
 from diversion.notifications.models import ClientMessage, Kind, Notification, StaffMessage, Status
 from diversion.notifications.outbox import email_staff
@@ -47,10 +51,13 @@ STALE_CLAIM = timedelta(minutes=15)
 TABLE = Notification.__table__
 
 
-def email_active_managers(*, dedupe: str, subject: str, body: str, now: datetime) -> int:
+def email_active_managers(
+    *, dedupe: str, subject: str | Callable[[], str], body: str | Callable[[], str], now: datetime
+) -> int:
     """Queue one staff email to each active manager, keyed ``<dedupe>:<manager id>`` so that no manager gets the same
     one twice however often this runs; returns how many were queued (alerts from the sweep: a broken audit chain,
-    the calendar's horizon)."""
+    the calendar's horizon). A subject or body given as a function is written for each manager in her language
+    (``diversion.i18n.user_language``)."""
     from diversion.auth.models import Role
 
     managers = db.session.scalars(
@@ -63,8 +70,10 @@ def email_active_managers(*, dedupe: str, subject: str, body: str, now: datetime
     ).all()
     added = 0
     for manager in managers:
+        with force_locale(user_language(manager)):
+            words = (subject() if callable(subject) else subject, body() if callable(body) else body)
         with transaction():
-            added += email_staff(manager, dedupe=f"{dedupe}:{manager.id}", subject=subject, body=body, now=now)
+            added += email_staff(manager, dedupe=f"{dedupe}:{manager.id}", subject=words[0], body=words[1], now=now)
     return added
 
 
@@ -358,9 +367,9 @@ def record_stop(referral: Referral, actor: User) -> int:
 def retry(message: Notification, actor: User, now: datetime | None = None) -> None:
     """A manager sends a failed message again: it is queued for the next sweep with its attempts reset."""
     if message.status != Status.FAILED.value:
-        raise InvalidTransition("Only a failed message can be sent again")
+        raise InvalidTransition(_("Only a failed message can be sent again"))
     if getattr(actor, "organisation_id", None) is not None and visible_message(actor, message.id) is None:
-        raise NotFound("There is no such message")
+        raise NotFound(_("There is no such message"))
     with transaction():
         claimed = db.session.execute(
             update(TABLE)
@@ -374,7 +383,7 @@ def retry(message: Notification, actor: User, now: datetime | None = None) -> No
             )
         )
         if claimed.rowcount != 1:
-            raise InvalidTransition("Only a failed message can be sent again")
+            raise InvalidTransition(_("Only a failed message can be sent again"))
         record_event(
             "notification.retried",
             object_type="notification",

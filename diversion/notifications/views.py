@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from diversion.clients.languages import short_name
 from diversion.clients.preferences import set_quiet_hours
@@ -19,16 +21,16 @@ from diversion.referrals.models import ConsentPurpose
 
 # Reason codes in words, for the pages. Provider codes not listed here are shown as they are (they are codes).
 REASONS = {
-    "appointment_moved": "The appointment was rebooked",
-    "outcome_recorded": "The appointment has an outcome",
-    "case_closed": "The case closed",
-    "too_late": "Too close to the appointment",
-    "no_consent": "No consent to reminders",
-    "no_safe_contact": "No contact marked safe",
-    "quiet_hours": "Her quiet hours",
-    "stop_reply": "She replied STOP",
-    "appointment_gone": "The appointment no longer exists",
-    "stale_claim": "Sending was interrupted; queued again",
+    "appointment_moved": _l("The appointment was rebooked"),
+    "outcome_recorded": _l("The appointment has an outcome"),
+    "case_closed": _l("The case closed"),
+    "too_late": _l("Too close to the appointment"),
+    "no_consent": _l("No consent to reminders"),
+    "no_safe_contact": _l("No contact marked safe"),
+    "quiet_hours": _l("Her quiet hours"),
+    "stop_reply": _l("She replied STOP"),
+    "appointment_gone": _l("The appointment no longer exists"),
+    "stale_claim": _l("Sending was interrupted; queued again"),
 }
 
 
@@ -46,7 +48,7 @@ def _messages_page(referral, hours_form=None, stop_form=None):
     form = hours_form if hours_form.errors else (stop_form or StopForm(formdata=None))
     # The language her reminders go in, and why it is English when she speaks another (docs/languages.md).
     spoken = referral.client.language_code
-    language, _, reason = wording_in_use(referral.scheme_id, spoken)
+    language, _parts, reason = wording_in_use(referral.scheme_id, spoken)
     return case_page(
         referral,
         "messages",
@@ -84,7 +86,7 @@ def quiet_hours(referral_id):
             error.fields = {QUIET_FIELDS.get(name, name): message for name, message in error.fields.items()}
             apply_errors(form, error, "quiet_from")
         else:
-            flash("Quiet hours saved." if hours else "Quiet hours cleared.", "success")
+            flash(_("Quiet hours saved.") if hours else _("Quiet hours cleared."), "success")
             return redirect(url_for("notifications.case_messages", referral_id=referral.id))
     return _messages_page(referral, hours_form=form)
 
@@ -100,7 +102,7 @@ def stop(referral_id):
         except DomainError as error:
             apply_errors(form, error, "record_stop")
         else:
-            flash("Her STOP reply is recorded: reminders are withdrawn and none will be sent.", "success")
+            flash(_("Her STOP reply is recorded: reminders are withdrawn and none will be sent."), "success")
             return redirect(url_for("notifications.case_messages", referral_id=referral.id))
     return _messages_page(referral, stop_form=form)
 
@@ -130,7 +132,7 @@ def retry(notification_id):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("The message will be sent again at the next sweep.", "success")
+            flash(_("The message will be sent again at the next sweep."), "success")
     return redirect(url_for("notifications.failed"))
 
 
@@ -143,6 +145,6 @@ def preferences():
         form.wanted.data = "yes" if digests.wants_notice_emails(user) else "no"
     if form.validate_on_submit():
         digests.set_notice_emails(user, form.wanted.data == "yes")
-        flash("Your email settings are saved.", "success")
+        flash(_("Your email settings are saved."), "success")
         return redirect(url_for("notifications.preferences"))
     return render_template("notifications/preferences.html", form=form)

@@ -28,13 +28,15 @@ HERS = {
     "organisations.new_organisation",
     "auth.account",
     "auth.change_name",
+    "auth.language",
     "auth.session_status",
 }
-# And the forms of those pages: signing out, her name, her API tokens, keeping her session alive.
+# And the forms of those pages: signing out, her name, her language, her API tokens, keeping her session alive.
 HER_FORMS = {
     "organisations.new_organisation",
     "auth.logout",
     "auth.change_name",
+    "auth.language",
     "auth.create_token",
     "auth.revoke_token",
     "auth.keep_alive",

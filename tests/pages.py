@@ -71,6 +71,12 @@ class Page:
         return normalise(title.get_text()) if title else ""
 
     @property
+    def language(self) -> str:
+        """The page's language, from ``<html lang>``: "en" when it says none."""
+        html = self.soup.find("html")
+        return str(html.get("lang") or "en") if html is not None else "en"
+
+    @property
     def text(self) -> str:
         """Every piece of text in the document, tags taken as spaces and whitespace normalised."""
         return normalise(self.soup.get_text(" "))
@@ -254,15 +260,20 @@ def check(page: Page, *, csrf: bool, allow: Allowances = Allowances()) -> None:
         raise PageError(f"{page.response.request.path} ({page.status}): " + "; ".join(problems))
 
 
+ERROR_PREFIXES = {"en": "Error: ", "cy": "Gwall: "}
+
+
 def _title_problems(page: Page) -> Iterable[str]:
     title = page.title
     if not title:
         yield "no <title>"
         return
     shows_errors = page.has(".govuk-error-summary")
-    if shows_errors and not title.startswith("Error: "):
-        yield f'an error summary, but the title {title!r} does not start "Error: "'
-    if title.startswith("Error: ") and not shows_errors:
+    # "Error: " in the page's language (docs/languages.md): "Gwall: " on a page in Welsh.
+    prefix = ERROR_PREFIXES.get(page.language, "Error: ")
+    if shows_errors and not title.startswith(prefix):
+        yield f'an error summary, but the title {title!r} does not start "{prefix}"'
+    if title.startswith(prefix) and not shows_errors:
         yield f"the title {title!r} says Error but there is no error summary"
 
 

@@ -9,7 +9,7 @@ outside gettext.
 Which language a person sees (``select_locale``):
 
 - signed in: the language chosen on their account; else, for court staff, their court's default; else English;
-- signed out: the language picked with the link in the footer, kept in the session; else English;
+- signed out: the language picked with the link on the sign-in page, kept in the session; else English;
 - the JSON API and the command line: always English (their messages are part of a contract, docs/api.md).
 
 Messages to clients are another catalogue (``client.po``), approved per scheme: see

@@ -314,7 +314,7 @@ def last_referral_court(user: User, offered: list[str]) -> str | None:
 def check_referral(data: ReferralInput, actor: User, on: date | None = None) -> dict[str, Any]:
     """The referral's details cleaned, or ValidationFailed naming every field that is wrong; saves nothing. A form
     with another question to ask first calls it so that every problem is said at once."""
-    _, clean = _validate(data, actor, on or today())
+    _errors, clean = _validate(data, actor, on or today())
     # Every problem at once; a return date that needs a reason says why beside them (ReturnDateNeedsReason).
     clean["dates"].raise_if_any()
     return clean

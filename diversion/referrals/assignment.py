@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from diversion.audit.services import record_event
 from diversion.auth.models import Role, User
 from diversion.db import transaction
@@ -16,14 +18,16 @@ def assign_worker(referral: Referral, worker: User | None, version: int | None, 
     may only take a case that has no worker (one referred by the court, say) for herself."""
     if worker is not None and (not works_in(worker, referral.scheme_id) or worker.is_disabled):
         # Only the case's own scheme's people: nobody of another scheme or organisation (docs/organisations.md).
-        raise ValidationFailed.on("worker", "Choose a support worker or manager of this scheme whose account is active")
+        raise ValidationFailed.on(
+            "worker", _("Choose a support worker or manager of this scheme whose account is active")
+        )
     if not referral.is_open:
-        raise InvalidTransition("A closed case cannot be given to another worker")
+        raise InvalidTransition(_("A closed case cannot be given to another worker"))
     if actor.role != Role.MANAGER:
         if worker is None or worker.id != actor.id:
-            raise Forbidden("Only a manager can give a case to someone else")
+            raise Forbidden(_("Only a manager can give a case to someone else"))
         if referral.assigned_worker_id not in (None, actor.id):
-            raise Conflict("Another support worker has taken this case")
+            raise Conflict(_("Another support worker has taken this case"))
     if worker is not None and referral.assigned_worker_id == worker.id:
         return
     check_version(referral, version)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -31,19 +32,19 @@ from diversion.referrals.programme import DEFAULT_PROGRAMME, programme_for, vers
 
 PER_PAGE = 50
 TABS = {
-    "mine": "My cases",
-    "open": "All open",
-    "at-risk": "At risk",
-    "today": "Today",
-    "unresolved": "Unresolved appointments",
-    "closed": "Closed",
+    "mine": _l("My cases"),
+    "open": _l("All open"),
+    "at-risk": _l("At risk"),
+    "today": _l("Today"),
+    "unresolved": _l("Unresolved appointments"),
+    "closed": _l("Closed"),
 }
 # The scope of a search: every case the user may see, open or closed, whoever's (not a tab: it has no link).
 SEARCH = "search"
 SORTS = {
-    "return_date": ("Return date", Referral.return_date.asc()),
-    "referred_on": ("Referred", Referral.referred_on.desc()),
-    "state": ("Status", Referral.state.asc()),
+    "return_date": (_l("Return date"), Referral.return_date.asc()),
+    "referred_on": (_l("Referred"), Referral.referred_on.desc()),
+    "state": (_l("Status"), Referral.state.asc()),
 }
 
 

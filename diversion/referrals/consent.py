@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from diversion.audit.services import record_event
@@ -52,13 +53,15 @@ def _purpose(value: ConsentPurpose | str) -> ConsentPurpose:
     try:
         return ConsentPurpose(value)
     except ValueError:
-        raise ValidationFailed.on("purpose", "Select what she is agreeing to") from None
+        raise ValidationFailed.on("purpose", _("Select what she is agreeing to")) from None
 
 
 def _refuse_diversion_on_final(referral: Referral, purpose: ConsentPurpose, is_given: bool) -> None:
     state = referral.state_enum
     if state.is_final and purpose in DIVERSION_PURPOSES and is_given:
-        raise InvalidTransition(f"The case is {state.label.lower()}: consent to diversion can no longer be given")
+        raise InvalidTransition(
+            _("The case is %(state)s: consent to diversion can no longer be given", state=state.label.lower())
+        )
 
 
 def record_consent(
@@ -84,8 +87,12 @@ def record_consent(
     if is_given and wording.id != own.id:
         raise ValidationFailed.on(
             "wording_version",
-            f"Version {wording.version} of this wording is not the one her case uses: read her the case's wording "
-            f"({own.version}) and ask her again",
+            _(
+                "Version %(version)s of this wording is not the one her case uses: read her the case's wording "
+                "(%(own)s) and ask her again",
+                version=wording.version,
+                own=own.version,
+            ),
         )
     _refuse_diversion_on_final(referral, purpose, is_given)
     with transaction():

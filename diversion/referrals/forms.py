@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -13,7 +16,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from diversion.clients.forms import (
@@ -22,70 +34,83 @@ from diversion.clients.forms import (
     language_field,
     reading_help_field,
 )
-from diversion.forms import DateInputField, MaxLength, VersionField, choices
+from diversion.forms import DateInputField, MaxLength, VersionField
 from diversion.idempotency.forms import OneTimeKeyField
 from diversion.referrals.intake import OFFENCES
 from diversion.referrals.models import ConsentPurpose, in_a_sentence
 from diversion.referrals.need_to_know import MAX_REASON, REASON_MISSING
 
-YES_NO_UNKNOWN = [("yes", "Yes"), ("no", "No"), ("unknown", "Not asked yet")]
+YES_NO_UNKNOWN = [("yes", _l("Yes")), ("no", _l("No")), ("unknown", _l("Not asked yet"))]
+
+
+def lazy_choices(pairs: Any) -> list[SelectChoice]:
+    """Radio or select options whose labels stay lazy, read in the language of the page that shows them."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return [SelectChoice(str(value), label) for value, label in items]
 
 
 class ReferralForm(FlaskForm):
     one_time_key = OneTimeKeyField()  # a second submit of the page saves nothing more (docs/idempotency.md)
-    court = SelectField("Court", choices=[], widget=GovSelect(), validators=[InputRequired(message="Select the court")])
+    court = SelectField(
+        _l("Court"), choices=[], widget=GovSelect(), validators=[InputRequired(message=_l("Select the court"))]
+    )
     # Asked only where more than one scheme (of hers, for support staff) serves a court she refers from; the service
     # says which are allowed (docs/organisations.md).
     scheme = RadioField(
-        "Which scheme takes this referral?", choices=[], widget=GovRadioInput(), validators=[Optional()]
+        _l("Which scheme takes this referral?"), choices=[], widget=GovRadioInput(), validators=[Optional()]
     )
     urn = StringField(
-        "URN",
+        _l("URN"),
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the URN"), Length(max=40, message="The URN is too long")],
+        validators=[InputRequired(message=_l("Enter the URN")), Length(max=40, message=_l("The URN is too long"))],
     )
     offence = SelectField(
-        "Offence",
-        choices=choices([("", "Select the offence"), *OFFENCES.items()]),
+        _l("Offence"),
+        choices=lazy_choices([("", _l("Select the offence")), *OFFENCES.items()]),
         widget=GovSelect(),
-        validators=[InputRequired(message="Select the offence")],
+        validators=[InputRequired(message=_l("Select the offence"))],
     )
-    first_hearing_date = DateInputField("First hearing", what="the first hearing date")
-    return_date = DateInputField("Return date", what="the return date")
+    first_hearing_date = DateInputField(_l("First hearing"), what=_l("the first hearing date"))
+    return_date = DateInputField(_l("Return date"), what=_l("the return date"))
     # Offered to managers only (the view removes it for everyone else): docs/court-dates.md.
-    past_case = BooleanField("This is a past case: its return date is today or has passed", widget=GovCheckboxInput())
+    past_case = BooleanField(
+        _l("This is a past case: its return date is today or has passed"), widget=GovCheckboxInput()
+    )
     # Asked for when the return date is on a weekend, a bank holiday or past the calendar's horizon.
     override_reason = StringField(
-        "Reason to keep this return date", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
+        _l("Reason to keep this return date"), widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
     )
     given_name = StringField(
-        "Given name",
+        _l("Given name"),
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter her given name"), MaxLength(100)],
+        validators=[InputRequired(message=_l("Enter her given name")), MaxLength(100)],
     )
     family_name = StringField(
-        "Family name",
+        _l("Family name"),
         widget=GovTextInput(),
-        validators=[InputRequired(message="Enter her family name"), MaxLength(100)],
+        validators=[InputRequired(message=_l("Enter her family name")), MaxLength(100)],
     )
-    date_of_birth = DateInputField("Date of birth", what="her date of birth", autocomplete_bday=True)
-    phone = StringField("Phone number (optional)", widget=GovTextInput(), validators=[Optional(), MaxLength(30)])
-    email = StringField("Email address (optional)", widget=GovTextInput(), validators=[Optional(), MaxLength(254)])
+    date_of_birth = DateInputField(_l("Date of birth"), what=_l("her date of birth"), autocomplete_bday=True)
+    phone = StringField(_l("Phone number (optional)"), widget=GovTextInput(), validators=[Optional(), MaxLength(30)])
+    email = StringField(_l("Email address (optional)"), widget=GovTextInput(), validators=[Optional(), MaxLength(254)])
     may_text = RadioField(
-        "Is it safe to send her text messages?",
-        choices=choices(YES_NO_UNKNOWN),
+        _l("Is it safe to send her text messages?"),
+        choices=lazy_choices(YES_NO_UNKNOWN),
         default="unknown",
         widget=GovRadioInput(),
     )
     may_voicemail = RadioField(
-        "Is it safe to leave her voicemail?", choices=choices(YES_NO_UNKNOWN), default="unknown", widget=GovRadioInput()
+        _l("Is it safe to leave her voicemail?"),
+        choices=lazy_choices(YES_NO_UNKNOWN),
+        default="unknown",
+        widget=GovRadioInput(),
     )
     # Her quiet hours, two times given together or not at all; checked by the one rule the messages page and the API
     # follow (diversion/clients/contact.py, docs/notifications.md).
-    quiet_from = StringField("From", widget=GovTextInput())
-    quiet_to = StringField("To", widget=GovTextInput())
+    quiet_from = StringField(_l("From"), widget=GovTextInput())
+    quiet_to = StringField(_l("To"), widget=GovTextInput())
     contact_note = StringField(
-        "Anything else about contacting her safely (optional)",
+        _l("Anything else about contacting her safely (optional)"),
         widget=GovTextInput(),
         validators=[Optional(), MaxLength(200)],
     )
@@ -95,21 +120,27 @@ class ReferralForm(FlaskForm):
     interpreter_language = interpreter_language_field()
     reading_help = reading_help_field()
     notes = TextAreaField(
-        "Referral notes (optional)", widget=GovCharacterCount(), validators=[Optional(), MaxLength(5000)]
+        _l("Referral notes (optional)"), widget=GovCharacterCount(), validators=[Optional(), MaxLength(5000)]
     )
-    link = RadioField("Is this the same person?", choices=[], widget=GovRadioInput(), validators=[Optional()])
-    submit = SubmitField("Save referral", widget=GovSubmitInput())
+    link = RadioField(_l("Is this the same person?"), choices=[], widget=GovRadioInput(), validators=[Optional()])
+    submit = SubmitField(_l("Save referral"), widget=GovSubmitInput())
 
 
-AGREES = [("given", "She agrees"), ("refused", "She does not agree, or withdraws her agreement")]
+AGREES = [("given", _l("She agrees")), ("refused", _l("She does not agree, or withdraws her agreement"))]
 
 
 def _consent_question(purpose: ConsentPurpose) -> RadioField:
     return RadioField(
-        purpose.label,
-        choices=choices(AGREES),
+        LazyString(lambda: purpose.label),
+        choices=lazy_choices(AGREES),
         widget=GovRadioInput(),
-        validators=[InputRequired(message=f"Select whether she agrees to {in_a_sentence(purpose.label)}")],
+        validators=[
+            InputRequired(
+                message=LazyString(
+                    lambda: _("Select whether she agrees to %(purpose)s", purpose=in_a_sentence(purpose.label))
+                )
+            )
+        ],
     )
 
 
@@ -125,7 +156,7 @@ class ConsentForm(FlaskForm):
     # The ids of the wordings the page read her, one per purpose in the ledger's order: a version published while
     # she was reading is caught on submit and she is asked again (docs/privacy.md, "Consent").
     wordings = HiddenField()
-    submit = SubmitField("Record her decisions", widget=GovSubmitInput())
+    submit = SubmitField(_l("Record her decisions"), widget=GovSubmitInput())
 
     def questions(self) -> list[tuple[ConsentPurpose, Any]]:
         """Each purpose with its field, in the ledger's order."""
@@ -149,59 +180,59 @@ class ConsentForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(
-        "Why is she withdrawing?",
+        _l("Why is she withdrawing?"),
         widget=GovCharacterCount(),
-        validators=[InputRequired(message="Enter why she is withdrawing"), MaxLength(2000)],
+        validators=[InputRequired(message=_l("Enter why she is withdrawing")), MaxLength(2000)],
     )
     version = VersionField()
-    submit = SubmitField("Withdraw from the scheme", widget=GovSubmitInput())
+    submit = SubmitField(_l("Withdraw from the scheme"), widget=GovSubmitInput())
 
 
 class AccessForm(FlaskForm):
     """Why she opens a colleague's case (docs/organisations.md, "Need to know")."""
 
     reason = TextAreaField(
-        "Why do you need to open this case?",
+        _l("Why do you need to open this case?"),
         widget=GovCharacterCount(),
         validators=[InputRequired(message=REASON_MISSING), MaxLength(MAX_REASON)],
     )
     # The page she asked for, to go on to once the reason is given (a path on this site: checked before use).
     next = HiddenField()
-    submit = SubmitField("Open the case", widget=GovSubmitInput())
+    submit = SubmitField(_l("Open the case"), widget=GovSubmitInput())
 
 
 class ReturnDateForm(FlaskForm):
-    return_date = DateInputField("New return date", what="the new return date")
+    return_date = DateInputField(_l("New return date"), what=_l("the new return date"))
     reason = TextAreaField(
-        "Why did the return date change?",
+        _l("Why did the return date change?"),
         widget=GovCharacterCount(),
-        validators=[InputRequired(message="Enter why the return date changed"), MaxLength(2000)],
+        validators=[InputRequired(message=_l("Enter why the return date changed")), MaxLength(2000)],
     )
     # Asked for when the new return date is on a weekend, a bank holiday or past the calendar's horizon.
     override_reason = StringField(
-        "Reason to keep this return date", widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
+        _l("Reason to keep this return date"), widget=GovTextInput(), validators=[Optional(), MaxLength(200)]
     )
     version = VersionField()
-    submit = SubmitField("Change return date", widget=GovSubmitInput())
+    submit = SubmitField(_l("Change return date"), widget=GovSubmitInput())
 
 
 class AssignForm(FlaskForm):
     """A manager gives the case to a support worker or manager, or to no one (choices set by the view)."""
 
     worker = RadioField(
-        "Who is her support worker?",
+        _l("Who is her support worker?"),
         widget=GovRadioInput(),
-        validators=[InputRequired(message="Choose who is her support worker")],
+        validators=[InputRequired(message=_l("Choose who is her support worker"))],
     )
     version = VersionField()
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save"), widget=GovSubmitInput())
 
 
 class TakeForm(FlaskForm):
     """A support worker takes a case that has no worker."""
 
     version = VersionField()
-    submit = SubmitField("Take this case", widget=GovSubmitInput())
+    submit = SubmitField(_l("Take this case"), widget=GovSubmitInput())
 
 
 class SearchForm(FlaskForm):
@@ -209,17 +240,17 @@ class SearchForm(FlaskForm):
     would sit in the browser's history and in any proxy's log."""
 
     family_name = StringField(
-        "Family name",
+        _l("Family name"),
         widget=GovTextInput(),
         validators=[Optional(), MaxLength(100)],
     )
-    date_of_birth = DateInputField("Date of birth", what="the date of birth", required=False)
+    date_of_birth = DateInputField(_l("Date of birth"), what=_l("the date of birth"), required=False)
     urn = StringField(
-        "URN",
+        _l("URN"),
         widget=GovTextInput(),
         validators=[Optional(), MaxLength(40)],
     )
-    submit = SubmitField("Search", widget=GovSubmitInput())
+    submit = SubmitField(_l("Search"), widget=GovSubmitInput())
 
     def validate(self, extra_validators: Any = None) -> bool:
         """A URN, or a family name with a date of birth: a name alone would match nothing exactly."""
@@ -230,11 +261,11 @@ class SearchForm(FlaskForm):
         if (self.urn.data or "").strip() or (named and born):
             return True
         if named:
-            self.date_of_birth.errors = ["Enter her date of birth to search by family name"]
+            self.date_of_birth.errors = [_("Enter her date of birth to search by family name")]
         elif born:
-            self.family_name.errors = ["Enter her family name to search by date of birth"]
+            self.family_name.errors = [_("Enter her family name to search by date of birth")]
         else:
-            self.family_name.errors = ["Enter a family name and date of birth, or a URN"]
+            self.family_name.errors = [_("Enter a family name and date of birth, or a URN")]
         return False
 
 
@@ -244,17 +275,17 @@ class CourtDayForm(FlaskForm):
     class Meta:
         csrf = False
 
-    day = DateInputField("Another day", what="the day")
-    submit = SubmitField("Show that day", widget=GovSubmitInput())
+    day = DateInputField(_l("Another day"), what=_l("the day"))
+    submit = SubmitField(_l("Show that day"), widget=GovSubmitInput())
 
 
 class ReverseForm(FlaskForm):
     """A manager reverses a decline or withdrawal made in error (docs/reversals.md)."""
 
     reason = TextAreaField(
-        "Why is the decision being reversed?",
+        _l("Why is the decision being reversed?"),
         widget=GovCharacterCount(),
-        validators=[InputRequired(message="Enter why the decision is being reversed"), MaxLength(2000)],
+        validators=[InputRequired(message=_l("Enter why the decision is being reversed")), MaxLength(2000)],
     )
     version = VersionField()
-    submit = SubmitField("Reverse this decision", widget=GovSubmitInput())
+    submit = SubmitField(_l("Reverse this decision"), widget=GovSubmitInput())

@@ -12,6 +12,8 @@ from datetime import date
 from typing import Any
 
 import phonenumbers
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -41,12 +43,12 @@ MAX_NAME = 100
 MAX_NOTES = 5000
 
 OFFENCES = {
-    "SOA1959_S1": "Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)",
-    "SOA1959_S1_PERSISTENT": "Persistently loitering or soliciting (Street Offences Act 1959, s.1)",
-    "OTHER_LINKED": "Another low-level offence linked to street prostitution",
+    "SOA1959_S1": _l("Loitering or soliciting for prostitution (Street Offences Act 1959, s.1)"),
+    "SOA1959_S1_PERSISTENT": _l("Persistently loitering or soliciting (Street Offences Act 1959, s.1)"),
+    "OTHER_LINKED": _l("Another low-level offence linked to street prostitution"),
 }
 
-UNDER_18_MESSAGE = (
+UNDER_18_MESSAGE = _l(
     "She is under 18 on the referral date, so this adult pathway cannot take the referral. "
     "Make a safeguarding referral to children's social care instead"
 )
@@ -62,10 +64,10 @@ def normalise_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, "GB")
     except phonenumbers.NumberParseException:
-        raise ValueError("Enter a UK phone number, like 07700 100 982") from None
+        raise ValueError(_("Enter a UK phone number, like 07700 100 982")) from None
     # +44 covers Great Britain, Northern Ireland and the Crown Dependencies; a number abroad is not a UK number.
     if number.country_code != 44 or not phonenumbers.is_valid_number(number):
-        raise ValueError("Enter a UK phone number, like 07700 100 982")
+        raise ValueError(_("Enter a UK phone number, like 07700 100 982"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -109,9 +111,9 @@ def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str
     clean: dict[str, Any] = {}
     court = court_by_code(data.court_code) if data.court_code else None
     if court is None or not court.is_active:
-        errors["court"] = "Select the court"
+        errors["court"] = _("Select the court")
     elif actor.role == Role.COURT and court.id != actor.court_id:
-        raise Forbidden("Court staff can only refer to the scheme from their own court")
+        raise Forbidden(_("Court staff can only refer to the scheme from their own court"))
     clean["court"] = court
     clean["scheme"] = None
     if court is not None and court.is_active:
@@ -124,7 +126,7 @@ def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str
     except ValueError as error:
         errors["urn"] = str(error)
     if data.offence not in OFFENCES:
-        errors["offence"] = "Select the offence"
+        errors["offence"] = _("Select the offence")
     clean["dates"] = check_intake_dates(
         data.first_hearing_date,
         data.return_date,
@@ -134,22 +136,34 @@ def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str
         actor=actor,
         errors=errors,
     )
-    for name, label in (("given_name", "given name"), ("family_name", "family name")):
+    names = (
+        (
+            "given_name",
+            _("Enter her given name"),
+            _("Her given name must be %(max)d characters or fewer", max=MAX_NAME),
+        ),
+        (
+            "family_name",
+            _("Enter her family name"),
+            _("Her family name must be %(max)d characters or fewer", max=MAX_NAME),
+        ),
+    )
+    for name, missing, too_long in names:
         value = (getattr(data, name) or "").strip()
         if not value:
-            errors[f"client.{name}"] = f"Enter her {label}"
+            errors[f"client.{name}"] = missing
         elif len(value) > MAX_NAME:
-            errors[f"client.{name}"] = f"Her {label} must be {MAX_NAME} characters or fewer"
+            errors[f"client.{name}"] = too_long
         clean[name] = value
     dob = data.date_of_birth
     if dob is None:
-        errors["client.date_of_birth"] = "Enter her date of birth"
+        errors["client.date_of_birth"] = _("Enter her date of birth")
     elif dob >= on:
-        errors["client.date_of_birth"] = "Her date of birth must be in the past"
+        errors["client.date_of_birth"] = _("Her date of birth must be in the past")
     elif dob.year < 1900:
-        errors["client.date_of_birth"] = "Her date of birth must be after 1900"
+        errors["client.date_of_birth"] = _("Her date of birth must be after 1900")
     elif age_on(dob, on) < ADULT_AGE:
-        errors["client.date_of_birth"] = UNDER_18_MESSAGE
+        errors["client.date_of_birth"] = str(UNDER_18_MESSAGE)
     clean["phone"] = None
     if data.phone and data.phone.strip():
         try:
@@ -163,7 +177,7 @@ def _validate(data: ReferralInput, actor: User, on: date) -> tuple[dict[str, str
         except InvalidEmail as error:
             errors["client.email"] = str(error)
     if data.notes and len(data.notes) > MAX_NOTES:
-        errors["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
+        errors["notes"] = _("Notes must be %(max)d characters or fewer", max=MAX_NOTES)
     clean["safe_contact"] = _checked_contact(data, clean)
     clean["language_needs"] = None
     given = data.language_needs
@@ -300,7 +314,7 @@ def last_referral_court(user: User, offered: list[str]) -> str | None:
 def check_referral(data: ReferralInput, actor: User, on: date | None = None) -> dict[str, Any]:
     """The referral's details cleaned, or ValidationFailed naming every field that is wrong; saves nothing. A form
     with another question to ask first calls it so that every problem is said at once."""
-    _, clean = _validate(data, actor, on or today())
+    _errors, clean = _validate(data, actor, on or today())
     # Every problem at once; a return date that needs a reason says why beside them (ReturnDateNeedsReason).
     clean["dates"].raise_if_any()
     return clean
@@ -313,9 +327,8 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
     scheme = clean["scheme"]
     organisation_id = scheme.organisation_id
     if open_case_with_urn(clean["urn"], organisation_id) is not None:
-        raise Conflict(
-            "There is already an open case with this URN", {"urn": "There is already an open case with this URN"}
-        )
+        message = _("There is already an open case with this URN")
+        raise Conflict(message, {"urn": message})
     flagged = _check_earlier(data, actor, organisation_id)
     identity = Identity(
         given_name=clean["given_name"],
@@ -376,9 +389,8 @@ def create_referral(data: ReferralInput, actor: User) -> Referral:
                 needs_attention.send(referral, kind="possible_match", key=f"possible_match:{referral.id}", actor=actor)
     except IntegrityError:
         # Two people referring the same URN at the same moment: the partial unique index decides.
-        raise Conflict(
-            "There is already an open case with this URN", {"urn": "There is already an open case with this URN"}
-        ) from None
+        message = _("There is already an open case with this URN")
+        raise Conflict(message, {"urn": message}) from None
     return referral
 
 
@@ -390,10 +402,10 @@ def _check_earlier(data: ReferralInput, actor: User, organisation_id: int) -> bo
 
     if actor.role == Role.COURT:
         if data.link_client_id is not None or data.new_person:
-            raise Forbidden("Court staff cannot choose an earlier record: a support worker decides")
+            raise Forbidden(_("Court staff cannot choose an earlier record: a support worker decides"))
         return bool(earlier_clients(data.family_name, data.date_of_birth, [organisation_id]))
     if data.link_client_id is not None and data.new_person:
-        message = "Either link her to an earlier record or say she is a new person, not both"
+        message = _("Either link her to an earlier record or say she is a new person, not both")
         raise ValidationFailed(message, {"link_to_client": message, "new_person": message})
     if data.link_client_id is not None or data.new_person:
         return False
@@ -409,9 +421,9 @@ def _client_for(link_client_id: uuid.UUID | None, identity: Identity, organisati
     client = get_client(link_client_id)
     # Another organisation's client is as unknown here as one that does not exist.
     if client is None or client.is_erased or client.organisation_id != organisation_id:
-        raise ValidationFailed.on("link_to_client", "Select a person from the list, or choose a new person")
+        raise ValidationFailed.on("link_to_client", _("Select a person from the list, or choose a new person"))
     if client.date_of_birth != identity.date_of_birth:
-        raise ValidationFailed.on("link_to_client", "The person chosen has a different date of birth")
+        raise ValidationFailed.on("link_to_client", _("The person chosen has a different date of birth"))
     # Contact details change between referrals: the newest ones are kept.
     if identity.phone:
         client.phone = identity.phone

@@ -7,6 +7,9 @@ from datetime import date
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSubmitInput, GovTextInput
 from sqlalchemy import func, select
@@ -24,56 +27,62 @@ from diversion.forms import MaxLength, VersionField, apply_errors, choices
 from diversion.permissions import current_actor, load_case, requires
 from diversion.referrals import bp, matches
 from diversion.referrals.case_page import case_page
+from diversion.referrals.forms import lazy_choices
 from diversion.referrals.models import Referral
 from diversion.referrals.urns import check_urn, urn_index_value
 from diversion.referrals.versions import check_version
 
 DIFFERENT = "different"
-OTHER_RECORD = "Choose the other record of hers, or enter the URN of one of its cases"
+OTHER_RECORD = _l("Choose the other record of hers, or enter the URN of one of its cases")
 THIS, OTHER = "this", "other"
 
 
 class ResolveMatchForm(FlaskForm):
     decision = RadioField(
-        "Is she one of these women?",
+        _l("Is she one of these women?"),
         choices=[],
         widget=GovRadioInput(),
-        validators=[InputRequired(message="Choose whether she is one of these women")],
+        validators=[InputRequired(message=_l("Choose whether she is one of these women"))],
     )
     version = VersionField()
-    submit = SubmitField("Save the decision", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save the decision"), widget=GovSubmitInput())
 
 
 class MergeForm(FlaskForm):
-    other = RadioField("Which record is also hers?", choices=[], widget=GovRadioInput(), validators=[Optional()])
+    other = RadioField(_l("Which record is also hers?"), choices=[], widget=GovRadioInput(), validators=[Optional()])
     other_urn = StringField(
-        "Or the URN of a case on the other record",
+        _l("Or the URN of a case on the other record"),
         widget=GovTextInput(),
         validators=[Optional(), MaxLength(200)],
     )
     keep = RadioField(
-        "Which record should be kept?",
-        choices=choices([(THIS, "This case's record"), (OTHER, "The other record")]),
+        _l("Which record should be kept?"),
+        choices=lazy_choices([(THIS, _l("This case's record")), (OTHER, _l("The other record"))]),
         default=THIS,
         widget=GovRadioInput(),
-        validators=[InputRequired(message="Choose which record to keep")],
+        validators=[InputRequired(message=_l("Choose which record to keep"))],
     )
     reason = TextAreaField(
-        "Why are these the same woman?",
+        _l("Why are these the same woman?"),
         widget=GovCharacterCount(),
-        validators=[InputRequired(message="Enter why these are the same woman"), MaxLength(2000)],
+        validators=[InputRequired(message=_l("Enter why these are the same woman")), MaxLength(2000)],
     )
     version = VersionField()
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
 def _decision_choices(row: matches.FlaggedReferral) -> list[Any]:
     options = []
     for client in row.candidates:
         cases = row.earlier[client.id]
-        label = f"{client.given_name} {client.family_name}, referred {len(cases)} time{'' if len(cases) == 1 else 's'}"
+        label = ngettext(
+            "%(name)s, referred %(num)d time",
+            "%(name)s, referred %(num)d times",
+            len(cases),
+            name=f"{client.given_name} {client.family_name}",
+        )
         options.append((str(client.id), label))
-    return choices([*options, (DIFFERENT, "She is a different person")])
+    return choices([*options, (DIFFERENT, _("She is a different person"))])
 
 
 def _forms(rows: list[matches.FlaggedReferral], posted: Referral | None, posted_form: ResolveMatchForm | None) -> dict:
@@ -119,17 +128,17 @@ def resolve_match(referral_id):
     if referral.id in rows:
         form.decision.choices = _decision_choices(rows[referral.id])
     else:
-        form.decision.choices = choices([(form.decision.data or DIFFERENT, "Chosen")])
+        form.decision.choices = choices([(form.decision.data or DIFFERENT, _("Chosen"))])
     if not form.validate_on_submit():
         return _worklist(referral, form, 422 if referral.id in rows else 409)
     version = form.version.data
     try:
         if form.decision.data == DIFFERENT:
             matches.mark_different_person(referral, version, current_actor())
-            message = "Saved: she is a different person. The referral has left the list."
+            message = _("Saved: she is a different person. The referral has left the list.")
         else:
             matches.link_to_earlier(referral, form.decision.data, version, current_actor())
-            message = "Saved: the referral is now on her earlier record, and the two records are one."
+            message = _("Saved: the referral is now on her earlier record, and the two records are one.")
     except DomainError as error:
         apply_errors(form, error, "decision")
         return _worklist(referral, form, error.status)
@@ -167,7 +176,7 @@ def _other_record(referral: Referral, form: MergeForm) -> Client | None:
         return _same_organisation(referral, form.other.data)
     urn = (form.other_urn.data or "").strip()
     if not urn:
-        raise ValidationFailed.on("other", OTHER_RECORD)
+        raise ValidationFailed.on("other", str(OTHER_RECORD))
     try:
         normalised = check_urn(urn)
     except ValueError as error:
@@ -182,7 +191,7 @@ def _other_record(referral: Referral, form: MergeForm) -> Client | None:
         .limit(1)
     ).first()
     if found is None:
-        raise ValidationFailed.on("other_urn", "No case has this URN")
+        raise ValidationFailed.on("other_urn", _("No case has this URN"))
     return found.client
 
 
@@ -190,8 +199,14 @@ def _describe(client: Client) -> str:
     """A record as the merge page names it: her name, date of birth and how many cases it holds."""
     cases = db.session.scalar(select(func.count()).where(Referral.client_id == client.id)) or 0
     born = client.date_of_birth
-    born_text = long_date(born) if isinstance(born, date) else "date of birth unreadable"
-    return f"{client.given_name} {client.family_name}, born {born_text}, {cases} case{'' if cases == 1 else 's'}"
+    born_text = long_date(born) if isinstance(born, date) else _("date of birth unreadable")
+    return ngettext(
+        "%(name)s, born %(born)s, %(num)d case",
+        "%(name)s, born %(born)s, %(num)d cases",
+        cases,
+        name=f"{client.given_name} {client.family_name}",
+        born=born_text,
+    )
 
 
 @bp.route("/cases/<uuid:referral_id>/merge", methods=["GET", "POST"])
@@ -219,7 +234,7 @@ def merge(referral_id):
             reason = check_merge(kept, absorbed, form.reason.data)
             check_version(referral, form.version.data)
             if other is None:  # check_merge refused a missing record already; this only narrows the type
-                raise ValidationFailed.on("other", "Choose the other record of hers")
+                raise ValidationFailed.on("other", _("Choose the other record of hers"))
             if not confirmations.confirmed():
                 carried = [
                     (name, value)
@@ -232,17 +247,19 @@ def merge(referral_id):
                     "overview",
                     "referrals/confirm.html",
                     form=form,
-                    title="Check before you merge her records",
+                    title=_("Check before you merge her records"),
                     rows=[
-                        {"key": {"text": "Kept"}, "value": {"text": _describe(kept)}},
-                        {"key": {"text": "Merged into it"}, "value": {"text": _describe(absorbed)}},
-                        {"key": {"text": "Why they are the same woman"}, "value": {"text": reason}},
+                        {"key": {"text": _("Kept")}, "value": {"text": _describe(kept)}},
+                        {"key": {"text": _("Merged into it")}, "value": {"text": _describe(absorbed)}},
+                        {"key": {"text": _("Why they are the same woman")}, "value": {"text": reason}},
                     ],
-                    warning="Every case, note, appointment, assessment and plan of the merged record will belong to "
-                    "the kept record. The merged record's data key will be destroyed: this cannot be undone.",
+                    warning=_(
+                        "Every case, note, appointment, assessment and plan of the merged record will belong to "
+                        "the kept record. The merged record's data key will be destroyed: this cannot be undone."
+                    ),
                     action=url_for("referrals.merge", referral_id=referral.id),
-                    confirm_text="Merge her records",
-                    change_text="Change the answers",
+                    confirm_text=_("Merge her records"),
+                    change_text=_("Change the answers"),
                     carried=carried,
                 )
             merge_clients(kept, absorbed, reason, current_actor())
@@ -252,12 +269,13 @@ def merge(referral_id):
             if error.status == 409:
                 form.version.data = str(referral.version)
         else:
-            flash("Her records have been merged into one.", "success")
+            flash(_("Her records have been merged into one."), "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     if form.other.errors and not form.other.choices:
         # With no record to choose from, the list is not on the page: its errors go to the URN beside it (a record
         # that is not among the choices, another organisation's say, as the choice that is missing).
-        moved = [OTHER_RECORD if message.startswith("Not a valid choice") else message for message in form.other.errors]
+        other_record = str(OTHER_RECORD)
+        moved = [other_record if message.startswith("Not a valid choice") else message for message in form.other.errors]
         form.other_urn.errors = [*list(form.other_urn.errors or []), *dict.fromkeys(moved)]
         form.other.errors = []
     return case_page(referral, "overview", "referrals/merge.html", form=form, candidates=candidates), status

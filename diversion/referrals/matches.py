@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from diversion import scoping
@@ -33,8 +35,8 @@ POSSIBLE_MATCH_MESSAGE = (
     "Someone with this family name and date of birth has been referred before. Send the referral again with "
     "link_to_client (her client id, from matches) if she is that woman, or new_person: true if she is not"
 )
-STALE = "Someone else changed this case while you were working on it. Reload it and try again"
-RESOLVED = "This referral has already been resolved by someone else"
+STALE = _l("Someone else changed this case while you were working on it. Reload it and try again")
+RESOLVED = _l("This referral has already been resolved by someone else")
 
 
 class PossibleMatch(Conflict):
@@ -145,9 +147,9 @@ def flagged_count(user: User) -> int:
 
 def _check_flagged(referral: Referral, version: int | None) -> None:
     if not referral.possible_previous_referral:
-        raise Conflict(RESOLVED)
+        raise Conflict(str(RESOLVED))
     if version is not None and version != referral.version:
-        raise Conflict(STALE)
+        raise Conflict(str(STALE))
 
 
 def mark_different_person(referral: Referral, version: int | None, actor: User) -> None:
@@ -174,14 +176,14 @@ def link_to_earlier(referral: Referral, client_id: Any, version: int | None, act
     earlier = get_client(client_id)
     current = referral.client
     if earlier is None or earlier.is_erased or earlier.id == current.id:
-        raise ValidationFailed.on("decision", "Choose one of the earlier records, or say she is a different person")
+        raise ValidationFailed.on("decision", _("Choose one of the earlier records, or say she is a different person"))
     same = earlier_clients(
         str(current.family_name),
         current.date_of_birth,  # type: ignore[arg-type]
         [current.organisation_id],
     )
     if earlier.id not in {client.id for client in same}:
-        raise ValidationFailed.on("decision", "The record chosen does not have her family name and date of birth")
+        raise ValidationFailed.on("decision", _("The record chosen does not have her family name and date of birth"))
     # The version is claimed first, so that of two resolutions at the same moment one is refused before anything
     # moves; the merge then moves the case to the earlier record, and only then is the flag cleared (a merge that
     # is refused leaves the referral on the worklist).
@@ -205,4 +207,4 @@ def _claim(referral: Referral, version: int | None) -> None:
     if version is None:
         referral.version += 1
     else:
-        claim_version(referral, version, STALE)
+        claim_version(referral, version, str(STALE))

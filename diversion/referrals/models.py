@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -47,7 +48,7 @@ class State(StrEnum):
     @property
     def label(self) -> str:
         """The state as people say it."""
-        return STATE_LABELS[self]
+        return str(STATE_LABELS[self])
 
     @property
     def is_final(self) -> bool:
@@ -56,13 +57,13 @@ class State(StrEnum):
 
 
 STATE_LABELS = {
-    State.REFERRED: "Referred",
-    State.DECLINED: "Declined",
-    State.OPTED_IN: "Opted in",
-    State.ASSESSED: "Assessed",
-    State.COMPLETED: "Completed",
-    State.NOT_COMPLETED: "Not completed",
-    State.WITHDRAWN: "Withdrawn",
+    State.REFERRED: _l("Referred"),
+    State.DECLINED: _l("Declined"),
+    State.OPTED_IN: _l("Opted in"),
+    State.ASSESSED: _l("Assessed"),
+    State.COMPLETED: _l("Completed"),
+    State.NOT_COMPLETED: _l("Not completed"),
+    State.WITHDRAWN: _l("Withdrawn"),
 }
 OPEN_STATES = frozenset({State.REFERRED, State.OPTED_IN, State.ASSESSED})
 FINAL_STATES = frozenset({State.DECLINED, State.COMPLETED, State.NOT_COMPLETED, State.WITHDRAWN})
@@ -81,7 +82,7 @@ class ConsentPurpose(StrEnum):
     @property
     def label(self) -> str:
         """The purpose as it is explained to her."""
-        return CONSENT_LABELS[self]
+        return str(CONSENT_LABELS[self])
 
 
 def in_a_sentence(label: str) -> str:
@@ -90,10 +91,10 @@ def in_a_sentence(label: str) -> str:
 
 
 CONSENT_LABELS = {
-    ConsentPurpose.SUPPORT: "Support from the diversion scheme",
-    ConsentPurpose.SHARE_WITH_COURT_CPS: "Sharing attendance and outcome with the court and the CPS",
-    ConsentPurpose.REMINDERS: "Appointment reminders by text or email",
-    ConsentPurpose.EQUALITY_MONITORING: "Equality monitoring",
+    ConsentPurpose.SUPPORT: _l("Support from the diversion scheme"),
+    ConsentPurpose.SHARE_WITH_COURT_CPS: _l("Sharing attendance and outcome with the court and the CPS"),
+    ConsentPurpose.REMINDERS: _l("Appointment reminders by text or email"),
+    ConsentPurpose.EQUALITY_MONITORING: _l("Equality monitoring"),
 }
 _PURPOSE_VALUES = ", ".join(f"'{purpose.value}'" for purpose in ConsentPurpose)
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, or_, select
 
 from diversion import keyset
@@ -40,8 +41,8 @@ from diversion.referrals.models import CaseAccessGrant, Referral, end_of_day
 
 # What a reason may hold: enough for a sentence ("covering court today for Sam"), not a case note.
 MAX_REASON = 500
-REASON_MISSING = "Enter why you need to open this case"
-REASON_TOO_LONG = f"The reason must be {MAX_REASON} characters or fewer"
+REASON_MISSING = _l("Enter why you need to open this case")
+REASON_TOO_LONG = _l("The reason must be %(max)d characters or fewer", max=MAX_REASON)
 # The audit action of a reason given (the grant), and the detail every read through a grant carries.
 BREAK_GLASS = "case.break_glass"
 
@@ -211,9 +212,9 @@ def clean_reason(reason: str | None) -> str:
     """The reason, trimmed; ValidationFailed (on ``reason``) when it is empty or too long."""
     text = (reason or "").strip()
     if not text:
-        raise ValidationFailed.on("reason", REASON_MISSING)
+        raise ValidationFailed.on("reason", str(REASON_MISSING))
     if len(text) > MAX_REASON:
-        raise ValidationFailed.on("reason", REASON_TOO_LONG)
+        raise ValidationFailed.on("reason", str(REASON_TOO_LONG))
     return text
 
 

@@ -4,33 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from diversion.appointments.models import OUTCOME_LABELS, Outcome
 from diversion.referrals.intake import OFFENCES
 from diversion.referrals.models import CONSENT_LABELS, STATE_LABELS, ConsentPurpose, State, in_a_sentence
 from diversion.referrals.urns import format_urn
 
 EVENT_TITLES = {
-    "referral.created": "Referral received",
-    "referral.assigned": "Support worker assigned",
-    "referral.return_date_changed": "Return date changed",
-    "assessment.saved": "Needs assessment saved",
-    "care_plan.saved": "Care Action Plan saved",
-    "care_plan.agreed": "Care Action Plan agreed",
-    "notice.created": "Outcome notice made",
+    "referral.created": _l("Referral received"),
+    "referral.assigned": _l("Support worker assigned"),
+    "referral.return_date_changed": _l("Return date changed"),
+    "assessment.saved": _l("Needs assessment saved"),
+    "care_plan.saved": _l("Care Action Plan saved"),
+    "care_plan.agreed": _l("Care Action Plan agreed"),
+    "notice.created": _l("Outcome notice made"),
     # A manager put right a decline or withdrawal (docs/reversals.md).
-    "decision.reversed": "Decision reversed by a manager",
-    "notice.superseded": "Outcome notice withdrawn: sent in error",
+    "decision.reversed": _l("Decision reversed by a manager"),
+    "notice.superseded": _l("Outcome notice withdrawn: sent in error"),
     # A support worker opened a colleague's case with a reason (docs/organisations.md, "Need to know").
-    "case.break_glass": "Opened with a reason by a support worker not assigned to the case",
+    "case.break_glass": _l("Opened with a reason by a support worker not assigned to the case"),
     # What was done about a National Referral Mechanism referral (docs/modern-slavery.md).
-    "nrm.recorded": "National Referral Mechanism outcome recorded",
+    "nrm.recorded": _l("National Referral Mechanism outcome recorded"),
 }
 
 
 def state_label(state: str) -> str:
     """A state code in words."""
     try:
-        return STATE_LABELS[State(state)]
+        return str(STATE_LABELS[State(state)])
     except ValueError:
         return state
 
@@ -38,7 +41,7 @@ def state_label(state: str) -> str:
 def consent_label(purpose: str) -> str:
     """A consent purpose in words."""
     try:
-        return CONSENT_LABELS[ConsentPurpose(purpose)]
+        return str(CONSENT_LABELS[ConsentPurpose(purpose)])
     except ValueError:
         return purpose
 
@@ -46,7 +49,7 @@ def consent_label(purpose: str) -> str:
 def outcome_label(outcome: str) -> str:
     """An appointment outcome in words."""
     try:
-        return OUTCOME_LABELS[Outcome(outcome)]
+        return str(OUTCOME_LABELS[Outcome(outcome)])
     except ValueError:
         return outcome
 
@@ -61,26 +64,35 @@ def event_title(event: Any) -> str:
     details = event.details or {}
     action = event.action
     if action == "referral.state_changed":
-        reversed_ = " (decision reversed)" if details.get("reason") == "decision_reversed" else ""
-        return f"Status changed to {state_label(details.get('to', '')).lower()}{reversed_}"
+        state = state_label(details.get("to", "")).lower()
+        if details.get("reason") == "decision_reversed":
+            return _("Status changed to %(state)s (decision reversed)", state=state)
+        return _("Status changed to %(state)s", state=state)
     if action == "notice.created" and details.get("corrects"):
-        return "Correction of the outcome notice made"
+        return _("Correction of the outcome notice made")
     if action == "referral.created" and details.get("past_case"):
         # A manager recorded the case after its return date (docs/court-dates.md).
-        return "Referral received: recorded as a past case"
+        return _("Referral received: recorded as a past case")
     if action == "consent.recorded":
-        decision = "agreed" if details.get("given") else ("withdrawn" if details.get("withdrawal") else "not agreed")
-        return f"Consent {decision}: {in_a_sentence(consent_label(details.get('purpose', '')))}"
+        purpose = in_a_sentence(consent_label(details.get("purpose", "")))
+        if details.get("given"):
+            return _("Consent agreed: %(purpose)s", purpose=purpose)
+        if details.get("withdrawal"):
+            return _("Consent withdrawn: %(purpose)s", purpose=purpose)
+        return _("Consent not agreed: %(purpose)s", purpose=purpose)
     if action in ("appointment.booked", "appointment.rebooked"):
-        verb = "rebooked" if action.endswith("rebooked") else "booked"
-        return f"Appointment {details.get('number', '')} {verb}"
+        number = details.get("number", "")
+        if action.endswith("rebooked"):
+            return _("Appointment %(number)s rebooked", number=number)
+        return _("Appointment %(number)s booked", number=number)
     if action in ("appointment.outcome_recorded", "appointment.outcome_corrected"):
         try:
-            outcome = OUTCOME_LABELS[Outcome(details.get("outcome", ""))].lower()
+            outcome = str(OUTCOME_LABELS[Outcome(details.get("outcome", ""))]).lower()
         except ValueError:
-            outcome = "recorded"
-        return f"Appointment {details.get('number', '')}: {outcome}"
-    return EVENT_TITLES.get(action, action.replace("_", " ").replace(".", ": ").capitalize())
+            outcome = _("recorded")
+        return _("Appointment %(number)s: %(outcome)s", number=details.get("number", ""), outcome=outcome)
+    title = EVENT_TITLES.get(action)
+    return str(title) if title is not None else action.replace("_", " ").replace(".", ": ").capitalize()
 
 
 def programme_of(referral: Any) -> Any:

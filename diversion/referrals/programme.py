@@ -20,13 +20,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from diversion.notifications.lead_times import LeadTime
 
 if TYPE_CHECKING:
     from diversion.referrals.models import Referral
 
-PRODUCTS = {"assessment": "Needs assessment", "care_plan": "Care Action Plan", None: "Attendance"}
-DEADLINE_RULES = {"before_return_date": "Every appointment before her return date at court"}
+PRODUCTS = {"assessment": _l("Needs assessment"), "care_plan": _l("Care Action Plan"), None: _l("Attendance")}
+DEADLINE_RULES = {"before_return_date": _l("Every appointment before her return date at court")}
 PURPOSES = ("support", "share_with_court_cps", "reminders", "equality_monitoring")
 # The bounds a manager may set (docs/organisations.md, "Programmes").
 MAX_STEPS = 10
@@ -59,7 +62,9 @@ class Step:
     @property
     def label(self) -> str:
         """What the step is called on screen."""
-        return f"Appointment {self.number}: {PRODUCTS[self.produces].lower()}"
+        return _(
+            "Appointment %(number)s: %(product)s", number=self.number, product=str(PRODUCTS[self.produces]).lower()
+        )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import joinedload, load_only, raiseload
 
@@ -80,7 +81,7 @@ MAX_PAGE_SIZE = 100
 PARTNER_ROLES = frozenset({Role.COURT, Role.CPS})
 WITHHELD_TEXT = "Withheld: consent to share withdrawn"
 # What a notice's sentence calls her when her name is withheld.
-WITHHELD_SUBJECT = "The defendant (name withheld: consent to share withdrawn)"
+WITHHELD_SUBJECT = _l("The defendant (name withheld: consent to share withdrawn)")
 
 
 # --- her identity, as the viewer may see it ---
@@ -148,7 +149,7 @@ class Identity:
     @property
     def subject(self) -> str:
         """Who a notice's sentence is about."""
-        return WITHHELD_SUBJECT if self.withheld else self.name
+        return str(WITHHELD_SUBJECT) if self.withheld else self.name
 
 
 WITHHELD = Identity(None, None, None, None, withheld=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from flask_babel import gettext as _
+
 from diversion.audit.services import record_event
 from diversion.auth.models import User
 from diversion.dates import out_of_range_message, within_service_years
@@ -28,26 +30,26 @@ def change_return_date(
     weekend, a bank holiday or past the calendar's horizon needs ``override_reason`` (docs/court-dates.md)."""
     errors: dict[str, str] = {}
     if new_date is None:
-        errors["return_date"] = "Enter the new return date"
+        errors["return_date"] = _("Enter the new return date")
     elif not within_service_years(new_date):
         errors["return_date"] = out_of_range_message("the new return date")
     elif new_date <= referral.first_hearing_date:
-        errors["return_date"] = "The return date must be after the first hearing"
+        errors["return_date"] = _("The return date must be after the first hearing")
     elif new_date == referral.return_date:
-        errors["return_date"] = "The new return date is the same as the current one"
+        errors["return_date"] = _("The new return date is the same as the current one")
     reason = (reason or "").strip()
     if not reason:
-        errors["reason"] = "Enter the reason the return date changed"
+        errors["reason"] = _("Enter the reason the return date changed")
     elif len(reason) > 2000:
-        errors["reason"] = "The reason must be 2000 characters or fewer"
+        errors["reason"] = _("The reason must be %(max)d characters or fewer", max=2000)
     dates = (
-        check_return_date_day(new_date, override_reason, errors, "the new return date")
+        check_return_date_day(new_date, override_reason, errors, _("the new return date"))
         if new_date is not None
         else CourtDates(errors, [], None)
     )
     dates.raise_if_any()
     if not referral.is_open:
-        raise InvalidTransition("The return date of a closed case cannot be changed")
+        raise InvalidTransition(_("The return date of a closed case cannot be changed"))
     check_version(referral, version)
     with transaction():
         claim_case_version(referral, version)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from diversion.audit.services import record_event
 from diversion.auth.models import User
@@ -87,23 +88,30 @@ def check_reversal(referral: Referral, actor: User, reason: str | None = None) -
     from diversion.referrals.consent import DIVERSION_PURPOSES, current_consents
 
     if not user_allows(actor, "reverse_decisions"):
-        raise Forbidden("Only a manager can reverse a decision")
+        raise Forbidden(_("Only a manager can reverse a decision"))
     state = referral.state_enum
     if state not in REVERSIBLE_STATES:
-        raise InvalidTransition(f"A case that is {state.label.lower()} has no decline or withdrawal to reverse")
+        raise InvalidTransition(
+            _("A case that is %(state)s has no decline or withdrawal to reverse", state=state.label.lower())
+        )
     deadline = reversal_deadline(referral)
     if deadline is None or utcnow() > deadline:
         raise InvalidTransition(
-            f"The decision can only be reversed within {reversal_days()} days of it: that time has passed"
+            _(
+                "The decision can only be reversed within %(days)s days of it: that time has passed",
+                days=reversal_days(),
+            )
         )
     before = state_before_final(referral)
     if before is None or before.is_final:
-        raise InvalidTransition("The case's state before the decision is not recorded, so it cannot be reversed")
+        raise InvalidTransition(_("The case's state before the decision is not recorded, so it cannot be reversed"))
     notice = notice_for(referral)
     if notice is not None and notice.acknowledged_at is not None:
         raise Conflict(
-            f"The CPS acknowledged the outcome notice on {long_date(london_date(notice.acknowledged_at))}: the "
-            "decision can no longer be reversed"
+            _(
+                "The CPS acknowledged the outcome notice on %(date)s: the decision can no longer be reversed",
+                date=long_date(london_date(notice.acknowledged_at)),
+            )
         )
     if reason is not None:
         clean_reason(reason)
@@ -120,9 +128,9 @@ def clean_reason(reason: str | None) -> str:
     """The reason, cleaned, or ValidationFailed naming the field."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.on("reason", "Enter why the decision is being reversed")
+        raise ValidationFailed.on("reason", _("Enter why the decision is being reversed"))
     if len(reason) > MAX_REASON:
-        raise ValidationFailed.on("reason", f"The reason must be {MAX_REASON} characters or fewer")
+        raise ValidationFailed.on("reason", _("The reason must be %(max)d characters or fewer", max=MAX_REASON))
     return reason
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from blinker import Namespace
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, exists, select
 
 from diversion.appointments.reads import appointments_of, attended_among, current_among
@@ -52,7 +53,9 @@ def change_state(referral: Referral, to: State, *, actor: Any = None, on: date |
     current = referral.state_enum
     reason = TRANSITIONS.get((current, to))
     if reason is None:
-        raise InvalidTransition(f"A case that is {current.label.lower()} cannot become {to.label.lower()}")
+        raise InvalidTransition(
+            _("A case that is %(state)s cannot become %(to)s", state=current.label.lower(), to=to.label.lower())
+        )
     referral.state = to.value
     referral.version += 1
     # Court dates are London dates: just after midnight in summer, UTC is still on the day before.
@@ -102,7 +105,9 @@ def reverse_final_state(referral: Referral, to: State, *, actor: Any = None) -> 
     state that leaves a final state. The caller (referrals.reversals.reverse_decision) checks who, when and why."""
     current = referral.state_enum
     if current not in REVERSIBLE_STATES or to.is_final:
-        raise InvalidTransition(f"A case that is {current.label.lower()} cannot become {to.label.lower()}")
+        raise InvalidTransition(
+            _("A case that is %(state)s cannot become %(to)s", state=current.label.lower(), to=to.label.lower())
+        )
     referral.state = to.value
     referral.version += 1
     referral.outcome_date = None
@@ -197,7 +202,7 @@ class NotYet:
 
 def closed_case(referral: Referral, what: str) -> NotYet:
     """A closed case's refusal: "The case is withdrawn: <what>"."""
-    return NotYet(f"The case is {referral.state_enum.label.lower()}: {what}")
+    return NotYet(_("The case is %(state)s: %(what)s", state=referral.state_enum.label.lower(), what=what))
 
 
 @dataclass(frozen=True)

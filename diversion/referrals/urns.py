@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+
 from diversion.crypto.blind import URN_PURPOSE, normalise_urn, urn_index
 from diversion.keyring import keyring
 
@@ -25,7 +27,9 @@ def check_urn(raw: str) -> str:
     """Normalise a URN (separators removed, upper case) and check its shape; ValueError when it is not a URN."""
     normalised = normalise_urn(raw or "")
     if not URN_SHAPE.match(normalised):
-        raise ValueError(URN_MESSAGE)
+        raise ValueError(
+            _("Enter the URN in the police format: force code, letters, number and year, like 01/AB/12345/26")
+        )
     return normalised
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from diversion.db import claim_version
 from diversion.errors import Conflict
 from diversion.referrals.models import Referral
 
-STALE_MESSAGE = "Someone else changed this case while you were working on it. Reload it and try again"
+STALE_MESSAGE = _l("Someone else changed this case while you were working on it. Reload it and try again")
 
 
 def check_version(referral: Referral, version: int | None) -> None:
     """Conflict when the case changed since the page was shown at ``version``: a page that asks to confirm a decision
     checks before it asks, and the decision checks again when it is confirmed."""
     if version is not None and version != referral.version:
-        raise Conflict(STALE_MESSAGE)
+        raise Conflict(str(STALE_MESSAGE))
 
 
 def claim_case_version(referral: Referral, version: int | None) -> None:
@@ -21,4 +23,4 @@ def claim_case_version(referral: Referral, version: int | None) -> None:
     if version is None:
         referral.version += 1
     else:
-        claim_version(referral, version, STALE_MESSAGE)
+        claim_version(referral, version, str(STALE_MESSAGE))

@@ -6,6 +6,8 @@ import uuid
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from diversion import confirmations, conflicts
 from diversion.appointments.services import unresolved_appointments
@@ -165,7 +167,7 @@ def _referral_input(form: ReferralForm) -> ReferralInput:
     )
 
 
-NEEDS_REASON = "Give a reason to keep this return date, or change it"
+NEEDS_REASON = _l("Give a reason to keep this return date, or change it")
 
 
 def _refused(form, error: DomainError, default: str) -> list[str]:
@@ -174,7 +176,7 @@ def _refused(form, error: DomainError, default: str) -> list[str]:
     apply_errors(form, error, default)
     if not isinstance(error, ReturnDateNeedsReason):
         return []
-    form.override_reason.errors = [NEEDS_REASON]
+    form.override_reason.errors = [str(NEEDS_REASON)]
     return error.warnings
 
 
@@ -188,7 +190,7 @@ def new():
         del form.past_case
     warnings: list[str] = []
     courts = referral_courts(user)
-    form.court.choices = choices([("", "Select the court")] + [(court.code, court.name) for court in courts])
+    form.court.choices = choices([("", _("Select the court"))] + [(court.code, court.name) for court in courts])
     schemes = schemes_taking(user, courts)
     form.scheme.choices = _scheme_choices(schemes)
     # The scheme is asked for only where a court offered has more than one to choose from.
@@ -207,7 +209,7 @@ def new():
     matches = []
     if form.link.data:
         # The person chose from the 'referred before' list: the service checks the choice against her details.
-        form.link.choices = choices([(form.link.data, "Chosen person")])
+        form.link.choices = choices([(form.link.data, _("Chosen person"))])
     if form.validate_on_submit():
         # Workers are offered earlier records of the same person; court staff see only their own court's cases.
         # The question stays on the page, with her answer, until the referral is saved.
@@ -218,10 +220,10 @@ def new():
         if matches:
             form.link.choices = choices(
                 [(str(m.client.id), f"{m.client.given_name} {m.client.family_name}") for m in matches]
-                + [("new", "A different person")]
+                + [("new", _("A different person"))]
             )
         if matches and not form.link.data:
-            form.link.errors = ["Choose whether she is someone referred before"]
+            form.link.errors = [_("Choose whether she is someone referred before")]
             # Everything else that is wrong is said now too, not once this question is answered.
             try:
                 check_referral(_referral_input(form), user)
@@ -239,7 +241,7 @@ def new():
                 warnings = _refused(form, _form_error(error), "urn")
             else:
                 drafts.used("new-referral", "new")
-                flash("Referral saved.", "success")
+                flash(_("Referral saved."), "success")
                 return redirect(one_time.address or url_for("referrals.new"))
     return render_template(
         "referrals/new.html",
@@ -327,7 +329,7 @@ def consent(referral_id):
             form.extra_summary = [{"text": error.message, "href": f"#{error.purposes[0].value}"}]
             for purpose in error.purposes:
                 form[purpose.value].data = None
-                form[purpose.value].errors = ["The wording changed: read her the new wording and ask her again"]
+                form[purpose.value].errors = [_("The wording changed: read her the new wording and ask her again")]
         except DomainError as error:
             apply_errors(form, error, "support")
             if error.status == 409:
@@ -336,7 +338,8 @@ def consent(referral_id):
         else:
             # Fixed words only: nothing of hers goes into a flash message.
             changed_state = effect.after if effect.after is not effect.before else None
-            flash(CONSENT_BANNERS.get(changed_state, _recorded(effect)), "success")
+            banner = CONSENT_BANNERS.get(changed_state)
+            flash(str(banner) if banner is not None else _recorded(effect), "success")
             return redirect(url_for("referrals.consent", referral_id=referral.id))
     return case_page(
         referral,
@@ -350,24 +353,25 @@ def consent(referral_id):
 
 
 CONSENT_BANNERS = {
-    State.OPTED_IN: "Her decisions are recorded. She has opted in to diversion.",
-    State.DECLINED: "She has declined diversion. Her case is closed.",
-    State.WITHDRAWN: "She has been withdrawn from diversion. The CPS has been sent the outcome notice.",
+    State.OPTED_IN: _l("Her decisions are recorded. She has opted in to diversion."),
+    State.DECLINED: _l("She has declined diversion. Her case is closed."),
+    State.WITHDRAWN: _l("She has been withdrawn from diversion. The CPS has been sent the outcome notice."),
 }
 # What the confirmation page says will happen, for each state a consent can end a case in.
 CONSENT_WARNINGS = {
-    State.DECLINED: (
+    State.DECLINED: _l(
         "She will decline diversion. Her case will close as declined: only a manager can reopen it, to put right a "
         "mistake."
     ),
-    State.WITHDRAWN: "She will be withdrawn from diversion. The CPS will be told the prosecution proceeds.",
+    State.WITHDRAWN: _l("She will be withdrawn from diversion. The CPS will be told the prosecution proceeds."),
 }
 
 
 def _recorded(effect: ConsentEffect) -> str:
     if not effect.changed:
-        return "Nothing changed: her decisions were already recorded."
-    return "Her decisions are recorded: " + ", ".join(in_a_sentence(purpose.label) for purpose in effect.changed) + "."
+        return _("Nothing changed: her decisions were already recorded.")
+    purposes = ", ".join(in_a_sentence(purpose.label) for purpose in effect.changed)
+    return _("Her decisions are recorded: %(purposes)s.", purposes=purposes)
 
 
 def _confirm_consent(referral, form: ConsentForm, effect: ConsentEffect, current):
@@ -375,21 +379,23 @@ def _confirm_consent(referral, form: ConsentForm, effect: ConsentEffect, current
     for purpose, field in form.questions():
         line = current[purpose]
         agrees = field.data == "given"
-        words = "She agrees" if agrees else "She does not agree"
+        words = _("She agrees") if agrees else _("She does not agree")
         if not agrees and line is not None and line.is_current:
-            words = "She withdraws her agreement"
+            words = _("She withdraws her agreement")
         rows.append({"key": {"text": purpose.label}, "value": {"text": words}})
     return case_page(
         referral,
         "consent",
         "referrals/confirm.html",
         form=form,
-        title="Check her decisions before you record them",
+        title=_("Check her decisions before you record them"),
         rows=rows,
-        warning=CONSENT_WARNINGS[effect.after],
+        warning=str(CONSENT_WARNINGS[effect.after]),
         action=url_for("referrals.consent", referral_id=referral.id),
-        confirm_text="Withdraw her from diversion" if effect.after is State.WITHDRAWN else "Record that she declines",
-        change_text="Change her decisions",
+        confirm_text=_("Withdraw her from diversion")
+        if effect.after is State.WITHDRAWN
+        else _("Record that she declines"),
+        change_text=_("Change her decisions"),
         carried=confirmations.carried_answers(),
     )
 
@@ -423,12 +429,12 @@ def withdraw(referral_id):
                     "overview",
                     "referrals/confirm.html",
                     form=form,
-                    title="Check before you withdraw her",
-                    rows=[{"key": {"text": "Why she is withdrawing"}, "value": {"text": reason}}],
-                    warning=CONSENT_WARNINGS[State.WITHDRAWN],
+                    title=_("Check before you withdraw her"),
+                    rows=[{"key": {"text": _("Why she is withdrawing")}, "value": {"text": reason}}],
+                    warning=str(CONSENT_WARNINGS[State.WITHDRAWN]),
                     action=url_for("referrals.withdraw", referral_id=referral.id),
-                    confirm_text="Withdraw her from diversion",
-                    change_text="Change the reason",
+                    confirm_text=_("Withdraw her from diversion"),
+                    change_text=_("Change the reason"),
                     carried=confirmations.carried_answers(),
                 )
             withdrawal.withdraw(referral, form.reason.data, current_actor(), version=version)
@@ -438,21 +444,21 @@ def withdraw(referral_id):
                 status = 409
                 form.version.data = str(referral.version)
         else:
-            flash(CONSENT_BANNERS[State.WITHDRAWN], "success")
+            flash(str(CONSENT_BANNERS[State.WITHDRAWN]), "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     return case_page(referral, "overview", "referrals/withdraw.html", form=form), status
 
 
 def _reversal_warning(reversal: reversals.Reversal) -> str:
     returns = reversal.returns_to.label.lower()
-    words = f"The case will return to {returns}."
+    words = [_("The case will return to %(state)s.", state=returns)]
     if reversal.restores:
-        words += " Her consent to support and to sharing will be recorded as given again."
+        words.append(_("Her consent to support and to sharing will be recorded as given again."))
     if reversal.tells_cps:
-        words += " The CPS will be sent a correction of the outcome notice."
+        words.append(_("The CPS will be sent a correction of the outcome notice."))
     else:
-        words += " The CPS was sent no outcome notice, so no correction is needed."
-    return words
+        words.append(_("The CPS was sent no outcome notice, so no correction is needed."))
+    return " ".join(words)
 
 
 @bp.route("/cases/<uuid:referral_id>/reverse", methods=["GET", "POST"])
@@ -481,16 +487,16 @@ def reverse(referral_id):
                     "overview",
                     "referrals/confirm.html",
                     form=form,
-                    title="Check before you reverse this decision",
+                    title=_("Check before you reverse this decision"),
                     rows=[
-                        {"key": {"text": "Decision reversed"}, "value": {"text": reversal.before.label}},
-                        {"key": {"text": "The case returns to"}, "value": {"text": reversal.returns_to.label}},
-                        {"key": {"text": "Why it is reversed"}, "value": {"text": reason}},
+                        {"key": {"text": _("Decision reversed")}, "value": {"text": reversal.before.label}},
+                        {"key": {"text": _("The case returns to")}, "value": {"text": reversal.returns_to.label}},
+                        {"key": {"text": _("Why it is reversed")}, "value": {"text": reason}},
                     ],
                     warning=_reversal_warning(reversal),
                     action=url_for("referrals.reverse", referral_id=referral.id),
-                    confirm_text="Reverse this decision",
-                    change_text="Change the reason",
+                    confirm_text=_("Reverse this decision"),
+                    change_text=_("Change the reason"),
                     carried=confirmations.carried_answers(),
                 )
             done = reversals.reverse_decision(referral, form.reason.data, current_actor(), version=version)
@@ -500,9 +506,15 @@ def reverse(referral_id):
                 status = 409
                 form.version.data = str(referral.version)
         else:
-            banner = f"Decision reversed. The case is {done.returns_to.label.lower()} again."
+            state = done.returns_to.label.lower()
             if done.tells_cps:
-                banner += " The CPS has been sent a correction of the outcome notice."
+                banner = _(
+                    "Decision reversed. The case is %(state)s again. The CPS has been sent a correction of the "
+                    "outcome notice.",
+                    state=state,
+                )
+            else:
+                banner = _("Decision reversed. The case is %(state)s again.", state=state)
             flash(banner, "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     return (
@@ -539,7 +551,7 @@ def return_date(referral_id):
                 status = 409
                 comparison.refuse(form)
             elif comparison.differences and comparison.chosen()["return_date"] != form.return_date.data:
-                flash("The saved return date is kept. Nothing was changed.", "success")
+                flash(_("The saved return date is kept. Nothing was changed."), "success")
                 return redirect(url_for("referrals.detail", referral_id=referral.id))
             else:
                 version = resolved
@@ -562,7 +574,7 @@ def return_date(referral_id):
             except DomainError as error:
                 warnings = _refused(form, error, "return_date")
             else:
-                flash("Return date changed.", "success")
+                flash(_("Return date changed."), "success")
                 return redirect(url_for("referrals.detail", referral_id=referral.id))
     page = case_page(
         referral, "overview", "referrals/return_date.html", form=form, warnings=warnings, comparison=comparison
@@ -574,17 +586,17 @@ def _return_date_comparison(referral, form, formdata) -> conflicts.Comparison:
     """Her new return date beside the case's saved one (the case itself may have changed in other ways)."""
     return conflicts.compare(
         what="case",
-        questions=[("return_date", "Return date")],
+        questions=[("return_date", _("Return date"))],
         mine={"return_date": form.return_date.data},
         saved={"return_date": referral.return_date},
         version=referral.version,
-        shown=lambda _, value: long_date(date.fromisoformat(value)) if value else "Not given",
+        shown=lambda _name, value: long_date(date.fromisoformat(value)) if value else _("Not given"),
         formdata=formdata,
-        message=RETURN_DATE_STALE,
+        message=str(RETURN_DATE_STALE),
     )
 
 
-RETURN_DATE_STALE = (
+RETURN_DATE_STALE = _l(
     "Someone else changed this case while you were working on it. Nothing of yours has been saved yet: compare your "
     "new return date with the saved one and choose which to keep"
 )
@@ -602,7 +614,7 @@ def assign(referral_id):
     workers = reads.workers(referral.scheme_id)
     form.worker.choices = choices(
         [(str(worker.id), f"{worker.display_name} ({Role(worker.role).label.lower()})") for worker in workers]
-        + [(NO_WORKER, "No one for now")]
+        + [(NO_WORKER, _("No one for now"))]
     )
     if request.method == "GET":
         form.version.data = str(referral.version)
@@ -616,7 +628,7 @@ def assign(referral_id):
             apply_errors(form, error, "worker")
             status = error.status if error.status == 409 else 200
         else:
-            flash("Support worker saved.", "success")
+            flash(_("Support worker saved."), "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     return case_page(referral, "overview", "referrals/assign.html", form=form), status
 
@@ -633,7 +645,7 @@ def take(referral_id):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("This case is now yours.", "success")
+            flash(_("This case is now yours."), "success")
     return redirect(url_for("referrals.detail", referral_id=referral.id))
 
 

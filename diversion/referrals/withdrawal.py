@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from diversion.auth.models import User
 from diversion.db import transaction
 from diversion.errors import InvalidTransition, ValidationFailed
@@ -15,11 +17,13 @@ def check_withdrawal(referral: Referral, reason: str) -> str:
     Saves nothing: the withdrawal page checks before it asks to confirm."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.on("reason", "Enter why she is withdrawing")
+        raise ValidationFailed.on("reason", _("Enter why she is withdrawing"))
     if len(reason) > 2000:
-        raise ValidationFailed.on("reason", "The reason must be 2000 characters or fewer")
+        raise ValidationFailed.on("reason", _("The reason must be %(max)d characters or fewer", max=2000))
     if not referral.is_open:
-        raise InvalidTransition(f"A case that is {referral.state_enum.label.lower()} cannot be withdrawn")
+        raise InvalidTransition(
+            _("A case that is %(state)s cannot be withdrawn", state=referral.state_enum.label.lower())
+        )
     return reason
 
 

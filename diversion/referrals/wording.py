@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from diversion.audit.services import record_event
@@ -61,8 +62,11 @@ class WordingChanged(Conflict):
     def __init__(self, purposes: tuple[ConsentPurpose, ...]) -> None:
         names = ", ".join(in_a_sentence(purpose.label) for purpose in purposes)
         super().__init__(
-            f"The wording changed while she was reading it ({names}): read her the new wording and ask her again. "
-            "Nothing was recorded."
+            _(
+                "The wording changed while she was reading it (%(names)s): read her the new wording and ask her "
+                "again. Nothing was recorded.",
+                names=names,
+            )
         )
         self.purposes = purposes
 
@@ -116,7 +120,7 @@ def wording_named(referral: Referral, purpose: ConsentPurpose, version: str | No
     if found is None:
         raise ValidationFailed.on(
             "wording_version",
-            f"No wording of this purpose has that version: the case's is {own.version}",
+            _("No wording of this purpose has that version: the case's is %(version)s", version=own.version),
         )
     return found
 
@@ -133,10 +137,17 @@ def check_text(purpose: ConsentPurpose, text: str | None) -> str:
     """A wording as typed, its spacing tidied, or ValidationFailed on the purpose's field."""
     words = " ".join((text or "").split())
     if not words:
-        raise ValidationFailed.on(f"wording_{purpose.value}", f"Enter the wording she is read for {_lower(purpose)}")
+        raise ValidationFailed.on(
+            f"wording_{purpose.value}", _("Enter the wording she is read for %(purpose)s", purpose=_lower(purpose))
+        )
     if len(words) > MAX_WORDING:
         raise ValidationFailed.on(
-            f"wording_{purpose.value}", f"The wording for {_lower(purpose)} must be {MAX_WORDING} characters or fewer"
+            f"wording_{purpose.value}",
+            _(
+                "The wording for %(purpose)s must be %(max)d characters or fewer",
+                purpose=_lower(purpose),
+                max=MAX_WORDING,
+            ),
         )
     return words
 

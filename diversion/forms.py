@@ -194,7 +194,8 @@ class MaxLength:
     def __call__(self, form: Any, field: Field) -> None:
         if len(field.data or "") <= self.limit:
             return
-        label = str(field.label.text).removesuffix(" (optional)").removesuffix(f" {_('(optional)')}").strip()
+        optional = " " + _("(optional)")
+        label = str(field.label.text).removesuffix(" (optional)").removesuffix(optional).strip()
         what = _("The answer") if label.endswith("?") or not label else label
         raise ValidationError(
             _("%(what)s must be %(limit)s characters or fewer", what=what, limit=format_number(self.limit))

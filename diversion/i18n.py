@@ -26,7 +26,8 @@ from babel import support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, LazyString, get_locale
+from markupsafe import Markup, escape
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 DOMAIN = "messages"
@@ -112,6 +113,16 @@ def current_language() -> str:
     """The code of the language of the current request ("en" outside one)."""
     locale = get_locale()
     return str(locale) if locale is not None else DEFAULT_LANGUAGE
+
+
+def _escaped_html(self: LazyString) -> Markup:
+    return escape(str(self))
+
+
+# Flask-Babel's lazy string tells Jinja it is markup already (its __html__ returns its text unescaped). Our lazy
+# strings are plain text, and one formatted with a value must never let that value through as markup: escape it
+# like any other text.
+LazyString.__html__ = _escaped_html  # type: ignore[method-assign]
 
 
 def init_i18n(app: Flask) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, or_, select, true
 
 from diversion.audit.models import AuditEvent
@@ -175,7 +177,7 @@ def case_viewers(referral_ids: Sequence[uuid.UUID]) -> list[Viewer]:
 
 # --- the chain, from the daily sweep ---
 
-ALERT_SUBJECT = "The audit log failed its integrity check"
+ALERT_SUBJECT = _l("The audit log failed its integrity check")
 
 
 def check_chain_and_alert(now: datetime | None = None) -> ChainReport:
@@ -194,12 +196,20 @@ def check_chain_and_alert(now: datetime | None = None) -> ChainReport:
 def _alert_managers(report: ChainReport, now: datetime) -> int:
     from diversion.notifications.services import email_active_managers
 
-    where = f"event {report.bad_event_id}" if report.bad_event_id is not None else "the head of the chain"
-    body = (
-        f"The daily check of the audit log found a problem at {where}: {report.problem}.\n\n"
-        "Someone may have edited or deleted audit records. Run `flask --app wsgi audit verify` and tell the "
-        "system administrator and your data protection lead today."
-    )
+    def body() -> str:
+        # Written for each manager in her language (email_active_managers); the problem is the verifier's own words.
+        if report.bad_event_id is not None:
+            where = _("event %(number)s", number=report.bad_event_id)
+        else:
+            where = _("the head of the chain")
+        return _(
+            "The daily check of the audit log found a problem at %(where)s: %(problem)s.\n\n"
+            "Someone may have edited or deleted audit records. Run `flask --app wsgi audit verify` and tell the "
+            "system administrator and your data protection lead today.",
+            where=where,
+            problem=report.problem,
+        )
+
     # Once a day each: the dedupe key ends in the manager's id, after the day.
     day = london_date(now).isoformat()
-    return email_active_managers(dedupe=f"audit-alert:{day}", subject=ALERT_SUBJECT, body=body, now=now)
+    return email_active_managers(dedupe=f"audit-alert:{day}", subject=lambda: str(ALERT_SUBJECT), body=body, now=now)

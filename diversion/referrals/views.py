@@ -585,7 +585,7 @@ def return_date(referral_id):
 def _return_date_comparison(referral, form, formdata) -> conflicts.Comparison:
     """Her new return date beside the case's saved one (the case itself may have changed in other ways)."""
     return conflicts.compare(
-        what="case",
+        what=_("case"),
         questions=[("return_date", _("Return date"))],
         mine={"return_date": form.return_date.data},
         saved={"return_date": referral.return_date},

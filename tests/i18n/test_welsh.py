@@ -162,3 +162,12 @@ def test_the_script_is_given_its_words_in_welsh_and_english_pages_leave_it_its_o
     english = create_user(role="worker")
     page = log_in_as(client, english).get("/home").get_data(as_text=True)
     assert 'id="app-words"' not in page
+
+
+def test_a_lazy_string_is_text_to_jinja_not_markup(app_ctx) -> None:
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    with app_ctx.test_request_context("/"):
+        shown = render_template_string("{{ label }}", label=lazy_gettext("Her name: %(name)s", name="<b>Ana</b>"))
+    assert shown == "Her name: &lt;b&gt;Ana&lt;/b&gt;"

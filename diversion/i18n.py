@@ -37,6 +37,12 @@ UI_LANGUAGES = {"en": "English", "cy": "Cymraeg"}
 DEFAULT_LANGUAGE = "en"
 
 
+def N_(text: str) -> str:
+    """Marks a message for the catalogue and keeps it English here (the API, tests and logs read it as it is); it is
+    read in the reader's language with ``_`` where it is shown."""
+    return text
+
+
 def catalogue_path(code: str) -> Path:
     """The ``.po`` file of a language's catalogue of the service's own words."""
     return TRANSLATIONS / code / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -89,18 +95,15 @@ def select_locale() -> str:
     from flask_login import current_user
 
     if current_user and current_user.is_authenticated:
-        chosen = getattr(current_user, "language", None)
-        if chosen in UI_LANGUAGES:
-            return chosen
-        court = getattr(current_user, "court", None)
-        default = getattr(court, "default_language", None) if court is not None else None
-        return default if default in UI_LANGUAGES else DEFAULT_LANGUAGE
+        return user_language(current_user)
     picked = session.get("language")
     return picked if picked in UI_LANGUAGES else DEFAULT_LANGUAGE
 
 
 def user_language(user: object) -> str:
-    """The language a person reads the service in, outside a request of theirs (an email sent to them)."""
+    """The language a person reads the service in: the one chosen on their account, else their court's default, else
+    English. Used for their requests and for what is sent to them (an email).
+    """
     chosen = getattr(user, "language", None)
     if chosen in UI_LANGUAGES:
         return chosen

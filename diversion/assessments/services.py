@@ -21,17 +21,11 @@ from diversion.crypto.fields import is_unreadable
 from diversion.db import claim_version, transaction, utcnow
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
+from diversion.i18n import N_
 from diversion.referrals.models import Referral, State
 from diversion.referrals.programme import programme_for
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress
 from diversion.signals import needs_attention
-
-
-def N_(text: str) -> str:
-    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
-    it is read in the reader's language with ``_`` where it is shown."""
-    return text
-
 
 MAX_NOTES = 2000
 # The need level at which a domain is high need: for the safety domain, a risk marked high (docs/alerts.md).

@@ -29,16 +29,10 @@ from diversion.care_plans.models import (
 from diversion.db import claim_version, transaction, utcnow
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
+from diversion.i18n import N_
 from diversion.referrals.models import Referral, State
 from diversion.referrals.programme import programme_for
 from diversion.referrals.states import NotYet, closed_case, evaluate_progress, step_progress
-
-
-def N_(text: str) -> str:
-    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
-    it is read in the reader's language with ``_`` where it is shown."""
-    return text
-
 
 MAX_TEXT = 1000
 MAX_GOALS = 12

@@ -19,17 +19,12 @@ from flask_babel import gettext as _
 from diversion.crypto.fields import is_unreadable
 from diversion.dates import LONDON, from_london
 from diversion.errors import ValidationFailed
+from diversion.i18n import N_
 
 # "HH:MM", 24-hour: what the API's schema and the forms accept for either end of her quiet hours.
 HOUR_MINUTE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _LEGACY_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*(?:-|to)\s*(\d{1,2}):(\d{2})\s*$")
 MAX_NOTE = 200
-
-
-def N_(text: str) -> str:
-    """Marks a message for the Welsh catalogue and keeps it English here (the API schema reads it as it is); it is
-    read in the reader's language with ``_`` where it is shown."""
-    return text
 
 
 # What is wrong with one end of her quiet hours, in the same words from the web form, the API schema (x-messages) and

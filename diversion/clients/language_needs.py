@@ -22,14 +22,8 @@ from diversion.crypto.fields import is_unreadable
 from diversion.db import transaction
 from diversion.errors import Conflict, ValidationFailed
 from diversion.extensions import db
+from diversion.i18n import N_
 from diversion.referrals.versions import claim_case_version
-
-
-def N_(text: str) -> str:
-    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
-    it is read in the reader's language with ``_`` where it is shown."""
-    return text
-
 
 MAX_READING_HELP = 500
 # English here (the API's words); ``_`` reads each in the reader's language where it is shown.

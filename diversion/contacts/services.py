@@ -19,6 +19,7 @@ from diversion.contacts.models import Contact, Direction, Kind
 from diversion.db import transaction, utcnow
 from diversion.errors import InvalidTransition, ValidationFailed
 from diversion.extensions import db
+from diversion.i18n import N_
 from diversion.referrals.models import Referral
 
 MAX_WITH = 200
@@ -26,12 +27,6 @@ MAX_NOTE = 5000
 # How far ahead of the service's clock a contact's time may be: a phone or laptop clock running a little fast.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 LOGGED = "contact.logged"
-
-
-def N_(text: str) -> str:
-    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
-    it is read in the reader's language with ``_`` where it is shown."""
-    return text
 
 
 # English here (the API's words); ``_`` reads each in the reader's language where it is shown.

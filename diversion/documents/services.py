@@ -26,16 +26,11 @@ from diversion.documents.detection import detect_type
 from diversion.documents.models import Document
 from diversion.errors import InvalidTransition, NotFound, ValidationFailed
 from diversion.extensions import db
+from diversion.i18n import N_
 from diversion.referrals.models import Referral
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TITLE = 200
-
-
-def N_(text: str) -> str:
-    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
-    it is read in the reader's language with ``_`` where it is shown."""
-    return text
 
 
 # English here (the API's words); ``_`` reads each in the reader's language where it is shown.

@@ -27,15 +27,9 @@ from diversion.dates import long_date, today
 from diversion.db import claim_version, transaction
 from diversion.errors import Conflict, InvalidTransition, ValidationFailed
 from diversion.extensions import db
+from diversion.i18n import N_
 from diversion.modern_slavery.models import NrmDecision, NrmOutcome
 from diversion.referrals.models import Referral
-
-
-def N_(text: str) -> str:
-    """Marks a message for the Welsh catalogue and keeps it English here (the API, tests and logs read it as it is);
-    it is read in the reader's language with ``_`` where it is shown."""
-    return text
-
 
 MAX_NOTE = 2000
 RECORDED = "nrm.recorded"

@@ -24,6 +24,7 @@ from diversion.dates import MONTHS, long_date, month_year, today
 from diversion.errors import NotFound, ValidationFailed
 from diversion.exports import csv_text
 from diversion.extensions import db
+from diversion.i18n import N_
 from diversion.referrals.models import State
 from diversion.reports import queries
 from diversion.reports.scope import ReportChoice, SchemeRef, report_courts
@@ -33,11 +34,6 @@ MAX_MONTHS = 120  # a period spans at most ten years of calendar months (the cha
 # Rates are rounded once, to this many places, and the page, the CSV and the API all show that one number (the page
 # as a percentage with one decimal), so they never disagree in the last digit.
 RATE_PLACES = 3
-
-
-def N_(text: str) -> str:
-    """Mark English kept for the API and the exports: extracted into the catalogue, shown through ``_``."""
-    return text
 
 
 # (key, label, what it counts): the keys are the API's and the CSV's names. The words stay English here (the API, the

@@ -118,8 +118,9 @@ def shape_of(path: str) -> str:
     return "/".join(segments) + (f"?{query}" if query else "")
 
 
-def walk(page: Page, who: str, origin: str, crawl: Crawl, limit: int = LIMIT) -> None:
-    """Visit every kind of page reachable from / (a few of each shape), inspect it, and send its forms empty."""
+def walk(page: Page, who: str, origin: str, crawl: Crawl, limit: int = LIMIT, per_shape: int = PER_SHAPE) -> None:
+    """Visit every kind of page reachable from / (``per_shape`` of each shape), inspect it, and send its forms
+    empty."""
     queue = deque(["/"])
     queued = {"/"}
     done: set[str] = set()
@@ -153,7 +154,7 @@ def walk(page: Page, who: str, origin: str, crawl: Crawl, limit: int = LIMIT) ->
         crawl.axed.add(shape_of(here))
         for link in page.eval_on_selector_all("a[href]", "links => links.map((link) => link.href)"):
             target = _wanted(link, origin)
-            if target is not None and target not in queued and shapes[shape_of(target)] < PER_SHAPE:
+            if target is not None and target not in queued and shapes[shape_of(target)] < per_shape:
                 shapes[shape_of(target)] += 1
                 queued.add(target)
                 queue.append(target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e import server as e2e_server
 from tests.e2e.checks import all_findings, inspect
@@ -113,3 +113,19 @@ def test_sign_in_pages_pass_axe_in_normal_and_error_states(sign_in_pages) -> Non
 
     problems = all_findings(sign_in_pages.reports)
     assert not problems, "\n".join(problems)
+
+
+def test_signed_out_the_sign_in_page_switches_to_welsh_and_back(signed_out_page: Page) -> None:
+    page = signed_out_page
+    page.goto("/sign-in")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.locator("main a[hreflang=cy]").click()
+    page.wait_for_url(re.compile(r"/sign-in"))
+    expect(page.locator("html")).to_have_attribute("lang", "cy")
+    expect(page.locator("h1")).not_to_have_text("Sign in")
+    report = inspect(page, "signed out", "sign-in, in Welsh")
+    assert not report.violations + report.shape, report
+    page.locator("main a[hreflang=en]").click()
+    page.wait_for_url(re.compile(r"/sign-in"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Sign in")

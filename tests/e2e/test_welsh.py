@@ -6,7 +6,7 @@
   it can reach (one of each shape: the English crawl has seen a second of each already), sending each form empty,
   with axe on each template as shown and in its error state; every page says it is in Welsh. Each role switches back
   to English afterwards, for the tests after it.
-- Signed out, the sign-in page's "Cymraeg" link shows it in Welsh, and its "English" link back.
+- Signed out, the sign-in page's "Cymraeg" link is driven in tests/e2e/test_sign_in.py (before the coverage check).
 
 The crawl in Welsh runs on the SQLite run of the browser suite only: the words on a page do not depend on the
 database, and a second crawl costs minutes (docs/testing.md).
@@ -72,22 +72,6 @@ def test_a_court_user_switches_to_welsh_and_walks_the_court_day_list_and_a_case(
     expect(page.locator("header")).to_contain_text("Sign out")
     problems = [item for kind in ("violations", "shape", "branding") for item in findings(reports, kind)]
     assert not problems, _message(problems, "problems on the Welsh pages")
-
-
-def test_signed_out_the_sign_in_page_switches_to_welsh_and_back(signed_out_page: Page) -> None:
-    page = signed_out_page
-    page.goto("/sign-in")
-    expect(page.locator("html")).to_have_attribute("lang", "en")
-    page.locator("main a[hreflang=cy]").click()
-    page.wait_for_url(re.compile(r"/sign-in"))
-    expect(page.locator("html")).to_have_attribute("lang", "cy")
-    expect(page.locator("h1")).not_to_have_text("Sign in")
-    report = inspect(page, "signed out", "sign-in, in Welsh")
-    assert not report.violations + report.shape, report
-    page.locator("main a[hreflang=en]").click()
-    page.wait_for_url(re.compile(r"/sign-in"))
-    expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.locator("h1")).to_have_text("Sign in")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ from werkzeug.routing import RequestRedirect
 pytestmark = pytest.mark.e2e
 
 # Files (assets, and a case's document, downloaded in tests/e2e/test_documents.py), the health checks
-# (docs/operations.md), the JSON API and the page's JSON session check (docs/sessions.md) are not pages.
+# (docs/operations.md), the JSON API and the page's JSON session check (docs/sessions.md) are not pages; nor is the
+# sign-in page's language switch, which only redirects back to it (driven in tests/e2e/test_sign_in.py).
 NOT_PAGES = frozenset(
     {
         "main.assets",
@@ -20,6 +21,7 @@ NOT_PAGES = frozenset(
         "static",
         "auth.session_status",
         "documents.download",
+        "auth.switch_language",
     }
 )
 
